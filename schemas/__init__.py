@@ -1,0 +1,1 @@
+"""Event contracts: pydantic models and the topic registry. No I/O."""

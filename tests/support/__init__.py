@@ -1,0 +1,1 @@
+"""Helpers shared by the integration tests: services, producers and topic readers."""

@@ -1,0 +1,73 @@
+"""Producing raw records and reading topics in tests, with the plain aiokafka client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+
+
+class RawProducer:
+    def __init__(self, bootstrap: str) -> None:
+        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False,
+                                          max_request_size=8_000_000)
+
+    async def __aenter__(self) -> RawProducer:
+        await self._producer.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._producer.stop()
+
+    async def send(
+        self, topic: str, value: bytes, *, key: str | None, headers: dict[str, str] | None = None
+    ) -> Any:
+        return await self._producer.send_and_wait(
+            topic, value, key=key.encode() if key else None,
+            headers=[(k, v.encode()) for k, v in (headers or {}).items()],
+        )
+
+
+async def read_until(
+    bootstrap: str,
+    topic: str,
+    done: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
+    *,
+    where: Callable[[ConsumerRecord[bytes, bytes]], bool] = lambda r: True,
+    timeout_s: float = 60.0,
+    settle_s: float = 0.0,
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """All records of `topic` (from the start) matching `where`, once `done` holds; then
+    keep reading `settle_s` more seconds so that extra (duplicate) records would show."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    seen: list[ConsumerRecord[bytes, bytes]] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    try:
+        while loop.time() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            for records in batch.values():
+                seen.extend(r for r in records if where(r))
+            if done(seen):
+                end = loop.time() + settle_s
+                while loop.time() < end:
+                    batch = await consumer.getmany(timeout_ms=200)
+                    for records in batch.values():
+                        seen.extend(r for r in records if where(r))
+                return seen
+        raise AssertionError(f"timed out on {topic}: {len(seen)} records seen")
+    finally:
+        await consumer.stop()
+
+
+def body(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any]:
+    return json.loads(record.value)  # type: ignore[no-any-return]
+
+
+def keyed(tenants: set[str]) -> Callable[[ConsumerRecord[bytes, bytes]], bool]:
+    return lambda r: r.key is not None and r.key.decode() in tenants

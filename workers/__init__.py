@@ -1,0 +1,1 @@
+"""Workers of the lead-memory pipeline and their shared runtime."""

@@ -1,0 +1,5 @@
+"""The `leadmem` command line."""
+
+
+def main() -> None:
+    raise SystemExit("leadmem: not built yet")

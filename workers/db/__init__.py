@@ -1,0 +1,1 @@
+"""Postgres access: the tenant-scoped transaction helper and the migration runner."""

@@ -1,0 +1,1 @@
+"""The bundled sample GHL event stream and the demo run of the pipeline."""

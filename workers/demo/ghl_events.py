@@ -1,0 +1,99 @@
+"""Builders of realistic GHL webhook bodies (shapes from shared/GHL.md).
+
+Used by the demo stream, the tests and the benchmarks, so every producer of sample events
+speaks the same payloads.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+
+def _iso(when: datetime | None) -> str:
+    return (when or datetime.now(UTC)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def inbound_message(
+    location: str, contact: str, body: str, *, channel: str = "SMS",
+    message_id: str | None = None, conversation: str | None = None,
+    webhook_id: str | None = None, when: datetime | None = None,
+) -> dict[str, Any]:
+    return {
+        "type": "InboundMessage",
+        "locationId": location,
+        "webhookId": webhook_id or str(uuid.uuid4()),
+        "timestamp": _iso(when),
+        "attachments": [],
+        "body": body,
+        "contactId": contact,
+        "contentType": "text/plain",
+        "conversationId": conversation or f"conv-{contact}",
+        "dateAdded": _iso(when),
+        "direction": "inbound",
+        "messageType": channel,
+        "messageId": message_id or f"msg-{uuid.uuid4().hex[:16]}",
+        "status": "delivered",
+        "from": "+15125550100",
+        "to": "+15125550199",
+        "messageTypeString": f"TYPE_{channel.upper()}",
+    }
+
+
+def outbound_message(
+    location: str, contact: str, body: str, *, source: str = "app", user_id: str | None = None,
+    channel: str = "SMS", message_id: str | None = None, webhook_id: str | None = None,
+    when: datetime | None = None,
+) -> dict[str, Any]:
+    event = inbound_message(location, contact, body, channel=channel, message_id=message_id,
+                            webhook_id=webhook_id, when=when)
+    event.update(type="OutboundMessage", direction="outbound", source=source)
+    if user_id:
+        event["userId"] = user_id
+    return event
+
+
+def contact_event(
+    location: str, contact: str, *, type_: str = "ContactCreate", first: str = "Sam",
+    last: str = "Lee", phone: str = "+15125550100", email: str | None = None,
+    tags: list[str] | None = None, dnd: bool = False,
+    dnd_settings: dict[str, dict[str, str]] | None = None, webhook_id: str | None = None,
+    when: datetime | None = None,
+) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "type": type_, "locationId": location, "webhookId": webhook_id or str(uuid.uuid4()),
+        "timestamp": _iso(when), "id": contact, "firstName": first, "lastName": last,
+        "name": f"{first} {last}", "email": email or f"{first.lower()}@example.com",
+        "phone": phone, "source": "zillow", "dateAdded": _iso(when), "dnd": dnd,
+        "tags": tags or ["buyer-lead"], "customFields": [{"id": "cf_budget", "value": ""}],
+        "country": "US",
+    }
+    if dnd_settings is not None:
+        event["dndSettings"] = dnd_settings
+    return event
+
+
+def opportunity_event(location: str, contact: str, *, stage: str = "new",
+                      value: float = 450000.0, when: datetime | None = None) -> dict[str, Any]:
+    return {
+        "type": "OpportunityStageUpdate", "locationId": location,
+        "webhookId": str(uuid.uuid4()), "timestamp": _iso(when),
+        "id": f"opp-{contact}", "contactId": contact, "name": "Buyer - 3bd", "status": "open",
+        "monetaryValue": value, "pipelineId": "pipe-1", "pipelineStageId": stage,
+        "source": "website", "dateAdded": _iso(when),
+    }
+
+
+def appointment_event(location: str, contact: str, *, when: datetime | None = None
+                      ) -> dict[str, Any]:
+    return {
+        "type": "AppointmentCreate", "locationId": location, "webhookId": str(uuid.uuid4()),
+        "timestamp": _iso(when),
+        "appointment": {
+            "id": f"appt-{contact}", "calendarId": "cal-1", "contactId": contact,
+            "title": "Showing: 12 Elm St", "address": "12 Elm St", "appointmentStatus":
+            "confirmed", "startTime": _iso(when), "endTime": _iso(when),
+            "dateAdded": _iso(when),
+        },
+    }

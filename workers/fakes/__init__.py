@@ -1,0 +1,1 @@
+"""Loopback fake HTTP servers (Anthropic Messages, GoHighLevel) standing in for outside services."""

@@ -1,0 +1,302 @@
+"""Fake GoHighLevel (LeadConnector) API on loopback: send-message, OAuth refresh, rate limits.
+
+Enforces what the real API enforces and a client must cope with (Bearer token per location,
+`Version` header, body validation, the 100-per-10s per-location burst limit with its
+`X-RateLimit-*` headers, token expiry/refresh), and records each delivered message.
+Run standalone with `python -m workers.fakes.ghl_api --port N`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import string
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import web
+
+from workers.fakes.base import FakeServer, run_cli
+from workers.fakes.faults import Fault
+
+API_VERSION = "2021-04-15"
+MESSAGE_TYPES = ("SMS", "Email", "WhatsApp", "GMB", "IG", "FB", "Custom", "Live_Chat")
+TOKEN_TTL_SECONDS = 86399
+_ALPHABET = string.ascii_letters + string.digits
+_GATEWAY_HTML = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
+
+
+@dataclass
+class DeliveredMessage:
+    """A message the fake accepted, with the location resolved from the caller's token."""
+
+    location_id: str
+    contact_id: str
+    type: str
+    message: str
+    message_id: str
+    conversation_id: str
+    at: float
+    body: dict[str, Any]
+
+
+class RateLimiter:
+    """GHL-style per-location sliding-window burst limit plus a daily counter."""
+
+    def __init__(self, burst: int, interval: float, daily: int, clock: Callable[[], float]) -> None:
+        self.burst, self.interval, self.daily, self.clock = burst, interval, daily, clock
+        self._windows: dict[str, deque[float]] = defaultdict(deque)
+        self._daily_used: dict[str, int] = defaultdict(int)
+
+    def clear(self) -> None:
+        self._windows.clear()
+        self._daily_used.clear()
+
+    def hit(self, location_id: str) -> tuple[bool, dict[str, str]]:
+        """Count one request; returns (allowed, X-RateLimit-* headers)."""
+        now, window = self.clock(), self._windows[location_id]
+        while window and window[0] <= now - self.interval:
+            window.popleft()
+        allowed = len(window) < self.burst and self._daily_used[location_id] < self.daily
+        if allowed:
+            window.append(now)
+            self._daily_used[location_id] += 1
+        return allowed, self.headers(location_id)
+
+    def headers(self, location_id: str | None) -> dict[str, str]:
+        used = len(self._windows.get(location_id or "", ()))
+        daily_used = self._daily_used.get(location_id or "", 0)
+        return {
+            "X-RateLimit-Remaining": str(max(0, self.burst - used)),
+            "X-RateLimit-Max": str(self.burst),
+            "X-RateLimit-Interval-Milliseconds": str(int(self.interval * 1000)),
+            "X-RateLimit-Daily-Remaining": str(max(0, self.daily - daily_used)),
+            "X-RateLimit-Limit-Daily": str(self.daily),
+        }
+
+
+def ghl_error(status: int, message: str | list[str], **headers: str) -> web.Response:
+    body: dict[str, Any] = {"statusCode": status, "message": message}
+    if status == 422:
+        body["error"] = "Unprocessable Entity"
+    return web.json_response(body, status=status, headers=headers)
+
+
+def validate_message(body: Any) -> list[str]:
+    """class-validator style problems with a send-message body (empty list when valid)."""
+    if not isinstance(body, dict):
+        return ["body must be a JSON object"]
+    problems = []
+    if body.get("type") not in MESSAGE_TYPES:
+        problems.append(f"type must be one of the following values: {', '.join(MESSAGE_TYPES)}")
+    if not isinstance(body.get("contactId"), str) or not body["contactId"]:
+        problems.append("contactId must be a string")
+    has_html = body.get("type") == "Email" and isinstance(body.get("html"), str)
+    if not has_html and (not isinstance(body.get("message"), str) or not body["message"]):
+        problems.append("message must be a string")
+    return problems
+
+
+@dataclass(kw_only=True, eq=False)
+class FakeGHLAPI(FakeServer):
+    """Fake LeadConnector API. `valid_tokens` maps access token -> locationId.
+
+    `oauth_clients` (client_id -> secret), when given, is checked on refresh; otherwise any
+    non-empty client credentials are accepted.
+    """
+
+    valid_tokens: dict[str, str] = field(default_factory=dict)
+    refresh_tokens: dict[str, str] = field(default_factory=dict)
+    expired_tokens: set[str] = field(default_factory=set)
+    oauth_clients: dict[str, str] | None = None
+    rate_limit_burst: int = 100
+    rate_limit_interval: float = 10.0
+    rate_limit_daily: int = 200_000
+    clock: Callable[[], float] = time.monotonic
+    delivered: list[DeliveredMessage] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._ids = random.Random(self.seed)
+        self.limiter = RateLimiter(
+            self.rate_limit_burst, self.rate_limit_interval, self.rate_limit_daily, self.clock
+        )
+
+    def new_id(self, prefix: str = "") -> str:
+        return prefix + "".join(self._ids.choices(_ALPHABET, k=20))
+
+    # --- token registry -------------------------------------------------------------------
+    def add_token(self, token: str, location_id: str) -> None:
+        self.valid_tokens[token] = location_id
+        self.expired_tokens.discard(token)
+
+    def issue_token(self, location_id: str) -> str:
+        token = self.new_id("fake-at-")
+        self.add_token(token, location_id)
+        return token
+
+    def add_refresh_token(self, refresh_token: str, location_id: str) -> None:
+        self.refresh_tokens[refresh_token] = location_id
+
+    def expire_token(self, token: str) -> None:
+        """Make `token` answer 401 from now on (what a client sees after ~24 h)."""
+        self.expired_tokens.add(token)
+
+    def location_for(self, request: web.Request) -> str | None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme != "Bearer" or token in self.expired_tokens:
+            return None
+        return self.valid_tokens.get(token)
+
+    # --- FakeServer hooks -----------------------------------------------------------------
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/conversations/messages", self._send_message)
+        app.router.add_post("/oauth/token", self._oauth_token)
+
+    def reset(self) -> None:
+        super().reset()
+        self.delivered.clear()
+        self.limiter.clear()
+
+    def apply_control(self, data: dict[str, Any]) -> None:
+        super().apply_control(data)
+        for token, location_id in (data.get("tokens") or {}).items():
+            self.add_token(token, location_id)
+        for refresh_token, location_id in (data.get("refresh_tokens") or {}).items():
+            self.add_refresh_token(refresh_token, location_id)
+        for token in data.get("expire") or []:
+            self.expire_token(token)
+        limits = data.get("rate_limit") or {}
+        self.limiter.burst = self.rate_limit_burst = int(limits.get("burst", self.limiter.burst))
+        self.limiter.interval = self.rate_limit_interval = float(
+            limits.get("interval_seconds", self.limiter.interval)
+        )
+        self.limiter.daily = self.rate_limit_daily = int(limits.get("daily", self.limiter.daily))
+
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), "delivered": [asdict(m) for m in self.delivered]}
+
+    def fault_response(self, fault: Fault, request: web.Request) -> web.StreamResponse:
+        status = fault.status or 500
+        headers = self.limiter.headers(self.location_for(request))
+        if fault.retry_after is not None:
+            headers["Retry-After"] = f"{fault.retry_after:g}"
+        if status == 429:
+            headers["X-RateLimit-Remaining"] = "0"
+            return ghl_error(429, fault.message or "Too many requests", **headers)
+        if status in (502, 503, 504):  # gateway errors come back as HTML, not JSON
+            title = fault.message or f"{status} {HTTPStatus(status).phrase}"
+            return web.Response(
+                status=status,
+                text=_GATEWAY_HTML.format(title),
+                content_type="text/html",
+                headers=headers,
+            )
+        return ghl_error(status, fault.message or "Internal server error", **headers)
+
+    # --- handlers -------------------------------------------------------------------------
+    async def _send_message(self, request: web.Request) -> web.Response:
+        location_id = self.location_for(request)
+        if location_id is None:
+            return ghl_error(401, "Invalid JWT")
+        if request.headers.get("Version") != API_VERSION:
+            return ghl_error(400, "Version header is missing or invalid")
+        allowed, headers = self.limiter.hit(location_id)
+        if not allowed:
+            return ghl_error(429, "Too many requests", **headers)
+        try:
+            body: Any = await request.json()
+        except ValueError:
+            body = None
+        problems = validate_message(body)
+        if problems:
+            return ghl_error(422, problems, **headers)
+        contact_id = body["contactId"]
+        conv_key = f"{location_id}:{contact_id}".encode()
+        conversation_id = hashlib.sha1(conv_key, usedforsecurity=False).hexdigest()[:20]
+        message = DeliveredMessage(
+            location_id=location_id,
+            contact_id=contact_id,
+            type=body["type"],
+            message=body.get("message") or body.get("html", ""),
+            message_id=self.new_id(),
+            conversation_id=conversation_id,
+            at=time.time(),
+            body=body,
+        )
+        self.delivered.append(message)
+        reply = {
+            "conversationId": conversation_id,
+            "messageId": message.message_id,
+            "msg": "Message queued successfully.",
+        }
+        return web.json_response(reply, status=201, headers=headers)
+
+    async def _oauth_token(self, request: web.Request) -> web.Response:
+        if request.content_type != "application/x-www-form-urlencoded":
+            return web.json_response(
+                {"error": "invalid_request", "error_description": "form body required"}, status=400
+            )
+        form = await request.post()
+        client_id, secret = str(form.get("client_id", "")), str(form.get("client_secret", ""))
+        known = self.oauth_clients
+        if not client_id or not secret or (known is not None and known.get(client_id) != secret):
+            return web.json_response(
+                {"error": "invalid_client", "error_description": "Invalid client"}, status=401
+            )
+        if form.get("grant_type") != "refresh_token":
+            return web.json_response({"error": "unsupported_grant_type"}, status=400)
+        location_id = self.refresh_tokens.pop(str(form.get("refresh_token", "")), None)
+        if location_id is None:  # unknown or already used: GHL refresh tokens are single-use
+            return web.json_response(
+                {"error": "invalid_grant", "error_description": "Invalid refresh token"}, status=400
+            )
+        access_token = self.issue_token(location_id)
+        refresh_token = self.new_id("fake-rt-")
+        self.add_refresh_token(refresh_token, location_id)
+        return web.json_response(
+            {
+                "access_token": access_token,
+                "token_type": "Bearer",
+                "expires_in": TOKEN_TTL_SECONDS,
+                "refresh_token": refresh_token,
+                "scope": "conversations/message.write conversations/message.readonly",
+                "userType": "Location",
+                "locationId": location_id,
+            }
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    def add_args(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--token",
+            action="append",
+            default=[],
+            metavar="TOKEN=LOCATION",
+            help="register an access token for a location (repeatable)",
+        )
+        parser.add_argument("--rate-limit-burst", type=int, default=100)
+        parser.add_argument("--rate-limit-interval", type=float, default=10.0)
+
+    def build(args: argparse.Namespace) -> FakeGHLAPI:
+        tokens = dict(pair.split("=", 1) for pair in args.token)
+        return FakeGHLAPI(
+            host=args.host,
+            port=args.port,
+            seed=args.seed,
+            valid_tokens=tokens,
+            rate_limit_burst=args.rate_limit_burst,
+            rate_limit_interval=args.rate_limit_interval,
+        )
+
+    run_cli(argv, "Fake GoHighLevel (LeadConnector) API", build, add_args)
+
+
+if __name__ == "__main__":
+    main()

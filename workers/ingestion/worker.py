@@ -1,0 +1,136 @@
+"""The ingestion worker: consumes `ghl.events`, publishes `conversation.events`.
+
+Per record: decode and validate, verify the signature over the raw bytes, reject stale
+timestamps, claim the delivery's dedupe key in Postgres (durable, per tenant), publish the
+normalised event. The claim remembers which record made it, so that record's own redelivery
+(a crash between commit and publish) publishes again, while another delivery with the same
+`webhookId` is a duplicate and publishes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prometheus_client import Counter
+
+from schemas.ghl import WEBHOOK_MODELS
+from schemas.topics import GHL_EVENTS
+from workers.db.tenant import TenantDatabase
+from workers.errors import InvalidEventError, PermanentError, SignatureMismatchError
+from workers.ingestion.decode import check_fresh, decode_webhook
+from workers.ingestion.normalise import dedupe_key, normalise
+from workers.ingestion.signatures import SignatureVerifier
+from workers.runtime.boundary import Handler
+from workers.runtime.host import Resources, WorkerSpec
+from workers.runtime.publisher import EventPublisher
+from workers.runtime.record import Record
+from workers.settings import Settings
+
+INGESTED = Counter(
+    "leadmem_ingestion_events_total",
+    "Webhook deliveries by GHL type (unknown types as 'other') and outcome.",
+    ["type", "outcome"],
+)
+
+SIGNATURES = Counter(
+    "leadmem_ingestion_signatures_total",
+    "Accepted deliveries by signature verdict (verified, unverified).",
+    ["verdict"],
+)
+
+_CLAIM = """
+WITH ins AS (
+    INSERT INTO webhook_receipts
+        (tenant_id, dedupe_key, event_id, event_type, source_partition, source_offset)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (tenant_id, dedupe_key) DO NOTHING
+    RETURNING source_partition, source_offset
+)
+SELECT source_partition, source_offset, true AS claimed FROM ins
+UNION ALL
+SELECT source_partition, source_offset, false FROM webhook_receipts
+ WHERE tenant_id = $1 AND dedupe_key = $2 AND NOT EXISTS (SELECT 1 FROM ins)
+"""
+
+
+def type_label(ghl_type: str | None) -> str:
+    """Bounded label: known GHL types by name, anything else as 'other'."""
+    return ghl_type if ghl_type in WEBHOOK_MODELS else "other"
+
+
+class IngestionHandler:
+    def __init__(
+        self,
+        db: TenantDatabase,
+        publisher: EventPublisher,
+        settings: Settings,
+        verifier: SignatureVerifier,
+    ) -> None:
+        self.db = db
+        self.publisher = publisher
+        self.settings = settings
+        self.verifier = verifier
+        self._known_tenants: set[str] = set()
+
+    async def __call__(self, record: Record) -> None:
+        ghl_type = "unparsed"
+        try:
+            webhook = decode_webhook(record.value, max_bytes=self.settings.max_body_bytes)
+            ghl_type = type_label(webhook.type)
+            key = record.key.decode("utf-8", "replace") if record.key is not None else None
+            if key is not None and key != webhook.locationId:
+                raise InvalidEventError(
+                    f"record key {record.key!r} is not the body's locationId "
+                    f"{webhook.locationId!r}"
+                )
+            SIGNATURES.labels(self.verifier.verify(record.value, record.headers)).inc()
+            now = datetime.now(UTC)
+            check_fresh(
+                webhook.timestamp, now,
+                max_age_s=self.settings.max_event_age_s,
+                max_skew_s=self.settings.max_clock_skew_s,
+            )
+        except PermanentError as exc:
+            outcome = "bad_signature" if isinstance(exc, SignatureMismatchError) else "rejected"
+            INGESTED.labels(ghl_type, outcome).inc()
+            raise
+        except ValueError:  # pydantic's ValidationError
+            INGESTED.labels(ghl_type, "invalid").inc()
+            raise
+
+        received = (
+            datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
+            if record.timestamp_ms else now
+        )
+        event = normalise(webhook, record.value, received)
+        tenant = webhook.locationId
+        async with self.db.transaction(tenant) as conn:
+            if tenant not in self._known_tenants:
+                await conn.execute(
+                    "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT (id) DO NOTHING", tenant
+                )
+            row = await conn.fetchrow(
+                _CLAIM, tenant, dedupe_key(webhook, record.value), event.event_id,
+                webhook.type[:64], record.partition, record.offset,
+            )
+            assert row is not None
+            own = (row["source_partition"], row["source_offset"]) == (
+                record.partition, record.offset)
+            if row["claimed"] or own:
+                await self.publisher.publish(event)
+                INGESTED.labels(ghl_type, "accepted" if row["claimed"] else "republished").inc()
+            else:
+                INGESTED.labels(ghl_type, "duplicate").inc()
+        self._known_tenants.add(tenant)
+
+
+def build(resources: Resources) -> Handler:
+    assert resources.db is not None
+    s = resources.settings
+    verifier = SignatureVerifier.from_settings(
+        s.ghl_ed25519_public_key, s.ghl_rsa_public_key, s.unsigned_policy
+    )
+    return IngestionHandler(resources.db, resources.publisher, s, verifier)
+
+
+SPEC = WorkerSpec(name="ingestion", topics=(GHL_EVENTS,), build=build, needs_redis=False)

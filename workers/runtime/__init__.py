@@ -1,0 +1,1 @@
+"""The runtime every worker shares: broker factory, dead-letter boundary, publisher, host."""

@@ -1,0 +1,163 @@
+"""The composition root of a worker: open clients, subscribe, handle batches, commit, close.
+
+A worker is a `WorkerSpec`: its name, the topics it consumes, and `build(resources)` that
+returns the per-record handler. `WorkerHost` runs it on a FastStream Kafka subscriber with
+the delivery rules of DESIGN.md:
+
+- batches are consumed with auto-commit off and `NACK_ON_ERROR`: the offset is committed only
+  after every record of the batch was handled (or dead-lettered) and every publish was
+  acknowledged; any other failure rewinds the batch for redelivery;
+- each record goes through the dead-letter boundary.
+
+`create_app` wraps the same host in a FastStream application (`leadmem run NAME`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+from faststream import FastStream
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+
+from workers.db.tenant import TenantDatabase
+from workers.runtime.boundary import DeadLetterBoundary, Handler, RetryPolicy
+from workers.runtime.http import Check, HealthServer
+from workers.runtime.kafka import make_broker
+from workers.runtime.publisher import EventPublisher
+from workers.runtime.record import Record
+from workers.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Resources:
+    """Clients a worker's handler may use, opened by the host and closed in reverse order."""
+
+    worker: str
+    settings: Settings
+    publisher: EventPublisher
+    db: TenantDatabase | None = None
+    redis: aioredis.Redis | None = None
+    stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    name: str
+    topics: tuple[str, ...]
+    build: Callable[[Resources], Handler]
+    needs_db: bool = True
+    needs_redis: bool = True
+
+
+class WorkerHost:
+    def __init__(
+        self, spec: WorkerSpec, settings: Settings, *, http_port: int | None = None,
+        group_id: str | None = None,
+    ) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.broker = make_broker(settings, client_id=spec.name)
+        self.publisher = EventPublisher(self.broker, spec.name)
+        self.boundary = DeadLetterBoundary(
+            spec.name,
+            self.publisher,
+            RetryPolicy(settings.max_attempts, settings.retry_backoff_s,
+                        settings.retry_backoff_max_s),
+        )
+        self.resources: Resources | None = None
+        self._handler: Handler | None = None
+        self._http_port = settings.port_for(spec.name) if http_port is None else http_port
+        self.http: HealthServer | None = None
+        self.broker.subscriber(
+            *spec.topics,
+            group_id=group_id or settings.group_id(spec.name),
+            batch=True,
+            max_records=settings.batch_max_records,
+            batch_timeout_ms=settings.batch_timeout_ms,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            max_poll_interval_ms=900_000,
+        )(self.on_batch)
+
+    async def on_batch(self, msg: KafkaMessage) -> None:
+        """Handle every record of a batch, then wait for its publishes; FastStream commits."""
+        assert self._handler is not None, "worker not opened"
+        raw = msg.raw_message
+        records = raw if isinstance(raw, tuple) else (raw,)
+        for rec in records:
+            await self.boundary.process(Record.from_consumer(rec), self._handler)
+        await self.publisher.flush()
+
+    async def open(self) -> None:
+        """Open clients and the health server (the broker is started by its owner)."""
+        res = Resources(self.spec.name, self.settings, self.publisher)
+        await res.stack.__aenter__()
+        if self.spec.needs_db:
+            res.db = await TenantDatabase.connect(
+                self.settings.database_url,
+                min_size=self.settings.db_pool_min,
+                max_size=self.settings.db_pool_max,
+            )
+            res.stack.push_async_callback(res.db.close)
+        if self.spec.needs_redis:
+            res.redis = aioredis.Redis.from_url(
+                self.settings.redis_url, socket_timeout=2, socket_connect_timeout=2
+            )
+            res.stack.push_async_callback(res.redis.aclose)
+        self.resources = res
+        self._handler = self.spec.build(res)
+        self.http = HealthServer(
+            self.spec.name, self.settings.http_host, self._http_port, self._checks(res)
+        )
+        await self.http.start()
+        res.stack.push_async_callback(self.http.stop)
+
+    def _checks(self, res: Resources) -> dict[str, Check]:
+        checks: dict[str, Check] = {"broker": self._broker_ok}
+        if res.db is not None:
+            checks["postgres"] = res.db.ping
+        if res.redis is not None:
+            checks["redis"] = self._redis_ping
+        return checks
+
+    async def _broker_ok(self) -> bool:
+        return bool(await self.broker.ping(timeout=2))
+
+    async def _redis_ping(self) -> bool:
+        assert self.resources is not None and self.resources.redis is not None
+        try:
+            return bool(await self.resources.redis.ping())
+        except Exception:
+            return False
+
+    async def close(self) -> None:
+        if self.resources is not None:
+            await self.resources.stack.aclose()
+            self.resources = None
+
+    async def start(self) -> None:
+        """Open clients and start consuming (tests and the demo run workers this way)."""
+        await self.open()
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        await self.broker.stop()
+        await self.close()
+
+
+def create_app(spec: WorkerSpec, settings: Settings) -> FastStream:
+    """The FastStream application of one worker (`leadmem run NAME`)."""
+    host = WorkerHost(spec, settings)
+    return FastStream(
+        host.broker,
+        on_startup=[host.open],
+        after_shutdown=[host.close],
+        logger=logging.getLogger(f"leadmem.{spec.name}"),
+    )

@@ -1,0 +1,85 @@
+"""Kafka plumbing: the broker factory every worker uses, topic creation and consumer lag."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+
+from schemas.topics import ALL_TOPICS
+from workers.settings import Settings
+
+
+def make_broker(settings: Settings, *, client_id: str = "leadmem") -> KafkaBroker:
+    """A FastStream Kafka broker with the producer settings this deployment needs.
+
+    Idempotence is a setting: Apache Kafka wants it on; Tansu rejects InitProducerId.
+    """
+    return KafkaBroker(
+        settings.bootstrap,
+        client_id=client_id,
+        enable_idempotence=settings.kafka_idempotence,
+        acks="all",
+        linger_ms=2,
+        # Big enough to forward anything the broker accepted (dead letters keep the bytes).
+        max_request_size=16 * 1024 * 1024,
+        logger=logging.getLogger(f"faststream.{client_id}"),
+        log_level=logging.DEBUG,
+    )
+
+
+async def ensure_topics(
+    bootstrap: str,
+    partitions: int,
+    replication: int = 1,
+    topics: tuple[str, ...] = ALL_TOPICS,
+    timeout_s: float = 30.0,
+) -> list[str]:
+    """Create missing topics; returns those created. Waits for the broker to answer."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        try:
+            await admin.start()
+            break
+        except KafkaError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in topics if t not in existing]
+        for topic in missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics([NewTopic(topic, partitions, replication)])
+        return missing
+    finally:
+        await admin.close()
+
+
+async def consumer_lag(bootstrap: str, group_id: str, topics: tuple[str, ...]) -> dict[str, int]:
+    """Lag per `topic:partition` for a group: high watermark minus committed offset."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id,
+                                enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [
+            TopicPartition(t, p)
+            for t in topics
+            for p in sorted(consumer.partitions_for_topic(t) or ())
+        ]
+        if not parts:
+            return {}
+        ends = await consumer.end_offsets(parts)
+        lag: dict[str, int] = {}
+        for tp in parts:
+            committed = await consumer.committed(tp)
+            lag[f"{tp.topic}:{tp.partition}"] = max(0, ends[tp] - (committed or 0))
+        return lag
+    finally:
+        await consumer.stop()

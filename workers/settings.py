@@ -1,0 +1,115 @@
+"""The one place for configuration: every setting is an environment variable (`LEADMEM_*`).
+
+Defaults work on a development machine of this project with no configuration at all: local
+Postgres (trust auth) and Redis, and a Tansu broker that `leadmem dev` starts when no broker
+address is configured. Settings are built in the composition root, never at import time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WORKER_PORTS: dict[str, int] = {
+    "ingestion": 9101,
+    "memory": 9102,
+    "learning": 9103,
+    "responder": 9104,
+    "outbound": 9105,
+    "metrics": 9106,
+}
+
+
+class Settings(BaseSettings):
+    """Deployment settings. See README "Configuration" for the table of variables."""
+
+    model_config = SettingsConfigDict(env_prefix="LEADMEM_", frozen=True, extra="ignore")
+
+    # Kafka
+    kafka_bootstrap: str | None = Field(
+        default=None,
+        description="Broker address; unset = the local dev broker on dev_broker_port.",
+    )
+    kafka_idempotence: bool = Field(
+        default=False, description="Idempotent producer: on for Apache Kafka, off for Tansu."
+    )
+    topic_partitions: int = Field(default=6, ge=1, description="Partitions per created topic.")
+    topic_replication: int = Field(default=1, ge=1)
+    dev_broker_port: int = Field(default=19092, description="Port of the dev Tansu broker.")
+    consumer_group_prefix: str = Field(default="leadmem", description="Prefix of group ids.")
+    batch_max_records: int = Field(default=200, ge=1, description="Records per consumed batch.")
+    batch_timeout_ms: int = Field(default=50, ge=1)
+
+    # Postgres
+    database_url: str = Field(
+        default="postgresql://leadmem_app@127.0.0.1:5432/leadmem",
+        description="Workers' connection: the non-owner role under row-level security.",
+    )
+    admin_database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/leadmem",
+        description="Migrations' connection: a superuser or a role that may create roles.",
+    )
+    db_pool_min: int = Field(default=1, ge=0)
+    db_pool_max: int = Field(default=10, ge=1)
+    app_role: str = Field(default="leadmem_app", description="Role the workers log in as.")
+    owner_role: str = Field(default="leadmem_owner", description="Role owning the schema.")
+    app_role_password: SecretStr | None = Field(default=None, description="Set in production.")
+
+    # Redis
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0")
+    context_ttl_s: int = Field(default=7 * 24 * 3600, description="TTL of a lead's context.")
+
+    # Ingestion
+    ghl_ed25519_public_key: str | None = Field(
+        default=None, description="PEM (or base64 raw) key for X-GHL-Signature."
+    )
+    ghl_rsa_public_key: str | None = Field(
+        default=None, description="PEM key for the legacy x-wh-signature."
+    )
+    unsigned_policy: Literal["accept", "reject"] = Field(
+        default="accept",
+        description="What to do with an unsigned event when a public key is configured.",
+    )
+    max_event_age_s: int = Field(default=600, description="Reject older `timestamp`s (replay).")
+    max_clock_skew_s: int = Field(default=300, description="Reject `timestamp`s this far ahead.")
+    max_body_bytes: int = Field(default=1_000_000, description="Larger bodies are dead-lettered.")
+    dedupe_ttl_s: int = Field(default=7 * 24 * 3600, description="How long a webhookId is kept.")
+
+    # Failure handling
+    max_attempts: int = Field(default=4, ge=1, description="Attempts before dead-lettering.")
+    retry_backoff_s: float = Field(default=0.2, ge=0, description="First backoff; doubles.")
+    retry_backoff_max_s: float = Field(default=5.0, ge=0)
+
+    # Claude
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    claude_model: str = "claude-sonnet-4-5"
+    claude_max_tokens: int = 300
+    claude_timeout_s: float = 20.0
+    master_key: SecretStr | None = Field(
+        default=None, description="Fernet key encrypting tenants' API keys at rest."
+    )
+
+    # GHL outbound
+    ghl_base_url: str = "https://services.leadconnectorhq.com"
+
+    # HTTP (/health, /metrics)
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(
+        default=None, description="Override the worker's port (defaults per worker)."
+    )
+    log_level: str = "INFO"
+
+    @property
+    def bootstrap(self) -> str:
+        """The broker address workers connect to."""
+        return self.kafka_bootstrap or f"127.0.0.1:{self.dev_broker_port}"
+
+    def port_for(self, worker: str) -> int:
+        """Each worker serves /metrics and /health on its own port."""
+        return self.http_port if self.http_port is not None else WORKER_PORTS[worker]
+
+    def group_id(self, worker: str) -> str:
+        return f"{self.consumer_group_prefix}.{worker}"
