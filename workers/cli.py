@@ -1,5 +1,0 @@
-"""The `leadmem` command line."""
-
-
-def main() -> None:
-    raise SystemExit("leadmem: not built yet")

@@ -1,0 +1,40 @@
+"""The `leadmem` command line: one sub-command module per area, registered here."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from workers.cli import pipeline
+from workers.cli.errors import CliError
+from workers.errors import ConfigurationError
+
+MODULES = (pipeline.register,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leadmem", description="lead-memory: conversation memory for GHL real-estate leads"
+    )
+    parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in MODULES:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        code = args.func(args)
+    except KeyboardInterrupt:
+        code = 130
+    except (CliError, ConfigurationError) as exc:
+        print(f"leadmem {args.command}: error: {exc}", file=sys.stderr)
+        code = 2
+    raise SystemExit(code or 0)

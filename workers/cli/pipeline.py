@@ -1,0 +1,134 @@
+"""Commands that set up and run the pipeline: migrate, dev, topics, run, schemas, extract,
+demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from workers.cli.errors import CliError
+from workers.settings import Settings
+
+Sub = Any  # argparse's private _SubParsersAction
+
+
+def register(sub: Sub) -> None:
+    p = sub.add_parser("migrate", help="create roles/database and apply SQL migrations")
+    p.add_argument("--database-url", help="admin connection (default LEADMEM_ADMIN_DATABASE_URL)")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("dev", help="start the dev Kafka broker (Tansu) and create the topics")
+    p.add_argument("--partitions", type=int, help="partitions per topic")
+    p.add_argument("--detach", action="store_true", help="leave the broker running and return")
+    p.set_defaults(func=cmd_dev)
+
+    p = sub.add_parser("topics", help="create missing topics on the configured broker")
+    p.add_argument("--partitions", type=int)
+    p.set_defaults(func=cmd_topics)
+
+    p = sub.add_parser("run", help="run one worker (FastStream app) until SIGTERM")
+    p.add_argument("worker", help="ingestion | memory | learning | responder | outbound | metrics")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("schemas", help="event contracts")
+    ssub = p.add_subparsers(dest="schemas_command", required=True)
+    e = ssub.add_parser("export", help="write JSON Schema files for every event")
+    e.add_argument("directory", type=Path)
+    e.set_defaults(func=cmd_schemas_export)
+
+    p = sub.add_parser("extract", help="lead profiles for SPEC JSONL cases on stdin")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("demo", help="run the pipeline on the bundled sample GHL event stream")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for results")
+    p.set_defaults(func=cmd_demo)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from workers.db.migrate import migrate
+
+    s = Settings()
+    url = args.database_url or s.admin_database_url
+    password = s.app_role_password.get_secret_value() if s.app_role_password else None
+    applied = asyncio.run(migrate(url, owner=s.owner_role, app=s.app_role,
+                                  app_password=password))
+    print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+    return 0
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from workers.devbroker import DevBroker, port_open
+    from workers.runtime.kafka import ensure_topics
+
+    s = Settings()
+    partitions = args.partitions or s.topic_partitions
+    if s.kafka_bootstrap or port_open("127.0.0.1", s.dev_broker_port):
+        created = asyncio.run(ensure_topics(s.bootstrap, partitions, s.topic_replication))
+        print(f"broker at {s.bootstrap} already up; created topics: {created or 'none'}")
+        return 0
+    broker = DevBroker(s.dev_broker_port, log_path=Path("var/tansu.log"))
+    Path("var").mkdir(exist_ok=True)
+    broker.start(detach=args.detach)
+
+    async def ready() -> list[str]:
+        await broker.wait_ready()
+        return await ensure_topics(broker.bootstrap, partitions)
+
+    created = asyncio.run(ready())
+    assert broker.process is not None
+    print(f"tansu broker pid {broker.process.pid} at {broker.bootstrap}; "
+          f"topics created ({partitions} partitions): {', '.join(created)}")
+    if args.detach:
+        return 0
+    print("Ctrl-C stops it (memory-only: everything on it is lost)")
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        broker.stop()
+    return 0
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from workers.runtime.kafka import ensure_topics
+
+    s = Settings()
+    created = asyncio.run(ensure_topics(s.bootstrap, args.partitions or s.topic_partitions,
+                                        s.topic_replication))
+    print(f"created: {', '.join(created) or 'nothing (all exist)'}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from workers.registry import load_spec
+    from workers.runtime.host import create_app
+
+    try:
+        spec = load_spec(args.worker)
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from exc
+    asyncio.run(create_app(spec, Settings()).run())
+    return 0
+
+
+def cmd_schemas_export(args: argparse.Namespace) -> int:
+    from schemas.export import export_json_schemas
+
+    written = export_json_schemas(args.directory)
+    print(f"wrote {len(written)} JSON Schema files to {args.directory}")
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from workers.learning.extract_cli import run
+
+    return run(sys.stdin, sys.stdout)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from workers.demo.run import run_demo
+
+    return asyncio.run(run_demo(Settings(), timeout_s=args.timeout))

@@ -1,0 +1,142 @@
+"""`leadmem demo`: the pipeline, as far as it exists, on the bundled sample stream.
+
+Sets everything up that it needs (migrations, a dev broker when none is configured, topics,
+loopback fakes of the Claude and GHL APIs), runs every available worker in this process,
+publishes the stream and prints what each stage did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from schemas import topics
+from workers.db.migrate import migrate
+from workers.demo.stream import Delivery, build_stream
+from workers.demo.tail import TopicTail
+from workers.devbroker import DevBroker, port_open
+from workers.registry import available, load_spec
+from workers.runtime.boundary import read_dead_letter
+from workers.runtime.host import WorkerHost
+from workers.runtime.kafka import ensure_topics
+from workers.settings import Settings
+
+WATCHED = (topics.CONVERSATION_EVENTS, topics.MEMORY_UPDATED, topics.LEAD_PROFILE_UPDATED,
+           topics.REPLIES_OUTBOUND, topics.REPLIES_DELIVERED, topics.AGENT_ASSIST,
+           topics.PIPELINE_DLQ)
+
+
+@asynccontextmanager
+async def dev_broker_if_needed(settings: Settings) -> AsyncIterator[Settings]:
+    if settings.kafka_bootstrap or port_open("127.0.0.1", settings.dev_broker_port):
+        yield settings
+        return
+    broker = DevBroker(settings.dev_broker_port)
+    broker.start()
+    try:
+        await broker.wait_ready()
+        print(f"  started a Tansu dev broker on {broker.bootstrap} (memory-only)")
+        yield settings
+    finally:
+        broker.stop()
+
+
+async def _publish(settings: Settings, stream: list[Delivery]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, enable_idempotence=False)
+    await producer.start()
+    try:
+        for d in stream:
+            await producer.send_and_wait(topics.GHL_EVENTS, d.value, key=d.tenant.encode())
+    finally:
+        await producer.stop()
+
+
+def _expected(stream: list[Delivery]) -> dict[str, int]:
+    valid = [d for d in stream if d.valid]
+    return {
+        topics.CONVERSATION_EVENTS: len({d.value for d in valid}),
+        topics.PIPELINE_DLQ: len(stream) - len(valid),
+    }
+
+
+async def run_demo(settings: Settings, *, timeout_s: float = 120.0) -> int:
+    started = time.monotonic()
+    print("lead-memory demo")
+    print("1. setting up")
+    password = settings.app_role_password.get_secret_value() if settings.app_role_password else None
+    applied = await migrate(settings.admin_database_url, owner=settings.owner_role,
+                            app=settings.app_role, app_password=password)
+    print(f"  migrations applied this run: {applied or 'none (up to date)'}")
+    async with dev_broker_if_needed(settings) as settings, AsyncExitStack() as stack:
+        created = await ensure_topics(settings.bootstrap, settings.topic_partitions)
+        print(f"  broker {settings.bootstrap}; topics created: {len(created)}")
+        settings = settings.model_copy(update={"http_port": 0})
+        names = available()
+        hosts = []
+        for name in names:
+            host = WorkerHost(load_spec(name), settings)
+            await host.start()
+            stack.push_async_callback(host.stop)
+            hosts.append(host)
+        print(f"  workers running: {', '.join(names)}")
+        for h in hosts:
+            assert h.http is not None
+            print(f"    {h.spec.name:10} /health /metrics on http://127.0.0.1:{h.http.port}")
+
+        tail = TopicTail(settings.bootstrap, WATCHED)
+        await tail.start()
+        stack.push_async_callback(tail.stop)
+        stream = build_stream()
+        print(f"2. publishing {len(stream)} GHL webhook deliveries for "
+              f"{len({d.tenant for d in stream})} agencies onto {topics.GHL_EVENTS}")
+        for d in stream:
+            mark = "" if d.valid else "  <- poison"
+            print(f"    {d.tenant:18} {d.label}{mark}")
+        await _publish(settings, stream)
+
+        expected = _expected(stream)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while any(tail.count(t) < n for t, n in expected.items()):
+            if loop.time() > deadline:
+                print("  timed out waiting for the pipeline")
+                break
+            await tail.poll()
+        with contextlib.suppress(TimeoutError):  # let later stages settle
+            end = loop.time() + 2.0
+            while loop.time() < end:
+                await tail.poll()
+        _report(tail, stream, expected)
+    print(f"done in {time.monotonic() - started:.1f}s")
+    ok = all(tail.count(t) == n for t, n in expected.items())
+    return 0 if ok else 1
+
+
+def _report(tail: TopicTail, stream: list[Delivery], expected: dict[str, int]) -> None:
+    print("3. what the pipeline did")
+    for topic in WATCHED:
+        want = expected.get(topic)
+        suffix = f" (expected {want})" if want is not None else ""
+        print(f"    {topic:22} {tail.count(topic):4} events{suffix}")
+    per_tenant: dict[str, Counter[str]] = {}
+    for rec in tail.records[topics.CONVERSATION_EVENTS]:
+        event: dict[str, Any] = json.loads(rec.value)
+        per_tenant.setdefault(event["tenant_id"], Counter())[event["type"]] += 1
+    print("  normalised events per agency:")
+    for tenant, counts in sorted(per_tenant.items()):
+        print(f"    {tenant:18} " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    dups = len([d for d in stream if d.valid]) - expected[topics.CONVERSATION_EVENTS]
+    print(f"  duplicate deliveries dropped: {dups}")
+    print("  dead letters:")
+    for rec in tail.records[topics.PIPELINE_DLQ]:
+        letter = read_dead_letter(rec)
+        print(f"    {letter.tenant_id or '?':18} {letter.source_topic}[{letter.partition}]"
+              f"@{letter.offset} {letter.error[:100]}")
