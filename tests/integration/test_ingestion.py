@@ -17,8 +17,8 @@ from tests.support.kafka import RawProducer, body, keyed, read_until
 from workers.demo.ghl_events import contact_event, inbound_message, opportunity_event
 from workers.ingestion.worker import SPEC
 from workers.runtime.boundary import read_dead_letter
-from workers.runtime.record import Record
 from workers.runtime.host import WorkerHost
+from workers.runtime.record import Record
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration

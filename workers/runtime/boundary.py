@@ -3,11 +3,11 @@
 Each record is handled with bounded retries and backoff for transient failures; a record that
 is invalid, or keeps failing, goes to `pipeline.dlq` with its original bytes, the error and
 its source topic/partition/offset, and the worker moves on, so one poison record never blocks
-a partition. The dead-letter record's value is the original bytes, unchanged (so even a body near the
-broker's size limit fits, and a replay re-sends exactly what arrived); the error and the
-source position travel in `dlq-*` headers beside the original headers. If the dead-letter
-publish itself fails, the error propagates: the batch is not
-committed and will be redelivered.
+a partition. The dead-letter record's value is the original bytes, unchanged (so even a
+body near the broker's size limit fits, and a replay re-sends exactly what arrived); the
+error and the source position travel in `dlq-*` headers beside the original headers. If the
+dead-letter publish itself fails, the error propagates: the batch is not committed and will
+be redelivered.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import base64
 import json
 import logging
 import time
-from datetime import datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from pydantic import ValidationError
