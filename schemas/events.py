@@ -132,10 +132,15 @@ class ReplyDrafted(Envelope):
 
 
 class ReplyDelivered(Envelope):
+    """GHL accepted a reply; the memory worker stores it as the AI's message and links the
+    `OutboundMessage` echo that GHL sends for it by `ghl_message_id`."""
+
     type: Literal["reply.delivered"] = "reply.delivered"
     idempotency_key: str
     ghl_message_id: str
     conversation_id: str | None = None
+    channel: Channel = "sms"
+    body: str = ""
 
 
 class AgentAssistRequested(Envelope):

@@ -71,3 +71,11 @@ def body(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any]:
 
 def keyed(tenants: set[str]) -> Callable[[ConsumerRecord[bytes, bytes]], bool]:
     return lambda r: r.key is not None and r.key.decode() in tenants
+
+
+async def publish_events(bootstrap: str, topic: str, events: list[Any]) -> None:
+    """Publish internal events keyed by tenant, as the workers do."""
+    async with RawProducer(bootstrap) as producer:
+        for event in events:
+            await producer.send(topic, event.model_dump_json().encode(), key=event.tenant_id,
+                                headers={"event-type": event.type})

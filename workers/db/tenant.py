@@ -7,6 +7,7 @@ ends with the transaction and can never leak to the next user of a pooled connec
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -31,6 +32,18 @@ TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    """json/jsonb columns read and write as Python values."""
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name, encoder=_dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
 class TenantDatabase:
     """A pool of connections as the workers' role, handing out tenant-scoped transactions."""
 
@@ -40,7 +53,7 @@ class TenantDatabase:
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 1, max_size: int = 10) -> TenantDatabase:
         pool = await asyncpg.create_pool(
-            dsn, min_size=min_size, max_size=max_size, command_timeout=30
+            dsn, min_size=min_size, max_size=max_size, command_timeout=30, init=_init_connection
         )
         return cls(pool)
 

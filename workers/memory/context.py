@@ -1,0 +1,86 @@
+"""`get_context(tenant, contact)`: the one read API of a lead's working context.
+
+Serves from Redis; on a miss rebuilds from Postgres and writes the cache back. When Redis
+is unavailable, reads and writes fall back to Postgres and nothing is lost: keys whose write
+failed are remembered and dropped once Redis answers again (`heal`), so a Redis that comes
+back with old data cannot serve it. The TTL bounds what a crash could leave behind, and
+`leadmem integrity` finds and repairs any drift.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from schemas.context import LeadContext, MemoryPart, ProfilePart
+from workers.db.tenant import TenantDatabase
+from workers.memory import store
+from workers.memory.cache import CACHE_REQUESTS, CacheUnavailableError, ContextCache
+
+log = logging.getLogger(__name__)
+
+
+class ContextStore:
+    def __init__(self, db: TenantDatabase, cache: ContextCache) -> None:
+        self.db = db
+        self.cache = cache
+        self._dirty: set[tuple[str, str]] = set()
+
+    async def get_context(self, tenant: str, contact: str) -> LeadContext | None:
+        try:
+            raw_memory, raw_profile = await self.cache.get(tenant, contact)
+        except CacheUnavailableError:
+            CACHE_REQUESTS.labels("error").inc()
+            return await self.load(tenant, contact)
+        if raw_memory is not None and raw_profile is not None:
+            memory = MemoryPart.model_validate_json(raw_memory)
+            profile = ProfilePart.model_validate_json(raw_profile)
+            if memory.tenant_id == tenant and profile.tenant_id == tenant:
+                CACHE_REQUESTS.labels("hit").inc()
+                return LeadContext(memory=memory, profile=profile)
+        CACHE_REQUESTS.labels("miss").inc()
+        ctx = await self.load(tenant, contact)
+        if ctx is not None:
+            await self.put(ctx.memory)
+            await self.put(ctx.profile)
+        return ctx
+
+    async def load(self, tenant: str, contact: str) -> LeadContext | None:
+        """The context straight from Postgres (the system of record)."""
+        async with self.db.transaction(tenant) as conn:
+            memory = await store.load_memory(conn, tenant, contact)
+            if memory is None:
+                return None
+            profile = await store.load_profile(conn, tenant, contact)
+        return LeadContext(memory=memory, profile=profile)
+
+    async def put(self, part: MemoryPart | ProfilePart) -> bool:
+        """Write through; a failure is remembered for `heal`, never raised."""
+        try:
+            await self.cache.put(part)
+            return True
+        except CacheUnavailableError as exc:
+            self._dirty.add((part.tenant_id, part.contact_id))
+            log.warning("context cache write failed (%s); Postgres stays authoritative", exc)
+            return False
+
+    async def forget(self, tenant: str, contact: str) -> None:
+        try:
+            await self.cache.delete(tenant, contact)
+        except CacheUnavailableError:
+            self._dirty.add((tenant, contact))
+
+    @property
+    def dirty(self) -> int:
+        return len(self._dirty)
+
+    async def heal(self) -> int:
+        """Drop the keys whose writes failed while Redis was away; returns how many."""
+        healed = 0
+        for tenant, contact in sorted(self._dirty):
+            try:
+                await self.cache.delete(tenant, contact)
+            except CacheUnavailableError:
+                break
+            self._dirty.discard((tenant, contact))
+            healed += 1
+        return healed

@@ -1,0 +1,278 @@
+"""Postgres side of memory: applying conversation events and loading a lead's memory.
+
+Every function takes a connection inside `TenantDatabase.transaction(tenant)`, so row-level
+security scopes each statement to the tenant even where a query names it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from schemas.context import (
+    RECENT_MESSAGES,
+    ContactInfo,
+    ContextMessage,
+    MemoryPart,
+    ProfilePart,
+)
+from schemas.events import (
+    ContactChanged,
+    LeadActivityRecorded,
+    MessageIngested,
+    ReplyDelivered,
+)
+from workers.memory import summary
+
+
+@dataclass(frozen=True)
+class MessageOutcome:
+    stored: bool
+    linked_reply: str | None = None
+    takeover: bool = False
+
+
+async def ensure_lead(conn: asyncpg.Connection, tenant: str, contact: str) -> None:
+    await conn.execute("INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING", tenant)
+    await conn.execute(
+        "INSERT INTO contacts (tenant_id, contact_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        tenant, contact,
+    )
+
+
+async def record_message(conn: asyncpg.Connection, ev: MessageIngested) -> MessageOutcome:
+    """Store a message once. An outbound message whose GHL id is one of our delivered
+    replies is that reply's echo: linked, not stored again. A human user's outbound
+    message marks the conversation as taken over."""
+    assert ev.contact_id is not None
+    sender, reply_key = ev.sender, None
+    if ev.direction == "outbound" and ev.message_id:
+        existing = await conn.fetchrow(
+            "SELECT reply_key FROM messages WHERE tenant_id = $1 AND message_id = $2",
+            ev.tenant_id, ev.message_id,
+        )
+        if existing is not None:
+            return MessageOutcome(False, existing["reply_key"])
+        reply_key = await conn.fetchval(
+            "SELECT idempotency_key FROM replies WHERE tenant_id = $1 AND ghl_message_id = $2",
+            ev.tenant_id, ev.message_id,
+        )
+        if reply_key:
+            sender = "ai"
+    stored = await _insert_message(
+        conn, ev.tenant_id, ev.event_id, ev.message_id, ev.contact_id, ev.conversation_id,
+        ev.direction, ev.channel, sender, ev.body, ev.user_id, ev.source, reply_key,
+        ev.occurred_at,
+    )
+    if not stored:
+        return MessageOutcome(False)
+    takeover = ev.direction == "outbound" and sender == "human"
+    if ev.conversation_id:
+        await conn.execute(
+            """
+            INSERT INTO conversations (tenant_id, conversation_id, contact_id, channel,
+                                       human_takeover, taken_over_by, last_message_at)
+            VALUES ($1, $2, $3, $4, $5, CASE WHEN $5 THEN $6 END, $7)
+            ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET
+                human_takeover = conversations.human_takeover OR EXCLUDED.human_takeover,
+                taken_over_by = COALESCE(EXCLUDED.taken_over_by, conversations.taken_over_by),
+                last_message_at = GREATEST(conversations.last_message_at,
+                                           EXCLUDED.last_message_at)
+            """,
+            ev.tenant_id, ev.conversation_id, ev.contact_id, ev.channel, takeover, ev.user_id,
+            ev.occurred_at,
+        )
+    if takeover:
+        await conn.execute(
+            "UPDATE contacts SET human_takeover = true WHERE tenant_id = $1 AND contact_id = $2",
+            ev.tenant_id, ev.contact_id,
+        )
+    return MessageOutcome(True, reply_key, takeover)
+
+
+async def record_delivered(conn: asyncpg.Connection, ev: ReplyDelivered) -> bool:
+    """Our reply reached GHL: store it as the AI's message (or, when its echo came first,
+    relabel the echo). Returns True when the conversation gained a message."""
+    assert ev.contact_id is not None
+    await conn.execute(
+        """UPDATE replies SET status = 'sent', ghl_message_id = $3,
+                              sent_at = COALESCE(sent_at, now())
+           WHERE tenant_id = $1 AND idempotency_key = $2""",
+        ev.tenant_id, ev.idempotency_key, ev.ghl_message_id,
+    )
+    relabelled = await conn.execute(
+        """UPDATE messages SET sender = 'ai', reply_key = $3
+           WHERE tenant_id = $1 AND message_id = $2 AND reply_key IS NULL""",
+        ev.tenant_id, ev.ghl_message_id, ev.idempotency_key,
+    )
+    if relabelled != "UPDATE 0":
+        return False
+    return await _insert_message(
+        conn, ev.tenant_id, ev.event_id, ev.ghl_message_id, ev.contact_id, ev.conversation_id,
+        "outbound", ev.channel, "ai", ev.body, None, "leadmem", ev.idempotency_key,
+        ev.occurred_at,
+    )
+
+
+async def _insert_message(conn: asyncpg.Connection, tenant: str, event_id: str,
+                          message_id: str | None, contact: str, conversation: str | None,
+                          direction: str, channel: str, sender: str, body: str,
+                          user_id: str | None, source: str | None, reply_key: str | None,
+                          at: Any) -> bool:
+    inserted = await conn.fetchval(
+        """
+        INSERT INTO messages (tenant_id, event_id, message_id, contact_id, conversation_id,
+                              direction, channel, sender, body, user_id, source, reply_key,
+                              occurred_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+        ON CONFLICT DO NOTHING RETURNING true
+        """,
+        tenant, event_id, message_id, contact, conversation, direction, channel, sender, body,
+        user_id, source, reply_key, at,
+    )
+    if not inserted:
+        return False
+    # The message that just left the recent window is folded into the summary.
+    leaving = await conn.fetchrow(
+        """SELECT sender, body, occurred_at FROM messages
+           WHERE tenant_id = $1 AND contact_id = $2
+           ORDER BY occurred_at DESC, created_at DESC OFFSET $3 LIMIT 1""",
+        tenant, contact, RECENT_MESSAGES,
+    )
+    current = await conn.fetchval(
+        "SELECT summary FROM contacts WHERE tenant_id = $1 AND contact_id = $2 FOR UPDATE",
+        tenant, contact,
+    )
+    new_summary = (
+        summary.fold(current or "", leaving["sender"], leaving["body"], leaving["occurred_at"])
+        if leaving is not None else current or ""
+    )
+    await conn.execute(
+        """
+        UPDATE contacts SET
+            message_count = message_count + 1,
+            summary = $5,
+            last_inbound_at = CASE WHEN $3 = 'inbound'
+                THEN GREATEST(last_inbound_at, $4) ELSE last_inbound_at END,
+            last_outbound_at = CASE WHEN $3 = 'outbound'
+                THEN GREATEST(last_outbound_at, $4) ELSE last_outbound_at END,
+            updated_at = now()
+        WHERE tenant_id = $1 AND contact_id = $2
+        """,
+        tenant, contact, direction, at, new_summary,
+    )
+    return True
+
+
+async def upsert_contact(conn: asyncpg.Connection, ev: ContactChanged) -> list[str]:
+    """Apply GHL's full description of a contact; returns what changed (tags diffed)."""
+    assert ev.contact_id is not None
+    c = ev.contact
+    old = await conn.fetchrow(
+        "SELECT tags, dnd, dnd_channels FROM contacts WHERE tenant_id = $1 AND contact_id = $2",
+        ev.tenant_id, ev.contact_id,
+    )
+    await conn.execute(
+        """
+        UPDATE contacts SET first_name = $3, last_name = $4, name = $5, email = $6, phone = $7,
+            timezone = COALESCE($8, timezone), city = $9, state = $10, postal_code = $11,
+            source = COALESCE($12, source), assigned_to = $13, tags = $14,
+            custom_fields = $15::jsonb, dnd = $16, dnd_channels = $17::jsonb, updated_at = now()
+        WHERE tenant_id = $1 AND contact_id = $2
+        """,
+        ev.tenant_id, ev.contact_id, c.first_name, c.last_name, c.name, c.email, c.phone,
+        c.timezone, c.city, c.state, c.postal_code, c.source, c.assigned_to, c.tags,
+        c.custom_fields, c.dnd, c.dnd_channels,
+    )
+    changes = [f"contact.{ev.change}"]
+    old_tags = set(old["tags"]) if old is not None else set()
+    added, removed = sorted(set(c.tags) - old_tags), sorted(old_tags - set(c.tags))
+    if added or removed:
+        await conn.execute(
+            """INSERT INTO contact_tag_changes
+               (tenant_id, contact_id, event_id, added, removed, changed_at)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+            ev.tenant_id, ev.contact_id, ev.event_id, added, removed, ev.occurred_at,
+        )
+        changes.append("tags")
+    if old is None or old["dnd"] != c.dnd or old["dnd_channels"] != c.dnd_channels:
+        changes.append("dnd")
+    return changes
+
+
+async def record_activity(conn: asyncpg.Connection, ev: LeadActivityRecorded) -> None:
+    await conn.execute(
+        """INSERT INTO lead_events (tenant_id, event_id, contact_id, kind, ghl_type, ref_id,
+                                    title, status, data, occurred_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10) ON CONFLICT DO NOTHING""",
+        ev.tenant_id, ev.event_id, ev.contact_id, ev.kind, ev.ghl_type, ev.ref_id, ev.title,
+        ev.status, ev.data, ev.occurred_at,
+    )
+
+
+async def contact_tables(conn: asyncpg.Connection) -> list[str]:
+    """Every table holding per-lead rows (found, not listed, so new tables are forgotten
+    too); `contacts` last."""
+    rows = await conn.fetch(
+        """SELECT table_name FROM information_schema.columns
+           WHERE table_schema = 'public' AND column_name = 'contact_id'
+           AND table_name IN (SELECT table_name FROM information_schema.columns
+                              WHERE table_schema = 'public' AND column_name = 'tenant_id')"""
+    )
+    names = sorted({r["table_name"] for r in rows} - {"contacts"})
+    return [*names, "contacts"]
+
+
+async def forget_contact(conn: asyncpg.Connection, tenant: str, contact: str) -> int:
+    """Delete every row of one lead; returns the number of rows removed."""
+    removed = 0
+    for table in await contact_tables(conn):
+        status = await conn.execute(
+            f'DELETE FROM "{table}" WHERE tenant_id = $1 AND contact_id = $2', tenant, contact
+        )
+        removed += int(status.rsplit(" ", 1)[-1])
+    return removed
+
+
+async def load_profile(
+    conn: asyncpg.Connection, tenant: str, contact: str
+) -> ProfilePart:
+    row = await conn.fetchrow(
+        """SELECT profile, score, score_reasons, qualification, next_questions, version
+           FROM lead_profiles WHERE tenant_id = $1 AND contact_id = $2""",
+        tenant, contact,
+    )
+    if row is None:
+        return ProfilePart(tenant_id=tenant, contact_id=contact)
+    return ProfilePart(tenant_id=tenant, contact_id=contact, **dict(row))
+
+
+async def load_memory(conn: asyncpg.Connection, tenant: str, contact: str) -> MemoryPart | None:
+    c = await conn.fetchrow(
+        "SELECT * FROM contacts WHERE tenant_id = $1 AND contact_id = $2", tenant, contact
+    )
+    if c is None:
+        return None
+    rows = await conn.fetch(
+        """SELECT direction, sender, channel, body, occurred_at, message_id FROM messages
+           WHERE tenant_id = $1 AND contact_id = $2
+           ORDER BY occurred_at DESC, created_at DESC LIMIT $3""",
+        tenant, contact, RECENT_MESSAGES,
+    )
+    recent = [
+        ContextMessage(direction=r["direction"], sender=r["sender"], channel=r["channel"],
+                       body=r["body"], at=r["occurred_at"], message_id=r["message_id"])
+        for r in reversed(rows)
+    ]
+    return MemoryPart(
+        tenant_id=tenant, contact_id=contact,
+        contact=ContactInfo(first_name=c["first_name"], name=c["name"], phone=c["phone"],
+                            email=c["email"], timezone=c["timezone"], state=c["state"],
+                            tags=list(c["tags"]), assigned_to=c["assigned_to"]),
+        recent=recent, summary=c["summary"], message_count=c["message_count"], dnd=c["dnd"],
+        dnd_channels=c["dnd_channels"], human_takeover=c["human_takeover"],
+        last_inbound_at=c["last_inbound_at"],
+    )
+
