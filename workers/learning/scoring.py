@@ -34,13 +34,13 @@ def score(profile: dict[str, Any], signals: Signals | None, *,
     if financing in FINANCING_POINTS:
         points += FINANCING_POINTS[financing]
         reasons.append(f"financing {financing} ({FINANCING_POINTS[financing]:+d})")
-    for field, label, value in (("budget_max", "budget stated", 8),
+    for field, what, value in (("budget_max", "budget stated", 8),
                                 ("sell_price", "price expectation stated", 8),
                                 ("locations", "areas named", 5),
                                 ("motivation", "motivation stated", 7)):
         if profile.get(field):
             points += value
-            reasons.append(f"{label} ({value:+d})")
+            reasons.append(f"{what} ({value:+d})")
     if any(profile.get(k) for k in ("bedrooms_min", "property_type", "must_haves")):
         points += 5
         reasons.append("home requirements stated (+5)")

@@ -1,0 +1,107 @@
+"""The learning worker (with memory in front of it) on the real broker, Postgres and Redis."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+
+import pytest
+import redis.asyncio as aioredis
+
+from schemas import topics
+from tests.conftest import new_tenant
+from tests.support.events import BASE, message
+from tests.support.kafka import RawProducer, body, keyed, publish_events, read_until
+from tests.support.services import ServiceUrls
+from tests.support.workers import running
+from workers.db.tenant import TenantDatabase
+from workers.learning import facts
+from workers.memory.cache import ContextCache
+from workers.memory.context import ContextStore
+from workers.settings import Settings
+
+pytestmark = pytest.mark.integration
+AREAS = [{"name": "Round Rock", "aliases": ["round rock", "rr"]},
+         {"name": "Cedar Park", "aliases": ["cedar park"]}]
+
+
+@pytest.fixture
+async def db(migrated: ServiceUrls) -> AsyncIterator[TenantDatabase]:
+    database = await TenantDatabase.connect(migrated.database_url)
+    yield database
+    await database.close()
+
+
+async def onboard(db: TenantDatabase, tenant: str) -> None:
+    async with db.transaction(tenant) as conn:
+        await conn.execute("INSERT INTO tenants (id) VALUES ($1)", tenant)
+        await conn.execute("INSERT INTO tenant_settings (tenant_id, service_areas) "
+                           "VALUES ($1, $2::jsonb)", tenant, AREAS)
+
+
+async def test_profile_facts_history_score_and_reprocessing(
+    make_settings: Callable[..., Settings], kafka: str, db: TenantDatabase,
+    migrated: ServiceUrls,
+) -> None:
+    tenant = new_tenant()
+    await onboard(db, tenant)
+    first = [
+        message(tenant, "c1", "Hi! Are you looking to buy or sell?", i=0,
+                direction="outbound", sender="ai"),
+        message(tenant, "c1", "Buying, need 3 beds in round rock, up to 450k", i=1),
+    ]
+    later = [
+        message(tenant, "c1", "When are you hoping to move?", i=40 * 24 * 60,
+                direction="outbound", sender="ai"),
+        message(tenant, "c1", "asap. we're pre-approved and could stretch to 520k",
+                i=40 * 24 * 60 + 5),
+    ]
+    settings = make_settings()
+    async with running(settings, "memory", "learning"):
+        await publish_events(kafka, topics.CONVERSATION_EVENTS, first)
+        out = await read_until(kafka, topics.LEAD_PROFILE_UPDATED, lambda s: len(s) >= 1,
+                               where=keyed({tenant}))
+        await publish_events(kafka, topics.CONVERSATION_EVENTS, later)
+        out = await read_until(kafka, topics.LEAD_PROFILE_UPDATED, lambda s: len(s) >= 2,
+                               where=keyed({tenant}), settle_s=1.0)
+    one, two = body(out[0]), body(out[1])
+    assert one["profile"] == {"intent": "buy", "bedrooms_min": 3, "locations": ["Round Rock"],
+                              "budget_max": 450000}
+    assert one["reply_needed"] is True and one["message_id"] == first[1].message_id
+    assert one["score"] == "cold" and "When are you hoping to move?" in one["next_questions"]
+    assert two["changed"] == {"budget_max": 520000, "timeline": "asap",
+                              "financing": "preapproved"}
+    assert two["score"] == "hot"
+
+    async with db.transaction(tenant) as conn:
+        history = await conn.fetch(
+            "SELECT value, valid_from, valid_to, source_message_id FROM lead_facts "
+            "WHERE field = 'budget_max' ORDER BY valid_from")
+        assert [h["value"] for h in history] == [450000, 520000]
+        assert history[0]["valid_to"] == history[1]["valid_from"]
+        assert history[0]["source_message_id"] == first[1].message_id
+        last_month = BASE + timedelta(days=20)
+        assert (await facts.facts_at(conn, tenant, "c1", last_month))["budget_max"] == 450000
+        versions = await conn.fetchval("SELECT count(*) FROM lead_facts")
+
+    # Redis carries the new profile for the responder.
+    redis = aioredis.Redis.from_url(migrated.redis_url)
+    try:
+        ctx = await ContextStore(db, ContextCache(redis, 60)).get_context(tenant, "c1")
+        assert ctx is not None and ctx.profile.profile["budget_max"] == 520000
+        assert ctx.profile.score == "hot"
+    finally:
+        await redis.aclose()
+
+    # Reprocessing the same memory.updated events changes nothing and re-publishes the same.
+    updates = await read_until(kafka, topics.MEMORY_UPDATED, lambda s: len(s) >= 4,
+                               where=keyed({tenant}))
+    async with RawProducer(kafka) as producer:
+        for rec in updates:
+            await producer.send(topics.MEMORY_UPDATED, rec.value, key=tenant)
+    async with running(settings, "learning"):
+        again = await read_until(kafka, topics.LEAD_PROFILE_UPDATED, lambda s: len(s) >= 4,
+                                 where=keyed({tenant}), settle_s=1.0)
+    assert [body(r) for r in again[2:]] == [one, two]
+    async with db.transaction(tenant) as conn:
+        assert await conn.fetchval("SELECT count(*) FROM lead_facts") == versions

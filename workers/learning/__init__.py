@@ -1,0 +1,1 @@
+"""Behavioural learning: deterministic lead-profile extraction from lead conversations."""

@@ -1,0 +1,131 @@
+"""Service-area matching: aliases as whole words, ruled-out areas and other-sense mentions.
+
+An area counts when the lead names it as a place they want (or the home they sell). It is
+removed when ruled out ("not X", "anywhere but X", "X is too far"), and ignored when named
+in another sense: where the lead works, the home they rent now, where they move from, or a
+street name ("1423 Gallatin Ave").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from .model import Area
+from .text import Segments
+
+Sense = Literal["want", "ruled_out", "other"]
+
+_STREET = re.compile(
+    r"^\s+(?:st|street|ave|avenue|rd|road|ln|lane|blvd|boulevard|dr|drive|ct|court|way|pkwy"
+    r"|parkway|hwy|highway|pike|pl|place|cir|circle|trl|trail|ter|terrace)\b"
+)
+_RULED_OUT_BEFORE = re.compile(
+    r"(?:\bnot|\banywhere but|\banything but|\bexcept|\bexcluding|\bavoid(?:ing)?|\bcan'?t do"
+    r"|\bcannot do|\bscratch|\bforget(?: about)?|\bskip|\bdrop|\bremove|\binstead of"
+    r"|\brather than|\bnothing in|\bno longer(?: want)?|\bnever|\bno way|\bno to|\bnix"
+    r"|\bexclude|\bcross off|\bdon'?t want|\bdont want|\bnot interested in|\bruled out"
+    r"|\brule out|\bcrossed off|\bpass on)"
+    r"\s+(?:(?:in|the|on|at|near|around|looking at|looking in|anything in|considering)\s+)*$"
+)
+_RULED_OUT_AFTER = re.compile(
+    r"^\s*(?:is|'s|are|area is|feels|seems|'s just|is just)?\s*"
+    r"(?:also\s+|now\s+|just\s+|way\s+|a bit\s+|kinda\s+|honestly\s+|definitely\s+|probably\s+)*"
+    r"(?:out\b(?! of)|too\s+(?:far|pricey|expensive|loud|crowded|busy|much|small|congested|"
+    r"rural|remote|noisy|sketchy|old|dense|hot)|off the (?:list|table)|not an option"
+    r"|not for us|a no\b|a no-go|ruled out|out of the (?:question|running)"
+    r"|isn'?t an option|is off|off limits|out of (?:our|my|the) (?:price range|budget|range)"
+    r"|no longer (?:an option|in the running|on the list)|not (?:happening|doing it))"
+)
+_HOME_NOW_BEFORE = re.compile(
+    r"\b(?:grew up in|(?:we|i) (?:currently |now |still )?live in|we're from|i'm from|im from"
+    r"|we're currently in|we are currently in)\s*(?:the\s+)?$"
+)
+_OTHER_BEFORE = re.compile(
+    r"(?:\b(?:work|works|working|worked|job|jobs|office|commute|commuting|employer|campus"
+    r"|university|hospital)\b(?:\s+[\w.'-]+){0,2}"
+    r"|\b(?:we|i|we're|i'm|im|currently)\s+(?:currently\s+)?(?:rent|renting|lease|leasing)"
+    r"(?:\s+[\w'-]+){0,3}\s+(?:in|at|near)"
+    r"|\b(?:our|my)\s+(?:\d+\s*\w+\s+)?(?:rental|apartment|lease)\s+(?:is\s+)?(?:in|at|near)"
+    r"|\b(?:moving|relocating|relocate|coming|moved|transferring me|transferred|moving down"
+    r"|moving up|moving over)\s+(?:here\s+)?from)\s*(?:the\s+)?$"
+)
+
+
+@dataclass(frozen=True)
+class AreaMention:
+    """One alias occurrence of a service area in a message."""
+
+    start: int
+    end: int
+    name: str
+    sense: Sense
+
+
+def _alias_pattern(alias: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w'])" + re.escape(alias.lower().strip()) + r"(?!\w)(?!'(?!s\b))")
+
+
+def find_areas(text: str, areas: Sequence[Area]) -> list[tuple[int, int, str]]:
+    """All non-overlapping alias / name matches, longest first, in text order."""
+    found: list[tuple[int, int, str]] = []
+    for area in areas:
+        for alias in {area.name, *area.aliases}:
+            if not alias.strip():
+                continue
+            for match in _alias_pattern(alias).finditer(text):
+                found.append((match.start(), match.end(), area.name))
+    found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+    chosen: list[tuple[int, int, str]] = []
+    for cand in found:
+        if all(cand[1] <= c[0] or cand[0] >= c[1] for c in chosen):
+            chosen.append(cand)
+    return sorted(chosen)
+
+
+def _is_street(text: str, start: int, end: int, alias_text: str) -> bool:
+    if _STREET.match(text[end:]) and not re.search(
+        r"\b(?:street|st|road|rd|ave|avenue|lane|drive|way)$", alias_text
+    ):
+        return True
+    house_number = re.search(r"\b\d{2,6}\s+(?:[nsew]\.?\s+)?$", text[max(0, start - 10) : start])
+    return bool(house_number) and not alias_text[:1].isdigit()
+
+
+def classify_areas(
+    text: str, segments: Segments, areas: Sequence[Area], *, seller: bool = False
+) -> list[AreaMention]:
+    """Area mentions of an inbound message with the sense in which each is named.
+
+    Where the lead lives now is a location only for a seller (it is the home being sold).
+    """
+    mentions: list[AreaMention] = []
+    for start, end, name in find_areas(text, areas):
+        before = segments.clause_before(start)
+        sentence_before = text[max(segments.sentence(start)[0], start - 40) : start]
+        after = segments.clause_after(end)
+        sense: Sense = "want"
+        if (
+            _is_street(text, start, end, text[start:end])
+            or _OTHER_BEFORE.search(before)
+            or (not seller and _HOME_NOW_BEFORE.search(before))
+        ):
+            sense = "other"
+        elif _RULED_OUT_BEFORE.search(sentence_before) or _RULED_OUT_AFTER.match(after):
+            sense = "ruled_out"
+        mentions.append(AreaMention(start=start, end=end, name=name, sense=sense))
+    return _spread_negation(text, mentions)
+
+
+def _spread_negation(text: str, mentions: list[AreaMention]) -> list[AreaMention]:
+    """"not natomas or elk grove": a ruled-out head covers areas joined to it by "or"/"and"."""
+    out = list(mentions)
+    for i in range(1, len(out)):
+        prev, cur = out[i - 1], out[i]
+        if prev.sense == "ruled_out" and cur.sense == "want":
+            gap = text[prev.end : cur.start]
+            if re.fullmatch(r"\s*,?\s*(?:or|and|nor)\s+(?:the\s+)?", gap):
+                out[i] = AreaMention(cur.start, cur.end, cur.name, "ruled_out")
+    return out

@@ -1,0 +1,127 @@
+"""The three contact flags: has_agent, wants_human and opted_out.
+
+Each rule yields positioned true/false events so that the latest statement wins ("we had an
+agent but parted ways" is false; STOP followed by START clears the opt-out).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from .context import MessageContext
+from .questions import polarity
+
+_AGENT_NOUN = re.compile(r"\b(?:agent|realtor|broker)s?\b")
+_AGENT_ASK_HUMAN = re.compile(
+    r"\b(?:speak|talk|chat)\w*\s+(?:\w+\s+){0,2}(?:with|to)\s+(?:an?\s+)?(?:actual|real|live"
+    r"|human)\b|\b(?:actual|real|live|human)\s+(?:agent|realtor)\b"
+)
+_AGENT_NEGATIVE = re.compile(
+    r"parted ways|\bfired\b|\bretired\b|not using|no longer|used to|don'?t have|do not have"
+    r"|not working with|without an?\b|\bneed an? (?:agent|realtor)|looking for (?:a new|an?)"
+    r" (?:agent|realtor|one)|\bhad (?:an?|one)\b|\bhad one\b|\bwe were\b|\bnot yet\b"
+    r"|interviewing|\bdon'?t need an?\b|\bno agent\b|\bdropped\b"
+    r"|\bleft (?:our|my)\b|\bquit (?:our|my)\b"
+)
+_AGENT_POSITIVE = re.compile(
+    r"\b(?:my|our)\s+(?:[\w'-]+\s+)?(?:agent|realtor|broker)\b"
+    r"|\b(?:have|has|got|with|using|signed with|hired)\b(?:\s+[\w'-]+){0,4}\s+(?:agent|realtor"
+    r"|broker)s?\b|\bsigned with\b|\bworking with (?!(?:a |an |our |my )?(?:lender|bank))[a-z]+"
+    r"(?:\s+[a-z]+)?\s+(?:from|at|of|already)\b|\b(?:agent|realtor)\s+(?:already|is handling"
+    r"|has it)|\brepresented by\b|\b(?:helping|representing|working with|showing) (?:us|me)\b"
+)
+_CALL = re.compile("|".join((
+    r"\bcalls? (?:me|us)\b",
+    r"\bring (?:me|us)\b",
+    r"\bcall (?:me |us )?back\b",
+    r"\bgive (?:me|us) a (?:call|ring)\b",
+    r"\b(?:can|could|would|will|pls|please)\s+(?:you|someone|somebody|anyone|a real person"
+    r"|an agent|\w+)\s+(?:please\s+)?call\b",
+    r"\bhave \w+ call\b",
+    r"\bphone call\b|\bon the phone\b|\bover the phone\b|\bby phone\b",
+    r"\bcall my (?:cell|mobile|phone|number)\b",
+    r"\b(?:talk|speak|chat)\w*\s+(?:\w+\s+){0,2}(?:to|with)\s+(?:a |an )?(?:real|actual|live"
+    r"|human)\b",
+    r"(?<!is this )(?<!is this a )(?<!are you a )(?<!are you )\b(?:a )?(?:real|actual) person\b",
+    r"\blive person\b|\bhuman\b(?! or)",
+    r"\b(?:talk|speak)\s+(?:to|with)\s+(?:someone|somebody|a person|an agent)\b",
+    r"\bhop on a call\b|\bquick call\b|\b(?:schedule|set up|have|do) a call\b",
+    r"\b(?:can|could|may) i call you\b|\bnumber i can call\b|\bgive you a call\b",
+)))
+_NO_CALL = re.compile(r"\b(?:don'?t|dont|do not|no|not|never)\s+(?:\w+\s+)?call|\btext only\b"
+                      r"|\bno calls\b|\bdon'?t phone\b")
+_OPT_OUT = re.compile(
+    r"\bunsubscribe\b|\bopt (?:me |us )?out\b|\bopt-out\b|\bremove (?:me|us|my number) from"
+    r"|\btake (?:me|us|my number) off\b|\b(?:stop|quit|cease|no more)\s+(?:texting|messaging"
+    r"|contacting|emailing|calling"
+    r"|sending (?:me |us )?(?:texts|messages|these|this|emails|stuff))\b"
+    r"|\b(?:don'?t|dont|do not)\s+(?:text|message|contact|email)\s+(?:me|us)\b"
+    r"|\bno more (?:texts|messages)\b|\blose my number\b|\bdelete my (?:number|info)\b"
+    r"|\bleave me alone\b|\bstop all\b|\brevoke\b"
+)
+_OPT_OUT_ALONE = re.compile(
+    r"^(?:please |pls |plz )?(?:stop|stop all|stopall|unsubscribe|quit|cancel|end|opt out"
+    r"|optout|revoke|remove me|stop please|stop pls)(?: please| pls| now)?$"
+)
+_OPT_IN = re.compile(r"\bunstop\b|\bresubscribe\b|\bopt (?:me |us )?(?:back )?in\b")
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """Comma / sentence separated pieces: a keyword must fill one on its own."""
+    bounds = [0, *(m.end() for m in re.finditer(r"[,.!?;\n]+", text)), len(text)]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if a < b]
+
+
+def agent_events(ctx: MessageContext) -> list[tuple[int, bool]]:
+    """``(pos, has_agent)`` statements; only a current agent counts."""
+    out: list[tuple[int, bool]] = []
+    answers_agent = ctx.question.asks("agent") and ctx.direct
+    for start, end in ctx.segments.sentences():
+        sentence = ctx.text[start:end]
+        if _AGENT_ASK_HUMAN.search(sentence):
+            continue
+        if not (_AGENT_NOUN.search(sentence)
+                or re.search(r"signed with|working with|represented by", sentence)
+                or (answers_agent and start == 0)):
+            continue
+        if _AGENT_NEGATIVE.search(sentence):
+            out.append((start, False))
+        elif _AGENT_POSITIVE.search(sentence):
+            out.append((start, True))
+    if answers_agent and not out:
+        answer = polarity(ctx.text)
+        if answer is not None:
+            out.append((0, answer == "yes"))
+    return out
+
+
+def human_events(ctx: MessageContext) -> list[tuple[int, bool]]:
+    """``(pos, wants_human)``: a call or a real person asked for; "don't call" clears it."""
+    out: list[tuple[int, bool]] = [(m.start(), False) for m in _NO_CALL.finditer(ctx.text)]
+    for m in _CALL.finditer(ctx.text):
+        if not _NO_CALL.search(ctx.text[max(0, m.start() - 20) : m.end()]):
+            out.append((m.start(), True))
+    if ctx.question.asks("call") and ctx.direct and polarity(ctx.text) == "yes":
+        out.append((0, True))
+    return sorted(out, key=lambda e: e[0])
+
+
+def opt_events(ctx: MessageContext, original: str) -> list[tuple[int, bool]]:
+    """``(pos, opted_out)``: STOP-like requests, and START / unstop clearing them.
+
+    An opt-out word used for something else ("cancel the showing", "stop sending me condos")
+    is not an opt-out: a bare keyword must stand alone as its own sentence.
+    """
+    out: list[tuple[int, bool]] = [(m.start(), True) for m in _OPT_OUT.finditer(ctx.text)]
+    for start, end in _pieces(ctx.text):
+        bare = re.sub(r"[^a-z ]+", " ", ctx.text[start:end])
+        bare = re.sub(r"\s+", " ", bare).strip()
+        if _OPT_OUT_ALONE.match(bare):
+            out.append((start, True))
+    if re.match(r"\s*START\b", original) or re.fullmatch(
+        r"\W*(?:start|unstop|resume|subscribe)\W*", ctx.text
+    ):
+        out.append((0, False))
+    out.extend((m.start(), False) for m in _OPT_IN.finditer(ctx.text))
+    return sorted(out, key=lambda e: (e[0], e[1]))

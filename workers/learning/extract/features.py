@@ -1,0 +1,94 @@
+"""Must-haves: features the lead requires, with synonyms, declines, withdrawals and hedges.
+
+"don't need a pool" and "scratch the pool" withdraw a feature; "a pool would be nice",
+"bonus if", "if possible" are wishes, not requirements, and change nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .context import MessageContext
+from .model import MustHave
+
+_FEATURES_RAW: tuple[tuple[MustHave, str], ...] = (
+    ("pool", r"\b(?:swimming |private |in-?ground )?pool\b(?! table| hall)"),
+    ("garage", r"\bgarage\b"),
+    ("yard", r"\b(?:back ?yard|front ?yard|yard)s?\b(?! sale)"),
+    ("basement", r"\bbasement\b"),
+    ("home_office", r"\bhome office\b|\boffice space\b|(?<!my )(?<!our )(?<!the )(?<!post )"
+                    r"(?<!box )\boffice\b(?! (?:is (?:in|at|downtown|near|close|far)|in|at|downtown"
+                    r"|building|park|job))"),
+    ("single_story", r"\bsingle[\s-]?stor(?:y|ey)\b|\bone[\s-]?stor(?:y|ey)\b"
+                     r"|\bsingle[\s-]?level\b|\bone[\s-]?level\b|\branch\b|\bno stairs\b"
+                     r"|\b1[\s-]?stor(?:y|ey)\b"),
+    ("new_construction", r"\bnew[\s-]?construction\b|\bnew[\s-]?builds?\b|\bnewly built\b"
+                         r"|\bbrand[\s-]new (?:home|house|build)"),
+    ("waterfront", r"\bwater[\s-]?front\b|\bon the water\b|\b(?:lake|beach|ocean|bay|river"
+                   r"|canal)[\s-]?front\b|\bon the lake\b"),
+    ("good_schools", r"\b(?:good|great|top|top[\s-]rated|best|excellent|strong|highly[\s-]rated"
+                     r"|blue[\s-]ribbon|top[\s-]notch|decent)\s+(?:public\s+)?"
+                     r"(?:schools?|school distr\w*)\b|\bschools? (?:are|is) (?:a must|key"
+                     r"|important|a priority|a big deal|everything)|\bschools matter\b"),
+    ("updated_kitchen", r"\b(?:updated|renovated|remodeled|remodelled|modern|new|redone)"
+                        r"\s+kitchen\b|\bkitchen (?:has to|needs to|must|should) be "
+                        r"(?:updated|renovated|remodeled|modern|redone)\b"),
+    ("no_hoa", r"\bno\s+hoas?\b|\bwithout an? hoa\b|\bnon[\s-]hoa\b|\bhoa[\s-]free\b"
+               r"|\b(?:don'?t|dont|do not|won'?t) (?:want|do) (?:an? |any )?hoas?\b"
+               r"|\bnot (?:in )?an? hoa\b"),
+)
+_FEATURES: tuple[tuple[MustHave, re.Pattern[str]], ...] = tuple(
+    (key, re.compile(pattern)) for key, pattern in _FEATURES_RAW
+)
+_HEDGE = re.compile(
+    r"would be (?:nice|great|cool|a (?:bonus|plus)|ideal)|\bif possible\b|\bbonus\b"
+    r"|nice to have|not required|not a (?:dealbreaker|deal breaker|must|requirement)"
+    r"|\bprefer(?:red|ably)?\b|\bperfer\b|\bideally\b|\ba plus\b|wouldn'?t hurt|\bif we can\b"
+    r"|\bnot necessary\b|\boptional\b|\bmaybe\b|\bwould love\b|\bnice if\b|\bopen to\b"
+    r"|\bi'?d love\b|\bwe'?d love\b|\bhopefully\b|\bif we'?re lucky\b"
+)
+_HEDGE_AFTER_BUT = re.compile(
+    r"^[^.!?]*?\bbut\b[^.!?]*?\b(?:not (?:a must|required|necessary|needed|a dealbreaker"
+    r"|a deal breaker|essential|mandatory)|optional|can live without)"
+)
+_NEGATION = re.compile(
+    r"(?:\bdon'?t|\bdont|\bdo not|\bdoesn'?t|\bno need for|\bnever|\bwithout"
+    r"|\bscratch|\bforget(?: about)?|\bskip|\bdrop|\bremove|\bnix|\bno longer|\bwon'?t need"
+    r"|\bwont need|\brather not|\binstead of)\b(?:(?!\bbut\b)[^,.;])*$"
+    r"|\b(?:no|not)\s+(?:a |an |the |any )?(?:[\w-]+\s+)?$"
+)
+_NEGATION_AFTER = re.compile(
+    r"^\W*(?:is|are)?\s*(?:not (?:needed|necessary|required|a must|important|a priority)"
+    r"|unnecessary|off the list|is out\b|out\b)"
+)
+_CURRENT = re.compile(
+    r"\b(?:we|i|it|our \w+|my \w+|the house|the home|the place)\s+(?:already\s+)?"
+    r"(?:has|have|had|own)(?:\s+got)?\s+(?:a |an |the )?(?:[\w-]+\s+)?$"
+)
+_LISTING_QUESTION = re.compile(r"\b(?:does it|does the \w+|is there|how big|how many)\b")
+
+
+def feature_events(ctx: MessageContext) -> list[tuple[int, MustHave, bool]]:
+    """``(pos, feature, required)`` statements; ``required=False`` withdraws the feature."""
+    if ctx.seller_only:
+        return []
+    text = ctx.masked
+    out: list[tuple[int, MustHave, bool]] = []
+    for name, pattern in _FEATURES:
+        for m in pattern.finditer(text):
+            clause = ctx.segments.clause_text(m.start())
+            before = ctx.segments.clause_before(m.start())
+            after = ctx.segments.clause_after(m.end())
+            sentence = ctx.segments.sentence_text(m.start())
+            if _CURRENT.search(before) or (
+                "?" in sentence and _LISTING_QUESTION.search(sentence)
+            ):
+                continue
+            negated = (name != "no_hoa" and bool(_NEGATION.search(before))) or bool(
+                _NEGATION_AFTER.match(after)
+            )
+            if negated:
+                out.append((m.start(), name, False))
+            elif not (_HEDGE.search(clause) or _HEDGE_AFTER_BUT.match(text[m.end() :])):
+                out.append((m.start(), name, True))
+    return sorted(out, key=lambda e: e[0])

@@ -1,0 +1,180 @@
+"""Budget (purchase price range), hoped-for sale price and pre-approval amounts.
+
+A price is never a rent, HOA due, mortgage payment, tax, amount owed, past purchase price or
+pre-qualification; a pre-approval amount is kept apart and only stands in for a budget when
+no budget is stated. Direction words decide min vs max; a bare figure is a max.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from .context import MessageContext
+from .numbers import NumberToken, money_amounts, number_tokens
+from .text import last_words
+
+Kind = Literal["budget", "sell", "preapproval"]
+Direction = Literal["min", "max", "range", "single"]
+
+_EXCLUDE_BEFORE = re.compile(
+    r"\b(?:hoa|hoas|rent|rents|payments?|mortgage|owe|owed|owing|taxes|tax|insurance|utilities"
+    r"|deposit|sold (?:it )?for|sold at|bought (?:it |this |the \w+ |our \w+ )?(?:for|at)|paid"
+    r"|pre[\s-]?qual\w*|prequal\w*|comps?|saved|saving|savings|have about|have around"
+    r"|down payment|income|salary|earn|cover|fees?|dues|each unit|per unit|rent for"
+    r"|appraised|zestimate|assessed)\b"
+)
+_EXCLUDE_AFTER = re.compile(r"^\s*(?:down\b|in savings|saved|in equity|equity|on it|left on)")
+_PREAPPROVAL = re.compile(
+    r"(?:pre[\s-]?approv\w*|approved|pre[\s-]?approval|preapproval)(?:\s+letter)?"
+    r"(?:\s+(?:for|up to|at|of|to|with))?(?:\s+(?:about|around|~|like))?\s*\$?\s*$"
+)
+_SELL_CUE = re.compile(
+    r"\b(?:hop(?:e|es|ed|ing)|get|getting|list|listing|listed|sell|selling|asking|aim|aiming"
+    r"|worth|want|like|need|go for|goes for|appraise)\b"
+)
+_HOPE_CUE = re.compile(r"\b(?:hop(?:e|es|ed|ing)|ideally|like to get|aim|aiming|want)\b")
+_BUY_CUE = re.compile(
+    r"\b(?:budget|afford|spend|buy\w*|purchase|up to|under|max|no more than|stretch|go up"
+    r"|next|new place|tops|below|less than|the new)\b|(?<!our )(?<!my )\b(?:condo|townhome)\b"
+)
+_MAX_BEFORE = re.compile(
+    r"(?:up to|upto|under|max|maximum|no more than|not more than|less than|below|stretch to"
+    r"|go up to|go to|do up to|at most|top out at|cap(?:ped)? at|ceiling(?: of| is)?"
+    r"|nothing over|nothing above|not over|stay under|stay below|within|no higher than"
+    r"|keep it under|around or under|bump(?: the budget)? to|make it max|make it)"
+    r"\s*(?:of\s+|is\s+|about\s+|around\s+|like\s+|~\s*)?\$?\s*$"
+)
+_MIN_BEFORE = re.compile(
+    r"(?:at least|over|above|minimum|min|starting at|more than|nothing below|nothing under"
+    r"|north of|no less than|upwards of|from)\s*(?:of\s+|is\s+)?\$?\s*$"
+)
+_MAX_AFTER = re.compile(
+    r"^\s*(?:is\s+)?(?:our\s+|my\s+|the\s+)?(?:max|maximum|tops|or less|or under|at most|ceiling"
+    r"|cap|limit|top end)\b"
+)
+_MIN_AFTER = re.compile(
+    r"^\s*(?:\+|plus\b|and up|or more|minimum|min\b|and above|or higher|,?\s*probably more"
+    r"|,?\s*(?:could|can|might) go higher|\+)"
+)
+_PRICE_CUE = re.compile(
+    r"(?:up to|under|max|maximum|no more than|at least|over|around|about|~|budget(?: is| of)?"
+    r"|stretch to|go up to|do up to|preapproved for|approved for|pre approved for|hoping for"
+    r"|hoping to get|hoping|get|list at|aim for|like to get|stay around|stay under|said"
+    r"|thinking|between|from|make it|bump it to|to)\s*\$?\s*$"
+)
+
+_STRONG_CUE = re.compile(
+    r"(?:budget(?:\s+(?:is|of|around|about|at|maybe|like|~|probably|roughly))*"
+    r"|price range(?: is| of)?|pre[\s-]?approved (?:for|up to)"
+    r"|approved for|spend(?: up to| about| around)?|list(?: it)? (?:at|for)|hoping to get"
+    r"|sell (?:it )?for)\s*\$?\s*$"
+)
+_WORD_MONEY = re.compile(r"\b(?:(?P<half>half a)|a|one)\s+million\b")
+
+
+@dataclass(frozen=True)
+class MoneyEvent:
+    """A price statement found in a message."""
+
+    pos: int
+    kind: Kind
+    low: int
+    high: int | None
+    direction: Direction
+    hoped: bool = False
+
+
+def _is_price_context(ctx: MessageContext, tok: NumberToken, before: str, talk: bool) -> bool:
+    """May a bare number (no k / $) be read as thousands of dollars here?"""
+    asked = ctx.question.asks("budget") or ctx.question.asks("sell_price")
+    if asked and not tok.explicit_money:
+        return True
+    if _STRONG_CUE.search(before):
+        return True
+    if tok.ish or tok.is_range:
+        return talk or asked
+    if talk and _PRICE_CUE.search(before):
+        return True
+    if ctx.intent in ("sell", "buy_and_sell") and 50 <= tok.value < 10_000 and _SELL_CUE.search(
+        before
+    ):
+        return True
+    # "a 3 bed under 400": a direction word before a three-digit figure is a price in thousands.
+    after = ctx.segments.clause_after(tok.end)
+    direction = _MAX_BEFORE.search(before) or _MAX_AFTER.match(after)
+    return not ctx.renting and 50 <= tok.value < 1000 and bool(direction)
+
+
+def _direction(tok: NumberToken, before: str, after: str) -> Direction:
+    return "range" if tok.is_range else _direction_words(before, after)
+
+
+def _direction_words(before: str, after: str) -> Direction:
+    if re.search(r"\bnothing (?:below|under|less than)\s*\$?\s*$", before):
+        return "min"
+    if _MAX_BEFORE.search(before) or _MAX_AFTER.match(after):
+        return "max"
+    if _MIN_BEFORE.search(before) or _MIN_AFTER.match(after):
+        return "min"
+    return "single"
+
+
+def _kind(ctx: MessageContext, before: str, clause: str) -> Kind | None:
+    if _PREAPPROVAL.search(before):
+        return "preapproval"
+    seller = ctx.intent in ("sell", "buy_and_sell")
+    if re.search(r"\bworth\b", before) and not seller:
+        return None  # the value of a home the lead is not selling
+    if not seller:
+        return "budget"
+    buy_cue = bool(_BUY_CUE.search(before))
+    if buy_cue or ctx.question.asks("budget"):
+        return "budget"
+    if ctx.intent == "sell" or ctx.question.asks("sell_price") or _SELL_CUE.search(clause):
+        return "sell"
+    return "budget"
+
+
+def money_events(ctx: MessageContext) -> list[MoneyEvent]:
+    """Price statements of an inbound message, in text order."""
+    events: list[MoneyEvent] = []
+    text = ctx.masked
+    previous_end = 0
+    for m in _WORD_MONEY.finditer(text):
+        before = last_words(ctx.segments.clause_before(m.start()), 6)
+        kind = _kind(ctx, before, ctx.segments.clause_text(m.start()))
+        if kind is not None and not ctx.renting and not _EXCLUDE_BEFORE.search(before):
+            amount = 500_000 if m.group("half") else 1_000_000
+            events.append(MoneyEvent(
+                pos=m.start(), kind=kind,
+                low=amount, high=None, direction=_direction_words(before, text[m.end() :]),
+                hoped=bool(_HOPE_CUE.search(before)),
+            ))
+    for tok in number_tokens(text):
+        floor, previous_end = previous_end, tok.end
+        if tok.unit is not None:
+            continue
+        clause_start = ctx.segments.clause(tok.start)[0]
+        before_full = text[max(clause_start, floor) : tok.start]
+        before = last_words(before_full, 6)
+        after = ctx.segments.clause_after(tok.end)
+        thousands = _is_price_context(ctx, tok, before, ctx.money_talk or bool(events))
+        amounts = money_amounts(tok, thousands=thousands)
+        if amounts is None:
+            continue
+        if not tok.explicit_money and not thousands:
+            continue
+        if _EXCLUDE_BEFORE.search(before) or _EXCLUDE_AFTER.match(after):
+            continue
+        kind = _kind(ctx, before, before_full + after)
+        if kind is None or (kind == "budget" and ctx.renting):
+            continue
+        low, high = amounts
+        events.append(MoneyEvent(
+            pos=tok.start, kind=kind, low=low, high=high,
+            direction=_direction(tok, before, after),
+            hoped=bool(_HOPE_CUE.search(before)),
+        ))
+    return sorted(events, key=lambda e: e.pos)

@@ -1,0 +1,150 @@
+"""Read a conversation in order and fold every rule's statements into one profile.
+
+Outbound messages only set the question context; inbound messages are normalised once, and
+each field rule reports positioned statements that the builder applies in text order, so
+the latest statement wins field by field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from .areas import classify_areas, find_areas
+from .contact import agent_events, human_events, opt_events
+from .context import MessageContext
+from .features import feature_events
+from .financing import financing_events
+from .home import bathroom_events, bedroom_events, property_type_events
+from .intent import merge_intent, message_intent
+from .model import Area, LeadProfile, Message
+from .money import MoneyEvent, money_events
+from .motivation import apply_motivation, motivation_events
+from .questions import NO_QUESTION, Question, classify_question, polarity
+from .state import ProfileBuilder
+from .text import Segments, mask_spans, normalize
+from .timeline import timeline_events
+
+
+def extract_profile_with_sources(
+    messages: Sequence[Message], areas: Sequence[Area], now: datetime
+) -> tuple[LeadProfile, dict[str, int]]:
+    """The profile after the last message and, per field, the index of the message that set it."""
+    builder = ProfileBuilder()
+    question: Question = NO_QUESTION
+    direct = False
+    money_talk = False
+    for index, message in enumerate(messages):
+        if message.direction == "outbound":
+            seller = builder.get("intent") in ("sell", "buy_and_sell")
+            question = classify_question(message.body, areas, seller=seller)
+            money_talk = money_talk or question.asks("budget") or question.asks("sell_price")
+            direct = True
+            continue
+        ctx = _context(index, message.body, areas, now, question, direct, builder, money_talk)
+        if ctx.stated_intent:
+            builder.set("intent", ctx.intent, index)
+        _apply(ctx, message.body, builder)
+        money_talk = money_talk or any(
+            builder.get(f) is not None for f in ("budget_min", "budget_max", "sell_price")
+        ) or builder.preapproval is not None
+        direct = False
+    return builder.build()
+
+
+def extract_profile(
+    messages: Sequence[Message], areas: Sequence[Area], now: datetime
+) -> LeadProfile:
+    """Pure and deterministic: the lead profile after the last message (SPEC.md)."""
+    return extract_profile_with_sources(messages, areas, now)[0]
+
+
+def _context(
+    index: int,
+    body: str,
+    areas: Sequence[Area],
+    now: datetime,
+    question: Question,
+    direct: bool,
+    builder: ProfileBuilder,
+    money_talk: bool,
+) -> MessageContext:
+    text = normalize(body)
+    segments = Segments.of(text)
+    masked = mask_spans(text, [(a, b) for a, b, _ in find_areas(text, areas)])
+    stated = message_intent(masked, question if direct else NO_QUESTION)
+    intent = merge_intent(builder.get("intent"), stated, text)
+    seller = intent in ("sell", "buy_and_sell")
+    mentions = tuple(classify_areas(text, segments, areas, seller=seller))
+    return MessageContext(
+        index=index, text=text, masked=masked, segments=segments, question=question,
+        direct=direct, intent=intent, stated_intent=stated, money_talk=money_talk, now=now,
+        areas=mentions,
+    )
+
+
+def _apply(ctx: MessageContext, body: str, builder: ProfileBuilder) -> None:
+    index = ctx.index
+    for mention in ctx.areas:
+        if mention.sense == "want":
+            builder.add("locations", mention.name, index)
+        elif mention.sense == "ruled_out":
+            builder.remove("locations", mention.name, index)
+    if ctx.direct and ctx.question.confirm_areas and polarity(ctx.text) == "yes":
+        for name in ctx.question.confirm_areas:
+            builder.add("locations", name, index)
+    for _, value in timeline_events(ctx):
+        builder.set("timeline", value, index)
+    for _, financing in financing_events(ctx):
+        builder.set("financing", financing, index)
+    _apply_money(money_events(ctx), builder, index)
+    for _, beds in bedroom_events(ctx):
+        builder.set("bedrooms_min", beds, index)
+    for _, baths in bathroom_events(ctx):
+        builder.set("bathrooms_min", baths, index)
+    for _, ptype in property_type_events(ctx):
+        if ptype is not None:
+            builder.set("property_type", ptype, index)
+    for _, feature, required in feature_events(ctx):
+        if required:
+            builder.add("must_haves", feature, index)
+        else:
+            builder.remove("must_haves", feature, index)
+    for _, reason in motivation_events(ctx):
+        builder.set("motivation", apply_motivation(builder.get("motivation"), reason), index)
+    for _, flag in agent_events(ctx):
+        builder.set("has_agent", flag, index)
+    for _, flag in human_events(ctx):
+        builder.set("wants_human", flag, index)
+    for _, flag in opt_events(ctx, body):
+        builder.set("opted_out", flag, index)
+
+
+def _apply_money(events: list[MoneyEvent], builder: ProfileBuilder, index: int) -> None:
+    sells = [e for e in events if e.kind == "sell"]
+    if sells:
+        hoped = [e for e in sells if e.hoped]
+        builder.set("sell_price", (hoped or sells)[-1].low, index)
+    for event in events:
+        if event.kind == "preapproval":
+            builder.preapproval = event.low
+            builder.preapproval_source = index
+        elif event.kind == "budget":
+            _apply_budget(event, builder, index)
+
+
+def _apply_budget(event: MoneyEvent, builder: ProfileBuilder, index: int) -> None:
+    if event.direction == "range" and event.high is not None:
+        builder.set("budget_min", event.low, index)
+        builder.set("budget_max", event.high, index)
+        return
+    if event.direction == "min":
+        builder.set("budget_min", event.low, index)
+        current_max = builder.get("budget_max")
+        if current_max is not None and current_max < event.low:
+            builder.set("budget_max", None, index)
+        return
+    builder.set("budget_max", event.low, index)
+    current_min = builder.get("budget_min")
+    if current_min is not None and current_min > event.low:
+        builder.set("budget_min", None, index)

@@ -1,0 +1,111 @@
+"""Text normalisation and clause segmentation shared by the field rules.
+
+Rules match on lower-cased text and reason about scope (a negation, a hedge, a cue word)
+within the clause or sentence around a match, so segmentation lives here once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+                         "\u2014": "-", "\u00a0": " "})
+# Phone numbers are masked so their digits never read as prices, counts or dates.
+_PHONE = re.compile(r"(?<![\d#])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?!\d)")
+_ABBREV = ("mt", "dr", "st", "ft", "mr", "mrs", "ms", "jr", "sr", "vs", "approx", "apt", "ave")
+_SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n|\s[-:]\s")
+_CLAUSE_SPLIT = re.compile(r",|\(|\)|\s-\s|\b(?:but|though|although|tho|however)\b")
+
+WORD_NUMBERS: dict[str, int] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "a couple": 2, "a couple of": 2, "couple": 2, "couple of": 2,
+    "a few": 3, "few": 3, "several": 3, "a": 1, "an": 1,
+}
+
+
+def normalize(body: str) -> str:
+    """Lower-case, unify quotes and dashes, collapse spaces and mask phone numbers."""
+    text = body.translate(_QUOTES).lower()
+    text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
+    return _PHONE.sub(lambda m: re.sub(r"\d", "#", m.group(0)), text)
+
+
+def _sentence_breaks(text: str) -> list[int]:
+    """Offsets where a sentence ends, ignoring abbreviation dots such as "mt." or "dr."."""
+    breaks: list[int] = []
+    for match in _SENTENCE_END.finditer(text):
+        if match.group(0) == ".":
+            before = re.search(r"([a-z]+)\.$", text[: match.end()])
+            if before and before.group(1) in _ABBREV:
+                continue
+        breaks.append(match.end())
+    return breaks
+
+
+@dataclass
+class Segments:
+    """Sentence and clause boundaries of one normalised message."""
+
+    text: str
+    sentence_breaks: list[int] = field(default_factory=list)
+    clause_breaks: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, text: str) -> Segments:
+        """Segment ``text`` once; lookups afterwards are cheap."""
+        sentences = _sentence_breaks(text)
+        clauses = sorted(set(sentences) | {m.start() for m in _CLAUSE_SPLIT.finditer(text)})
+        return cls(text=text, sentence_breaks=sentences, clause_breaks=clauses)
+
+    @staticmethod
+    def _span(breaks: list[int], pos: int, size: int) -> tuple[int, int]:
+        start = max((b for b in breaks if b <= pos), default=0)
+        end = min((b for b in breaks if b > pos), default=size)
+        return start, end
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        """Span of the sentence containing ``pos``."""
+        return self._span(self.sentence_breaks, pos, len(self.text))
+
+    def clause(self, pos: int) -> tuple[int, int]:
+        """Span of the clause (comma / "but" separated) containing ``pos``."""
+        return self._span(self.clause_breaks, pos, len(self.text))
+
+    def clause_before(self, pos: int) -> str:
+        """Text of the clause from its start up to ``pos``."""
+        return self.text[self.clause(pos)[0] : pos]
+
+    def clause_after(self, pos: int) -> str:
+        """Text of the clause from ``pos`` to its end."""
+        return self.text[pos : self.clause(pos)[1]]
+
+    def sentence_text(self, pos: int) -> str:
+        """Whole sentence containing ``pos``."""
+        start, end = self.sentence(pos)
+        return self.text[start:end]
+
+    def clause_text(self, pos: int) -> str:
+        """Whole clause containing ``pos``."""
+        start, end = self.clause(pos)
+        return self.text[start:end]
+
+    def sentences(self) -> list[tuple[int, int]]:
+        """All sentence spans in order."""
+        bounds = [0, *self.sentence_breaks, len(self.text)]
+        return [(a, b) for a, b in itertools.pairwise(bounds) if a < b]
+
+
+def last_words(text: str, count: int) -> str:
+    """The last ``count`` words of ``text`` (for cue windows right before a match)."""
+    words = re.findall(r"[\w$'#+./-]+", text)
+    return " ".join(words[-count:])
+
+
+def mask_spans(text: str, spans: list[tuple[int, int]], char: str = "@") -> str:
+    """Blank out spans (e.g. area names) while keeping every offset unchanged."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = char * (end - start)
+    return "".join(chars)
