@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 
 import asyncpg
 import pytest
@@ -99,7 +100,8 @@ async def test_human_takeover_and_echo_linking(
                body, mode, ghl_message_id) VALUES ($1, 'k1', 'e1', 'c1', 'sms', 'Yes!',
                'buyer', 'm-ai-1')""", tenant)
     delivered = ReplyDelivered(event_id="ev-deliv-1", tenant_id=tenant, contact_id="c1",
-                               occurred_at=BASE, received_at=BASE, idempotency_key="k1",
+                               occurred_at=BASE + timedelta(seconds=30),
+                               received_at=BASE, idempotency_key="k1",
                                ghl_message_id="m-ai-1", body="Yes!")
     echo = message(tenant, "c1", "Yes!", i=1, direction="outbound", sender="system",
                    message_id="m-ai-1", source="api")
@@ -107,7 +109,8 @@ async def test_human_takeover_and_echo_linking(
     early_echo = message(tenant, "c1", "Want a tour?", i=2, direction="outbound",
                          sender="system", message_id="m-ai-2", source="api")
     late_delivery = ReplyDelivered(event_id="ev-deliv-2", tenant_id=tenant, contact_id="c1",
-                                   occurred_at=BASE, received_at=BASE, idempotency_key="k2",
+                                   occurred_at=BASE + timedelta(minutes=5),
+                                   received_at=BASE, idempotency_key="k2",
                                    ghl_message_id="m-ai-2", body="Want a tour?")
     human = message(tenant, "c1", "Hi, Jen here - calling you now", i=3,
                     direction="outbound", sender="human", user_id="user-jen", source="app")

@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import logging
 
+from redis.exceptions import RedisError
+
 from schemas.context import LeadContext, MemoryPart, ProfilePart
 from workers.db.tenant import TenantDatabase
 from workers.memory import store
-from workers.memory.cache import CACHE_REQUESTS, CacheUnavailableError, ContextCache
+from workers.memory.cache import (
+    CACHE_REQUESTS,
+    CacheUnavailableError,
+    ContextCache,
+    profile_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +69,24 @@ class ContextStore:
             self._dirty.add((part.tenant_id, part.contact_id))
             log.warning("context cache write failed (%s); Postgres stays authoritative", exc)
             return False
+
+    async def fill_profile(self, profile: ProfilePart) -> bool:
+        """Cache the profile part only where Redis holds none (SET NX); True when written.
+
+        For the memory worker's write-through: a lead writing again after the TTL has no
+        cached profile, so the learning worker's read would miss. Filling it from the
+        transaction the memory worker already has open makes that read a hit; NX means it can
+        never overwrite a newer profile the learning worker (its one writer) put meanwhile.
+        """
+        key = profile_key(profile.tenant_id, profile.contact_id)
+        try:
+            written = await self.cache.redis.set(key, profile.model_dump_json(),
+                                                 ex=self.cache.ttl_s, nx=True)
+        except (RedisError, OSError) as exc:
+            self._dirty.add((profile.tenant_id, profile.contact_id))
+            log.warning("context cache write failed (%s); Postgres stays authoritative", exc)
+            return False
+        return bool(written)
 
     async def forget(self, tenant: str, contact: str) -> None:
         try:

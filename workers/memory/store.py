@@ -116,6 +116,19 @@ async def record_delivered(conn: asyncpg.Connection, ev: ReplyDelivered) -> bool
     )
 
 
+async def insert_message(conn: asyncpg.Connection, *, tenant: str, event_id: str,
+                         contact: str, direction: str, channel: str, sender: str, body: str,
+                         at: Any, message_id: str | None = None,
+                         conversation: str | None = None, user_id: str | None = None,
+                         source: str | None = None, reply_key: str | None = None) -> bool:
+    """Store one message with the contact's bookkeeping (count, summary fold, last times)
+    exactly as the worker does, for importers; False when the event id is already stored.
+    The contact row must exist (`ensure_lead`)."""
+    return await _insert_message(conn, tenant, event_id, message_id, contact, conversation,
+                                 direction, channel, sender, body, user_id, source, reply_key,
+                                 at)
+
+
 async def _insert_message(conn: asyncpg.Connection, tenant: str, event_id: str,
                           message_id: str | None, contact: str, conversation: str | None,
                           direction: str, channel: str, sender: str, body: str,

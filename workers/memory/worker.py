@@ -65,7 +65,7 @@ class MemoryHandler:
             )
             if done is not None:
                 result: dict[str, Any] | None = done["result"]
-                memory = None
+                memory, profile = None, None
             else:
                 result = await self._apply(conn, event)
                 await conn.execute(
@@ -74,12 +74,16 @@ class MemoryHandler:
                     tenant, CONSUMER, event.event_id, result,
                 )
                 memory = await store.load_memory(conn, tenant, contact)
+                profile = await store.load_profile(conn, tenant, contact)
         if self.contexts.dirty:
             await self.contexts.heal()
         if isinstance(event, ContactDeleted):
             await self.contexts.forget(tenant, contact)
-        elif memory is not None:
+        elif memory is not None and profile is not None:
             await self.contexts.put(memory)
+            # A lead back after the TTL has no cached profile: fill it (never overwriting
+            # the learning worker's newer one) so the next reads are hits.
+            await self.contexts.fill_profile(profile)
         if result is not None:
             await self.publisher.publish(MemoryUpdated.model_validate(result))
 

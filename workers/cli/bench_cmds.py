@@ -1,0 +1,67 @@
+"""`leadmem bench ...`: one sub-command per benchmark, each printing human-readable progress
+and, as its last line, one JSON object (`--json`: only that line).
+
+A benchmark is added by writing an `add_<name>(bsub)` that registers its parser and appending
+it to `BENCHES`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from workers.cli.errors import CliError
+from workers.settings import Settings
+
+Sub = Any  # argparse's private _SubParsersAction
+
+
+def add_context(bsub: Sub) -> None:
+    from workers.bench.context import ContextBench
+
+    d = ContextBench()
+    p = bsub.add_parser("context", help="get_context latency (warm / cold) and cache hit rate")
+    p.add_argument("--leads", type=int, default=d.leads, help=f"leads to build ({d.leads})")
+    p.add_argument("--tenants", type=int, default=d.tenants, help=f"agencies ({d.tenants})")
+    p.add_argument("--reads", type=int, default=d.reads, help=f"reads per measure ({d.reads})")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--zipf-s", type=float, default=d.zipf_s, help="traffic skew exponent")
+    p.add_argument("--events-per-lead-day", type=float, default=d.events_per_lead_day,
+                   help="stream rate: messages per lead per day on average")
+    p.add_argument("--database", default=d.database, help=f"bench database ({d.database})")
+    p.add_argument("--redis-db", type=int, default=d.redis_db,
+                   help=f"bench Redis db, flushed ({d.redis_db})")
+    p.add_argument("--json", action="store_true", help="print only the JSON result")
+    p.set_defaults(func=cmd_bench_context)
+
+
+BENCHES: tuple[Callable[[Sub], None], ...] = (add_context,)
+
+
+def register(sub: Sub) -> None:
+    p = sub.add_parser("bench", help="benchmarks on their own database and Redis db")
+    bsub = p.add_subparsers(dest="bench_command", required=True, metavar="BENCH")
+    for add in BENCHES:
+        add(bsub)
+
+
+def report(args: argparse.Namespace) -> Callable[[str], None]:
+    """Where a benchmark's progress lines go: stdout, or nowhere with --json."""
+    return (lambda line: None) if args.json else (lambda line: print(line, flush=True))
+
+
+def cmd_bench_context(args: argparse.Namespace) -> int:
+    from workers.bench.context import ContextBench, run
+
+    if min(args.leads, args.tenants, args.reads) < 1 or args.tenants > args.leads:
+        raise CliError("--leads, --tenants and --reads must be positive, tenants <= leads")
+    cfg = ContextBench(leads=args.leads, tenants=args.tenants, reads=args.reads,
+                       seed=args.seed, zipf_s=args.zipf_s,
+                       events_per_lead_day=args.events_per_lead_day, database=args.database,
+                       redis_db=args.redis_db)
+    result = asyncio.run(run(Settings(), cfg, report(args)))
+    print(json.dumps(result, default=str))
+    return 0
