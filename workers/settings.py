@@ -94,6 +94,39 @@ class Settings(BaseSettings):
 
     # GHL outbound
     ghl_base_url: str = "https://services.leadconnectorhq.com"
+    ghl_token: SecretStr | None = Field(
+        default=None, description="Default location access token (LEADMEM_GHL_TOKEN)."
+    )
+    ghl_tokens: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='Access tokens per location, JSON {"locationId": "token"}.',
+    )
+    ghl_oauth_client_id: str | None = Field(
+        default=None, description="OAuth client id; with refresh tokens, tokens are refreshed."
+    )
+    ghl_oauth_client_secret: SecretStr | None = None
+    ghl_refresh_tokens: dict[str, SecretStr] = Field(
+        default_factory=dict, description='OAuth refresh tokens, JSON {"locationId": "token"}.'
+    )
+    outbound_rate_limit: int = Field(
+        default=100, ge=1, description="Requests per location per interval (GHL burst limit)."
+    )
+    outbound_rate_interval_s: float = Field(default=10.0, gt=0)
+    outbound_max_attempts: int = Field(
+        default=5, ge=1, description="HTTP attempts per send before the DLQ boundary's turn."
+    )
+    outbound_backoff_s: float = Field(default=0.5, ge=0, description="First 5xx backoff.")
+    outbound_backoff_max_s: float = Field(default=8.0, ge=0)
+    outbound_max_wait_s: float = Field(
+        default=30.0, ge=0, description="Cap on one wait GHL asks for (Retry-After / 429)."
+    )
+    outbound_timeout_s: float = Field(
+        default=15.0, gt=0, description="One GHL request; a timeout after sending is not retried."
+    )
+    outbound_scheduler_interval_s: float = Field(
+        default=5.0, gt=0, description="How often held (quiet-hours) replies are checked."
+    )
+    outbound_scheduler_batch: int = Field(default=200, ge=1)
 
     # HTTP (/health, /metrics)
     http_host: str = "127.0.0.1"

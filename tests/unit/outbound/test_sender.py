@@ -1,0 +1,127 @@
+"""The bounded retry loop against the fake GHL API, with waits on a manual clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.unit.outbound.conftest import ManualClock
+from workers.fakes.faults import Fault
+from workers.fakes.ghl_api import FakeGHLAPI
+from workers.outbound.ghl_client import (
+    GHLClient,
+    GHLUnavailableError,
+    RateLimitedError,
+    ReplyRejectedError,
+    TokenRejectedError,
+    message_payload,
+)
+from workers.outbound.ratelimit import LocationLimiter
+from workers.outbound.sender import Sender
+from workers.outbound.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
+
+LOC = "loc-a"
+SMS = message_payload("sms", "c1", "Still looking in Austin?")
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeGHLAPI]:
+    async with FakeGHLAPI(valid_tokens={"tok": LOC}) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+def sender(server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock,
+           tokens: TokenProvider | None = None, max_attempts: int = 4) -> Sender:
+    return Sender(
+        GHLClient(http, server.base_url), tokens or StaticTokenProvider({LOC: "tok"}),
+        LocationLimiter(100, 10.0, clock=clock, sleep=clock.sleep),
+        max_attempts=max_attempts, backoff_s=0.5, backoff_max_s=8.0, max_wait_s=30.0,
+        sleep=clock.sleep,
+    )
+
+
+def statuses(server: FakeGHLAPI) -> list[int | None]:
+    return [r.status for r in server.requests if r.path == "/conversations/messages"]
+
+
+async def test_429_waits_as_told_then_sends(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    server.inject(Fault(status=429, retry_after=2.0))
+    delivered = await sender(server, http, clock).send(LOC, SMS)
+    assert delivered.message_id == server.delivered[0].message_id
+    assert statuses(server) == [429, 201] and clock.sleeps == [pytest.approx(2.0)]
+
+
+async def test_429_without_advice_waits_a_window_capped(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    server.inject(Fault(status=429, retry_after=3600))
+    await sender(server, http, clock).send(LOC, SMS)
+    assert clock.sleeps == [pytest.approx(30.0)]  # never longer than max_wait_s
+
+
+async def test_5xx_backs_off_then_sends(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    server.inject(Fault(status=500), Fault(status=502))
+    await sender(server, http, clock).send(LOC, SMS)
+    assert statuses(server) == [500, 502, 201] and clock.sleeps == [0.5, 1.0]
+
+
+async def test_gives_up_after_the_bounded_attempts(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    server.inject(Fault(status=503, times=10))
+    with pytest.raises(GHLUnavailableError, match="gave up after 3 attempts"):
+        await sender(server, http, clock, max_attempts=3).send(LOC, SMS)
+    assert statuses(server) == [503] * 3 and server.delivered == []
+    server.clear_faults()
+    server.inject(Fault(status=429, times=10))
+    with pytest.raises(RateLimitedError):
+        await sender(server, http, clock, max_attempts=2).send(LOC, SMS)
+
+
+async def test_4xx_is_not_retried(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    server.inject(Fault(status=422, message="contact not found"))
+    with pytest.raises(ReplyRejectedError, match="422 contact not found"):
+        await sender(server, http, clock).send(LOC, SMS)
+    assert statuses(server) == [422]
+
+
+async def test_401_refreshes_once_then_sends(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    server.expire_token("tok")
+    server.add_refresh_token("rt-1", LOC)
+    tokens = OAuthTokenProvider(http, base_url=server.base_url, client_id="cid",
+                                client_secret="s", refresh_tokens={LOC: "rt-1"},
+                                access_tokens={LOC: "tok"})
+    await sender(server, http, clock, tokens).send(LOC, SMS)
+    assert [(r.path, r.status) for r in server.requests] == [
+        ("/conversations/messages", 401), ("/oauth/token", 200),
+        ("/conversations/messages", 201)]
+    assert server.requests[-1].headers["authorization"] != "Bearer tok"
+
+
+async def test_a_second_401_after_the_refresh_gives_up(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    server.add_refresh_token("rt-1", LOC)
+    server.inject(Fault(status=401, times=2, path="/conversations"))
+    tokens = OAuthTokenProvider(http, base_url=server.base_url, client_id="cid",
+                                client_secret="s", refresh_tokens={LOC: "rt-1"},
+                                access_tokens={LOC: "tok"})
+    with pytest.raises(TokenRejectedError, match="refreshed token"):
+        await sender(server, http, clock, tokens).send(LOC, SMS)
+    assert statuses(server) == [401, 401]

@@ -1,0 +1,89 @@
+"""The outbound connector's configuration, read from `Settings`.
+
+Fields are read with `getattr(..., default)` so the connector runs before its settings exist
+in `workers.settings`; tests build an `OutboundConfig` directly and hand it to `build`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import SecretStr
+
+from workers.errors import ConfigurationError
+from workers.settings import Settings
+
+
+def _plain(value: Any) -> str | None:
+    """A secret or plain string as plain text (None stays None)."""
+    if value is None:
+        return None
+    text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+    return text or None
+
+
+def _mapping(value: Any, name: str) -> dict[str, str]:
+    """`{"locationId": "secret"}` given as a dict or as JSON text."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ConfigurationError(f"{name} is not JSON: {exc}") from exc
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"{name} must map locationId to a token")
+    return {str(k): v for k, v in ((k, _plain(v)) for k, v in value.items()) if v}
+
+
+@dataclass(frozen=True)
+class OutboundConfig:
+    base_url: str = "https://services.leadconnectorhq.com"
+    tokens: Mapping[str, str] = field(default_factory=dict)
+    default_token: str | None = None
+    oauth_client_id: str | None = None
+    oauth_client_secret: str | None = None
+    refresh_tokens: Mapping[str, str] = field(default_factory=dict)
+    rate_limit: int = 100
+    rate_interval_s: float = 10.0
+    max_attempts: int = 5
+    backoff_s: float = 0.5
+    backoff_max_s: float = 8.0
+    max_wait_s: float = 30.0
+    timeout_s: float = 15.0
+    scheduler_interval_s: float = 5.0
+    scheduler_batch: int = 200
+
+    @property
+    def uses_oauth(self) -> bool:
+        return bool(self.oauth_client_id and self.oauth_client_secret and self.refresh_tokens)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OutboundConfig:
+        s, d = settings, cls()
+        return cls(
+            base_url=s.ghl_base_url,
+            tokens=_mapping(getattr(s, "ghl_tokens", None), "LEADMEM_GHL_TOKENS"),
+            default_token=_plain(getattr(s, "ghl_token", None)),
+            oauth_client_id=_plain(getattr(s, "ghl_oauth_client_id", None)),
+            oauth_client_secret=_plain(getattr(s, "ghl_oauth_client_secret", None)),
+            refresh_tokens=_mapping(
+                getattr(s, "ghl_refresh_tokens", None), "LEADMEM_GHL_REFRESH_TOKENS"
+            ),
+            rate_limit=int(getattr(s, "outbound_rate_limit", d.rate_limit)),
+            rate_interval_s=float(getattr(s, "outbound_rate_interval_s", d.rate_interval_s)),
+            max_attempts=int(getattr(s, "outbound_max_attempts", d.max_attempts)),
+            backoff_s=float(getattr(s, "outbound_backoff_s", d.backoff_s)),
+            backoff_max_s=float(getattr(s, "outbound_backoff_max_s", d.backoff_max_s)),
+            max_wait_s=float(getattr(s, "outbound_max_wait_s", d.max_wait_s)),
+            timeout_s=float(getattr(s, "outbound_timeout_s", d.timeout_s)),
+            scheduler_interval_s=float(
+                getattr(s, "outbound_scheduler_interval_s", d.scheduler_interval_s)
+            ),
+            scheduler_batch=int(getattr(s, "outbound_scheduler_batch", d.scheduler_batch)),
+        )

@@ -1,0 +1,167 @@
+"""One request to GHL's send-message endpoint, and what its answer means.
+
+`classify` turns a response into a `Delivered` or one of four errors, so the sender decides
+with types, not status codes: retry after a wait (429, 5xx, connection refused), refresh the
+token (401), give up on this reply (other 4xx), or stop because GHL may already have it
+(a timeout or a dropped connection after the request went out: at most once, never resend).
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from workers.errors import PermanentError, RetryableError
+from workers.outbound.metrics import HTTP_ATTEMPTS, REQUEST_SECONDS
+
+API_VERSION = "2021-04-15"
+SEND_PATH = "/conversations/messages"
+MESSAGE_TYPES: dict[str, str] = {
+    "sms": "SMS", "email": "Email", "whatsapp": "WhatsApp", "ig": "IG", "fb": "FB",
+    "live_chat": "Live_Chat", "gmb": "GMB",
+}
+
+
+@dataclass(frozen=True)
+class Delivered:
+    message_id: str
+    conversation_id: str | None
+
+
+class RateLimitedError(RetryableError):
+    """429: GHL's burst or daily limit; `retry_after` from its headers when it said."""
+
+
+class GHLUnavailableError(RetryableError):
+    """5xx or no connection: GHL did not take the message; try again later."""
+
+
+class TokenRejectedError(RetryableError):
+    """401: the access token is invalid or expired; refresh it once, then retry."""
+
+
+class ReplyRejectedError(PermanentError):
+    """GHL refused this message (4xx other than 401/429), or it cannot be sent at all."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class DeliveryInDoubtError(PermanentError):
+    """The request went out but no usable answer came back: GHL may have sent it."""
+
+
+def message_payload(
+    channel: str, contact_id: str, body: str, *, subject: str | None = None,
+    reply_to_message_id: str | None = None,
+) -> dict[str, Any]:
+    """The send-message body for a reply on `channel` (email adds html/subject/threading)."""
+    kind = MESSAGE_TYPES.get(channel)
+    if kind is None:
+        raise ReplyRejectedError(f"GHL cannot send a reply on channel {channel!r}")
+    payload: dict[str, Any] = {"type": kind, "contactId": contact_id, "message": body}
+    if kind == "Email":
+        paragraphs = (html.escape(p).replace("\n", "<br>") for p in body.split("\n\n"))
+        payload["html"] = "".join(f"<p>{p}</p>" for p in paragraphs)
+        if subject:
+            payload["subject"] = subject
+        if reply_to_message_id:
+            payload["replyMessageId"] = reply_to_message_id
+    return payload
+
+
+def retry_after_s(headers: httpx.Headers, now: datetime | None = None) -> float | None:
+    """Seconds GHL asked us to wait: `Retry-After` (seconds or HTTP date), else a whole
+    rate-limit interval when `X-RateLimit-Remaining` is 0; None when it said nothing."""
+    value = headers.get("retry-after")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                when = when if when.tzinfo else when.replace(tzinfo=UTC)
+                return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    interval = headers.get("x-ratelimit-interval-milliseconds")
+    if headers.get("x-ratelimit-remaining") == "0" and interval and interval.isdigit():
+        return int(interval) / 1000
+    return None
+
+
+def status_class(status: int) -> str:
+    if status in (401, 429):
+        return str(status)
+    return f"{status // 100}xx" if 200 <= status < 600 else "other"
+
+
+def _error_text(resp: httpx.Response) -> str:
+    try:
+        data = resp.json()
+    except ValueError:
+        return resp.text[:200].strip() or resp.reason_phrase
+    message = data.get("message") if isinstance(data, dict) else data
+    if isinstance(message, list):
+        message = "; ".join(str(m) for m in message)
+    return str(message)[:500]
+
+
+def classify(resp: httpx.Response) -> Delivered:
+    """What a send-message answer means; raises unless GHL accepted the message."""
+    status = resp.status_code
+    if 200 <= status < 300:
+        try:
+            data = resp.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not data.get("messageId"):
+            raise DeliveryInDoubtError(f"GHL answered {status} without a messageId")
+        conversation = data.get("conversationId")
+        return Delivered(str(data["messageId"]), str(conversation) if conversation else None)
+    if status == 401:
+        raise TokenRejectedError(f"GHL answered 401: {_error_text(resp)}")
+    if status == 429:
+        raise RateLimitedError(
+            f"GHL answered 429: {_error_text(resp)}", retry_after=retry_after_s(resp.headers)
+        )
+    if status >= 500 or status == 408 or status < 200 or 300 <= status < 400:
+        raise GHLUnavailableError(
+            f"GHL answered {status}: {_error_text(resp)}", retry_after=retry_after_s(resp.headers)
+        )
+    raise ReplyRejectedError(f"GHL rejected the message: {status} {_error_text(resp)}", status)
+
+
+class GHLClient:
+    """Sends one message per call; no retries here (the sender owns them)."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str) -> None:
+        self._http = http
+        self._url = base_url.rstrip("/") + SEND_PATH
+
+    async def send(self, token: str, payload: dict[str, Any]) -> Delivered:
+        headers = {"Authorization": f"Bearer {token}", "Version": API_VERSION,
+                   "Accept": "application/json"}
+        started = time.perf_counter()
+        try:
+            resp = await self._http.post(self._url, json=payload, headers=headers)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            HTTP_ATTEMPTS.labels("transport").inc()
+            raise GHLUnavailableError(f"GHL unreachable: {exc!r}") from exc
+        except httpx.HTTPError as exc:  # the request may have reached GHL
+            HTTP_ATTEMPTS.labels("transport").inc()
+            raise DeliveryInDoubtError(
+                f"no answer from GHL after sending ({exc!r}): it may have been delivered"
+            ) from exc
+        finally:
+            REQUEST_SECONDS.observe(time.perf_counter() - started)
+        HTTP_ATTEMPTS.labels(status_class(resp.status_code)).inc()
+        return classify(resp)

@@ -1,0 +1,40 @@
+"""The outbound connector's metrics. Labels come from small fixed sets; no tenant label."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+SENDS = Counter(
+    "leadmem_outbound_sends_total",
+    "Replies handled, by outcome: sent, held, released (held reply due, re-queued), "
+    "republished (already sent), in_doubt (claimed but unconfirmed: not resent), failed, "
+    "retry (not delivered, released for a later attempt), waiting, skipped.",
+    ["outcome"],
+)
+HTTP_ATTEMPTS = Counter(
+    "leadmem_outbound_http_attempts_total",
+    "Requests to GHL's send-message endpoint, by status class "
+    "(2xx, 401, 429, 4xx, 5xx, other, transport).",
+    ["status_class"],
+)
+RATE_LIMIT_WAITS = Counter(
+    "leadmem_outbound_rate_limit_waits_total",
+    "Sends that waited for the rate limit: local (own token bucket) or server (after a 429).",
+    ["source"],
+)
+RATE_LIMIT_WAIT_SECONDS = Histogram(
+    "leadmem_outbound_rate_limit_wait_seconds",
+    "Time a send waited for the rate limit.",
+    ["source"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+REQUEST_SECONDS = Histogram(
+    "leadmem_outbound_ghl_request_seconds",
+    "Latency of one request to GHL's send-message endpoint.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20),
+)
+TOKEN_REFRESHES = Counter(
+    "leadmem_outbound_token_refreshes_total",
+    "Access-token refreshes after a 401, by outcome (ok, failed).",
+    ["outcome"],
+)

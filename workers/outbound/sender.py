@@ -1,0 +1,82 @@
+"""Sending one message with bounded retries: rate limit, 429 waits, 5xx backoff, one refresh.
+
+Only errors that prove GHL did not take the message are retried here (429, 5xx, connection
+refused, 401 once after a refresh); anything else propagates at once. When the attempts are
+spent, the last retryable error propagates and the caller releases its claim.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from workers.errors import RetryableError
+from workers.outbound.ghl_client import (
+    Delivered,
+    GHLClient,
+    GHLUnavailableError,
+    RateLimitedError,
+    TokenRejectedError,
+)
+from workers.outbound.metrics import RATE_LIMIT_WAIT_SECONDS, RATE_LIMIT_WAITS
+from workers.outbound.ratelimit import LocationLimiter, Sleep
+from workers.outbound.tokens import TokenProvider
+
+
+class Sender:
+    def __init__(
+        self,
+        client: GHLClient,
+        tokens: TokenProvider,
+        limiter: LocationLimiter,
+        *,
+        max_attempts: int = 5,
+        backoff_s: float = 0.5,
+        backoff_max_s: float = 8.0,
+        max_wait_s: float = 30.0,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._client, self._tokens, self._limiter = client, tokens, limiter
+        self._max_attempts = max(1, max_attempts)
+        self._backoff_s, self._backoff_max_s = backoff_s, backoff_max_s
+        self._max_wait_s = max_wait_s
+        self._sleep = sleep
+
+    def backoff(self, attempt: int) -> float:
+        return min(self._backoff_s * (2 ** (attempt - 1)), self._backoff_max_s)
+
+    async def send(self, location: str, payload: dict[str, Any]) -> Delivered:
+        refreshed = server_paused = False
+        last: RetryableError | None = None
+        for attempt in range(1, self._max_attempts + 1):
+            waited = await self._limiter.acquire(location)
+            if waited > 0:
+                source = "server" if server_paused else "local"
+                RATE_LIMIT_WAITS.labels(source).inc()
+                RATE_LIMIT_WAIT_SECONDS.labels(source).observe(waited)
+            server_paused = False
+            token = await self._tokens.get(location)
+            try:
+                return await self._client.send(token, payload)
+            except TokenRejectedError as exc:
+                if refreshed:
+                    raise TokenRejectedError(
+                        f"GHL rejected the refreshed token of location {location}: {exc}"
+                    ) from exc
+                refreshed, last = True, exc
+                await self._tokens.refresh(location)
+            except RateLimitedError as exc:
+                # No advice from GHL: wait out a whole window of our own limit.
+                wait = exc.retry_after if exc.retry_after is not None else self._limiter.interval_s
+                self._limiter.pause(location, min(wait, self._max_wait_s))
+                server_paused, last = True, exc
+            except GHLUnavailableError as exc:
+                last = exc
+                if attempt < self._max_attempts:
+                    hint = exc.retry_after
+                    delay = self.backoff(attempt) if hint is None else min(hint, self._max_wait_s)
+                    await self._sleep(delay)
+        assert last is not None
+        raise type(last)(
+            f"gave up after {self._max_attempts} attempts: {last}", retry_after=last.retry_after
+        ) from last

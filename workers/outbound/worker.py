@@ -1,0 +1,153 @@
+"""The outbound connector: consumes `replies.outbound`, sends through the GHL API, publishes
+`replies.delivered`.
+
+Per reply: claim it in Postgres (see `delivery`), then send with the location's rate limit,
+token and bounded retries (see `sender`), record GHL's `messageId` and publish
+`ReplyDelivered` so the memory worker links the `OutboundMessage` echo. Replies due later
+are held and re-queued by the scheduler (see `scheduler`). A reply GHL refuses is marked
+failed and dead-lettered; one that may have gone out is never sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import httpx
+
+from schemas.envelope import derive_event_id
+from schemas.events import ReplyDelivered, ReplyDrafted
+from schemas.topics import REPLIES_OUTBOUND
+from workers.errors import InvalidEventError, RetryableError
+from workers.outbound.config import OutboundConfig
+from workers.outbound.delivery import Action, ReplyStore, StoredReply
+from workers.outbound.ghl_client import (
+    DeliveryInDoubtError,
+    GHLClient,
+    ReplyRejectedError,
+    message_payload,
+)
+from workers.outbound.metrics import SENDS
+from workers.outbound.ratelimit import LocationLimiter
+from workers.outbound.scheduler import HeldReplyScheduler
+from workers.outbound.sender import Sender
+from workers.outbound.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
+from workers.runtime.boundary import Handler
+from workers.runtime.host import Resources, WorkerSpec
+from workers.runtime.kafka import make_broker
+from workers.runtime.publisher import EventPublisher
+from workers.runtime.record import Record
+
+log = logging.getLogger(__name__)
+
+
+def delivered_event(ev: ReplyDrafted, reply: StoredReply) -> ReplyDelivered:
+    """The fact that GHL took the reply; its id is stable, so re-publishing is idempotent."""
+    assert reply.ghl_message_id is not None and reply.sent_at is not None
+    return ReplyDelivered(
+        event_id=derive_event_id(ev.tenant_id, reply.idempotency_key, "reply.delivered"),
+        tenant_id=ev.tenant_id, contact_id=reply.contact_id, occurred_at=reply.sent_at,
+        received_at=ev.received_at, causation_id=ev.event_id,
+        idempotency_key=reply.idempotency_key, ghl_message_id=reply.ghl_message_id,
+        conversation_id=reply.ghl_conversation_id, channel=ev.channel, body=reply.body,
+    )
+
+
+class OutboundHandler:
+    def __init__(self, store: ReplyStore, sender: Sender, publisher: EventPublisher) -> None:
+        self.store, self.sender, self.publisher = store, sender, publisher
+
+    async def __call__(self, record: Record) -> None:
+        ev = ReplyDrafted.model_validate_json(record.value)
+        if record.key is not None and record.key.decode("utf-8", "replace") != ev.tenant_id:
+            raise InvalidEventError(f"record key {record.key!r} is not the reply's tenant")
+        if not ev.contact_id:
+            raise InvalidEventError("a reply needs a contact_id to be sent")
+        claim = await self.store.claim(ev, datetime.now(UTC))
+        reply = claim.reply
+        if claim.action is Action.SEND:
+            await self._send(ev, reply)
+        elif claim.action is Action.REPUBLISH and reply.ghl_message_id and reply.sent_at:
+            await self.publisher.publish(delivered_event(ev, reply))
+            SENDS.labels("republished").inc()
+        elif claim.action is Action.IN_DOUBT:
+            SENDS.labels("in_doubt").inc()
+            log.warning(
+                "outbound: reply %s/%s was claimed before and may have been sent; not resending "
+                "(reconcile it by hand)", ev.tenant_id, ev.idempotency_key,
+            )
+        elif claim.action is Action.FAILED:
+            # Dead-letter again: the first dead letter may have been lost in a crash.
+            raise ReplyRejectedError(f"reply already failed: {reply.send_error or 'unknown'}")
+        else:
+            SENDS.labels({Action.HOLD: "held", Action.WAIT: "waiting"}.get(
+                claim.action, "skipped")).inc()
+
+    async def _send(self, ev: ReplyDrafted, reply: StoredReply) -> None:
+        tenant, key = ev.tenant_id, reply.idempotency_key
+        try:
+            payload = message_payload(
+                reply.channel, reply.contact_id, reply.body,
+                subject=getattr(ev, "subject", None),
+                reply_to_message_id=reply.reply_to_message_id,
+            )
+            delivered = await self.sender.send(tenant, payload)
+        except ReplyRejectedError as exc:
+            await self.store.mark_failed(tenant, key, str(exc))
+            SENDS.labels("failed").inc()
+            raise
+        except DeliveryInDoubtError as exc:
+            await self.store.note_in_doubt(tenant, key, str(exc))
+            SENDS.labels("in_doubt").inc()
+            raise
+        except RetryableError as exc:
+            await self.store.release(tenant, key, str(exc))
+            SENDS.labels("retry").inc()
+            raise
+        sent_at = await self.store.mark_sent(tenant, key, delivered)
+        done = replace(
+            reply, status="sent", ghl_message_id=delivered.message_id,
+            ghl_conversation_id=delivered.conversation_id, sent_at=sent_at,
+        )
+        await self.publisher.publish(delivered_event(ev, done))
+        SENDS.labels("sent").inc()
+
+
+def token_provider(config: OutboundConfig, http: httpx.AsyncClient) -> TokenProvider:
+    if config.uses_oauth:
+        assert config.oauth_client_id and config.oauth_client_secret
+        return OAuthTokenProvider(
+            http, base_url=config.base_url, client_id=config.oauth_client_id,
+            client_secret=config.oauth_client_secret,
+            refresh_tokens=dict(config.refresh_tokens), access_tokens=config.tokens,
+        )
+    return StaticTokenProvider(config.tokens, config.default_token)
+
+
+def build(
+    resources: Resources, config: OutboundConfig | None = None,
+    tokens: TokenProvider | None = None,
+) -> Handler:
+    """Wire the handler; `config` and `tokens` default to the deployment's settings."""
+    assert resources.db is not None
+    cfg = config or OutboundConfig.from_settings(resources.settings)
+    http = httpx.AsyncClient(timeout=cfg.timeout_s, follow_redirects=False)
+    resources.stack.push_async_callback(http.aclose)
+    store = ReplyStore(resources.db)
+    sender = Sender(
+        GHLClient(http, cfg.base_url), tokens or token_provider(cfg, http),
+        LocationLimiter(cfg.rate_limit, cfg.rate_interval_s),
+        max_attempts=cfg.max_attempts, backoff_s=cfg.backoff_s,
+        backoff_max_s=cfg.backoff_max_s, max_wait_s=cfg.max_wait_s,
+    )
+    scheduler = HeldReplyScheduler(
+        store, make_broker(resources.settings, client_id=f"{resources.worker}-scheduler"),
+        resources.worker, interval_s=cfg.scheduler_interval_s, batch=cfg.scheduler_batch,
+    )
+    scheduler.start()
+    resources.stack.push_async_callback(scheduler.stop)
+    return OutboundHandler(store, sender, resources.publisher)
+
+
+SPEC = WorkerSpec(name="outbound", topics=(REPLIES_OUTBOUND,), build=build, needs_redis=False)
