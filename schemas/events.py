@@ -129,6 +129,13 @@ class ReplyDrafted(Envelope):
     reply_to_message_id: str | None = None
     send_after: AwareDatetime | None = None
     model: str | None = None
+    # Claude usage of this reply (all zero / None for a deterministic reply).
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float | None = None
 
 
 class ReplyDelivered(Envelope):

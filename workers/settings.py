@@ -85,9 +85,17 @@ class Settings(BaseSettings):
     # Claude
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
-    claude_model: str = "claude-sonnet-4-5"
+    claude_model: str = "claude-sonnet-4-6"
     claude_max_tokens: int = 300
-    claude_timeout_s: float = 20.0
+    claude_timeout_s: float = Field(default=20.0, description="One attempt.")
+    claude_max_attempts: int = Field(default=3, ge=1, description="HTTP attempts per call.")
+    claude_backoff_s: float = Field(default=0.5, ge=0)
+    claude_backoff_max_s: float = Field(default=8.0, ge=0)
+    claude_deadline_s: float = Field(default=45.0, gt=0, description="Whole call, retries in.")
+    claude_breaker_failures: int = Field(
+        default=5, ge=1, description="Failed calls that open a tenant's circuit breaker."
+    )
+    claude_breaker_reset_s: float = Field(default=30.0, gt=0)
     master_key: SecretStr | None = Field(
         default=None, description="Fernet key encrypting tenants' API keys at rest."
     )

@@ -43,6 +43,8 @@ ROWS: dict[str, tuple[str, str]] = {
         "tenant_id, idempotency_key, event_id, contact_id, channel, body, mode",
         "$1, 'k1', 'e1', 'c1', 'sms', 'hi', 'buyer'",
     ),
+    "listings": ("tenant_id, listing_id, price", "$1, 'L1', 400000"),
+    "comparable_sales": ("tenant_id, sale_id, sold_price, sold_at", "$1, 's1', 400000, now()"),
 }
 
 

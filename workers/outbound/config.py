@@ -1,7 +1,6 @@
 """The outbound connector's configuration, read from `Settings`.
 
-Fields are read with `getattr(..., default)` so the connector runs before its settings exist
-in `workers.settings`; tests build an `OutboundConfig` directly and hand it to `build`.
+A plain frozen dataclass, so tests can build one directly and hand it to `build`.
 """
 
 from __future__ import annotations
@@ -65,25 +64,21 @@ class OutboundConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OutboundConfig:
-        s, d = settings, cls()
+        s = settings
         return cls(
             base_url=s.ghl_base_url,
-            tokens=_mapping(getattr(s, "ghl_tokens", None), "LEADMEM_GHL_TOKENS"),
-            default_token=_plain(getattr(s, "ghl_token", None)),
-            oauth_client_id=_plain(getattr(s, "ghl_oauth_client_id", None)),
-            oauth_client_secret=_plain(getattr(s, "ghl_oauth_client_secret", None)),
-            refresh_tokens=_mapping(
-                getattr(s, "ghl_refresh_tokens", None), "LEADMEM_GHL_REFRESH_TOKENS"
-            ),
-            rate_limit=int(getattr(s, "outbound_rate_limit", d.rate_limit)),
-            rate_interval_s=float(getattr(s, "outbound_rate_interval_s", d.rate_interval_s)),
-            max_attempts=int(getattr(s, "outbound_max_attempts", d.max_attempts)),
-            backoff_s=float(getattr(s, "outbound_backoff_s", d.backoff_s)),
-            backoff_max_s=float(getattr(s, "outbound_backoff_max_s", d.backoff_max_s)),
-            max_wait_s=float(getattr(s, "outbound_max_wait_s", d.max_wait_s)),
-            timeout_s=float(getattr(s, "outbound_timeout_s", d.timeout_s)),
-            scheduler_interval_s=float(
-                getattr(s, "outbound_scheduler_interval_s", d.scheduler_interval_s)
-            ),
-            scheduler_batch=int(getattr(s, "outbound_scheduler_batch", d.scheduler_batch)),
+            tokens=_mapping(s.ghl_tokens, "LEADMEM_GHL_TOKENS"),
+            default_token=_plain(s.ghl_token),
+            oauth_client_id=_plain(s.ghl_oauth_client_id),
+            oauth_client_secret=_plain(s.ghl_oauth_client_secret),
+            refresh_tokens=_mapping(s.ghl_refresh_tokens, "LEADMEM_GHL_REFRESH_TOKENS"),
+            rate_limit=int(s.outbound_rate_limit),
+            rate_interval_s=float(s.outbound_rate_interval_s),
+            max_attempts=int(s.outbound_max_attempts),
+            backoff_s=float(s.outbound_backoff_s),
+            backoff_max_s=float(s.outbound_backoff_max_s),
+            max_wait_s=float(s.outbound_max_wait_s),
+            timeout_s=float(s.outbound_timeout_s),
+            scheduler_interval_s=float(s.outbound_scheduler_interval_s),
+            scheduler_batch=int(s.outbound_scheduler_batch),
         )

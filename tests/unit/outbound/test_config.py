@@ -2,44 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from pydantic import SecretStr
 
-from workers.errors import ConfigurationError
 from workers.outbound.config import OutboundConfig
 from workers.settings import Settings
 
 
-class WithOutbound:
-    """Stands in for Settings once the outbound fields are added."""
-
-    def __init__(self, **fields: Any) -> None:
-        self.ghl_base_url = "http://ghl.test"
-        self.__dict__.update(fields)
-
-
-def test_defaults_without_outbound_settings() -> None:
+def test_defaults() -> None:
     cfg = OutboundConfig.from_settings(Settings())
     assert cfg.rate_limit == 100 and cfg.rate_interval_s == 10.0
     assert cfg.tokens == {} and cfg.default_token is None and not cfg.uses_oauth
 
 
-def test_tokens_as_json_or_mapping_and_secrets() -> None:
-    fake: Any = WithOutbound(
-        ghl_tokens='{"loc-a": "tok-a"}', ghl_token=SecretStr("tok-default"),
-        ghl_oauth_client_id="cid", ghl_oauth_client_secret=SecretStr("sec"),
-        ghl_refresh_tokens={"loc-a": SecretStr("rt-a")}, outbound_rate_limit=5,
-        outbound_rate_interval_s=1,
-    )
-    cfg = OutboundConfig.from_settings(fake)
+def test_tokens_from_the_environment_as_json_and_secrets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LEADMEM_GHL_TOKENS", '{"loc-a": "tok-a"}')
+    monkeypatch.setenv("LEADMEM_GHL_REFRESH_TOKENS", '{"loc-a": "rt-a"}')
+    monkeypatch.setenv("LEADMEM_GHL_TOKEN", "tok-default")
+    monkeypatch.setenv("LEADMEM_GHL_BASE_URL", "http://ghl.test")
+    settings = Settings(ghl_oauth_client_id="cid", ghl_oauth_client_secret=SecretStr("sec"),
+                        outbound_rate_limit=5, outbound_rate_interval_s=1)
+    cfg = OutboundConfig.from_settings(settings)
     assert cfg.tokens == {"loc-a": "tok-a"} and cfg.default_token == "tok-default"
     assert cfg.refresh_tokens == {"loc-a": "rt-a"} and cfg.uses_oauth
     assert (cfg.rate_limit, cfg.rate_interval_s, cfg.base_url) == (5, 1.0, "http://ghl.test")
+    assert "tok-a" not in repr(settings)  # secrets never show in logs
 
 
 @pytest.mark.parametrize("bad", ["{not json", '["a"]'])
-def test_bad_token_maps_fail_at_startup(bad: str) -> None:
-    with pytest.raises(ConfigurationError, match="LEADMEM_GHL_TOKENS"):
-        OutboundConfig.from_settings(WithOutbound(ghl_tokens=bad))  # type: ignore[arg-type]
+def test_bad_token_maps_fail_at_startup(bad: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADMEM_GHL_TOKENS", bad)
+    with pytest.raises(ValueError, match="ghl_tokens"):
+        Settings()

@@ -1,0 +1,82 @@
+"""Mode choice, deterministic fallback texts and the agent coaching note."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from workers.responder.listings import Comparable, Listing
+from workers.responder.modes import (
+    coaching_note,
+    fallback_text,
+    handoff_text,
+    opt_out_text,
+    plan_reply,
+    seller_pathway,
+)
+
+TODAY = date(2026, 11, 1)
+HOUSE = Listing("L1", 435_000, "12 Oak St", "Round Rock", 3, 2.0, "single_family", ("pool",))
+COMPS = [Comparable(440_000, date(2026, 10, 1), "Round Rock")]
+TIMELINE_Q = "When are you hoping to move?"
+
+
+def test_buyer_without_a_match_is_asked_the_most_valuable_question() -> None:
+    plan = plan_reply({"intent": "buy"}, {}, [TIMELINE_Q, "What price range?"], [HOUSE], [],
+                      TODAY)
+    assert plan.mode == "buyer_qualification" and plan.question == TIMELINE_Q
+    assert fallback_text(plan, "Ana Lopez") == f"Thanks, Ana! {TIMELINE_Q}"
+    assert fallback_text(plan, None) == f"Thanks! {TIMELINE_Q}"
+
+
+def test_buyer_with_a_good_match_gets_a_recommendation() -> None:
+    profile = {"intent": "buy", "budget_max": 450_000, "locations": ["Round Rock"],
+               "bedrooms_min": 3}
+    plan = plan_reply(profile, {}, [TIMELINE_Q], [HOUSE], [], TODAY)
+    assert plan.mode == "recommendation" and plan.match is not None
+    text = fallback_text(plan, "Ana")
+    assert "$435,000" in text and text.endswith("Would you like to see it?")
+
+
+def test_seller_asks_price_then_condition_with_comps_and_pathway() -> None:
+    seller = {"intent": "sell", "locations": ["Round Rock"]}
+    plan = plan_reply(seller, {"open": ["timeline", "price", "condition"]}, [TIMELINE_Q],
+                      [HOUSE], COMPS, TODAY)
+    assert plan.mode == "seller" and "price" in (plan.question or "")
+    assert plan.talking_point and "$440,000" in plan.talking_point
+    assert "$440,000" in fallback_text(plan, "Bo")
+    priced = plan_reply({**seller, "sell_price": 450_000},
+                        {"open": ["condition"], "home_condition": None}, [], [], [], TODAY)
+    assert "condition" in (priced.question or "") and priced.talking_point is None
+    worn = plan_reply({**seller, "sell_price": 1}, {"open": [], "home_condition": "needs work"},
+                      [], [], [], TODAY)
+    assert worn.pathway and "as-is" in worn.pathway
+
+
+def test_buy_and_sell_is_a_seller_until_the_sale_is_qualified() -> None:
+    both = {"intent": "buy_and_sell", "budget_max": 450_000, "locations": ["Round Rock"]}
+    assert plan_reply(both, {"open": ["price"]}, [], [HOUSE], [], TODAY).mode == "seller"
+    done = {**both, "sell_price": 400_000}
+    assert plan_reply(done, {"open": ["budget"]}, [], [HOUSE], [], TODAY).mode == \
+        "recommendation"
+
+
+def test_seller_pathway() -> None:
+    assert seller_pathway(None) is None
+    assert "traditional" in (seller_pathway("move-in ready") or "")
+    assert "as-is" in (seller_pathway("fixer") or "")
+
+
+def test_fixed_texts() -> None:
+    assert opt_out_text("Lone Star Realty").startswith("You're unsubscribed from Lone Star")
+    assert handoff_text("Ana", None) == (
+        "Of course, Ana — I'm letting your agent know now, and they'll reach out shortly.")
+
+
+def test_coaching_note_names_next_action_and_objections() -> None:
+    profile = {"intent": "buy", "budget_max": 450_000, "locations": ["Round Rock"],
+               "bedrooms_min": 3, "financing": "needs_financing", "timeline": "asap"}
+    plan = plan_reply(profile, {}, ["Are you pre-approved?"], [HOUSE], [], TODAY)
+    note = coaching_note(profile, "hot", ["timeline asap (+35)"], plan)
+    assert note.startswith("HOT lead (timeline asap (+35)).")
+    assert "showing of the matched listing" in note and "lender" in note
+    assert "Top match:" in note

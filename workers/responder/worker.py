@@ -1,0 +1,195 @@
+"""The responder: consumes `lead.profile.updated`, publishes `replies.outbound` (ReplyDrafted)
+and `agent.assist` (AgentAssistRequested).
+
+For a profile update whose inbound message awaits a reply: re-publish if that message was
+already answered; else load the tenant's configuration, listings and comparable sales and the
+lead's context, decide with the guards (AI enabled, channel, human takeover, opt-out with one
+confirmation, DND, hand-off), draft the reply (Claude or the deterministic fallback, outside
+any transaction, bounded by the Claude deadline), stamp quiet hours as `send_after`, then
+claim the message in `replies` and publish what the claim holds. Suppressed messages are
+recorded too, so a redelivery stays silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from prometheus_client import Counter
+from pydantic import Field, TypeAdapter
+
+from schemas.context import LeadContext, MemoryPart
+from schemas.envelope import derive_event_id, utcnow
+from schemas.events import AgentAssistRequested, ProfileUpdated, ReplyDrafted
+from schemas.topics import LEAD_PROFILE_UPDATED
+from workers.claude import BreakerRegistry, ClaudeClient
+from workers.db.tenant import TenantDatabase
+from workers.memory.cache import ContextCache
+from workers.memory.context import ContextStore
+from workers.responder import guards, modes, store
+from workers.responder.compose import Composer, Composition
+from workers.responder.tenant import TenantProfile
+from workers.runtime.boundary import Handler
+from workers.runtime.host import Resources, WorkerSpec
+from workers.runtime.publisher import EventPublisher
+from workers.runtime.record import Record
+
+CONSUMER = "responder"
+DECISIONS = Counter("leadmem_responder_decisions_total",
+                    "Inbound messages by what the responder did (action) and why (reason).",
+                    ["action", "reason"])
+Output = Annotated[ReplyDrafted | AgentAssistRequested, Field(discriminator="type")]
+OUTPUT: TypeAdapter[Output] = TypeAdapter(Output)
+
+
+def merged_context(ctx: LeadContext, event: ProfileUpdated) -> LeadContext:
+    """The lead's memory with the profile this event carries (newer than any cached one)."""
+    profile = ctx.profile.model_copy(update={
+        "profile": event.profile, "score": event.score, "score_reasons": event.score_reasons,
+        "next_questions": event.next_questions,
+    })
+    return ctx.model_copy(update={"profile": profile})
+
+
+def reply_channel(event: ProfileUpdated, ctx: LeadContext) -> str:
+    if event.channel:
+        return event.channel
+    inbound = [m for m in ctx.memory.recent if m.direction == "inbound"]
+    return inbound[-1].channel if inbound else "sms"
+
+
+class ResponderHandler:
+    def __init__(self, db: TenantDatabase, contexts: ContextStore, publisher: EventPublisher,
+                 composer: Composer, now: Callable[[], datetime] = utcnow) -> None:
+        self.db = db
+        self.contexts = contexts
+        self.publisher = publisher
+        self.composer = composer
+        self.now = now
+
+    async def __call__(self, record: Record) -> None:
+        event = ProfileUpdated.model_validate_json(record.value)
+        if not event.reply_needed or not event.contact_id:
+            return
+        tenant, contact = event.tenant_id, event.contact_id
+        key = event.message_id or event.event_id
+        now = self.now()
+        async with self.db.transaction(tenant) as conn:
+            published = await store.published_for(conn, tenant, key)
+            facts = None if published is not None else \
+                await store.load_facts(conn, tenant, contact, now.date())
+        if facts is not None:
+            ctx = await self.contexts.get_context(tenant, contact)
+            if ctx is None or not facts.tenant_known:  # forgotten lead or unknown tenant
+                DECISIONS.labels("suppress", "unknown_lead").inc()
+                return
+            row = await self._draft(event, key, facts, merged_context(ctx, event), now)
+            async with self.db.transaction(tenant) as conn:
+                published = await store.claim(conn, row)
+        for raw in published or []:
+            await self.publisher.publish(OUTPUT.validate_python(raw))
+
+    async def _draft(self, event: ProfileUpdated, key: str, facts: store.LeadFacts,
+                     ctx: LeadContext, now: datetime) -> store.ReplyRow:
+        assert event.contact_id is not None
+        tenant, memory, profile = facts.tenant, ctx.memory, event.profile
+        channel = reply_channel(event, ctx)
+        verdict = guards.decide(guards.GuardInput(
+            channel=channel, ai_enabled=tenant.ai_enabled, reply_channels=tenant.reply_channels,
+            human_takeover=memory.human_takeover,
+            opted_out=bool(profile.get("opted_out")) or facts.opted_out,
+            opt_out_confirmed=facts.opt_out_confirmed, dnd=memory.dnd,
+            dnd_channels=memory.dnd_channels, wants_human=bool(profile.get("wants_human")),
+        ))
+        DECISIONS.labels(verdict.action, verdict.reason).inc()
+        plan = modes.plan_reply(profile, ctx.profile.qualification, event.next_questions,
+                                facts.listings, facts.comps, now.date())
+        row: dict[str, Any] = {
+            "tenant_id": event.tenant_id, "idempotency_key": key, "contact_id": event.contact_id,
+            "reply_to_message_id": event.message_id, "channel": channel,
+            "event_id": derive_event_id(event.tenant_id, CONSUMER, key)}
+        first = memory.contact.first_name
+        if verdict.action == "suppress":
+            notes = []
+            if verdict.reason == "human_takeover":
+                notes.append(self._assist(event, key, now, "human_takeover", modes.coaching_note(
+                    profile, event.score, event.score_reasons, plan)))
+            return store.ReplyRow(**row, body="", mode="none", status="suppressed",
+                                  suppressed_reason=verdict.reason, published=notes)
+        if verdict.action == "opt_out_confirmation":  # sent at once: the one allowed message
+            body = modes.opt_out_text(tenant.name)
+            return self._row(row, event, key, now, body, verdict.action, None, Composition(
+                body, "deterministic"))
+        held = self._send_after(channel, memory, tenant, now)
+        if verdict.action == "handoff":
+            body = modes.handoff_text(first)
+            note = "Lead asked to talk to a person. " + modes.coaching_note(
+                profile, event.score, event.score_reasons, plan)
+            return self._row(row, event, key, now, body, "handoff", held,
+                             Composition(body, "deterministic"), ("handoff", note))
+        comp = await self.composer.compose(ctx, tenant, plan, channel, now)
+        coaching = ("coaching", modes.coaching_note(profile, event.score, event.score_reasons,
+                                                    plan)) if event.score == "hot" else None
+        return self._row(row, event, key, now, comp.body, plan.mode, held, comp, coaching)
+
+    @staticmethod
+    def _send_after(channel: str, memory: MemoryPart, tenant: TenantProfile,
+                    now: datetime) -> datetime | None:
+        if channel not in guards.QUIET_CHANNELS:
+            return None
+        c = memory.contact
+        zone = guards.lead_timezone(c.timezone, c.phone, tenant.timezone)
+        window = guards.send_window(c.state, c.phone, tenant.quiet_hours)
+        opens = guards.send_after(now, zone, window)
+        return opens.astimezone(UTC) if opens is not None else None
+
+    def _row(self, row: dict[str, Any], event: ProfileUpdated, key: str, now: datetime,
+             body: str, mode: str, send_after: datetime | None, comp: Composition,
+             assist: tuple[str, str] | None = None) -> store.ReplyRow:
+        u = comp.usage
+        reply = ReplyDrafted(
+            event_id=row["event_id"], tenant_id=event.tenant_id, contact_id=event.contact_id,
+            occurred_at=now, received_at=event.received_at, causation_id=event.event_id,
+            idempotency_key=key, channel=row["channel"], body=body, mode=mode,
+            reply_to_message_id=event.message_id, send_after=send_after, model=comp.model,
+            input_tokens=u.input_tokens, output_tokens=u.output_tokens,
+            cache_read_tokens=u.cache_read_tokens, cache_write_tokens=u.cache_write_tokens,
+            cost_usd=comp.cost_usd, latency_ms=comp.latency_ms,
+        )
+        published = [reply.model_dump(mode="json")]
+        if assist is not None:
+            published.append(self._assist(event, key, now, *assist))
+        return store.ReplyRow(
+            **row, body=body, mode=mode, model=comp.model, input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens, cache_read_tokens=u.cache_read_tokens,
+            cache_write_tokens=u.cache_write_tokens, latency_ms=comp.latency_ms,
+            cost_usd=comp.cost_usd, send_after=send_after, published=published,
+            claude_outcome=comp.outcome,
+        )
+
+    @staticmethod
+    def _assist(event: ProfileUpdated, key: str, now: datetime, reason: str,
+                note: str) -> dict[str, Any]:
+        return AgentAssistRequested(
+            event_id=derive_event_id(event.tenant_id, CONSUMER, key, "assist", reason),
+            tenant_id=event.tenant_id, contact_id=event.contact_id, occurred_at=now,
+            received_at=event.received_at, causation_id=event.event_id,
+            reason=reason, note=note,
+        ).model_dump(mode="json")
+
+
+def build(resources: Resources) -> Handler:
+    assert resources.db is not None and resources.redis is not None
+    settings = resources.settings
+    cache = ContextCache(resources.redis, settings.context_ttl_s)
+    claude = ClaudeClient(BreakerRegistry(
+        failure_threshold=int(settings.claude_breaker_failures),
+        reset_after_s=float(settings.claude_breaker_reset_s),
+    ))
+    resources.stack.push_async_callback(claude.aclose)
+    return ResponderHandler(resources.db, ContextStore(resources.db, cache),
+                            resources.publisher, Composer(claude, settings))
+
+
+SPEC = WorkerSpec(name="responder", topics=(LEAD_PROFILE_UPDATED,), build=build)
