@@ -2,7 +2,7 @@
 
 The current value of a field is its version with `valid_to IS NULL`; a change closes it and
 opens the next, so "what did this lead want last month" is a range query. A field the lead
-withdraws (a cleared opt-out, a dropped must-have) gets a version whose value is JSON null.
+withdraws (a cleared opt-out, a dropped must-have) gets a version whose value is NULL.
 """
 
 from __future__ import annotations

@@ -82,6 +82,11 @@ async def learn(conn: asyncpg.Connection, ev: MemoryUpdated
            WHERE tenant_id = $1 AND contact_id = $2 ORDER BY occurred_at, created_at""",
         tenant, contact,
     )
+    # The profile as of the triggering message: a later message gets its own event, so each
+    # change becomes its own fact version even when memory is ahead of learning.
+    ids = [r["message_id"] for r in rows]
+    if ev.message_id in ids:
+        rows = rows[: ids.index(ev.message_id) + 1]
     if not rows:
         return None, None
     areas = await conn.fetchval(

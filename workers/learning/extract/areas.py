@@ -40,8 +40,17 @@ _RULED_OUT_AFTER = re.compile(
     r"|no longer (?:an option|in the running|on the list)|not (?:happening|doing it))"
 )
 _HOME_NOW_BEFORE = re.compile(
-    r"\b(?:grew up in|(?:we|i) (?:currently |now |still )?live in|we're from|i'm from|im from"
-    r"|we're currently in|we are currently in)\s*(?:the\s+)?$"
+    r"\b(?:grew up in|(?:we|i) (?:currently |now |still )?live (?:[\w'.@-]+\s+){0,5}?(?:in|near)"
+    r"|we're from|i'm from|im from|we're currently in|we are currently in)\s*(?:the\s+)?$"
+)
+# Place names that are also ordinary words, in their ordinary sense: "social media",
+# "golden retriever", "five star reviews", "liberty mutual", "sandy hair".
+_WORD_SENSE_BEFORE = re.compile(
+    r"\b(?:social|news|mass|print|digital|rising|gold|bald)[\s-]*$"
+)
+_WORD_SENSE_AFTER = re.compile(
+    r"^[\s-]*(?:retrievers?|doodles?|hour|years?|anniversary|rules?|mutual|bell|scouts?"
+    r"|reviews?|ratings?|service|rent-a-car|car rental|room|posts?|soil|hair)\b"
 )
 _OTHER_BEFORE = re.compile(
     r"(?:\b(?:work|works|working|worked|job|jobs|office|commute|commuting|employer|campus"
@@ -86,12 +95,22 @@ def find_areas(text: str, areas: Sequence[Area]) -> list[tuple[int, int, str]]:
 
 
 def _is_street(text: str, start: int, end: int, alias_text: str) -> bool:
-    if _STREET.match(text[end:]) and not re.search(
-        r"\b(?:street|st|road|rd|ave|avenue|lane|drive|way)$", alias_text
-    ):
-        return True
     house_number = re.search(r"\b\d{2,6}\s+(?:[nsew]\.?\s+)?$", text[max(0, start - 10) : start])
+    suffix = _STREET.match(text[end:])
+    own_suffix = re.search(r"\b(?:street|st|road|rd|ave|avenue|lane|drive|way)$", alias_text)
+    # "our Sugar House place" is a home; "Place" is a street only with a number or "on".
+    place_ok = suffix is not None and suffix.group(0).strip() in ("place", "pl") and not (
+        house_number or re.search(r"\bon\s+$", text[max(0, start - 4) : start])
+    )
+    if suffix and not own_suffix and not place_ok:
+        return True
     return bool(house_number) and not alias_text[:1].isdigit()
+
+
+def _word_sense(text: str, start: int, end: int) -> bool:
+    """A place name used as an ordinary word ("social media", "golden retriever")."""
+    return bool(_WORD_SENSE_BEFORE.search(text[max(0, start - 12) : start])
+                or _WORD_SENSE_AFTER.match(text[end : end + 20]))
 
 
 def classify_areas(
@@ -109,6 +128,8 @@ def classify_areas(
         sense: Sense = "want"
         if (
             _is_street(text, start, end, text[start:end])
+            or _word_sense(text, start, end)
+            or re.match(r"\s*for (?:work|my job|the job|business)\b", after)
             or _OTHER_BEFORE.search(before)
             or (not seller and _HOME_NOW_BEFORE.search(before))
         ):

@@ -119,9 +119,12 @@ def opt_events(ctx: MessageContext, original: str) -> list[tuple[int, bool]]:
         bare = re.sub(r"\s+", " ", bare).strip()
         if _OPT_OUT_ALONE.match(bare):
             out.append((start, True))
-    if re.match(r"\s*START\b", original) or re.fullmatch(
-        r"\W*(?:start|unstop|resume|subscribe)\W*", ctx.text
-    ):
+    # START may also follow an apology ("sorry, wrong thread. START") as its own piece.
+    if re.match(r"\s*START\b", original):
         out.append((0, False))
+    for start, end in _pieces(ctx.text):
+        if re.fullmatch(r"\W*(?:please |pls )?(?:start|unstop|resume|subscribe)\W*",
+                        ctx.text[start:end]):
+            out.append((start, False))
     out.extend((m.start(), False) for m in _OPT_IN.finditer(ctx.text))
     return sorted(out, key=lambda e: (e[0], e[1]))

@@ -30,6 +30,7 @@ class MessageContext:
     money_talk: bool
     now: datetime
     areas: tuple[AreaMention, ...]
+    recent_count: str | None = None  # bedrooms_min / bathrooms_min set by the lead's last message
 
     @property
     def seller_only(self) -> bool:

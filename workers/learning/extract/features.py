@@ -10,6 +10,7 @@ import re
 
 from .context import MessageContext
 from .model import MustHave
+from .questions import polarity
 
 _FEATURES_RAW: tuple[tuple[MustHave, str], ...] = (
     ("pool", r"\b(?:swimming |private |in-?ground )?pool\b(?! table| hall)"),
@@ -64,6 +65,12 @@ _NEGATION_AFTER = re.compile(
 _CURRENT = re.compile(
     r"\b(?:we|i|it|our \w+|my \w+|the house|the home|the place)\s+(?:already\s+)?"
     r"(?:has|have|had|own)(?:\s+got)?\s+(?:a |an |the )?(?:[\w-]+\s+)?$"
+    # "selling our 4 bedroom with a pool": a feature of the lead's own home, not a wish.
+    r"|\b(?:our|my)\s+(?!(?:next|new|future|dream|ideal|perfect)\b)(?:[\w-]+\s+){0,3}?"
+    r"with\s+(?:a |an |the )?(?:[\w-]+\s+)?$"
+)
+_YES_NO_QUESTION = re.compile(
+    r"\b(?:do|does|would|will|is|are|must|should)\s+(?:you|it|they|y'?all|a|an|the)\b"
 )
 _LISTING_QUESTION = re.compile(r"\b(?:does it|does the \w+|is there|how big|how many)\b")
 
@@ -91,4 +98,18 @@ def feature_events(ctx: MessageContext) -> list[tuple[int, MustHave, bool]]:
                 out.append((m.start(), name, False))
             elif not (_HEDGE.search(clause) or _HEDGE_AFTER_BUT.match(text[m.end() :])):
                 out.append((m.start(), name, True))
+    out.extend(_answered_feature(ctx))
     return sorted(out, key=lambda e: e[0])
+
+
+def _answered_feature(ctx: MessageContext) -> list[tuple[int, MustHave, bool]]:
+    """"Do you need a garage?" -> "yes" requires it; "no" declines it (one feature asked)."""
+    asked = ctx.question.asked
+    hedged = _HEDGE.search(asked) or re.search(r"\b(?:nice|a plus|wish)\b", asked)
+    if not (ctx.direct and _YES_NO_QUESTION.search(asked)) or hedged:
+        return []
+    named = [name for name, pattern in _FEATURES if pattern.search(asked)]
+    answer = polarity(ctx.text)
+    if len(named) != 1 or answer is None:
+        return []
+    return [(-1, named[0], answer == "yes")]

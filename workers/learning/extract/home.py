@@ -16,10 +16,10 @@ _COUNT = r"\d+(?:\.5)?|one|two|three|four|five|six|seven|eight"
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 _BED = re.compile(
     rf"(?<![\w.])(?P<n>{_COUNT})\s*(?:\+|plus)?\s*(?:(?:-|to|or)\s*(?:{_COUNT})\s*)?\+?[\s-]*"
-    r"(?:bed|beds|bedroom|bedrooms|br|brs|bd|bds|bdrm|bdrms|bedrm)\b"
+    r"(?:bed|beds|bedroom|bedrooms|br|brs|bd|bds|bdrm|bdrms|bedrm|bedrms|bdrooms?)\b"
 )
 _BATH = re.compile(
-    rf"(?<![\w.])(?P<n>{_COUNT}|(?:one|two|three|four) and a half)\s*(?:\+|plus)?\s*"
+    rf"(?<![\w.])(?P<n>{_COUNT}|(?:one|two|three|four|[1-4]) and a half)\s*(?:\+|plus)?\s*"
     rf"(?:(?:-|to|or)\s*(?:{_COUNT})\s*)?\+?[\s-]*"
     r"(?:full\s+)?(?:ba|bath|baths|bathroom|bathrooms|bth|bths)\b"
 )
@@ -59,9 +59,18 @@ _TYPE_NEGATION = re.compile(
 )
 
 
+# "actually make that 4": a bare count correcting the count the lead just gave.
+_CORRECTION = re.compile(
+    rf"\b(?:make (?:that|it)|change (?:that|it) to|actually|sorry|i meant|meant)\s+"
+    rf"(?P<n>{_COUNT})\b(?!\s*(?:k\b|m\b|%|\$))"
+    r"(?!\s+(?!(?:please|pls|instead|then|now|though|tho)\b)[a-z])"
+)
+
+
 def _number(raw: str) -> float:
     if raw.endswith(" and a half"):
-        return _WORDS[raw.split()[0]] + 0.5
+        whole = raw.split()[0]
+        return float(_WORDS.get(whole, whole)) + 0.5
     return float(_WORDS.get(raw, raw) if raw in _WORDS else raw)
 
 
@@ -100,13 +109,16 @@ def bedroom_events(ctx: MessageContext) -> list[tuple[int, int]]:
         out.append((m.start(), int(_number(m.group("n")))))
     for m in _NEED_N.finditer(text):
         sentence = ctx.segments.sentence_text(m.start())
-        if re.search(r"\b(?:bed|beds|bedrooms?|br|bd)\b", sentence) and not _BED.match(
-            text, m.start("n")
+        # "need 2 and a half baths" is a bathroom count even in a sentence about bedrooms.
+        if re.search(r"\b(?:bed|beds|bedrooms?|br|bd)\b", sentence) and not (
+            _BED.match(text, m.start("n")) or _BATH.match(text, m.start("n"))
         ):
             out.append((m.start(), int(m.group("n"))))
     answer = _answer_counts(ctx)
     if answer.get("bedrooms") is not None:
         out.append((0, answer["bedrooms"]))
+    if ctx.recent_count == "bedrooms_min":
+        out.extend((m.start(), int(_number(m.group("n")))) for m in _CORRECTION.finditer(text))
     return sorted(out)
 
 
@@ -122,6 +134,8 @@ def bathroom_events(ctx: MessageContext) -> list[tuple[int, float]]:
     answer = _answer_counts(ctx)
     if answer.get("bathrooms") is not None:
         out.append((0, float(answer["bathrooms"])))
+    if ctx.recent_count == "bathrooms_min":
+        out.extend((m.start(), _number(m.group("n"))) for m in _CORRECTION.finditer(ctx.masked))
     return sorted(out)
 
 

@@ -19,6 +19,7 @@ _BUY = re.compile(
     r"|\bget (?:a|an)\s+(?:[\w-]+\s+){0,2}(?:condo|house|home|townhome|townhouse|place)\b"
     r"|\b(?:any|homes|houses|condos|townhomes|townhouses|lots|properties|land|listings|\w+ homes)"
     r"\s+(?:\w+\s+)?for sale\b"
+    r"|\bclos(?:e|ing) on (?:a|an)\s+(?:[\w-]+\s+)?(?:house|home|condo|townhome|townhouse|place)\b"
 )
 _NOT_BUY = re.compile(r"(?:instead of|rather than|not)\s+(?:\w+\s+)?$")
 _SELL = re.compile(
@@ -40,7 +41,7 @@ _RENT = re.compile(
     r"(?!\s+(?:it\s+|them\s+)?out)(?!\s+for\s+\$?\d)"
     r"|\brent(?:ing)?\s+(?:a|an|something|somewhere|for now|in|first)\b(?!\s+\$?\d)"
     r"|\b(?:do|help with|have|handle|manage|any)\s+(?:\w+\s+)?rentals\b"
-    r"|\b(?:looking for|need|want)\s+a rental\b"
+    r"|\b(?:look\w{0,3}|lookng|lokking|need|want)\s+(?:for\s+)?a rental\b"
     r"|\b(?:to|gonna|wanna|will)\s+lease\b(?!\s+(?:it\s+)?out)|\bleasing (?:a|an)\b"
 )
 _NOT_RENT = re.compile(r"\b(?:we|i|currently|we're|i'm|im|still)\s+(?:currently\s+)?$")

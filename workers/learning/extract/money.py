@@ -111,9 +111,18 @@ def _direction(tok: NumberToken, before: str, after: str) -> Direction:
     return "range" if tok.is_range else _direction_words(before, after)
 
 
+_NEGATED_OVER = re.compile(
+    r"\b(?:not|don'?t|dont|do not|won'?t|wont|never|can'?t|cannot|rather not)\s+(?:\w+\s+){0,3}?"
+    r"(?:go(?:ing)?|spend(?:ing)?|be|pay(?:ing)?)\s+(?:over|above|more than|past|beyond)"
+    r"\s*\$?\s*$"
+)
+
+
 def _direction_words(before: str, after: str) -> Direction:
     if re.search(r"\bnothing (?:below|under|less than)\s*\$?\s*$", before):
         return "min"
+    if _NEGATED_OVER.search(before):
+        return "max"  # "we don't want to go over 350" caps the budget
     if _MAX_BEFORE.search(before) or _MAX_AFTER.match(after):
         return "max"
     if _MIN_BEFORE.search(before) or _MIN_AFTER.match(after):
@@ -122,7 +131,7 @@ def _direction_words(before: str, after: str) -> Direction:
 
 
 def _kind(ctx: MessageContext, before: str, clause: str) -> Kind | None:
-    if _PREAPPROVAL.search(before):
+    if _PREAPPROVAL.search(before) or _answers_preapproval(ctx, before):
         return "preapproval"
     seller = ctx.intent in ("sell", "buy_and_sell")
     if re.search(r"\bworth\b", before) and not seller:
@@ -135,6 +144,14 @@ def _kind(ctx: MessageContext, before: str, clause: str) -> Kind | None:
     if ctx.intent == "sell" or ctx.question.asks("sell_price") or _SELL_CUE.search(clause):
         return "sell"
     return "budget"
+
+
+def _answers_preapproval(ctx: MessageContext, before: str) -> bool:
+    """"Are you pre-approved?" -> "yes, for 425k": the amount is the pre-approval."""
+    return ctx.direct and ctx.question.preapproval and bool(re.fullmatch(
+        r"\W*(?:yes|yeah|yep|yup|ya|yea|sure|we are|i am)\W*(?:for|up to|at|to)?\s*"
+        r"(?:about|around|~)?\s*\$?\s*", before
+    ))
 
 
 def money_events(ctx: MessageContext) -> list[MoneyEvent]:

@@ -22,7 +22,7 @@ _UNITS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("monthly", r"^\s*\+?\s*(?:/\s?(?:mo|month|mth|m)\b|a month|per month|a mo\b|monthly"
                     r"|p/?m\b|each month|every month)"),
         ("yearly", r"^\s*(?:/\s?(?:yr|year)\b|a year|per year|annually|yearly)"),
-        ("bed", r"^\s*\+?[\s-]*(?:bed|beds|bedroom|bedrooms|br|brs|bd|bds|bdrm|bdrms|bedrm|b/r)\b"),
+        ("bed", r"^\s*\+?[\s-]*(?:bed|beds|bedroom|bedrooms|br|brs|bd|bds|bdrms?|bedrms?|b/r)\b"),
         ("bath", r"^\s*\+?[\s-]*(?:ba|bath|baths|bathroom|bathrooms|bth|bths|full bath\w*)\b"),
         ("car", r"^\s*-?\s*car\b"),
         ("acre", r"^\s*\+?\s*(?:acre|acres|ac)\b"),

@@ -8,6 +8,7 @@ the latest statement wins field by field.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from .areas import classify_areas, find_areas
@@ -34,6 +35,7 @@ def extract_profile_with_sources(
     question: Question = NO_QUESTION
     direct = False
     money_talk = False
+    last_inbound = -1
     for index, message in enumerate(messages):
         if message.direction == "outbound":
             seller = builder.get("intent") in ("sell", "buy_and_sell")
@@ -42,6 +44,8 @@ def extract_profile_with_sources(
             direct = True
             continue
         ctx = _context(index, message.body, areas, now, question, direct, builder, money_talk)
+        ctx = replace(ctx, recent_count=_recent_count(builder, last_inbound))
+        last_inbound = index
         if ctx.stated_intent:
             builder.set("intent", ctx.intent, index)
         _apply(ctx, message.body, builder)
@@ -50,6 +54,14 @@ def extract_profile_with_sources(
         ) or builder.preapproval is not None
         direct = False
     return builder.build()
+
+
+def _recent_count(builder: ProfileBuilder, last_inbound: int) -> str | None:
+    """The count field the lead's previous message set, for "actually make that 4"."""
+    for name in ("bedrooms_min", "bathrooms_min"):
+        if last_inbound >= 0 and builder.sources.get(name) == last_inbound:
+            return name
+    return None
 
 
 def extract_profile(

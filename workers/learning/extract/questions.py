@@ -63,6 +63,7 @@ class Question:
     lender: bool = False
     wh_intent: bool = False
     confirm_areas: tuple[str, ...] = field(default_factory=tuple)
+    asked: str = ""
 
     def asks(self, topic: str) -> bool:
         """True when ``topic`` is among the asked topics."""
@@ -128,6 +129,7 @@ def classify_question(body: str, areas: Sequence[Area], *, seller: bool) -> Ques
         lender=bool(re.search(r"\blender|\bbank\b|\bloan\b", asked)),
         wh_intent=wh_intent,
         confirm_areas=confirm,
+        asked=asked,
     )
 
 
@@ -136,6 +138,8 @@ def polarity(text: str) -> Polarity | None:
     head = re.split(r"[.!?\n]", text.strip(), maxsplit=1)[0]
     if _NO.search(head):
         return "no"
-    if _YES.search(head) and not re.search(r"\b(?:don'?t|dont|do not|not|no)\b", head):
+    # A negation after "but" qualifies the yes ("yes for 425k but we don't want to go over").
+    opening = re.split(r"\bbut\b", head, maxsplit=1)[0]
+    if _YES.search(head) and not re.search(r"\b(?:don'?t|dont|do not|not|no)\b", opening):
         return "yes"
     return None

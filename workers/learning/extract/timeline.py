@@ -77,7 +77,8 @@ _MOVE_AFTER = re.compile(
     r"|settled|by then|be in)\b"
 )
 _PAST_CUE = re.compile(
-    r"\b(?:lost|got|had|was|were|did|started|moved(?! in\b)|bought|sold|closed|last|ago|since|born"
+    r"\b(?:lost|got|had|was|were|did|started|(?<!be )moved(?! in(?:to)?\b)|bought|sold|closed|last"
+    r"|ago|since|born"
     r"|married|went|happened|laid)\b"
 )
 
