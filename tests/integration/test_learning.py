@@ -105,3 +105,25 @@ async def test_profile_facts_history_score_and_reprocessing(
     assert [body(r) for r in again[2:]] == [one, two]
     async with db.transaction(tenant) as conn:
         assert await conn.fetchval("SELECT count(*) FROM lead_facts") == versions
+
+
+async def test_a_withdrawn_field_is_a_version_too(
+    make_settings: Callable[..., Settings], kafka: str, db: TenantDatabase,
+) -> None:
+    tenant = new_tenant()
+    await onboard(db, tenant)
+    events = [
+        message(tenant, "c1", "3 bed house in cedar park with a pool please", i=0),
+        message(tenant, "c1", "actually scratch the pool, too much upkeep", i=10),
+    ]
+    async with running(make_settings(), "memory", "learning"):
+        await publish_events(kafka, topics.CONVERSATION_EVENTS, events)
+        out = await read_until(kafka, topics.LEAD_PROFILE_UPDATED, lambda s: len(s) >= 2,
+                               where=keyed({tenant}))
+    assert body(out[0])["profile"]["must_haves"] == ["pool"]
+    assert body(out[1])["changed"] == {"must_haves": None}
+    async with db.transaction(tenant) as conn:
+        history = await conn.fetch("SELECT value, valid_to FROM lead_facts "
+                                   "WHERE field = 'must_haves' ORDER BY valid_from")
+    assert [(h["value"], h["valid_to"] is None) for h in history] == [
+        (["pool"], False), (None, True)]
