@@ -5,7 +5,9 @@ Order matters and is the compliance order: a tenant that has not enabled AI repl
 channel gets nothing automated; a conversation a human agent has taken over gets no automated
 text; an opted-out lead gets at most one confirmation and then silence (the confirmation goes
 out even though GHL has already set DND for the STOP: it is the one message the rules allow);
-a DND contact or channel gets nothing; a lead asking for a person is handed off.
+a DND contact or channel gets nothing; a message the lead has already followed with another
+gets no reply of its own (the reply to the latest answers both, instead of double-texting);
+a lead asking for a person is handed off.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class GuardInput:
     dnd: bool
     dnd_channels: dict[str, str]
     wants_human: bool
+    superseded: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ def decide(g: GuardInput) -> Verdict:
         return Verdict("opt_out_confirmation", "opted_out")
     if dnd_blocks(g.dnd, g.dnd_channels, g.channel):
         return Verdict("suppress", "dnd")
+    if g.superseded:  # the lead wrote again: one reply, to the latest message, answers both
+        return Verdict("suppress", "superseded")
     if g.wants_human:
         return Verdict("handoff", "wants_human")
     return Verdict("reply", "ok")

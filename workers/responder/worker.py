@@ -52,6 +52,13 @@ def merged_context(ctx: LeadContext, event: ProfileUpdated) -> LeadContext:
     return ctx.model_copy(update={"profile": profile})
 
 
+def superseded(event: ProfileUpdated, ctx: LeadContext) -> bool:
+    """True when the lead has written again since the message this event is about."""
+    inbound = [m for m in ctx.memory.recent if m.direction == "inbound" and m.sender == "lead"]
+    ids = [m.message_id for m in inbound]
+    return bool(event.message_id) and event.message_id in ids and ids[-1] != event.message_id
+
+
 def reply_channel(event: ProfileUpdated, ctx: LeadContext) -> str:
     if event.channel:
         return event.channel
@@ -101,6 +108,7 @@ class ResponderHandler:
             opted_out=bool(profile.get("opted_out")) or facts.opted_out,
             opt_out_confirmed=facts.opt_out_confirmed, dnd=memory.dnd,
             dnd_channels=memory.dnd_channels, wants_human=bool(profile.get("wants_human")),
+            superseded=superseded(event, ctx),
         ))
         DECISIONS.labels(verdict.action, verdict.reason).inc()
         plan = modes.plan_reply(profile, ctx.profile.qualification, event.next_questions,

@@ -106,3 +106,11 @@ def test_florida_evening_is_held_where_texas_is_not() -> None:
     assert send_after(now, eastern, send_window(None, "+12125550100")) is None
     held = send_after(now, eastern, send_window(None, "+13055550100"))
     assert held == datetime(2026, 11, 11, 8, 0, tzinfo=eastern)
+
+
+def test_a_message_followed_by_another_gets_no_reply_of_its_own() -> None:
+    later = replace(OK, superseded=True, wants_human=True)
+    assert (decide(later).action, decide(later).reason) == ("suppress", "superseded")
+    assert decide(replace(later, superseded=False)).action == "handoff"
+    # An opt-out is confirmed even when the lead wrote again right after it.
+    assert decide(replace(later, opted_out=True)).action == "opt_out_confirmation"
