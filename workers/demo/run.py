@@ -8,7 +8,6 @@ publishes the stream and prints what each stage did.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from collections import Counter
@@ -20,13 +19,15 @@ from aiokafka import AIOKafkaProducer
 
 from schemas import topics
 from workers.db.migrate import migrate
-from workers.demo.stream import Delivery, build_stream
+from workers.demo.report import report_replies as _report_replies
+from workers.demo.services import fake_apis, onboard
+from workers.demo.stream import AREAS, Delivery, build_stream
 from workers.demo.tail import TopicTail
 from workers.devbroker import DevBroker, port_open
 from workers.registry import available, load_spec
 from workers.runtime.boundary import read_dead_letter
 from workers.runtime.host import WorkerHost
-from workers.runtime.kafka import ensure_topics
+from workers.runtime.kafka import consumer_lag, ensure_topics
 from workers.settings import Settings
 
 WATCHED = (topics.CONVERSATION_EVENTS, topics.MEMORY_UPDATED, topics.LEAD_PROFILE_UPDATED,
@@ -59,6 +60,23 @@ async def _publish(settings: Settings, stream: list[Delivery]) -> None:
         await producer.stop()
 
 
+async def _drain(settings: Settings, hosts: list[WorkerHost], tail: TopicTail,
+                 deadline: float) -> None:
+    """Wait until every worker's group has consumed everything (twice in a row, since one
+    stage's output is the next one's input)."""
+    loop = asyncio.get_running_loop()
+    quiet = 0
+    while quiet < 2 and loop.time() < deadline:
+        lag = 0
+        for host in hosts:
+            lags = await consumer_lag(settings.bootstrap, settings.group_id(host.spec.name),
+                                      host.spec.topics)
+            lag += sum(lags.values())
+        quiet = quiet + 1 if lag == 0 else 0
+        for _ in range(5):
+            await tail.poll()
+
+
 def _expected(stream: list[Delivery]) -> dict[str, int]:
     valid = [d for d in stream if d.valid]
     return {
@@ -78,6 +96,11 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0) -> int:
     async with dev_broker_if_needed(settings) as settings, AsyncExitStack() as stack:
         created = await ensure_topics(settings.bootstrap, settings.topic_partitions)
         print(f"  broker {settings.bootstrap}; topics created: {len(created)}")
+        await onboard(settings, AREAS)
+        print(f"  agencies onboarded with their service areas: {', '.join(AREAS)}")
+        settings, ghl = await stack.enter_async_context(fake_apis(settings, list(AREAS)))
+        print(f"  fake Claude Messages API at {settings.anthropic_base_url}, "
+              f"fake GHL API at {settings.ghl_base_url}")
         settings = settings.model_copy(update={"http_port": 0})
         names = available()
         hosts = []
@@ -110,11 +133,9 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0) -> int:
                 print("  timed out waiting for the pipeline")
                 break
             await tail.poll()
-        with contextlib.suppress(TimeoutError):  # let later stages settle
-            end = loop.time() + 2.0
-            while loop.time() < end:
-                await tail.poll()
+        await _drain(settings, hosts, tail, deadline)
         _report(tail, stream, expected)
+        _report_replies(tail, ghl)
     print(f"done in {time.monotonic() - started:.1f}s")
     ok = all(tail.count(t) == n for t, n in expected.items())
     return 0 if ok else 1

@@ -1,12 +1,14 @@
 """The bundled sample stream: realistic GHL deliveries for four agencies, poison included.
 
-Built at run time (timestamps are "now", so the replay window accepts them), but every body,
-contact and conversation is fixed, so the demo tells the same story each run.
+Built at run time (timestamps are "now", so the replay window accepts them; message ids are
+new), but every body, contact and conversation is fixed, so the demo tells the same story each
+run, and a second run adds to the same leads' memory.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -85,6 +87,7 @@ def _raw(event: dict[str, Any]) -> bytes:
 
 def build_stream(now: datetime | None = None) -> list[Delivery]:
     now = now or datetime.now(UTC)
+    run = uuid.uuid4().hex[:8]  # GHL message ids are unique; the leads stay the same
     out: list[Delivery] = []
     for tenant, contact, first, phone, turns in CONVERSATIONS:
         when = now - timedelta(minutes=5)
@@ -95,10 +98,10 @@ def build_stream(now: datetime | None = None) -> list[Delivery]:
             at = when + timedelta(seconds=30 * (i + 1))
             if kind == "in":
                 event = inbound_message(tenant, contact, text, when=at,
-                                        message_id=f"m-{contact}-{i}")
+                                        message_id=f"m-{contact}-{run}-{i}")
             else:
                 event = outbound_message(tenant, contact, text, user_id="user-jen", when=at,
-                                         message_id=f"m-{contact}-{i}")
+                                         message_id=f"m-{contact}-{run}-{i}")
             out.append(Delivery(tenant, _raw(event), event["type"]))
     sarah = "loc-austin-hills", "ct-sarah"
     out.append(Delivery(sarah[0], _raw(opportunity_event(*sarah, when=now)),
@@ -106,7 +109,7 @@ def build_stream(now: datetime | None = None) -> list[Delivery]:
     out.append(Delivery(sarah[0], _raw(appointment_event(*sarah, when=now)), "AppointmentCreate"))
     # GHL retries: the same delivery twice (same webhookId) must count once.
     dup = inbound_message("loc-raleigh-oak", "ct-tom", "Actually, what are prices like in cary?",
-                          when=now, message_id="m-ct-tom-dup")
+                          when=now, message_id=f"m-ct-tom-{run}-dup")
     out += [Delivery("loc-raleigh-oak", _raw(dup), "InboundMessage (delivery 1)"),
             Delivery("loc-raleigh-oak", _raw(dup), "InboundMessage (retried delivery)")]
     out.append(Delivery("loc-tampa-bay", _raw({"type": "CampaignStatusUpdate",

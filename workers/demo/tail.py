@@ -20,6 +20,7 @@ class TopicTail:
 
     async def start(self) -> None:
         await self._consumer.start()
+        await self._consumer.topics()
         parts = []
         for topic in self._topics:
             for p in sorted(self._consumer.partitions_for_topic(topic) or ()):

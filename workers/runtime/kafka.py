@@ -70,6 +70,7 @@ async def consumer_lag(bootstrap: str, group_id: str, topics: tuple[str, ...]) -
                                 enable_auto_commit=False)
     await consumer.start()
     try:
+        await consumer.topics()  # a fresh client knows no partitions until it asks
         parts = [
             TopicPartition(t, p)
             for t in topics

@@ -1,0 +1,43 @@
+"""The demo's account of what the later stages did: profiles, replies, hand-offs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from schemas import topics
+from workers.demo.tail import TopicTail
+from workers.fakes.ghl_api import FakeGHLAPI
+
+
+def _latest_by_contact(tail: TopicTail, topic: str) -> dict[tuple[str, str], dict[str, Any]]:
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for rec in tail.records[topic]:
+        event = json.loads(rec.value)
+        latest[(event["tenant_id"], event.get("contact_id") or "?")] = event
+    return latest
+
+
+def report_replies(tail: TopicTail, ghl: FakeGHLAPI) -> None:
+    profiles = _latest_by_contact(tail, topics.LEAD_PROFILE_UPDATED)
+    if profiles:
+        print("  what the pipeline learned (latest profile per lead):")
+        for (tenant, contact), event in sorted(profiles.items()):
+            print(f"    {tenant:18} {contact:9} {event['score']:4} "
+                  f"{json.dumps(event['profile'], separators=(',', ':'))}")
+            if event.get("next_questions"):
+                print(f"    {'':18} {'':9}      next: {event['next_questions'][0]}")
+    drafted = [json.loads(r.value) for r in tail.records[topics.REPLIES_OUTBOUND]]
+    if drafted:
+        print("  replies drafted:")
+        for reply in drafted:
+            hold = f" (held until {reply['send_after']})" if reply.get("send_after") else ""
+            print(f"    {reply['tenant_id']:18} {reply['contact_id']:9} [{reply['mode']}] "
+                  f"{reply['body'][:90]!r}{hold}")
+    print(f"  replies delivered to the GHL API: {len(ghl.delivered)}")
+    for d in ghl.delivered:
+        print(f"    {d.location_id:18} {d.contact_id:9} {d.type:5} {d.message[:80]!r}")
+    for rec in tail.records[topics.AGENT_ASSIST]:
+        event = json.loads(rec.value)
+        print(f"  agent.assist {event['reason']:8} {event['tenant_id']:18} "
+              f"{event['contact_id']:9} {event['note'][:80]!r}")

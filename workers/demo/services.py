@@ -1,0 +1,121 @@
+"""What the demo stands up around the workers: onboarded agencies and loopback fakes of the
+Claude Messages API and the GHL API (this machine has no network)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from pydantic import SecretStr
+
+from workers.db.tenant import TenantDatabase
+from workers.fakes.ghl_api import FakeGHLAPI
+from workers.fakes.messages_api import FakeMessagesAPI
+from workers.settings import Settings
+
+PERSONAS = {
+    "loc-austin-hills": ("Austin Hills Realty", "America/Chicago"),
+    "loc-phoenix-sun": ("Sun Valley Homes", "America/Phoenix"),
+    "loc-tampa-bay": ("Bayside Realty", "America/New_York"),
+    "loc-raleigh-oak": ("Oak City Realty", "America/New_York"),
+}
+
+
+# A few listings and recent sales, so recommendation and seller modes have data to use.
+LISTINGS = {
+    "loc-austin-hills": [
+        ("rr-101", "1810 Brushy Creek Rd", "Round Rock", 529000, 3, 2.5, "single_family",
+         ["yard", "garage"]),
+        ("cp-204", "77 Lakeline Blvd", "Cedar Park", 615000, 4, 3.0, "single_family",
+         ["pool", "garage"]),
+    ],
+    "loc-phoenix-sun": [
+        ("gb-12", "3120 E Baseline Rd", "Gilbert", 639000, 4, 3.0, "single_family",
+         ["pool", "garage"]),
+    ],
+}
+COMPS = {"loc-austin-hills": [("s-1", "Cedar Park", 598000, 4), ("s-2", "Cedar Park", 571000, 3)]}
+
+
+async def onboard(settings: Settings, areas: dict[str, list[dict[str, Any]]]) -> None:
+    """Each agency with its service areas, persona and timezone (idempotent)."""
+    db = await TenantDatabase.connect(settings.database_url, min_size=1, max_size=2)
+    try:
+        for tenant, tenant_areas in areas.items():
+            name, zone = PERSONAS.get(tenant, (tenant, "America/New_York"))
+            async with db.transaction(tenant) as conn:
+                await conn.execute(
+                    "INSERT INTO tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+                    tenant, name)
+                await conn.execute(
+                    """INSERT INTO tenant_settings (tenant_id, service_areas, persona, timezone)
+                       VALUES ($1, $2::jsonb, $3, $4)
+                       ON CONFLICT (tenant_id) DO UPDATE SET service_areas = $2::jsonb,
+                           persona = $3, timezone = $4""",
+                    tenant, tenant_areas, f"a friendly, concise agent at {name}", zone)
+                for lid, address, area, price, beds, baths, kind, features in \
+                        LISTINGS.get(tenant, []):
+                    await conn.execute(
+                        """INSERT INTO listings (tenant_id, listing_id, address, area, price,
+                               bedrooms, bathrooms, property_type, features)
+                           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                           ON CONFLICT DO NOTHING""",
+                        tenant, lid, address, area, price, beds, baths, kind, features)
+                for sid, area, price, beds in COMPS.get(tenant, []):
+                    await conn.execute(
+                        """INSERT INTO comparable_sales (tenant_id, sale_id, area, sold_price,
+                               sold_at, bedrooms) VALUES ($1, $2, $3, $4,
+                               current_date - 20, $5) ON CONFLICT DO NOTHING""",
+                        tenant, sid, area, price, beds)
+    finally:
+        await db.close()
+
+
+def _text(blocks: Any) -> str:
+    if isinstance(blocks, str):
+        return blocks
+    return "\n".join(b.get("text", "") for b in blocks or [] if isinstance(b, dict))
+
+
+def scripted_model(request: dict[str, Any]) -> str:
+    """The demo's stand-in for Claude: a short reply built only from what the prompt gives
+    (the lead's name and remembered preferences, the turn's most valuable question), so the
+    printed replies show what the responder handed the model."""
+    system = _text(request.get("system"))
+    user = "\n".join(_text(m.get("content")) for m in request.get("messages", []))
+    name = re.search(r"first_name: (\w+)", user)
+    question = re.search(r"Most valuable open question: (.+)", system)
+    known = [template.format(m.group(1).strip()) for template, field in (
+        ("in {}", "locations"), ("up to ${}", "budget_max"), ("{}+ beds", "bedrooms_min"))
+        if (m := re.search(rf"^{field}: (.+)$", user, re.MULTILINE))]
+    ack = f" Noted: {', '.join(known)}." if known else ""
+    match = re.search(r"Listing match to share \(use only these facts\): (.+)", system)
+    point = re.search(r"Talking point from recent comparable sales: (.+)", system)
+    ack += f" {match.group(1).strip()}" if match else ""
+    ack += f" {point.group(1).strip()}" if point else ""
+    ask = f" {question.group(1).strip()}" if question else ""
+    hello = f"Thanks {name.group(1)}!" if name and name.group(1) != "unknown" else "Thanks!"
+    return (hello + ack + ask).replace("[", "").replace("]", "").replace("'", "")
+
+
+@asynccontextmanager
+async def fake_apis(settings: Settings, tenants: list[str]
+                    ) -> AsyncIterator[tuple[Settings, FakeGHLAPI]]:
+    """Start both fakes; returns settings pointing the workers at them."""
+    claude, ghl = FakeMessagesAPI(responder=scripted_model), FakeGHLAPI()
+    await claude.start()
+    await ghl.start()
+    try:
+        for tenant in tenants:
+            ghl.add_token(f"demo-token-{tenant}", tenant)
+        yield settings.model_copy(update={
+            "anthropic_api_key": SecretStr("demo-key"),
+            "anthropic_base_url": claude.base_url,
+            "ghl_base_url": ghl.base_url,
+            "ghl_tokens": {t: SecretStr(f"demo-token-{t}") for t in tenants},
+        }), ghl
+    finally:
+        await ghl.stop()
+        await claude.stop()
