@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     )
     admin_database_url: str = Field(
         default="postgresql://postgres@127.0.0.1:5432/leadmem",
-        description="Migrations' connection: a superuser or a role that may create roles.",
+        description="Migrations' connection (a superuser or BYPASSRLS role); also the admin "
+        "CLI's cross-tenant connection.",
     )
     db_pool_min: int = Field(default=1, ge=0)
     db_pool_max: int = Field(default=10, ge=1)
@@ -135,6 +136,13 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="How often held (quiet-hours) replies are checked."
     )
     outbound_scheduler_batch: int = Field(default=200, ge=1)
+
+    # Metrics worker
+    metrics_tenant_labels: int = Field(
+        default=50, ge=0, description="Tenants named in the `tenant` label; the rest: other."
+    )
+    metrics_rerank_s: float = Field(default=300.0, gt=0, description="Re-rank busiest tenants.")
+    metrics_lag_interval_s: float = Field(default=15.0, gt=0, description="Lag probe period.")
 
     # HTTP (/health, /metrics)
     http_host: str = "127.0.0.1"

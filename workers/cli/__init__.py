@@ -7,11 +7,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from workers.cli import bench_cmds, memory_cmds, pipeline
+from workers.cli import admin, bench_cmds, memory_cmds, pipeline
 from workers.cli.errors import CliError
 from workers.errors import ConfigurationError
 
-MODULES = (pipeline.register, memory_cmds.register, bench_cmds.register)
+MODULES = (pipeline.register, memory_cmds.register, bench_cmds.register, admin.register)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -68,8 +68,8 @@ async def consumer_lag(bootstrap: str, group_id: str, topics: tuple[str, ...]) -
     """Lag per `topic:partition` for a group: high watermark minus committed offset."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id,
                                 enable_auto_commit=False)
-    await consumer.start()
     try:
+        await consumer.start()
         await consumer.topics()  # a fresh client knows no partitions until it asks
         parts = [
             TopicPartition(t, p)
