@@ -1,0 +1,77 @@
+"""What the operator commands share: running a command with one-line service errors,
+tenant-scoped and admin connections, and plain tables."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar, get_args
+
+import asyncpg
+from aiokafka.errors import KafkaError
+
+from schemas.events import Channel
+from workers.cli.errors import CliError
+from workers.db.tenant import TenantDatabase
+from workers.errors import RetryableError
+from workers.settings import Settings
+
+Sub = Any  # argparse's private _SubParsersAction
+T = TypeVar("T")
+_TENANT_ID = re.compile(r"^[A-Za-z0-9_.@+\-]{1,128}$")
+_POSITION = re.compile(r"^(\d+):(\d+)$")
+_HHMM = r"([01]\d|2[0-3]):[0-5]\d"
+_QUIET = re.compile(rf"^({_HHMM})-({_HHMM})$")
+CHANNELS: tuple[str, ...] = get_args(Channel)
+# Postgres away: raised by asyncpg directly, or as RetryableError by TenantDatabase.
+SERVICE_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                  RetryableError)
+
+
+def run(coro: Awaitable[int]) -> int:
+    """Run a command; a service that does not answer is a one-line error, not a traceback."""
+    async def guarded() -> int:
+        try:
+            return await coro
+        except KafkaError as exc:
+            raise CliError(f"Kafka at {Settings().bootstrap} did not answer: {exc}") from exc
+        except SERVICE_ERRORS as exc:
+            raise CliError(f"Postgres did not answer: {type(exc).__name__}: {exc}") from exc
+
+    return asyncio.run(guarded())
+
+
+def tenant_id(value: str) -> str:
+    if not _TENANT_ID.match(value):
+        raise CliError(f"invalid tenant id {value!r}: use 1-128 of A-Z a-z 0-9 _ . @ + -")
+    return value
+
+
+@asynccontextmanager
+async def tenant_tx(tenant: str) -> AsyncIterator[asyncpg.Connection]:
+    """A transaction as the workers' role in which only `tenant`'s rows exist."""
+    tenant = tenant_id(tenant)
+    db = await TenantDatabase.connect(Settings().database_url, min_size=1, max_size=1)
+    try:
+        async with db.transaction(tenant) as conn:
+            yield conn
+    finally:
+        await db.close()
+
+
+@asynccontextmanager
+async def admin_conn() -> AsyncIterator[asyncpg.Connection]:
+    """The admin connection: sees every tenant; the only one that may touch `dlq_replays`."""
+    conn = await asyncpg.connect(Settings().admin_database_url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+def table(rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
