@@ -27,7 +27,7 @@ def services() -> Iterator[ServiceUrls]:
 @pytest.fixture(scope="session")
 async def migrated(services: ServiceUrls) -> AsyncIterator[ServiceUrls]:
     await drop_database(services.admin_database_url, TEST_DB)
-    await migrate(services.admin_database_url)
+    await migrate(services.admin_database_url, app_password=services.app_password)
     yield services
     await drop_database(services.admin_database_url, TEST_DB)
 

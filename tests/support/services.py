@@ -21,6 +21,7 @@ class ServiceUrls:
     admin_database_url: str
     database_url: str
     redis_url: str
+    app_password: str | None = None  # local trust auth needs none; containers do
 
 
 def docker_available() -> bool:
@@ -35,8 +36,8 @@ def docker_available() -> bool:
 @contextmanager
 def service_urls(dbname: str) -> Iterator[ServiceUrls]:
     if os.environ.get("LEADMEM_TEST_CONTAINERS") == "1" and docker_available():
-        from testcontainers.postgres import PostgresContainer
-        from testcontainers.redis import RedisContainer
+        from testcontainers.community.postgres import PostgresContainer
+        from testcontainers.community.redis import RedisContainer
 
         with PostgresContainer("postgres:16", driver=None) as pg, RedisContainer("redis:7") as rd:
             host, port = pg.get_container_host_ip(), pg.get_exposed_port(5432)
@@ -45,6 +46,7 @@ def service_urls(dbname: str) -> Iterator[ServiceUrls]:
                 admin,
                 f"postgresql://leadmem_app:app@{host}:{port}/{dbname}",
                 f"redis://{rd.get_container_host_ip()}:{rd.get_exposed_port(6379)}/0",
+                app_password="app",
             )
         return
     pg_host = os.environ.get("LEADMEM_TEST_PG_HOST", "127.0.0.1:5432")
