@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 
 from tests.support.services import ServiceUrls, drop_database, service_urls
 from workers.db.migrate import migrate
+from workers.db.tenant import TenantDatabase
 from workers.devbroker import DevBroker
 from workers.runtime.kafka import ensure_topics
 from workers.settings import Settings
@@ -67,6 +69,21 @@ def make_settings(migrated: ServiceUrls, kafka: str) -> Callable[..., Settings]:
         return Settings(**values)
 
     return make
+
+
+@pytest.fixture
+async def db(migrated: ServiceUrls) -> AsyncIterator[TenantDatabase]:
+    """A pool as the workers' role (row-level security applies)."""
+    database = await TenantDatabase.connect(migrated.database_url)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def redis(migrated: ServiceUrls) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(migrated.redis_url)
+    yield client
+    await client.aclose()
 
 
 def new_tenant() -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -23,13 +23,6 @@ from workers.settings import Settings
 pytestmark = pytest.mark.integration
 AREAS = [{"name": "Round Rock", "aliases": ["round rock", "rr"]},
          {"name": "Cedar Park", "aliases": ["cedar park"]}]
-
-
-@pytest.fixture
-async def db(migrated: ServiceUrls) -> AsyncIterator[TenantDatabase]:
-    database = await TenantDatabase.connect(migrated.database_url)
-    yield database
-    await database.close()
 
 
 async def onboard(db: TenantDatabase, tenant: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import timedelta
 
 import asyncpg
@@ -23,20 +23,6 @@ from workers.memory.context import ContextStore
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def db(migrated: ServiceUrls) -> AsyncIterator[TenantDatabase]:
-    database = await TenantDatabase.connect(migrated.database_url)
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-async def redis(migrated: ServiceUrls) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(migrated.redis_url)
-    yield client
-    await client.aclose()
 
 
 async def count(db: TenantDatabase, tenant: str, sql: str, *args: object) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import redis.asyncio as aioredis
@@ -17,7 +17,6 @@ from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.events import message
 from tests.support.kafka import body, keyed, publish_events, read_until
-from tests.support.services import ServiceUrls
 from tests.support.workers import running
 from workers.db.tenant import TenantDatabase
 from workers.devbroker import free_port
@@ -73,13 +72,6 @@ def own_redis() -> Iterator[RedisProcess]:
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-async def db(migrated: ServiceUrls) -> AsyncIterator[TenantDatabase]:
-    database = await TenantDatabase.connect(migrated.database_url)
-    yield database
-    await database.close()
 
 
 async def test_redis_down_mid_stream_loses_nothing_and_heals(

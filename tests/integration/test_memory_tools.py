@@ -9,7 +9,7 @@ import contextlib
 import io
 import json
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,20 +29,6 @@ from workers.memory.cache import ContextCache, memory_key, profile_key
 from workers.memory.context import ContextStore
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def db(migrated: ServiceUrls) -> AsyncIterator[TenantDatabase]:
-    database = await TenantDatabase.connect(migrated.database_url)
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-async def redis(migrated: ServiceUrls) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(migrated.redis_url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from schemas.envelope import utcnow
 from schemas.events import ReplyDrafted
 from tests.conftest import new_tenant
 from tests.support.kafka import body, keyed, publish_events, read_until
-from tests.support.services import ServiceUrls
 from workers.db.tenant import TenantDatabase
 from workers.fakes.faults import Fault
 from workers.fakes.ghl_api import API_VERSION, FakeGHLAPI
@@ -42,13 +41,6 @@ SEND_PATH = "/conversations/messages"
 async def ghl() -> AsyncIterator[FakeGHLAPI]:
     async with FakeGHLAPI() as fake:
         yield fake
-
-
-@pytest.fixture
-async def db(migrated: ServiceUrls) -> AsyncIterator[TenantDatabase]:
-    database = await TenantDatabase.connect(migrated.database_url)
-    yield database
-    await database.close()
 
 
 def tenant_with_token(ghl: FakeGHLAPI) -> tuple[str, str]:

@@ -22,7 +22,6 @@ from schemas.events import ProfileUpdated
 from tests.conftest import new_tenant
 from tests.support.events import BASE
 from tests.support.kafka import body, keyed, publish_events, read_until
-from tests.support.services import ServiceUrls
 from tests.support.workers import eventually, running
 from workers.db.tenant import TenantDatabase
 from workers.fakes.faults import Fault
@@ -43,13 +42,6 @@ class ResponderSettings(Settings):
     claude_deadline_s: float = 20.0
     claude_breaker_failures: int = 5
     claude_breaker_reset_s: float = 300.0
-
-
-@pytest.fixture
-async def db(migrated: ServiceUrls) -> AsyncIterator[TenantDatabase]:
-    database = await TenantDatabase.connect(migrated.database_url)
-    yield database
-    await database.close()
 
 
 @pytest.fixture

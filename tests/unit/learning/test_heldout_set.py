@@ -8,25 +8,13 @@ generalisation; the threshold stays at the honest pre-fix level.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from test_dev_set import slots  # sibling module (pytest puts this directory on sys.path)
-
-from workers.learning.extract import extract_case
+from tests.unit.learning.spec_score import micro_f1
 
 HELDOUT = Path(__file__).resolve().parent / "heldout.jsonl"
 
 
 def test_heldout_set_micro_f1() -> None:
-    tp = fp = fn = 0
-    for line in HELDOUT.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        case = json.loads(line)
-        gold, pred = slots(case["expect"]), slots(extract_case(case))
-        tp += len(gold & pred)
-        fp += len(pred - gold)
-        fn += len(gold - pred)
-    f1 = 2 * tp / (2 * tp + fp + fn)
-    assert f1 >= 0.97, f"micro-F1 {f1:.4f} (tp={tp} fp={fp} fn={fn})"
+    f1, counts = micro_f1(HELDOUT)
+    assert f1 >= 0.97, f"micro-F1 {f1:.4f} ({counts})"
