@@ -97,6 +97,10 @@ class Settings(BaseSettings):
         default=5, ge=1, description="Failed calls that open a tenant's circuit breaker."
     )
     claude_breaker_reset_s: float = Field(default=30.0, gt=0)
+    learning_claude_extraction: bool = Field(
+        default=False,
+        description="Learning also asks Claude (tenants with Claude configured) for the profile.",
+    )
     master_key: SecretStr | None = Field(
         default=None, description="Fernet key encrypting tenants' API keys at rest."
     )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from pydantic import SecretStr
 
 from schemas import topics
 from tests.conftest import new_tenant
@@ -15,6 +17,7 @@ from tests.support.kafka import RawProducer, body, keyed, publish_events, read_u
 from tests.support.services import ServiceUrls
 from tests.support.workers import running
 from workers.db.tenant import TenantDatabase
+from workers.fakes.messages_api import FakeMessagesAPI
 from workers.learning import facts
 from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
@@ -120,3 +123,43 @@ async def test_a_withdrawn_field_is_a_version_too(
                                    "WHERE field = 'must_haves' ORDER BY valid_from")
     assert [(h["value"], h["valid_to"] is None) for h in history] == [
         (["pool"], False), (None, True)]
+
+
+async def test_claude_extraction_fills_gaps_only_when_configured(
+    make_settings: Callable[..., Settings], kafka: str, db: TenantDatabase,
+) -> None:
+    tenant, keyless = new_tenant(), new_tenant()
+    await onboard(db, tenant)
+    await onboard(db, keyless)
+
+    def model(request: dict[str, Any]) -> dict[str, Any]:
+        return {"budget_max": 999000, "must_haves": ["yard"], "timeline": "3_6_months"}
+
+    async with FakeMessagesAPI(responder=model) as fake:
+        words = "up to 450k, somewhere quiet with a big lot for the dogs"
+        with_claude = make_settings(learning_claude_extraction=True,
+                                    anthropic_api_key=SecretStr("k"),
+                                    anthropic_base_url=fake.base_url)
+        async with running(with_claude, "memory", "learning"):
+            await publish_events(kafka, topics.CONVERSATION_EVENTS,
+                                 [message(tenant, "c1", words, i=0)])
+            out = await read_until(kafka, topics.LEAD_PROFILE_UPDATED, lambda s: len(s) >= 1,
+                                   where=keyed({tenant}))
+        assert len(fake.requests) == 1
+        no_key = make_settings(learning_claude_extraction=True,
+                               anthropic_base_url=fake.base_url)
+        async with running(no_key, "memory", "learning"):
+            await publish_events(kafka, topics.CONVERSATION_EVENTS,
+                                 [message(keyless, "c1", words, i=0)])
+            plain = await read_until(kafka, topics.LEAD_PROFILE_UPDATED,
+                                     lambda s: len(s) >= 1, where=keyed({keyless}))
+        assert len(fake.requests) == 1  # no key, no call
+    profile = body(out[0])["profile"]
+    assert profile["budget_max"] == 450000  # the rules' value stands
+    assert profile["must_haves"] == ["yard"] and profile["timeline"] == "3_6_months"
+    assert "must_haves" not in body(plain[0])["profile"]
+    async with db.transaction(tenant) as conn:
+        confidence = {r["field"]: r["confidence"] for r in await conn.fetch(
+            "SELECT field, confidence FROM lead_facts WHERE valid_to IS NULL")}
+    assert confidence["must_haves"] == pytest.approx(0.6)
+    assert confidence["budget_max"] == pytest.approx(0.9)
