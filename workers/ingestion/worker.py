@@ -4,21 +4,23 @@ Per record: decode and validate, verify the signature over the raw bytes, reject
 timestamps, claim the delivery's dedupe key in Postgres (durable, per tenant), publish the
 normalised event. The claim remembers which record made it, so that record's own redelivery
 (a crash between commit and publish) publishes again, while another delivery with the same
-`webhookId` is a duplicate and publishes nothing.
+`webhookId` is a duplicate and publishes nothing. A tenant's deliveries of one batch are
+claimed in one transaction and published after its commit (see `runtime.groups`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from prometheus_client import Counter
 
-from schemas.ghl import WEBHOOK_MODELS
+from schemas.ghl import WEBHOOK_MODELS, Webhook
 from schemas.topics import GHL_EVENTS
 from workers.db.tenant import TenantDatabase
 from workers.errors import InvalidEventError, PermanentError, SignatureMismatchError
 from workers.ingestion.decode import check_fresh, decode_webhook
-from workers.ingestion.normalise import dedupe_key, normalise
+from workers.ingestion.normalise import ConversationEvent, dedupe_key, normalise
 from workers.ingestion.signatures import SignatureVerifier
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
@@ -72,24 +74,26 @@ class IngestionHandler:
         self.verifier = verifier
         self._known_tenants: set[str] = set()
 
+    def _verify(self, record: Record, webhook: Webhook, now: datetime) -> str:
+        """Key, signature and freshness checks of a decoded delivery (no side effects);
+        returns the signature verdict."""
+        key = record.key.decode("utf-8", "replace") if record.key is not None else None
+        if key is not None and key != webhook.locationId:
+            raise InvalidEventError(
+                f"record key {record.key!r} is not the body's locationId {webhook.locationId!r}"
+            )
+        verdict = self.verifier.verify(record.value, record.headers)
+        check_fresh(webhook.timestamp, now, max_age_s=self.settings.max_event_age_s,
+                    max_skew_s=self.settings.max_clock_skew_s)
+        return verdict
+
     async def __call__(self, record: Record) -> None:
         ghl_type = "unparsed"
+        now = datetime.now(UTC)
         try:
             webhook = decode_webhook(record.value, max_bytes=self.settings.max_body_bytes)
             ghl_type = type_label(webhook.type)
-            key = record.key.decode("utf-8", "replace") if record.key is not None else None
-            if key is not None and key != webhook.locationId:
-                raise InvalidEventError(
-                    f"record key {record.key!r} is not the body's locationId "
-                    f"{webhook.locationId!r}"
-                )
-            SIGNATURES.labels(self.verifier.verify(record.value, record.headers)).inc()
-            now = datetime.now(UTC)
-            check_fresh(
-                webhook.timestamp, now,
-                max_age_s=self.settings.max_event_age_s,
-                max_skew_s=self.settings.max_clock_skew_s,
-            )
+            verdict = self._verify(record, webhook, now)
         except PermanentError as exc:
             outcome = "bad_signature" if isinstance(exc, SignatureMismatchError) else "rejected"
             INGESTED.labels(ghl_type, outcome).inc()
@@ -97,31 +101,49 @@ class IngestionHandler:
         except ValueError:  # pydantic's ValidationError
             INGESTED.labels(ghl_type, "invalid").inc()
             raise
+        await self._claim(webhook.locationId, [(record, webhook, verdict)], now)
 
-        received = (
-            datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
-            if record.timestamp_ms else now
-        )
-        event = normalise(webhook, record.value, received)
-        tenant = webhook.locationId
+    async def handle_group(self, tenant: str, records: Sequence[Record]) -> None:
+        """A tenant's deliveries of a batch in one transaction (see `runtime.groups`); an
+        invalid one makes the whole group go record by record, where it is counted."""
+        now = datetime.now(UTC)
+        checked = []
+        for record in records:
+            webhook = decode_webhook(record.value, max_bytes=self.settings.max_body_bytes)
+            checked.append((record, webhook, self._verify(record, webhook, now)))
+            if webhook.locationId != tenant:
+                raise InvalidEventError("a delivery's key is not its locationId")
+        await self._claim(tenant, checked, now)
+
+    async def _claim(self, tenant: str, checked: Sequence[tuple[Record, Webhook, str]],
+                     now: datetime) -> None:
+        """Claim each delivery's dedupe key in one transaction; after the commit, publish
+        what was claimed (or a record's own earlier claim: its redelivery), in order."""
+        claims: list[tuple[ConversationEvent, str, str, str]] = []
         async with self.db.transaction(tenant) as conn:
             if tenant not in self._known_tenants:
                 await conn.execute(
                     "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT (id) DO NOTHING", tenant
                 )
-            row = await conn.fetchrow(
-                _CLAIM, tenant, dedupe_key(webhook, record.value), event.event_id,
-                webhook.type[:64], record.partition, record.offset,
-            )
-            assert row is not None
-            own = (row["source_partition"], row["source_offset"]) == (
-                record.partition, record.offset)
-            if row["claimed"] or own:
-                await self.publisher.publish(event)
-                INGESTED.labels(ghl_type, "accepted" if row["claimed"] else "republished").inc()
-            else:
-                INGESTED.labels(ghl_type, "duplicate").inc()
+            for record, webhook, verdict in checked:
+                received = (datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
+                            if record.timestamp_ms else now)
+                event = normalise(webhook, record.value, received)
+                row = await conn.fetchrow(
+                    _CLAIM, tenant, dedupe_key(webhook, record.value), event.event_id,
+                    webhook.type[:64], record.partition, record.offset,
+                )
+                assert row is not None
+                own = (row["source_partition"], row["source_offset"]) == (
+                    record.partition, record.offset)
+                outcome = "accepted" if row["claimed"] else "republished" if own else "duplicate"
+                claims.append((event, type_label(webhook.type), verdict, outcome))
         self._known_tenants.add(tenant)
+        for event, ghl_type, verdict, outcome in claims:
+            SIGNATURES.labels(verdict).inc()
+            if outcome != "duplicate":
+                await self.publisher.publish(event)
+            INGESTED.labels(ghl_type, outcome).inc()
 
 
 def build(resources: Resources) -> Handler:

@@ -8,14 +8,16 @@ responder replies only after the profile for that message is up to date.
 
 With `LEADMEM_LEARNING_CLAUDE_EXTRACTION` on, a tenant with Claude configured also gets
 Claude's structured extraction merged in (`claude_extract` documents the rules). The call is
-made inside the event's transaction: records are handled one at a time, so at most one pooled
-connection waits, for at most `claude_deadline_s`; a failed call leaves the deterministic
-profile, never the event.
+made inside the transaction: a batch's records are handled one tenant group at a time (one
+transaction per group, see `runtime.groups`), so at most one pooled connection waits, for at
+most `claude_deadline_s` per call; a failed call leaves the deterministic profile, never the
+event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import json
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,11 +30,13 @@ from schemas.topics import MEMORY_UPDATED
 from workers.claude import ClaudeClient, ClaudeUnavailableError, resolve_config
 from workers.claude.breaker import BreakerRegistry
 from workers.db.tenant import TenantDatabase
+from workers.errors import InvalidEventError
 from workers.learning import claude_extract, facts, qualification, scoring, signals
 from workers.learning.extract import extract_profile_with_sources
 from workers.learning.extract.model import Area, LeadProfile, Message
 from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
+from workers.runtime import processed
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.publisher import EventPublisher
@@ -85,39 +89,94 @@ class LearningHandler:
 
     async def __call__(self, record: Record) -> None:
         ev = MemoryUpdated.model_validate_json(record.value)
-        if not relevant(ev):
+        await self._handle(ev.tenant_id, [ev])
+
+    async def handle_group(self, tenant: str, records: Sequence[Record]) -> None:
+        """A tenant's records of a batch in one transaction (see `runtime.groups`)."""
+        events = [MemoryUpdated.model_validate_json(r.value) for r in records]
+        if any(ev.tenant_id != tenant for ev in events):
+            raise InvalidEventError("a record's key is not its event's tenant")
+        await self._handle(tenant, events)
+
+    async def _handle(self, tenant: str, events: list[MemoryUpdated]) -> None:
+        """Learn from each relevant event not processed yet (a processed one re-publishes its
+        stored result); after the commit, cache each lead's newest profile and publish."""
+        events = [ev for ev in events if relevant(ev)]
+        if not events:
             return
-        part: ProfilePart | None = None
-        async with self.db.transaction(ev.tenant_id) as conn:
-            done = await conn.fetchrow(
-                """SELECT result FROM processed_events
-                   WHERE tenant_id = $1 AND consumer = $2 AND event_id = $3""",
-                ev.tenant_id, CONSUMER, ev.event_id,
-            )
-            if done is not None:
-                result: dict[str, Any] | None = done["result"]
-            else:
-                result, part = await learn(conn, ev, self.refine)
-                await conn.execute(
-                    """INSERT INTO processed_events (tenant_id, consumer, event_id, result)
-                       VALUES ($1, $2, $3, $4::jsonb)""",
-                    ev.tenant_id, CONSUMER, ev.event_id, result,
-                )
-        if part is not None:
+        parts: dict[str, ProfilePart] = {}
+        outcomes: list[dict[str, Any] | None] = []
+        async with self.db.transaction(tenant) as conn:
+            done = await processed.results(conn, tenant, CONSUMER, [e.event_id for e in events])
+            fresh: list[tuple[str, dict[str, Any] | None]] = []
+            reads = Reads(conn, tenant)
+            for ev in events:
+                if ev.event_id not in done:
+                    done[ev.event_id], part = await learn(conn, ev, self.refine, reads)
+                    fresh.append((ev.event_id, done[ev.event_id]))
+                    if part is not None:
+                        parts[part.contact_id] = part  # the last one is the newest profile
+                outcomes.append(done[ev.event_id])
+            await processed.record(conn, tenant, CONSUMER, fresh)
+        for part in parts.values():
             await self.contexts.put(part)
-        if result is not None:
-            await self.publisher.publish(ProfileUpdated.model_validate(result))
+        for result in outcomes:
+            if result is not None:
+                await self.publisher.publish(ProfileUpdated.model_validate(result))
+
+
+class Reads:
+    """What `learn` reads that its own writes never change, read once per transaction: the
+    tenant's settings, and per lead its messages and whether it has an appointment (written
+    by the memory worker before it published the events being handled)."""
+
+    def __init__(self, conn: asyncpg.Connection, tenant: str) -> None:
+        self.conn, self.tenant = conn, tenant
+        self._settings: tuple[asyncpg.Record | None] | None = None
+        self._messages: dict[str, list[asyncpg.Record]] = {}
+        self._facts: dict[str, dict[str, Any]] = {}
+
+    async def tenant_row(self) -> asyncpg.Record | None:
+        if self._settings is None:
+            self._settings = (await self.conn.fetchrow(
+                """SELECT service_areas, claude_model, claude_api_key_enc FROM tenant_settings
+                   WHERE tenant_id = $1""", self.tenant),)
+        return self._settings[0]
+
+    async def messages(self, contact: str) -> list[asyncpg.Record]:
+        """The lead's messages in order; each row also says whether it has an appointment."""
+        if contact not in self._messages:
+            self._messages[contact] = await self.conn.fetch(
+                """SELECT m.direction, m.channel, m.body, m.message_id, m.occurred_at,
+                          a.appointment
+                   FROM (SELECT EXISTS (SELECT 1 FROM lead_events WHERE tenant_id = $1
+                           AND contact_id = $2 AND kind = 'appointment') AS appointment) a
+                   JOIN messages m ON m.tenant_id = $1 AND m.contact_id = $2
+                   ORDER BY m.occurred_at, m.created_at""",
+                self.tenant, contact,
+            )
+        return self._messages[contact]
+
+    async def facts(self, contact: str) -> dict[str, Any]:
+        """The lead's current facts (`facts.current_facts`), kept current by `stated`."""
+        if contact not in self._facts:
+            self._facts[contact] = await facts.current_facts(self.conn, self.tenant, contact)
+        return self._facts[contact]
+
+    def stated(self, contact: str, spec: dict[str, Any]) -> None:
+        """After `facts.write_versions(diff(current, spec))` the current facts are `spec`'s
+        stated fields: every changed field got a version, withdrawn ones a NULL one."""
+        stored = json.loads(json.dumps(spec, default=str))  # as the jsonb codec reads it back
+        self._facts[contact] = {k: v for k, v in stored.items() if v is not None}
 
 
 async def learn(conn: asyncpg.Connection, ev: MemoryUpdated, refine: Refine | None = None,
+                reads: Reads | None = None,
                 ) -> tuple[dict[str, Any] | None, ProfilePart | None]:
     tenant, contact = ev.tenant_id, ev.contact_id
     assert contact is not None
-    rows = await conn.fetch(
-        """SELECT direction, channel, body, message_id, occurred_at FROM messages
-           WHERE tenant_id = $1 AND contact_id = $2 ORDER BY occurred_at, created_at""",
-        tenant, contact,
-    )
+    reads = reads or Reads(conn, tenant)
+    rows = await reads.messages(contact)
     # The profile as of the triggering message: a later message gets its own event, so each
     # change becomes its own fact version even when memory is ahead of learning.
     ids = [r["message_id"] for r in rows]
@@ -125,14 +184,10 @@ async def learn(conn: asyncpg.Connection, ev: MemoryUpdated, refine: Refine | No
         rows = rows[: ids.index(ev.message_id) + 1]
     if not rows:
         return None, None
-    tenant_row = await conn.fetchrow(
-        """SELECT service_areas, claude_model, claude_api_key_enc FROM tenant_settings
-           WHERE tenant_id = $1""", tenant)
+    tenant_row = await reads.tenant_row()
     areas = [Area(name=a["name"], aliases=tuple(a.get("aliases", [])))
              for a in (tenant_row["service_areas"] if tenant_row else None) or []]
-    appointment = bool(await conn.fetchval(
-        """SELECT EXISTS (SELECT 1 FROM lead_events WHERE tenant_id = $1 AND contact_id = $2
-                          AND kind = 'appointment')""", tenant, contact))
+    appointment = bool(rows[0]["appointment"])
     messages = [Message(direction=r["direction"], body=r["body"], id=r["message_id"],
                         sent_at=r["occurred_at"]) for r in rows]
     now: datetime = max(ev.occurred_at, rows[-1]["occurred_at"])
@@ -142,7 +197,8 @@ async def learn(conn: asyncpg.Connection, ev: MemoryUpdated, refine: Refine | No
         profile, from_claude = await refine(tenant, dict(tenant_row) if tenant_row else None,
                                             messages, areas, now, profile)
     spec = profile.to_spec_dict()
-    changed = facts.diff(await facts.current_facts(conn, tenant, contact), spec)
+    changed = facts.diff(await reads.facts(contact), spec)
+    reads.stated(contact, spec)
     if changed:
         await facts.write_versions(
             conn, tenant, contact, changed, at=now, event_id=ev.event_id,
@@ -157,11 +213,10 @@ async def learn(conn: asyncpg.Connection, ev: MemoryUpdated, refine: Refine | No
     qual = qualification.qualification(spec, condition)
     questions = qualification.next_questions(qual)
     label, reasons, _ = scoring.score(spec, sigs, appointment=appointment)
-    previous = await conn.fetchval(
-        "SELECT score FROM lead_profiles WHERE tenant_id = $1 AND contact_id = $2",
-        tenant, contact)
-    version = await conn.fetchval(
+    stored = await conn.fetchrow(  # the previous score comes back with the upsert
         """
+        WITH previous AS (SELECT score FROM lead_profiles
+                          WHERE tenant_id = $1 AND contact_id = $2)
         INSERT INTO lead_profiles (tenant_id, contact_id, profile, score, score_reasons,
                                    qualification, next_questions, signals, version, updated_at)
         VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, 1, now())
@@ -170,10 +225,12 @@ async def learn(conn: asyncpg.Connection, ev: MemoryUpdated, refine: Refine | No
             score_reasons = EXCLUDED.score_reasons, qualification = EXCLUDED.qualification,
             next_questions = EXCLUDED.next_questions, signals = EXCLUDED.signals,
             version = lead_profiles.version + 1, updated_at = now()
-        RETURNING version
+        RETURNING version, (SELECT score FROM previous) AS previous
         """,
         tenant, contact, spec, label, reasons, qual, questions, sigs.to_dict(),
     )
+    assert stored is not None
+    version, previous = stored["version"], stored["previous"]
     part = ProfilePart(tenant_id=tenant, contact_id=contact, profile=spec, score=label,
                        score_reasons=reasons, qualification=qual, next_questions=questions,
                        version=version)

@@ -49,16 +49,19 @@ async def record_message(conn: asyncpg.Connection, ev: MessageIngested) -> Messa
     assert ev.contact_id is not None
     sender, reply_key = ev.sender, None
     if ev.direction == "outbound" and ev.message_id:
-        existing = await conn.fetchrow(
-            "SELECT reply_key FROM messages WHERE tenant_id = $1 AND message_id = $2",
+        found = await conn.fetchrow(  # one round trip: stored already? one of our replies?
+            """SELECT EXISTS (SELECT 1 FROM messages WHERE tenant_id = $1
+                                 AND message_id = $2) AS found,
+                      (SELECT reply_key FROM messages
+                        WHERE tenant_id = $1 AND message_id = $2) AS reply_key,
+                      (SELECT idempotency_key FROM replies
+                        WHERE tenant_id = $1 AND ghl_message_id = $2) AS ours""",
             ev.tenant_id, ev.message_id,
         )
-        if existing is not None:
-            return MessageOutcome(False, existing["reply_key"])
-        reply_key = await conn.fetchval(
-            "SELECT idempotency_key FROM replies WHERE tenant_id = $1 AND ghl_message_id = $2",
-            ev.tenant_id, ev.message_id,
-        )
+        assert found is not None
+        if found["found"]:
+            return MessageOutcome(False, found["reply_key"])
+        reply_key = found["ours"]
         if reply_key:
             sender = "ai"
     stored = await _insert_message(
@@ -147,20 +150,21 @@ async def _insert_message(conn: asyncpg.Connection, tenant: str, event_id: str,
     )
     if not inserted:
         return False
-    # The message that just left the recent window is folded into the summary.
-    leaving = await conn.fetchrow(
-        """SELECT sender, body, occurred_at FROM messages
-           WHERE tenant_id = $1 AND contact_id = $2
-           ORDER BY occurred_at DESC, created_at DESC OFFSET $3 LIMIT 1""",
+    # The message that just left the recent window is folded into the summary (read with
+    # the locked summary in one round trip).
+    row = await conn.fetchrow(
+        """SELECT c.summary, l.sender, l.body, l.occurred_at FROM contacts c
+           LEFT JOIN LATERAL (SELECT sender, body, occurred_at FROM messages
+                              WHERE tenant_id = $1 AND contact_id = $2
+                              ORDER BY occurred_at DESC, created_at DESC OFFSET $3 LIMIT 1
+                             ) l ON true
+           WHERE c.tenant_id = $1 AND c.contact_id = $2 FOR UPDATE OF c""",
         tenant, contact, RECENT_MESSAGES,
     )
-    current = await conn.fetchval(
-        "SELECT summary FROM contacts WHERE tenant_id = $1 AND contact_id = $2 FOR UPDATE",
-        tenant, contact,
-    )
+    current = row["summary"] if row is not None else None
     new_summary = (
-        summary.fold(current or "", leaving["sender"], leaving["body"], leaving["occurred_at"])
-        if leaving is not None else current or ""
+        summary.fold(current or "", row["sender"], row["body"], row["occurred_at"])
+        if row is not None and row["sender"] is not None else current or ""
     )
     await conn.execute(
         """

@@ -1,18 +1,20 @@
 """The memory worker: consumes `conversation.events` and `replies.delivered`, publishes
 `memory.updated`.
 
-Per event, in one tenant transaction: skip if already processed (re-publishing what it
-produced the first time), else persist the change and record the result; after commit, write
-the lead's memory through to Redis and publish `memory.updated` (what changed, and whether an
-inbound lead message awaits a reply).
+Per event, in one tenant transaction (one per tenant group of a batch, see `runtime.groups`):
+skip if already processed (re-publishing what it produced the first time), else persist the
+change and record the result; after commit, write the lead's memory through to Redis and
+publish `memory.updated` (what changed, and whether an inbound lead message awaits a reply).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import TypeAdapter
 
+from schemas.context import MemoryPart, ProfilePart
 from schemas.envelope import derive_event_id
 from schemas.events import (
     CONVERSATION_EVENT,
@@ -25,9 +27,12 @@ from schemas.events import (
 )
 from schemas.topics import CONVERSATION_EVENTS, REPLIES_DELIVERED
 from workers.db.tenant import TenantDatabase
+from workers.errors import InvalidEventError
 from workers.memory import store
 from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
+from workers.memory.lead import load_lead
+from workers.runtime import processed
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.publisher import EventPublisher
@@ -51,41 +56,85 @@ class MemoryHandler:
         self.db = db
         self.contexts = contexts
         self.publisher = publisher
+        self._known_tenants: set[str] = set()
+        self._ensured: set[str] = set()  # contacts ensured in the open transaction
 
     async def __call__(self, record: Record) -> None:
         event = decode(record)
-        tenant, contact = event.tenant_id, event.contact_id
-        if contact is None:  # an unknown event type with no lead: nothing to remember
+        await self._handle(event.tenant_id, [event])
+
+    async def handle_group(self, tenant: str, records: Sequence[Record]) -> None:
+        """A tenant's records of a batch in one transaction (see `runtime.groups`)."""
+        events = [decode(r) for r in records]
+        if any(e.tenant_id != tenant for e in events):
+            raise InvalidEventError("a record's key is not its event's tenant")
+        await self._handle(tenant, events)
+
+    async def _handle(self, tenant: str, events: list[MemoryInput]) -> None:
+        """Per event, in order: skip if already processed (re-publishing what it produced the
+        first time), else persist and record the result. Then, after the commit, write each
+        touched lead's final memory through to Redis and publish the results in order."""
+        events = [e for e in events if e.contact_id is not None]  # no lead: nothing to keep
+        if not events:
             return
-        async with self.db.transaction(tenant) as conn:
-            done = await conn.fetchrow(
-                """SELECT result FROM processed_events
-                   WHERE tenant_id = $1 AND consumer = $2 AND event_id = $3""",
-                tenant, CONSUMER, event.event_id,
-            )
-            if done is not None:
-                result: dict[str, Any] | None = done["result"]
-                memory, profile = None, None
-            else:
-                result = await self._apply(conn, event)
-                await conn.execute(
-                    """INSERT INTO processed_events (tenant_id, consumer, event_id, result)
-                       VALUES ($1, $2, $3, $4::jsonb)""",
-                    tenant, CONSUMER, event.event_id, result,
-                )
-                memory = await store.load_memory(conn, tenant, contact)
-                profile = await store.load_profile(conn, tenant, contact)
+        known = tenant in self._known_tenants
+        try:
+            async with self.db.transaction(tenant) as conn:
+                outcomes, leads = await self._write(conn, tenant, events)
+        except BaseException:
+            if not known:  # the tenant row was not committed after all
+                self._known_tenants.discard(tenant)
+            raise
         if self.contexts.dirty:
             await self.contexts.heal()
-        if isinstance(event, ContactDeleted):
+        deleted = {e.contact_id for e in events
+                   if isinstance(e, ContactDeleted) and e.contact_id is not None}
+        for contact in deleted - leads.keys():
             await self.contexts.forget(tenant, contact)
-        elif memory is not None and profile is not None:
+        for contact, (memory, profile) in leads.items():
+            if memory is None:
+                if contact in deleted:
+                    await self.contexts.forget(tenant, contact)
+                continue
             await self.contexts.put(memory)
             # A lead back after the TTL has no cached profile: fill it (never overwriting
             # the learning worker's newer one) so the next reads are hits.
             await self.contexts.fill_profile(profile)
-        if result is not None:
-            await self.publisher.publish(MemoryUpdated.model_validate(result))
+        for result in outcomes:
+            if result is not None:
+                await self.publisher.publish(MemoryUpdated.model_validate(result))
+
+    async def _write(self, conn: Any, tenant: str, events: list[MemoryInput]) -> tuple[
+            list[dict[str, Any] | None], dict[str, tuple[MemoryPart | None, ProfilePart]]]:
+        """Apply the not yet processed events; returns every event's result and the final
+        memory of each lead of the group (to write through, redelivered or not)."""
+        self._ensured = set()
+        done = await processed.results(conn, tenant, CONSUMER, [e.event_id for e in events])
+        fresh: list[tuple[str, dict[str, Any] | None]] = []
+        touched: dict[str, None] = {}
+        outcomes: list[dict[str, Any] | None] = []
+        for event in events:
+            if event.event_id not in done:
+                done[event.event_id] = await self._apply(conn, event)
+                fresh.append((event.event_id, done[event.event_id]))
+            assert event.contact_id is not None
+            # Redelivered events too: a crash between a commit and its cache write left
+            # the lead's cached context behind Postgres, and only a redelivery repairs it.
+            touched[event.contact_id] = None
+            outcomes.append(done[event.event_id])
+        await processed.record(conn, tenant, CONSUMER, fresh)
+        return outcomes, {c: await load_lead(conn, tenant, c) for c in touched}
+
+    async def _ensure_lead(self, conn: Any, tenant: str, contact: str) -> None:
+        """`store.ensure_lead`, skipping what this process or transaction already ensured."""
+        if tenant not in self._known_tenants:
+            await conn.execute("INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING",
+                               tenant)
+            self._known_tenants.add(tenant)  # dropped again if the transaction fails
+        if contact not in self._ensured:
+            await conn.execute("INSERT INTO contacts (tenant_id, contact_id) VALUES ($1, $2) "
+                               "ON CONFLICT DO NOTHING", tenant, contact)
+            self._ensured.add(contact)
 
     async def _apply(self, conn: Any, event: MemoryInput) -> dict[str, Any] | None:
         """Persist the event; returns the `memory.updated` it produces (None: nothing new)."""
@@ -93,8 +142,9 @@ class MemoryHandler:
         assert contact is not None
         if isinstance(event, ContactDeleted):
             await store.forget_contact(conn, tenant, contact)
+            self._ensured.discard(contact)
             return self._updated(event, ["contact.deleted"], deleted=True)
-        await store.ensure_lead(conn, tenant, contact)
+        await self._ensure_lead(conn, tenant, contact)
         if isinstance(event, MessageIngested):
             outcome = await store.record_message(conn, event)
             if not outcome.stored:

@@ -67,20 +67,50 @@ async def published_for(conn: asyncpg.Connection, tenant: str,
     return None if row is None else list(row["published"])
 
 
-async def load_facts(conn: asyncpg.Connection, tenant: str, contact: str,
-                     today: date) -> LeadFacts:
-    tenant_row = await conn.fetchrow("SELECT name, ai_enabled FROM tenants WHERE id = $1", tenant)
+_LEAD = """
+SELECT EXISTS (SELECT 1 FROM replies WHERE tenant_id = $1 AND idempotency_key = $3) AS claimed,
+       (SELECT published FROM replies WHERE tenant_id = $1 AND idempotency_key = $3)
+           AS published,
+       t.id IS NOT NULL AS known, t.name, t.ai_enabled,
+       (SELECT opted_out FROM contacts WHERE tenant_id = $1 AND contact_id = $2) AS opted_out,
+       (SELECT mode FROM replies WHERE tenant_id = $1 AND contact_id = $2
+          AND status <> 'suppressed' ORDER BY created_at DESC LIMIT 1) AS last_mode
+FROM (SELECT 1) one LEFT JOIN tenants t ON t.id = $1
+"""
+
+
+async def published_or_facts(conn: asyncpg.Connection, tenant: str, contact: str, key: str,
+                             today: date) -> tuple[list[dict[str, Any]] | None,
+                                                   LeadFacts | None]:
+    """`published_for(key)` and, when the message has no reply yet, `load_facts`, with the
+    per-lead reads in one round trip."""
+    row = await conn.fetchrow(_LEAD, tenant, contact, key)
+    assert row is not None
+    if row["claimed"]:
+        return list(row["published"]), None
+    tenant_row = row if row["known"] else None
+    return None, await load_facts(conn, tenant, contact, today,
+                                  lead=(tenant_row, row["opted_out"], row["last_mode"]))
+
+
+async def load_facts(conn: asyncpg.Connection, tenant: str, contact: str, today: date,
+                     lead: tuple[Any, Any, Any] | None = None) -> LeadFacts:
+    """The tenant's and lead's facts; `lead` (tenant row, opted_out, last mode) when the
+    caller has read them already."""
+    if lead is None:
+        lead = (
+            await conn.fetchrow("SELECT name, ai_enabled FROM tenants WHERE id = $1", tenant),
+            await conn.fetchval(
+                "SELECT opted_out FROM contacts WHERE tenant_id = $1 AND contact_id = $2",
+                tenant, contact),
+            await conn.fetchval(
+                """SELECT mode FROM replies WHERE tenant_id = $1 AND contact_id = $2
+                     AND status <> 'suppressed' ORDER BY created_at DESC LIMIT 1""",
+                tenant, contact),
+        )
+    tenant_row, opted_out, last_mode = lead
     settings_row = await conn.fetchrow(
         "SELECT * FROM tenant_settings WHERE tenant_id = $1", tenant
-    )
-    opted_out = await conn.fetchval(
-        "SELECT opted_out FROM contacts WHERE tenant_id = $1 AND contact_id = $2",
-        tenant, contact,
-    )
-    last_mode = await conn.fetchval(
-        """SELECT mode FROM replies WHERE tenant_id = $1 AND contact_id = $2
-             AND status <> 'suppressed' ORDER BY created_at DESC LIMIT 1""",
-        tenant, contact,
     )
     listings = await conn.fetch(
         """SELECT listing_id, price, address, area, bedrooms, bathrooms, property_type,

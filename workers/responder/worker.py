@@ -7,12 +7,14 @@ lead's context, decide with the guards (AI enabled, channel, human takeover, opt
 confirmation, DND, hand-off), draft the reply (Claude or the deterministic fallback, outside
 any transaction, bounded by the Claude deadline), stamp quiet hours as `send_after`, then
 claim the message in `replies` and publish what the claim holds. Suppressed messages are
-recorded too, so a redelivery stays silent.
+recorded too, so a redelivery stays silent. A tenant's records of one batch are answered
+lead by lead concurrently and published in batch order (`handle_group`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -25,6 +27,7 @@ from schemas.events import AgentAssistRequested, ProfileUpdated, ReplyDrafted
 from schemas.topics import LEAD_PROFILE_UPDATED
 from workers.claude import BreakerRegistry, ClaudeClient
 from workers.db.tenant import TenantDatabase
+from workers.errors import InvalidEventError
 from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
 from workers.responder import guards, modes, store
@@ -68,8 +71,10 @@ def reply_channel(event: ProfileUpdated, ctx: LeadContext) -> str:
 
 class ResponderHandler:
     def __init__(self, db: TenantDatabase, contexts: ContextStore, publisher: EventPublisher,
-                 composer: Composer, now: Callable[[], datetime] = utcnow) -> None:
+                 composer: Composer, now: Callable[[], datetime] = utcnow,
+                 concurrency: int = 1) -> None:
         self.db = db
+        self.concurrency = max(1, concurrency)
         self.contexts = contexts
         self.publisher = publisher
         self.composer = composer
@@ -77,25 +82,56 @@ class ResponderHandler:
 
     async def __call__(self, record: Record) -> None:
         event = ProfileUpdated.model_validate_json(record.value)
+        for raw in await self._reply(event) or []:
+            await self.publisher.publish(OUTPUT.validate_python(raw))
+
+    async def handle_group(self, tenant: str, records: Sequence[Record]) -> None:
+        """A tenant's records of a batch (see `runtime.groups`): each lead's messages in order,
+        different leads concurrently (Claude calls overlap; at most `concurrency` at once),
+        then every record's events published in batch order, so the tenant's order holds.
+        On a failure the other leads are cancelled and nothing is published; a claim that
+        committed meanwhile is re-published by the record-by-record retry, as a redelivery."""
+        events = [ProfileUpdated.model_validate_json(r.value) for r in records]
+        if any(e.tenant_id != tenant for e in events):
+            raise InvalidEventError("a record's key is not its event's tenant")
+        chains: dict[str, list[int]] = {}
+        for i, event in enumerate(events):
+            chains.setdefault(event.contact_id or "", []).append(i)
+        out: list[list[dict[str, Any]] | None] = [None] * len(events)
+        limit = asyncio.Semaphore(self.concurrency)
+
+        async def chain(indexes: list[int]) -> None:
+            async with limit:
+                for i in indexes:
+                    out[i] = await self._reply(events[i])
+
+        async with asyncio.TaskGroup() as group:
+            for indexes in chains.values():
+                group.create_task(chain(indexes))
+        for published in out:
+            for raw in published or []:
+                await self.publisher.publish(OUTPUT.validate_python(raw))
+
+    async def _reply(self, event: ProfileUpdated) -> list[dict[str, Any]] | None:
+        """Draft and claim the reply to `event`'s message (or find the claimed one); returns
+        the events to publish."""
         if not event.reply_needed or not event.contact_id:
-            return
+            return None
         tenant, contact = event.tenant_id, event.contact_id
         key = event.message_id or event.event_id
         now = self.now()
         async with self.db.transaction(tenant) as conn:
-            published = await store.published_for(conn, tenant, key)
-            facts = None if published is not None else \
-                await store.load_facts(conn, tenant, contact, now.date())
+            published, facts = await store.published_or_facts(conn, tenant, contact, key,
+                                                              now.date())
         if facts is not None:
             ctx = await self.contexts.get_context(tenant, contact)
             if ctx is None or not facts.tenant_known:  # forgotten lead or unknown tenant
                 DECISIONS.labels("suppress", "unknown_lead").inc()
-                return
+                return None
             row = await self._draft(event, key, facts, merged_context(ctx, event), now)
             async with self.db.transaction(tenant) as conn:
                 published = await store.claim(conn, row)
-        for raw in published or []:
-            await self.publisher.publish(OUTPUT.validate_python(raw))
+        return published
 
     async def _draft(self, event: ProfileUpdated, key: str, facts: store.LeadFacts,
                      ctx: LeadContext, now: datetime) -> store.ReplyRow:
@@ -196,8 +232,10 @@ def build(resources: Resources) -> Handler:
         reset_after_s=float(settings.claude_breaker_reset_s),
     ))
     resources.stack.push_async_callback(claude.aclose)
+    # Leads drafted at once in a tenant group: each holds at most one pooled connection.
     return ResponderHandler(resources.db, ContextStore(resources.db, cache),
-                            resources.publisher, Composer(claude, settings))
+                            resources.publisher, Composer(claude, settings),
+                            concurrency=max(1, settings.db_pool_max - 2))
 
 
 SPEC = WorkerSpec(name="responder", topics=(LEAD_PROFILE_UPDATED,), build=build)

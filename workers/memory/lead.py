@@ -1,0 +1,59 @@
+"""A lead's whole working context from Postgres in one round trip.
+
+`store.load_memory` + `store.load_profile` cost three statements; the memory worker reloads
+every lead it touched after each transaction, so this does the same in one: the contact row,
+its profile (LEFT JOIN) and the recent window as a JSON array, rebuilt into the same models.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from schemas.context import RECENT_MESSAGES, ContactInfo, ContextMessage, MemoryPart, ProfilePart
+
+_LEAD = """
+SELECT c.first_name, c.name, c.phone, c.email, c.timezone, c.state, c.tags, c.assigned_to,
+       c.summary, c.message_count, c.dnd, c.dnd_channels, c.human_takeover, c.last_inbound_at,
+       p.contact_id IS NOT NULL AS has_profile, p.profile, p.score, p.score_reasons,
+       p.qualification, p.next_questions, p.version,
+       (SELECT coalesce(json_agg(json_build_object(
+                   'direction', m.direction, 'sender', m.sender, 'channel', m.channel,
+                   'body', m.body, 'at', m.occurred_at, 'message_id', m.message_id)
+                   ORDER BY m.occurred_at DESC, m.created_at DESC), '[]')
+          FROM (SELECT * FROM messages WHERE tenant_id = $1 AND contact_id = $2
+                ORDER BY occurred_at DESC, created_at DESC LIMIT $3) m) AS recent
+FROM contacts c
+LEFT JOIN lead_profiles p ON p.tenant_id = c.tenant_id AND p.contact_id = c.contact_id
+WHERE c.tenant_id = $1 AND c.contact_id = $2
+"""
+_PROFILE_FIELDS = ("profile", "score", "score_reasons", "qualification", "next_questions",
+                   "version")
+
+
+def _message(m: dict[str, Any]) -> ContextMessage:
+    at = datetime.fromisoformat(m["at"]).astimezone(UTC)
+    return ContextMessage(direction=m["direction"], sender=m["sender"], channel=m["channel"],
+                          body=m["body"], at=at, message_id=m["message_id"])
+
+
+async def load_lead(conn: asyncpg.Connection, tenant: str,
+                    contact: str) -> tuple[MemoryPart | None, ProfilePart]:
+    """(memory, profile) as `store.load_memory` and `store.load_profile` return them."""
+    c = await conn.fetchrow(_LEAD, tenant, contact, RECENT_MESSAGES)
+    if c is None:
+        return None, ProfilePart(tenant_id=tenant, contact_id=contact)
+    profile = ProfilePart(tenant_id=tenant, contact_id=contact,
+                          **({f: c[f] for f in _PROFILE_FIELDS} if c["has_profile"] else {}))
+    memory = MemoryPart(
+        tenant_id=tenant, contact_id=contact,
+        contact=ContactInfo(first_name=c["first_name"], name=c["name"], phone=c["phone"],
+                            email=c["email"], timezone=c["timezone"], state=c["state"],
+                            tags=list(c["tags"]), assigned_to=c["assigned_to"]),
+        recent=[_message(m) for m in reversed(c["recent"])], summary=c["summary"],
+        message_count=c["message_count"], dnd=c["dnd"], dnd_channels=c["dnd_channels"],
+        human_takeover=c["human_takeover"], last_inbound_at=c["last_inbound_at"],
+    )
+    return memory, profile
