@@ -38,7 +38,33 @@ def add_context(bsub: Sub) -> None:
     p.set_defaults(func=cmd_bench_context)
 
 
-BENCHES: tuple[Callable[[Sub], None], ...] = (add_context,)
+def add_pipeline(bsub: Sub) -> None:
+    from workers.bench.pipeline import PipelineBench
+
+    d = PipelineBench()
+    p = bsub.add_parser(
+        "pipeline", help="whole-pipeline throughput, e2e latency at half of it, the machine's "
+        "broker/Postgres limits, peak memory, replica scaling")
+    p.add_argument("--events", type=int, default=d.events,
+                   help=f"GHL events in the throughput backlog ({d.events})")
+    p.add_argument("--tenants", type=int, default=d.tenants, help=f"agencies ({d.tenants})")
+    p.add_argument("--leads", type=int, default=d.leads,
+                   help=f"leads per agency and phase ({d.leads})")
+    p.add_argument("--latency-events", type=int, default=d.latency_events,
+                   help=f"events paced at half the throughput ({d.latency_events})")
+    p.add_argument("--warmup-events", type=int, default=d.warmup_events)
+    p.add_argument("--no-scaling", action="store_true",
+                   help="skip the second-replica phase")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--database", default=d.database, help=f"bench database ({d.database})")
+    p.add_argument("--redis-db", type=int, default=d.redis_db,
+                   help=f"bench Redis db, flushed ({d.redis_db})")
+    p.add_argument("--log-dir", default=d.log_dir, help=f"worker logs ({d.log_dir})")
+    p.add_argument("--json", action="store_true", help="print only the JSON result")
+    p.set_defaults(func=cmd_bench_pipeline)
+
+
+BENCHES: tuple[Callable[[Sub], None], ...] = (add_context, add_pipeline)
 
 
 def register(sub: Sub) -> None:
@@ -62,6 +88,22 @@ def cmd_bench_context(args: argparse.Namespace) -> int:
                        seed=args.seed, zipf_s=args.zipf_s,
                        events_per_lead_day=args.events_per_lead_day, database=args.database,
                        redis_db=args.redis_db)
+    result = asyncio.run(run(Settings(), cfg, report(args)))
+    print(json.dumps(result, default=str))
+    return 0
+
+
+def cmd_bench_pipeline(args: argparse.Namespace) -> int:
+    from workers.bench.pipeline import PipelineBench, run
+
+    if min(args.events, args.tenants, args.leads, args.latency_events, args.warmup_events) < 1:
+        raise CliError("--events, --tenants, --leads, --latency-events and --warmup-events "
+                       "must be positive")
+    cfg = PipelineBench(
+        events=args.events, tenants=args.tenants, leads=args.leads,
+        latency_events=args.latency_events, warmup_events=args.warmup_events, seed=args.seed,
+        database=args.database, redis_db=args.redis_db, log_dir=args.log_dir,
+        scaling=not args.no_scaling)
     result = asyncio.run(run(Settings(), cfg, report(args)))
     print(json.dumps(result, default=str))
     return 0

@@ -1,0 +1,177 @@
+"""`leadmem bench pipeline`: the whole pipeline's throughput and latency, and the machine's.
+
+Every worker runs as its own process (ProcessGroup) on the real broker, Postgres and Redis,
+with Claude and GHL as zero-delay fakes in this process. Phases, one run:
+
+1. warm-up: a small mix, drained (consumer groups joined, connections and caches warm);
+2. throughput: a backlog of `events` GHL deliveries for `tenants` agencies produced at once;
+   events/s = events / (first record produced -> newest effect record or GHL delivery);
+3. latency at half that rate: `latency_events` produced by a paced producer; each reply's
+   latency is its inbound webhook's record timestamp -> the fake GHL's delivery time;
+4. the machine's limits for the same work (see `pipeline_raw`) and the pipeline as ratios;
+5. replica scaling: a second replica of the busiest worker (most handler seconds in 2.), a
+   fresh warm-up (rebalance), and the throughput phase again.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workers.bench.context import percentiles
+from workers.bench.pipeline_events import Renderer, Sent, message_rows, plan, tenant_ids
+from workers.bench.pipeline_kafka import EFFECT_TOPICS, LagProbe, feed, last_effect_ms
+from workers.bench.pipeline_raw import broker_rate, postgres_rate
+from workers.bench.pipeline_setup import (
+    PIPELINE,
+    Stage,
+    cpu_seconds,
+    scrape_busy,
+    stage,
+    wait_healthy,
+)
+from workers.settings import Settings
+
+Out = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PipelineBench:
+    events: int = 4000
+    tenants: int = 20
+    leads: int = 10  # per tenant and phase
+    latency_events: int = 2000
+    warmup_events: int = 100
+    seed: int = 11
+    database: str = "leadmem_bench_pipeline"
+    redis_db: int = 13
+    log_dir: str = "var/bench/pipeline"  # /var/ is git-ignored
+    scaling: bool = True
+    drain_timeout_s: float = 600.0
+
+
+def midday_zone() -> str:
+    """A zone where it is midday now, so quiet hours hold no reply (as the e2e test does)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    for offset in range(-12, 13):
+        name = f"Etc/GMT{offset:+d}" if offset else "Etc/GMT"
+        if 10 <= datetime.now(UTC).astimezone(ZoneInfo(name)).hour < 16:
+            return name
+    return "Etc/GMT"
+
+
+class Runner:
+    def __init__(self, st: Stage, cfg: PipelineBench, out: Out) -> None:
+        self.st, self.cfg, self.out = st, cfg, out
+        self.tenants = tenant_ids(st.tag, cfg.tenants)
+        self.renderer = Renderer(midday_zone(), cfg.seed, st.tag)
+        self.probe = LagProbe(st.bootstrap, st.settings.consumer_group_prefix, PIPELINE)
+
+    async def drain(self, phase: str, events: int, rate: float | None = None
+                    ) -> tuple[list[Sent], float, float]:
+        """Feed one phase and wait until drained; returns (sent, start s, last effect s)."""
+        planned = plan(self.tenants, self.cfg.leads, events, phase, self.cfg.seed)
+        since = await self.probe.end_offsets(EFFECT_TOPICS)
+        delivered_before = len(self.st.ghl.delivered)
+        start = time.time()
+        sent = await feed(self.st.bootstrap, planned, self.renderer, rate)
+        await self.probe.drained(self.cfg.drain_timeout_s, self.st.group.sample_memory)
+        last = max([await last_effect_ms(self.probe, since) / 1000] +
+                   [d.at for d in self.st.ghl.delivered[delivered_before:]])
+        return sent, start, last
+
+    async def latencies(self, sent: list[Sent]) -> list[float]:
+        """Seconds from each inbound webhook's record timestamp to its reply's delivery."""
+        received = {s.message_id: s.sent_ms / 1000 for s in sent if s.message_id}
+        delivered_at = {d.message_id: d.at for d in self.st.ghl.delivered}
+        samples = []
+        for tenant in self.tenants:
+            async with self.st.env.db.transaction(tenant) as conn:
+                rows = await conn.fetch(
+                    "SELECT reply_to_message_id, ghl_message_id FROM replies "
+                    "WHERE status = 'sent'")
+            for r in rows:
+                if r["reply_to_message_id"] in received and r["ghl_message_id"] in delivered_at:
+                    samples.append(delivered_at[r["ghl_message_id"]]
+                                   - received[r["reply_to_message_id"]])
+        return samples
+
+    async def throughput(self, phase: str) -> tuple[list[Sent], float, dict[str, float]]:
+        workers = self.st.group.workers
+        busy0 = await scrape_busy(workers)
+        sent, start, last = await self.drain(phase, self.cfg.events)
+        busy1 = await scrape_busy(workers)
+        eps = len(sent) / max(last - start, 1e-6)
+        busy = {k: round(v - busy0.get(k, 0.0), 2) for k, v in busy1.items()}
+        self.out(f"{phase}: {len(sent)} events in {last - start:.1f}s = {eps:.1f}/s; "
+                 f"handler seconds {busy}")
+        return sent, eps, busy
+
+    async def run(self) -> dict[str, Any]:
+        cfg, st = self.cfg, self.st
+        await self.probe.start()
+        try:
+            self.out(f"warm-up: {cfg.warmup_events} events")
+            await self.drain("w", cfg.warmup_events)
+            cpu0 = cpu_seconds(st.group.workers)
+            replies0 = len(st.ghl.delivered)
+            sent, eps, busy = await self.throughput("d")
+            cpu = {k: round(v - cpu0.get(k, 0.0), 2)
+                   for k, v in cpu_seconds(st.group.workers).items()}
+            replies = len(st.ghl.delivered) - replies0
+            rate = max(eps / 2, 1.0)
+            self.out(f"latency: {cfg.latency_events} events paced at {rate:.1f}/s")
+            paced, _, _ = await self.drain("l", cfg.latency_events, rate)
+            samples = await self.latencies(paced)
+            raw_broker = await broker_rate(st.bootstrap, sent, st.settings.topic_partitions)
+            raw_pg = await postgres_rate(st.env.db, sent)
+            self.out(f"machine: {raw_broker} {raw_pg}")
+            scaling = await self.scale(busy, eps) if cfg.scaling else {}
+        finally:
+            await self.probe.stop()
+        st.group.sample_memory()
+        rows_per_s = eps * message_rows(sent) / max(len(sent), 1)
+        lat = percentiles(samples, "e2e") if samples else {
+            "e2e_p50_ms": None, "e2e_p95_ms": None, "e2e_p99_ms": None}
+        return {
+            "events_per_s": round(eps, 1), **lat, "latency_rate_per_s": round(rate, 1),
+            "latency_samples": len(samples),
+            "broker_ratio": round(eps / raw_broker["broker_events_per_s"], 4),
+            "postgres_ratio": round(rows_per_s / raw_pg["postgres_rows_per_s"], 4),
+            **raw_broker, **raw_pg, "pipeline_message_rows_per_s": round(rows_per_s, 1),
+            "events": cfg.events, "tenants": cfg.tenants, "leads": cfg.tenants * cfg.leads,
+            "replies_delivered": replies, "handler_s": busy, "cpu_s": cpu,
+            "peak_rss_mb": st.group.peaks(), "scaling": scaling,
+            "partitions": st.settings.topic_partitions,
+        }
+
+    async def scale(self, busy: dict[str, float], eps: float) -> dict[str, Any]:
+        """Throughput again with a second replica of the busiest worker."""
+        slowest = max(busy, key=lambda k: busy[k]).split("#")[0] if busy else "memory"
+        self.out(f"scaling: 2 replicas of {slowest}")
+        replica = self.st.group.start(slowest, 1)
+        await wait_healthy([replica])
+        for attempt in range(5):  # until the rebalance gave the new replica partitions
+            await self.drain(f"w{attempt + 2}", self.cfg.warmup_events)
+            if (await scrape_busy([replica])).get(replica.label, 0.0) > 0:
+                break
+        _, eps2, busy2 = await self.throughput("s")
+        return {"worker": slowest, "events_per_s_1": round(eps, 1),
+                "events_per_s_2": round(eps2, 1), "speedup": round(eps2 / eps, 2),
+                "handler_s_2": busy2}
+
+
+async def run(settings: Settings, cfg: PipelineBench, out: Out) -> dict[str, Any]:
+    tag = uuid.uuid4().hex[:6]  # names this run's tenants, ids and consumer groups
+    async with stage(settings, tenant_ids(tag, cfg.tenants), tag=tag, database=cfg.database,
+                     redis_db=cfg.redis_db, partitions=settings.topic_partitions,
+                     log_dir=Path(cfg.log_dir)) as st:
+        out(f"workers up ({', '.join(w.label for w in st.group.workers)}), "
+            f"broker {st.bootstrap}, database {cfg.database}")
+        return await Runner(st, cfg, out).run()
