@@ -1,0 +1,1 @@
+"""The fault suite: the whole pipeline under SIGKILLs, cut connections and upstream errors."""

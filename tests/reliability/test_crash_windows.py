@@ -1,0 +1,67 @@
+"""Crash windows the fault suite can hit only by chance, reproduced at the exact instruction.
+
+The memory worker commits a lead's new message to Postgres, then writes the lead's working
+context through to Redis, then publishes. A SIGKILL between the commit and the cache write
+leaves Redis holding the context from before the message. The record is redelivered (its
+offset was never committed) and finds its event already processed; unless that run writes
+the context again, Redis keeps serving the old one until the lead's next event or the TTL (a
+week): the responder then drafts the reply to the lead's latest message from a conversation
+that does not contain it (the fault suite sees such a reply quote an older message).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from schemas.context import MemoryPart, ProfilePart
+from tests.conftest import new_tenant
+from tests.support.events import message
+from workers.db.tenant import TenantDatabase
+from workers.memory.cache import ContextCache
+from workers.memory.context import ContextStore
+from workers.memory.worker import MemoryHandler
+from workers.runtime.record import Record
+
+pytestmark = pytest.mark.reliability
+
+
+class ProcessDied(BaseException):
+    """SIGKILL at this instruction: nothing after it runs, nothing is committed to Kafka."""
+
+
+class DiesOnCacheWrite(ContextStore):
+    async def put(self, part: MemoryPart | ProfilePart) -> bool:
+        raise ProcessDied
+
+
+class Discard:
+    async def publish(self, event: Any) -> None:
+        return None
+
+
+def record(event: Any, offset: int) -> Record:
+    return Record("conversation.events", 0, offset, event.model_dump_json().encode(),
+                  event.tenant_id.encode())
+
+
+async def test_redelivery_after_a_crash_before_the_cache_write_repairs_the_context(
+    db: TenantDatabase, redis: aioredis.Redis,
+) -> None:
+    tenant = new_tenant()
+    first = message(tenant, "c1", "Looking in Round Rock", i=0)
+    second = message(tenant, "c1", "Actually Cedar Park", i=1)
+    cache = ContextCache(redis, 600)
+    await MemoryHandler(db, ContextStore(db, cache), Discard())(record(first, 0))  # type: ignore[arg-type]
+    with pytest.raises(ProcessDied):
+        await MemoryHandler(db, DiesOnCacheWrite(db, cache), Discard())(  # type: ignore[arg-type]
+            record(second, 1))
+    # The restarted worker gets the uncommitted record again.
+    await MemoryHandler(db, ContextStore(db, cache), Discard())(record(second, 1))  # type: ignore[arg-type]
+
+    ctx = await ContextStore(db, cache).get_context(tenant, "c1")
+    assert ctx is not None
+    assert ctx.memory.message_count == 2
+    assert ctx.memory.recent[-1].body == "Actually Cedar Park"

@@ -1,0 +1,203 @@
+"""The fault suite: thousands of GHL webhooks for many tenants flow through the five workers,
+each its own process, while workers are SIGKILLed at random moments and restarted, Postgres
+connections are cut, Redis restarts empty, Claude and GHL answer errors in bursts and poison
+records are interleaved. Once everything has drained, nothing may be lost or duplicated, no
+tenant may see another's data, and every poison record must be in `pipeline.dlq`.
+
+The only loss the design allows is a reply "in doubt": the outbound connector is at most
+once, so a crash (or a cut connection) between GHL taking a reply and the status write leaves
+the reply `sending`, never resent. Each outbound kill or Postgres cut can leave at most one
+(outbound handles one reply at a time), so the suite fails beyond that bound.
+
+The seed is random per run and printed; `LEADMEM_RELIABILITY_SEED=N` replays a run's plan
+(the timing of processes stays real, so a replay is close, not identical).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiokafka import AIOKafkaProducer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import SecretStr
+
+from schemas import topics
+from tests.reliability.chaos import Chaos, RedisProcess, plan_chaos
+from tests.reliability.checks import evaluate, read_topic, snapshot, table, wait_drained
+from tests.reliability.conftest import publish_report
+from tests.reliability.stream import (
+    Planned,
+    Tenant,
+    midday_zone,
+    plan_stream,
+    plan_tenants,
+    public_pem,
+)
+from tests.support.services import ServiceUrls
+from workers.bench.processes import ProcessGroup
+from workers.db.tenant import TenantDatabase
+from workers.fakes.ghl_api import FakeGHLAPI
+from workers.fakes.messages_api import FakeMessagesAPI
+from workers.registry import load_spec
+from workers.settings import Settings
+
+pytestmark = [pytest.mark.reliability, pytest.mark.timeout(420)]
+
+WORKERS = ["ingestion", "memory", "learning", "responder", "outbound"]
+TENANTS = 20
+LEADS_PER_TENANT = 22
+WINDOW_S = 80.0  # the stream is produced over this long
+KILLS_PER_WORKER = 3
+PG_CUTS = 4
+REDIS_RESTARTS = 2
+BURSTS = 3  # per fake server
+DRAIN_TIMEOUT_S = 150.0
+
+
+async def onboard(database_url: str, tenants: list[Tenant]) -> None:
+    """Each tenant as an operator would add it; the persona carries the tenant's secret."""
+    db = await TenantDatabase.connect(database_url)
+    try:
+        for t in tenants:
+            async with db.transaction(t.id) as conn:
+                await conn.execute("INSERT INTO tenants (id, name) VALUES ($1, $2)", t.id, t.name)
+                await conn.execute(
+                    "INSERT INTO tenant_settings (tenant_id, persona) VALUES ($1, $2)",
+                    t.id, f"Friendly agent of {t.name} (house word {t.secret})")
+    finally:
+        await db.close()
+
+
+async def produce(bootstrap: str, records: list[Planned]) -> None:
+    """Each record at its planned moment, keyed by its tenant as the webhook receiver does."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False,
+                                linger_ms=5, max_request_size=8_000_000)
+    await producer.start()
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    try:
+        sent = []
+        for r in records:
+            await asyncio.sleep(max(0.0, t0 + r.at - loop.time()))
+            sent.append(await producer.send(
+                topics.GHL_EVENTS, r.value, key=r.tenant.encode(),
+                headers=[(k, v.encode()) for k, v in r.headers.items()]))
+        await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+
+
+async def wait_healthy(group: ProcessGroup, timeout_s: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+        for worker in group.workers:
+            while True:
+                try:
+                    async with http.get(f"http://127.0.0.1:{worker.port}/health") as resp:
+                        if resp.status == 200:
+                            break
+                except (aiohttp.ClientError, TimeoutError):
+                    pass
+                if not worker.alive or loop.time() > deadline:
+                    raise AssertionError(f"{worker.label} never became healthy: {worker.log}")
+                await asyncio.sleep(0.2)
+
+
+async def test_pipeline_under_faults_loses_and_duplicates_nothing(
+    make_settings: Callable[..., Settings], kafka: str, migrated: ServiceUrls,
+    own_redis: RedisProcess, fakes: tuple[FakeMessagesAPI, FakeGHLAPI], tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    seed = int(os.environ.get("LEADMEM_RELIABILITY_SEED")
+               or random.SystemRandom().randrange(2**32))
+    rng = random.Random(seed)
+    claude, ghl = fakes
+    tenants = plan_tenants(rng, TENANTS)
+    signing_key = Ed25519PrivateKey.generate()
+    for t in tenants:
+        ghl.add_token(t.token, t.id)
+    await onboard(migrated.database_url, tenants)
+    settings = make_settings(
+        redis_url=own_redis.url,
+        anthropic_api_key=SecretStr("test-key"), anthropic_base_url=claude.base_url,
+        ghl_base_url=ghl.base_url, ghl_tokens={t.id: SecretStr(t.token) for t in tenants},
+        ghl_ed25519_public_key=public_pem(signing_key),
+        # Production's retry policy for the workers; upstream timeouts and backoffs short
+        # enough that bursts of errors cost seconds, not minutes.
+        retry_backoff_s=0.2, claude_timeout_s=1.0, claude_backoff_s=0.05,
+        claude_backoff_max_s=0.5, claude_deadline_s=5.0, claude_breaker_reset_s=3.0,
+        outbound_backoff_s=0.05, outbound_backoff_max_s=0.5, outbound_max_wait_s=1.0,
+        outbound_timeout_s=5.0,
+    )
+    group = ProcessGroup(settings, tmp_path / "logs")
+    groups = {name: (settings.group_id(name), load_spec(name).topics) for name in WORKERS}
+    chaos = Chaos(rng, group, own_redis, migrated.admin_database_url, claude, ghl, groups)
+    stop_watch = asyncio.Event()
+    try:
+        for name in WORKERS:
+            group.start(name)
+        await wait_healthy(group)
+        stream = plan_stream(rng, tenants, signing_key, datetime.now(UTC),
+                             leads_per_tenant=LEADS_PER_TENANT, window_s=WINDOW_S,
+                             zone=midday_zone())
+        actions = plan_chaos(rng, WORKERS, start=3.0, end=WINDOW_S + 5.0,
+                             kills_per_worker=KILLS_PER_WORKER, pg_cuts=PG_CUTS,
+                             redis_restarts=REDIS_RESTARTS, bursts=BURSTS)
+        watch = asyncio.create_task(chaos.watch(stop_watch))
+        await asyncio.gather(produce(kafka, stream.records), chaos.run(actions))
+        chaos.calm()
+        lag = await wait_drained(kafka, groups, timeout_s=DRAIN_TIMEOUT_S)
+        stop_watch.set()
+        await watch
+    finally:
+        stop_watch.set()
+        group.stop_all()
+        chaos.write_log(group.log_dir / "chaos.log")
+
+    dlq = await read_topic(kafka, topics.PIPELINE_DLQ)
+    snap = await snapshot(migrated.admin_database_url, [t.id for t in tenants])
+    outcome = evaluate(stream, snap, ghl.delivered, claude, dlq)
+    counts = chaos.counts
+    in_doubt = outcome.figures.pop("_in_doubt")
+    in_doubt_bound = counts.kills["outbound"] + counts.pg_cuts
+    rows: list[tuple[str, Any]] = [
+        ("seed", seed),
+        ("tenants / leads", f"{len(tenants)} / {len(stream.leads)}"),
+        ("events sent", len(stream.records)),
+        ("valid", len(stream.valid)),
+        ("webhook retries (duplicates)", len(stream.duplicates)),
+        ("poison", len(stream.poison)),
+        *((f"kills: {name} (mid-stream)",
+           f"{counts.kills[name]} ({counts.busy_kills[name]})") for name in WORKERS),
+        ("crashes (unrequested exits)", len(counts.crashes)),
+        ("Postgres cuts (backends)", f"{counts.pg_cuts} ({counts.pg_backends_cut})"),
+        ("Redis restarts", counts.redis_restarts),
+        ("Claude faults injected (bursts)", f"{claude.faults.injected} "
+                                            f"({counts.claude_bursts})"),
+        ("GHL faults injected (bursts)", f"{ghl.faults.injected} ({counts.ghl_bursts})"),
+        *outcome.figures.items(),
+        ("in-doubt bound (outbound kills + cuts)", in_doubt_bound),
+        ("lag after drain", sum(lag.values())),
+    ]
+    report = table(rows)
+    publish_report(request.config, report)
+    problems = list(outcome.problems)
+    problems += [f"crash: {c}" for c in counts.crashes]
+    if any(lag.values()):
+        problems.append(f"the pipeline did not drain: lag {lag}")
+    if not (claude.faults.injected and ghl.faults.injected):
+        problems.append("a fake answered no fault: the run did not test what it claims")
+    if in_doubt > in_doubt_bound:
+        problems.append(f"{in_doubt} replies in doubt, more than the {in_doubt_bound} "
+                        "outbound kills and Postgres cuts can explain")
+    assert not problems, f"seed {seed}; logs in {group.log_dir}\n{report}\n" + "\n".join(
+        problems[:60])
