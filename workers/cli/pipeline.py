@@ -45,6 +45,10 @@ def register(sub: Sub) -> None:
 
     p = sub.add_parser("demo", help="run the pipeline on the bundled sample GHL event stream")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for results")
+    p.add_argument("--linger", type=float, default=0.0, metavar="SECONDS",
+                   help="after the report, keep the workers running this long (for scrapers)")
+    p.add_argument("--prometheus-targets", type=Path, metavar="FILE",
+                   help="write a Prometheus file_sd JSON file naming every worker's /metrics")
     p.set_defaults(func=cmd_demo)
 
 
@@ -131,4 +135,5 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from workers.demo.run import run_demo
 
-    return asyncio.run(run_demo(Settings(), timeout_s=args.timeout))
+    return asyncio.run(run_demo(Settings(), timeout_s=args.timeout, linger_s=args.linger,
+                                prometheus_targets=args.prometheus_targets))

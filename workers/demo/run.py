@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -85,7 +87,21 @@ def _expected(stream: list[Delivery]) -> dict[str, int]:
     }
 
 
-async def run_demo(settings: Settings, *, timeout_s: float = 120.0) -> int:
+def write_prometheus_targets(path: Path, hosts: list[WorkerHost]) -> None:
+    """A Prometheus `file_sd` file naming every worker's /metrics address (written to a
+    temporary name, then renamed, so a watching Prometheus never reads half a file)."""
+    groups = []
+    for h in hosts:
+        assert h.http is not None
+        groups.append({"targets": [f"127.0.0.1:{h.http.port}"],
+                       "labels": {"worker": h.spec.name}})
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(groups, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: float = 0.0,
+                   prometheus_targets: Path | None = None) -> int:
     started = time.monotonic()
     print("lead-memory demo")
     print("1. setting up")
@@ -113,6 +129,9 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0) -> int:
         for h in hosts:
             assert h.http is not None
             print(f"    {h.spec.name:10} /health /metrics on http://127.0.0.1:{h.http.port}")
+        if prometheus_targets is not None:
+            write_prometheus_targets(prometheus_targets, hosts)
+            print(f"  Prometheus file_sd targets written to {prometheus_targets}")
 
         tail = TopicTail(settings.bootstrap, WATCHED)
         await tail.start()
@@ -136,6 +155,9 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0) -> int:
         await _drain(settings, hosts, tail, deadline)
         _report(tail, stream, expected)
         _report_replies(tail, ghl)
+        if linger_s > 0:
+            print(f"  keeping the workers running for {linger_s:g}s (--linger)", flush=True)
+            await asyncio.sleep(linger_s)
     print(f"done in {time.monotonic() - started:.1f}s")
     ok = all(tail.count(t) == n for t, n in expected.items())
     return 0 if ok else 1
