@@ -198,9 +198,10 @@ async def replay(env: BenchEnv, contexts: ContextStore, leads: list[data.Lead],
             reads += 1
     config = {_text(k): _text(v) for k, v in (await env.redis.config_get("maxmemory*")).items()}
     if fill_profile:
-        return {"hit_rate_fill_profile": round((_hits() - hits0) / reads, 4)}
+        return {"hit_rate": round((_hits() - hits0) / reads, 4)}
     return {
-        "hit_rate": round((_hits() - hits0) / reads, 4), "stream_reads": reads,
+        "hit_rate_without_profile_fill": round((_hits() - hits0) / reads, 4),
+        "stream_reads": reads,
         "stream_events": events, "stream_warmed": warmed,
         "stream_simulated_hours": round((clock - start_clock) / 3600, 2),
         "stream_s": round(time.perf_counter() - started, 2), "ttl_s": ttl,
@@ -229,11 +230,12 @@ async def run(settings: Settings, cfg: ContextBench, out: Out) -> dict[str, Any]
             result |= stats
             out(f"{mode}: " + ", ".join(f"{k} {v}" for k, v in stats.items()))
         result |= await replay(env, contexts, leads, cfg)
-        out(f"stream: hit rate {result['hit_rate']} over {result['stream_reads']} reads "
+        out(f"stream, memory path without the profile fill: hit rate "
+            f"{result['hit_rate_without_profile_fill']} over {result['stream_reads']} reads "
             f"({result['stream_events']} messages, {result['stream_simulated_hours']} "
             "simulated hours)")
         result |= await replay(env, contexts, leads, cfg, fill_profile=True)
-        out(f"stream, memory worker filling missing profile parts: hit rate "
-            f"{result['hit_rate_fill_profile']}")
+        out(f"stream, as the memory worker does it (fills a missing profile part): hit rate "
+            f"{result['hit_rate']}")
         result["config"] = asdict(cfg)
         return result
