@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -17,51 +16,14 @@ from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.events import message
 from tests.support.kafka import body, keyed, publish_events, read_until
+from tests.support.redis_process import RedisProcess
 from tests.support.workers import running
 from workers.db.tenant import TenantDatabase
-from workers.devbroker import free_port
 from workers.memory.cache import ContextCache, memory_key
 from workers.memory.context import ContextStore
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration
-
-
-class RedisProcess:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    async def ready(self) -> None:
-        client = aioredis.Redis.from_url(self.url)
-        try:
-            for _ in range(100):
-                try:
-                    if await client.ping():
-                        return
-                except OSError:
-                    pass
-                except aioredis.ConnectionError:
-                    pass
-                await asyncio.sleep(0.05)
-            raise AssertionError("redis did not start")
-        finally:
-            await client.aclose()
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.reliability.chaos import RedisProcess
 from tests.reliability.stream import answering_model
+from tests.support.redis_process import RedisProcess
 from workers.fakes.ghl_api import FakeGHLAPI
 from workers.fakes.messages_api import FakeMessagesAPI
 
