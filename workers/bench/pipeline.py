@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workers.bench import machine_cpu
 from workers.bench.context import percentiles
 from workers.bench.pipeline_events import Renderer, Sent, message_rows, plan, tenant_ids
+from workers.bench.pipeline_hops import TRACE_TOPICS, Stamps, hop_samples, read_stamps
 from workers.bench.pipeline_kafka import EFFECT_TOPICS, LagProbe, feed, last_effect_ms
 from workers.bench.pipeline_raw import broker_rate, postgres_rate
 from workers.bench.pipeline_setup import (
@@ -39,6 +41,14 @@ from workers.settings import Settings
 Out = Callable[[str], None]
 
 
+def hop_p(values: list[float], q: int) -> float | None:
+    """The q-th percentile of one hop's samples in ms, picked as `percentiles` does."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, q * len(ordered) // 100)], 1)
+
+
 @dataclass(frozen=True)
 class PipelineBench:
     events: int = 4000
@@ -51,6 +61,7 @@ class PipelineBench:
     redis_db: int = 13
     log_dir: str = "var/bench/pipeline"  # /var/ is git-ignored
     scaling: bool = True
+    latency_load: float = 0.5  # the latency phase's pace, as a fraction of the throughput
     drain_timeout_s: float = 600.0
 
 
@@ -86,11 +97,18 @@ class Runner:
                    [d.at for d in self.st.ghl.delivered[delivered_before:]])
         return sent, start, last
 
-    async def latencies(self, sent: list[Sent]) -> list[float]:
-        """Seconds from each inbound webhook's record timestamp to its reply's delivery."""
+    def worker_pids(self) -> dict[int, str]:
+        return {w.proc.pid: w.label for w in self.st.group.workers
+                if w.alive and w.proc is not None}
+
+    async def latencies(self, sent: list[Sent], stamps: Stamps
+                        ) -> tuple[list[float], dict[str, list[float]]]:
+        """Seconds from each inbound webhook's record timestamp to its reply's delivery, and
+        the same split into hops (milliseconds, see `pipeline_hops`)."""
         received = {s.message_id: s.sent_ms / 1000 for s in sent if s.message_id}
         delivered_at = {d.message_id: d.at for d in self.st.ghl.delivered}
         samples = []
+        answered: dict[str, float] = {}
         for tenant in self.tenants:
             async with self.st.env.db.transaction(tenant) as conn:
                 rows = await conn.fetch(
@@ -100,7 +118,9 @@ class Runner:
                 if r["reply_to_message_id"] in received and r["ghl_message_id"] in delivered_at:
                     samples.append(delivered_at[r["ghl_message_id"]]
                                    - received[r["reply_to_message_id"]])
-        return samples
+                    answered[r["reply_to_message_id"]] = delivered_at[r["ghl_message_id"]] * 1000
+        received_ms = {k: int(v * 1000) for k, v in received.items()}
+        return samples, hop_samples(received_ms, answered, stamps, answered)
 
     async def throughput(self, phase: str) -> tuple[list[Sent], float, dict[str, float]]:
         workers = self.st.group.workers
@@ -125,10 +145,19 @@ class Runner:
             cpu = {k: round(v - cpu0.get(k, 0.0), 2)
                    for k, v in cpu_seconds(st.group.workers).items()}
             replies = len(st.ghl.delivered) - replies0
-            rate = max(eps / 2, 1.0)
+            rate = max(eps * cfg.latency_load, 1.0)
             self.out(f"latency: {cfg.latency_events} events paced at {rate:.1f}/s")
+            trace_since = await self.probe.end_offsets(TRACE_TOPICS)
+            cpu_before, began = machine_cpu.snapshot(self.worker_pids()), time.time()
             paced, _, _ = await self.drain("l", cfg.latency_events, rate)
-            samples = await self.latencies(paced)
+            latency_cpu = machine_cpu.usage(cpu_before, machine_cpu.snapshot(self.worker_pids()),
+                                            time.time() - began)
+            self.out(f"latency phase CPU: {latency_cpu}")
+            stamps = await read_stamps(st.bootstrap, trace_since,
+                                       await self.probe.end_offsets(TRACE_TOPICS))
+            samples, hops = await self.latencies(paced, stamps)
+            self.out("latency by hop (ms, p50/p95): " + ", ".join(
+                f"{name} {hop_p(v, 50)}/{hop_p(v, 95)}" for name, v in hops.items()))
             raw_broker = await broker_rate(st.bootstrap, sent, st.settings.topic_partitions)
             raw_pg = await postgres_rate(st.env.db, sent)
             self.out(f"machine: {raw_broker} {raw_pg}")
@@ -141,7 +170,11 @@ class Runner:
             "e2e_p50_ms": None, "e2e_p95_ms": None, "e2e_p99_ms": None}
         return {
             "events_per_s": round(eps, 1), **lat, "latency_rate_per_s": round(rate, 1),
+            "latency_load": cfg.latency_load,
             "latency_samples": len(samples),
+            "latency_cpu": latency_cpu,
+            "hops_ms": {name: {"p50": hop_p(v, 50), "p95": hop_p(v, 95)}
+                        for name, v in hops.items()},
             "broker_ratio": round(eps / raw_broker["broker_events_per_s"], 4),
             "postgres_ratio": round(rows_per_s / raw_pg["postgres_rows_per_s"], 4),
             **raw_broker, **raw_pg, "pipeline_message_rows_per_s": round(rows_per_s, 1),

@@ -53,6 +53,10 @@ def add_pipeline(bsub: Sub) -> None:
     p.add_argument("--latency-events", type=int, default=d.latency_events,
                    help=f"events paced at half the throughput ({d.latency_events})")
     p.add_argument("--warmup-events", type=int, default=d.warmup_events)
+    p.add_argument("--latency-load", type=float, default=d.latency_load,
+                   help="pace of the latency phase as a fraction of the measured throughput "
+                        f"({d.latency_load}); lower fractions show latency on a machine with "
+                        "room to spare")
     p.add_argument("--no-scaling", action="store_true",
                    help="skip the second-replica phase")
     p.add_argument("--seed", type=int, default=d.seed)
@@ -96,6 +100,8 @@ def cmd_bench_context(args: argparse.Namespace) -> int:
 def cmd_bench_pipeline(args: argparse.Namespace) -> int:
     from workers.bench.pipeline import PipelineBench, run
 
+    if not 0 < args.latency_load <= 1:
+        raise CliError("--latency-load must be in (0, 1]")
     if min(args.events, args.tenants, args.leads, args.latency_events, args.warmup_events) < 1:
         raise CliError("--events, --tenants, --leads, --latency-events and --warmup-events "
                        "must be positive")
@@ -103,7 +109,7 @@ def cmd_bench_pipeline(args: argparse.Namespace) -> int:
         events=args.events, tenants=args.tenants, leads=args.leads,
         latency_events=args.latency_events, warmup_events=args.warmup_events, seed=args.seed,
         database=args.database, redis_db=args.redis_db, log_dir=args.log_dir,
-        scaling=not args.no_scaling)
+        scaling=not args.no_scaling, latency_load=args.latency_load)
     result = asyncio.run(run(Settings(), cfg, report(args)))
     print(json.dumps(result, default=str))
     return 0

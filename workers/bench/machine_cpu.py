@@ -1,0 +1,70 @@
+"""Where the machine's CPU went during a bench phase: workers, broker, Postgres, Redis, bench.
+
+Latency on a small machine is decided by whether the CPUs have room: once they are busy,
+every round trip waits for a process to be scheduled. This reads Linux `/proc` before and
+after a phase and splits the CPU seconds by process kind, with the machine's busy share.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+_HZ = os.sysconf("SC_CLK_TCK")
+# Process name (`comm`, first 15 characters) prefix -> kind.
+KINDS: tuple[tuple[str, str], ...] = (
+    ("postgres", "postgres"), ("redis-server", "redis"), ("tansu", "broker"),
+)
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    by_kind: Mapping[str, float]  # CPU seconds so far of live processes, by kind
+    busy_s: float  # the machine's non-idle CPU seconds since boot
+    total_s: float  # all CPU seconds since boot (busy + idle)
+
+
+def _proc_cpu(pid: str) -> tuple[str, float] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    comm = raw[raw.index("(") + 1: raw.rindex(")")]
+    fields = raw.rsplit(")", 1)[1].split()
+    return comm, (int(fields[11]) + int(fields[12])) / _HZ
+
+
+def snapshot(workers: Mapping[int, str], bench_pid: int | None = None) -> CpuSnapshot:
+    """CPU seconds by kind: each worker pid under its label, the bench process as `bench`,
+    Postgres/Redis/broker processes by name, everything else as `other`."""
+    bench_pid = os.getpid() if bench_pid is None else bench_pid
+    by_kind: dict[str, float] = {}
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        got = _proc_cpu(pid)
+        if got is None:
+            continue
+        comm, seconds = got
+        if int(pid) in workers:
+            kind = workers[int(pid)]
+        elif int(pid) == bench_pid:
+            kind = "bench"
+        else:
+            kind = next((k for prefix, k in KINDS if comm.startswith(prefix)), "other")
+        by_kind[kind] = by_kind.get(kind, 0.0) + seconds
+    cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    ticks = [int(x) for x in cpu]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return CpuSnapshot(by_kind, (sum(ticks) - idle) / _HZ, sum(ticks) / _HZ)
+
+
+def usage(before: CpuSnapshot, after: CpuSnapshot, seconds: float) -> dict[str, object]:
+    """Per kind, the share of one CPU used over the phase (1.0 = one core busy); and the
+    machine's busy share of all its CPUs. Processes that ended meanwhile are left out."""
+    cores = {k: round((v - before.by_kind.get(k, 0.0)) / max(seconds, 1e-6), 2)
+             for k, v in sorted(after.by_kind.items()) if k in before.by_kind}
+    total = after.total_s - before.total_s
+    busy = (after.busy_s - before.busy_s) / total if total > 0 else 0.0
+    return {"cores_by_process": {k: v for k, v in cores.items() if v > 0},
+            "machine_busy": round(busy, 3), "cpus": os.cpu_count()}
