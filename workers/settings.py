@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     consumer_group_prefix: str = Field(default="leadmem", description="Prefix of group ids.")
     batch_max_records: int = Field(default=200, ge=1, description="Records per consumed batch.")
     batch_timeout_ms: int = Field(default=50, ge=1)
+    group_concurrency: int = Field(
+        default=8, ge=1,
+        description="Tenant groups of a batch handled at once (each holds at most one pooled "
+        "Postgres connection; keep it below db_pool_max).",
+    )
+    fetch_max_wait_ms: int = Field(
+        default=10, ge=0,
+        description="How long a fetch may wait at the broker for data. Tansu holds a fetch for "
+        "the whole wait even when data arrives, so each hop costs up to this much; Apache Kafka "
+        "answers at once, so there it only bounds the idle fetch rate (500 is fine).",
+    )
 
     # Postgres
     database_url: str = Field(

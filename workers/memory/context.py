@@ -10,6 +10,7 @@ back with old data cannot serve it. The TTL bounds what a crash could leave behi
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from redis.exceptions import RedisError
 
@@ -18,8 +19,10 @@ from workers.db.tenant import TenantDatabase
 from workers.memory import store
 from workers.memory.cache import (
     CACHE_REQUESTS,
+    CACHE_WRITES,
     CacheUnavailableError,
     ContextCache,
+    memory_key,
     profile_key,
 )
 
@@ -87,6 +90,28 @@ class ContextStore:
             log.warning("context cache write failed (%s); Postgres stays authoritative", exc)
             return False
         return bool(written)
+
+    async def write_through(self, leads: Sequence[tuple[MemoryPart, ProfilePart]]) -> bool:
+        """`put` of each lead's memory part and `fill_profile` of its profile part, pipelined
+        into one round trip; a failure marks every lead for `heal`, never raises."""
+        if not leads:
+            return True
+        ttl = self.cache.ttl_s
+        try:
+            async with self.cache.redis.pipeline(transaction=False) as pipe:
+                for memory, profile in leads:
+                    pipe.set(memory_key(memory.tenant_id, memory.contact_id),
+                             memory.model_dump_json(), ex=ttl)
+                    pipe.set(profile_key(profile.tenant_id, profile.contact_id),
+                             profile.model_dump_json(), ex=ttl, nx=True)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            CACHE_WRITES.labels("error").inc(len(leads))
+            self._dirty.update((m.tenant_id, m.contact_id) for m, _ in leads)
+            log.warning("context cache write failed (%s); Postgres stays authoritative", exc)
+            return False
+        CACHE_WRITES.labels("ok").inc(len(leads))
+        return True
 
     async def forget(self, tenant: str, contact: str) -> None:
         try:

@@ -57,7 +57,6 @@ class MemoryHandler:
         self.contexts = contexts
         self.publisher = publisher
         self._known_tenants: set[str] = set()
-        self._ensured: set[str] = set()  # contacts ensured in the open transaction
 
     async def __call__(self, record: Record) -> None:
         event = decode(record)
@@ -91,15 +90,13 @@ class MemoryHandler:
                    if isinstance(e, ContactDeleted) and e.contact_id is not None}
         for contact in deleted - leads.keys():
             await self.contexts.forget(tenant, contact)
-        for contact, (memory, profile) in leads.items():
-            if memory is None:
-                if contact in deleted:
-                    await self.contexts.forget(tenant, contact)
-                continue
-            await self.contexts.put(memory)
-            # A lead back after the TTL has no cached profile: fill it (never overwriting
-            # the learning worker's newer one) so the next reads are hits.
-            await self.contexts.fill_profile(profile)
+        for contact, (memory, _) in leads.items():
+            if memory is None and contact in deleted:
+                await self.contexts.forget(tenant, contact)
+        # Each lead's memory written through, and its profile filled where Redis holds none
+        # (a lead back after the TTL), so the next reads are hits: one Redis round trip.
+        await self.contexts.write_through(
+            [(memory, profile) for memory, profile in leads.values() if memory is not None])
         for result in outcomes:
             if result is not None:
                 await self.publisher.publish(MemoryUpdated.model_validate(result))
@@ -108,14 +105,14 @@ class MemoryHandler:
             list[dict[str, Any] | None], dict[str, tuple[MemoryPart | None, ProfilePart]]]:
         """Apply the not yet processed events; returns every event's result and the final
         memory of each lead of the group (to write through, redelivered or not)."""
-        self._ensured = set()
+        ensured: set[str] = set()  # contacts ensured in this transaction
         done = await processed.results(conn, tenant, CONSUMER, [e.event_id for e in events])
         fresh: list[tuple[str, dict[str, Any] | None]] = []
         touched: dict[str, None] = {}
         outcomes: list[dict[str, Any] | None] = []
         for event in events:
             if event.event_id not in done:
-                done[event.event_id] = await self._apply(conn, event)
+                done[event.event_id] = await self._apply(conn, event, ensured)
                 fresh.append((event.event_id, done[event.event_id]))
             assert event.contact_id is not None
             # Redelivered events too: a crash between a commit and its cache write left
@@ -125,26 +122,28 @@ class MemoryHandler:
         await processed.record(conn, tenant, CONSUMER, fresh)
         return outcomes, {c: await load_lead(conn, tenant, c) for c in touched}
 
-    async def _ensure_lead(self, conn: Any, tenant: str, contact: str) -> None:
+    async def _ensure_lead(self, conn: Any, tenant: str, contact: str,
+                           ensured: set[str]) -> None:
         """`store.ensure_lead`, skipping what this process or transaction already ensured."""
         if tenant not in self._known_tenants:
             await conn.execute("INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING",
                                tenant)
             self._known_tenants.add(tenant)  # dropped again if the transaction fails
-        if contact not in self._ensured:
+        if contact not in ensured:
             await conn.execute("INSERT INTO contacts (tenant_id, contact_id) VALUES ($1, $2) "
                                "ON CONFLICT DO NOTHING", tenant, contact)
-            self._ensured.add(contact)
+            ensured.add(contact)
 
-    async def _apply(self, conn: Any, event: MemoryInput) -> dict[str, Any] | None:
+    async def _apply(self, conn: Any, event: MemoryInput,
+                     ensured: set[str]) -> dict[str, Any] | None:
         """Persist the event; returns the `memory.updated` it produces (None: nothing new)."""
         tenant, contact = event.tenant_id, event.contact_id
         assert contact is not None
         if isinstance(event, ContactDeleted):
             await store.forget_contact(conn, tenant, contact)
-            self._ensured.discard(contact)
+            ensured.discard(contact)
             return self._updated(event, ["contact.deleted"], deleted=True)
-        await self._ensure_lead(conn, tenant, contact)
+        await self._ensure_lead(conn, tenant, contact, ensured)
         if isinstance(event, MessageIngested):
             outcome = await store.record_message(conn, event)
             if not outcome.stored:

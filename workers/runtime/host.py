@@ -37,12 +37,6 @@ from workers.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# How long a fetch may wait at the broker for data. Apache Kafka answers a fetch as soon as
-# data arrives; the Tansu dev broker was seen to hold it for the whole wait, which added up
-# to aiokafka's default 500 ms per hop (5 hops webhook -> reply). Idle cost: more fetches.
-FETCH_MAX_WAIT_MS = 100
-
-
 @dataclass
 class Resources:
     """Clients a worker's handler may use, opened by the host and closed in reverse order."""
@@ -92,7 +86,7 @@ class WorkerHost:
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             max_poll_interval_ms=900_000,
-            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+            fetch_max_wait_ms=settings.fetch_max_wait_ms,
         )(self.on_batch)
 
     async def on_batch(self, msg: KafkaMessage) -> None:
@@ -102,7 +96,8 @@ class WorkerHost:
         raw = msg.raw_message
         records = raw if isinstance(raw, tuple) else (raw,)
         await process_batch(self.spec.name, [Record.from_consumer(r) for r in records],
-                            self._handler, self.boundary)
+                            self._handler, self.boundary,
+                            concurrency=self.settings.group_concurrency)
         await self.publisher.flush()
 
     async def open(self) -> None:
