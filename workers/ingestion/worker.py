@@ -18,7 +18,12 @@ from prometheus_client import Counter
 from schemas.ghl import WEBHOOK_MODELS, Webhook
 from schemas.topics import GHL_EVENTS
 from workers.db.tenant import TenantDatabase
-from workers.errors import InvalidEventError, PermanentError, SignatureMismatchError
+from workers.errors import (
+    InvalidEventError,
+    PermanentError,
+    RetryableError,
+    SignatureMismatchError,
+)
 from workers.ingestion.decode import check_fresh, decode_webhook
 from workers.ingestion.normalise import ConversationEvent, dedupe_key, normalise
 from workers.ingestion.signatures import SignatureVerifier
@@ -125,15 +130,20 @@ class IngestionHandler:
                 await conn.execute(
                     "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT (id) DO NOTHING", tenant
                 )
-            for record, webhook, verdict in checked:
+            events, args = [], []
+            for record, webhook, _ in checked:
                 received = (datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
                             if record.timestamp_ms else now)
                 event = normalise(webhook, record.value, received)
-                row = await conn.fetchrow(
-                    _CLAIM, tenant, dedupe_key(webhook, record.value), event.event_id,
-                    webhook.type[:64], record.partition, record.offset,
-                )
-                assert row is not None
+                events.append(event)
+                args.append((tenant, dedupe_key(webhook, record.value), event.event_id,
+                             webhook.type[:64], record.partition, record.offset))
+            # One pipelined round trip for the group; each claim sees the ones before it.
+            rows = await conn.fetchmany(_CLAIM, args)
+            if len(rows) != len(checked):
+                raise RetryableError(f"{len(rows)} claim rows for {len(checked)} deliveries")
+            for (record, webhook, verdict), event, row in zip(checked, events, rows,
+                                                               strict=True):
                 own = (row["source_partition"], row["source_offset"]) == (
                     record.partition, record.offset)
                 outcome = "accepted" if row["claimed"] else "republished" if own else "duplicate"

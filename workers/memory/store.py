@@ -42,10 +42,12 @@ async def ensure_lead(conn: asyncpg.Connection, tenant: str, contact: str) -> No
     )
 
 
-async def record_message(conn: asyncpg.Connection, ev: MessageIngested) -> MessageOutcome:
+async def record_message(conn: asyncpg.Connection, ev: MessageIngested, *,
+                         ensure_contact: bool = False) -> MessageOutcome:
     """Store a message once. An outbound message whose GHL id is one of our delivered
     replies is that reply's echo: linked, not stored again. A human user's outbound
-    message marks the conversation as taken over."""
+    message marks the conversation as taken over. `ensure_contact`: create the contact row
+    if missing, in the same round trip as the insert."""
     assert ev.contact_id is not None
     sender, reply_key = ev.sender, None
     if ev.direction == "outbound" and ev.message_id:
@@ -64,34 +66,17 @@ async def record_message(conn: asyncpg.Connection, ev: MessageIngested) -> Messa
         reply_key = found["ours"]
         if reply_key:
             sender = "ai"
+    takeover = ev.direction == "outbound" and sender == "human"
     stored = await _insert_message(
         conn, ev.tenant_id, ev.event_id, ev.message_id, ev.contact_id, ev.conversation_id,
         ev.direction, ev.channel, sender, ev.body, ev.user_id, ev.source, reply_key,
-        ev.occurred_at,
+        ev.occurred_at, ensure_contact=ensure_contact,
+        conversation=(ev.conversation_id, ev.channel, takeover, ev.user_id)
+        if ev.conversation_id else None,
+        takeover=takeover,
     )
     if not stored:
         return MessageOutcome(False)
-    takeover = ev.direction == "outbound" and sender == "human"
-    if ev.conversation_id:
-        await conn.execute(
-            """
-            INSERT INTO conversations (tenant_id, conversation_id, contact_id, channel,
-                                       human_takeover, taken_over_by, last_message_at)
-            VALUES ($1, $2, $3, $4, $5, CASE WHEN $5 THEN $6 END, $7)
-            ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET
-                human_takeover = conversations.human_takeover OR EXCLUDED.human_takeover,
-                taken_over_by = COALESCE(EXCLUDED.taken_over_by, conversations.taken_over_by),
-                last_message_at = GREATEST(conversations.last_message_at,
-                                           EXCLUDED.last_message_at)
-            """,
-            ev.tenant_id, ev.conversation_id, ev.contact_id, ev.channel, takeover, ev.user_id,
-            ev.occurred_at,
-        )
-    if takeover:
-        await conn.execute(
-            "UPDATE contacts SET human_takeover = true WHERE tenant_id = $1 AND contact_id = $2",
-            ev.tenant_id, ev.contact_id,
-        )
     return MessageOutcome(True, reply_key, takeover)
 
 
@@ -132,21 +117,58 @@ async def insert_message(conn: asyncpg.Connection, *, tenant: str, event_id: str
                                  at)
 
 
+_INSERT_MESSAGE = """
+    INSERT INTO messages (tenant_id, event_id, message_id, contact_id, conversation_id,
+                          direction, channel, sender, body, user_id, source, reply_key,
+                          occurred_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    ON CONFLICT DO NOTHING RETURNING true
+"""
+# The same, creating the contact first (its foreign key is checked at the statement's end).
+_ENSURE_AND_INSERT_MESSAGE = """
+    WITH contact AS (INSERT INTO contacts (tenant_id, contact_id) VALUES ($1, $4)
+                     ON CONFLICT DO NOTHING)
+""" + _INSERT_MESSAGE
+# The contact's bookkeeping, and (optionally) the conversation's, in one round trip.
+_UPDATE_CONTACT = """
+    WITH conversation AS (
+        INSERT INTO conversations (tenant_id, conversation_id, contact_id, channel,
+                                   human_takeover, taken_over_by, last_message_at)
+        SELECT $1, $7::text, $2, $8::text, $9::boolean, CASE WHEN $9 THEN $10::text END, $4
+        WHERE $7::text IS NOT NULL
+        ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET
+            human_takeover = conversations.human_takeover OR EXCLUDED.human_takeover,
+            taken_over_by = COALESCE(EXCLUDED.taken_over_by, conversations.taken_over_by),
+            last_message_at = GREATEST(conversations.last_message_at,
+                                       EXCLUDED.last_message_at)
+    )
+    UPDATE contacts SET
+        message_count = message_count + 1,
+        summary = $5,
+        last_inbound_at = CASE WHEN $3 = 'inbound'
+            THEN GREATEST(last_inbound_at, $4) ELSE last_inbound_at END,
+        last_outbound_at = CASE WHEN $3 = 'outbound'
+            THEN GREATEST(last_outbound_at, $4) ELSE last_outbound_at END,
+        human_takeover = human_takeover OR $6::boolean,
+        updated_at = now()
+    WHERE tenant_id = $1 AND contact_id = $2
+"""
+
+
 async def _insert_message(conn: asyncpg.Connection, tenant: str, event_id: str,
-                          message_id: str | None, contact: str, conversation: str | None,
+                          message_id: str | None, contact: str, conversation_id: str | None,
                           direction: str, channel: str, sender: str, body: str,
                           user_id: str | None, source: str | None, reply_key: str | None,
-                          at: Any) -> bool:
+                          at: Any, *, ensure_contact: bool = False,
+                          conversation: tuple[str, str, bool, str | None] | None = None,
+                          takeover: bool = False) -> bool:
+    """Insert the message and keep the contact's bookkeeping (count, summary fold, last
+    times; and a human takeover) and, given `conversation` (id, channel, takeover, user),
+    the conversation's: three round trips, whatever is updated."""
     inserted = await conn.fetchval(
-        """
-        INSERT INTO messages (tenant_id, event_id, message_id, contact_id, conversation_id,
-                              direction, channel, sender, body, user_id, source, reply_key,
-                              occurred_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-        ON CONFLICT DO NOTHING RETURNING true
-        """,
-        tenant, event_id, message_id, contact, conversation, direction, channel, sender, body,
-        user_id, source, reply_key, at,
+        _ENSURE_AND_INSERT_MESSAGE if ensure_contact else _INSERT_MESSAGE,
+        tenant, event_id, message_id, contact, conversation_id, direction, channel, sender,
+        body, user_id, source, reply_key, at,
     )
     if not inserted:
         return False
@@ -166,19 +188,10 @@ async def _insert_message(conn: asyncpg.Connection, tenant: str, event_id: str,
         summary.fold(current or "", row["sender"], row["body"], row["occurred_at"])
         if row is not None and row["sender"] is not None else current or ""
     )
+    conv_id, conv_channel, conv_takeover, conv_user = conversation or (None, None, False, None)
     await conn.execute(
-        """
-        UPDATE contacts SET
-            message_count = message_count + 1,
-            summary = $5,
-            last_inbound_at = CASE WHEN $3 = 'inbound'
-                THEN GREATEST(last_inbound_at, $4) ELSE last_inbound_at END,
-            last_outbound_at = CASE WHEN $3 = 'outbound'
-                THEN GREATEST(last_outbound_at, $4) ELSE last_outbound_at END,
-            updated_at = now()
-        WHERE tenant_id = $1 AND contact_id = $2
-        """,
-        tenant, contact, direction, at, new_summary,
+        _UPDATE_CONTACT, tenant, contact, direction, at, new_summary, takeover,
+        conv_id, conv_channel, conv_takeover, conv_user,
     )
     return True
 

@@ -125,14 +125,17 @@ class MemoryHandler:
     async def _ensure_lead(self, conn: Any, tenant: str, contact: str,
                            ensured: set[str]) -> None:
         """`store.ensure_lead`, skipping what this process or transaction already ensured."""
-        if tenant not in self._known_tenants:
-            await conn.execute("INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING",
-                               tenant)
-            self._known_tenants.add(tenant)  # dropped again if the transaction fails
+        await self._ensure_tenant(conn, tenant)
         if contact not in ensured:
             await conn.execute("INSERT INTO contacts (tenant_id, contact_id) VALUES ($1, $2) "
                                "ON CONFLICT DO NOTHING", tenant, contact)
             ensured.add(contact)
+
+    async def _ensure_tenant(self, conn: Any, tenant: str) -> None:
+        if tenant not in self._known_tenants:
+            await conn.execute("INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING",
+                               tenant)
+            self._known_tenants.add(tenant)  # dropped again if the transaction fails
 
     async def _apply(self, conn: Any, event: MemoryInput,
                      ensured: set[str]) -> dict[str, Any] | None:
@@ -143,9 +146,12 @@ class MemoryHandler:
             await store.forget_contact(conn, tenant, contact)
             ensured.discard(contact)
             return self._updated(event, ["contact.deleted"], deleted=True)
-        await self._ensure_lead(conn, tenant, contact, ensured)
         if isinstance(event, MessageIngested):
-            outcome = await store.record_message(conn, event)
+            # The contact row is created with the message insert (one round trip fewer).
+            await self._ensure_tenant(conn, tenant)
+            outcome = await store.record_message(conn, event,
+                                                 ensure_contact=contact not in ensured)
+            ensured.add(contact)
             if not outcome.stored:
                 return None  # a duplicate, or the echo of our own reply
             awaiting = event.direction == "inbound" and event.sender == "lead"
@@ -154,6 +160,7 @@ class MemoryHandler:
             return self._updated(event, changes, message_id=event.message_id,
                                  channel=event.channel, reply_needed=awaiting,
                                  human_takeover=outcome.takeover)
+        await self._ensure_lead(conn, tenant, contact, ensured)
         if isinstance(event, ReplyDelivered):
             gained = await store.record_delivered(conn, event)
             return self._updated(event, ["message.outbound"]) if gained else None
