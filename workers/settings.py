@@ -40,7 +40,12 @@ class Settings(BaseSettings):
     dev_broker_port: int = Field(default=19092, description="Port of the dev Tansu broker.")
     consumer_group_prefix: str = Field(default="leadmem", description="Prefix of group ids.")
     batch_max_records: int = Field(default=200, ge=1, description="Records per consumed batch.")
-    batch_timeout_ms: int = Field(default=50, ge=1)
+    batch_timeout_ms: int = Field(
+        default=5, ge=1,
+        description="How long a consumer waits for a batch. FastStream's batch subscriber "
+        "also sleeps this long after an empty poll, so it bounds the delay a record arriving "
+        "at an idle worker can see; a busy worker never waits (its buffer has records).",
+    )
     group_concurrency: int = Field(
         default=8, ge=1,
         description="Tenant groups of a batch handled at once (each holds at most one pooled "

@@ -74,67 +74,47 @@ SELECT EXISTS (SELECT 1 FROM replies WHERE tenant_id = $1 AND idempotency_key = 
        t.id IS NOT NULL AS known, t.name, t.ai_enabled,
        (SELECT opted_out FROM contacts WHERE tenant_id = $1 AND contact_id = $2) AS opted_out,
        (SELECT mode FROM replies WHERE tenant_id = $1 AND contact_id = $2
-          AND status <> 'suppressed' ORDER BY created_at DESC LIMIT 1) AS last_mode
+          AND status <> 'suppressed' ORDER BY created_at DESC LIMIT 1) AS last_mode,
+       s.tenant_id IS NOT NULL AS has_settings, s.persona, s.instructions, s.claude_model,
+       s.claude_max_tokens, s.claude_api_key_enc, s.service_areas, s.quiet_hours,
+       s.reply_channels, s.timezone,
+       (SELECT coalesce(jsonb_agg(l ORDER BY l.updated_at DESC), '[]'::jsonb)
+          FROM (SELECT listing_id, price, address, area, bedrooms, bathrooms, property_type,
+                       features, url, updated_at
+                  FROM listings WHERE tenant_id = $1 AND status = 'active'
+                 ORDER BY updated_at DESC LIMIT $4) l) AS listings,
+       (SELECT coalesce(jsonb_agg(c ORDER BY c.sold_at DESC), '[]'::jsonb)
+          FROM (SELECT sold_price, sold_at, area, bedrooms FROM comparable_sales
+                 WHERE tenant_id = $1 AND sold_at >= $5
+                 ORDER BY sold_at DESC LIMIT $6) c) AS comps
 FROM (SELECT 1) one LEFT JOIN tenants t ON t.id = $1
+     LEFT JOIN tenant_settings s ON s.tenant_id = $1
 """
 
 
 async def published_or_facts(conn: asyncpg.Connection, tenant: str, contact: str, key: str,
                              today: date) -> tuple[list[dict[str, Any]] | None,
                                                    LeadFacts | None]:
-    """`published_for(key)` and, when the message has no reply yet, `load_facts`, with the
-    per-lead reads in one round trip."""
-    row = await conn.fetchrow(_LEAD, tenant, contact, key)
+    """The events already published for `key` if its message has a reply; else the tenant's
+    and the lead's facts (settings, opt-out, last mode, active listings, recent sales). One
+    round trip either way: listings and sales come back as JSON arrays."""
+    row = await conn.fetchrow(_LEAD, tenant, contact, key, MAX_LISTINGS,
+                              today - timedelta(days=COMPS_WINDOW_DAYS), MAX_COMPS)
     assert row is not None
     if row["claimed"]:
         return list(row["published"]), None
-    tenant_row = row if row["known"] else None
-    return None, await load_facts(conn, tenant, contact, today,
-                                  lead=(tenant_row, row["opted_out"], row["last_mode"]))
-
-
-async def load_facts(conn: asyncpg.Connection, tenant: str, contact: str, today: date,
-                     lead: tuple[Any, Any, Any] | None = None) -> LeadFacts:
-    """The tenant's and lead's facts; `lead` (tenant row, opted_out, last mode) when the
-    caller has read them already."""
-    if lead is None:
-        lead = (
-            await conn.fetchrow("SELECT name, ai_enabled FROM tenants WHERE id = $1", tenant),
-            await conn.fetchval(
-                "SELECT opted_out FROM contacts WHERE tenant_id = $1 AND contact_id = $2",
-                tenant, contact),
-            await conn.fetchval(
-                """SELECT mode FROM replies WHERE tenant_id = $1 AND contact_id = $2
-                     AND status <> 'suppressed' ORDER BY created_at DESC LIMIT 1""",
-                tenant, contact),
-        )
-    tenant_row, opted_out, last_mode = lead
-    settings_row = await conn.fetchrow(
-        "SELECT * FROM tenant_settings WHERE tenant_id = $1", tenant
-    )
-    listings = await conn.fetch(
-        """SELECT listing_id, price, address, area, bedrooms, bathrooms, property_type,
-                  features, url
-           FROM listings WHERE tenant_id = $1 AND status = 'active'
-           ORDER BY updated_at DESC LIMIT $2""",
-        tenant, MAX_LISTINGS,
-    )
-    comps = await conn.fetch(
-        """SELECT sold_price, sold_at, area, bedrooms FROM comparable_sales
-           WHERE tenant_id = $1 AND sold_at >= $2 ORDER BY sold_at DESC LIMIT $3""",
-        tenant, today - timedelta(days=COMPS_WINDOW_DAYS), MAX_COMPS,
-    )
-    return LeadFacts(
-        tenant=tenant_from_rows(tenant, tenant_row, settings_row),
-        tenant_known=tenant_row is not None,
-        opted_out=bool(opted_out),
-        opt_out_confirmed=last_mode == "opt_out_confirmation",
+    return None, LeadFacts(
+        tenant=tenant_from_rows(tenant, row if row["known"] else None,
+                                row if row["has_settings"] else None),
+        tenant_known=bool(row["known"]),
+        opted_out=bool(row["opted_out"]),
+        opt_out_confirmed=row["last_mode"] == "opt_out_confirmation",
         listings=[Listing(r["listing_id"], r["price"], r["address"], r["area"], r["bedrooms"],
                           float(r["bathrooms"]) if r["bathrooms"] is not None else None,
-                          r["property_type"], tuple(r["features"]), r["url"])
-                  for r in listings],
-        comps=[Comparable(r["sold_price"], r["sold_at"], r["area"], r["bedrooms"])
-               for r in comps],
+                          r["property_type"], tuple(r["features"] or ()), r["url"])
+                  for r in row["listings"]],
+        comps=[Comparable(r["sold_price"], date.fromisoformat(r["sold_at"]), r["area"],
+                          r["bedrooms"]) for r in row["comps"]],
     )
 
 
