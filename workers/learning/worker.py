@@ -34,6 +34,7 @@ from workers.errors import InvalidEventError
 from workers.learning import claude_extract, facts, qualification, scoring, signals
 from workers.learning.extract import extract_profile_with_sources
 from workers.learning.extract.model import Area, LeadProfile, Message
+from workers.learning.incremental import IncrementalExtractor
 from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
 from workers.runtime import processed
@@ -86,6 +87,7 @@ class LearningHandler:
         self.contexts = contexts
         self.publisher = publisher
         self.refine = refine
+        self.extractor = IncrementalExtractor()
 
     async def __call__(self, record: Record) -> None:
         ev = MemoryUpdated.model_validate_json(record.value)
@@ -101,6 +103,9 @@ class LearningHandler:
     async def _handle(self, tenant: str, events: list[MemoryUpdated]) -> None:
         """Learn from each relevant event not processed yet (a processed one re-publishes its
         stored result); after the commit, cache each lead's newest profile and publish."""
+        for ev in events:
+            if ev.deleted and ev.contact_id is not None:  # keep nothing of a forgotten lead
+                self.extractor.forget((tenant, ev.contact_id))
         events = [ev for ev in events if relevant(ev)]
         if not events:
             return
@@ -112,7 +117,8 @@ class LearningHandler:
             reads = Reads(conn, tenant)
             for ev in events:
                 if ev.event_id not in done:
-                    done[ev.event_id], part = await learn(conn, ev, self.refine, reads)
+                    done[ev.event_id], part = await learn(conn, ev, self.refine, reads,
+                                                          self.extractor)
                     fresh.append((ev.event_id, done[ev.event_id]))
                     if part is not None:
                         parts[part.contact_id] = part  # the last one is the newest profile
@@ -171,7 +177,7 @@ class Reads:
 
 
 async def learn(conn: asyncpg.Connection, ev: MemoryUpdated, refine: Refine | None = None,
-                reads: Reads | None = None,
+                reads: Reads | None = None, extractor: IncrementalExtractor | None = None,
                 ) -> tuple[dict[str, Any] | None, ProfilePart | None]:
     tenant, contact = ev.tenant_id, ev.contact_id
     assert contact is not None
@@ -191,7 +197,9 @@ async def learn(conn: asyncpg.Connection, ev: MemoryUpdated, refine: Refine | No
     messages = [Message(direction=r["direction"], body=r["body"], id=r["message_id"],
                         sent_at=r["occurred_at"]) for r in rows]
     now: datetime = max(ev.occurred_at, rows[-1]["occurred_at"])
-    profile, sources = extract_profile_with_sources(messages, areas, now)
+    profile, sources = (extractor.extract((tenant, contact), messages, areas, now)
+                        if extractor is not None
+                        else extract_profile_with_sources(messages, areas, now))
     from_claude: set[str] = set()
     if refine is not None:
         profile, from_claude = await refine(tenant, dict(tenant_row) if tenant_row else None,

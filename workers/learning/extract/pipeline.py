@@ -8,7 +8,7 @@ the latest statement wins field by field.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from .areas import classify_areas, find_areas
@@ -27,33 +27,58 @@ from .text import Segments, mask_spans, normalize
 from .timeline import timeline_events
 
 
+@dataclass
+class Reading:
+    """How far a read of a conversation got: the fold's whole state after its first `count`
+    messages. A longer conversation that begins with the same messages (read with the same
+    areas on the same day) continues from here and ends exactly where a full read would."""
+
+    builder: ProfileBuilder = field(default_factory=ProfileBuilder)
+    question: Question = NO_QUESTION
+    direct: bool = False
+    money_talk: bool = False
+    last_inbound: int = -1
+    count: int = 0
+
+    def copy(self) -> Reading:
+        return replace(self, builder=self.builder.copy())
+
+
+def read_on(reading: Reading, messages: Sequence[Message], areas: Sequence[Area],
+            now: datetime) -> Reading:
+    """Fold `messages[reading.count:]` into a copy of `reading` (which is left as it was).
+    Only `now`'s date is read (relative timelines), so a reading stays valid all day."""
+    r = reading.copy()
+    builder = r.builder
+    for index in range(r.count, len(messages)):
+        message = messages[index]
+        if message.direction == "outbound":
+            seller = builder.get("intent") in ("sell", "buy_and_sell")
+            r.question = classify_question(message.body, areas, seller=seller)
+            r.money_talk = r.money_talk or r.question.asks("budget") or \
+                r.question.asks("sell_price")
+            r.direct = True
+            continue
+        ctx = _context(index, message.body, areas, now, r.question, r.direct, builder,
+                       r.money_talk)
+        ctx = replace(ctx, recent_count=_recent_count(builder, r.last_inbound))
+        r.last_inbound = index
+        if ctx.stated_intent:
+            builder.set("intent", ctx.intent, index)
+        _apply(ctx, message.body, builder)
+        r.money_talk = r.money_talk or any(
+            builder.get(f) is not None for f in ("budget_min", "budget_max", "sell_price")
+        ) or builder.preapproval is not None
+        r.direct = False
+    r.count = max(r.count, len(messages))
+    return r
+
+
 def extract_profile_with_sources(
     messages: Sequence[Message], areas: Sequence[Area], now: datetime
 ) -> tuple[LeadProfile, dict[str, int]]:
     """The profile after the last message and, per field, the index of the message that set it."""
-    builder = ProfileBuilder()
-    question: Question = NO_QUESTION
-    direct = False
-    money_talk = False
-    last_inbound = -1
-    for index, message in enumerate(messages):
-        if message.direction == "outbound":
-            seller = builder.get("intent") in ("sell", "buy_and_sell")
-            question = classify_question(message.body, areas, seller=seller)
-            money_talk = money_talk or question.asks("budget") or question.asks("sell_price")
-            direct = True
-            continue
-        ctx = _context(index, message.body, areas, now, question, direct, builder, money_talk)
-        ctx = replace(ctx, recent_count=_recent_count(builder, last_inbound))
-        last_inbound = index
-        if ctx.stated_intent:
-            builder.set("intent", ctx.intent, index)
-        _apply(ctx, message.body, builder)
-        money_talk = money_talk or any(
-            builder.get(f) is not None for f in ("budget_min", "budget_max", "sell_price")
-        ) or builder.preapproval is not None
-        direct = False
-    return builder.build()
+    return read_on(Reading(), messages, areas, now).builder.build()
 
 
 def _recent_count(builder: ProfileBuilder, last_inbound: int) -> str | None:

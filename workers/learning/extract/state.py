@@ -24,6 +24,15 @@ class ProfileBuilder:
         self.preapproval: int | None = None
         self.preapproval_source: int | None = None
 
+    def copy(self) -> ProfileBuilder:
+        """An independent builder in the same state (list fields copied)."""
+        other = ProfileBuilder.__new__(ProfileBuilder)
+        other.values = {k: list(v) if isinstance(v, list) else v for k, v in self.values.items()}
+        other.sources = dict(self.sources)
+        other.preapproval = self.preapproval
+        other.preapproval_source = self.preapproval_source
+        return other
+
     def get(self, name: str) -> Any:
         """Current value of a field."""
         return self.values[name]
