@@ -11,6 +11,7 @@ that does not contain it (the fault suite sees such a reply quote an older messa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -34,6 +35,9 @@ class ProcessDied(BaseException):
 
 class DiesOnCacheWrite(ContextStore):
     async def put(self, part: MemoryPart | ProfilePart) -> bool:
+        raise ProcessDied
+
+    async def write_through(self, leads: Sequence[tuple[MemoryPart, ProfilePart]]) -> bool:
         raise ProcessDied
 
 
