@@ -9,7 +9,7 @@ with Claude and GHL as zero-delay fakes in this process. Phases, one run:
 3. latency at half that rate: `latency_events` produced by a paced producer; each reply's
    latency is its inbound webhook's record timestamp -> the fake GHL's delivery time;
 4. the machine's limits for the same work (see `pipeline_raw`) and the pipeline as ratios;
-5. replica scaling: a second replica of the busiest worker (most handler seconds in 2.), a
+5. replica scaling: a second replica of the busiest worker (most CPU seconds in 2.), a
    fresh warm-up (rebalance), and the throughput phase again.
 """
 
@@ -161,7 +161,7 @@ class Runner:
             raw_broker = await broker_rate(st.bootstrap, sent, st.settings.topic_partitions)
             raw_pg = await postgres_rate(st.env.db, sent)
             self.out(f"machine: {raw_broker} {raw_pg}")
-            scaling = await self.scale(busy, eps) if cfg.scaling else {}
+            scaling = await self.scale(cpu, eps) if cfg.scaling else {}
         finally:
             await self.probe.stop()
         st.group.sample_memory()
@@ -184,9 +184,10 @@ class Runner:
             "partitions": st.settings.topic_partitions,
         }
 
-    async def scale(self, busy: dict[str, float], eps: float) -> dict[str, Any]:
-        """Throughput again with a second replica of the busiest worker."""
-        slowest = max(busy, key=lambda k: busy[k]).split("#")[0] if busy else "memory"
+    async def scale(self, cpu: dict[str, float], eps: float) -> dict[str, Any]:
+        """Throughput again with a second replica of the busiest worker (most CPU seconds in
+        the throughput phase; handler seconds overlap now that tenant groups run at once)."""
+        slowest = max(cpu, key=lambda k: cpu[k]).split("#")[0] if cpu else "memory"
         self.out(f"scaling: 2 replicas of {slowest}")
         replica = self.st.group.start(slowest, 1)
         await wait_healthy([replica])
