@@ -69,3 +69,42 @@ async def test_redelivery_after_a_crash_before_the_cache_write_repairs_the_conte
     assert ctx is not None
     assert ctx.memory.message_count == 2
     assert ctx.memory.recent[-1].body == "Actually Cedar Park"
+
+
+class Capture:
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    async def publish(self, event: Any) -> None:
+        self.events.append(event)
+
+
+async def test_learning_redelivery_after_a_crash_before_the_cache_write_repairs_the_profile(
+    db: TenantDatabase, redis: aioredis.Redis,
+) -> None:
+    """The same window in the learning worker: the profile is committed, the cache write is
+    lost, and the redelivered record (already processed) must put the stored profile."""
+    from workers.learning.worker import LearningHandler
+
+    tenant = new_tenant()
+    cache = ContextCache(redis, 600)
+    memory_out = Capture()
+    memory = MemoryHandler(db, ContextStore(db, cache), memory_out)  # type: ignore[arg-type]
+    first = message(tenant, "c1", "We need 3 bedrooms", i=0)
+    second = message(tenant, "c1", "Actually we need 4 bedrooms now", i=1)
+    await memory(record(first, 0))
+    await memory(record(second, 1))
+    updated = [Record("memory.updated", 0, i, e.model_dump_json().encode(), tenant.encode())
+               for i, e in enumerate(memory_out.events)]
+    assert len(updated) == 2
+
+    await LearningHandler(db, ContextStore(db, cache), Discard())(updated[0])  # type: ignore[arg-type]
+    with pytest.raises(ProcessDied):
+        await LearningHandler(db, DiesOnCacheWrite(db, cache), Discard())(updated[1])  # type: ignore[arg-type]
+    stale = await ContextStore(db, cache).get_context(tenant, "c1")
+    assert stale is not None and stale.profile.profile.get("bedrooms_min") == 3
+
+    await LearningHandler(db, ContextStore(db, cache), Discard())(updated[1])  # type: ignore[arg-type]
+    ctx = await ContextStore(db, cache).get_context(tenant, "c1")
+    assert ctx is not None
+    assert ctx.profile.profile.get("bedrooms_min") == 4

@@ -37,6 +37,7 @@ from workers.learning.extract.model import Area, LeadProfile, Message
 from workers.learning.incremental import IncrementalExtractor
 from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
+from workers.memory.store import load_profile
 from workers.runtime import processed
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
@@ -115,6 +116,7 @@ class LearningHandler:
             done = await processed.results(conn, tenant, CONSUMER, [e.event_id for e in events])
             fresh: list[tuple[str, dict[str, Any] | None]] = []
             reads = Reads(conn, tenant)
+            redelivered: set[str] = set()
             for ev in events:
                 if ev.event_id not in done:
                     done[ev.event_id], part = await learn(conn, ev, self.refine, reads,
@@ -122,8 +124,14 @@ class LearningHandler:
                     fresh.append((ev.event_id, done[ev.event_id]))
                     if part is not None:
                         parts[part.contact_id] = part  # the last one is the newest profile
+                elif ev.contact_id is not None:
+                    redelivered.add(ev.contact_id)
                 outcomes.append(done[ev.event_id])
             await processed.record(conn, tenant, CONSUMER, fresh)
+            # A crash between an earlier run's commit and its cache write left Redis behind
+            # Postgres; only this redelivery can repair it, so cache the stored profile.
+            for contact in sorted(redelivered - parts.keys()):
+                parts[contact] = await load_profile(conn, tenant, contact)
         for part in parts.values():
             await self.contexts.put(part)
         for result in outcomes:
