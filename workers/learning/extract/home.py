@@ -23,8 +23,9 @@ _BATH = re.compile(
     rf"(?:(?:-|to|or)\s*(?:{_COUNT})\s*)?\+?[\s-]*"
     r"(?:full\s+)?(?:ba|bath|baths|bathroom|bathrooms|bth|bths)\b"
 )
-_CURRENT_HOME_BEFORE = re.compile(
-    r"\b(?:my|our|its|it's|it has|their|his|her|the|this|that|current|existing)\s+"
+_CURRENT_HOME_BEFORE = re.compile(  # "make that 4 bedrooms" corrects; it describes nothing
+    r"\b(?<!make )(?<!change )(?:my|our|its|it's|it has|their|his|her|the|this|that|current"
+    r"|existing)\s+"
     r"(?:(?!(?:for|of|in|on|at|to|a|an|with|and|or|is|are|was|want|need|like|get|buy)\b)"
     r"[\w'@-]+\s+){0,3}$"
 )
