@@ -150,3 +150,23 @@ async def test_workers_role_cannot_escape(app_db: TenantDatabase) -> None:
         ):
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
                 await conn.execute(statement)
+
+
+async def test_an_id_unsafe_to_inline_takes_the_parameterised_path(
+    app_db: TenantDatabase,
+) -> None:
+    """`BEGIN` and the tenant setting travel as one inlined statement only for plain ids; an id
+    with a quote is sent as a parameter, so it can neither break nor escape the setting."""
+    from workers.db.tenant import begin_statement
+
+    a = new_tenant()
+    crafted = f"{a}', true); SELECT set_config('app.tenant_id', '{new_tenant()}"
+    assert begin_statement(a) is not None
+    assert begin_statement(crafted) is None
+    await seed(app_db, a)
+    async with app_db.transaction(crafted) as conn:
+        assert await conn.fetchval("SELECT current_setting('app.tenant_id')") == crafted
+        assert await conn.fetchval("SELECT count(*) FROM contacts") == 0
+    async with app_db.transaction(a) as conn:
+        assert await conn.fetchval("SELECT current_setting('app.tenant_id')") == a
+        assert await conn.fetchval("SELECT count(*) FROM contacts") == 1

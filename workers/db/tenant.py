@@ -90,7 +90,10 @@ class TenantDatabase:
 
     @asynccontextmanager
     async def transaction(self, tenant_id: str) -> AsyncIterator[asyncpg.Connection]:
-        """A transaction in which only `tenant_id`'s rows exist; transient errors retry."""
+        """A transaction in which only `tenant_id`'s rows exist; transient errors retry.
+
+        The transaction is begun by hand (to save a round trip), so asyncpg does not know of
+        it: inside, use explicit SAVEPOINTs, never `conn.transaction()`."""
         if not tenant_id:
             raise ValueError("a tenant-scoped transaction needs a tenant id")
         begin = begin_statement(tenant_id)
