@@ -53,13 +53,8 @@ def remembering_model(request: dict[str, Any]) -> str:
 
 @pytest.fixture
 async def fakes() -> AsyncIterator[tuple[FakeMessagesAPI, FakeGHLAPI]]:
-    claude = FakeMessagesAPI(responder=remembering_model)
-    ghl = FakeGHLAPI()
-    await claude.start()
-    await ghl.start()
-    yield claude, ghl
-    await ghl.stop()
-    await claude.stop()
+    async with FakeMessagesAPI(responder=remembering_model) as claude, FakeGHLAPI() as ghl:
+        yield claude, ghl
 
 
 async def test_webhooks_in_replies_out(

@@ -45,11 +45,6 @@ async def own_redis() -> AsyncIterator[RedisProcess]:
 
 @pytest.fixture
 async def fakes() -> AsyncIterator[tuple[FakeMessagesAPI, FakeGHLAPI]]:
-    claude = FakeMessagesAPI(responder=answering_model)
-    ghl = FakeGHLAPI()
-    await claude.start()
-    await ghl.start()
-    yield claude, ghl
-    await ghl.stop()
-    await claude.stop()
+    async with FakeMessagesAPI(responder=answering_model) as claude, FakeGHLAPI() as ghl:
+        yield claude, ghl
 
