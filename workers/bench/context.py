@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -45,11 +45,16 @@ class ContextBench:
     redis_db: int = 14
 
 
+def nearest_rank(ordered: Sequence[float], q: float) -> float:
+    """The `q` quantile (0..1) of sorted samples, nearest rank."""
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
 def percentiles(samples: list[float], prefix: str) -> dict[str, float]:
     """Nearest-rank P50/P95/P99 in milliseconds."""
     ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {f"{prefix}_p{int(q * 100)}_ms": round(pick(q) * 1000, 3) for q in (0.5, 0.95, 0.99)}
+    return {f"{prefix}_p{int(q * 100)}_ms": round(nearest_rank(ordered, q) * 1000, 3)
+            for q in (0.5, 0.95, 0.99)}
 
 
 async def build(env: BenchEnv, cfg: ContextBench, admin_url: str) -> list[data.Lead]:

@@ -26,7 +26,8 @@ class CpuSnapshot:
     total_s: float  # all CPU seconds since boot (busy + idle)
 
 
-def _proc_cpu(pid: str) -> tuple[str, float] | None:
+def process_cpu(pid: int | str) -> tuple[str, float] | None:
+    """A live process's name (`comm`) and user+system CPU seconds; None once it is gone."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -42,7 +43,7 @@ def snapshot(workers: Mapping[int, str], bench_pid: int | None = None) -> CpuSna
     bench_pid = os.getpid() if bench_pid is None else bench_pid
     by_kind: dict[str, float] = {}
     for pid in (p for p in os.listdir("/proc") if p.isdigit()):
-        got = _proc_cpu(pid)
+        got = process_cpu(pid)
         if got is None:
             continue
         comm, seconds = got

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from workers.bench import machine_cpu
-from workers.bench.context import percentiles
+from workers.bench.context import nearest_rank, percentiles
 from workers.bench.pipeline_events import Renderer, Sent, message_rows, plan, tenant_ids
 from workers.bench.pipeline_hops import TRACE_TOPICS, Stamps, hop_samples, read_stamps
 from workers.bench.pipeline_kafka import EFFECT_TOPICS, LagProbe, feed, last_effect_ms
@@ -41,12 +41,14 @@ from workers.settings import Settings
 Out = Callable[[str], None]
 
 
-def hop_p(values: list[float], q: int) -> float | None:
-    """The q-th percentile of one hop's samples in ms, picked as `percentiles` does."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, q * len(ordered) // 100)], 1)
+def hop_stats(hops: dict[str, list[float]]) -> dict[str, dict[str, float | None]]:
+    """P50 and P95 of each hop's samples (ms), picked as `percentiles` does."""
+    out: dict[str, dict[str, float | None]] = {}
+    for name, values in hops.items():
+        ordered = sorted(values)
+        out[name] = {f"p{int(q * 100)}": round(nearest_rank(ordered, q), 1) if ordered else None
+                     for q in (0.5, 0.95)}
+    return out
 
 
 @dataclass(frozen=True)
@@ -156,8 +158,9 @@ class Runner:
             stamps = await read_stamps(st.bootstrap, trace_since,
                                        await self.probe.end_offsets(TRACE_TOPICS))
             samples, hops = await self.latencies(paced, stamps)
+            hops_ms = hop_stats(hops)
             self.out("latency by hop (ms, p50/p95): " + ", ".join(
-                f"{name} {hop_p(v, 50)}/{hop_p(v, 95)}" for name, v in hops.items()))
+                f"{name} {v['p50']}/{v['p95']}" for name, v in hops_ms.items()))
             raw_broker = await broker_rate(st.bootstrap, sent, st.settings.topic_partitions)
             raw_pg = await postgres_rate(st.env.db, sent)
             self.out(f"machine: {raw_broker} {raw_pg}")
@@ -173,8 +176,7 @@ class Runner:
             "latency_load": cfg.latency_load,
             "latency_samples": len(samples),
             "latency_cpu": latency_cpu,
-            "hops_ms": {name: {"p50": hop_p(v, 50), "p95": hop_p(v, 95)}
-                        for name, v in hops.items()},
+            "hops_ms": hops_ms,
             "broker_ratio": round(eps / raw_broker["broker_events_per_s"], 4),
             "postgres_ratio": round(rows_per_s / raw_pg["postgres_rows_per_s"], 4),
             **raw_broker, **raw_pg, "pipeline_message_rows_per_s": round(rows_per_s, 1),

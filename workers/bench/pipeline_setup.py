@@ -22,6 +22,7 @@ import httpx
 from pydantic import SecretStr
 
 from workers.bench.env import BenchEnv, bench_env, with_database
+from workers.bench.machine_cpu import process_cpu
 from workers.bench.processes import ProcessGroup, WorkerProcess
 from workers.devbroker import DevBroker
 from workers.fakes.ghl_api import FakeGHLAPI
@@ -91,12 +92,8 @@ def cpu_seconds(workers: list[WorkerProcess]) -> dict[str, float]:
     """User+system CPU seconds of each live process (Linux /proc)."""
     out: dict[str, float] = {}
     for w in workers:
-        if w.alive and w.proc is not None:
-            try:
-                fields = Path(f"/proc/{w.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            out[w.label] = (int(fields[11]) + int(fields[12])) / 100  # utime+stime, USER_HZ
+        if w.alive and w.proc is not None and (got := process_cpu(w.proc.pid)) is not None:
+            out[w.label] = got[1]
     return out
 
 
