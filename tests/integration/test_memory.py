@@ -116,6 +116,11 @@ async def test_human_takeover_and_echo_linking(
         rows = await conn.fetch("SELECT message_id, sender, reply_key FROM messages "
                                 "ORDER BY occurred_at")
         takeover = await conn.fetchval("SELECT human_takeover FROM contacts")
+        conversation = await conn.fetchrow(
+            "SELECT human_takeover, taken_over_by FROM conversations WHERE conversation_id = $1",
+            human.conversation_id)
+    assert conversation is not None
+    assert (conversation["human_takeover"], conversation["taken_over_by"]) == (True, "user-jen")
     assert [(r["message_id"], r["sender"], r["reply_key"]) for r in rows][:3] == [
         (inbound.message_id, "lead", None), ("m-ai-1", "ai", "k1"), ("m-ai-2", "ai", "k2"),
     ]

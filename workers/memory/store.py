@@ -71,8 +71,7 @@ async def record_message(conn: asyncpg.Connection, ev: MessageIngested, *,
         conn, ev.tenant_id, ev.event_id, ev.message_id, ev.contact_id, ev.conversation_id,
         ev.direction, ev.channel, sender, ev.body, ev.user_id, ev.source, reply_key,
         ev.occurred_at, ensure_contact=ensure_contact,
-        conversation=(ev.conversation_id, ev.channel, takeover, ev.user_id)
-        if ev.conversation_id else None,
+        conversation=(ev.conversation_id, ev.channel, ev.user_id) if ev.conversation_id else None,
         takeover=takeover,
     )
     if not stored:
@@ -134,7 +133,7 @@ _UPDATE_CONTACT = """
     WITH conversation AS (
         INSERT INTO conversations (tenant_id, conversation_id, contact_id, channel,
                                    human_takeover, taken_over_by, last_message_at)
-        SELECT $1, $7::text, $2, $8::text, $9::boolean, CASE WHEN $9 THEN $10::text END, $4
+        SELECT $1, $7::text, $2, $8::text, $6::boolean, CASE WHEN $6 THEN $9::text END, $4
         WHERE $7::text IS NOT NULL
         ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET
             human_takeover = conversations.human_takeover OR EXCLUDED.human_takeover,
@@ -160,11 +159,11 @@ async def _insert_message(conn: asyncpg.Connection, tenant: str, event_id: str,
                           direction: str, channel: str, sender: str, body: str,
                           user_id: str | None, source: str | None, reply_key: str | None,
                           at: Any, *, ensure_contact: bool = False,
-                          conversation: tuple[str, str, bool, str | None] | None = None,
+                          conversation: tuple[str, str, str | None] | None = None,
                           takeover: bool = False) -> bool:
     """Insert the message and keep the contact's bookkeeping (count, summary fold, last
-    times; and a human takeover) and, given `conversation` (id, channel, takeover, user),
-    the conversation's: three round trips, whatever is updated."""
+    times; and a human takeover) and, given `conversation` (id, channel, user), the
+    conversation's (taken over too): three round trips, whatever is updated."""
     inserted = await conn.fetchval(
         _ENSURE_AND_INSERT_MESSAGE if ensure_contact else _INSERT_MESSAGE,
         tenant, event_id, message_id, contact, conversation_id, direction, channel, sender,
@@ -188,10 +187,10 @@ async def _insert_message(conn: asyncpg.Connection, tenant: str, event_id: str,
         summary.fold(current or "", row["sender"], row["body"], row["occurred_at"])
         if row is not None and row["sender"] is not None else current or ""
     )
-    conv_id, conv_channel, conv_takeover, conv_user = conversation or (None, None, False, None)
+    conv_id, conv_channel, conv_user = conversation or (None, None, None)
     await conn.execute(
         _UPDATE_CONTACT, tenant, contact, direction, at, new_summary, takeover,
-        conv_id, conv_channel, conv_takeover, conv_user,
+        conv_id, conv_channel, conv_user,
     )
     return True
 
