@@ -40,6 +40,9 @@ class DiesOnCacheWrite(ContextStore):
     async def write_through(self, leads: Sequence[tuple[MemoryPart, ProfilePart]]) -> bool:
         raise ProcessDied
 
+    async def put_many(self, parts: Sequence[MemoryPart | ProfilePart]) -> bool:
+        raise ProcessDied
+
 
 class Discard:
     async def publish(self, event: Any) -> None:

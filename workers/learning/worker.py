@@ -132,8 +132,7 @@ class LearningHandler:
             # Postgres; only this redelivery can repair it, so cache the stored profile.
             for contact in sorted(redelivered - parts.keys()):
                 parts[contact] = await load_profile(conn, tenant, contact)
-        for part in parts.values():
-            await self.contexts.put(part)
+        await self.contexts.put_many(list(parts.values()))
         for result in outcomes:
             if result is not None:
                 await self.publisher.publish(ProfileUpdated.model_validate(result))

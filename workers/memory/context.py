@@ -73,6 +73,27 @@ class ContextStore:
             log.warning("context cache write failed (%s); Postgres stays authoritative", exc)
             return False
 
+    async def put_many(self, parts: Sequence[MemoryPart | ProfilePart]) -> bool:
+        """`put` of several parts pipelined into one round trip (the learning worker caches
+        every lead of a tenant group after its commit); a failure marks each lead for `heal`,
+        never raises."""
+        if not parts:
+            return True
+        try:
+            async with self.cache.redis.pipeline(transaction=False) as pipe:
+                for part in parts:
+                    key = (memory_key if isinstance(part, MemoryPart) else profile_key)(
+                        part.tenant_id, part.contact_id)
+                    pipe.set(key, part.model_dump_json(), ex=self.cache.ttl_s)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            CACHE_WRITES.labels("error").inc(len(parts))
+            self._dirty.update((p.tenant_id, p.contact_id) for p in parts)
+            log.warning("context cache write failed (%s); Postgres stays authoritative", exc)
+            return False
+        CACHE_WRITES.labels("ok").inc(len(parts))
+        return True
+
     async def fill_profile(self, profile: ProfilePart) -> bool:
         """Cache the profile part only where Redis holds none (SET NX); True when written.
 
