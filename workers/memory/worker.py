@@ -31,7 +31,7 @@ from workers.errors import InvalidEventError
 from workers.memory import store
 from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
-from workers.memory.lead import load_lead
+from workers.memory.lead import load_leads
 from workers.runtime import processed
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
@@ -120,7 +120,7 @@ class MemoryHandler:
             touched[event.contact_id] = None
             outcomes.append(done[event.event_id])
         await processed.record(conn, tenant, CONSUMER, fresh)
-        return outcomes, {c: await load_lead(conn, tenant, c) for c in touched}
+        return outcomes, await load_leads(conn, tenant, list(touched))
 
     async def _ensure_lead(self, conn: Any, tenant: str, contact: str,
                            ensured: set[str]) -> None:
