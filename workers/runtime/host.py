@@ -88,6 +88,8 @@ class WorkerHost:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             max_poll_interval_ms=900_000,
             fetch_max_wait_ms=settings.fetch_max_wait_ms,
+            session_timeout_ms=settings.session_timeout_ms,
+            heartbeat_interval_ms=settings.heartbeat_interval_ms,
         )(self.on_batch)
 
     async def on_batch(self, body: Any) -> None:

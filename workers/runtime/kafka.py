@@ -27,7 +27,7 @@ def make_broker(settings: Settings, *, client_id: str = "leadmem") -> KafkaBroke
         client_id=client_id,
         enable_idempotence=settings.kafka_idempotence,
         acks="all",
-        linger_ms=2,
+        linger_ms=settings.producer_linger_ms,
         # Big enough to forward anything the broker accepted (dead letters keep the bytes).
         max_request_size=16 * 1024 * 1024,
         logger=logger,
