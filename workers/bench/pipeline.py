@@ -15,6 +15,7 @@ with Claude and GHL as zero-delay fakes in this process. Phases, one run:
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -64,6 +65,7 @@ class PipelineBench:
     log_dir: str = "var/bench/pipeline"  # /var/ is git-ignored
     scaling: bool = True
     latency_load: float = 0.5  # the latency phase's pace, as a fraction of the throughput
+    idle_s: float = 5.0  # CPU measured with no traffic after the latency phase (0: skip)
     drain_timeout_s: float = 600.0
 
 
@@ -155,6 +157,7 @@ class Runner:
             latency_cpu = machine_cpu.usage(cpu_before, machine_cpu.snapshot(self.worker_pids()),
                                             time.time() - began)
             self.out(f"latency phase CPU: {latency_cpu}")
+            idle_cpu = await self.idle() if cfg.idle_s > 0 else {}
             stamps = await read_stamps(st.bootstrap, trace_since,
                                        await self.probe.end_offsets(TRACE_TOPICS))
             samples, hops = await self.latencies(paced, stamps)
@@ -176,6 +179,7 @@ class Runner:
             "latency_load": cfg.latency_load,
             "latency_samples": len(samples),
             "latency_cpu": latency_cpu,
+            "idle_cpu": idle_cpu,
             "hops_ms": hops_ms,
             "broker_ratio": round(eps / raw_broker["broker_events_per_s"], 4),
             "postgres_ratio": round(rows_per_s / raw_pg["postgres_rows_per_s"], 4),
@@ -185,6 +189,17 @@ class Runner:
             "peak_rss_mb": st.group.peaks(), "scaling": scaling,
             "partitions": st.settings.topic_partitions,
         }
+
+    async def idle(self) -> dict[str, Any]:
+        """Cores used with no traffic at all: what waiting for records costs. On a broker that
+        holds fetches for the whole fetch wait (Tansu) every consumer polls once per wait, so
+        this share of the machine is gone before the first event arrives."""
+        before, began = machine_cpu.snapshot(self.worker_pids()), time.time()
+        await asyncio.sleep(self.cfg.idle_s)
+        idle_cpu = machine_cpu.usage(before, machine_cpu.snapshot(self.worker_pids()),
+                                     time.time() - began)
+        self.out(f"idle CPU ({self.cfg.idle_s:g} s, no traffic): {idle_cpu}")
+        return idle_cpu
 
     async def scale(self, cpu: dict[str, float], eps: float) -> dict[str, Any]:
         """Throughput again with a second replica of the busiest worker (most CPU seconds in

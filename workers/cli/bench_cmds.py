@@ -57,6 +57,8 @@ def add_pipeline(bsub: Sub) -> None:
                    help="pace of the latency phase as a fraction of the measured throughput "
                         f"({d.latency_load}); lower fractions show latency on a machine with "
                         "room to spare")
+    p.add_argument("--idle-seconds", type=float, default=d.idle_s,
+                   help=f"seconds of CPU measured with no traffic ({d.idle_s:g}; 0 skips)")
     p.add_argument("--no-scaling", action="store_true",
                    help="skip the second-replica phase")
     p.add_argument("--seed", type=int, default=d.seed)
@@ -102,6 +104,8 @@ def cmd_bench_pipeline(args: argparse.Namespace) -> int:
 
     if not 0 < args.latency_load <= 1:
         raise CliError("--latency-load must be in (0, 1]")
+    if args.idle_seconds < 0:
+        raise CliError("--idle-seconds must not be negative")
     if min(args.events, args.tenants, args.leads, args.latency_events, args.warmup_events) < 1:
         raise CliError("--events, --tenants, --leads, --latency-events and --warmup-events "
                        "must be positive")
@@ -109,7 +113,8 @@ def cmd_bench_pipeline(args: argparse.Namespace) -> int:
         events=args.events, tenants=args.tenants, leads=args.leads,
         latency_events=args.latency_events, warmup_events=args.warmup_events, seed=args.seed,
         database=args.database, redis_db=args.redis_db, log_dir=args.log_dir,
-        scaling=not args.no_scaling, latency_load=args.latency_load)
+        scaling=not args.no_scaling, latency_load=args.latency_load,
+        idle_s=args.idle_seconds)
     result = asyncio.run(run(Settings(), cfg, report(args)))
     print(json.dumps(result, default=str))
     return 0
