@@ -25,6 +25,7 @@ from workers.bench.processes import ProcessGroup, WorkerProcess
 from workers.fakes.faults import Fault
 from workers.fakes.ghl_api import FakeGHLAPI
 from workers.fakes.messages_api import FakeMessagesAPI
+from workers.runtime.kafka import log_end_offsets
 
 CUT_SQL = """SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
              WHERE usename = 'leadmem_app' AND datname = current_database()"""
@@ -71,7 +72,7 @@ async def group_offsets(bootstrap: str, group_id: str, topics: tuple[str, ...]
         await consumer.topics()
         parts = [TopicPartition(t, p) for t in topics
                  for p in sorted(consumer.partitions_for_topic(t) or ())]
-        ends = await consumer.end_offsets(parts) if parts else {}
+        ends = await log_end_offsets(bootstrap, parts)
         return {tp: ((await consumer.committed(tp)) or 0, ends[tp]) for tp in parts}
     finally:
         await consumer.stop()

@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from tests.reliability.stream import MARKER, Lead, Stream, marker
 from workers.fakes.ghl_api import DeliveredMessage
 from workers.fakes.messages_api import FakeMessagesAPI
-from workers.runtime.kafka import consumer_lag
+from workers.runtime.kafka import consumer_lag, log_end_offsets
 
 SECRET = re.compile(r"sw[0-9a-f]{10}")
 FINE = (None, "ok", "deterministic")  # Claude answered, or was not asked (confirmations)
@@ -63,7 +63,7 @@ async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, b
         parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
-        ends = await consumer.end_offsets(parts)
+        ends = await log_end_offsets(bootstrap, parts)
         seen: list[ConsumerRecord[bytes, bytes]] = []
         while [tp for tp in parts if await consumer.position(tp) < ends[tp]]:
             for records in (await consumer.getmany(timeout_ms=500)).values():

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from schemas.topics import GHL_EVENTS
 from workers.bench.pipeline_events import Planned, Renderer, Sent
 from workers.registry import load_spec
+from workers.runtime.kafka import log_end_offsets
 
 # Topics whose records are effects of a GHL event (the pipeline's outputs and hand-offs).
 EFFECT_TOPICS = ("memory.updated", "lead.profile.updated", "replies.outbound",
@@ -86,8 +87,7 @@ class LagProbe:
                 for p in sorted(self._ends.partitions_for_topic(t) or ())]
 
     async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
-        assert self._ends is not None
-        return dict(await self._ends.end_offsets(await self.partitions(topics)))
+        return await log_end_offsets(self.bootstrap, await self.partitions(topics))
 
     async def lag(self) -> int:
         committed: dict[TopicPartition, int] = {}

@@ -19,6 +19,7 @@ from schemas.topics import ALL_TOPICS, PIPELINE_DLQ
 from workers.cli.errors import CliError
 from workers.cli.ops_common import _POSITION, Sub, admin_conn, run, table
 from workers.runtime.boundary import read_dead_letter
+from workers.runtime.kafka import log_end_offsets
 from workers.runtime.record import Record
 from workers.settings import Settings
 
@@ -53,7 +54,7 @@ async def read_dlq(bootstrap: str, only: set[tuple[int, int]] | None = None,
         parts = [TopicPartition(PIPELINE_DLQ, p)
                  for p in sorted(consumer.partitions_for_topic(PIPELINE_DLQ) or ())]
         begins = await consumer.beginning_offsets(parts) if parts else {}
-        ends = await consumer.end_offsets(parts) if parts else {}
+        ends = await log_end_offsets(bootstrap, parts)
         ranges: dict[TopicPartition, tuple[int, int]] = {}
         for tp in parts:
             start, end = begins[tp], ends[tp]

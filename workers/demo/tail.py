@@ -6,6 +6,7 @@ import json
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from workers.runtime.kafka import log_end_offsets
 from workers.runtime.record import Record
 
 
@@ -13,6 +14,7 @@ class TopicTail:
     """Reads every partition of some topics from the offsets they had at `start()`."""
 
     def __init__(self, bootstrap: str, topics: tuple[str, ...]) -> None:
+        self._bootstrap = bootstrap
         self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
                                           enable_auto_commit=False)
         self._topics = topics
@@ -26,7 +28,7 @@ class TopicTail:
             for p in sorted(self._consumer.partitions_for_topic(topic) or ()):
                 parts.append(TopicPartition(topic, p))
         self._consumer.assign(parts)
-        ends = await self._consumer.end_offsets(parts)
+        ends = await log_end_offsets(self._bootstrap, parts)
         for tp in parts:
             self._consumer.seek(tp, ends[tp])
 

@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from schemas.topics import PIPELINE_DLQ
 from workers.metrics.lag import worker_groups
-from workers.runtime.kafka import consumer_lag
+from workers.runtime.kafka import consumer_lag, log_end_offsets
 from workers.settings import WORKER_PORTS, Settings
 
 KAFKA_AWAY = (KafkaError, OSError, TimeoutError)
@@ -73,7 +73,7 @@ async def dlq_size(bootstrap: str) -> int | None:
         await consumer.start()
         parts = [TopicPartition(PIPELINE_DLQ, p)
                  for p in consumer.partitions_for_topic(PIPELINE_DLQ) or ()]
-        ends = await consumer.end_offsets(parts) if parts else {}
+        ends = await log_end_offsets(bootstrap, parts)
         begins = await consumer.beginning_offsets(parts) if parts else {}
         return sum(ends[tp] - begins[tp] for tp in parts)
     except KAFKA_AWAY:

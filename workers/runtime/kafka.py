@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -64,6 +65,35 @@ async def ensure_topics(
         await admin.close()
 
 
+async def log_end_offsets(bootstrap: str, parts: Sequence[TopicPartition],
+                          timeout_s: float = 5.0) -> dict[TopicPartition, int]:
+    """Each partition's end offset: the offset the next record written will get.
+
+    Apache Kafka answers `ListOffsets(latest)` with it. Tansu 0.6 answers with the base
+    offset of the partition's last record batch, so a reader that trusts it re-reads that
+    batch, and a lag check reads zero while the batch is still unconsumed. A fetch from the
+    listed offset carries the true high watermark, so this fetches once per partition with
+    its own consumer and takes the larger of the two (equal on Apache Kafka)."""
+    if not parts:
+        return {}
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                                enable_auto_commit=False, fetch_max_wait_ms=10)
+    await consumer.start()
+    try:
+        listed = await consumer.end_offsets(list(parts))
+        consumer.assign(list(parts))
+        for tp in parts:
+            consumer.seek(tp, listed[tp])
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while (any(consumer.highwater(tp) is None for tp in parts)
+               and loop.time() < deadline):
+            await consumer.getmany(timeout_ms=20)
+        return {tp: max(listed[tp], consumer.highwater(tp) or 0) for tp in parts}
+    finally:
+        await consumer.stop()
+
+
 async def consumer_lag(bootstrap: str, group_id: str, topics: tuple[str, ...]) -> dict[str, int]:
     """Lag per `topic:partition` for a group: high watermark minus committed offset."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id,
@@ -78,7 +108,7 @@ async def consumer_lag(bootstrap: str, group_id: str, topics: tuple[str, ...]) -
         ]
         if not parts:
             return {}
-        ends = await consumer.end_offsets(parts)
+        ends = await log_end_offsets(bootstrap, parts)
         lag: dict[str, int] = {}
         for tp in parts:
             committed = await consumer.committed(tp)
