@@ -112,8 +112,14 @@ def build_stream(now: datetime | None = None) -> list[Delivery]:
                           when=now, message_id=f"m-ct-tom-{run}-dup")
     out += [Delivery("loc-raleigh-oak", _raw(dup), "InboundMessage (delivery 1)"),
             Delivery("loc-raleigh-oak", _raw(dup), "InboundMessage (retried delivery)")]
+    # A type we do not model, delivered as GHL delivers every webhook: with its own
+    # webhookId. (Without one, ingestion identifies a delivery by its bytes, so a second
+    # demo run would rightly drop an identical payload as a retry of the first run's.)
+    stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     out.append(Delivery("loc-tampa-bay", _raw({"type": "CampaignStatusUpdate",
                                                "locationId": "loc-tampa-bay",
+                                               "webhookId": f"wh-campaign-{run}",
+                                               "timestamp": stamp,
                                                "contactId": "ct-lena", "status": "sent"}),
                         "unknown type"))
     # Poison: each must be dead-lettered while the rest flows.
