@@ -46,6 +46,12 @@ def profile_key(tenant: str, contact: str) -> str:
     return f"lm:{{{_check('tenant', tenant)}}}:prof:{_check('contact', contact)}"
 
 
+def part_key(part: MemoryPart | ProfilePart) -> str:
+    """The key a context part is cached under."""
+    key = memory_key if isinstance(part, MemoryPart) else profile_key
+    return key(part.tenant_id, part.contact_id)
+
+
 def _bytes(value: bytes | str | None) -> bytes | None:
     return value.encode() if isinstance(value, str) else value
 
@@ -63,11 +69,8 @@ class ContextCache:
         return _bytes(raw[0]), _bytes(raw[1])
 
     async def put(self, part: MemoryPart | ProfilePart) -> None:
-        key = (memory_key if isinstance(part, MemoryPart) else profile_key)(
-            part.tenant_id, part.contact_id
-        )
         try:
-            await self.redis.set(key, part.model_dump_json(), ex=self.ttl_s)
+            await self.redis.set(part_key(part), part.model_dump_json(), ex=self.ttl_s)
         except (RedisError, OSError) as exc:
             CACHE_WRITES.labels("error").inc()
             raise CacheUnavailableError(str(exc)) from exc

@@ -22,7 +22,7 @@ from workers.memory.cache import (
     CACHE_WRITES,
     CacheUnavailableError,
     ContextCache,
-    memory_key,
+    part_key,
     profile_key,
 )
 
@@ -77,22 +77,9 @@ class ContextStore:
         """`put` of several parts pipelined into one round trip (the learning worker caches
         every lead of a tenant group after its commit); a failure marks each lead for `heal`,
         never raises."""
-        if not parts:
-            return True
-        try:
-            async with self.cache.redis.pipeline(transaction=False) as pipe:
-                for part in parts:
-                    key = (memory_key if isinstance(part, MemoryPart) else profile_key)(
-                        part.tenant_id, part.contact_id)
-                    pipe.set(key, part.model_dump_json(), ex=self.cache.ttl_s)
-                await pipe.execute()
-        except (RedisError, OSError) as exc:
-            CACHE_WRITES.labels("error").inc(len(parts))
-            self._dirty.update((p.tenant_id, p.contact_id) for p in parts)
-            log.warning("context cache write failed (%s); Postgres stays authoritative", exc)
-            return False
-        CACHE_WRITES.labels("ok").inc(len(parts))
-        return True
+        return await self._pipelined(
+            [(part_key(p), p.model_dump_json(), False) for p in parts],
+            [(p.tenant_id, p.contact_id) for p in parts])
 
     async def fill_profile(self, profile: ProfilePart) -> bool:
         """Cache the profile part only where Redis holds none (SET NX); True when written.
@@ -115,20 +102,26 @@ class ContextStore:
     async def write_through(self, leads: Sequence[tuple[MemoryPart, ProfilePart]]) -> bool:
         """`put` of each lead's memory part and `fill_profile` of its profile part, pipelined
         into one round trip; a failure marks every lead for `heal`, never raises."""
-        if not leads:
+        writes = []
+        for memory, profile in leads:
+            writes += [(part_key(memory), memory.model_dump_json(), False),
+                       (part_key(profile), profile.model_dump_json(), True)]
+        return await self._pipelined(writes, [(m.tenant_id, m.contact_id) for m, _ in leads])
+
+    async def _pipelined(self, writes: list[tuple[str, str, bool]],
+                         leads: list[tuple[str, str]]) -> bool:
+        """SET each (key, value, only-if-absent) with the TTL in one round trip; counts one
+        cache write per lead, and on failure marks the leads for `heal`, never raises."""
+        if not writes:
             return True
-        ttl = self.cache.ttl_s
         try:
             async with self.cache.redis.pipeline(transaction=False) as pipe:
-                for memory, profile in leads:
-                    pipe.set(memory_key(memory.tenant_id, memory.contact_id),
-                             memory.model_dump_json(), ex=ttl)
-                    pipe.set(profile_key(profile.tenant_id, profile.contact_id),
-                             profile.model_dump_json(), ex=ttl, nx=True)
+                for key, value, nx in writes:
+                    pipe.set(key, value, ex=self.cache.ttl_s, nx=nx)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             CACHE_WRITES.labels("error").inc(len(leads))
-            self._dirty.update((m.tenant_id, m.contact_id) for m, _ in leads)
+            self._dirty.update(leads)
             log.warning("context cache write failed (%s); Postgres stays authoritative", exc)
             return False
         CACHE_WRITES.labels("ok").inc(len(leads))
