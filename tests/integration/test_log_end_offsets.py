@@ -1,9 +1,9 @@
 """End offsets as every reader of the pipeline's topics needs them (lag checks, the demo's
 tail, the DLQ reader, the bench's drain): the offset the next record will get.
 
-Tansu 0.6 answers `ListOffsets(latest)` with the base offset of a partition's last record
-batch; trusting it, a group that has not read a 3-record batch showed lag 0, and the demo's
-tail re-counted the previous run's last batch as its own events."""
+Tansu 0.6 answers `ListOffsets(latest)` with an offset inside a partition's last record
+batch (4 for the 3 + 2 records below); trusting it, a lag check could read 0 with a batch
+unread, and the demo's tail re-counted the previous run's last records as its own events."""
 
 from __future__ import annotations
 

@@ -69,9 +69,10 @@ async def log_end_offsets(bootstrap: str, parts: Sequence[TopicPartition],
                           timeout_s: float = 5.0) -> dict[TopicPartition, int]:
     """Each partition's end offset: the offset the next record written will get.
 
-    Apache Kafka answers `ListOffsets(latest)` with it. Tansu 0.6 answers with the base
-    offset of the partition's last record batch, so a reader that trusts it re-reads that
-    batch, and a lag check reads zero while the batch is still unconsumed. A fetch from the
+    Apache Kafka answers `ListOffsets(latest)` with it. Tansu 0.6 answers with an offset
+    inside the partition's last record batch (4 for a partition of 3 + 2 records), so a
+    reader that trusts it re-reads part of that batch, and a lag check reads zero while the
+    batch is still unconsumed. A fetch from the
     listed offset carries the true high watermark, so this fetches once per partition with
     its own consumer and takes the larger of the two (equal on Apache Kafka)."""
     if not parts:
