@@ -115,7 +115,7 @@ from workers.demo.stream import build_stream
 
 
 async def publish(bootstrap: str) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
     await producer.start()
     try:
         for d in build_stream():

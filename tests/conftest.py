@@ -1,4 +1,5 @@
-"""Fixtures: a migrated Postgres database, Redis, and a Tansu broker per test module."""
+"""Fixtures: a migrated Postgres database, Redis, and one Apache Kafka broker per test session
+(its topics deleted and created anew for each test module, so no module reads another's records)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from tests.support.kafka import reset_topics
 from tests.support.services import ServiceUrls, drop_database, service_urls
 from workers.db.migrate import migrate
 from workers.db.tenant import TenantDatabase
-from workers.devbroker import DevBroker
-from workers.runtime.kafka import ensure_topics
+from workers.devkafka import KafkaServer
 from workers.settings import Settings
 
 TEST_DB = f"leadmem_test_{os.getpid()}"
@@ -34,22 +35,30 @@ async def migrated(services: ServiceUrls) -> AsyncIterator[ServiceUrls]:
     await drop_database(services.admin_database_url, TEST_DB)
 
 
-@pytest.fixture(scope="module")
-async def kafka() -> AsyncIterator[str]:
-    """A fresh memory-only broker per module, with every topic created."""
-    external = os.environ.get("LEADMEM_TEST_KAFKA_BOOTSTRAP")
-    if external:
-        await ensure_topics(external, partitions=3)
-        yield external
+@pytest.fixture(scope="session")
+async def kafka_server(tmp_path_factory: pytest.TempPathFactory,
+                       ) -> AsyncIterator[KafkaServer | None]:
+    """The session's broker (one JVM start for the whole run, ~4 s); None when
+    `LEADMEM_TEST_KAFKA_BOOTSTRAP` names one the tests do not own."""
+    if os.environ.get("LEADMEM_TEST_KAFKA_BOOTSTRAP"):
+        yield None
         return
-    broker = DevBroker()
-    broker.start()
+    server = KafkaServer(tmp_path_factory.mktemp("kafka"))
+    server.start()
     try:
-        await broker.wait_ready()
-        await ensure_topics(broker.bootstrap, partitions=3)
-        yield broker.bootstrap
+        await server.wait_ready()
+        yield server
     finally:
-        broker.stop()
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+async def kafka(kafka_server: KafkaServer | None) -> AsyncIterator[str]:
+    """The broker's address, with every topic deleted and created empty for this module."""
+    bootstrap = (kafka_server.bootstrap if kafka_server is not None
+                 else os.environ["LEADMEM_TEST_KAFKA_BOOTSTRAP"])
+    await reset_topics(bootstrap, partitions=3)
+    yield bootstrap
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The one place for configuration: every setting is an environment variable (`LEADMEM_*`).
 
 Defaults work on a development machine of this project with no configuration at all: local
-Postgres (trust auth) and Redis, and a Tansu broker that `leadmem dev` starts when no broker
-address is configured. Settings are built in the composition root, never at import time.
+Postgres (trust auth) and Redis, and the Apache Kafka broker that `leadmem dev` starts when no
+broker address is configured. Settings are built in the composition root, never at import time.
 """
 
 from __future__ import annotations
@@ -32,12 +32,11 @@ class Settings(BaseSettings):
         default=None,
         description="Broker address; unset = the local dev broker on dev_broker_port.",
     )
-    kafka_idempotence: bool = Field(
-        default=False, description="Idempotent producer: on for Apache Kafka, off for Tansu."
-    )
     topic_partitions: int = Field(default=6, ge=1, description="Partitions per created topic.")
     topic_replication: int = Field(default=1, ge=1)
-    dev_broker_port: int = Field(default=19092, description="Port of the dev Tansu broker.")
+    dev_broker_port: int = Field(
+        default=19092, description="Port of `leadmem dev`'s Kafka broker (its controller: +1)."
+    )
     consumer_group_prefix: str = Field(default="leadmem", description="Prefix of group ids.")
     batch_max_records: int = Field(default=200, ge=1, description="Records per consumed batch.")
     batch_timeout_ms: int = Field(

@@ -1,9 +1,6 @@
-"""End offsets as every reader of the pipeline's topics needs them (lag checks, the demo's
-tail, the DLQ reader, the bench's drain): the offset the next record will get.
-
-Tansu 0.6 answers `ListOffsets(latest)` with an offset inside a partition's last record
-batch (4 for the 3 + 2 records below); trusting it, a lag check could read 0 with a batch
-unread, and the demo's tail re-counted the previous run's last records as its own events."""
+"""End offsets and lag as every reader of the pipeline's topics needs them (lag checks, the
+demo's tail, the DLQ reader, the bench's drain): the end offset is the offset the next record
+will get, so a group that read part of the last batch still lags by the rest."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The faults: SIGKILLed workers, cut Postgres connections, a Redis restart, and bursts of
-errors from the fake Claude and GHL APIs, all at seeded random moments while the stream flows.
+"""The faults: SIGKILLed workers, a SIGKILLed Kafka broker restarted on its data, cut Postgres
+connections, a Redis restart, and bursts of errors from the fake Claude and GHL APIs, all at
+seeded random moments while the stream flows.
 
 Actions run as their own tasks on a schedule fixed up front (so a slow action never shifts
 the others), and every one is counted: the figures are part of the suite's report.
@@ -22,10 +23,11 @@ from aiokafka.errors import KafkaError
 
 from tests.support.redis_process import RedisProcess
 from workers.bench.processes import ProcessGroup, WorkerProcess
+from workers.devkafka import KafkaServer
 from workers.fakes.faults import Fault
 from workers.fakes.ghl_api import FakeGHLAPI
 from workers.fakes.messages_api import FakeMessagesAPI
-from workers.runtime.kafka import log_end_offsets
+from workers.runtime.kafka import log_end_offsets, topic_partitions
 
 CUT_SQL = """SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
              WHERE usename = 'leadmem_app' AND datname = current_database()"""
@@ -37,6 +39,8 @@ class ChaosCounts:
     busy_kills: Counter[str] = field(default_factory=Counter)  # with work pending
     crashes: list[str] = field(default_factory=list)  # exits nobody asked for
     pg_cuts: int = 0
+    broker_kills: int = 0
+    broker_down_s: float = 0.0  # from the kill until the restarted broker answered
     pg_backends_cut: int = 0
     redis_restarts: int = 0
     claude_bursts: int = 0
@@ -69,9 +73,7 @@ async def group_offsets(bootstrap: str, group_id: str, topics: tuple[str, ...]
                                 enable_auto_commit=False)
     try:
         await consumer.start()
-        await consumer.topics()
-        parts = [TopicPartition(t, p) for t in topics
-                 for p in sorted(consumer.partitions_for_topic(t) or ())]
+        parts = await topic_partitions(bootstrap, topics)
         ends = await log_end_offsets(bootstrap, parts)
         return {tp: ((await consumer.committed(tp)) or 0, ends[tp]) for tp in parts}
     finally:
@@ -86,7 +88,7 @@ def _slots(rng: random.Random, n: int, start: float, end: float) -> list[float]:
 
 def plan_chaos(rng: random.Random, workers: list[str], *, start: float, end: float,
                kills_per_worker: int, pg_cuts: int, redis_restarts: int,
-               bursts: int) -> list[Action]:
+               bursts: int, broker_kills: int = 0) -> list[Action]:
     """Workers are killed in turn, one at a time, downstream first in each round (outbound,
     responder, ... ingestion): a killed worker needs ~20 s to rejoin its group on the dev
     broker, and killing upstream first would leave everything below it idle, so the later
@@ -96,6 +98,8 @@ def plan_chaos(rng: random.Random, workers: list[str], *, start: float, end: flo
     actions = [Action(at, "kill", name, rng.uniform(0.0, 1.5))
                for name, at in zip(order, _slots(rng, len(order), start, end), strict=True)]
     actions += [Action(at, "pg_cut") for at in _slots(rng, pg_cuts, start, end)]
+    actions += [Action(at, "broker", duration=rng.uniform(0.5, 2.0))
+                for at in _slots(rng, broker_kills, start, end)]
     actions += [Action(at, "redis", duration=rng.uniform(1.0, 4.0))
                 for at in _slots(rng, redis_restarts, start, end)]
     for kind in ("claude", "ghl"):
@@ -107,8 +111,10 @@ def plan_chaos(rng: random.Random, workers: list[str], *, start: float, end: flo
 class Chaos:
     def __init__(self, rng: random.Random, group: ProcessGroup, redis: RedisProcess,
                  admin_url: str, claude: FakeMessagesAPI, ghl: FakeGHLAPI,
-                 groups: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+                 groups: dict[str, tuple[str, tuple[str, ...]]],
+                 broker: KafkaServer | None = None) -> None:
         self.rng = rng
+        self.broker = broker
         self.groups = groups
         self.group = group
         self.redis = redis
@@ -146,6 +152,8 @@ class Chaos:
             await self.kill(action.target, action.duration)
         elif action.kind == "pg_cut":
             await self.cut_postgres()
+        elif action.kind == "broker":
+            await self.kill_broker(action.duration)
         elif action.kind == "redis":
             await self.restart_redis(action.duration)
         elif action.kind == "claude":
@@ -211,6 +219,23 @@ class Chaos:
             before = now
             await asyncio.sleep(0.3)
         return False
+
+    async def kill_broker(self, downtime: float) -> None:
+        """SIGKILL the Kafka process (no controlled shutdown) while records flow, keep it down
+        a moment, start it again on the same data and ports. Every client sees its
+        connections drop and must retry: the producer of webhooks, the workers' consumers,
+        their publishes and commits."""
+        assert self.broker is not None, "no broker of the suite's own to kill"
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        self.note("kafka killed")
+        self.broker.kill()
+        self.counts.broker_kills += 1
+        await asyncio.sleep(downtime)
+        self.broker.start()
+        await self.broker.wait_ready(timeout_s=120)
+        self.counts.broker_down_s += loop.time() - began
+        self.note("kafka answering again")
 
     async def cut_postgres(self) -> None:
         conn = await asyncpg.connect(self.admin_url)

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from tests.reliability.stream import MARKER, Lead, Stream, marker
 from workers.fakes.ghl_api import DeliveredMessage
 from workers.fakes.messages_api import FakeMessagesAPI
-from workers.runtime.kafka import consumer_lag, log_end_offsets
+from workers.runtime.kafka import consumer_lag, log_end_offsets, topic_partitions
 
 SECRET = re.compile(r"sw[0-9a-f]{10}")
 FINE = (None, "ok", "deterministic")  # Claude answered, or was not asked (confirmations)
@@ -59,8 +59,7 @@ async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, b
                                 enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
-        await consumer.topics()
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        parts = await topic_partitions(bootstrap, [topic])
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         ends = await log_end_offsets(bootstrap, parts)

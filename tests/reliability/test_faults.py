@@ -1,5 +1,6 @@
 """The fault suite: thousands of GHL webhooks for many tenants flow through the five workers,
-each its own process, while workers are SIGKILLed at random moments and restarted, Postgres
+each its own process, while workers are SIGKILLed at random moments and restarted, the Kafka
+broker is SIGKILLed and restarted on the same data, Postgres
 connections are cut, Redis restarts empty, Claude and GHL answer errors in bursts and poison
 records are interleaved. Once everything has drained, nothing may be lost or duplicated, no
 tenant may see another's data, and every poison record must be in `pipeline.dlq`.
@@ -44,6 +45,7 @@ from tests.reliability.stream import (
 from tests.support.services import ServiceUrls
 from workers.bench.processes import ProcessGroup
 from workers.db.tenant import TenantDatabase
+from workers.devkafka import KafkaServer
 from workers.fakes.ghl_api import FakeGHLAPI
 from workers.fakes.messages_api import FakeMessagesAPI
 from workers.registry import load_spec
@@ -57,6 +59,7 @@ LEADS_PER_TENANT = 22
 WINDOW_S = 80.0  # the stream is produced over this long
 KILLS_PER_WORKER = 3
 PG_CUTS = 4
+BROKER_KILLS = 2
 REDIS_RESTARTS = 2
 BURSTS = 3  # per fake server
 DRAIN_TIMEOUT_S = 150.0
@@ -78,7 +81,7 @@ async def onboard(database_url: str, tenants: list[Tenant]) -> None:
 
 async def produce(bootstrap: str, records: list[Planned]) -> None:
     """Each record at its planned moment, keyed by its tenant as the webhook receiver does."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False,
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
                                 linger_ms=5, max_request_size=8_000_000)
     await producer.start()
     loop = asyncio.get_running_loop()
@@ -113,7 +116,8 @@ async def wait_healthy(group: ProcessGroup, timeout_s: float = 60.0) -> None:
 
 
 async def test_pipeline_under_faults_loses_and_duplicates_nothing(
-    make_settings: Callable[..., Settings], kafka: str, migrated: ServiceUrls,
+    make_settings: Callable[..., Settings], kafka: str, kafka_server: KafkaServer | None,
+    migrated: ServiceUrls,
     own_redis: RedisProcess, fakes: tuple[FakeMessagesAPI, FakeGHLAPI], tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> None:
@@ -140,7 +144,8 @@ async def test_pipeline_under_faults_loses_and_duplicates_nothing(
     )
     group = ProcessGroup(settings, tmp_path / "logs")
     groups = {name: (settings.group_id(name), load_spec(name).topics) for name in WORKERS}
-    chaos = Chaos(rng, group, own_redis, migrated.admin_database_url, claude, ghl, groups)
+    chaos = Chaos(rng, group, own_redis, migrated.admin_database_url, claude, ghl, groups,
+                  broker=kafka_server)
     stop_watch = asyncio.Event()
     try:
         for name in WORKERS:
@@ -151,7 +156,9 @@ async def test_pipeline_under_faults_loses_and_duplicates_nothing(
                              zone=midday_zone())
         actions = plan_chaos(rng, WORKERS, start=3.0, end=WINDOW_S + 5.0,
                              kills_per_worker=KILLS_PER_WORKER, pg_cuts=PG_CUTS,
-                             redis_restarts=REDIS_RESTARTS, bursts=BURSTS)
+                             redis_restarts=REDIS_RESTARTS, bursts=BURSTS,
+                             # a broker given by LEADMEM_TEST_KAFKA_BOOTSTRAP is not ours to kill
+                             broker_kills=BROKER_KILLS if kafka_server is not None else 0)
         watch = asyncio.create_task(chaos.watch(stop_watch))
         await asyncio.gather(produce(kafka, stream.records), chaos.run(actions))
         chaos.calm()
@@ -179,6 +186,8 @@ async def test_pipeline_under_faults_loses_and_duplicates_nothing(
         *((f"kills: {name} (mid-stream)",
            f"{counts.kills[name]} ({counts.busy_kills[name]})") for name in WORKERS),
         ("crashes (unrequested exits)", len(counts.crashes)),
+        ("Kafka broker kills (seconds down)",
+         f"{counts.broker_kills} ({counts.broker_down_s:.1f})"),
         ("Postgres cuts (backends)", f"{counts.pg_cuts} ({counts.pg_backends_cut})"),
         ("Redis restarts", counts.redis_restarts),
         ("Claude faults injected (bursts)", f"{claude.faults.injected} "

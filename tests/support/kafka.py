@@ -8,11 +8,34 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
+
+from schemas.topics import ALL_TOPICS
+from workers.runtime.kafka import ensure_topics
+
+
+async def reset_topics(bootstrap: str, partitions: int, timeout_s: float = 30.0) -> None:
+    """Delete the project's topics and create them empty: a test module's workers start
+    from the earliest offset in fresh groups, so they must not find an earlier module's
+    records. Deletion is asynchronous: wait until the broker no longer lists them."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while existing := [t for t in await admin.list_topics() if t in ALL_TOPICS]:
+            if loop.time() > deadline:
+                raise TimeoutError(f"topics not deleted in {timeout_s} s: {existing}")
+            await admin.delete_topics(existing)
+            await asyncio.sleep(0.05)
+    finally:
+        await admin.close()
+    await ensure_topics(bootstrap, partitions)
 
 
 class RawProducer:
     def __init__(self, bootstrap: str) -> None:
-        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False,
+        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
                                           max_request_size=8_000_000)
 
     async def __aenter__(self) -> RawProducer:

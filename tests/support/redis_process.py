@@ -8,7 +8,7 @@ import subprocess
 
 import redis.asyncio as aioredis
 
-from workers.devbroker import free_port
+from workers.devkafka import free_port
 
 
 class RedisProcess:

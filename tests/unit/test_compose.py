@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from workers.devkafka import KAFKA_VERSION
 from workers.settings import WORKER_PORTS, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +83,6 @@ def test_app_environment_names_are_settings_fields(name: str) -> None:
 def test_app_environment_points_at_the_compose_services() -> None:
     env: dict[str, str] = SERVICES["ingestion"]["environment"]
     assert env["LEADMEM_KAFKA_BOOTSTRAP"] == "kafka:9092"
-    assert env["LEADMEM_KAFKA_IDEMPOTENCE"] == "true"  # Apache Kafka supports it
     assert env["LEADMEM_HTTP_HOST"] == "0.0.0.0"
     app = urlsplit(env["LEADMEM_DATABASE_URL"])
     assert (app.username, app.hostname, app.path) == (Settings().app_role, "postgres", "/leadmem")
@@ -128,3 +128,10 @@ def test_dockerfile_installs_the_project_in_place_with_its_migrations() -> None:
     assert "COPY migrations ./migrations" in text and "pip install --no-deps -e ." in text
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".venv", ".git", "tests"} <= set(ignored) and "migrations" not in ignored
+
+
+def test_kafka_is_the_version_dev_tests_and_bench_run() -> None:
+    image: str = SERVICES["kafka"]["image"]
+    assert image == f"apache/kafka:{KAFKA_VERSION}"
+    pom = (ROOT / "infra/kafka/pom.xml").read_text()
+    assert f"<kafka.version>{KAFKA_VERSION}</kafka.version>" in pom

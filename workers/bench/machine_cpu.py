@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _HZ = os.sysconf("SC_CLK_TCK")
-# Process name (`comm`, first 15 characters) prefix -> kind.
+# Process name (`comm`, first 15 characters) prefix -> kind. Apache Kafka is the only JVM the
+# pipeline runs (another JVM on the machine would be counted as broker too).
 KINDS: tuple[tuple[str, str], ...] = (
-    ("postgres", "postgres"), ("redis-server", "redis"), ("tansu", "broker"),
+    ("postgres", "postgres"), ("redis-server", "redis"), ("java", "broker"),
 )
 
 

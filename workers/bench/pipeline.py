@@ -191,9 +191,8 @@ class Runner:
         }
 
     async def idle(self) -> dict[str, Any]:
-        """Cores used with no traffic at all: what waiting for records costs. On a broker that
-        holds fetches for the whole fetch wait (Tansu) every consumer polls once per wait, so
-        this share of the machine is gone before the first event arrives."""
+        """Cores used with no traffic at all: what waiting for records costs (the consumers'
+        idle polls and the broker answering them), gone before the first event arrives."""
         before, began = machine_cpu.snapshot(self.worker_pids()), time.time()
         await asyncio.sleep(self.cfg.idle_s)
         idle_cpu = machine_cpu.usage(before, machine_cpu.snapshot(self.worker_pids()),

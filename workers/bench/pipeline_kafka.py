@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from schemas.topics import GHL_EVENTS
 from workers.bench.pipeline_events import Planned, Renderer, Sent
 from workers.registry import load_spec
-from workers.runtime.kafka import log_end_offsets
+from workers.runtime.kafka import log_end_offsets, topic_partitions
 
 # Topics whose records are effects of a GHL event (the pipeline's outputs and hand-offs).
 EFFECT_TOPICS = ("memory.updated", "lead.profile.updated", "replies.outbound",
@@ -81,10 +81,7 @@ class LagProbe:
                 await c.stop()
 
     async def partitions(self, topics: Sequence[str]) -> list[TopicPartition]:
-        assert self._ends is not None
-        await self._ends.topics()
-        return [TopicPartition(t, p) for t in topics
-                for p in sorted(self._ends.partitions_for_topic(t) or ())]
+        return await topic_partitions(self.bootstrap, topics)
 
     async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
         return await log_end_offsets(self.bootstrap, await self.partitions(topics))

@@ -1,6 +1,6 @@
 """Everything the pipeline benchmark runs against: broker, database, Redis, fakes, workers.
 
-A fresh Tansu is started unless `LEADMEM_KAFKA_BOOTSTRAP` names a broker; the database is the
+A fresh Apache Kafka is started unless `LEADMEM_KAFKA_BOOTSTRAP` names a broker; the database is the
 bench's own (dropped, created, migrated: `bench_env`), the Redis db its own (flushed). Claude
 and GHL are the loopback fakes in this process with no delay and no effective rate limit, so
 the figures are the pipeline's, not the fakes'. Tenants are onboarded as an operator would:
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -24,7 +25,7 @@ from pydantic import SecretStr
 from workers.bench.env import BenchEnv, bench_env, with_database
 from workers.bench.machine_cpu import process_cpu
 from workers.bench.processes import ProcessGroup, WorkerProcess
-from workers.devbroker import DevBroker
+from workers.devkafka import KafkaServer
 from workers.fakes.ghl_api import FakeGHLAPI
 from workers.fakes.messages_api import FakeMessagesAPI
 from workers.runtime.kafka import ensure_topics
@@ -108,7 +109,9 @@ async def stage(base: Settings, tenants: list[str], *, tag: str, database: str,
     async with AsyncExitStack() as stack:
         bootstrap = base.kafka_bootstrap
         if bootstrap is None:
-            broker = DevBroker(log_path=log_dir / "tansu.log")
+            kafka_dir = log_dir / "kafka"
+            shutil.rmtree(kafka_dir, ignore_errors=True)  # each run on an empty broker
+            broker = KafkaServer(kafka_dir, heap="1g")
             broker.start()
             stack.callback(broker.stop)
             await broker.wait_ready()

@@ -19,7 +19,7 @@ from schemas.topics import ALL_TOPICS, PIPELINE_DLQ
 from workers.cli.errors import CliError
 from workers.cli.ops_common import _POSITION, Sub, admin_conn, run, table
 from workers.runtime.boundary import read_dead_letter
-from workers.runtime.kafka import log_end_offsets
+from workers.runtime.kafka import log_end_offsets, topic_partitions
 from workers.runtime.record import Record
 from workers.settings import Settings
 
@@ -51,8 +51,7 @@ async def read_dlq(bootstrap: str, only: set[tuple[int, int]] | None = None,
                                 enable_auto_commit=False)
     try:
         await consumer.start()
-        parts = [TopicPartition(PIPELINE_DLQ, p)
-                 for p in sorted(consumer.partitions_for_topic(PIPELINE_DLQ) or ())]
+        parts = await topic_partitions(bootstrap, [PIPELINE_DLQ])
         begins = await consumer.beginning_offsets(parts) if parts else {}
         ends = await log_end_offsets(bootstrap, parts)
         ranges: dict[TopicPartition, tuple[int, int]] = {}
@@ -164,7 +163,7 @@ async def dlq_replay(args: argparse.Namespace) -> int:
     if bad:
         raise CliError(f"unknown source topic for {', '.join(bad)}; not replaying")
     producer = AIOKafkaProducer(bootstrap_servers=s.bootstrap, acks="all",
-                                enable_idempotence=s.kafka_idempotence,
+                                enable_idempotence=True,
                                 max_request_size=16 * 1024 * 1024)
     sent, skipped = [], []
     try:

@@ -21,9 +21,13 @@ def register(sub: Sub) -> None:
     p.add_argument("--database-url", help="admin connection (default LEADMEM_ADMIN_DATABASE_URL)")
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("dev", help="start the dev Kafka broker (Tansu) and create the topics")
+    p = sub.add_parser("dev", help="start the dev Apache Kafka broker (data in var/kafka) and "
+                       "create the topics")
     p.add_argument("--partitions", type=int, help="partitions per topic")
     p.add_argument("--detach", action="store_true", help="leave the broker running and return")
+    p.add_argument("--stop", action="store_true", help="stop a broker started with --detach")
+    p.add_argument("--data-dir", type=Path, default=Path("var/kafka"),
+                   help="the broker's data folder (kept across restarts)")
     p.set_defaults(func=cmd_dev)
 
     p = sub.add_parser("topics", help="create missing topics on the configured broker")
@@ -65,30 +69,39 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    from workers.devbroker import DevBroker, port_open
+    from workers.devkafka import KafkaServer, port_open, stop_detached
     from workers.runtime.kafka import ensure_topics
 
     s = Settings()
+    if args.stop:
+        pid = stop_detached(args.data_dir)
+        print(f"stopped the broker (pid {pid})" if pid
+              else f"no broker running from {args.data_dir}")
+        return 0
     partitions = args.partitions or s.topic_partitions
     if s.kafka_bootstrap or port_open("127.0.0.1", s.dev_broker_port):
         created = asyncio.run(ensure_topics(s.bootstrap, partitions, s.topic_replication))
         print(f"broker at {s.bootstrap} already up; created topics: {created or 'none'}")
         return 0
-    broker = DevBroker(s.dev_broker_port, log_path=Path("var/tansu.log"))
-    Path("var").mkdir(exist_ok=True)
+    broker = KafkaServer(args.data_dir, s.dev_broker_port, controller_port=s.dev_broker_port + 1)
     broker.start(detach=args.detach)
 
     async def ready() -> list[str]:
         await broker.wait_ready()
         return await ensure_topics(broker.bootstrap, partitions)
 
-    created = asyncio.run(ready())
-    assert broker.process is not None
-    print(f"tansu broker pid {broker.process.pid} at {broker.bootstrap}; "
-          f"topics created ({partitions} partitions): {', '.join(created)}")
+    try:
+        created = asyncio.run(ready())
+    except BaseException:
+        broker.stop()
+        raise
+    print(f"Apache Kafka {broker.version} pid {broker.pid} at {broker.bootstrap}, data in "
+          f"{args.data_dir}; topics created ({partitions} partitions): "
+          f"{', '.join(created) or 'none (all exist)'}")
     if args.detach:
+        print("`leadmem dev --stop` stops it")
         return 0
-    print("Ctrl-C stops it (memory-only: everything on it is lost)")
+    print("Ctrl-C stops it (the data stays for the next start)")
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:

@@ -25,7 +25,7 @@ from workers.demo.report import report_replies as _report_replies
 from workers.demo.services import fake_apis, onboard
 from workers.demo.stream import AREAS, Delivery, build_stream
 from workers.demo.tail import TopicTail
-from workers.devbroker import DevBroker, port_open
+from workers.devkafka import KafkaServer, port_open
 from workers.registry import available, load_spec
 from workers.runtime.boundary import read_dead_letter
 from workers.runtime.host import WorkerHost
@@ -39,21 +39,26 @@ WATCHED = (topics.CONVERSATION_EVENTS, topics.MEMORY_UPDATED, topics.LEAD_PROFIL
 
 @asynccontextmanager
 async def dev_broker_if_needed(settings: Settings) -> AsyncIterator[Settings]:
+    """`leadmem dev`'s broker: used when it runs, else started for this run on the same data
+    folder (var/kafka) and stopped after it."""
     if settings.kafka_bootstrap or port_open("127.0.0.1", settings.dev_broker_port):
         yield settings
         return
-    broker = DevBroker(settings.dev_broker_port)
+    broker = KafkaServer(Path("var/kafka"), settings.dev_broker_port,
+                         controller_port=settings.dev_broker_port + 1)
+    started = time.monotonic()
     broker.start()
     try:
         await broker.wait_ready()
-        print(f"  started a Tansu dev broker on {broker.bootstrap} (memory-only)")
+        print(f"  started Apache Kafka {broker.version} on {broker.bootstrap} "
+              f"(data in var/kafka) in {time.monotonic() - started:.1f} s")
         yield settings
     finally:
         broker.stop()
 
 
 async def _publish(settings: Settings, stream: list[Delivery]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, enable_idempotence=False)
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, enable_idempotence=True)
     await producer.start()
     try:
         for d in stream:

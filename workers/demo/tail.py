@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
-from workers.runtime.kafka import log_end_offsets
+from workers.runtime.kafka import log_end_offsets, topic_partitions
 from workers.runtime.record import Record
 
 
@@ -22,11 +22,7 @@ class TopicTail:
 
     async def start(self) -> None:
         await self._consumer.start()
-        await self._consumer.topics()
-        parts = []
-        for topic in self._topics:
-            for p in sorted(self._consumer.partitions_for_topic(topic) or ()):
-                parts.append(TopicPartition(topic, p))
+        parts = await topic_partitions(self._bootstrap, self._topics)
         self._consumer.assign(parts)
         ends = await log_end_offsets(self._bootstrap, parts)
         for tp in parts:

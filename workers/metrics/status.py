@@ -10,13 +10,13 @@ import asyncio
 from dataclasses import dataclass, field
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 from prometheus_client.parser import text_string_to_metric_families
 
 from schemas.topics import PIPELINE_DLQ
 from workers.metrics.lag import worker_groups
-from workers.runtime.kafka import consumer_lag, log_end_offsets
+from workers.runtime.kafka import consumer_lag, log_end_offsets, topic_partitions
 from workers.settings import WORKER_PORTS, Settings
 
 KAFKA_AWAY = (KafkaError, OSError, TimeoutError)
@@ -71,8 +71,7 @@ async def dlq_size(bootstrap: str) -> int | None:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
     try:
         await consumer.start()
-        parts = [TopicPartition(PIPELINE_DLQ, p)
-                 for p in consumer.partitions_for_topic(PIPELINE_DLQ) or ()]
+        parts = await topic_partitions(bootstrap, [PIPELINE_DLQ])
         ends = await log_end_offsets(bootstrap, parts)
         begins = await consumer.beginning_offsets(parts) if parts else {}
         return sum(ends[tp] - begins[tp] for tp in parts)

@@ -17,16 +17,15 @@ from workers.settings import Settings
 
 
 def make_broker(settings: Settings, *, client_id: str = "leadmem") -> KafkaBroker:
-    """A FastStream Kafka broker with the producer settings this deployment needs.
-
-    Idempotence is a setting: Apache Kafka wants it on; Tansu rejects InitProducerId.
+    """A FastStream Kafka broker with the producer settings this deployment needs: the
+    idempotent producer with acks=all, so a retried send after a broker fault is written once.
     """
     logger = logging.getLogger(f"faststream.{client_id}")
     logger.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
     return KafkaBroker(
         settings.bootstrap,
         client_id=client_id,
-        enable_idempotence=settings.kafka_idempotence,
+        enable_idempotence=True,
         acks="all",
         linger_ms=settings.producer_linger_ms,
         # Big enough to forward anything the broker accepted (dead letters keep the bytes).
@@ -65,32 +64,35 @@ async def ensure_topics(
         await admin.close()
 
 
-async def log_end_offsets(bootstrap: str, parts: Sequence[TopicPartition],
-                          timeout_s: float = 5.0) -> dict[TopicPartition, int]:
-    """Each partition's end offset: the offset the next record written will get.
+async def topic_partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of `topics` as the broker lists them now (missing topics: none).
 
-    Apache Kafka answers `ListOffsets(latest)` with it. Tansu 0.6 answers with an offset
-    inside the partition's last record batch (4 for a partition of 3 + 2 records), so a
-    reader that trusts it re-reads part of that batch, and a lag check reads zero while the
-    batch is still unconsumed. A fetch from the
-    listed offset carries the true high watermark, so this fetches once per partition with
-    its own consumer and takes the larger of the two (equal on Apache Kafka)."""
+    A consumer's own metadata only holds what it subscribed to or was assigned (Apache Kafka
+    answers a client's first metadata request, for no topic, with no topic), so readers that
+    assign partitions by hand ask here first."""
+    if not topics:
+        return []
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return sorted(TopicPartition(t["topic"], p["partition"])
+                  for t in described if t["error_code"] == 0 for p in t["partitions"])
+
+
+async def log_end_offsets(bootstrap: str, parts: Sequence[TopicPartition],
+                          ) -> dict[TopicPartition, int]:
+    """Each partition's end offset (the high watermark: the offset the next record gets)."""
     if not parts:
         return {}
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                                enable_auto_commit=False, fetch_max_wait_ms=10)
+                                enable_auto_commit=False)
     await consumer.start()
     try:
-        listed = await consumer.end_offsets(list(parts))
-        consumer.assign(list(parts))
-        for tp in parts:
-            consumer.seek(tp, listed[tp])
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while (any(consumer.highwater(tp) is None for tp in parts)
-               and loop.time() < deadline):
-            await consumer.getmany(timeout_ms=20)
-        return {tp: max(listed[tp], consumer.highwater(tp) or 0) for tp in parts}
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(list(parts))
+        return ends
     finally:
         await consumer.stop()
 
@@ -101,12 +103,7 @@ async def consumer_lag(bootstrap: str, group_id: str, topics: tuple[str, ...]) -
                                 enable_auto_commit=False)
     try:
         await consumer.start()
-        await consumer.topics()  # a fresh client knows no partitions until it asks
-        parts = [
-            TopicPartition(t, p)
-            for t in topics
-            for p in sorted(consumer.partitions_for_topic(t) or ())
-        ]
+        parts = await topic_partitions(bootstrap, topics)
         if not parts:
             return {}
         ends = await log_end_offsets(bootstrap, parts)

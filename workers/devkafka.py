@@ -1,0 +1,255 @@
+"""The development/CI broker: Apache Kafka in KRaft mode, one combined broker+controller.
+
+The same Kafka as production (compose.yaml runs this version), fetched from Maven Central by
+Maven from `infra/kafka/pom.xml` into a cache folder once, its storage formatted once per data
+folder, and started with `java -cp`. `leadmem dev` keeps its data under `var/kafka`, so a
+restart of the broker keeps every topic and offset; the tests start one per session and the
+bench one per run, each in a temporary folder. Needs Java 17+ and Maven (scripts/services.sh
+checks both).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+KAFKA_VERSION = "4.4.0"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+KAFKA_INFRA = REPO_ROOT / "infra" / "kafka"
+
+# The JVM flags of Kafka's own kafka-run-class.sh, with a heap sized for a development node
+# (the JVM's default is a quarter of RAM).
+JVM_FLAGS = (
+    "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
+    "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true",
+)
+
+
+class KafkaSetupError(RuntimeError):
+    """Java, Maven or the Kafka jars are missing, or the broker would not start."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("LEADMEM_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "leadmem")
+    return Path(base)
+
+
+def kafka_libs() -> Path:
+    """The folder of Kafka's jars, fetched by Maven on first use (a few seconds from the
+    local Maven repository after that; the folder itself is reused across clones)."""
+    libs = cache_dir() / f"kafka-{KAFKA_VERSION}" / "libs"
+    if (libs / f"kafka_2.13-{KAFKA_VERSION}.jar").exists():
+        return libs
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise KafkaSetupError("Maven (mvn) is needed to fetch Apache Kafka from Maven Central")
+    libs.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="libs-", dir=libs.parent))
+    result = subprocess.run(
+        [mvn, "-q", "-B", "-f", str(KAFKA_INFRA / "pom.xml"), "dependency:copy-dependencies",
+         f"-DoutputDirectory={staging}", "-DincludeScope=runtime"],
+        capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise KafkaSetupError(f"fetching Kafka {KAFKA_VERSION} with Maven failed:\n"
+                              f"{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    try:
+        staging.rename(libs)  # atomic: a concurrent fetch either wins or finds it done
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+    return libs
+
+
+def new_cluster_id() -> str:
+    """Kafka's cluster id format: a UUID as unpadded URL-safe base64 (22 characters)."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
+    """A single node's configuration. Settings chosen for development and tests: one replica
+    everywhere; no initial rebalance delay (each new group would wait 3 s); few partitions
+    for the internal topics, so the first group on a fresh node is ready quickly."""
+    return "\n".join([
+        "process.roles=broker,controller",
+        "node.id=1",
+        f"controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}",
+        f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        f"log.dirs={data_dir / 'log'}",
+        "auto.create.topics.enable=false",
+        "num.partitions=6",
+        "offsets.topic.replication.factor=1",
+        "offsets.topic.num.partitions=10",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        "message.max.bytes=16777216",
+        "",
+    ])
+
+
+class KafkaServer:
+    """One Kafka process on 127.0.0.1:`port` with its data in `data_dir`.
+
+    The first start formats the storage; later starts (after `stop` or `kill`) reuse it with
+    the same ports, so topics, records and committed offsets survive a restart."""
+
+    def __init__(self, data_dir: Path, port: int | None = None, *,
+                 controller_port: int | None = None, heap: str = "512m") -> None:
+        self.data_dir = Path(data_dir)
+        self.config = self.data_dir / "server.properties"
+        self.log_path = self.data_dir / "kafka.log"
+        self.heap = heap
+        self.process: subprocess.Popen[bytes] | None = None
+        if self.config.exists():
+            props = dict(line.split("=", 1) for line in self.config.read_text().splitlines()
+                         if "=" in line)
+            self.port = int(props["advertised.listeners"].rsplit(":", 1)[1])
+            self.controller_port = int(props["controller.quorum.bootstrap.servers"]
+                                       .rsplit(":", 1)[1])
+        else:
+            self.port = port or free_port()
+            self.controller_port = controller_port or free_port()
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def version(self) -> str:
+        return KAFKA_VERSION
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def _java(self, libs: Path, *args: str) -> list[str]:
+        java = shutil.which("java")
+        if java is None:
+            raise KafkaSetupError("Java 17+ is needed to run Apache Kafka")
+        return [java, f"-Xmx{self.heap}", f"-Xms{self.heap}", *JVM_FLAGS,
+                f"-Dlog4j2.configurationFile={KAFKA_INFRA / 'log4j2.xml'}",
+                "-cp", f"{libs}/*", *args]
+
+    def _format(self, libs: Path) -> None:
+        if (self.data_dir / "log" / "meta.properties").exists():
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.config.write_text(server_properties(self.data_dir, self.port, self.controller_port))
+        result = subprocess.run(
+            self._java(libs, "kafka.tools.StorageTool", "format", "--standalone",
+                       "-t", new_cluster_id(), "-c", str(self.config)),
+            capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise KafkaSetupError(f"formatting Kafka storage in {self.data_dir} failed:\n"
+                                  f"{result.stdout[-2000:]}{result.stderr[-2000:]}")
+
+    def start(self, *, detach: bool = False) -> None:
+        """Start the process (formatting the storage first if it is new)."""
+        libs = kafka_libs()
+        self._format(libs)
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                self._java(libs, "kafka.Kafka", str(self.config)),
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=detach)
+        (self.data_dir / "kafka.pid").write_text(f"{self.process.pid}\n")
+
+    async def wait_ready(self, timeout_s: float = 60.0) -> None:
+        """Until the broker accepts connections and answers a metadata request."""
+        from aiokafka.admin import AIOKafkaAdminClient
+        from aiokafka.errors import KafkaError
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while True:
+            if self.process is not None and self.process.poll() is not None:
+                raise KafkaSetupError(f"Kafka exited with status {self.process.returncode}; "
+                                      f"see {self.log_path}")
+            if loop.time() > deadline:
+                raise TimeoutError(f"Kafka did not answer on {self.bootstrap} in {timeout_s} s")
+            if port_open("127.0.0.1", self.port):
+                admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap,
+                                            request_timeout_ms=5_000)
+                try:
+                    await admin.start()
+                    await admin.describe_cluster()
+                    return
+                except KafkaError:
+                    pass
+                finally:
+                    await admin.close()
+            await asyncio.sleep(0.1)
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """A controlled shutdown (SIGTERM), SIGKILL if it takes longer than `timeout_s`."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout_s)
+            if self.process.poll() is None:
+                self.kill()
+        self.process = None
+        (self.data_dir / "kafka.pid").unlink(missing_ok=True)
+
+    def kill(self) -> None:
+        """SIGKILL: no controlled shutdown, nothing flushed beyond what the OS has."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+        (self.data_dir / "kafka.pid").unlink(missing_ok=True)
+
+
+def stop_detached(data_dir: Path, timeout_s: float = 30.0) -> int | None:
+    """Stop a broker started detached from `data_dir` (its pid file); returns its pid."""
+    pid_file = Path(data_dir) / "kafka.pid"
+    if not pid_file.exists():
+        return None
+    pid = int(pid_file.read_text())
+    pid_file.unlink()
+    try:
+        if b"kafka.Kafka" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return None  # a stale file: that pid is some other process now
+        os.kill(pid, signal.SIGTERM)
+    except FileNotFoundError:
+        return None
+    except ProcessLookupError:
+        return None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    return pid
