@@ -91,7 +91,10 @@ def new_cluster_id() -> str:
 def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
     """A single node's configuration. Settings chosen for development and tests: one replica
     everywhere; no initial rebalance delay (each new group would wait 3 s); few partitions
-    for the internal topics, so the first group on a fresh node is ready quickly."""
+    for the internal topics, so the first group on a fresh node is ready quickly; a short
+    broker session, because after a SIGKILL the restarted node waits for its previous
+    registration to expire (measured: ready 12.9 s after a restart at the 9 s default, 4.9 s
+    at 2 s)."""
     return "\n".join([
         "process.roles=broker,controller",
         "node.id=1",
@@ -111,6 +114,8 @@ def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
         "share.coordinator.state.topic.replication.factor=1",
         "share.coordinator.state.topic.min.isr=1",
         "group.initial.rebalance.delay.ms=0",
+        "broker.session.timeout.ms=2000",
+        "broker.heartbeat.interval.ms=500",
         "message.max.bytes=16777216",
         "",
     ])

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         default=None,
         description="Broker address; unset = the local dev broker on dev_broker_port.",
     )
+    broker_wait_s: float = Field(
+        default=120.0, ge=0,
+        description="How long a starting worker waits for the broker to answer before it "
+        "exits (its supervisor restarts it): a broker restart is not a worker crash.",
+    )
     topic_partitions: int = Field(default=6, ge=1, description="Partitions per created topic.")
     topic_replication: int = Field(default=1, ge=1)
     dev_broker_port: int = Field(

@@ -31,7 +31,7 @@ from workers.db.tenant import TenantDatabase
 from workers.runtime.boundary import DeadLetterBoundary, Handler, RetryPolicy
 from workers.runtime.groups import process_batch
 from workers.runtime.http import Check, HealthServer
-from workers.runtime.kafka import make_broker
+from workers.runtime.kafka import make_broker, wait_for_broker
 from workers.runtime.publisher import EventPublisher
 from workers.runtime.record import Record
 from workers.settings import Settings
@@ -109,7 +109,9 @@ class WorkerHost:
         await self.publisher.flush()
 
     async def open(self) -> None:
-        """Open clients and the health server (the broker is started by its owner)."""
+        """Open clients and the health server (the broker is started by its owner, once the
+        broker answers)."""
+        await wait_for_broker(self.settings.bootstrap, self.settings.broker_wait_s)
         res = Resources(self.spec.name, self.settings, self.publisher)
         await res.stack.__aenter__()
         if self.spec.needs_db:

@@ -15,6 +15,8 @@ from faststream.kafka import KafkaBroker
 from schemas.topics import ALL_TOPICS
 from workers.settings import Settings
 
+log = logging.getLogger(__name__)
+
 
 def make_broker(settings: Settings, *, client_id: str = "leadmem") -> KafkaBroker:
     """A FastStream Kafka broker with the producer settings this deployment needs: the
@@ -33,6 +35,31 @@ def make_broker(settings: Settings, *, client_id: str = "leadmem") -> KafkaBroke
         logger=logger,
         log_level=logging.DEBUG,
     )
+
+
+async def wait_for_broker(bootstrap: str, timeout_s: float) -> None:
+    """Until the broker answers a metadata request, or `timeout_s` passed (then the last
+    error). A worker started while the broker restarts waits for it instead of exiting at
+    once and crash-looping under its supervisor."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    warned = False
+    while True:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5_000)
+        try:
+            await admin.start()
+            await admin.describe_cluster()
+            return
+        except KafkaError:
+            if loop.time() > deadline:
+                raise
+            if not warned:
+                log.warning("broker %s not answering; waiting up to %.0f s", bootstrap,
+                            timeout_s)
+                warned = True
+        finally:
+            await admin.close()
+        await asyncio.sleep(0.5)
 
 
 async def ensure_topics(
