@@ -45,10 +45,11 @@ class Settings(BaseSettings):
     consumer_group_prefix: str = Field(default="leadmem", description="Prefix of group ids.")
     batch_max_records: int = Field(default=200, ge=1, description="Records per consumed batch.")
     batch_timeout_ms: int = Field(
-        default=5, ge=1,
-        description="How long a consumer waits for a batch. FastStream's batch subscriber "
-        "also sleeps this long after an empty poll, so it bounds the delay a record arriving "
-        "at an idle worker can see; a busy worker never waits (its buffer has records).",
+        default=500, ge=1,
+        description="How long an idle consumer's poll waits for records before it polls "
+        "again. Records are handed over as soon as they arrive (see runtime/host.py "
+        "return_on_arrival), so this costs no latency; it sets how often an idle worker "
+        "wakes up.",
     )
     group_concurrency: int = Field(
         default=8, ge=1,
@@ -56,10 +57,10 @@ class Settings(BaseSettings):
         "Postgres connection; keep it below db_pool_max).",
     )
     fetch_max_wait_ms: int = Field(
-        default=10, ge=0,
-        description="How long a fetch may wait at the broker for data. Tansu holds a fetch for "
-        "the whole wait even when data arrives, so each hop costs up to this much; Apache Kafka "
-        "answers at once, so there it only bounds the idle fetch rate (500 is fine).",
+        default=500, ge=0,
+        description="How long the broker may hold a fetch that found no data. Apache Kafka "
+        "answers as soon as a record arrives, so this costs no latency; it only sets how "
+        "often an idle consumer asks (see docs/performance.md, round 4).",
     )
 
     producer_linger_ms: int = Field(
@@ -73,8 +74,7 @@ class Settings(BaseSettings):
         default=6_000, ge=1,
         description="Consumer group session timeout: how long the broker waits for a silent "
         "member before giving its partitions to others. A killed worker's partitions stay "
-        "unread this long (restart → consuming again, Tansu: 18 s at aiokafka's 10 s default, "
-        "11 s at 6 s); 6 s is Apache Kafka's group.min.session.timeout.ms.",
+        "unread this long; 6 s is Apache Kafka's group.min.session.timeout.ms.",
     )
     heartbeat_interval_ms: int = Field(
         default=2_000, ge=1, description="Consumer heartbeat; a third of the session timeout."

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 KEYS = {"events_per_s", "e2e_p50_ms", "e2e_p95_ms", "e2e_p99_ms", "broker_ratio",
         "postgres_ratio", "broker_events_per_s", "postgres_rows_per_s", "peak_rss_mb",
-        "scaling", "handler_s", "latency_cpu", "idle_cpu", "hops_ms"}
+        "scaling", "handler_s", "latency_cpu", "idle_cpu", "hops_ms", "latency_curve"}
 
 
 async def test_bench_pipeline_prints_json(migrated: ServiceUrls, tmp_path: Path) -> None:
@@ -37,7 +37,7 @@ def run(migrated: ServiceUrls, tmp_path: Path, database: str) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "workers.cli", "bench", "pipeline", "--json", "--events", "40",
          "--tenants", "2", "--leads", "3", "--latency-events", "20", "--warmup-events", "10",
-         "--idle-seconds", "1",
+         "--idle-seconds", "1", "--latency-load", "1", "--latency-loads", "0.5",
          "--database", database, "--redis-db", "12",
          "--log-dir", str(tmp_path)],
         env=env, capture_output=True, text=True, timeout=600, check=False,
@@ -48,6 +48,8 @@ def run(migrated: ServiceUrls, tmp_path: Path, database: str) -> None:
     assert result["events"] == 40 and result["tenants"] == 2
     assert set(result["scaling"]) >= {"worker", "events_per_s_1", "events_per_s_2"}
     assert any(k.startswith("memory#") for k in result["peak_rss_mb"])
-    idle = result["idle_cpu"]  # measured with no traffic; Tansu answers the polls even then
+    assert [c["load"] for c in result["latency_curve"]] == [0.5, 1.0]
+    assert result["e2e_p95_ms"] == result["latency_curve"][1]["e2e_p95_ms"]
+    idle = result["idle_cpu"]  # measured with no traffic: the broker answers idle polls
     assert idle["cpus"] >= 1 and 0 <= idle["machine_busy"] <= 1
     assert idle["cores_by_process"].get("broker", 0) > 0

@@ -6,8 +6,9 @@ with Claude and GHL as zero-delay fakes in this process. Phases, one run:
 1. warm-up: a small mix, drained (consumer groups joined, connections and caches warm);
 2. throughput: a backlog of `events` GHL deliveries for `tenants` agencies produced at once;
    events/s = events / (first record produced -> newest effect record or GHL delivery);
-3. latency at half that rate: `latency_events` produced by a paced producer; each reply's
-   latency is its inbound webhook's record timestamp -> the fake GHL's delivery time;
+3. latency at fractions of that rate (10, 25 and 50 % by default): `latency_events` produced
+   by a paced producer at each; each reply's latency is its inbound webhook's record
+   timestamp -> the fake GHL's delivery time;
 4. the machine's limits for the same work (see `pipeline_raw`) and the pipeline as ratios;
 5. replica scaling: a second replica of the busiest worker (most CPU seconds in 2.), a
    fresh warm-up (rebalance), and the throughput phase again.
@@ -64,7 +65,8 @@ class PipelineBench:
     redis_db: int = 13
     log_dir: str = "var/bench/pipeline"  # /var/ is git-ignored
     scaling: bool = True
-    latency_load: float = 0.5  # the latency phase's pace, as a fraction of the throughput
+    latency_load: float = 0.25  # the headline latency phase's pace, a fraction of throughput
+    latency_loads: tuple[float, ...] = (0.1, 0.25, 0.5)  # every pace measured (the curve)
     idle_s: float = 5.0  # CPU measured with no traffic after the latency phase (0: skip)
     drain_timeout_s: float = 600.0
 
@@ -149,21 +151,10 @@ class Runner:
             cpu = {k: round(v - cpu0.get(k, 0.0), 2)
                    for k, v in cpu_seconds(st.group.workers).items()}
             replies = len(st.ghl.delivered) - replies0
-            rate = max(eps * cfg.latency_load, 1.0)
-            self.out(f"latency: {cfg.latency_events} events paced at {rate:.1f}/s")
-            trace_since = await self.probe.end_offsets(TRACE_TOPICS)
-            cpu_before, began = machine_cpu.snapshot(self.worker_pids()), time.time()
-            paced, _, _ = await self.drain("l", cfg.latency_events, rate)
-            latency_cpu = machine_cpu.usage(cpu_before, machine_cpu.snapshot(self.worker_pids()),
-                                            time.time() - began)
-            self.out(f"latency phase CPU: {latency_cpu}")
+            curve = [await self.latency_phase(load, eps)
+                     for load in sorted({*cfg.latency_loads, cfg.latency_load})]
+            head = next(c for c in curve if c["load"] == cfg.latency_load)
             idle_cpu = await self.idle() if cfg.idle_s > 0 else {}
-            stamps = await read_stamps(st.bootstrap, trace_since,
-                                       await self.probe.end_offsets(TRACE_TOPICS))
-            samples, hops = await self.latencies(paced, stamps)
-            hops_ms = hop_stats(hops)
-            self.out("latency by hop (ms, p50/p95): " + ", ".join(
-                f"{name} {v['p50']}/{v['p95']}" for name, v in hops_ms.items()))
             raw_broker = await broker_rate(st.bootstrap, sent, st.settings.topic_partitions)
             raw_pg = await postgres_rate(st.env.db, sent)
             self.out(f"machine: {raw_broker} {raw_pg}")
@@ -172,15 +163,13 @@ class Runner:
             await self.probe.stop()
         st.group.sample_memory()
         rows_per_s = eps * message_rows(sent) / max(len(sent), 1)
-        lat = percentiles(samples, "e2e") if samples else {
-            "e2e_p50_ms": None, "e2e_p95_ms": None, "e2e_p99_ms": None}
         return {
-            "events_per_s": round(eps, 1), **lat, "latency_rate_per_s": round(rate, 1),
-            "latency_load": cfg.latency_load,
-            "latency_samples": len(samples),
-            "latency_cpu": latency_cpu,
+            "events_per_s": round(eps, 1),
+            **{k: head[k] for k in ("e2e_p50_ms", "e2e_p95_ms", "e2e_p99_ms")},
+            "latency_rate_per_s": head["rate_per_s"], "latency_load": cfg.latency_load,
+            "latency_samples": head["samples"], "latency_cpu": head["cpu"],
+            "hops_ms": head["hops_ms"], "latency_curve": curve,
             "idle_cpu": idle_cpu,
-            "hops_ms": hops_ms,
             "broker_ratio": round(eps / raw_broker["broker_events_per_s"], 4),
             "postgres_ratio": round(rows_per_s / raw_pg["postgres_rows_per_s"], 4),
             **raw_broker, **raw_pg, "pipeline_message_rows_per_s": round(rows_per_s, 1),
@@ -189,6 +178,29 @@ class Runner:
             "peak_rss_mb": st.group.peaks(), "scaling": scaling,
             "partitions": st.settings.topic_partitions,
         }
+
+    async def latency_phase(self, load: float, eps: float) -> dict[str, Any]:
+        """`latency_events` paced at `load` x the throughput: e2e percentiles, hops and where
+        the CPU went while they ran."""
+        rate = max(eps * load, 1.0)
+        self.out(f"latency at {load:.0%}: {self.cfg.latency_events} events paced at "
+                 f"{rate:.1f}/s")
+        trace_since = await self.probe.end_offsets(TRACE_TOPICS)
+        cpu_before, began = machine_cpu.snapshot(self.worker_pids()), time.time()
+        paced, _, _ = await self.drain(f"l{round(load * 100)}", self.cfg.latency_events, rate)
+        cpu = machine_cpu.usage(cpu_before, machine_cpu.snapshot(self.worker_pids()),
+                                time.time() - began)
+        stamps = await read_stamps(self.st.bootstrap, trace_since,
+                                   await self.probe.end_offsets(TRACE_TOPICS))
+        samples, hops = await self.latencies(paced, stamps)
+        hops_ms = hop_stats(hops)
+        lat = percentiles(samples, "e2e") if samples else {
+            "e2e_p50_ms": None, "e2e_p95_ms": None, "e2e_p99_ms": None}
+        self.out(f"  e2e {lat}; CPU {cpu}")
+        self.out("  by hop (ms, p50/p95): " + ", ".join(
+            f"{name} {v['p50']}/{v['p95']}" for name, v in hops_ms.items()))
+        return {"load": load, "rate_per_s": round(rate, 1), **lat, "samples": len(samples),
+                "hops_ms": hops_ms, "cpu": cpu}
 
     async def idle(self) -> dict[str, Any]:
         """Cores used with no traffic at all: what waiting for records costs (the consumers'

@@ -54,9 +54,12 @@ def add_pipeline(bsub: Sub) -> None:
                    help=f"events paced at half the throughput ({d.latency_events})")
     p.add_argument("--warmup-events", type=int, default=d.warmup_events)
     p.add_argument("--latency-load", type=float, default=d.latency_load,
-                   help="pace of the latency phase as a fraction of the measured throughput "
-                        f"({d.latency_load}); lower fractions show latency on a machine with "
-                        "room to spare")
+                   help="pace of the headline latency phase (e2e_* in the JSON) as a fraction "
+                        f"of the measured throughput ({d.latency_load})")
+    p.add_argument("--latency-loads", default=",".join(f"{x:g}" for x in d.latency_loads),
+                   metavar="F,F,...",
+                   help="every pace measured, fractions of the throughput (latency_curve; "
+                        f"{','.join(f'{x:g}' for x in d.latency_loads)})")
     p.add_argument("--idle-seconds", type=float, default=d.idle_s,
                    help=f"seconds of CPU measured with no traffic ({d.idle_s:g}; 0 skips)")
     p.add_argument("--no-scaling", action="store_true",
@@ -102,8 +105,12 @@ def cmd_bench_context(args: argparse.Namespace) -> int:
 def cmd_bench_pipeline(args: argparse.Namespace) -> int:
     from workers.bench.pipeline import PipelineBench, run
 
-    if not 0 < args.latency_load <= 1:
-        raise CliError("--latency-load must be in (0, 1]")
+    try:
+        loads = tuple(float(x) for x in args.latency_loads.split(",") if x.strip())
+    except ValueError as exc:
+        raise CliError(f"--latency-loads: {exc}") from exc
+    if not all(0 < x <= 1 for x in (*loads, args.latency_load)):
+        raise CliError("--latency-load and --latency-loads must be in (0, 1]")
     if args.idle_seconds < 0:
         raise CliError("--idle-seconds must not be negative")
     if min(args.events, args.tenants, args.leads, args.latency_events, args.warmup_events) < 1:
@@ -113,7 +120,7 @@ def cmd_bench_pipeline(args: argparse.Namespace) -> int:
         events=args.events, tenants=args.tenants, leads=args.leads,
         latency_events=args.latency_events, warmup_events=args.warmup_events, seed=args.seed,
         database=args.database, redis_db=args.redis_db, log_dir=args.log_dir,
-        scaling=not args.no_scaling, latency_load=args.latency_load,
+        scaling=not args.no_scaling, latency_load=args.latency_load, latency_loads=loads,
         idle_s=args.idle_seconds)
     result = asyncio.run(run(Settings(), cfg, report(args)))
     print(json.dumps(result, default=str))

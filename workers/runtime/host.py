@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -37,6 +38,20 @@ from workers.runtime.record import Record
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)
+
+def return_on_arrival(subscriber: Any, wait_ms: int, max_records: int) -> None:
+    """Poll without FastStream's pause: its batch subscriber (0.7) sleeps `batch_timeout_ms`
+    after every empty poll, so a record arriving then waits out the sleep on each hop, and
+    an idle worker wakes twice per timeout (5 ms: 0.05 cores per idle worker on Apache
+    Kafka, measured). aiokafka's `getmany` already returns as soon as records arrive and
+    waits up to `wait_ms` when none do, so the poll alone paces the loop."""
+
+    async def get_msg(consumer: Any) -> tuple[Any, ...]:
+        batches = await consumer.getmany(timeout_ms=wait_ms, max_records=max_records)
+        return tuple(chain.from_iterable(batches.values()))
+
+    subscriber.get_msg = get_msg
+
 
 @dataclass
 class Resources:
@@ -78,7 +93,7 @@ class WorkerHost:
         self._handler: Handler | None = None
         self._http_port = settings.port_for(spec.name) if http_port is None else http_port
         self.http: HealthServer | None = None
-        self.broker.subscriber(
+        subscriber = self.broker.subscriber(
             *spec.topics,
             group_id=group_id or settings.group_id(spec.name),
             batch=True,
@@ -90,7 +105,9 @@ class WorkerHost:
             fetch_max_wait_ms=settings.fetch_max_wait_ms,
             session_timeout_ms=settings.session_timeout_ms,
             heartbeat_interval_ms=settings.heartbeat_interval_ms,
-        )(self.on_batch)
+        )
+        return_on_arrival(subscriber, settings.batch_timeout_ms, settings.batch_max_records)
+        subscriber(self.on_batch)
 
     async def on_batch(self, body: Any) -> None:
         """Handle every record of a batch (per tenant group where the handler can, see
