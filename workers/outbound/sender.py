@@ -8,7 +8,7 @@ spent, the last retryable error propagates and the caller releases its claim.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Protocol
 
 from workers.errors import RetryableError
 from workers.outbound.ghl_client import (
@@ -21,6 +21,23 @@ from workers.outbound.ghl_client import (
 from workers.outbound.metrics import RATE_LIMIT_WAIT_SECONDS, RATE_LIMIT_WAITS
 from workers.outbound.ratelimit import LocationLimiter, Sleep
 from workers.outbound.tokens import TokenProvider
+
+
+class ClaimWindow(Protocol):
+    """The caller's claim on the message (status 'sending'): a crash while it is held leaves
+    the message in doubt, never resent. The sender gives it back before every wait between
+    attempts and takes it again after, so a crash during a wait leaves the message unclaimed
+    (sent by the redelivery) instead of in doubt."""
+
+    async def release(self, reason: str) -> None: ...
+
+    async def retake(self) -> bool:
+        """Claim again; False when the message is no longer this caller's to send."""
+        ...
+
+
+class ClaimLostError(Exception):
+    """Between two attempts the message was claimed or settled by someone else."""
 
 
 class Sender:
@@ -45,15 +62,33 @@ class Sender:
     def backoff(self, attempt: int) -> float:
         return min(self._backoff_s * (2 ** (attempt - 1)), self._backoff_max_s)
 
-    async def send(self, location: str, payload: dict[str, Any]) -> Delivered:
+    async def turn(self, location: str) -> None:
+        """Wait for a rate-limit token of `location` (before claiming, so that this wait is
+        not spent holding a claim); pass `turn_taken=True` to the `send` that follows."""
+        await self._acquire(location, server_paused=False)
+
+    async def _acquire(self, location: str, *, server_paused: bool) -> None:
+        waited = await self._limiter.acquire(location)
+        if waited > 0:
+            source = "server" if server_paused else "local"
+            RATE_LIMIT_WAITS.labels(source).inc()
+            RATE_LIMIT_WAIT_SECONDS.labels(source).observe(waited)
+
+    async def send(self, location: str, payload: dict[str, Any], *,
+                   claim: ClaimWindow | None = None, turn_taken: bool = False) -> Delivered:
         refreshed = server_paused = False
         last: RetryableError | None = None
+        delay = 0.0
         for attempt in range(1, self._max_attempts + 1):
-            waited = await self._limiter.acquire(location)
-            if waited > 0:
-                source = "server" if server_paused else "local"
-                RATE_LIMIT_WAITS.labels(source).inc()
-                RATE_LIMIT_WAIT_SECONDS.labels(source).observe(waited)
+            if attempt > 1 and claim is not None:
+                await claim.release(str(last))
+            if delay > 0:
+                await self._sleep(delay)
+                delay = 0.0
+            if attempt > 1 or not turn_taken:
+                await self._acquire(location, server_paused=server_paused)
+            if attempt > 1 and claim is not None and not await claim.retake():
+                raise ClaimLostError(f"claimed by another sender after: {last}")
             server_paused = False
             token = await self._tokens.get(location)
             try:
@@ -75,7 +110,6 @@ class Sender:
                 if attempt < self._max_attempts:
                     hint = exc.retry_after
                     delay = self.backoff(attempt) if hint is None else min(hint, self._max_wait_s)
-                    await self._sleep(delay)
         assert last is not None
         raise type(last)(
             f"gave up after {self._max_attempts} attempts: {last}", retry_after=last.retry_after

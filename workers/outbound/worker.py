@@ -10,6 +10,7 @@ failed and dead-lettered; one that may have gone out is never sent again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from workers.errors import InvalidEventError, RetryableError
 from workers.outbound.config import OutboundConfig
 from workers.outbound.delivery import Action, ReplyStore, StoredReply
 from workers.outbound.ghl_client import (
+    Delivered,
     DeliveryInDoubtError,
     GHLClient,
     ReplyRejectedError,
@@ -31,7 +33,7 @@ from workers.outbound.ghl_client import (
 from workers.outbound.metrics import SENDS
 from workers.outbound.ratelimit import LocationLimiter
 from workers.outbound.scheduler import HeldReplyScheduler
-from workers.outbound.sender import Sender
+from workers.outbound.sender import ClaimLostError, Sender
 from workers.outbound.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
@@ -54,6 +56,23 @@ def delivered_event(ev: ReplyDrafted, reply: StoredReply) -> ReplyDelivered:
     )
 
 
+RECORD_SENT_RETRIES = (0.1, 0.5, 2.0)  # seconds before each retry of the 'sent' write
+
+
+class _Claim:
+    """The reply's claim as the sender gives it back and takes it again between attempts."""
+
+    def __init__(self, store: ReplyStore, ev: ReplyDrafted) -> None:
+        self.store, self.ev = store, ev
+
+    async def release(self, reason: str) -> None:
+        await self.store.release(self.ev.tenant_id, self.ev.idempotency_key, reason)
+
+    async def retake(self) -> bool:
+        claim = await self.store.claim(self.ev, datetime.now(UTC))
+        return claim.action is Action.SEND
+
+
 class OutboundHandler:
     def __init__(self, store: ReplyStore, sender: Sender, publisher: EventPublisher) -> None:
         self.store, self.sender, self.publisher = store, sender, publisher
@@ -64,6 +83,10 @@ class OutboundHandler:
             raise InvalidEventError(f"record key {record.key!r} is not the reply's tenant")
         if not ev.contact_id:
             raise InvalidEventError("a reply needs a contact_id to be sent")
+        # The rate-limit wait comes before the claim: a crash while waiting must not leave
+        # the reply claimed ("sending": in doubt, never resent). A turn taken for a reply
+        # that turns out not to need sending (held, already sent) is a token spent idle.
+        await self.sender.turn(ev.tenant_id)
         claim = await self.store.claim(ev, datetime.now(UTC))
         reply = claim.reply
         if claim.action is Action.SEND:
@@ -92,7 +115,11 @@ class OutboundHandler:
                 subject=getattr(ev, "subject", None),
                 reply_to_message_id=reply.reply_to_message_id,
             )
-            delivered = await self.sender.send(tenant, payload)
+            delivered = await self.sender.send(tenant, payload, claim=_Claim(self.store, ev),
+                                               turn_taken=True)
+        except ClaimLostError:
+            SENDS.labels("skipped").inc()
+            return
         except ReplyRejectedError as exc:
             await self.store.mark_failed(tenant, key, str(exc))
             SENDS.labels("failed").inc()
@@ -105,13 +132,24 @@ class OutboundHandler:
             await self.store.release(tenant, key, str(exc))
             SENDS.labels("retry").inc()
             raise
-        sent_at = await self.store.mark_sent(tenant, key, delivered)
+        sent_at = await self._record_sent(tenant, key, delivered)
         done = replace(
             reply, status="sent", ghl_message_id=delivered.message_id,
             ghl_conversation_id=delivered.conversation_id, sent_at=sent_at,
         )
         await self.publisher.publish(delivered_event(ev, done))
         SENDS.labels("sent").inc()
+
+
+    async def _record_sent(self, tenant: str, key: str, delivered: Delivered) -> datetime:
+        """GHL took the message: recording it must outlast a cut connection, or the reply
+        stays 'sending' (in doubt) although it was delivered. The write is idempotent."""
+        for delay in RECORD_SENT_RETRIES:
+            try:
+                return await self.store.mark_sent(tenant, key, delivered)
+            except RetryableError:
+                await asyncio.sleep(delay)
+        return await self.store.mark_sent(tenant, key, delivered)
 
 
 def token_provider(config: OutboundConfig, http: httpx.AsyncClient) -> TokenProvider:

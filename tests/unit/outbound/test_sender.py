@@ -19,7 +19,7 @@ from workers.outbound.ghl_client import (
     message_payload,
 )
 from workers.outbound.ratelimit import LocationLimiter
-from workers.outbound.sender import Sender
+from workers.outbound.sender import ClaimLostError, Sender
 from workers.outbound.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
 
 LOC = "loc-a"
@@ -125,3 +125,51 @@ async def test_a_second_401_after_the_refresh_gives_up(
     with pytest.raises(TokenRejectedError, match="refreshed token"):
         await sender(server, http, clock, tokens).send(LOC, SMS)
     assert statuses(server) == [401, 401]
+
+
+class RecordingClaim:
+    """A claim window that notes when it is given back and taken again, and by the clock
+    what the sender waited while it was given back."""
+
+    def __init__(self, clock: ManualClock, retake_answers: list[bool]) -> None:
+        self.clock, self.answers = clock, retake_answers
+        self.events: list[str] = []
+
+    async def release(self, reason: str) -> None:
+        self.events.append(f"release after {len(self.clock.sleeps)} waits")
+
+    async def retake(self) -> bool:
+        self.events.append(f"retake after {len(self.clock.sleeps)} waits")
+        return self.answers.pop(0)
+
+
+async def test_the_claim_is_given_back_for_every_wait_between_attempts(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    server.inject(Fault(status=500), Fault(status=429, retry_after=2.0))
+    claim = RecordingClaim(clock, [True, True])
+    await sender(server, http, clock).send(LOC, SMS, claim=claim)
+    assert statuses(server) == [500, 429, 201]
+    # 500: released, backoff, retaken; 429: released, the server's pause, retaken.
+    assert claim.events == ["release after 0 waits", "retake after 1 waits",
+                            "release after 1 waits", "retake after 2 waits"]
+
+
+async def test_a_claim_taken_by_someone_else_meanwhile_stops_the_sender(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    server.inject(Fault(status=503))
+    with pytest.raises(ClaimLostError):
+        await sender(server, http, clock).send(LOC, SMS, claim=RecordingClaim(clock, [False]))
+    assert statuses(server) == [503]  # nothing sent after the claim was lost
+
+
+async def test_a_turn_taken_before_the_claim_is_not_taken_twice(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    one_per_window = Sender(
+        GHLClient(http, server.base_url), StaticTokenProvider({LOC: "tok"}),
+        LocationLimiter(1, 10.0, clock=clock, sleep=clock.sleep), sleep=clock.sleep)
+    await one_per_window.turn(LOC)
+    await one_per_window.send(LOC, SMS, turn_taken=True)
+    assert clock.sleeps == []  # the only token of the window, taken once
