@@ -58,6 +58,14 @@ elif [ "$hba_changed" = 1 ]; then
   pg_ctlcluster --skip-systemctl-redirect "$pg_version" main reload
 fi
 
+# Debian's cluster has TLS on, so every loopback connection (the workers', the tests', the
+# bench's) negotiated and encrypted TLS: profiled, socket writes under asyncpg's TLS were the
+# largest share of the memory worker's samples. A server only on loopback gains nothing from
+# it; production Postgres on another host keeps TLS through its own URL and server.
+if [ "$(psql -h 127.0.0.1 -U postgres -Atc 'SHOW ssl')" = on ]; then
+  psql -h 127.0.0.1 -U postgres -qc "ALTER SYSTEM SET ssl = off" -c "SELECT pg_reload_conf()" >/dev/null
+fi
+
 # --- Redis ---------------------------------------------------------------------------------
 if ! command -v redis-server >/dev/null; then
   apt_install redis-server

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from schemas.topics import GHL_EVENTS
 from workers.bench.pipeline_events import Planned, Renderer, Sent
 from workers.registry import load_spec
-from workers.runtime.kafka import log_end_offsets, topic_partitions
+from workers.runtime.kafka import topic_partitions
 
 # Topics whose records are effects of a GHL event (the pipeline's outputs and hand-offs).
 EFFECT_TOPICS = ("memory.updated", "lead.profile.updated", "replies.outbound",
@@ -65,6 +65,7 @@ class LagProbe:
         self.groups = {f"{prefix}.{w}": load_spec(w).topics for w in workers}
         self._consumers: dict[str, AIOKafkaConsumer] = {}
         self._ends: AIOKafkaConsumer | None = None
+        self._partitions: dict[str, list[TopicPartition]] = {}  # topics do not change
 
     async def start(self) -> None:
         for group in self.groups:
@@ -81,10 +82,18 @@ class LagProbe:
                 await c.stop()
 
     async def partitions(self, topics: Sequence[str]) -> list[TopicPartition]:
-        return await topic_partitions(self.bootstrap, topics)
+        missing = [t for t in topics if t not in self._partitions]
+        for tp in await topic_partitions(self.bootstrap, missing):
+            self._partitions.setdefault(tp.topic, []).append(tp)
+        return [tp for t in topics for tp in self._partitions.get(t, [])]
 
     async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
-        return await log_end_offsets(self.bootstrap, await self.partitions(topics))
+        """From one long-lived client: the probe runs every quarter second while the
+        pipeline drains, and a new client per probe cost the broker a connection each."""
+        assert self._ends is not None
+        parts = await self.partitions(topics)
+        ends: dict[TopicPartition, int] = await self._ends.end_offsets(parts) if parts else {}
+        return ends
 
     async def lag(self) -> int:
         committed: dict[TopicPartition, int] = {}
