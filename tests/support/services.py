@@ -1,9 +1,9 @@
 """Where the tests find Postgres, Redis and Kafka.
 
-Local services by default (this project's machines and CI run Postgres and Redis locally,
-and the Kafka protocol is served by a Tansu process the tests start). Environment variables
-point the tests elsewhere; with `LEADMEM_TEST_CONTAINERS=1` and a Docker engine, Postgres
-and Redis come from testcontainers instead.
+Local services by default (scripts/services.sh installs and starts Postgres and Redis on
+this project's machines and in CI; the tests start one Apache Kafka broker per session).
+Environment variables point the tests elsewhere; with `LEADMEM_TEST_CONTAINERS=1` and a
+Docker engine, Postgres and Redis come from testcontainers instead.
 """
 
 from __future__ import annotations

@@ -121,13 +121,13 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from workers.registry import load_spec
-    from workers.runtime.host import create_app
+    from workers.runtime.host import run_worker
 
     try:
         spec = load_spec(args.worker)
     except KeyError as exc:
         raise CliError(str(exc.args[0])) from exc
-    asyncio.run(create_app(spec, Settings()).run())
+    asyncio.run(run_worker(spec, Settings()))
     return 0
 
 

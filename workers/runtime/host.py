@@ -11,11 +11,13 @@ the delivery rules of DESIGN.md:
   records of a batch together (`groups`) get them in one transaction, and fall back to the
   boundary record by record when that fails.
 
-`create_app` wraps the same host in a FastStream application (`leadmem run NAME`).
+`run_worker` runs the same host as a FastStream application (`leadmem run NAME`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -24,6 +26,7 @@ from itertools import chain
 from typing import Any
 
 import redis.asyncio as aioredis
+from aiokafka.errors import KafkaConnectionError
 from faststream import FastStream
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
@@ -184,12 +187,33 @@ class WorkerHost:
         await self.close()
 
 
-def create_app(spec: WorkerSpec, settings: Settings) -> FastStream:
-    """The FastStream application of one worker (`leadmem run NAME`)."""
-    host = WorkerHost(spec, settings)
+def _app(host: WorkerHost) -> FastStream:
+    """The FastStream application of one worker's host."""
     return FastStream(
         host.broker,
         on_startup=[host.open],
         after_shutdown=[host.close],
-        logger=logging.getLogger(f"leadmem.{spec.name}"),
+        logger=logging.getLogger(f"leadmem.{host.spec.name}"),
     )
+
+
+async def run_worker(spec: WorkerSpec, settings: Settings) -> None:
+    """Run one worker until it is stopped (`leadmem run NAME`). The broker going away while
+    the worker starts (after `open` found it answering, before the consumer connected) is
+    waited out like a broker that is not up yet, within `broker_wait_s`, not a crash."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.broker_wait_s
+    while True:
+        host = WorkerHost(spec, settings)
+        try:
+            await _app(host).run()
+            return
+        except KafkaConnectionError:
+            # FastStream runs no shutdown hook when its start fails: close what opened.
+            with contextlib.suppress(Exception):
+                await host.broker.stop()
+            await host.close()
+            if loop.time() > deadline:
+                raise
+            log.warning("%s: the broker went away while starting; waiting for it", spec.name)
+            await wait_for_broker(settings.bootstrap, max(1.0, deadline - loop.time()))
