@@ -111,7 +111,7 @@ import sys
 from aiokafka import AIOKafkaProducer
 
 from schemas import topics
-from workers.demo.stream import build_stream
+from devtools.demo.stream import build_stream
 
 
 async def publish(bootstrap: str) -> None:

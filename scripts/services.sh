@@ -2,7 +2,7 @@
 # Install (only when missing) and start the local services the project needs: PostgreSQL and
 # Redis from Debian's packages, on 127.0.0.1:5432 and :6379. Checks that Java 17+ and Maven
 # are there for the Kafka broker (`leadmem dev`, the tests and the bench start it; see
-# workers/devkafka.py). Quick when everything already runs. Needs root for the installs.
+# devtools/kafka.py). Quick when everything already runs. Needs root for the installs.
 set -euo pipefail
 
 die() { echo "services.sh: $*" >&2; exit 1; }

@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/services.sh
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
-.venv/bin/ruff check schemas workers tests
+.venv/bin/ruff check schemas workers devtools tests
 .venv/bin/mypy

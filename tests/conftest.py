@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from devtools.kafka import KafkaServer
 from tests.support.kafka import reset_topics
 from tests.support.services import ServiceUrls, drop_database, service_urls
 from workers.db.migrate import migrate
 from workers.db.tenant import TenantDatabase
-from workers.devkafka import KafkaServer
 from workers.settings import Settings
 
 TEST_DB = f"leadmem_test_{os.getpid()}"

@@ -17,15 +17,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
+from devtools.demo.ghl_events import contact_event, inbound_message, outbound_message
+from devtools.fakes.ghl_api import FakeGHLAPI
+from devtools.fakes.messages_api import FakeMessagesAPI
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer, body, keyed, read_until
 from tests.support.services import ServiceUrls
 from tests.support.workers import eventually, running
 from workers.db.tenant import TenantDatabase
-from workers.demo.ghl_events import contact_event, inbound_message, outbound_message
-from workers.fakes.ghl_api import FakeGHLAPI
-from workers.fakes.messages_api import FakeMessagesAPI
 from workers.settings import Settings
 
 pytestmark = pytest.mark.e2e

@@ -14,12 +14,12 @@ import asyncpg
 import pytest
 
 import workers.cli
+from devtools.demo.ghl_events import inbound_message
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer, keyed, read_until
 from tests.support.workers import running
 from workers.cli import admin
-from workers.demo.ghl_events import inbound_message
 from workers.secrets import decrypt, generate_key
 from workers.settings import Settings
 

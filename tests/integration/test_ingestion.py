@@ -11,10 +11,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from devtools.demo.ghl_events import contact_event, inbound_message, opportunity_event
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer, body, keyed, read_until
-from workers.demo.ghl_events import contact_event, inbound_message, opportunity_event
 from workers.ingestion.worker import SPEC
 from workers.runtime.boundary import read_dead_letter
 from workers.runtime.host import WorkerHost

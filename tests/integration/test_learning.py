@@ -10,6 +10,7 @@ import pytest
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
+from devtools.fakes.messages_api import FakeMessagesAPI
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.events import BASE, message
@@ -17,7 +18,6 @@ from tests.support.kafka import RawProducer, body, keyed, publish_events, read_u
 from tests.support.services import ServiceUrls
 from tests.support.workers import running
 from workers.db.tenant import TenantDatabase
-from workers.fakes.messages_api import FakeMessagesAPI
 from workers.learning import facts
 from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore

@@ -23,12 +23,12 @@ from confluent_kafka import Consumer, Producer
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from devtools.demo.ghl_events import contact_event, inbound_message
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer, body, keyed, read_until
 from tests.support.workers import running
 from workers.db.tenant import TenantDatabase
-from workers.demo.ghl_events import contact_event, inbound_message
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration

@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devtools.demo.ghl_events import inbound_message
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer
 from tests.support.workers import eventually, running
-from workers.demo.ghl_events import inbound_message
 from workers.ingestion.worker import SPEC as INGESTION
 from workers.runtime.host import WorkerHost
 from workers.settings import Settings

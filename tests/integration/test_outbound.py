@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
+from devtools.fakes.faults import Fault
+from devtools.fakes.ghl_api import API_VERSION, FakeGHLAPI
 from schemas import topics
 from schemas.envelope import utcnow
 from schemas.events import ReplyDrafted
 from tests.conftest import new_tenant
 from tests.support.kafka import body, keyed, publish_events, read_until
 from workers.db.tenant import TenantDatabase
-from workers.fakes.faults import Fault
-from workers.fakes.ghl_api import API_VERSION, FakeGHLAPI
 from workers.outbound.config import OutboundConfig
 from workers.outbound.worker import SPEC, build
 from workers.runtime.boundary import read_dead_letter

@@ -17,6 +17,8 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
+from devtools.fakes.faults import Fault
+from devtools.fakes.messages_api import FakeMessagesAPI
 from schemas import topics
 from schemas.events import ProfileUpdated
 from tests.conftest import new_tenant
@@ -24,8 +26,6 @@ from tests.support.events import BASE
 from tests.support.kafka import body, keyed, publish_events, read_until
 from tests.support.workers import eventually, running
 from workers.db.tenant import TenantDatabase
-from workers.fakes.faults import Fault
-from workers.fakes.messages_api import FakeMessagesAPI
 from workers.secrets import encrypt
 from workers.settings import Settings
 

@@ -21,12 +21,12 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from devtools.bench.processes import ProcessGroup, WorkerProcess
+from devtools.fakes.faults import Fault
+from devtools.fakes.ghl_api import FakeGHLAPI
+from devtools.fakes.messages_api import FakeMessagesAPI
+from devtools.kafka import KafkaServer
 from tests.support.redis_process import RedisProcess
-from workers.bench.processes import ProcessGroup, WorkerProcess
-from workers.devkafka import KafkaServer
-from workers.fakes.faults import Fault
-from workers.fakes.ghl_api import FakeGHLAPI
-from workers.fakes.messages_api import FakeMessagesAPI
 from workers.runtime.kafka import log_end_offsets, topic_partitions
 
 CUT_SQL = """SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity

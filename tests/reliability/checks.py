@@ -17,9 +17,9 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
+from devtools.fakes.ghl_api import DeliveredMessage
+from devtools.fakes.messages_api import FakeMessagesAPI
 from tests.reliability.stream import MARKER, Lead, Stream, marker
-from workers.fakes.ghl_api import DeliveredMessage
-from workers.fakes.messages_api import FakeMessagesAPI
 from workers.runtime.kafka import consumer_lag, log_end_offsets, topic_partitions
 
 SECRET = re.compile(r"sw[0-9a-f]{10}")

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from devtools.fakes.ghl_api import FakeGHLAPI
+from devtools.fakes.messages_api import FakeMessagesAPI
 from tests.reliability.stream import answering_model
 from tests.support.redis_process import RedisProcess
-from workers.fakes.ghl_api import FakeGHLAPI
-from workers.fakes.messages_api import FakeMessagesAPI
 
 REPORTS = pytest.StashKey[list[str]]()
 

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from workers.demo.ghl_events import (
+from devtools.demo.ghl_events import (
     appointment_event,
     contact_event,
     inbound_message,

@@ -31,6 +31,10 @@ from aiokafka import AIOKafkaProducer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import SecretStr
 
+from devtools.bench.processes import ProcessGroup
+from devtools.fakes.ghl_api import FakeGHLAPI
+from devtools.fakes.messages_api import FakeMessagesAPI
+from devtools.kafka import KafkaServer
 from schemas import topics
 from tests.reliability.chaos import Chaos, RedisProcess, plan_chaos
 from tests.reliability.checks import evaluate, read_topic, snapshot, table, wait_drained
@@ -44,11 +48,7 @@ from tests.reliability.stream import (
     public_pem,
 )
 from tests.support.services import ServiceUrls
-from workers.bench.processes import ProcessGroup
 from workers.db.tenant import TenantDatabase
-from workers.devkafka import KafkaServer
-from workers.fakes.ghl_api import FakeGHLAPI
-from workers.fakes.messages_api import FakeMessagesAPI
 from workers.registry import load_spec
 from workers.settings import Settings
 

@@ -8,7 +8,7 @@ import subprocess
 
 import redis.asyncio as aioredis
 
-from workers.devkafka import free_port
+from devtools.kafka import free_port
 
 
 class RedisProcess:

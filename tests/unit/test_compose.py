@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from workers.devkafka import KAFKA_VERSION
+from devtools.kafka import KAFKA_VERSION
 from workers.settings import WORKER_PORTS, Settings
 
 ROOT = Path(__file__).resolve().parents[2]

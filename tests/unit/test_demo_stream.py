@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from workers.demo.stream import build_stream
+from devtools.demo.stream import build_stream
 
 
 def test_a_second_run_repeats_no_valid_delivery_of_the_first() -> None:

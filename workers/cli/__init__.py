@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from workers.cli import admin, bench_cmds, memory_cmds, pipeline
+from workers.cli import admin, memory_cmds, pipeline
 from workers.cli.errors import CliError
 from workers.errors import ConfigurationError
 
-MODULES = (pipeline.register, memory_cmds.register, bench_cmds.register, admin.register)
+MODULES: tuple[Callable[[Any], None], ...] = (
+    pipeline.register, memory_cmds.register, admin.register)
+
+
+def dev_commands() -> Callable[[Any], None] | None:
+    """`dev`, `demo` and `bench` from the development package, where it is installed (the
+    production image does not ship it). Looked up by name: `workers` never imports it."""
+    try:
+        module = importlib.import_module("devtools.cli")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("devtools", "devtools.cli"):
+            raise
+        return None
+    register: Callable[[Any], None] = module.register
+    return register
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for register in MODULES:
+    dev = dev_commands()
+    for register in (*MODULES, *((dev,) if dev else ())):
         register(sub)
     return parser
 

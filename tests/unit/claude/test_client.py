@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from devtools.fakes.faults import Fault
+from devtools.fakes.messages_api import FakeMessagesAPI
 from workers.claude import BreakerRegistry, ClaudeClient, ClaudeConfig, ClaudeUnavailableError
 from workers.claude.client import text_of
-from workers.fakes.faults import Fault
-from workers.fakes.messages_api import FakeMessagesAPI
 
 SYSTEM = [{"type": "text", "text": "framework " * 600, "cache_control": {"type": "ephemeral"}}]
 USER = [{"role": "user", "content": "Hi, 3 beds in Round Rock please"}]

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from workers.fakes.faults import Fault
-from workers.fakes.ghl_api import API_VERSION, FakeGHLAPI
+from devtools.fakes.faults import Fault
+from devtools.fakes.ghl_api import API_VERSION, FakeGHLAPI
 
 TOKEN, LOCATION = "tok-a", "loc-A"
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Version": API_VERSION}
@@ -218,7 +218,7 @@ async def test_refresh_flow(server: FakeGHLAPI, http: httpx.AsyncClient) -> None
 
 async def test_standalone_process_serves_requests() -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "workers.fakes.ghl_api", "--port", "0",
+        sys.executable, "-m", "devtools.fakes.ghl_api", "--port", "0",
         "--token", f"{TOKEN}={LOCATION}",
         stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip

@@ -18,8 +18,8 @@ import httpx
 import pytest
 from anthropic.types import Message, MessageParam, TextBlock, ToolParam, ToolUseBlock
 
-from workers.fakes.faults import Fault
-from workers.fakes.messages_api import FakeMessagesAPI
+from devtools.fakes.faults import Fault
+from devtools.fakes.messages_api import FakeMessagesAPI
 
 MODEL = "claude-test-model"
 QUESTION = "Hi, I'm looking for a 3-bedroom house near Austin."
@@ -289,7 +289,7 @@ async def test_burst_is_deterministic_for_a_seed() -> None:
 
 async def test_standalone_process_serves_requests() -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "workers.fakes.messages_api", "--port", "0",
+        sys.executable, "-m", "devtools.fakes.messages_api", "--port", "0",
         stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:

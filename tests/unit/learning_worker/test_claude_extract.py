@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from devtools.fakes.messages_api import FakeMessagesAPI
 from workers.claude import ClaudeClient, resolve_config
-from workers.fakes.messages_api import FakeMessagesAPI
 from workers.learning import claude_extract
 from workers.learning.extract import extract_profile
 from workers.learning.extract.model import Area, LeadProfile, Message

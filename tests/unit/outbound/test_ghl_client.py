@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from workers.fakes.faults import Fault
-from workers.fakes.ghl_api import FakeGHLAPI
+from devtools.fakes.faults import Fault
+from devtools.fakes.ghl_api import FakeGHLAPI
 from workers.outbound.ghl_client import (
     Delivered,
     DeliveryInDoubtError,

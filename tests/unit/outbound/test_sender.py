@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from devtools.fakes.faults import Fault
+from devtools.fakes.ghl_api import FakeGHLAPI
 from tests.unit.outbound.conftest import ManualClock
-from workers.fakes.faults import Fault
-from workers.fakes.ghl_api import FakeGHLAPI
 from workers.outbound.ghl_client import (
     GHLClient,
     GHLUnavailableError,

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from devtools.fakes.ghl_api import TOKEN_TTL_SECONDS, FakeGHLAPI
 from tests.unit.outbound.conftest import ManualClock
-from workers.fakes.ghl_api import TOKEN_TTL_SECONDS, FakeGHLAPI
 from workers.outbound.tokens import OAuthTokenProvider, StaticTokenProvider, TokenUnavailableError
 
 

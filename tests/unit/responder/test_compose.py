@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from devtools.fakes.messages_api import FakeMessagesAPI
 from tests.unit.responder.test_prompt import PLAN, TENANT, context
 from workers.claude import ClaudeClient
-from workers.fakes.messages_api import FakeMessagesAPI
 from workers.responder.compose import Composer
 from workers.settings import Settings
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from devtools.fakes.prompt_cache import estimate_tokens
 from schemas.context import ContactInfo, ContextMessage, LeadContext, MemoryPart, ProfilePart
-from workers.fakes.prompt_cache import estimate_tokens
 from workers.responder.framework import FRAMEWORK
 from workers.responder.modes import Plan
 from workers.responder.prompt import build_prompt, finalize, quote, stable_prefix

@@ -3,7 +3,7 @@
 Enforces what the real API enforces and a client must cope with (Bearer token per location,
 `Version` header, body validation, the 100-per-10s per-location burst limit with its
 `X-RateLimit-*` headers, token expiry/refresh), and records each delivered message.
-Run standalone with `python -m workers.fakes.ghl_api --port N`.
+Run standalone with `python -m devtools.fakes.ghl_api --port N`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 
 from aiohttp import web
 
-from workers.fakes.base import FakeServer, run_cli
-from workers.fakes.faults import Fault
+from devtools.fakes.base import FakeServer, run_cli
+from devtools.fakes.faults import Fault
 
 API_VERSION = "2021-04-15"
 MESSAGE_TYPES = ("SMS", "Email", "WhatsApp", "GMB", "IG", "FB", "Custom", "Live_Chat")

@@ -2,7 +2,7 @@
 
 Speaks the real wire format (response, usage, error bodies, `request-id`, `retry-after`) so the
 real `anthropic` SDK's parsing, retries and timeouts are exercised; replies are deterministic.
-Run standalone with `python -m workers.fakes.messages_api --port N`.
+Run standalone with `python -m devtools.fakes.messages_api --port N`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 
 from aiohttp import web
 
-from workers.fakes.base import FakeServer, run_cli
-from workers.fakes.faults import Fault
-from workers.fakes.prompt_cache import PromptCache, estimate_tokens, message_text
+from devtools.fakes.base import FakeServer, run_cli
+from devtools.fakes.faults import Fault
+from devtools.fakes.prompt_cache import PromptCache, estimate_tokens, message_text
 
 ResponderResult = str | dict[str, Any]
 Responder = Callable[[dict[str, Any]], ResponderResult | Awaitable[ResponderResult]]

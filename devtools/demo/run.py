@@ -19,13 +19,13 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from devtools.demo.report import report_replies as _report_replies
+from devtools.demo.services import fake_apis, onboard
+from devtools.demo.stream import AREAS, Delivery, build_stream
+from devtools.demo.tail import TopicTail
+from devtools.kafka import KafkaServer, port_open
 from schemas import topics
 from workers.db.migrate import migrate
-from workers.demo.report import report_replies as _report_replies
-from workers.demo.services import fake_apis, onboard
-from workers.demo.stream import AREAS, Delivery, build_stream
-from workers.demo.tail import TopicTail
-from workers.devkafka import KafkaServer, port_open
 from workers.registry import available, load_spec
 from workers.runtime.boundary import read_dead_letter
 from workers.runtime.host import WorkerHost

@@ -21,8 +21,8 @@ from typing import Any
 import asyncpg
 from prometheus_client import REGISTRY
 
-from workers.bench import data
-from workers.bench.env import BenchEnv, bench_env, copy_rows, with_database
+from devtools.bench import data
+from devtools.bench.env import BenchEnv, bench_env, copy_rows, with_database
 from workers.memory import store, tools
 from workers.memory.cache import ContextCache, memory_key, profile_key
 from workers.memory.context import ContextStore

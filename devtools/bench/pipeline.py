@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workers.bench import machine_cpu
-from workers.bench.context import nearest_rank, percentiles
-from workers.bench.pipeline_events import Renderer, Sent, message_rows, plan, tenant_ids
-from workers.bench.pipeline_hops import TRACE_TOPICS, Stamps, hop_samples, read_stamps
-from workers.bench.pipeline_kafka import EFFECT_TOPICS, LagProbe, feed, last_effect_ms
-from workers.bench.pipeline_raw import broker_rate, postgres_rate
-from workers.bench.pipeline_setup import (
+from devtools.bench import machine_cpu
+from devtools.bench.context import nearest_rank, percentiles
+from devtools.bench.pipeline_events import Renderer, Sent, message_rows, plan, tenant_ids
+from devtools.bench.pipeline_hops import TRACE_TOPICS, Stamps, hop_samples, read_stamps
+from devtools.bench.pipeline_kafka import EFFECT_TOPICS, LagProbe, feed, last_effect_ms
+from devtools.bench.pipeline_raw import broker_rate, postgres_rate
+from devtools.bench.pipeline_setup import (
     PIPELINE,
     Stage,
     cpu_seconds,

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from workers.fakes.faults import Fault, FaultScript
+from devtools.fakes.faults import Fault, FaultScript
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CONTROL_PATH = "/_control"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from workers.demo.ghl_events import (
+from devtools.demo.ghl_events import (
     appointment_event,
     contact_event,
     inbound_message,

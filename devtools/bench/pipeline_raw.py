@@ -18,8 +18,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from workers.bench.pipeline_events import MESSAGE_KINDS, Sent
-from workers.bench.pipeline_kafka import producer
+from devtools.bench.pipeline_events import MESSAGE_KINDS, Sent
+from devtools.bench.pipeline_kafka import producer
 from workers.db.tenant import TenantDatabase
 from workers.runtime.kafka import ensure_topics
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from workers.devkafka import free_port
+from devtools.kafka import free_port
 from workers.settings import Settings
 
 

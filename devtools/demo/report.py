@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from devtools.demo.tail import TopicTail
+from devtools.fakes.ghl_api import FakeGHLAPI
 from schemas import topics
-from workers.demo.tail import TopicTail
-from workers.fakes.ghl_api import FakeGHLAPI
 
 
 def _latest_by_contact(tail: TopicTail, topic: str) -> dict[tuple[str, str], dict[str, Any]]:

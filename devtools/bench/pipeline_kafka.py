@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from devtools.bench.pipeline_events import Planned, Renderer, Sent
 from schemas.topics import GHL_EVENTS
-from workers.bench.pipeline_events import Planned, Renderer, Sent
 from workers.registry import load_spec
 from workers.runtime.kafka import topic_partitions
 

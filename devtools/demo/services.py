@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from devtools.fakes.ghl_api import FakeGHLAPI
+from devtools.fakes.messages_api import FakeMessagesAPI
 from workers.db.tenant import TenantDatabase
-from workers.fakes.ghl_api import FakeGHLAPI
-from workers.fakes.messages_api import FakeMessagesAPI
 from workers.settings import Settings
 
 PERSONAS = {

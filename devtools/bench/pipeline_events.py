@@ -14,8 +14,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from workers.bench import data
-from workers.demo.ghl_events import (
+from devtools.bench import data
+from devtools.demo.ghl_events import (
     appointment_event,
     contact_event,
     inbound_message,

@@ -22,12 +22,12 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from workers.bench.env import BenchEnv, bench_env, with_database
-from workers.bench.machine_cpu import process_cpu
-from workers.bench.processes import ProcessGroup, WorkerProcess
-from workers.devkafka import KafkaServer
-from workers.fakes.ghl_api import FakeGHLAPI
-from workers.fakes.messages_api import FakeMessagesAPI
+from devtools.bench.env import BenchEnv, bench_env, with_database
+from devtools.bench.machine_cpu import process_cpu
+from devtools.bench.processes import ProcessGroup, WorkerProcess
+from devtools.fakes.ghl_api import FakeGHLAPI
+from devtools.fakes.messages_api import FakeMessagesAPI
+from devtools.kafka import KafkaServer
 from workers.runtime.kafka import ensure_topics
 from workers.settings import Settings
 

@@ -20,7 +20,7 @@ Sub = Any  # argparse's private _SubParsersAction
 
 
 def add_context(bsub: Sub) -> None:
-    from workers.bench.context import ContextBench
+    from devtools.bench.context import ContextBench
 
     d = ContextBench()
     p = bsub.add_parser("context", help="get_context latency (warm / cold) and cache hit rate")
@@ -39,7 +39,7 @@ def add_context(bsub: Sub) -> None:
 
 
 def add_pipeline(bsub: Sub) -> None:
-    from workers.bench.pipeline import PipelineBench
+    from devtools.bench.pipeline import PipelineBench
 
     d = PipelineBench()
     p = bsub.add_parser(
@@ -89,7 +89,7 @@ def report(args: argparse.Namespace) -> Callable[[str], None]:
 
 
 def cmd_bench_context(args: argparse.Namespace) -> int:
-    from workers.bench.context import ContextBench, run
+    from devtools.bench.context import ContextBench, run
 
     if min(args.leads, args.tenants, args.reads) < 1 or args.tenants > args.leads:
         raise CliError("--leads, --tenants and --reads must be positive, tenants <= leads")
@@ -103,7 +103,7 @@ def cmd_bench_context(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_pipeline(args: argparse.Namespace) -> int:
-    from workers.bench.pipeline import PipelineBench, run
+    from devtools.bench.pipeline import PipelineBench, run
 
     try:
         loads = tuple(float(x) for x in args.latency_loads.split(",") if x.strip())
