@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from devtools import bench_cmds
 from schemas.events import LeadActivityRecorded
 from tests.conftest import new_tenant
 from tests.support.events import BASE, contact_changed, message
 from tests.support.services import ServiceUrls, drop_database
-from workers.cli import bench_cmds, memory_cmds
+from workers.cli import memory_cmds
 from workers.cli.errors import CliError
 from workers.db.tenant import TenantDatabase
 from workers.memory import store
