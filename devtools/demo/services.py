@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from devtools.fakes.ghl_api import FakeGHLAPI
 from devtools.fakes.messages_api import FakeMessagesAPI
-from workers.db.tenant import TenantDatabase
+from workers.db.tenant import TenantDatabase, ensure_tenant
 from workers.settings import Settings
 
 PERSONAS = {
@@ -46,9 +46,7 @@ async def onboard(settings: Settings, areas: dict[str, list[dict[str, Any]]]) ->
         for tenant, tenant_areas in areas.items():
             name, zone = PERSONAS.get(tenant, (tenant, "America/New_York"))
             async with db.transaction(tenant) as conn:
-                await conn.execute(
-                    "INSERT INTO tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
-                    tenant, name)
+                await ensure_tenant(conn, tenant, name)
                 await conn.execute(
                     """INSERT INTO tenant_settings (tenant_id, service_areas, persona, timezone)
                        VALUES ($1, $2::jsonb, $3, $4)

@@ -13,6 +13,7 @@ import asyncpg
 from aiokafka.errors import KafkaError
 
 from schemas.events import Channel
+from schemas.ids import SAFE_ID_RULE, is_safe_id
 from workers.cli.errors import CliError
 from workers.db.tenant import TenantDatabase
 from workers.errors import RetryableError
@@ -20,7 +21,6 @@ from workers.settings import Settings
 
 Sub = Any  # argparse's private _SubParsersAction
 T = TypeVar("T")
-_TENANT_ID = re.compile(r"^[A-Za-z0-9_.@+\-]{1,128}$")
 _POSITION = re.compile(r"^(\d+):(\d+)$")
 _HHMM = r"([01]\d|2[0-3]):[0-5]\d"
 _QUIET = re.compile(rf"^({_HHMM})-({_HHMM})$")
@@ -44,8 +44,8 @@ def run(coro: Awaitable[int]) -> int:
 
 
 def tenant_id(value: str) -> str:
-    if not _TENANT_ID.match(value):
-        raise CliError(f"invalid tenant id {value!r}: use 1-128 of A-Z a-z 0-9 _ . @ + -")
+    if not is_safe_id(value):
+        raise CliError(f"invalid tenant id {value!r}: use {SAFE_ID_RULE}")
     return value
 
 

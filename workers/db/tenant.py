@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 
+from schemas.ids import is_safe_id
 from workers.errors import RetryableError
 
 # Errors that mean "the database went away or is restarting": worth a retry.
@@ -40,17 +40,22 @@ TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-# Tenant ids that can be sent as a SQL literal (GHL location ids are alphanumeric); any
-# other id takes the parameterised path, one more round trip.
-_LITERAL_SAFE = re.compile(r"^[A-Za-z0-9_.:@+\-]{1,128}$")
-
-
 def begin_statement(tenant_id: str) -> str | None:
-    """`BEGIN` plus the tenant setting as one simple-protocol round trip, when the id is safe
-    to inline; None otherwise."""
-    if not _LITERAL_SAFE.match(tenant_id):
+    """`BEGIN` plus the tenant setting as one simple-protocol round trip, when the id follows
+    the safe-id rule (GHL location ids do) and can be inlined; None otherwise (the
+    parameterised path, one more round trip)."""
+    if not is_safe_id(tenant_id):
         return None
     return f"BEGIN; SELECT set_config('app.tenant_id', '{tenant_id}', true)"
+
+
+async def ensure_tenant(conn: asyncpg.Connection, tenant_id: str, name: str | None = None,
+                        ) -> None:
+    """The tenant's row, created on first sight (every table's rows reference it); an
+    existing row is left as it is (its name is the operator's, `leadmem tenant add`)."""
+    await conn.execute(
+        "INSERT INTO tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+        tenant_id, name)
 
 
 async def _release(conn: asyncpg.Connection) -> None:

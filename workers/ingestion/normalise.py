@@ -13,6 +13,7 @@ from schemas.events import (
     ContactChanged,
     ContactDeleted,
     ContactSnapshot,
+    ConversationEvent,
     LeadActivityRecorded,
     MessageIngested,
     Sender,
@@ -28,8 +29,6 @@ from schemas.ghl import (
     Webhook,
 )
 from workers.ingestion.decode import parse_time
-
-ConversationEvent = MessageIngested | ContactChanged | ContactDeleted | LeadActivityRecorded
 
 _CHANNELS: dict[str, Channel] = {
     "sms": "sms", "text": "sms", "email": "email", "call": "call", "phone": "call",

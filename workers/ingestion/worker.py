@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 
 from prometheus_client import Counter
 
+from schemas.events import ConversationEvent
 from schemas.ghl import WEBHOOK_MODELS, Webhook
 from schemas.topics import GHL_EVENTS
-from workers.db.tenant import TenantDatabase
+from workers.db.tenant import TenantDatabase, ensure_tenant
 from workers.errors import (
     InvalidEventError,
     PermanentError,
@@ -25,7 +26,7 @@ from workers.errors import (
     SignatureMismatchError,
 )
 from workers.ingestion.decode import check_fresh, decode_webhook
-from workers.ingestion.normalise import ConversationEvent, dedupe_key, normalise
+from workers.ingestion.normalise import dedupe_key, normalise
 from workers.ingestion.signatures import SignatureVerifier
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
@@ -127,9 +128,7 @@ class IngestionHandler:
         claims: list[tuple[ConversationEvent, str, str, str]] = []
         async with self.db.transaction(tenant) as conn:
             if tenant not in self._known_tenants:
-                await conn.execute(
-                    "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT (id) DO NOTHING", tenant
-                )
+                await ensure_tenant(conn, tenant)
             events, args = [], []
             for record, webhook, _ in checked:
                 received = (datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)

@@ -7,13 +7,12 @@ that no crafted id can reach into another tenant's key space.
 
 from __future__ import annotations
 
-import re
-
 import redis.asyncio as aioredis
 from prometheus_client import Counter
 from redis.exceptions import RedisError
 
 from schemas.context import MemoryPart, ProfilePart
+from schemas.ids import SAFE_ID_RULE, is_safe_id
 
 CACHE_REQUESTS = Counter(
     "leadmem_context_cache_requests_total",
@@ -25,7 +24,6 @@ CACHE_WRITES = Counter(
     "Working-context writes to Redis by outcome (ok, error).",
     ["outcome"],
 )
-_SAFE_ID = re.compile(r"^[A-Za-z0-9_.@+\-]{1,128}$")
 
 
 class CacheUnavailableError(Exception):
@@ -33,8 +31,9 @@ class CacheUnavailableError(Exception):
 
 
 def _check(kind: str, value: str) -> str:
-    if not _SAFE_ID.match(value):
-        raise ValueError(f"{kind} id {value!r} cannot be used in a cache key")
+    if not is_safe_id(value):
+        raise ValueError(f"{kind} id {value!r} cannot be used in a cache key: use "
+                         f"{SAFE_ID_RULE}")
     return value
 
 

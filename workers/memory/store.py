@@ -24,6 +24,7 @@ from schemas.events import (
     MessageIngested,
     ReplyDelivered,
 )
+from workers.db.tenant import ensure_tenant
 from workers.memory import summary
 
 
@@ -35,7 +36,7 @@ class MessageOutcome:
 
 
 async def ensure_lead(conn: asyncpg.Connection, tenant: str, contact: str) -> None:
-    await conn.execute("INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING", tenant)
+    await ensure_tenant(conn, tenant)
     await conn.execute(
         "INSERT INTO contacts (tenant_id, contact_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         tenant, contact,

@@ -26,7 +26,7 @@ from schemas.events import (
     ReplyDelivered,
 )
 from schemas.topics import CONVERSATION_EVENTS, REPLIES_DELIVERED
-from workers.db.tenant import TenantDatabase
+from workers.db.tenant import TenantDatabase, ensure_tenant
 from workers.errors import InvalidEventError
 from workers.memory import store
 from workers.memory.cache import ContextCache
@@ -133,8 +133,7 @@ class MemoryHandler:
 
     async def _ensure_tenant(self, conn: Any, tenant: str) -> None:
         if tenant not in self._known_tenants:
-            await conn.execute("INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING",
-                               tenant)
+            await ensure_tenant(conn, tenant)
             self._known_tenants.add(tenant)  # dropped again if the transaction fails
 
     async def _apply(self, conn: Any, event: MemoryInput,

@@ -17,7 +17,7 @@ from enum import StrEnum
 import asyncpg
 
 from schemas.events import ReplyDrafted
-from workers.db.tenant import TenantDatabase
+from workers.db.tenant import TenantDatabase, ensure_tenant
 from workers.outbound.ghl_client import Delivered
 
 # A tenant id no GHL location has: the due scan needs a transaction but reads no tenant's
@@ -100,9 +100,7 @@ class ReplyStore:
         tenant = ev.tenant_id
         async with self.db.transaction(tenant) as conn:
             if tenant not in self._known_tenants:
-                await conn.execute(
-                    "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT (id) DO NOTHING", tenant
-                )
+                await ensure_tenant(conn, tenant)
             await conn.execute(
                 _UPSERT, tenant, ev.idempotency_key, ev.event_id, ev.contact_id,
                 ev.reply_to_message_id, ev.channel, ev.body, ev.mode, ev.model, ev.send_after,
