@@ -14,7 +14,8 @@ from typing import Any
 
 import asyncpg
 
-from schemas.context import RECENT_MESSAGES, ContactInfo, ContextMessage, MemoryPart, ProfilePart
+from schemas.context import RECENT_MESSAGES, ContextMessage, MemoryPart, ProfilePart
+from workers.memory.rows import memory_part
 
 _LEADS = """
 SELECT c.contact_id, c.first_name, c.name, c.phone, c.email, c.timezone, c.state, c.tags,
@@ -60,13 +61,4 @@ def _lead(tenant: str, contact: str,
         return None, ProfilePart(tenant_id=tenant, contact_id=contact)
     profile = ProfilePart(tenant_id=tenant, contact_id=contact,
                           **({f: c[f] for f in _PROFILE_FIELDS} if c["has_profile"] else {}))
-    memory = MemoryPart(
-        tenant_id=tenant, contact_id=contact,
-        contact=ContactInfo(first_name=c["first_name"], name=c["name"], phone=c["phone"],
-                            email=c["email"], timezone=c["timezone"], state=c["state"],
-                            tags=list(c["tags"]), assigned_to=c["assigned_to"]),
-        recent=[_message(m) for m in reversed(c["recent"])], summary=c["summary"],
-        message_count=c["message_count"], dnd=c["dnd"], dnd_channels=c["dnd_channels"],
-        human_takeover=c["human_takeover"], last_inbound_at=c["last_inbound_at"],
-    )
-    return memory, profile
+    return memory_part(tenant, contact, c, [_message(m) for m in reversed(c["recent"])]), profile

@@ -13,7 +13,6 @@ import asyncpg
 
 from schemas.context import (
     RECENT_MESSAGES,
-    ContactInfo,
     ContextMessage,
     MemoryPart,
     ProfilePart,
@@ -26,6 +25,7 @@ from schemas.events import (
 )
 from workers.db.tenant import ensure_tenant
 from workers.memory import summary
+from workers.memory.rows import memory_part
 
 
 @dataclass(frozen=True)
@@ -296,13 +296,5 @@ async def load_memory(conn: asyncpg.Connection, tenant: str, contact: str) -> Me
                        body=r["body"], at=r["occurred_at"], message_id=r["message_id"])
         for r in reversed(rows)
     ]
-    return MemoryPart(
-        tenant_id=tenant, contact_id=contact,
-        contact=ContactInfo(first_name=c["first_name"], name=c["name"], phone=c["phone"],
-                            email=c["email"], timezone=c["timezone"], state=c["state"],
-                            tags=list(c["tags"]), assigned_to=c["assigned_to"]),
-        recent=recent, summary=c["summary"], message_count=c["message_count"], dnd=c["dnd"],
-        dnd_channels=c["dnd_channels"], human_takeover=c["human_takeover"],
-        last_inbound_at=c["last_inbound_at"],
-    )
+    return memory_part(tenant, contact, c, recent)
 
