@@ -24,7 +24,7 @@ from prometheus_client import REGISTRY
 from devtools.bench import data
 from devtools.bench.env import BenchEnv, bench_env, copy_rows, with_database
 from workers.memory import store, tools
-from workers.memory.cache import ContextCache, memory_key, profile_key
+from workers.memory.cache import memory_key, profile_key
 from workers.memory.context import ContextStore
 from workers.settings import Settings
 
@@ -223,7 +223,7 @@ async def run(settings: Settings, cfg: ContextBench, out: Out) -> dict[str, Any]
         messages = sum(len(lead.messages) for lead in leads)
         out(f"built {len(leads)} leads, {messages} messages in {cfg.tenants} tenants "
             f"in {build_s:.1f}s ({env.database}, {env.redis_url})")
-        contexts = ContextStore(env.db, ContextCache(env.redis, settings.context_ttl_s))
+        contexts = ContextStore.over(env.db, env.redis, settings.context_ttl_s)
         memory = tools.Memory(env.db, env.redis, contexts)
         await tools.warm(memory, [(lead.tenant, lead.contact) for lead in leads])
         result: dict[str, Any] = {"leads": len(leads), "tenants": cfg.tenants,

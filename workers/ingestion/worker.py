@@ -156,12 +156,11 @@ class IngestionHandler:
 
 
 def build(resources: Resources) -> Handler:
-    assert resources.db is not None
     s = resources.settings
     verifier = SignatureVerifier.from_settings(
         s.ghl_ed25519_public_key, s.ghl_rsa_public_key, s.unsigned_policy
     )
-    return IngestionHandler(resources.db, resources.publisher, s, verifier)
+    return IngestionHandler(resources.database, resources.publisher, s, verifier)
 
 
 SPEC = WorkerSpec(name="ingestion", topics=(GHL_EVENTS,), build=build, needs_redis=False)

@@ -35,7 +35,6 @@ from workers.learning import claude_extract, facts, qualification, scoring, sign
 from workers.learning.extract import extract_profile_with_sources
 from workers.learning.extract.model import Area, LeadProfile, Message
 from workers.learning.incremental import IncrementalExtractor
-from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
 from workers.memory.store import load_profile
 from workers.runtime import processed
@@ -262,9 +261,7 @@ async def learn(conn: asyncpg.Connection, ev: MemoryUpdated, refine: Refine | No
 
 
 def build(resources: Resources) -> Handler:
-    assert resources.db is not None and resources.redis is not None
     settings = resources.settings
-    cache = ContextCache(resources.redis, settings.context_ttl_s)
     refine: Refine | None = None
     if settings.learning_claude_extraction:
         client = ClaudeClient(BreakerRegistry(
@@ -272,8 +269,9 @@ def build(resources: Resources) -> Handler:
             reset_after_s=settings.claude_breaker_reset_s))
         resources.stack.push_async_callback(client.aclose)
         refine = ClaudeRefiner(client, settings)
-    return LearningHandler(resources.db, ContextStore(resources.db, cache), resources.publisher,
-                           refine)
+    db = resources.database
+    return LearningHandler(db, ContextStore.over(db, resources.cache, settings.context_ttl_s),
+                           resources.publisher, refine)
 
 
 SPEC = WorkerSpec(name="learning", topics=(MEMORY_UPDATED,), build=build)

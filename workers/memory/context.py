@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from schemas.context import LeadContext, MemoryPart, ProfilePart
@@ -34,6 +35,11 @@ class ContextStore:
         self.db = db
         self.cache = cache
         self._dirty: set[tuple[str, str]] = set()
+
+    @classmethod
+    def over(cls, db: TenantDatabase, redis: aioredis.Redis, ttl_s: int) -> ContextStore:
+        """Postgres as the system of record with a Redis working copy of `ttl_s` seconds."""
+        return cls(db, ContextCache(redis, ttl_s))
 
     async def get_context(self, tenant: str, contact: str) -> LeadContext | None:
         try:

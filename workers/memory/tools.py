@@ -51,7 +51,7 @@ async def open_memory(settings: Settings) -> AsyncIterator[Memory]:
                                       max_size=settings.db_pool_max)
     client = aioredis.Redis.from_url(settings.redis_url)
     try:
-        yield Memory(db, client, ContextStore(db, ContextCache(client, settings.context_ttl_s)))
+        yield Memory(db, client, ContextStore.over(db, client, settings.context_ttl_s))
     finally:
         await client.aclose()
         await db.close()

@@ -29,7 +29,6 @@ from schemas.topics import CONVERSATION_EVENTS, REPLIES_DELIVERED
 from workers.db.tenant import TenantDatabase, ensure_tenant
 from workers.errors import InvalidEventError
 from workers.memory import store
-from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
 from workers.memory.lead import load_leads
 from workers.runtime import processed
@@ -179,9 +178,9 @@ class MemoryHandler:
 
 
 def build(resources: Resources) -> Handler:
-    assert resources.db is not None and resources.redis is not None
-    cache = ContextCache(resources.redis, resources.settings.context_ttl_s)
-    return MemoryHandler(resources.db, ContextStore(resources.db, cache), resources.publisher)
+    db = resources.database
+    store = ContextStore.over(db, resources.cache, resources.settings.context_ttl_s)
+    return MemoryHandler(db, store, resources.publisher)
 
 
 SPEC = WorkerSpec(name="memory", topics=(CONVERSATION_EVENTS, REPLIES_DELIVERED), build=build)

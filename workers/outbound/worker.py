@@ -168,11 +168,10 @@ def build(
     tokens: TokenProvider | None = None,
 ) -> Handler:
     """Wire the handler; `config` and `tokens` default to the deployment's settings."""
-    assert resources.db is not None
     cfg = config or OutboundConfig.from_settings(resources.settings)
     http = httpx.AsyncClient(timeout=cfg.timeout_s, follow_redirects=False)
     resources.stack.push_async_callback(http.aclose)
-    store = ReplyStore(resources.db)
+    store = ReplyStore(resources.database)
     sender = Sender(
         GHLClient(http, cfg.base_url), tokens or token_provider(cfg, http),
         LocationLimiter(cfg.rate_limit, cfg.rate_interval_s),

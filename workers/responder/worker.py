@@ -28,7 +28,6 @@ from schemas.topics import LEAD_PROFILE_UPDATED
 from workers.claude import BreakerRegistry, ClaudeClient
 from workers.db.tenant import TenantDatabase
 from workers.errors import InvalidEventError
-from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
 from workers.responder import guards, modes, store
 from workers.responder.compose import Composer, Composition
@@ -224,16 +223,15 @@ class ResponderHandler:
 
 
 def build(resources: Resources) -> Handler:
-    assert resources.db is not None and resources.redis is not None
     settings = resources.settings
-    cache = ContextCache(resources.redis, settings.context_ttl_s)
     claude = ClaudeClient(BreakerRegistry(
         failure_threshold=int(settings.claude_breaker_failures),
         reset_after_s=float(settings.claude_breaker_reset_s),
     ))
     resources.stack.push_async_callback(claude.aclose)
     # Leads drafted at once in a tenant group: each holds at most one pooled connection.
-    return ResponderHandler(resources.db, ContextStore(resources.db, cache),
+    db = resources.database
+    return ResponderHandler(db, ContextStore.over(db, resources.cache, settings.context_ttl_s),
                             resources.publisher, Composer(claude, settings),
                             concurrency=max(1, settings.db_pool_max - 2))
 

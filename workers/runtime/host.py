@@ -67,6 +67,20 @@ class Resources:
     redis: aioredis.Redis | None = None
     stack: AsyncExitStack = field(default_factory=AsyncExitStack)
 
+    @property
+    def database(self) -> TenantDatabase:
+        """The Postgres pool, opened for workers whose spec says `needs_db`."""
+        if self.db is None:
+            raise RuntimeError(f"{self.worker}: no database (its WorkerSpec has needs_db=False)")
+        return self.db
+
+    @property
+    def cache(self) -> aioredis.Redis:
+        """The Redis client, opened for workers whose spec says `needs_redis`."""
+        if self.redis is None:
+            raise RuntimeError(f"{self.worker}: no Redis (its WorkerSpec has needs_redis=False)")
+        return self.redis
+
 
 @dataclass(frozen=True)
 class WorkerSpec:
