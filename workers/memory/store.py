@@ -24,7 +24,7 @@ from schemas.events import (
     ReplyDelivered,
 )
 from workers.db.tenant import ensure_tenant
-from workers.memory import summary
+from workers.memory import echo, summary
 from workers.memory.rows import memory_part
 
 
@@ -50,7 +50,7 @@ async def record_message(conn: asyncpg.Connection, ev: MessageIngested, *,
     message marks the conversation as taken over. `ensure_contact`: create the contact row
     if missing, in the same round trip as the insert."""
     assert ev.contact_id is not None
-    sender, reply_key = ev.sender, None
+    known: echo.Known | None = None
     if ev.direction == "outbound" and ev.message_id:
         found = await conn.fetchrow(  # one round trip: stored already? one of our replies?
             """SELECT EXISTS (SELECT 1 FROM messages WHERE tenant_id = $1
@@ -62,22 +62,20 @@ async def record_message(conn: asyncpg.Connection, ev: MessageIngested, *,
             ev.tenant_id, ev.message_id,
         )
         assert found is not None
-        if found["found"]:
-            return MessageOutcome(False, found["reply_key"])
-        reply_key = found["ours"]
-        if reply_key:
-            sender = "ai"
-    takeover = ev.direction == "outbound" and sender == "human"
+        known = echo.Known(found["found"], found["reply_key"], found["ours"])
+    verdict = echo.classify(ev.direction, ev.sender, known)
+    if not verdict.store:
+        return MessageOutcome(False, verdict.reply_key)
     stored = await _insert_message(
         conn, ev.tenant_id, ev.event_id, ev.message_id, ev.contact_id, ev.conversation_id,
-        ev.direction, ev.channel, sender, ev.body, ev.user_id, ev.source, reply_key,
-        ev.occurred_at, ensure_contact=ensure_contact,
+        ev.direction, ev.channel, verdict.sender, ev.body, ev.user_id, ev.source,
+        verdict.reply_key, ev.occurred_at, ensure_contact=ensure_contact,
         conversation=(ev.conversation_id, ev.channel, ev.user_id) if ev.conversation_id else None,
-        takeover=takeover,
+        takeover=verdict.takeover,
     )
     if not stored:
         return MessageOutcome(False)
-    return MessageOutcome(True, reply_key, takeover)
+    return MessageOutcome(True, verdict.reply_key, verdict.takeover)
 
 
 async def record_delivered(conn: asyncpg.Connection, ev: ReplyDelivered) -> bool:
