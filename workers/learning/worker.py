@@ -24,14 +24,14 @@ from typing import Any
 import asyncpg
 
 from schemas.context import ProfilePart
-from schemas.envelope import derive_event_id
 from schemas.events import MemoryUpdated, ProfileUpdated
 from schemas.topics import MEMORY_UPDATED
 from workers.claude import ClaudeClient, ClaudeUnavailableError, resolve_config
 from workers.claude.breaker import BreakerRegistry
 from workers.db.tenant import TenantDatabase
 from workers.errors import InvalidEventError
-from workers.learning import claude_extract, facts, qualification, scoring, signals
+from workers.learning import claude_extract, facts
+from workers.learning.assess import Turn, assess, profile_event
 from workers.learning.extract import extract_profile_with_sources
 from workers.learning.extract.model import Area, LeadProfile, Message
 from workers.learning.incremental import IncrementalExtractor
@@ -220,13 +220,9 @@ async def learn(conn: asyncpg.Connection, ev: MemoryUpdated, refine: Refine | No
             confidence={f: claude_extract.CLAUDE_CONFIDENCE if f in from_claude
                         else claude_extract.DETERMINISTIC_CONFIDENCE for f in changed},
         )
-    sigs = signals.compute([signals.Turn(r["direction"], r["body"], r["occurred_at"],
-                                         r["channel"]) for r in rows])
-    condition = qualification.home_condition(
-        [r["body"] for r in rows if r["direction"] == "inbound"])
-    qual = qualification.qualification(spec, condition)
-    questions = qualification.next_questions(qual)
-    label, reasons, _ = scoring.score(spec, sigs, appointment=appointment)
+    result = assess(spec, [
+        Turn(r["direction"], r["body"], r["occurred_at"], r["channel"]) for r in rows],
+        appointment=appointment)
     stored = await conn.fetchrow(  # the previous score comes back with the upsert
         """
         WITH previous AS (SELECT score FROM lead_profiles
@@ -241,23 +237,14 @@ async def learn(conn: asyncpg.Connection, ev: MemoryUpdated, refine: Refine | No
             version = lead_profiles.version + 1, updated_at = now()
         RETURNING version, (SELECT score FROM previous) AS previous
         """,
-        tenant, contact, spec, label, reasons, qual, questions, sigs.to_dict(),
+        tenant, contact, spec, result.score, result.score_reasons, result.qualification,
+        result.next_questions, result.signals.to_dict(),
     )
     assert stored is not None
-    version, previous = stored["version"], stored["previous"]
-    part = ProfilePart(tenant_id=tenant, contact_id=contact, profile=spec, score=label,
-                       score_reasons=reasons, qualification=qual, next_questions=questions,
-                       version=version)
-    if not (ev.reply_needed or changed or previous != label):
-        return None, part
-    updated = ProfileUpdated(
-        event_id=derive_event_id(tenant, CONSUMER, ev.event_id), tenant_id=tenant,
-        contact_id=contact, occurred_at=ev.occurred_at, received_at=ev.received_at,
-        causation_id=ev.event_id, changed=changed, profile=spec, score=label,
-        score_reasons=reasons, next_questions=questions, message_id=ev.message_id,
-        channel=ev.channel, reply_needed=ev.reply_needed,
-    )
-    return updated.model_dump(mode="json"), part
+    part = ProfilePart(tenant_id=tenant, contact_id=contact, profile=spec, score=result.score,
+                       score_reasons=result.score_reasons, qualification=result.qualification,
+                       next_questions=result.next_questions, version=stored["version"])
+    return profile_event(CONSUMER, ev, spec, changed, result, stored["previous"]), part
 
 
 def build(resources: Resources) -> Handler:
