@@ -52,13 +52,18 @@ class GroupHandler(Protocol):
 
 def by_tenant(records: Sequence[Record]) -> list[tuple[str | None, list[Record]]]:
     """Records grouped by tenant key, groups in order of first appearance, records in batch
-    order; records with no tenant each form their own group."""
+    order; records with no tenant form one group of their own (handled record by record, in
+    batch order: as separate groups they ran concurrently and lost their order)."""
     groups: dict[str, list[Record]] = {}
     out: list[tuple[str | None, list[Record]]] = []
+    untenanted: list[Record] | None = None
     for rec in records:
         tenant = rec.tenant_hint
         if not tenant:
-            out.append((None, [rec]))
+            if untenanted is None:
+                untenanted = []
+                out.append((None, untenanted))
+            untenanted.append(rec)
         elif tenant in groups:
             groups[tenant].append(rec)
         else:

@@ -112,13 +112,28 @@ def test_by_tenant_groups_in_order_of_first_appearance_and_keeps_batch_order() -
     ]
 
 
-def test_by_tenant_gives_each_untenanted_record_its_own_group_and_prefers_the_key() -> None:
+def test_by_tenant_puts_untenanted_records_in_one_group_and_prefers_the_key() -> None:
     batch = [rec(None, b"n1", 0), rec(None, b"n2", 1),
              rec("K", b"k1", 2, headers={"tenant-id": "H"}),
-             rec(None, b"h1", 3, headers={"tenant-id": "H"})]
+             rec(None, b"h1", 3, headers={"tenant-id": "H"}), rec(None, b"n3", 4)]
     assert [(t, values(g)) for t, g in by_tenant(batch)] == [
-        (None, [b"n1"]), (None, [b"n2"]), ("K", [b"k1"]), ("H", [b"h1"])]
+        (None, [b"n1", b"n2", b"n3"]), ("K", [b"k1"]), ("H", [b"h1"])]
     assert by_tenant([]) == []
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_untenanted_records_keep_batch_order_under_concurrency(concurrency: int) -> None:
+    done: list[int] = []
+
+    async def slower_first(record: Record) -> None:
+        for _ in range(3 - record.offset):  # the earlier record yields more often
+            await asyncio.sleep(0)
+        done.append(record.offset)
+
+    batch = [Record("ghl.events", 0, offset, b"x") for offset in range(3)]
+    boundary = DeadLetterBoundary(worker_name(), FakePublisher(), RetryPolicy())
+    await process_batch("w", batch, slower_first, boundary, concurrency=concurrency)
+    assert done == [0, 1, 2]
 
 
 def test_the_group_handler_protocol_is_recognised_by_shape() -> None:
