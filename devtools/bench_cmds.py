@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 from workers.cli.errors import CliError
-from workers.settings import Settings
 
 Sub = Any  # argparse's private _SubParsersAction
 
@@ -97,7 +96,7 @@ def cmd_bench_context(args: argparse.Namespace) -> int:
                        seed=args.seed, zipf_s=args.zipf_s,
                        events_per_lead_day=args.events_per_lead_day, database=args.database,
                        redis_db=args.redis_db)
-    result = asyncio.run(run(Settings(), cfg, report(args)))
+    result = asyncio.run(run(args.settings, cfg, report(args)))
     print(json.dumps(result, default=str))
     return 0
 
@@ -122,6 +121,6 @@ def cmd_bench_pipeline(args: argparse.Namespace) -> int:
         database=args.database, redis_db=args.redis_db, log_dir=args.log_dir,
         scaling=not args.no_scaling, latency_load=args.latency_load, latency_loads=loads,
         idle_s=args.idle_seconds)
-    result = asyncio.run(run(Settings(), cfg, report(args)))
+    result = asyncio.run(run(args.settings, cfg, report(args)))
     print(json.dumps(result, default=str))
     return 0

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from devtools import bench_cmds
-from workers.settings import Settings
 
 Sub = Any  # argparse's private _SubParsersAction
 
@@ -42,7 +41,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     from devtools.kafka import KafkaServer, port_open, stop_detached
     from workers.runtime.kafka import ensure_topics
 
-    s = Settings()
+    s = args.settings
     if args.stop:
         pid = stop_detached(args.data_dir)
         print(f"stopped the broker (pid {pid})" if pid
@@ -82,5 +81,5 @@ def cmd_dev(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from devtools.demo.run import run_demo
 
-    return asyncio.run(run_demo(Settings(), timeout_s=args.timeout, linger_s=args.linger,
+    return asyncio.run(run_demo(args.settings, timeout_s=args.timeout, linger_s=args.linger,
                                 prometheus_targets=args.prometheus_targets))

@@ -28,6 +28,7 @@ from workers.db.tenant import TenantDatabase
 from workers.memory import store
 from workers.memory.cache import ContextCache, memory_key, profile_key
 from workers.memory.context import ContextStore
+from workers.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +40,7 @@ def contexts(db: TenantDatabase, redis: aioredis.Redis) -> ContextStore:
 
 @pytest.fixture(autouse=True)
 def env(migrated: ServiceUrls, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The commands build `Settings()` from the environment, as `leadmem` does."""
+    """The commands' settings come from the environment, as `leadmem`'s do."""
     monkeypatch.setenv("LEADMEM_DATABASE_URL", migrated.database_url)
     monkeypatch.setenv("LEADMEM_ADMIN_DATABASE_URL", migrated.admin_database_url)
     monkeypatch.setenv("LEADMEM_REDIS_URL", migrated.redis_url)
@@ -51,6 +52,7 @@ def _run(argv: Sequence[str]) -> tuple[int, str]:
     memory_cmds.register(sub)
     bench_cmds.register(sub)
     args = parser.parse_args(argv)
+    args.settings = Settings()  # as `leadmem`'s main reads them, once per command
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         try:

@@ -9,9 +9,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
 from workers.cli import admin, memory_cmds, pipeline
 from workers.cli.errors import CliError
 from workers.errors import ConfigurationError
+from workers.settings import Settings
 
 MODULES: tuple[Callable[[Any], None], ...] = (
     pipeline.register, memory_cmds.register, admin.register)
@@ -43,10 +46,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """The composition root of a command: the settings are read here, once, and handed to the
+    command as `args.settings`."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    try:
+        args.settings = Settings()
+    except ValidationError as exc:
+        print(f"leadmem {args.command}: error: invalid LEADMEM_* settings: {exc}",
+              file=sys.stderr)
+        raise SystemExit(2) from None
     try:
         code = args.func(args)
     except KeyboardInterrupt:

@@ -19,7 +19,6 @@ from workers.cli import dlq_cmds, tenant_cmds
 from workers.cli.errors import CliError
 from workers.cli.ops_common import Sub, run, table
 from workers.metrics import status as pipeline_status
-from workers.settings import Settings
 
 
 def register(sub: Sub) -> None:
@@ -31,7 +30,7 @@ def register(sub: Sub) -> None:
                    "'{worker}' stands for each worker's name, e.g. in compose")
     p.add_argument("--url", action="append", default=[], metavar="WORKER=URL",
                    help="base URL of one worker (repeatable), e.g. memory=http://memory:9102")
-    p.set_defaults(func=lambda a: run(status(a)))
+    p.set_defaults(func=lambda a: run(status(a), a.settings))
 
 
 async def status(args: argparse.Namespace) -> int:
@@ -39,7 +38,7 @@ async def status(args: argparse.Namespace) -> int:
     overrides = dict(u.split("=", 1) for u in args.url if "=" in u)
     if len(overrides) != len(args.url):
         raise CliError("--url takes WORKER=URL, e.g. memory=http://memory:9102")
-    s = Settings()
+    s = args.settings
     workers, dlq, cache = await pipeline_status.gather(s, args.host, overrides)
     table([("WORKER", "HEALTH", "CHECKS", "LAG", "URL")] + [
         (w.name, w.state, " ".join(f"{k}={'ok' if v else 'FAIL'}" for k, v in w.checks.items())

@@ -32,15 +32,15 @@ def register(sub: Sub) -> None:
     p = ds.add_parser("list", help="the latest dead letters")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--tenant")
-    p.set_defaults(func=lambda a: run(dlq_list(a)))
+    p.set_defaults(func=lambda a: run(dlq_list(a), a.settings))
     p = ds.add_parser("show", help="one dead letter in full (JSON)")
     p.add_argument("position", metavar="PARTITION:OFFSET")
-    p.set_defaults(func=lambda a: run(dlq_show(a)))
+    p.set_defaults(func=lambda a: run(dlq_show(a), a.settings))
     p = ds.add_parser("replay", help="re-publish dead letters to their source topics")
     p.add_argument("--tenant")
     p.add_argument("--all", action="store_true", help="every dead letter (of --tenant)")
     p.add_argument("positions", nargs="*", metavar="PARTITION:OFFSET")
-    p.set_defaults(func=lambda a: run(dlq_replay(a)))
+    p.set_defaults(func=lambda a: run(dlq_replay(a), a.settings))
 
 
 async def read_dlq(bootstrap: str, only: set[tuple[int, int]] | None = None,
@@ -94,8 +94,8 @@ def position(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-async def replayed() -> set[tuple[str, str, int, int]]:
-    async with admin_conn() as conn:
+async def replayed(settings: Settings) -> set[tuple[str, str, int, int]]:
+    async with admin_conn(settings) as conn:
         rows = await conn.fetch("SELECT worker, source_topic, source_partition, source_offset "
                                 "FROM dlq_replays")
     return {(r[0], r[1], r[2], r[3]) for r in rows}
@@ -109,8 +109,8 @@ def identity(letter: DeadLetter) -> tuple[str, str, int, int]:
 async def dlq_list(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise CliError("--limit must be at least 1")
-    letters = await read_dlq(Settings().bootstrap)
-    done = await replayed()
+    letters = await read_dlq(args.settings.bootstrap)
+    done = await replayed(args.settings)
     if args.tenant:
         letters = [(r, x) for r, x in letters if x.tenant_id == args.tenant]
     letters.sort(key=lambda rx: rx[1].dead_lettered_at)
@@ -128,7 +128,7 @@ async def dlq_list(args: argparse.Namespace) -> int:
 
 async def dlq_show(args: argparse.Namespace) -> int:
     where = position(args.position)
-    found = await read_dlq(Settings().bootstrap, only={where})
+    found = await read_dlq(args.settings.bootstrap, only={where})
     if not found:
         raise CliError(f"no dead letter at {args.position} on {PIPELINE_DLQ}")
     record, letter = found[0]
@@ -139,7 +139,7 @@ async def dlq_show(args: argparse.Namespace) -> int:
         shown["value"] = None  # not text: value_b64 carries it
     else:
         del shown["value_b64"]
-    shown["replayed"] = identity(letter) in await replayed()
+    shown["replayed"] = identity(letter) in await replayed(args.settings)
     print(json.dumps({"position": args.position, **shown}, indent=2))
     return 0
 
@@ -148,7 +148,7 @@ async def dlq_replay(args: argparse.Namespace) -> int:
     if args.all == bool(args.positions):
         raise CliError("say which dead letters: --all, or PARTITION:OFFSET ... (not both)")
     wanted = {position(p) for p in args.positions} if args.positions else None
-    s = Settings()
+    s = args.settings
     chosen = await read_dlq(s.bootstrap, only=wanted)
     missing = (wanted or set()) - {(r.partition, r.offset) for r, _ in chosen}
     if missing:
@@ -168,7 +168,7 @@ async def dlq_replay(args: argparse.Namespace) -> int:
     sent, skipped = [], []
     try:
         await producer.start()
-        async with admin_conn() as conn:
+        async with admin_conn(args.settings) as conn:
             for r, x in chosen:
                 async with conn.transaction():
                     fresh = await conn.fetchval(

@@ -16,7 +16,6 @@ from typing import Any
 from workers.cli.errors import CliError
 from workers.memory import tools
 from workers.memory.cache import memory_key
-from workers.settings import Settings
 
 Sub = Any  # argparse's private _SubParsersAction
 
@@ -65,7 +64,7 @@ def _tenant(value: str | None) -> str | None:
 
 def cmd_contact_delete(args: argparse.Namespace) -> int:
     async def run() -> int:
-        async with tools.open_memory(Settings()) as memory:
+        async with tools.open_memory(args.settings) as memory:
             return await tools.delete_contact(memory, args.tenant, args.contact)
 
     removed = asyncio.run(run())
@@ -77,7 +76,7 @@ def cmd_contact_delete(args: argparse.Namespace) -> int:
 
 def cmd_contact_export(args: argparse.Namespace) -> int:
     async def run() -> dict[str, Any] | None:
-        async with tools.open_memory(Settings()) as memory:
+        async with tools.open_memory(args.settings) as memory:
             return await tools.export_contact(memory.db, args.tenant, args.contact)
 
     exported = asyncio.run(run())
@@ -90,7 +89,7 @@ def cmd_contact_export(args: argparse.Namespace) -> int:
 def cmd_cache_warm(args: argparse.Namespace) -> int:
     if args.limit < 1 or args.since_days <= 0:
         raise CliError("--limit and --since-days must be positive")
-    tenant, settings = _tenant(args.tenant), Settings()
+    tenant, settings = _tenant(args.tenant), args.settings
 
     async def run() -> int:
         tenants = [tenant] if tenant else await tools.list_tenants(settings.admin_database_url)
@@ -107,7 +106,7 @@ def cmd_integrity(args: argparse.Namespace) -> int:
     tenant = _tenant(args.tenant)
 
     async def run() -> tuple[int, list[tools.Drift]]:
-        async with tools.open_memory(Settings()) as memory:
+        async with tools.open_memory(args.settings) as memory:
             return await tools.check_integrity(memory, tenant, repair=args.repair)
 
     checked, drift = asyncio.run(run())
@@ -127,7 +126,7 @@ def cmd_import_legacy(args: argparse.Namespace) -> int:
         raise CliError(f"{args.directory} is not a directory")
 
     async def run() -> Any:
-        async with tools.open_memory(Settings()) as memory:
+        async with tools.open_memory(args.settings) as memory:
             return await import_legacy(args.directory, memory.db, memory.contexts,
                                        dry_run=args.dry_run)
 

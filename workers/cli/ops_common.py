@@ -30,13 +30,13 @@ SERVICE_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.Interfac
                   RetryableError)
 
 
-def run(coro: Awaitable[int]) -> int:
+def run(coro: Awaitable[int], settings: Settings) -> int:
     """Run a command; a service that does not answer is a one-line error, not a traceback."""
     async def guarded() -> int:
         try:
             return await coro
         except KafkaError as exc:
-            raise CliError(f"Kafka at {Settings().bootstrap} did not answer: {exc}") from exc
+            raise CliError(f"Kafka at {settings.bootstrap} did not answer: {exc}") from exc
         except SERVICE_ERRORS as exc:
             raise CliError(f"Postgres did not answer: {type(exc).__name__}: {exc}") from exc
 
@@ -50,10 +50,10 @@ def tenant_id(value: str) -> str:
 
 
 @asynccontextmanager
-async def tenant_tx(tenant: str) -> AsyncIterator[asyncpg.Connection]:
+async def tenant_tx(settings: Settings, tenant: str) -> AsyncIterator[asyncpg.Connection]:
     """A transaction as the workers' role in which only `tenant`'s rows exist."""
     tenant = tenant_id(tenant)
-    db = await TenantDatabase.connect(Settings().database_url, min_size=1, max_size=1)
+    db = await TenantDatabase.connect(settings.database_url, min_size=1, max_size=1)
     try:
         async with db.transaction(tenant) as conn:
             yield conn
@@ -62,9 +62,9 @@ async def tenant_tx(tenant: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 @asynccontextmanager
-async def admin_conn() -> AsyncIterator[asyncpg.Connection]:
+async def admin_conn(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
     """The admin connection: sees every tenant; the only one that may touch `dlq_replays`."""
-    conn = await asyncpg.connect(Settings().admin_database_url)
+    conn = await asyncpg.connect(settings.admin_database_url)
     try:
         yield conn
     finally:

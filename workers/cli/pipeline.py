@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from workers.cli.errors import CliError
-from workers.settings import Settings
 
 Sub = Any  # argparse's private _SubParsersAction
 
@@ -42,7 +41,7 @@ def register(sub: Sub) -> None:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from workers.db.migrate import migrate
 
-    s = Settings()
+    s = args.settings
     url = args.database_url or s.admin_database_url
     password = s.app_role_password.get_secret_value() if s.app_role_password else None
     applied = asyncio.run(migrate(url, owner=s.owner_role, app=s.app_role,
@@ -54,7 +53,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_topics(args: argparse.Namespace) -> int:
     from workers.runtime.kafka import ensure_topics
 
-    s = Settings()
+    s = args.settings
     created = asyncio.run(ensure_topics(s.bootstrap, args.partitions or s.topic_partitions,
                                         s.topic_replication))
     print(f"created: {', '.join(created) or 'nothing (all exist)'}")
@@ -69,7 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         spec = load_spec(args.worker)
     except KeyError as exc:
         raise CliError(str(exc.args[0])) from exc
-    asyncio.run(run_worker(spec, Settings()))
+    asyncio.run(run_worker(spec, args.settings))
     return 0
 
 

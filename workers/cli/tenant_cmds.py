@@ -25,7 +25,6 @@ from workers.cli.ops_common import (
 from workers.errors import ConfigurationError
 from workers.runtime.record import Record
 from workers.secrets import encrypt
-from workers.settings import Settings
 
 
 def register(sub: Sub) -> None:
@@ -34,12 +33,12 @@ def register(sub: Sub) -> None:
     p = ts.add_parser("add", help="create a tenant (idempotent)")
     p.add_argument("tenant_id", metavar="ID", help="the GHL locationId")
     p.add_argument("--name")
-    p.set_defaults(func=lambda a: run(tenant_add(a)))
+    p.set_defaults(func=lambda a: run(tenant_add(a), a.settings))
     ts.add_parser("list", help="every tenant (admin connection)").set_defaults(
-        func=lambda a: run(tenant_list(a)))
+        func=lambda a: run(tenant_list(a), a.settings))
     p = ts.add_parser("show", help="one tenant's configuration and counts (JSON)")
     p.add_argument("tenant_id", metavar="ID")
-    p.set_defaults(func=lambda a: run(tenant_show(a)))
+    p.set_defaults(func=lambda a: run(tenant_show(a), a.settings))
     p = ts.add_parser("config", help="change a tenant's reply configuration")
     p.add_argument("tenant_id", metavar="ID")
     p.add_argument("--model", help="Claude model for this tenant")
@@ -51,11 +50,11 @@ def register(sub: Sub) -> None:
     p.add_argument("--channels", help="reply channels, comma separated: " + ",".join(CHANNELS))
     p.add_argument("--ai", choices=("on", "off"), help="AI replies on or off")
     p.add_argument("--timezone", metavar="TZ", help="IANA name, e.g. America/Chicago")
-    p.set_defaults(func=lambda a: run(tenant_config(a)))
+    p.set_defaults(func=lambda a: run(tenant_config(a), a.settings))
 
 
 async def tenant_add(args: argparse.Namespace) -> int:
-    async with tenant_tx(args.tenant_id) as conn:
+    async with tenant_tx(args.settings, args.tenant_id) as conn:
         created = await conn.fetchval(
             """INSERT INTO tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE
                SET name = COALESCE(EXCLUDED.name, tenants.name) RETURNING xmax = 0""",
@@ -67,7 +66,7 @@ async def tenant_add(args: argparse.Namespace) -> int:
 
 
 async def tenant_list(args: argparse.Namespace) -> int:
-    async with admin_conn() as conn:
+    async with admin_conn(args.settings) as conn:
         rows = await conn.fetch(
             """SELECT t.id, coalesce(t.name, '') AS name, t.ai_enabled,
                       coalesce(s.claude_model, '-') AS model,
@@ -83,7 +82,7 @@ async def tenant_list(args: argparse.Namespace) -> int:
 
 
 async def tenant_show(args: argparse.Namespace) -> int:
-    async with tenant_tx(args.tenant_id) as conn:
+    async with tenant_tx(args.settings, args.tenant_id) as conn:
         tenant = await conn.fetchrow("SELECT * FROM tenants WHERE id = $1", args.tenant_id)
         if tenant is None:
             raise CliError(f"no tenant {args.tenant_id!r} (add it with `tenant add`)")
@@ -109,7 +108,7 @@ def config_changes(args: argparse.Namespace) -> dict[str, Any]:
     if args.persona is not None:
         changes["persona"] = args.persona
     if args.api_key is not None:
-        key = Settings().master_key
+        key = args.settings.master_key
         if key is None:
             raise CliError("--api-key needs LEADMEM_MASTER_KEY to encrypt it; refusing to "
                            "store it in clear")
@@ -170,7 +169,7 @@ async def tenant_config(args: argparse.Namespace) -> int:
     changes = config_changes(args)
     if not changes and args.ai is None:
         raise CliError("nothing to change: give at least one option (see --help)")
-    async with tenant_tx(args.tenant_id) as conn:
+    async with tenant_tx(args.settings, args.tenant_id) as conn:
         if not await conn.fetchval("SELECT 1 FROM tenants WHERE id = $1", args.tenant_id):
             raise CliError(f"no tenant {args.tenant_id!r} (add it with `tenant add`)")
         if args.ai is not None:
