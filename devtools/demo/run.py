@@ -26,9 +26,10 @@ from devtools.demo.tail import TopicTail
 from devtools.kafka import KafkaServer, port_open
 from schemas import topics
 from workers.db.migrate import migrate
-from workers.registry import available, load_spec
+from workers.registry import available
 from workers.runtime.boundary import read_dead_letter
 from workers.runtime.host import WorkerHost
+from workers.runtime.inprocess import running
 from workers.runtime.kafka import consumer_lag, ensure_topics
 from workers.settings import Settings
 
@@ -124,12 +125,7 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: fl
               f"fake GHL API at {settings.ghl_base_url}")
         settings = settings.model_copy(update={"http_port": 0})
         names = available()
-        hosts = []
-        for name in names:
-            host = WorkerHost(load_spec(name), settings)
-            await host.start()
-            stack.push_async_callback(host.stop)
-            hosts.append(host)
+        hosts = await stack.enter_async_context(running(settings, *names))
         print(f"  workers running: {', '.join(names)}")
         for h in hosts:
             assert h.http is not None

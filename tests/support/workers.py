@@ -1,26 +1,13 @@
-"""Running workers in the test process."""
+"""Running workers in the test process (`running` is the runtime's own, as the demo uses it)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Callable
 
-from workers.registry import load_spec
-from workers.runtime.host import WorkerHost
-from workers.settings import Settings
+from workers.runtime.inprocess import running
 
-
-@asynccontextmanager
-async def running(settings: Settings, *names: str) -> AsyncIterator[list[WorkerHost]]:
-    async with AsyncExitStack() as stack:
-        hosts = []
-        for name in names:
-            host = WorkerHost(load_spec(name), settings)
-            await host.start()
-            stack.push_async_callback(host.stop)
-            hosts.append(host)
-        yield hosts
+__all__ = ["eventually", "running"]
 
 
 async def eventually(check: Callable[[], object], timeout_s: float = 30.0) -> None:
