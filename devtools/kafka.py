@@ -190,8 +190,9 @@ class KafkaServer:
 
     async def wait_ready(self, timeout_s: float = 60.0) -> None:
         """Until the broker accepts connections and answers a metadata request."""
-        from aiokafka.admin import AIOKafkaAdminClient
         from aiokafka.errors import KafkaError
+
+        from workers.runtime.kafka import probe_broker
 
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
@@ -202,16 +203,9 @@ class KafkaServer:
             if loop.time() > deadline:
                 raise TimeoutError(f"Kafka did not answer on {self.bootstrap} in {timeout_s} s")
             if port_open("127.0.0.1", self.port):
-                admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap,
-                                            request_timeout_ms=5_000)
-                try:
-                    await admin.start()
-                    await admin.describe_cluster()
+                with contextlib.suppress(KafkaError):
+                    await probe_broker(self.bootstrap)
                     return
-                except KafkaError:
-                    pass
-                finally:
-                    await admin.close()
             await asyncio.sleep(0.1)
 
     def stop(self, timeout_s: float = 30.0) -> None:

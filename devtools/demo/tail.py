@@ -6,7 +6,7 @@ import json
 
 from aiokafka import AIOKafkaConsumer
 
-from workers.runtime.kafka import log_end_offsets, topic_partitions
+from workers.runtime.kafka import topic_partitions
 from workers.runtime.record import Record
 
 
@@ -24,7 +24,7 @@ class TopicTail:
         await self._consumer.start()
         parts = await topic_partitions(self._bootstrap, self._topics)
         self._consumer.assign(parts)
-        ends = await log_end_offsets(self._bootstrap, parts)
+        ends = await self._consumer.end_offsets(parts)
         for tp in parts:
             self._consumer.seek(tp, ends[tp])
 

@@ -27,7 +27,7 @@ from devtools.fakes.ghl_api import FakeGHLAPI
 from devtools.fakes.messages_api import FakeMessagesAPI
 from devtools.kafka import KafkaServer
 from tests.support.redis_process import RedisProcess
-from workers.runtime.kafka import log_end_offsets, topic_partitions
+from workers.runtime.kafka import topic_partitions
 
 CUT_SQL = """SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
              WHERE usename = 'leadmem_app' AND datname = current_database()"""
@@ -74,7 +74,7 @@ async def group_offsets(bootstrap: str, group_id: str, topics: tuple[str, ...]
     try:
         await consumer.start()
         parts = await topic_partitions(bootstrap, topics)
-        ends = await log_end_offsets(bootstrap, parts)
+        ends = await consumer.end_offsets(parts)
         return {tp: ((await consumer.committed(tp)) or 0, ends[tp]) for tp in parts}
     finally:
         await consumer.stop()

@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from devtools.fakes.ghl_api import DeliveredMessage
 from devtools.fakes.messages_api import FakeMessagesAPI
 from tests.reliability.stream import MARKER, Lead, Stream, marker
-from workers.runtime.kafka import consumer_lag, log_end_offsets, topic_partitions
+from workers.runtime.kafka import consumer_lag, topic_partitions
 
 SECRET = re.compile(r"sw[0-9a-f]{10}")
 FINE = (None, "ok", "deterministic")  # Claude answered, or was not asked (confirmations)
@@ -62,7 +62,7 @@ async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, b
         parts = await topic_partitions(bootstrap, [topic])
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
-        ends = await log_end_offsets(bootstrap, parts)
+        ends = await consumer.end_offsets(parts)
         seen: list[ConsumerRecord[bytes, bytes]] = []
         while [tp for tp in parts if await consumer.position(tp) < ends[tp]]:
             for records in (await consumer.getmany(timeout_ms=500)).values():

@@ -19,7 +19,7 @@ from schemas.topics import ALL_TOPICS, PIPELINE_DLQ
 from workers.cli.errors import CliError
 from workers.cli.ops_common import _POSITION, Sub, admin_conn, run, table
 from workers.runtime.boundary import read_dead_letter
-from workers.runtime.kafka import log_end_offsets, topic_partitions
+from workers.runtime.kafka import topic_partitions
 from workers.runtime.record import Record
 from workers.settings import Settings
 
@@ -53,7 +53,7 @@ async def read_dlq(bootstrap: str, only: set[tuple[int, int]] | None = None,
         await consumer.start()
         parts = await topic_partitions(bootstrap, [PIPELINE_DLQ])
         begins = await consumer.beginning_offsets(parts) if parts else {}
-        ends = await log_end_offsets(bootstrap, parts)
+        ends = await consumer.end_offsets(parts)
         ranges: dict[TopicPartition, tuple[int, int]] = {}
         for tp in parts:
             start, end = begins[tp], ends[tp]

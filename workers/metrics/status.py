@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from schemas.topics import PIPELINE_DLQ
 from workers.metrics.lag import worker_groups
-from workers.runtime.kafka import consumer_lag, log_end_offsets, topic_partitions
+from workers.runtime.kafka import consumer_lag, topic_partitions
 from workers.settings import WORKER_PORTS, Settings
 
 KAFKA_AWAY = (KafkaError, OSError, TimeoutError)
@@ -72,7 +72,7 @@ async def dlq_size(bootstrap: str) -> int | None:
     try:
         await consumer.start()
         parts = await topic_partitions(bootstrap, [PIPELINE_DLQ])
-        ends = await log_end_offsets(bootstrap, parts)
+        ends = await consumer.end_offsets(parts)
         begins = await consumer.beginning_offsets(parts) if parts else {}
         return sum(ends[tp] - begins[tp] for tp in parts)
     except KAFKA_AWAY:

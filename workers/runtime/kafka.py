@@ -37,6 +37,16 @@ def make_broker(settings: Settings, *, client_id: str = "leadmem") -> KafkaBroke
     )
 
 
+async def probe_broker(bootstrap: str) -> None:
+    """One metadata request; raises the client's KafkaError when the broker does not answer."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5_000)
+    try:
+        await admin.start()
+        await admin.describe_cluster()
+    finally:
+        await admin.close()
+
+
 async def wait_for_broker(bootstrap: str, timeout_s: float) -> None:
     """Until the broker answers a metadata request, or `timeout_s` passed (then the last
     error). A worker started while the broker restarts waits for it instead of exiting at
@@ -45,10 +55,8 @@ async def wait_for_broker(bootstrap: str, timeout_s: float) -> None:
     deadline = loop.time() + timeout_s
     warned = False
     while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5_000)
         try:
-            await admin.start()
-            await admin.describe_cluster()
+            await probe_broker(bootstrap)
             return
         except KafkaError:
             if loop.time() > deadline:
@@ -57,8 +65,6 @@ async def wait_for_broker(bootstrap: str, timeout_s: float) -> None:
                 log.warning("broker %s not answering; waiting up to %.0f s", bootstrap,
                             timeout_s)
                 warned = True
-        finally:
-            await admin.close()
         await asyncio.sleep(0.5)
 
 
@@ -133,7 +139,7 @@ async def consumer_lag(bootstrap: str, group_id: str, topics: tuple[str, ...]) -
         parts = await topic_partitions(bootstrap, topics)
         if not parts:
             return {}
-        ends = await log_end_offsets(bootstrap, parts)
+        ends = await consumer.end_offsets(parts)
         lag: dict[str, int] = {}
         for tp in parts:
             committed = await consumer.committed(tp)
