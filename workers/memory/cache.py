@@ -16,7 +16,8 @@ from schemas.ids import SAFE_ID_RULE, is_safe_id
 
 CACHE_REQUESTS = Counter(
     "leadmem_context_cache_requests_total",
-    "Working-context reads by result (hit, miss, error = Redis unavailable).",
+    "Working-context reads by result (hit, miss, stale = cached copy lacked the message the "
+    "reader expected, error = Redis unavailable).",
     ["result"],
 )
 CACHE_WRITES = Counter(

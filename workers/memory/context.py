@@ -1,6 +1,10 @@
 """`get_context(tenant, contact)`: the one read API of a lead's working context.
 
-Serves from Redis; on a miss rebuilds from Postgres and writes the cache back. When Redis
+Serves from Redis; on a miss rebuilds from Postgres and fills the cache only where no newer
+write landed meanwhile (SET NX: the memory and learning workers are the parts' writers). A
+reader that knows which message the context must hold (`holding`) checks it, and a cached
+context without it (a write lost in a Redis restart, or any other race) is served from
+Postgres and dropped from Redis instead of being answered from. When Redis
 is unavailable, reads and writes fall back to Postgres and nothing is lost: keys whose write
 failed are remembered and dropped once Redis answers again (`heal`), so a Redis that comes
 back with old data cannot serve it. The TTL bounds what a crash could leave behind, and
@@ -30,6 +34,12 @@ from workers.memory.cache import (
 log = logging.getLogger(__name__)
 
 
+def holds(memory: MemoryPart, message_id: str) -> bool:
+    """True when `message_id` is in `memory`'s recent window. A message that has left the
+    window counts as missing too: Postgres answers that rare case, never a stale copy."""
+    return any(m.message_id == message_id for m in memory.recent)
+
+
 class ContextStore:
     def __init__(self, db: TenantDatabase, cache: ContextCache) -> None:
         self.db = db
@@ -41,7 +51,10 @@ class ContextStore:
         """Postgres as the system of record with a Redis working copy of `ttl_s` seconds."""
         return cls(db, ContextCache(redis, ttl_s))
 
-    async def get_context(self, tenant: str, contact: str) -> LeadContext | None:
+    async def get_context(self, tenant: str, contact: str,
+                          holding: str | None = None) -> LeadContext | None:
+        """The lead's context; with `holding`, one whose memory holds that message (the
+        one a caller was told about), else Postgres's."""
         try:
             raw_memory, raw_profile = await self.cache.get(tenant, contact)
         except CacheUnavailableError:
@@ -51,13 +64,20 @@ class ContextStore:
             memory = MemoryPart.model_validate_json(raw_memory)
             profile = ProfilePart.model_validate_json(raw_profile)
             if memory.tenant_id == tenant and profile.tenant_id == tenant:
-                CACHE_REQUESTS.labels("hit").inc()
-                return LeadContext(memory=memory, profile=profile)
+                if holding is None or holds(memory, holding):
+                    CACHE_REQUESTS.labels("hit").inc()
+                    return LeadContext(memory=memory, profile=profile)
+                CACHE_REQUESTS.labels("stale").inc()
+                log.info("cached context of %s/%s lacks message %s; read from Postgres",
+                         tenant, contact, holding)
+                await self.forget(tenant, contact)  # its next reader fills it afresh
+                return await self.load(tenant, contact)
         CACHE_REQUESTS.labels("miss").inc()
         ctx = await self.load(tenant, contact)
-        if ctx is not None:
-            await self.put(ctx.memory)
-            await self.put(ctx.profile)
+        if ctx is not None:  # NX: a write-through that landed since the load stays
+            await self._pipelined([(part_key(ctx.memory), ctx.memory.model_dump_json(), True),
+                                   (part_key(ctx.profile), ctx.profile.model_dump_json(), True)],
+                                  [(tenant, contact)])
         return ctx
 
     async def load(self, tenant: str, contact: str) -> LeadContext | None:

@@ -123,7 +123,7 @@ class ResponderHandler:
             published, facts = await store.published_or_facts(conn, tenant, contact, key,
                                                               now.date())
         if facts is not None:
-            ctx = await self.contexts.get_context(tenant, contact)
+            ctx = await self.contexts.get_context(tenant, contact, holding=event.message_id)
             if ctx is None or not facts.tenant_known:  # forgotten lead or unknown tenant
                 DECISIONS.labels("suppress", "unknown_lead").inc()
                 return None
