@@ -19,6 +19,7 @@ WORKER_PORTS: dict[str, int] = {
     "responder": 9104,
     "outbound": 9105,
     "metrics": 9106,
+    "receiver": 9107,  # also serves POST /webhooks/ghl (workers/receiver)
 }
 
 
@@ -115,6 +116,24 @@ class Settings(BaseSettings):
     max_clock_skew_s: int = Field(default=300, description="Reject `timestamp`s this far ahead.")
     max_body_bytes: int = Field(default=1_000_000, description="Larger bodies are dead-lettered.")
     dedupe_ttl_s: int = Field(default=7 * 24 * 3600, description="How long a webhookId is kept.")
+
+    # Webhook receiver (`leadmem run receiver`; GHL retries a delivery only on 429)
+    receiver_produce_timeout_s: float = Field(
+        default=5.0, gt=0,
+        description="How long a webhook waits for the broker to acknowledge its record "
+        "(acks=all) before the receiver answers 429, which GHL retries: a broker outage or "
+        "stall loses no delivery.",
+    )
+    receiver_read_timeout_s: float = Field(
+        default=10.0, gt=0,
+        description="How long reading one request body may take; a slower upload is answered "
+        "429 and its slot freed, so slow clients cannot hold the receiver.",
+    )
+    receiver_max_in_flight: int = Field(
+        default=256, ge=1,
+        description="Requests one receiver handles at once; more are answered 429 at once. "
+        "Bounds its memory (at most this many bodies of max_body_bytes) under a flood.",
+    )
 
     # Failure handling
     max_attempts: int = Field(default=4, ge=1, description="Attempts before dead-lettering.")

@@ -24,7 +24,8 @@ def register(sub: Sub) -> None:
     p.set_defaults(func=cmd_topics)
 
     p = sub.add_parser("run", help="run one worker (FastStream app) until SIGTERM")
-    p.add_argument("worker", help="ingestion | memory | learning | responder | outbound | metrics")
+    p.add_argument("worker", help="ingestion | memory | learning | responder | outbound | metrics"
+                   " | receiver (the GHL webhook endpoint)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("schemas", help="event contracts")
@@ -61,9 +62,12 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from workers.registry import load_spec
+    from workers.registry import SERVICE_MODULES, load_service, load_spec
     from workers.runtime.host import run_worker
 
+    if args.worker in SERVICE_MODULES:  # not a consumer: it serves on its own (registry.py)
+        asyncio.run(load_service(args.worker).run(args.settings))
+        return 0
     try:
         spec = load_spec(args.worker)
     except KeyError as exc:

@@ -17,7 +17,7 @@ import base64
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -102,19 +102,11 @@ class DeadLetterBoundary:
     async def _dead_letter(self, record: Record, exc: BaseException, attempts: int) -> None:
         error_type = type(exc).__name__
         error = describe(exc)
-        headers = {k: v for k, v in record.headers.items() if not k.startswith(DLQ_PREFIX)}
-        headers.update({
-            f"{DLQ_PREFIX}worker": self.worker,
-            f"{DLQ_PREFIX}source-topic": record.topic,
-            f"{DLQ_PREFIX}partition": str(record.partition),
-            f"{DLQ_PREFIX}offset": str(record.offset),
-            f"{DLQ_PREFIX}error-type": error_type,
-            f"{DLQ_PREFIX}error": error,
-            f"{DLQ_PREFIX}attempts": str(attempts),
-            f"{DLQ_PREFIX}at": utcnow().isoformat(),
-        })
-        if record.tenant_hint:
-            headers[HEADER_TENANT] = record.tenant_hint
+        headers = dead_letter_headers(
+            record.headers, worker=self.worker, source_topic=record.topic,
+            partition=record.partition, offset=record.offset, exc=exc, attempts=attempts,
+            tenant=record.tenant_hint,
+        )
         await self._publisher.publish_raw(
             PIPELINE_DLQ, record.value, key=record.key, headers=headers
         )
@@ -125,6 +117,29 @@ class DeadLetterBoundary:
             "%s: dead-lettered %s[%d]@%d after %d attempt(s): %s",
             self.worker, record.topic, record.partition, record.offset, attempts, error,
         )
+
+
+def dead_letter_headers(
+    headers: Mapping[str, str], *, worker: str, source_topic: str, partition: int, offset: int,
+    exc: BaseException, attempts: int, tenant: str | None,
+) -> dict[str, str]:
+    """A dead letter's headers: the original record's (minus any earlier `dlq-*`), the error
+    and the source position. The one writer of the format `read_dead_letter` reads (the
+    webhook receiver dead-letters bodies that never reached a topic with it too)."""
+    out = {k: v for k, v in headers.items() if not k.startswith(DLQ_PREFIX)}
+    out.update({
+        f"{DLQ_PREFIX}worker": worker,
+        f"{DLQ_PREFIX}source-topic": source_topic,
+        f"{DLQ_PREFIX}partition": str(partition),
+        f"{DLQ_PREFIX}offset": str(offset),
+        f"{DLQ_PREFIX}error-type": type(exc).__name__,
+        f"{DLQ_PREFIX}error": describe(exc),
+        f"{DLQ_PREFIX}attempts": str(attempts),
+        f"{DLQ_PREFIX}at": utcnow().isoformat(),
+    })
+    if tenant:
+        out[HEADER_TENANT] = tenant
+    return out
 
 
 def read_dead_letter(record: Record) -> DeadLetter:
