@@ -6,8 +6,9 @@ agent but parted ways" is false; STOP followed by START clears the opt-out).
 
 from __future__ import annotations
 
-import itertools
 import re
+
+from workers.consent import optout
 
 from .context import MessageContext
 from .questions import polarity
@@ -51,28 +52,6 @@ _CALL = re.compile("|".join((
 )))
 _NO_CALL = re.compile(r"\b(?:don'?t|dont|do not|no|not|never)\s+(?:\w+\s+)?call|\btext only\b"
                       r"|\bno calls\b|\bdon'?t phone\b")
-_OPT_OUT = re.compile(
-    r"\bunsubscribe\b|\bopt (?:me |us )?out\b|\bopt-out\b|\bremove (?:me|us|my number) from"
-    r"|\btake (?:me|us|my number) off\b|\b(?:stop|quit|cease|no more)\s+(?:texting|messaging"
-    r"|contacting|emailing|calling"
-    r"|sending (?:me |us )?(?:texts|messages|these|this|emails|stuff))\b"
-    r"|\b(?:don'?t|dont|do not)\s+(?:text|message|contact|email)\s+(?:me|us)\b"
-    r"|\bno more (?:texts|messages)\b|\blose my number\b|\bdelete my (?:number|info)\b"
-    r"|\bleave me alone\b|\bstop all\b|\brevoke\b"
-)
-_OPT_OUT_ALONE = re.compile(
-    r"^(?:please |pls |plz )?(?:stop|stop all|stopall|unsubscribe|quit|cancel|end|opt out"
-    r"|optout|revoke|remove me|stop please|stop pls)(?: please| pls| now)?$"
-)
-_OPT_IN = re.compile(r"\bunstop\b|\bresubscribe\b|\bopt (?:me |us )?(?:back )?in\b")
-
-
-def _pieces(text: str) -> list[tuple[int, int]]:
-    """Comma / sentence separated pieces: a keyword must fill one on its own."""
-    bounds = [0, *(m.end() for m in re.finditer(r"[,.!?;\n]+", text)), len(text)]
-    return [(a, b) for a, b in itertools.pairwise(bounds) if a < b]
-
-
 def agent_events(ctx: MessageContext) -> list[tuple[int, bool]]:
     """``(pos, has_agent)`` statements; only a current agent counts."""
     out: list[tuple[int, bool]] = []
@@ -108,23 +87,12 @@ def human_events(ctx: MessageContext) -> list[tuple[int, bool]]:
 
 
 def opt_events(ctx: MessageContext, original: str) -> list[tuple[int, bool]]:
-    """``(pos, opted_out)``: STOP-like requests, and START / unstop clearing them.
+    """``(pos, opted_out)`` from the shared opt-out reading of the lead's own words.
 
-    An opt-out word used for something else ("cancel the showing", "stop sending me condos")
-    is not an opt-out: a bare keyword must stand alone as its own sentence.
+    ``opted_out`` is a clear request only (SPEC), so an "unsure" message (wrong number, not
+    interested) sets nothing here; the responder's consent check still hands it to a person.
+    The rules read the raw body (``original``), not ``ctx.text``: case matters (a shouted
+    START) and positions are in ``original``; only their order among these events matters.
     """
-    out: list[tuple[int, bool]] = [(m.start(), True) for m in _OPT_OUT.finditer(ctx.text)]
-    for start, end in _pieces(ctx.text):
-        bare = re.sub(r"[^a-z ]+", " ", ctx.text[start:end])
-        bare = re.sub(r"\s+", " ", bare).strip()
-        if _OPT_OUT_ALONE.match(bare):
-            out.append((start, True))
-    # START may also follow an apology ("sorry, wrong thread. START") as its own piece.
-    if re.match(r"\s*START\b", original):
-        out.append((0, False))
-    for start, end in _pieces(ctx.text):
-        if re.fullmatch(r"\W*(?:please |pls )?(?:start|unstop|resume|subscribe)\W*",
-                        ctx.text[start:end]):
-            out.append((start, False))
-    out.extend((m.start(), False) for m in _OPT_IN.finditer(ctx.text))
-    return sorted(out, key=lambda e: (e[0], e[1]))
+    return [(pos, signal == "opt_out") for pos, signal in optout.signals(original)
+            if signal != "unsure"]

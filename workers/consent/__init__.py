@@ -1,0 +1,2 @@
+"""Consent rules shared by the learning extractor, the responder and the outbound connector;
+pure (no I/O)."""
