@@ -152,7 +152,9 @@ class ReplyDelivered(Envelope):
 
 class AgentAssistRequested(Envelope):
     type: Literal["agent.assist"] = "agent.assist"
-    reason: Literal["handoff", "coaching", "human_takeover"]
+    # possible_opt_out: a message that may ask to stop, left to a person; reply_stale: a draft
+    # not delivered in time, handed to the agent as a suggestion.
+    reason: Literal["handoff", "coaching", "human_takeover", "possible_opt_out", "reply_stale"]
     note: str
 
 

@@ -197,6 +197,10 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="How often held (quiet-hours) replies are checked."
     )
     outbound_scheduler_batch: int = Field(default=200, ge=1)
+    reply_max_age_s: float = Field(
+        default=3600.0, gt=0,
+        description="A reply not sent within this many seconds of becoming due (drafted, or "
+                    "its quiet hours over) is stale: it is not sent, and the agent is told.")
 
     # Metrics worker
     metrics_tenant_labels: int = Field(

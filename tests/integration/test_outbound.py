@@ -25,6 +25,7 @@ from schemas.envelope import utcnow
 from schemas.events import ReplyDrafted
 from tests.conftest import new_tenant
 from tests.support.kafka import body, keyed, publish_events, read_until
+from tests.support.zones import midday_zone
 from workers.db.tenant import TenantDatabase
 from workers.outbound.config import OutboundConfig
 from workers.outbound.worker import SPEC, build
@@ -43,10 +44,15 @@ async def ghl() -> AsyncIterator[FakeGHLAPI]:
         yield fake
 
 
-def tenant_with_token(ghl: FakeGHLAPI) -> tuple[str, str]:
+async def tenant_with_token(ghl: FakeGHLAPI, db: TenantDatabase) -> tuple[str, str]:
+    """A tenant whose leads live where it is midday now: no quiet hours hold their texts."""
     tenant = new_tenant()
     token = f"tok-{tenant}"
     ghl.add_token(token, tenant)
+    async with db.transaction(tenant) as conn:
+        await conn.execute("INSERT INTO tenants (id) VALUES ($1)", tenant)
+        await conn.execute("INSERT INTO tenant_settings (tenant_id, timezone) VALUES ($1, $2)",
+                           tenant, midday_zone())
     return tenant, token
 
 
@@ -103,7 +109,7 @@ def metric(outcome: str) -> float:
 async def test_each_reply_is_sent_once_even_when_redelivered(
     make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase
 ) -> None:
-    tenant, token = tenant_with_token(ghl)
+    tenant, token = await tenant_with_token(ghl, db)
     drafts = [reply(tenant, "Still looking in Austin?"),
               reply(tenant, "Hi Ana,\nhere are two homes.", channel="email"),
               reply(tenant, "Can we call at 5?", channel="whatsapp")]
@@ -139,9 +145,9 @@ async def test_each_reply_is_sent_once_even_when_redelivered(
 
 
 async def test_429_waits_as_told_then_sends(
-    make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI
+    make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase
 ) -> None:
-    tenant, token = tenant_with_token(ghl)
+    tenant, token = await tenant_with_token(ghl, db)
     ghl.inject(Fault(status=429, retry_after=0.5, path=SEND_PATH))
     await publish_events(kafka, topics.REPLIES_OUTBOUND, [reply(tenant, "Hello")])
     async with running(make_settings(), config(ghl, {tenant: token})):
@@ -154,7 +160,7 @@ async def test_429_waits_as_told_then_sends(
 async def test_5xx_is_retried_then_sends(
     make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase
 ) -> None:
-    tenant, token = tenant_with_token(ghl)
+    tenant, token = await tenant_with_token(ghl, db)
     ghl.inject(Fault(status=500), Fault(status=502))
     draft = reply(tenant, "Hello")
     await publish_events(kafka, topics.REPLIES_OUTBOUND, [draft])
@@ -165,9 +171,9 @@ async def test_5xx_is_retried_then_sends(
 
 
 async def test_401_refreshes_the_token_once_then_sends(
-    make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI
+    make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase
 ) -> None:
-    tenant, token = tenant_with_token(ghl)
+    tenant, token = await tenant_with_token(ghl, db)
     ghl.expire_token(token)
     ghl.add_refresh_token("rt-1", tenant)
     cfg = config(ghl, {tenant: token}, oauth_client_id="cid", oauth_client_secret="secret",
@@ -183,7 +189,7 @@ async def test_401_refreshes_the_token_once_then_sends(
 async def test_a_rejected_reply_is_marked_failed_and_dead_lettered(
     make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase
 ) -> None:
-    tenant, token = tenant_with_token(ghl)
+    tenant, token = await tenant_with_token(ghl, db)
     ghl.inject(Fault(status=422, message="contactId is not a contact of this location"))
     bad, good = reply(tenant, "Hello", contact="gone"), reply(tenant, "Next one")
     await publish_events(kafka, topics.REPLIES_OUTBOUND, [bad, good])
@@ -202,10 +208,10 @@ async def test_a_rejected_reply_is_marked_failed_and_dead_lettered(
 
 
 async def test_rate_limit_spreads_a_burst_over_windows(
-    make_settings: Callable[..., Settings], kafka: str
+    make_settings: Callable[..., Settings], kafka: str, db: TenantDatabase
 ) -> None:
     async with FakeGHLAPI(rate_limit_burst=5, rate_limit_interval=1.0) as ghl:
-        tenant, token = tenant_with_token(ghl)
+        tenant, token = await tenant_with_token(ghl, db)
         drafts = [reply(tenant, f"reply {i}") for i in range(12)]
         await publish_events(kafka, topics.REPLIES_OUTBOUND, drafts)
         # A margin over the server's 1.0 s window absorbs network jitter between the clocks.
@@ -222,7 +228,7 @@ async def test_rate_limit_spreads_a_burst_over_windows(
 async def test_a_held_reply_does_not_block_and_is_sent_when_due(
     make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase
 ) -> None:
-    tenant, token = tenant_with_token(ghl)
+    tenant, token = await tenant_with_token(ghl, db)
     async with running(make_settings(), config(ghl, {tenant: token})):
         await publish_events(kafka, topics.REPLIES_OUTBOUND, [reply(tenant, "Warm-up")])
         await delivered_events(kafka, tenant, 1, settle_s=0)  # the worker is consuming
@@ -245,7 +251,7 @@ async def test_a_held_reply_does_not_block_and_is_sent_when_due(
 async def test_a_send_that_may_have_gone_out_is_never_resent(
     make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase
 ) -> None:
-    tenant, token = tenant_with_token(ghl)
+    tenant, token = await tenant_with_token(ghl, db)
     ghl.inject(Fault(delay=3.0, path=SEND_PATH))  # GHL gets the request, we get no answer
     draft, later = reply(tenant, "Hello"), reply(tenant, "After the redelivery")
     await publish_events(kafka, topics.REPLIES_OUTBOUND, [draft])
@@ -267,10 +273,9 @@ async def test_a_send_that_may_have_gone_out_is_never_resent(
 async def test_a_crash_after_claiming_leaves_the_reply_for_reconciliation(
     make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase
 ) -> None:
-    tenant, token = tenant_with_token(ghl)
+    tenant, token = await tenant_with_token(ghl, db)
     draft, later = reply(tenant, "Hello"), reply(tenant, "Next")
     async with db.transaction(tenant) as conn:  # what a worker killed mid-send leaves behind
-        await conn.execute("INSERT INTO tenants (id) VALUES ($1)", tenant)
         await conn.execute(
             "INSERT INTO replies (tenant_id, idempotency_key, event_id, contact_id, channel, "
             "body, mode, status) VALUES ($1, $2, $3, 'c1', 'sms', 'Hello', 'buyer', 'sending')",

@@ -96,10 +96,10 @@ async def seed(db: TenantDatabase, tenant: str, contact: str = "c1", *,
 
 
 def updated(tenant: str, message_id: str, contact: str = "c1", *, score: str = "warm",
-            event_id: str | None = None, **profile: Any) -> ProfileUpdated:
+            event_id: str | None = None, at: datetime = BASE, **profile: Any) -> ProfileUpdated:
     return ProfileUpdated(
         event_id=event_id or str(uuid.uuid4()), tenant_id=tenant, contact_id=contact,
-        occurred_at=BASE, received_at=BASE, profile={"intent": "buy", **profile}, score=score,
+        occurred_at=at, received_at=at, profile={"intent": "buy", **profile}, score=score,
         next_questions=[QUESTION], message_id=message_id, channel="sms", reply_needed=True,
     )
 
@@ -160,16 +160,22 @@ async def test_one_reply_per_inbound_message_even_when_redelivered(
 async def test_opted_out_gets_one_confirmation_and_dnd_gets_nothing(
     settings: Callable[..., Settings], kafka: str, db: TenantDatabase, fake: FakeMessagesAPI
 ) -> None:
-    stop, dnd = new_tenant(), new_tenant()
+    stop, dnd, late = new_tenant(), new_tenant(), new_tenant()
     await seed(db, stop, tz=zone_at(2))  # even at night: the confirmation is not held
     await seed(db, dnd, dnd_channels={"sms": "active"})
-    events = [updated(stop, f"m-{i}", opted_out=True) for i in range(3)]
+    await seed(db, late)
+    now = datetime.now(UTC)
+    events = [updated(stop, f"m-{i}", opted_out=True, at=now) for i in range(3)]
+    # A STOP answered more than 5 minutes after it was written gets no confirmation.
+    stale_stop = updated(late, "m-0", opted_out=True, at=now - timedelta(minutes=6))
     await publish_events(kafka, topics.LEAD_PROFILE_UPDATED,
-                         [*events, updated(dnd, "m-0"), events[0]])
+                         [*events, updated(dnd, "m-0"), events[0], stale_stop])
     async with running(settings(), "responder"):
         stop_rows = await settled(db, stop, 3)
         dnd_rows = await settled(db, dnd, 1)
+        late_rows = await settled(db, late, 1)
         out = await outbound(kafka, stop, 2, settle_s=1.5)
+    assert late_rows[0]["suppressed_reason"] == "confirmation_late"
     assert [o["body"] for o in out] == [out[0]["body"]] * 2  # the confirmation, re-published
     assert out[0]["body"].startswith("You're unsubscribed") and out[0]["send_after"] is None
     assert [r["suppressed_reason"] for r in stop_rows] == [None, "opted_out", "opted_out"]

@@ -111,7 +111,8 @@ class Outcome:
 def allowed_decisions(lead: Lead, confirmation_at: int | None) -> list[set[str]]:
     """For each inbound message of `lead` (in order), the decisions it may end with.
 
-    A decision is a reply status (`sent`; `sending` = in doubt) or `suppressed:<reason>`.
+    A decision is a reply status (`sent`; `sending` = in doubt) or `suppressed:<reason>`
+    (decided when drafting, or at the moment of sending: the consent check before each send).
     Which message carries an opt-out's confirmation (the STOP, or an earlier message whose
     profile already saw the STOP) and whether the first message of a taken-over lead saw the
     takeover depend on timing; everything else is fixed by the lead's kind and order."""
@@ -125,6 +126,8 @@ def allowed_decisions(lead: Lead, confirmation_at: int | None) -> list[set[str]]
             stop = ids.index(lead.stop_id)
             if (confirmation_at is not None and i > confirmation_at) or i > stop:
                 can = {"suppressed:opted_out"}
+            elif i < stop:  # its reply was still unsent when the STOP came: blocked at send
+                can = can | {"suppressed:opted_out"}
         elif lead.kind == "takeover":
             can = {"suppressed:human_takeover"} if mid in lead.after_takeover else \
                 can | {"suppressed:human_takeover"}

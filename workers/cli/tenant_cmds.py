@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from workers.cli.ops_common import (
     table,
     tenant_tx,
 )
+from workers.consent.quiet import FEDERAL, QuietWindow, next_open
 from workers.errors import ConfigurationError
 from workers.runtime.record import Record
 from workers.secrets import encrypt
@@ -46,7 +48,9 @@ def register(sub: Sub) -> None:
     p.add_argument("--api-key", help="the tenant's own Anthropic key (stored encrypted)")
     p.add_argument("--service-areas", metavar="JSON",
                    help='["Austin", {"name": "Round Rock", "aliases": ["RR"]}]')
-    p.add_argument("--quiet-hours", metavar="HH:MM-HH:MM", help="e.g. 21:00-08:00, or off")
+    p.add_argument("--quiet-hours", metavar="HH:MM-HH:MM",
+                   help="no automated texts from HH:MM until HH:MM, the lead's local time "
+                        "(21:00-08:00 is one night; on top of the legal hours), or off")
     p.add_argument("--channels", help="reply channels, comma separated: " + ",".join(CHANNELS))
     p.add_argument("--ai", choices=("on", "off"), help="AI replies on or off")
     p.add_argument("--timezone", metavar="TZ", help="IANA name, e.g. America/Chicago")
@@ -93,6 +97,9 @@ async def tenant_show(args: argparse.Namespace) -> int:
     settings = dict(conf) if conf is not None else {}
     settings["claude_api_key"] = "set" if settings.pop("claude_api_key_enc", None) else "not set"
     settings.pop("tenant_id", None)
+    start, end = settings.pop("no_texts_from", None), settings.pop("no_texts_until", None)
+    settings["quiet_hours"] = None if start is None else {
+        "no_texts_from": f"{start:%H:%M}", "no_texts_until": f"{end:%H:%M}"}
     print(json.dumps({**dict(tenant), "settings": settings, "counts": counts},
                      indent=2, default=str))
     return 0
@@ -119,7 +126,7 @@ def config_changes(args: argparse.Namespace) -> dict[str, Any]:
     if args.service_areas is not None:
         changes["service_areas"] = service_areas(args.service_areas)
     if args.quiet_hours is not None:
-        changes["quiet_hours"] = quiet_hours(args.quiet_hours)
+        changes["no_texts_from"], changes["no_texts_until"] = quiet_hours(args.quiet_hours)
     if args.channels is not None:
         chosen = [c.strip() for c in args.channels.split(",") if c.strip()]
         unknown = sorted(set(chosen) - set(CHANNELS))
@@ -156,13 +163,22 @@ def service_areas(text: str) -> list[dict[str, Any]]:
     return areas
 
 
-def quiet_hours(text: str) -> dict[str, str] | None:
+def quiet_hours(text: str) -> tuple[time | None, time | None]:
+    """`21:00-08:00` -> (21:00, 08:00): the quiet window itself, never the send window."""
     if text.lower() in ("off", "none", ""):
-        return None
+        return None, None
     match = _QUIET.match(text)
     if match is None:
         raise CliError(f"--quiet-hours {text!r}: expected HH:MM-HH:MM, e.g. 21:00-08:00")
-    return {"start": match.group(1), "end": match.group(3)}
+    start, end = time.fromisoformat(match.group(1)), time.fromisoformat(match.group(3))
+    if start == end:
+        raise CliError(f"--quiet-hours {text!r}: start and end are the same time")
+    window = QuietWindow(start, end)
+    if next_open(datetime(2026, 1, 5, 12, tzinfo=UTC), ZoneInfo("UTC"),
+                 (FEDERAL.quiet, window)) is None:
+        raise CliError(f"--quiet-hours {text!r} with the legal hours ({FEDERAL.quiet}) "
+                       "leaves no time at which a text may be sent")
+    return start, end
 
 
 async def tenant_config(args: argparse.Namespace) -> int:

@@ -57,6 +57,7 @@ class OutboundConfig:
     timeout_s: float = 15.0
     scheduler_interval_s: float = 5.0
     scheduler_batch: int = 200
+    reply_max_age_s: float = 3600.0
 
     @property
     def uses_oauth(self) -> bool:
@@ -81,4 +82,5 @@ class OutboundConfig:
             timeout_s=float(s.outbound_timeout_s),
             scheduler_interval_s=float(s.outbound_scheduler_interval_s),
             scheduler_batch=int(s.outbound_scheduler_batch),
+            reply_max_age_s=float(s.reply_max_age_s),
         )

@@ -1,7 +1,12 @@
-"""The reply's claim in Postgres: what makes each reply go out at most once.
+"""The reply's claim in Postgres: what makes each reply go out at most once, and only with
+consent.
 
 Status moves drafted -> sending -> sent | failed (or -> held while its `send_after` is in the
-future). "sending" is committed before the POST, so a crash between the POST and the status
+future, or -> suppressed when consent is gone). Every claim decides consent again
+(`workers.consent.decision`) on the lead's state read in the claim's own statement: the
+contact's flags, the profile's opt-out, the tenant's settings and whatever the lead wrote
+after the message being answered, so a held, retried or replayed reply goes out only if it
+still may. "sending" is committed before the POST, so a crash between the POST and the status
 write leaves the reply "sending": a redelivery finds it and does not resend blindly (it
 may have been delivered); it is counted and left for reconciliation. The claim goes back to
 "drafted" only when GHL provably did not take the message, so a retry may send it.
@@ -9,14 +14,26 @@ may have been delivered); it is counted and left for reconciliation. The claim g
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import asyncpg
 
 from schemas.events import ReplyDrafted
+from workers.consent.decision import (
+    DEFAULT_LIMITS,
+    DEFAULT_REPLY_CHANNELS,
+    ConsentDecision,
+    ConsentState,
+    Limits,
+    Outgoing,
+    lead_state,
+)
+from workers.consent.decision import decide as consent
+from workers.consent.quiet import tenant_window
 from workers.db.tenant import TenantDatabase, ensure_tenant
 from workers.outbound.ghl_client import Delivered
 
@@ -32,6 +49,7 @@ class Action(StrEnum):
     REPUBLISH = "republish"
     IN_DOUBT = "in_doubt"
     FAILED = "failed"
+    BLOCKED = "blocked"  # consent gone (or the draft stale) at the moment of sending
     SKIP = "skip"
 
 
@@ -45,7 +63,7 @@ def decide(status: str, send_after: datetime | None, now: datetime) -> Action:
         "sending": Action.IN_DOUBT,  # claimed before: maybe sent, never resend blindly
         "sent": Action.REPUBLISH,  # re-publish what it produced, as every stage does
         "failed": Action.FAILED,
-    }.get(status, Action.SKIP)  # a status another stage owns (e.g. cancelled by a human)
+    }.get(status, Action.SKIP)  # a status another stage owns (suppressed, cancelled, ...)
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,8 @@ class StoredReply:
     sent_at: datetime | None
     send_error: str | None
     created_at: datetime
+    suppressed_reason: str | None = None
+    blocked_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> StoredReply:
@@ -76,22 +96,75 @@ class StoredReply:
 class Claim:
     action: Action
     reply: StoredReply
+    consent: ConsentDecision | None = None  # decided by this claim (None: not asked)
+
+
+def consent_of(row: Mapping[str, Any], channel: str,
+               mode: str) -> tuple[Outgoing, ConsentState]:
+    """The consent question of a locked reply row (see `_LOCK`): pure, for `decide`."""
+    state = lead_state(
+        ai_enabled=bool(row["ai_enabled"]),
+        reply_channels=frozenset(row["reply_channels"] if row["reply_channels"] is not None
+                                 else DEFAULT_REPLY_CHANNELS),
+        human_takeover=bool(row["human_takeover"]), opted_out=bool(row["profile_opted_out"]),
+        opted_out_by_crm=bool(row["contact_opted_out"]),
+        dnd=bool(row["dnd"]), dnd_channels=row["dnd_channels"] or {},
+        contact_tz=row["contact_tz"], phone=row["phone"], state=row["state"],
+        tenant_tz=row["tenant_tz"],
+        tenant_quiet=tenant_window(row["no_texts_from"], row["no_texts_until"]),
+        history=list(row["history"]), later_messages=list(row["later_messages"]),
+    )
+    confirmation = mode == "opt_out_confirmation"
+    return Outgoing(channel, due_at=row["due_at"], confirmation=confirmation,
+                    requested_at=row["asked_at"]), state
 
 
 _COLUMNS = ", ".join(StoredReply.__dataclass_fields__)
 _UPSERT = """
 INSERT INTO replies (tenant_id, idempotency_key, event_id, contact_id, reply_to_message_id,
-                     channel, body, mode, model, send_after)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                     channel, body, mode, model, send_after, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
 """
-_LOCK = f"SELECT {_COLUMNS} FROM replies WHERE tenant_id = $1 AND idempotency_key = $2 FOR UPDATE"
+_LOCK = f"""
+SELECT {", ".join("r." + c for c in _COLUMNS.split(", "))},
+       GREATEST(r.created_at, coalesce(r.send_after, r.created_at)) AS due_at,
+       coalesce(t.ai_enabled, false) AS ai_enabled, s.reply_channels, s.no_texts_from,
+       s.no_texts_until, s.timezone AS tenant_tz,
+       coalesce(c.dnd, false) AS dnd, c.dnd_channels, coalesce(c.human_takeover, false)
+           AS human_takeover, c.timezone AS contact_tz, c.phone, c.state,
+       coalesce(c.opted_out, false) AS contact_opted_out,
+       coalesce(p.profile->>'opted_out' = 'true', false) AS profile_opted_out,
+       a.occurred_at AS asked_at,
+       ARRAY(SELECT h.body FROM (
+                SELECT m.body, m.occurred_at, m.created_at FROM messages m
+                 WHERE m.tenant_id = r.tenant_id AND m.contact_id = r.contact_id
+                   AND m.direction = 'inbound' AND m.sender = 'lead'
+                   AND (a.occurred_at IS NULL
+                        OR (m.occurred_at, m.created_at) <= (a.occurred_at, a.created_at))
+                 ORDER BY m.occurred_at DESC, m.created_at DESC LIMIT $3) h
+             ORDER BY h.occurred_at, h.created_at) AS history,
+       ARRAY(SELECT m.body FROM messages m
+              WHERE m.tenant_id = r.tenant_id AND m.contact_id = r.contact_id
+                AND m.direction = 'inbound' AND m.sender = 'lead'
+                AND (m.occurred_at, m.created_at) > (a.occurred_at, a.created_at)
+              ORDER BY m.occurred_at, m.created_at LIMIT $3) AS later_messages
+  FROM replies r
+  LEFT JOIN tenants t ON t.id = r.tenant_id
+  LEFT JOIN tenant_settings s ON s.tenant_id = r.tenant_id
+  LEFT JOIN contacts c ON c.tenant_id = r.tenant_id AND c.contact_id = r.contact_id
+  LEFT JOIN lead_profiles p ON p.tenant_id = r.tenant_id AND p.contact_id = r.contact_id
+  LEFT JOIN messages a ON a.tenant_id = r.tenant_id AND a.message_id = r.reply_to_message_id
+ WHERE r.tenant_id = $1 AND r.idempotency_key = $2
+   FOR UPDATE OF r"""
+HISTORY = 20  # the lead's messages read around the one answered, each way
 _KEY = "WHERE tenant_id = $1 AND idempotency_key = $2"
 
 
 class ReplyStore:
-    def __init__(self, db: TenantDatabase) -> None:
+    def __init__(self, db: TenantDatabase, limits: Limits = DEFAULT_LIMITS) -> None:
         self.db = db
+        self.limits = limits
         self._known_tenants: set[str] = set()
 
     async def claim(self, ev: ReplyDrafted, now: datetime) -> Claim:
@@ -104,10 +177,21 @@ class ReplyStore:
             await conn.execute(
                 _UPSERT, tenant, ev.idempotency_key, ev.event_id, ev.contact_id,
                 ev.reply_to_message_id, ev.channel, ev.body, ev.mode, ev.model, ev.send_after,
+                ev.occurred_at,  # when it was drafted: its age counts from there
             )
-            row = StoredReply.from_row(await conn.fetchrow(_LOCK, tenant, ev.idempotency_key))
+            locked = await conn.fetchrow(_LOCK, tenant, ev.idempotency_key, HISTORY)
+            row = StoredReply.from_row(locked)
             send_after = row.send_after or ev.send_after
             action = decide(row.status, send_after, now)
+            verdict = None
+            if action is Action.SEND:
+                verdict = consent(*consent_of(locked, row.channel, row.mode), now, self.limits)
+                if verdict.verdict == "hold":
+                    action, send_after = Action.HOLD, verdict.until
+                elif verdict.verdict == "block":
+                    action = Action.BLOCKED
+            elif row.status == "suppressed" and row.blocked_at is not None:
+                action = Action.BLOCKED  # blocked before: its notice is re-published
             if action is Action.SEND:
                 await conn.execute(
                     "UPDATE replies SET status = 'sending', claimed_at = now(), "
@@ -118,8 +202,13 @@ class ReplyStore:
                     f"UPDATE replies SET status = 'held', send_after = $3 {_KEY}",
                     tenant, ev.idempotency_key, send_after,
                 )
+            elif action is Action.BLOCKED and verdict is not None:
+                await conn.execute(
+                    "UPDATE replies SET status = 'suppressed', suppressed_reason = $3, "
+                    f"blocked_at = $4 {_KEY}", tenant, ev.idempotency_key, verdict.reason, now,
+                )
         self._known_tenants.add(tenant)
-        return Claim(action, row)
+        return Claim(action, row, verdict)
 
     async def mark_sent(self, tenant: str, key: str, delivered: Delivered) -> datetime:
         async with self.db.transaction(tenant) as conn:

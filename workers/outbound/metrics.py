@@ -8,7 +8,8 @@ SENDS = Counter(
     "leadmem_outbound_sends_total",
     "Replies handled, by outcome: sent, held, released (held reply due, re-queued), "
     "republished (already sent), in_doubt (claimed but unconfirmed: not resent), failed, "
-    "retry (not delivered, released for a later attempt), waiting, skipped.",
+    "retry (not delivered, released for a later attempt), waiting, blocked (consent gone or "
+    "stale at the moment of sending), skipped.",
     ["outcome"],
 )
 HTTP_ATTEMPTS = Counter(
@@ -37,4 +38,10 @@ TOKEN_REFRESHES = Counter(
     "leadmem_outbound_token_refreshes_total",
     "Access-token refreshes after a 401, by outcome (ok, failed).",
     ["outcome"],
+)
+CONSENT_BLOCKS = Counter(
+    "leadmem_outbound_consent_blocks_total",
+    "Replies not sent because the check immediately before sending refused them, by reason "
+    "(opted_out, dnd, human_takeover, stale, superseded, ...).",
+    ["reason"],
 )

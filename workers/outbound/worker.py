@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from schemas.envelope import derive_event_id
-from schemas.events import ReplyDelivered, ReplyDrafted
+from schemas.events import AgentAssistRequested, ReplyDelivered, ReplyDrafted
 from schemas.topics import REPLIES_OUTBOUND
+from workers.consent.decision import Limits
 from workers.errors import InvalidEventError, RetryableError
 from workers.outbound.config import OutboundConfig
-from workers.outbound.delivery import Action, ReplyStore, StoredReply
+from workers.outbound.delivery import Action, Claim, ReplyStore, StoredReply
 from workers.outbound.ghl_client import (
     Delivered,
     DeliveryInDoubtError,
@@ -30,7 +32,7 @@ from workers.outbound.ghl_client import (
     ReplyRejectedError,
     message_payload,
 )
-from workers.outbound.metrics import SENDS
+from workers.outbound.metrics import CONSENT_BLOCKS, SENDS
 from workers.outbound.ratelimit import LocationLimiter
 from workers.outbound.scheduler import HeldReplyScheduler
 from workers.outbound.sender import ClaimLostError, Sender
@@ -56,26 +58,47 @@ def delivered_event(ev: ReplyDrafted, reply: StoredReply) -> ReplyDelivered:
     )
 
 
+def stale_notice(ev: ReplyDrafted, reply: StoredReply) -> AgentAssistRequested:
+    """What the agent is told of a stale reply: the draft, as a suggestion to send by hand.
+    Its id is stable, so re-publishing it on a redelivery is idempotent."""
+    return AgentAssistRequested(
+        event_id=derive_event_id(ev.tenant_id, reply.idempotency_key, "blocked", "stale"),
+        tenant_id=ev.tenant_id, contact_id=reply.contact_id,
+        occurred_at=reply.blocked_at or reply.created_at, received_at=ev.received_at,
+        causation_id=ev.event_id, reason="reply_stale",
+        note=("This reply was not sent: it was not delivered within the time a draft stays "
+              f"current. Suggested text, if it still fits: {reply.body}"),
+    )
+
+
 RECORD_SENT_RETRIES = (0.1, 0.5, 2.0)  # seconds before each retry of the 'sent' write
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class _Claim:
-    """The reply's claim as the sender gives it back and takes it again between attempts."""
+    """The reply's claim as the sender gives it back and takes it again between attempts
+    (consent is decided again by every retake)."""
 
-    def __init__(self, store: ReplyStore, ev: ReplyDrafted) -> None:
-        self.store, self.ev = store, ev
+    def __init__(self, store: ReplyStore, ev: ReplyDrafted, now: Clock) -> None:
+        self.store, self.ev, self.now = store, ev, now
+        self.last: Claim | None = None
 
     async def release(self, reason: str) -> None:
         await self.store.release(self.ev.tenant_id, self.ev.idempotency_key, reason)
 
     async def retake(self) -> bool:
-        claim = await self.store.claim(self.ev, datetime.now(UTC))
-        return claim.action is Action.SEND
+        self.last = await self.store.claim(self.ev, self.now())
+        return self.last.action is Action.SEND
 
 
 class OutboundHandler:
-    def __init__(self, store: ReplyStore, sender: Sender, publisher: EventPublisher) -> None:
-        self.store, self.sender, self.publisher = store, sender, publisher
+    def __init__(self, store: ReplyStore, sender: Sender, publisher: EventPublisher,
+                 now: Clock = utc_now) -> None:
+        self.store, self.sender, self.publisher, self.now = store, sender, publisher, now
 
     async def __call__(self, record: Record) -> None:
         ev = ReplyDrafted.model_validate_json(record.value)
@@ -87,10 +110,12 @@ class OutboundHandler:
         # the reply claimed ("sending": in doubt, never resent). A turn taken for a reply
         # that turns out not to need sending (held, already sent) is a token spent idle.
         await self.sender.turn(ev.tenant_id)
-        claim = await self.store.claim(ev, datetime.now(UTC))
+        claim = await self.store.claim(ev, self.now())
         reply = claim.reply
         if claim.action is Action.SEND:
             await self._send(ev, reply)
+        elif claim.action is Action.BLOCKED:
+            await self._blocked(ev, claim)
         elif claim.action is Action.REPUBLISH and reply.ghl_message_id and reply.sent_at:
             await self.publisher.publish(delivered_event(ev, reply))
             SENDS.labels("republished").inc()
@@ -115,10 +140,13 @@ class OutboundHandler:
                 subject=getattr(ev, "subject", None),
                 reply_to_message_id=reply.reply_to_message_id,
             )
-            delivered = await self.sender.send(tenant, payload, claim=_Claim(self.store, ev),
-                                               turn_taken=True)
+            window = _Claim(self.store, ev, self.now)
+            delivered = await self.sender.send(tenant, payload, claim=window, turn_taken=True)
         except ClaimLostError:
-            SENDS.labels("skipped").inc()
+            if window.last is not None and window.last.action is Action.BLOCKED:
+                await self._blocked(ev, window.last)
+            else:
+                SENDS.labels("skipped").inc()
             return
         except ReplyRejectedError as exc:
             await self.store.mark_failed(tenant, key, str(exc))
@@ -140,6 +168,20 @@ class OutboundHandler:
         await self.publisher.publish(delivered_event(ev, done))
         SENDS.labels("sent").inc()
 
+
+    async def _blocked(self, ev: ReplyDrafted, claim: Claim) -> None:
+        """Consent was gone (or the draft stale) when it was time to send: the reply is
+        suppressed for good; for a stale one the agent gets the draft as a suggestion."""
+        reply = claim.reply
+        reason = claim.consent.reason if claim.consent is not None else reply.suppressed_reason
+        if claim.consent is not None:  # decided now, not found decided before
+            SENDS.labels("blocked").inc()
+            CONSENT_BLOCKS.labels(reason or "unknown").inc()
+            log.info("outbound: reply %s/%s not sent: %s", ev.tenant_id,
+                     reply.idempotency_key, reason)
+            reply = replace(reply, suppressed_reason=reason, blocked_at=self.now())
+        if reason == "stale":  # other reasons are the lead's wish, or a newer reply
+            await self.publisher.publish(stale_notice(ev, reply))
 
     async def _record_sent(self, tenant: str, key: str, delivered: Delivered) -> datetime:
         """GHL took the message: recording it must outlast a cut connection, or the reply
@@ -171,7 +213,8 @@ def build(
     cfg = config or OutboundConfig.from_settings(resources.settings)
     http = httpx.AsyncClient(timeout=cfg.timeout_s, follow_redirects=False)
     resources.stack.push_async_callback(http.aclose)
-    store = ReplyStore(resources.database)
+    store = ReplyStore(resources.database,
+                       Limits(max_age=timedelta(seconds=cfg.reply_max_age_s)))
     sender = Sender(
         GHLClient(http, cfg.base_url), tokens or token_provider(cfg, http),
         LocationLimiter(cfg.rate_limit, cfg.rate_interval_s),

@@ -55,6 +55,7 @@ class ReplyRow:
     published: list[dict[str, Any]] = field(default_factory=list)
     suppressed_reason: str | None = None
     claude_outcome: str | None = None
+    created_at: datetime | None = None  # when drafted (the drafter's clock); its age counts
 
 
 async def published_for(conn: asyncpg.Connection, tenant: str,
@@ -76,7 +77,8 @@ SELECT EXISTS (SELECT 1 FROM replies WHERE tenant_id = $1 AND idempotency_key = 
        (SELECT mode FROM replies WHERE tenant_id = $1 AND contact_id = $2
           AND status <> 'suppressed' ORDER BY created_at DESC LIMIT 1) AS last_mode,
        s.tenant_id IS NOT NULL AS has_settings, s.persona, s.instructions, s.claude_model,
-       s.claude_max_tokens, s.claude_api_key_enc, s.service_areas, s.quiet_hours,
+       s.claude_max_tokens, s.claude_api_key_enc, s.service_areas, s.no_texts_from,
+       s.no_texts_until,
        s.reply_channels, s.timezone,
        (SELECT coalesce(jsonb_agg(l ORDER BY l.updated_at DESC), '[]'::jsonb)
           FROM (SELECT listing_id, price, address, area, bedrooms, bathrooms, property_type,
@@ -125,16 +127,16 @@ async def claim(conn: asyncpg.Connection, row: ReplyRow) -> list[dict[str, Any]]
         """INSERT INTO replies (tenant_id, idempotency_key, event_id, contact_id,
                reply_to_message_id, channel, body, mode, status, model, input_tokens,
                output_tokens, cache_read_tokens, cache_write_tokens, latency_ms, cost_usd,
-               send_after, published, suppressed_reason, claude_outcome)
+               send_after, published, suppressed_reason, claude_outcome, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                   $17, $18::jsonb, $19, $20)
+                   $17, $18::jsonb, $19, $20, coalesce($21, now()))
            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
            RETURNING idempotency_key""",
         row.tenant_id, row.idempotency_key, row.event_id, row.contact_id,
         row.reply_to_message_id, row.channel, row.body, row.mode, row.status, row.model,
         row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_tokens,
         row.latency_ms, row.cost_usd, row.send_after, row.published, row.suppressed_reason,
-        row.claude_outcome,
+        row.claude_outcome, row.created_at,
     )
     if inserted is not None:
         return row.published

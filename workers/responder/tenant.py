@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_REPLY_CHANNELS = frozenset({"sms", "email", "live_chat", "whatsapp", "fb", "ig", "gmb"})
+from workers.consent.decision import DEFAULT_REPLY_CHANNELS
+from workers.consent.quiet import QuietWindow, tenant_window
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class TenantProfile:
     service_areas: tuple[str, ...] = ()
     reply_channels: frozenset[str] = DEFAULT_REPLY_CHANNELS
     timezone: str | None = None
-    quiet_hours: dict[str, Any] | None = None
+    quiet: QuietWindow | None = None  # the tenant's own quiet hours, beside the legal ones
     claude_model: str | None = None
     claude_max_tokens: int | None = None
     claude_api_key_enc: bytes | None = field(default=None, repr=False)
@@ -49,7 +50,7 @@ def tenant_from_rows(tenant_id: str, tenant: Any, settings: Any) -> TenantProfil
         service_areas=area_names(settings["service_areas"]),
         reply_channels=frozenset(settings["reply_channels"] or ()),
         timezone=settings["timezone"],
-        quiet_hours=settings["quiet_hours"],
+        quiet=tenant_window(settings["no_texts_from"], settings["no_texts_until"]),
         claude_model=settings["claude_model"],
         claude_max_tokens=settings["claude_max_tokens"],
         claude_api_key_enc=settings["claude_api_key_enc"],

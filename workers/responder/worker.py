@@ -15,23 +15,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from prometheus_client import Counter
 from pydantic import Field, TypeAdapter
 
-from schemas.context import LeadContext, MemoryPart
+from schemas.context import LeadContext
 from schemas.envelope import derive_event_id, utcnow
 from schemas.events import AgentAssistRequested, ProfileUpdated, ReplyDrafted
 from schemas.topics import LEAD_PROFILE_UPDATED
 from workers.claude import BreakerRegistry, ClaudeClient
+from workers.consent.decision import ConsentState, lead_state
 from workers.db.tenant import TenantDatabase
 from workers.errors import InvalidEventError
 from workers.memory.context import ContextStore
 from workers.responder import guards, modes, store
 from workers.responder.compose import Composer, Composition
-from workers.responder.tenant import TenantProfile
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.publisher import EventPublisher
@@ -43,6 +43,9 @@ DECISIONS = Counter("leadmem_responder_decisions_total",
                     ["action", "reason"])
 Output = Annotated[ReplyDrafted | AgentAssistRequested, Field(discriminator="type")]
 OUTPUT: TypeAdapter[Output] = TypeAdapter(Output)
+HISTORY = 20  # the lead's latest messages read for an opt-out (as the outbound check does)
+POSSIBLE_OPT_OUT = ("The lead's message may be a request to stop texting, so no automated reply "
+                    "was sent. Please read it and reply yourself, or mark the lead opted out.")
 
 
 def merged_context(ctx: LeadContext, event: ProfileUpdated) -> LeadContext:
@@ -59,6 +62,24 @@ def superseded(event: ProfileUpdated, ctx: LeadContext) -> bool:
     inbound = [m for m in ctx.memory.recent if m.direction == "inbound" and m.sender == "lead"]
     ids = [m.message_id for m in inbound]
     return bool(event.message_id) and event.message_id in ids and ids[-1] != event.message_id
+
+
+def consent_state(event: ProfileUpdated, ctx: LeadContext,
+                  facts: store.LeadFacts) -> ConsentState:
+    """What consent rests on when drafting: the tenant's settings, the lead's flags and the
+    message being answered (read for an opt-out the profile may not carry)."""
+    memory, tenant, c = ctx.memory, facts.tenant, ctx.memory.contact
+    said = [m for m in memory.recent if m.direction == "inbound" and m.sender == "lead"]
+    ids = [m.message_id for m in said]
+    if event.message_id in ids:  # up to the message answered
+        said = said[:ids.index(event.message_id) + 1]
+    return lead_state(
+        ai_enabled=tenant.ai_enabled, reply_channels=tenant.reply_channels,
+        human_takeover=memory.human_takeover,
+        opted_out=bool(event.profile.get("opted_out")), opted_out_by_crm=facts.opted_out,
+        dnd=memory.dnd, dnd_channels=memory.dnd_channels, contact_tz=c.timezone,
+        phone=c.phone, state=c.state, tenant_tz=tenant.timezone, tenant_quiet=tenant.quiet,
+        history=[m.body for m in said][-HISTORY:])
 
 
 def reply_channel(event: ProfileUpdated, ctx: LeadContext) -> str:
@@ -138,33 +159,33 @@ class ResponderHandler:
         tenant, memory, profile = facts.tenant, ctx.memory, event.profile
         channel = reply_channel(event, ctx)
         verdict = guards.decide(guards.GuardInput(
-            channel=channel, ai_enabled=tenant.ai_enabled, reply_channels=tenant.reply_channels,
-            human_takeover=memory.human_takeover,
-            opted_out=bool(profile.get("opted_out")) or facts.opted_out,
-            opt_out_confirmed=facts.opt_out_confirmed, dnd=memory.dnd,
-            dnd_channels=memory.dnd_channels, wants_human=bool(profile.get("wants_human")),
+            channel=channel, consent=consent_state(event, ctx, facts),
+            opt_out_confirmed=facts.opt_out_confirmed,
+            wants_human=bool(profile.get("wants_human")), asked_at=event.occurred_at,
             superseded=superseded(event, ctx),
-        ))
+        ), now)
         DECISIONS.labels(verdict.action, verdict.reason).inc()
         plan = modes.plan_reply(profile, ctx.profile.qualification, event.next_questions,
                                 facts.listings, facts.comps, now.date())
         row: dict[str, Any] = {
             "tenant_id": event.tenant_id, "idempotency_key": key, "contact_id": event.contact_id,
             "reply_to_message_id": event.message_id, "channel": channel,
-            "event_id": derive_event_id(event.tenant_id, CONSUMER, key)}
+            "event_id": derive_event_id(event.tenant_id, CONSUMER, key), "created_at": now}
         first = memory.contact.first_name
         if verdict.action == "suppress":
             notes = []
             if verdict.reason == "human_takeover":
                 notes.append(self._assist(event, key, now, "human_takeover", modes.coaching_note(
                     profile, event.score, event.score_reasons, plan)))
+            elif verdict.reason == "possible_opt_out":  # a person decides, not the AI
+                notes.append(self._assist(event, key, now, "possible_opt_out", POSSIBLE_OPT_OUT))
             return store.ReplyRow(**row, body="", mode="none", status="suppressed",
                                   suppressed_reason=verdict.reason, published=notes)
         if verdict.action == "opt_out_confirmation":  # sent at once: the one allowed message
             body = modes.opt_out_text(tenant.name)
             return self._row(row, event, key, now, body, verdict.action, None, Composition(
                 body, "deterministic"))
-        held = self._send_after(channel, memory, tenant, now)
+        held = verdict.send_after
         if verdict.action == "handoff":
             body = modes.handoff_text(first)
             note = "Lead asked to talk to a person. " + modes.coaching_note(
@@ -175,17 +196,6 @@ class ResponderHandler:
         coaching = ("coaching", modes.coaching_note(profile, event.score, event.score_reasons,
                                                     plan)) if event.score == "hot" else None
         return self._row(row, event, key, now, comp.body, plan.mode, held, comp, coaching)
-
-    @staticmethod
-    def _send_after(channel: str, memory: MemoryPart, tenant: TenantProfile,
-                    now: datetime) -> datetime | None:
-        if channel not in guards.QUIET_CHANNELS:
-            return None
-        c = memory.contact
-        zone = guards.lead_timezone(c.timezone, c.phone, tenant.timezone)
-        window = guards.send_window(c.state, c.phone, tenant.quiet_hours)
-        opens = guards.send_after(now, zone, window)
-        return opens.astimezone(UTC) if opens is not None else None
 
     def _row(self, row: dict[str, Any], event: ProfileUpdated, key: str, now: datetime,
              body: str, mode: str, send_after: datetime | None, comp: Composition,
