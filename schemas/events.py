@@ -177,6 +177,10 @@ class DeadLetter(BaseModel):
     attempts: int
     tenant_id: str | None = None
     dead_lettered_at: datetime
+    source_timestamp_ms: int | None = Field(
+        default=None, description="When the source record reached the pipeline (its Kafka "
+        "timestamp): a replay carries it, so the replay window judges it as it judged the "
+        "original.")
 
 
 TOPIC_OF: dict[type[BaseModel], str] = {

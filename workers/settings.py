@@ -109,8 +109,10 @@ class Settings(BaseSettings):
         default=None, description="PEM key for the legacy x-wh-signature."
     )
     unsigned_policy: Literal["accept", "reject"] = Field(
-        default="accept",
-        description="What to do with an unsigned event when a public key is configured.",
+        default="reject",
+        description="What to do with an unsigned event when a public key is configured: "
+        "rejected, unless accepting is chosen here (a location's workflow webhooks carry no "
+        "signature); the choice is logged at start. Without a key nothing is verified.",
     )
     max_event_age_s: int = Field(default=600, description="Reject older `timestamp`s (replay).")
     max_clock_skew_s: int = Field(default=300, description="Reject `timestamp`s this far ahead.")

@@ -37,6 +37,7 @@ CUT_SQL = """SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 class ChaosCounts:
     kills: Counter[str] = field(default_factory=Counter)
     busy_kills: Counter[str] = field(default_factory=Counter)  # with work pending
+    longest_down: dict[str, float] = field(default_factory=dict)  # seconds, per worker
     crashes: list[str] = field(default_factory=list)  # exits nobody asked for
     pg_cuts: int = 0
     broker_kills: int = 0
@@ -88,15 +89,23 @@ def _slots(rng: random.Random, n: int, start: float, end: float) -> list[float]:
 
 def plan_chaos(rng: random.Random, workers: list[str], *, start: float, end: float,
                kills_per_worker: int, pg_cuts: int, redis_restarts: int,
-               bursts: int, broker_kills: int = 0) -> list[Action]:
+               bursts: int, broker_kills: int = 0,
+               outage: tuple[str, float] | None = None) -> list[Action]:
     """Workers are killed in turn, one at a time, downstream first in each round (outbound,
     responder, ... ingestion): a killed worker needs ~20 s to rejoin its group on the dev
     broker, and killing upstream first would leave everything below it idle, so the later
     kills of the round would hit idle workers. Each kill also waits (bounded) until its
-    worker is consuming, see `Chaos.kill`."""
+    worker is consuming, see `Chaos.kill`. An `outage` (worker, seconds) makes that worker's
+    kill nearest the middle of the stream a long one: down that long under load."""
     order = [name for _ in range(kills_per_worker) for name in reversed(workers)]
     actions = [Action(at, "kill", name, rng.uniform(0.0, 1.5))
                for name, at in zip(order, _slots(rng, len(order), start, end), strict=True)]
+    if outage is not None:
+        name, seconds = outage
+        middle = (start + end) / 2
+        i = min((i for i, a in enumerate(actions) if a.target == name),
+                key=lambda i: abs(actions[i].at - middle))
+        actions[i] = Action(actions[i].at, "kill", name, seconds)
     actions += [Action(at, "pg_cut") for at in _slots(rng, pg_cuts, start, end)]
     actions += [Action(at, "broker", duration=rng.uniform(0.5, 2.0))
                 for at in _slots(rng, broker_kills, start, end)]
@@ -192,8 +201,11 @@ class Chaos:
         try:
             self.group.kill(worker)
             self.counts.kills[name] += 1
+            down = time.monotonic()
             await asyncio.sleep(downtime)
             self.group.start(name, worker.index)
+            self.counts.longest_down[name] = max(self.counts.longest_down.get(name, 0.0),
+                                                 time.monotonic() - down)
         finally:
             self._killing.discard(name)
 

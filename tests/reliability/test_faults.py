@@ -2,8 +2,10 @@
 each its own process, while workers are SIGKILLed at random moments and restarted, the Kafka
 broker is SIGKILLed and restarted on the same data, Postgres
 connections are cut, Redis restarts empty, Claude and GHL answer errors in bursts and poison
-records are interleaved. Once everything has drained, nothing may be lost or duplicated, no
-tenant may see another's data, and every poison record must be in `pipeline.dlq`.
+records are interleaved. Once, ingestion stays down under load for longer than the replay
+window (the webhooks' age is judged by when they reached us, so nothing in that backlog may
+turn stale). Once everything has drained, nothing may be lost or duplicated, no tenant may
+see another's data, and every poison record must be in `pipeline.dlq`.
 
 The only loss the design allows is a reply "in doubt": the outbound connector is at most
 once, so a crash between claiming a reply and recording that GHL took it leaves the reply
@@ -64,6 +66,8 @@ BROKER_KILLS = 2
 REDIS_RESTARTS = 2
 BURSTS = 3  # per fake server
 DRAIN_TIMEOUT_S = 150.0
+REPLAY_WINDOW_S = 12  # LEADMEM_MAX_EVENT_AGE_S here (GHL retries come within 8 s)
+OUTAGE_S = 18.0  # ingestion down this long once, mid-stream: longer than the window
 
 
 async def onboard(database_url: str, tenants: list[Tenant]) -> None:
@@ -80,8 +84,9 @@ async def onboard(database_url: str, tenants: list[Tenant]) -> None:
         await db.close()
 
 
-async def produce(bootstrap: str, records: list[Planned]) -> None:
-    """Each record at its planned moment, keyed by its tenant as the webhook receiver does."""
+async def produce(bootstrap: str, records: list[Planned], base: datetime) -> None:
+    """Each record at its planned moment, keyed by its tenant and stamped with the moment it
+    was received, as the webhook receiver does (a broker outage delays the write, not that)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
                                 linger_ms=5, max_request_size=8_000_000)
     await producer.start()
@@ -93,6 +98,7 @@ async def produce(bootstrap: str, records: list[Planned]) -> None:
             await asyncio.sleep(max(0.0, t0 + r.at - loop.time()))
             sent.append(await producer.send(
                 topics.GHL_EVENTS, r.value, key=r.tenant.encode(),
+                timestamp_ms=int(base.timestamp() * 1000 + r.at * 1000),
                 headers=[(k, v.encode()) for k, v in r.headers.items()]))
         await asyncio.gather(*sent)
     finally:
@@ -135,7 +141,8 @@ async def test_pipeline_under_faults_loses_and_duplicates_nothing(
         redis_url=own_redis.url,
         anthropic_api_key=SecretStr("test-key"), anthropic_base_url=claude.base_url,
         ghl_base_url=ghl.base_url, ghl_tokens={t.id: SecretStr(t.token) for t in tenants},
-        ghl_ed25519_public_key=public_pem(signing_key),
+        ghl_ed25519_public_key=public_pem(signing_key), unsigned_policy="accept",
+        max_event_age_s=REPLAY_WINDOW_S,
         # Production's retry policy for the workers; upstream timeouts and backoffs short
         # enough that bursts of errors cost seconds, not minutes.
         retry_backoff_s=0.2, claude_timeout_s=1.0, claude_backoff_s=0.05,
@@ -152,16 +159,18 @@ async def test_pipeline_under_faults_loses_and_duplicates_nothing(
         for name in WORKERS:
             group.start(name)
         await wait_healthy(group)
-        stream = plan_stream(rng, tenants, signing_key, datetime.now(UTC),
+        base = datetime.now(UTC)
+        stream = plan_stream(rng, tenants, signing_key, base,
                              leads_per_tenant=LEADS_PER_TENANT, window_s=WINDOW_S,
                              zone=midday_zone())
         actions = plan_chaos(rng, WORKERS, start=3.0, end=WINDOW_S + 5.0,
                              kills_per_worker=KILLS_PER_WORKER, pg_cuts=PG_CUTS,
                              redis_restarts=REDIS_RESTARTS, bursts=BURSTS,
                              # a broker given by LEADMEM_TEST_KAFKA_BOOTSTRAP is not ours to kill
-                             broker_kills=BROKER_KILLS if kafka_server is not None else 0)
+                             broker_kills=BROKER_KILLS if kafka_server is not None else 0,
+                             outage=("ingestion", OUTAGE_S))
         watch = asyncio.create_task(chaos.watch(stop_watch))
-        await asyncio.gather(produce(kafka, stream.records), chaos.run(actions))
+        await asyncio.gather(produce(kafka, stream.records, base), chaos.run(actions))
         chaos.calm()
         lag = await wait_drained(kafka, groups, timeout_s=DRAIN_TIMEOUT_S)
         stop_watch.set()
@@ -187,6 +196,8 @@ async def test_pipeline_under_faults_loses_and_duplicates_nothing(
         *((f"kills: {name} (mid-stream)",
            f"{counts.kills[name]} ({counts.busy_kills[name]})") for name in WORKERS),
         ("crashes (unrequested exits)", len(counts.crashes)),
+        ("ingestion down at once (s) / replay window (s)",
+         f"{counts.longest_down.get('ingestion', 0.0):.1f} / {REPLAY_WINDOW_S}"),
         ("Kafka broker kills (seconds down)",
          f"{counts.broker_kills} ({counts.broker_down_s:.1f})"),
         ("Postgres cuts (backends)", f"{counts.pg_cuts} ({counts.pg_backends_cut})"),
@@ -204,6 +215,8 @@ async def test_pipeline_under_faults_loses_and_duplicates_nothing(
     problems += [f"crash: {c}" for c in counts.crashes]
     if any(lag.values()):
         problems.append(f"the pipeline did not drain: lag {lag}")
+    if counts.longest_down.get("ingestion", 0.0) <= REPLAY_WINDOW_S:
+        problems.append("ingestion was never down longer than the replay window")
     if not (claude.faults.injected and ghl.faults.injected):
         problems.append("a fake answered no fault: the run did not test what it claims")
     if in_doubt > in_doubt_bound:

@@ -46,10 +46,11 @@ class RawProducer:
         await self._producer.stop()
 
     async def send(
-        self, topic: str, value: bytes, *, key: str | None, headers: dict[str, str] | None = None
+        self, topic: str, value: bytes, *, key: str | None, headers: dict[str, str] | None = None,
+        timestamp_ms: int | None = None,
     ) -> Any:
         return await self._producer.send_and_wait(
-            topic, value, key=key.encode() if key else None,
+            topic, value, key=key.encode() if key else None, timestamp_ms=timestamp_ms,
             headers=[(k, v.encode()) for k, v in (headers or {}).items()],
         )
 

@@ -1,16 +1,21 @@
 """`leadmem dlq list|show|replay`: inspect and replay the dead-letter topic.
 
-A replay re-publishes a dead letter's original bytes, key and headers (plus `replay-of`) to
-its source topic and records it in `dlq_replays` (owner-only, on the admin connection) in a
-transaction that commits after Kafka acknowledged, so replaying again re-sends nothing.
+A replay re-publishes a dead letter's original bytes, key, headers and timestamp (plus
+`replay-of`, the dead letter's position, and `replay-source`, the original record's) to its
+source topic and records it in `dlq_replays` (owner-only, on the admin connection) in a
+transaction that commits after Kafka acknowledged, so replaying again re-sends nothing. The
+consumer judges a replayed record as it judged the original: its replay window by the
+original timestamp, its dedupe claim as the original's own.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import heapq
 import json
 import sys
+from collections.abc import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
@@ -43,12 +48,13 @@ def register(sub: Sub) -> None:
     p.set_defaults(func=lambda a: run(dlq_replay(a), a.settings))
 
 
-async def read_dlq(bootstrap: str, only: set[tuple[int, int]] | None = None,
-                   timeout_s: float = 60.0) -> list[Letter]:
-    """Every dead letter on `pipeline.dlq` up to its current end (or at the positions `only`);
-    records whose `dlq-*` headers do not parse are reported on stderr and left out."""
+async def iter_dlq(bootstrap: str, only: set[tuple[int, int]] | None = None,
+                   timeout_s: float = 60.0) -> AsyncIterator[Letter]:
+    """Every dead letter on `pipeline.dlq` up to its current end (or at the positions `only`),
+    one at a time: the DLQ may be large, and no command holds it in memory. Records whose
+    `dlq-*` headers do not parse are reported on stderr and left out."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                                enable_auto_commit=False)
+                                enable_auto_commit=False, max_partition_fetch_bytes=1 << 20)
     try:
         await consumer.start()
         parts = await topic_partitions(bootstrap, [PIPELINE_DLQ])
@@ -63,28 +69,36 @@ async def read_dlq(bootstrap: str, only: set[tuple[int, int]] | None = None,
             if start < end:
                 ranges[tp] = (start, end)
         if not ranges:
-            return []
+            return
         consumer.assign(list(ranges))
         for tp, (start, _) in ranges.items():
             consumer.seek(tp, start)
-        out: list[Letter] = []
-        deadline = asyncio.get_running_loop().time() + timeout_s
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
         while any([await consumer.position(tp) < end for tp, (_, end) in ranges.items()]):
-            if asyncio.get_running_loop().time() > deadline:
+            if loop.time() > deadline:
                 raise CliError(f"timed out reading {PIPELINE_DLQ}")
-            for tp, recs in (await consumer.getmany(timeout_ms=500)).items():
+            for tp, recs in (await consumer.getmany(timeout_ms=500, max_records=500)).items():
+                deadline = loop.time() + timeout_s  # progress: the timeout is for a stall
                 for r in recs:
                     if r.offset < ranges[tp][1] and (only is None
                                                      or (tp.partition, r.offset) in only):
                         record = Record.from_consumer(r)
                         try:
-                            out.append((record, read_dead_letter(record)))
+                            letter = read_dead_letter(record)
                         except ValueError as exc:
                             print(f"skipping {tp.partition}:{r.offset}: not a dead letter "
                                   f"({exc})", file=sys.stderr)
-        return out
+                            continue
+                        yield record, letter
     finally:
         await consumer.stop()
+
+
+async def read_dlq(bootstrap: str, only: set[tuple[int, int]] | None = None,
+                   timeout_s: float = 60.0) -> list[Letter]:
+    """`iter_dlq` as a list: for a handful of positions (and tests), never the whole DLQ."""
+    return [letter async for letter in iter_dlq(bootstrap, only, timeout_s)]
 
 
 def position(text: str) -> tuple[int, int]:
@@ -109,20 +123,27 @@ def identity(letter: DeadLetter) -> tuple[str, str, int, int]:
 async def dlq_list(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise CliError("--limit must be at least 1")
-    letters = await read_dlq(args.settings.bootstrap)
     done = await replayed(args.settings)
-    if args.tenant:
-        letters = [(r, x) for r, x in letters if x.tenant_id == args.tenant]
-    letters.sort(key=lambda rx: rx[1].dead_lettered_at)
-    shown = letters[-args.limit:]
+    total = replays = 0
+    latest: list[tuple[str, int, int, Letter]] = []  # a heap of the `limit` latest
+    async for r, x in iter_dlq(args.settings.bootstrap):
+        if args.tenant and x.tenant_id != args.tenant:
+            continue
+        total += 1
+        replays += identity(x) in done
+        item = (x.dead_lettered_at.isoformat(), r.partition, r.offset, (r, x))
+        if len(latest) < args.limit:
+            heapq.heappush(latest, item)
+        else:
+            heapq.heappushpop(latest, item)
+    shown = [letter for *_, letter in sorted(latest)]
     table([("POSITION", "DEAD-LETTERED AT", "TENANT", "WORKER", "SOURCE", "ERROR TYPE",
             "REPLAYED", "ERROR")] + [
         (f"{r.partition}:{r.offset}", x.dead_lettered_at.isoformat(timespec="seconds"),
          x.tenant_id or "-", x.worker, f"{x.source_topic}[{x.partition}]@{x.offset}",
          x.error_type, "yes" if identity(x) in done else "no", x.error[:80])
         for r, x in shown])
-    print(f"{len(letters)} dead letter(s), {len(shown)} shown, "
-          f"{sum(identity(x) in done for _, x in letters)} replayed")
+    print(f"{total} dead letter(s), {len(shown)} shown, {replays} replayed")
     return 0
 
 
@@ -149,27 +170,35 @@ async def dlq_replay(args: argparse.Namespace) -> int:
         raise CliError("say which dead letters: --all, or PARTITION:OFFSET ... (not both)")
     wanted = {position(p) for p in args.positions} if args.positions else None
     s = args.settings
-    chosen = await read_dlq(s.bootstrap, only=wanted)
-    missing = (wanted or set()) - {(r.partition, r.offset) for r, _ in chosen}
-    if missing:
-        raise CliError("no dead letter at " + ", ".join(f"{p}:{o}" for p, o in sorted(missing)))
-    if args.tenant:
-        others = [f"{r.partition}:{r.offset}" for r, x in chosen if x.tenant_id != args.tenant]
-        if wanted and others:
+    if wanted is not None:  # named positions: all checked before anything is replayed
+        chosen = await read_dlq(s.bootstrap, only=wanted)
+        missing = wanted - {(r.partition, r.offset) for r, _ in chosen}
+        if missing:
+            raise CliError("no dead letter at " + ", ".join(f"{p}:{o}"
+                                                             for p, o in sorted(missing)))
+        others = [f"{r.partition}:{r.offset}" for r, x in chosen
+                  if args.tenant and x.tenant_id != args.tenant]
+        if others:
             raise CliError(f"not dead letters of tenant {args.tenant}: {', '.join(others)}")
-        chosen = [(r, x) for r, x in chosen if x.tenant_id == args.tenant]
-    bad = [f"{r.partition}:{r.offset}" for r, x in chosen
-           if x.source_topic not in ALL_TOPICS or x.source_topic == PIPELINE_DLQ]
-    if bad:
-        raise CliError(f"unknown source topic for {', '.join(bad)}; not replaying")
+        bad = [f"{r.partition}:{r.offset}" for r, x in chosen if not replayable(x)]
+        if bad:
+            raise CliError(f"unknown source topic for {', '.join(bad)}; not replaying")
     producer = AIOKafkaProducer(bootstrap_servers=s.bootstrap, acks="all",
                                 enable_idempotence=True,
                                 max_request_size=16 * 1024 * 1024)
-    sent, skipped = [], []
+    sent: list[str] = []
+    skipped: list[str] = []
+    unknown: list[str] = []
     try:
         await producer.start()
         async with admin_conn(args.settings) as conn:
-            for r, x in chosen:
+            async for r, x in iter_dlq(s.bootstrap, only=wanted):
+                if args.tenant and x.tenant_id != args.tenant:
+                    continue
+                where = f"{r.partition}:{r.offset}"
+                if not replayable(x):
+                    unknown.append(where)
+                    continue
                 async with conn.transaction():
                     fresh = await conn.fetchval(
                         """INSERT INTO dlq_replays (worker, source_topic, source_partition,
@@ -178,17 +207,30 @@ async def dlq_replay(args: argparse.Namespace) -> int:
                            ON CONFLICT DO NOTHING RETURNING true""",
                         *identity(x), x.tenant_id, r.partition, r.offset, x.error_type)
                     if not fresh:
-                        skipped.append(f"{r.partition}:{r.offset}")
+                        skipped.append(where)
                         continue
-                    headers = {**x.headers, "replay-of": f"{PIPELINE_DLQ}:{r.partition}:"
-                                                         f"{r.offset}"}
+                    headers = {**x.headers,
+                               "replay-of": f"{PIPELINE_DLQ}:{r.partition}:{r.offset}",
+                               "replay-source": f"{x.source_topic}:{x.partition}:{x.offset}"}
                     await producer.send_and_wait(  # acknowledged before the ledger commits
-                        x.source_topic, r.value, key=r.key,
+                        x.source_topic, r.value, key=r.key, timestamp_ms=x.source_timestamp_ms,
                         headers=[(k, v.encode()) for k, v in headers.items()])
-                    sent.append(f"{r.partition}:{r.offset}")
+                    sent.append(where)
     finally:
         await producer.stop()
-    print(f"replayed {len(sent)} dead letter(s)" + (f": {', '.join(sent)}" if sent else ""))
+    print(f"replayed {len(sent)} dead letter(s)" + (f": {brief(sent)}" if sent else ""))
     if skipped:
-        print(f"skipped {len(skipped)} already replayed: {', '.join(skipped)}")
+        print(f"skipped {len(skipped)} already replayed: {brief(skipped)}")
+    if unknown:
+        print(f"not replayed, unknown source topic: {brief(unknown)}", file=sys.stderr)
     return 0
+
+
+def replayable(letter: DeadLetter) -> bool:
+    return letter.source_topic in ALL_TOPICS and letter.source_topic != PIPELINE_DLQ
+
+
+def brief(positions: list[str], shown: int = 20) -> str:
+    """A list of positions for a terminal: the first `shown`, then how many more."""
+    more = len(positions) - shown
+    return ", ".join(positions[:shown]) + (f" and {more} more" if more > 0 else "")

@@ -2,13 +2,15 @@
 
 `X-GHL-Signature` is Ed25519, the legacy `x-wh-signature` is RSA-SHA256 (PKCS#1 v1.5); both
 base64. With no key configured nothing can be verified and events pass as unverified; with a
-key configured, a signed event must verify and an unsigned one follows `unsigned_policy`.
+key configured, a signed event must verify and an unsigned one (no, an empty or a blank
+header) is rejected unless `unsigned_policy` says accept, a choice logged at start.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from workers.errors import ConfigurationError, SignatureMismatchError
 
+log = logging.getLogger(__name__)
 ED25519_HEADER = "x-ghl-signature"
 RSA_HEADER = "x-wh-signature"
 Verdict = Literal["verified", "unverified"]
@@ -58,7 +61,7 @@ def _b64(signature: str) -> bytes:
 class SignatureVerifier:
     ed25519: Ed25519PublicKey | None = None
     rsa: RSAPublicKey | None = None
-    unsigned_policy: Literal["accept", "reject"] = "accept"
+    unsigned_policy: Literal["accept", "reject"] = "reject"
 
     @classmethod
     def from_settings(
@@ -67,11 +70,17 @@ class SignatureVerifier:
         rsa_pem: str | None,
         unsigned_policy: Literal["accept", "reject"],
     ) -> SignatureVerifier:
-        return cls(
+        verifier = cls(
             load_ed25519(ed25519_pem) if ed25519_pem else None,
             load_rsa(rsa_pem) if rsa_pem else None,
             unsigned_policy,
         )
+        if verifier.ed25519 is None and verifier.rsa is None:
+            log.warning("no GHL webhook public key configured: deliveries are not verified")
+        elif unsigned_policy == "accept":
+            log.warning("LEADMEM_UNSIGNED_POLICY=accept: unsigned webhooks are accepted "
+                        "although a public key is configured (forged ones too)")
+        return verifier
 
     def verify(self, body: bytes, headers: dict[str, str]) -> Verdict:
         """Raise `SignatureMismatchError` unless the body may be accepted."""

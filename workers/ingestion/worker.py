@@ -6,6 +6,12 @@ normalised event. The claim remembers which record made it, so that record's own
 (a crash between commit and publish) publishes again, while another delivery with the same
 `webhookId` is a duplicate and publishes nothing. A tenant's deliveries of one batch are
 claimed in one transaction and published after its commit (see `runtime.groups`).
+
+The replay window is judged against the time the delivery reached us (the record's
+timestamp, set by the receiver), never against when a worker got to it: a backlog or an
+outage turns no accepted webhook into a stale one. A record `leadmem dlq replay` put back
+names its original position (`replay-source`) and carries its original timestamp, so it
+is judged as the original was, and its claim is the original's own.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from prometheus_client import Counter
 
 from schemas.events import ConversationEvent
 from schemas.ghl import WEBHOOK_MODELS, Webhook
+from schemas.ids import SAFE_ID_RULE, is_safe_id
 from schemas.topics import GHL_EVENTS
 from workers.db.tenant import TenantDatabase, ensure_tenant
 from workers.errors import (
@@ -61,6 +68,34 @@ SELECT source_partition, source_offset, false FROM webhook_receipts
 """
 
 
+REPLAY_SOURCE = "replay-source"  # `<topic>:<partition>:<offset>` of a replayed record
+
+
+def source_position(record: Record) -> tuple[int, int]:
+    """The position a delivery's claim belongs to: its own, or for a record replayed from
+    the dead-letter topic, the original's (a replay of a claimed delivery re-publishes)."""
+    topic, _, position = record.headers.get(REPLAY_SOURCE, "").partition(":")
+    partition, _, offset = position.partition(":")
+    if topic == GHL_EVENTS and partition.lstrip("-").isdigit() and offset.isdigit():
+        return int(partition), int(offset)
+    return record.partition, record.offset
+
+
+def received_at(record: Record, now: datetime) -> datetime:
+    """When the delivery reached us: the record's timestamp (the receiver's receive time)."""
+    if record.timestamp_ms:
+        return datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
+    return now
+
+
+def check_ids(event: ConversationEvent) -> None:
+    """Every stage keys Redis and SQL by these ids: reject what they could not hold."""
+    for kind, value in (("locationId", event.tenant_id), ("contact id", event.contact_id)):
+        if value is not None and not is_safe_id(value):
+            raise InvalidEventError(f"{kind} {value[:40]!r} is not a usable id: "
+                                    f"expected {SAFE_ID_RULE}")
+
+
 def type_label(ghl_type: str | None) -> str:
     """Bounded label: known GHL types by name, anything else as 'other'."""
     return ghl_type if ghl_type in WEBHOOK_MODELS else "other"
@@ -89,8 +124,11 @@ class IngestionHandler:
                 f"record key {record.key!r} is not the body's locationId {webhook.locationId!r}"
             )
         verdict = self.verifier.verify(record.value, record.headers)
-        check_fresh(webhook.timestamp, now, max_age_s=self.settings.max_event_age_s,
-                    max_skew_s=self.settings.max_clock_skew_s)
+        replay_without_time = REPLAY_SOURCE in record.headers and not record.timestamp_ms
+        if not replay_without_time:  # an operator's replay of an untimed record is trusted
+            check_fresh(webhook.timestamp, received_at(record, now),
+                        max_age_s=self.settings.max_event_age_s,
+                        max_skew_s=self.settings.max_clock_skew_s)
         return verdict
 
     async def __call__(self, record: Record) -> None:
@@ -100,6 +138,7 @@ class IngestionHandler:
             webhook = decode_webhook(record.value, max_bytes=self.settings.max_body_bytes)
             ghl_type = type_label(webhook.type)
             verdict = self._verify(record, webhook, now)
+            await self._claim(webhook.locationId, [(record, webhook, verdict)], now)
         except PermanentError as exc:
             outcome = "bad_signature" if isinstance(exc, SignatureMismatchError) else "rejected"
             INGESTED.labels(ghl_type, outcome).inc()
@@ -107,7 +146,6 @@ class IngestionHandler:
         except ValueError:  # pydantic's ValidationError
             INGESTED.labels(ghl_type, "invalid").inc()
             raise
-        await self._claim(webhook.locationId, [(record, webhook, verdict)], now)
 
     async def handle_group(self, tenant: str, records: Sequence[Record]) -> None:
         """A tenant's deliveries of a batch in one transaction (see `runtime.groups`); an
@@ -126,25 +164,23 @@ class IngestionHandler:
         """Claim each delivery's dedupe key in one transaction; after the commit, publish
         what was claimed (or a record's own earlier claim: its redelivery), in order."""
         claims: list[tuple[ConversationEvent, str, str, str]] = []
+        events, args = [], []
+        for record, webhook, _ in checked:  # pure: an error here is the record's, not Postgres's
+            event = normalise(webhook, record.value, received_at(record, now))
+            check_ids(event)
+            events.append(event)
+            args.append((tenant, dedupe_key(webhook, record.value), event.event_id,
+                         webhook.type[:64], *source_position(record)))
         async with self.db.transaction(tenant) as conn:
             if tenant not in self._known_tenants:
                 await ensure_tenant(conn, tenant)
-            events, args = [], []
-            for record, webhook, _ in checked:
-                received = (datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
-                            if record.timestamp_ms else now)
-                event = normalise(webhook, record.value, received)
-                events.append(event)
-                args.append((tenant, dedupe_key(webhook, record.value), event.event_id,
-                             webhook.type[:64], record.partition, record.offset))
             # One pipelined round trip for the group; each claim sees the ones before it.
             rows = await conn.fetchmany(_CLAIM, args)
             if len(rows) != len(checked):
                 raise RetryableError(f"{len(rows)} claim rows for {len(checked)} deliveries")
             for (record, webhook, verdict), event, row in zip(checked, events, rows,
                                                                strict=True):
-                own = (row["source_partition"], row["source_offset"]) == (
-                    record.partition, record.offset)
+                own = (row["source_partition"], row["source_offset"]) == source_position(record)
                 outcome = "accepted" if row["claimed"] else "republished" if own else "duplicate"
                 claims.append((event, type_label(webhook.type), verdict, outcome))
         self._known_tenants.add(tenant)

@@ -44,6 +44,7 @@ PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
     ValidationError,
     UnicodeDecodeError,
     json.JSONDecodeError,
+    RecursionError,  # nesting the record's own (the ingestion edge bounds it first)
 )
 
 
@@ -105,7 +106,7 @@ class DeadLetterBoundary:
         headers = dead_letter_headers(
             record.headers, worker=self.worker, source_topic=record.topic,
             partition=record.partition, offset=record.offset, exc=exc, attempts=attempts,
-            tenant=record.tenant_hint,
+            tenant=record.tenant_hint, timestamp_ms=record.timestamp_ms,
         )
         await self._publisher.publish_raw(
             PIPELINE_DLQ, record.value, key=record.key, headers=headers
@@ -121,7 +122,7 @@ class DeadLetterBoundary:
 
 def dead_letter_headers(
     headers: Mapping[str, str], *, worker: str, source_topic: str, partition: int, offset: int,
-    exc: BaseException, attempts: int, tenant: str | None,
+    exc: BaseException, attempts: int, tenant: str | None, timestamp_ms: int | None = None,
 ) -> dict[str, str]:
     """A dead letter's headers: the original record's (minus any earlier `dlq-*`), the error
     and the source position. The one writer of the format `read_dead_letter` reads (the
@@ -137,6 +138,8 @@ def dead_letter_headers(
         f"{DLQ_PREFIX}attempts": str(attempts),
         f"{DLQ_PREFIX}at": utcnow().isoformat(),
     })
+    if timestamp_ms:  # when the source record reached us: a replay is judged by it
+        out[f"{DLQ_PREFIX}timestamp"] = str(timestamp_ms)
     if tenant:
         out[HEADER_TENANT] = tenant
     return out
@@ -156,6 +159,8 @@ def read_dead_letter(record: Record) -> DeadLetter:
         error_type=h.get(f"{DLQ_PREFIX}error-type", "?"),
         error=h.get(f"{DLQ_PREFIX}error", ""),
         attempts=int(h.get(f"{DLQ_PREFIX}attempts", "0")),
+        source_timestamp_ms=int(h[f"{DLQ_PREFIX}timestamp"])
+        if h.get(f"{DLQ_PREFIX}timestamp", "").isdigit() else None,
         tenant_id=record.tenant_hint,
         dead_lettered_at=datetime.fromisoformat(h[f"{DLQ_PREFIX}at"])
         if f"{DLQ_PREFIX}at" in h else utcnow(),

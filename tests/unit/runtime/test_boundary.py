@@ -295,7 +295,8 @@ async def test_cancellation_is_neither_retried_nor_dead_lettered() -> None:
 async def test_the_dead_letter_carries_the_original_bytes_and_names_error_worker_and_source(
 ) -> None:
     record = Record("ghl.events", 3, 1234, b"\x00raw \xff body", key=b"tenant-a",
-                    headers={"event-type": "MessageIngested", "trace-id": "t-1"})
+                    headers={"event-type": "MessageIngested", "trace-id": "t-1"},
+                    timestamp_ms=1_764_000_000_000)
     publisher = FakePublisher()
     boundary, _ = boundary_for(publisher, worker="ingest")
     before = datetime.now(UTC)
@@ -319,6 +320,7 @@ async def test_the_dead_letter_carries_the_original_bytes_and_names_error_worker
         "dlq-error-type": "InvalidEventError",
         "dlq-error": "InvalidEventError: bad body",
         "dlq-attempts": "1",
+        "dlq-timestamp": "1764000000000",  # when the source reached us: a replay keeps it
     }
 
     dead = read_dead_letter(letter.as_record(offset=9))
@@ -337,6 +339,7 @@ async def test_the_dead_letter_carries_the_original_bytes_and_names_error_worker
         "error": "InvalidEventError: bad body",
         "attempts": 1,
         "tenant_id": "tenant-a",
+        "source_timestamp_ms": 1_764_000_000_000,
     }
 
 
