@@ -114,7 +114,13 @@ class Settings(BaseSettings):
         "rejected, unless accepting is chosen here (a location's workflow webhooks carry no "
         "signature); the choice is logged at start. Without a key nothing is verified.",
     )
-    max_event_age_s: int = Field(default=600, description="Reject older `timestamp`s (replay).")
+    max_event_age_s: int = Field(
+        default=4200,
+        description="Reject a webhook whose `timestamp` is older than this when it reached us "
+        "(a replay). GHL retries a delivery answered 429 up to 6 times about 10 minutes "
+        "apart, with its original timestamp: the window covers that hour, or an outage the "
+        "receiver answered with 429 would lose the retries. Duplicates are caught by "
+        "`webhookId` whatever the window.")
     max_clock_skew_s: int = Field(default=300, description="Reject `timestamp`s this far ahead.")
     max_body_bytes: int = Field(default=1_000_000, description="Larger bodies are dead-lettered.")
     dedupe_ttl_s: int = Field(default=7 * 24 * 3600, description="How long a webhookId is kept.")
