@@ -153,8 +153,10 @@ class ReplyDelivered(Envelope):
 class AgentAssistRequested(Envelope):
     type: Literal["agent.assist"] = "agent.assist"
     # possible_opt_out: a message that may ask to stop, left to a person; reply_stale: a draft
-    # not delivered in time, handed to the agent as a suggestion.
-    reason: Literal["handoff", "coaching", "human_takeover", "possible_opt_out", "reply_stale"]
+    # not delivered in time, handed to the agent as a suggestion; reply_held: a draft the
+    # reply check stopped (workers/consent/reply_check.py), handed to the agent as well.
+    reason: Literal["handoff", "coaching", "human_takeover", "possible_opt_out", "reply_stale",
+                    "reply_held"]
     note: str
 
 

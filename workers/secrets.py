@@ -1,10 +1,13 @@
-"""Encryption at rest of tenants' secrets (their own Claude API keys) with the master key.
+"""Encryption at rest of tenants' secrets (their own Claude API keys, GHL OAuth tokens) with
+the master key.
 
 `LEADMEM_MASTER_KEY` holds one Fernet key, or several separated by commas for rotation: the
-first encrypts, every one decrypts (re-encrypt with `leadmem tenant config --api-key` after
-adding a new first key, then drop the old one). Generate a key with `generate_key()`:
+first encrypts, every one decrypts (re-encrypt with `leadmem tenant config --api-key-stdin`
+after adding a new first key, then drop the old one; OAuth tokens are re-encrypted at each
+refresh). Generate a key with `generate_key()`:
 `python -c "from workers.secrets import generate_key; print(generate_key())"`.
-The admin CLI encrypts; the responder decrypts (`decrypt(row["claude_api_key_enc"], key)`).
+The admin CLI encrypts; the responder decrypts (`decrypt(row["claude_api_key_enc"], key)`);
+the outbound connector does both for `ghl_oauth_tokens` (`workers.outbound.token_store`).
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ def scripted_model(request: dict[str, Any]) -> str:
     printed replies show what the responder handed the model."""
     system = _text(request.get("system"))
     user = "\n".join(_text(m.get("content")) for m in request.get("messages", []))
-    name = re.search(r"first_name: (\w+)", user)
+    name = re.search(r'first_name: "(\w+)', user)  # values are JSON (responder/render.py)
     question = re.search(r"Most valuable open question: (.+)", system)
     known = [template.format(m.group(1).strip()) for template, field in (
         ("in {}", "locations"), ("up to ${}", "budget_max"), ("{}+ beds", "bedrooms_min"))
@@ -95,7 +95,7 @@ def scripted_model(request: dict[str, Any]) -> str:
     ack += f" {point.group(1).strip()}" if point else ""
     ask = f" {question.group(1).strip()}" if question else ""
     hello = f"Thanks {name.group(1)}!" if name and name.group(1) != "unknown" else "Thanks!"
-    return (hello + ack + ask).replace("[", "").replace("]", "").replace("'", "")
+    return (hello + ack + ask).replace("[", "").replace("]", "").replace('"', "")
 
 
 @asynccontextmanager

@@ -11,6 +11,7 @@ import argparse
 import inspect
 import json
 import random
+import re
 import string
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -55,8 +56,10 @@ def last_user_text(body: dict[str, Any]) -> str:
 
 
 def default_reply(body: dict[str, Any]) -> str:
-    """Deterministic text that quotes the last user turn, so tests can see the context was used."""
-    said = last_user_text(body)
+    """Deterministic text that quotes the last user turn, so tests can see the context was used
+    (without its `<tag>` delimiters: a real model does not echo the prompt's markup, and the
+    responder's reply check holds a draft that does)."""
+    said = " ".join(re.sub(r"</?[A-Za-z_][\w-]*>", " ", last_user_text(body)).split())
     snippet = said if len(said) <= 80 else said[:77] + "..."
     turns = len(body.get("messages") or [])
     return f'You said: "{snippet}". Happy to help with that. (turns: {turns})'

@@ -6,9 +6,14 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from unittest.mock import patch
 
 import asyncpg
 import pytest
@@ -20,6 +25,8 @@ from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer, keyed, read_until
 from tests.support.workers import running
 from workers.cli import admin
+from workers.db.tenant import TenantDatabase
+from workers.outbound.token_store import PostgresTokenStore, StoredTokens
 from workers.secrets import decrypt, generate_key
 from workers.settings import Settings
 
@@ -34,7 +41,8 @@ class Result:
     err: str
 
 
-Leadmem = Callable[..., Awaitable[Result]]
+class Leadmem(Protocol):
+    def __call__(self, *argv: str, stdin: str | None = None) -> Awaitable[Result]: ...
 
 
 @pytest.fixture
@@ -53,17 +61,18 @@ def leadmem(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Leadmem:
     if admin.register not in workers.cli.MODULES:  # until the lead wires it in
         monkeypatch.setattr(workers.cli, "MODULES", (*workers.cli.MODULES, admin.register))
 
-    def invoke(argv: tuple[str, ...]) -> Result:
+    def invoke(argv: tuple[str, ...], stdin: str | None) -> Result:
         out, err = io.StringIO(), io.StringIO()
-        with redirect_stdout(out), redirect_stderr(err):
+        given = io.StringIO(stdin) if stdin is not None else sys.stdin
+        with redirect_stdout(out), redirect_stderr(err), patch.object(sys, "stdin", given):
             try:
                 workers.cli.main(list(argv))
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 2
         return Result(code, out.getvalue(), err.getvalue())
 
-    async def run(*argv: str) -> Result:
-        return await asyncio.to_thread(invoke, argv)
+    async def run(*argv: str, stdin: str | None = None) -> Result:
+        return await asyncio.to_thread(invoke, argv, stdin)
 
     return run
 
@@ -81,7 +90,7 @@ async def test_onboarding_a_tenant(leadmem: Leadmem, settings: Settings) -> None
         "tenant", "config", tenant, "--model", "claude-haiku-4-5", "--persona", "Sam at Acme",
         "--service-areas", '["Austin", {"name": "Round Rock", "aliases": ["RR"]}]',
         "--quiet-hours", "21:00-08:00", "--channels", "sms,email", "--ai", "off",
-        "--timezone", "America/Chicago", "--api-key", "sk-ant-secret-123",
+        "--timezone", "America/Chicago", "--api-key-stdin", stdin="sk-ant-secret-123\n",
     )
     assert configured.code == 0, configured.err
     shown = await leadmem("tenant", "show", tenant)
@@ -135,9 +144,116 @@ async def test_bad_tenants_and_a_missing_master_key_are_refused(
     tenant = new_tenant()
     await leadmem("tenant", "add", tenant)
     monkeypatch.delenv("LEADMEM_MASTER_KEY")
-    refused = await leadmem("tenant", "config", tenant, "--api-key", "sk-ant-plain")
+    refused = await leadmem("tenant", "config", tenant, "--api-key-stdin", stdin="sk-ant-plain")
     assert refused.code == 2 and "LEADMEM_MASTER_KEY" in refused.err
     assert "sk-ant-plain" not in refused.err + refused.out
+    refused = await leadmem("tenant", "config", tenant, "--ghl-refresh-token-stdin",
+                            stdin="rt-plain")
+    assert refused.code == 2 and "LEADMEM_MASTER_KEY" in refused.err
+    assert "rt-plain" not in refused.err + refused.out
+
+
+async def stored_api_key(settings: Settings, tenant: str) -> bytes | None:
+    conn = await asyncpg.connect(settings.admin_database_url)
+    try:
+        value: bytes | None = await conn.fetchval(
+            "SELECT claude_api_key_enc FROM tenant_settings WHERE tenant_id = $1", tenant)
+        return value
+    finally:
+        await conn.close()
+
+
+async def test_the_api_key_comes_from_stdin_or_the_environment_never_argv(
+    leadmem: Leadmem, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = new_tenant()
+    await leadmem("tenant", "add", tenant)
+    argv = ("tenant", "config", tenant, "--api-key-stdin")
+    from_stdin = await leadmem(*argv, stdin="  sk-ant-from-stdin\n")
+    assert from_stdin.code == 0, from_stdin.err
+    assert "claude_api_key (encrypted)" in from_stdin.out
+    stored = await stored_api_key(settings, tenant)
+    assert stored is not None and decrypt(stored, MASTER_KEY) == "sk-ant-from-stdin"
+
+    monkeypatch.setenv("TENANT_ANTHROPIC_KEY", "sk-ant-from-env")
+    argv_env = ("tenant", "config", tenant, "--api-key-env", "TENANT_ANTHROPIC_KEY")
+    from_env = await leadmem(*argv_env)
+    assert from_env.code == 0, from_env.err
+    stored = await stored_api_key(settings, tenant)
+    assert stored is not None and decrypt(stored, MASTER_KEY) == "sk-ant-from-env"
+    for argv_used, result in ((argv, from_stdin), (argv_env, from_env)):
+        assert not any("sk-ant" in arg for arg in argv_used)
+        assert "sk-ant" not in result.out + result.err
+
+
+@pytest.mark.parametrize(("argv", "stdin", "message"), [
+    (("--api-key", "sk-ant-in-argv"), None, "--api-key-stdin"),
+    (("--api-key",), None, "--api-key-env VAR"),
+    (("--api-key-stdin",), "", "standard input was empty"),
+    (("--api-key-stdin",), "sk-ant-a\nsk-ant-b\n", "must be one word"),
+    (("--api-key-env", "LEADMEM_TEST_UNSET_VAR"), None, "LEADMEM_TEST_UNSET_VAR is not set"),
+    (("--api-key-stdin", "--ghl-refresh-token-stdin"), "x", "both read standard input"),
+])
+async def test_secrets_in_argv_and_bad_secret_sources_are_refused(
+    leadmem: Leadmem, settings: Settings, argv: tuple[str, ...], stdin: str | None,
+    message: str,
+) -> None:
+    tenant = new_tenant()
+    await leadmem("tenant", "add", tenant)
+    result = await leadmem("tenant", "config", tenant, *argv, stdin=stdin)
+    assert result.code == 2 and message in result.err, result.err
+    assert "sk-ant" not in result.out + result.err and result.out == ""
+    assert await stored_api_key(settings, tenant) is None  # nothing was stored
+
+
+async def test_an_operator_stores_a_locations_ghl_refresh_token(
+    leadmem: Leadmem, settings: Settings, db: TenantDatabase, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tenant = new_tenant()
+    await leadmem("tenant", "add", tenant)
+    first = await leadmem("tenant", "config", tenant, "--ghl-refresh-token-stdin",
+                          stdin="rt-operator-1\n")
+    assert first.code == 0, first.err
+    assert "ghl_refresh_token (encrypted, version 1)" in first.out
+    store = PostgresTokenStore(db, MASTER_KEY)
+    # A refresh stored an access token meanwhile; a replaced refresh token drops it.
+    loaded = await store.load(tenant)
+    assert loaded is not None
+    assert await store.rotate(tenant, loaded.version, "rt-rotated", "acc-1", None) is not None
+    monkeypatch.setenv("GHL_RT", "rt-operator-2")
+    second = await leadmem("tenant", "config", tenant, "--ghl-refresh-token-env", "GHL_RT")
+    assert second.code == 0 and "version 3" in second.out
+    assert await store.load(tenant) == StoredTokens("rt-operator-2", 3)
+    shown = await leadmem("tenant", "show", tenant)
+    oauth = json.loads(shown.out)["settings"]["ghl_refresh_token"]
+    assert (oauth["version"], oauth["updated_by"]) == (3, "operator")
+    for result in (first, second, shown):
+        assert "rt-operator" not in result.out + result.err and "rt-rotated" not in result.out
+    conn = await asyncpg.connect(settings.admin_database_url)
+    try:
+        raw = await conn.fetchval(
+            "SELECT refresh_token_enc FROM ghl_oauth_tokens WHERE tenant_id = $1", tenant)
+    finally:
+        await conn.close()
+    assert b"rt-operator" not in raw
+
+
+async def test_the_installed_command_reads_the_key_from_a_pipe(
+    settings: Settings, leadmem: Leadmem
+) -> None:
+    """The real `leadmem` process: the key travels through a pipe, not its argv."""
+    tenant = new_tenant()
+    await leadmem("tenant", "add", tenant)
+    argv = [str(Path(sys.executable).with_name("leadmem")), "tenant", "config", tenant,
+            "--api-key-stdin"]
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=dict(os.environ))
+    out, err = await asyncio.wait_for(proc.communicate(b"sk-ant-piped\n"), 60)
+    assert proc.returncode == 0, err.decode()
+    assert b"sk-ant" not in out + err and not any("sk-ant" in a for a in argv)
+    stored = await stored_api_key(settings, tenant)
+    assert stored is not None and decrypt(stored, MASTER_KEY) == "sk-ant-piped"
 
 
 async def test_dlq_list_show_and_replay_exactly_once(

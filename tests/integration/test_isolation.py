@@ -45,6 +45,7 @@ ROWS: dict[str, tuple[str, str]] = {
     ),
     "listings": ("tenant_id, listing_id, price", "$1, 'L1', 400000"),
     "comparable_sales": ("tenant_id, sale_id, sold_price, sold_at", "$1, 's1', 400000, now()"),
+    "ghl_oauth_tokens": ("tenant_id, refresh_token_enc", "$1, '\\xdead'::bytea"),
 }
 
 

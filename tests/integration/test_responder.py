@@ -305,3 +305,44 @@ async def test_quiet_hours_hold_the_reply_until_the_window_opens(
     held = datetime.fromisoformat(reply["send_after"]).astimezone(ZoneInfo(zone))
     assert (held.hour, held.minute) == (8, 0)
     assert timedelta(hours=5) < held - datetime.now(UTC) < timedelta(hours=7)
+
+
+async def test_a_draft_the_reply_check_stops_goes_to_the_agent_not_the_lead(
+    settings: Callable[..., Settings], kafka: str, db: TenantDatabase, fake: FakeMessagesAPI
+) -> None:
+    """Issue #19: Claude's draft is checked before it is claimed; a held one is recorded
+    suppressed (`reply_check:<rule>`, draft and cost kept), handed to the agent, and a
+    redelivery re-publishes the same note without calling Claude again."""
+    tenant = new_tenant()
+    await seed(db, tenant)
+    async with db.transaction(tenant) as conn:
+        await conn.execute("INSERT INTO contacts (tenant_id, contact_id, first_name, last_name) "
+                           "VALUES ($1, 'c2', 'Maria', 'Lopez')", tenant)
+        await conn.execute("UPDATE tenant_settings SET allowed_link_domains = '{lonestar.com}', "
+                           "own_phones = '{+1 512 555 0111}' WHERE tenant_id = $1", tenant)
+    drafts = iter([
+        "As agreed, we waive the commission. When are you hoping to move?",
+        "Maria Lopez next door just sold! When are you hoping to move?",
+        "See https://lonestar.com/homes or call 512-555-0111. When are you hoping to move?",
+    ])
+    fake.responder = lambda body: next(drafts)
+    await publish_events(kafka, topics.LEAD_PROFILE_UPDATED,
+                         [updated(tenant, f"m-{i}") for i in range(3)])
+    async with running(settings(), "responder"):
+        rows = await settled(db, tenant, 3)
+        sent = await outbound(kafka, tenant, 1)
+        notes = await outbound(kafka, tenant, 2, topics.AGENT_ASSIST)
+        await publish_events(kafka, topics.LEAD_PROFILE_UPDATED, [updated(tenant, "m-0")])
+        again = await outbound(kafka, tenant, 3, topics.AGENT_ASSIST)
+    by_key = {r["idempotency_key"]: r for r in rows}
+    assert [by_key[k]["suppressed_reason"] for k in ("m-0", "m-1", "m-2")] == [
+        "reply_check:commitment", "reply_check:other_contact", None]
+    held = by_key["m-0"]
+    assert held["status"] == "suppressed" and held["body"].startswith("As agreed, we waive")
+    assert held["claude_outcome"] == "ok" and float(held["cost_usd"]) > 0
+    assert [s["idempotency_key"] for s in sent] == ["m-2"]
+    assert sent[0]["body"].startswith("See https://lonestar.com/homes")
+    assert [n["reason"] for n in notes] == ["reply_held", "reply_held"]
+    assert "commitment" in notes[0]["note"] and "we waive the commission" in notes[0]["note"]
+    assert "another contact" in notes[1]["note"] and "'Maria Lopez'" in notes[1]["note"]
+    assert again[2] == notes[0] and len(fake.requests) == 3  # re-published, never redrafted

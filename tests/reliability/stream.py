@@ -30,6 +30,7 @@ from devtools.demo.ghl_events import (
     opportunity_event,
     outbound_message,
 )
+from workers.responder.render import parse_user_turn
 
 LeadKind = Literal["normal", "opt_out", "takeover"]
 SIGNATURE_HEADER = "x-ghl-signature"
@@ -122,12 +123,13 @@ class Stream:
 
 def answering_model(request: dict[str, Any]) -> str:
     """A stand-in for Claude that answers the latest lead message of the prompt's
-    conversation and quotes its marker, so each reply shows which message it answered."""
+    conversation (read back with the responder's own grammar, so a prompt that lost its
+    shape fails the suite) and quotes its marker, so each reply shows which message it
+    answered."""
     user = "\n".join(block.get("text", "") for message in request.get("messages", [])
                      if message.get("role") == "user"
                      for block in message.get("content", []) if isinstance(block, dict))
-    convo = user.partition("<conversation>")[2].partition("</conversation>")[0]
-    said = [line for line in convo.splitlines() if "] lead (" in line]
+    said = [line.text for line in parse_user_turn(user).lines if line.who == "lead"]
     found = MARKER.findall(said[-1]) if said else []
     tag = "[{} {} {}]".format(*found[-1]) if found else "[none]"
     return f"Thanks! Noted {tag}. What price range and timing do you have in mind?"

@@ -7,7 +7,11 @@ under row-level security; `tenant list` reads across tenants on the admin connec
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
+import re
+import sys
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,8 +29,9 @@ from workers.cli.ops_common import (
 )
 from workers.consent.quiet import FEDERAL, QuietWindow, next_open
 from workers.errors import ConfigurationError
+from workers.outbound.token_store import put_refresh_token
 from workers.runtime.record import Record
-from workers.secrets import encrypt
+from workers.secrets import MasterKey, encrypt
 
 
 def register(sub: Sub) -> None:
@@ -45,7 +50,21 @@ def register(sub: Sub) -> None:
     p.add_argument("tenant_id", metavar="ID")
     p.add_argument("--model", help="Claude model for this tenant")
     p.add_argument("--persona", help="who the assistant speaks as")
-    p.add_argument("--api-key", help="the tenant's own Anthropic key (stored encrypted)")
+    # Secrets are read from standard input or the environment, never from the command line
+    # (argv shows in `ps` and stays in shell history).
+    key = p.add_mutually_exclusive_group()
+    key.add_argument("--api-key-stdin", action="store_true",
+                     help="the tenant's own Anthropic key, read from standard input "
+                          "(stored encrypted)")
+    key.add_argument("--api-key-env", metavar="VAR",
+                     help="the tenant's own Anthropic key, read from environment variable VAR")
+    key.add_argument("--api-key", nargs="?", const="", help=argparse.SUPPRESS)  # refused
+    ghl = p.add_mutually_exclusive_group()
+    ghl.add_argument("--ghl-refresh-token-stdin", action="store_true",
+                     help="store (or replace) the location's GHL OAuth refresh token, read "
+                          "from standard input (stored encrypted)")
+    ghl.add_argument("--ghl-refresh-token-env", metavar="VAR",
+                     help="the same, read from environment variable VAR")
     p.add_argument("--service-areas", metavar="JSON",
                    help='["Austin", {"name": "Round Rock", "aliases": ["RR"]}]')
     p.add_argument("--quiet-hours", metavar="HH:MM-HH:MM",
@@ -54,6 +73,16 @@ def register(sub: Sub) -> None:
     p.add_argument("--channels", help="reply channels, comma separated: " + ",".join(CHANNELS))
     p.add_argument("--ai", choices=("on", "off"), help="AI replies on or off")
     p.add_argument("--timezone", metavar="TZ", help="IANA name, e.g. America/Chicago")
+    p.add_argument("--allowed-domains", metavar="A,B",
+                   help="domains a drafted reply may link to (subdomains included; the "
+                        "listings' own link domains always are), comma separated, or off")
+    p.add_argument("--own-phones", metavar="A,B",
+                   help="the agency's own phone numbers a reply may give, comma separated")
+    p.add_argument("--own-emails", metavar="A,B",
+                   help="the agency's own email addresses a reply may give, comma separated")
+    p.add_argument("--allowed-phrases", metavar="JSON",
+                   help='offers the agency makes itself, not held as commitments: '
+                        '["free buyer consultation", "consulta gratis"]')
     p.set_defaults(func=lambda a: run(tenant_config(a), a.settings))
 
 
@@ -94,8 +123,14 @@ async def tenant_show(args: argparse.Namespace) -> int:
                                    args.tenant_id)
         counts = {t: await conn.fetchval(f"SELECT count(*) FROM {t}")  # RLS: this tenant
                   for t in ("contacts", "messages", "replies", "lead_profiles")}
+        oauth = await conn.fetchrow(
+            "SELECT version, updated_by, updated_at, access_expires_at "
+            "FROM ghl_oauth_tokens WHERE tenant_id = $1", args.tenant_id)
     settings = dict(conf) if conf is not None else {}
     settings["claude_api_key"] = "set" if settings.pop("claude_api_key_enc", None) else "not set"
+    settings["ghl_refresh_token"] = "not set" if oauth is None else {
+        "version": oauth["version"], "updated_by": oauth["updated_by"],
+        "updated_at": oauth["updated_at"], "access_expires_at": oauth["access_expires_at"]}
     settings.pop("tenant_id", None)
     start, end = settings.pop("no_texts_from", None), settings.pop("no_texts_until", None)
     settings["quiet_hours"] = None if start is None else {
@@ -114,15 +149,9 @@ def config_changes(args: argparse.Namespace) -> dict[str, Any]:
         changes["claude_model"] = args.model.strip()
     if args.persona is not None:
         changes["persona"] = args.persona
-    if args.api_key is not None:
-        key = args.settings.master_key
-        if key is None:
-            raise CliError("--api-key needs LEADMEM_MASTER_KEY to encrypt it; refusing to "
-                           "store it in clear")
-        try:
-            changes["claude_api_key_enc"] = encrypt(args.api_key, key)
-        except ConfigurationError as exc:
-            raise CliError(str(exc)) from exc
+    api_key = secret(args, "api-key", "Anthropic API key")
+    if api_key is not None:
+        changes["claude_api_key_enc"] = encrypted(args, api_key, "the API key")
     if args.service_areas is not None:
         changes["service_areas"] = service_areas(args.service_areas)
     if args.quiet_hours is not None:
@@ -140,7 +169,116 @@ def config_changes(args: argparse.Namespace) -> dict[str, Any]:
         except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
             raise CliError(f"--timezone: unknown time zone {args.timezone!r}") from exc
         changes["timezone"] = args.timezone
+    if args.allowed_domains is not None:
+        changes["allowed_link_domains"] = allowed_domains(args.allowed_domains)
+    if args.own_phones is not None:
+        changes["own_phones"] = own_phones(args.own_phones)
+    if args.own_emails is not None:
+        changes["own_emails"] = own_emails(args.own_emails)
+    if args.allowed_phrases is not None:
+        changes["allowed_phrases"] = allowed_phrases(args.allowed_phrases)
     return changes
+
+
+def _items(text: str) -> list[str]:
+    if text.strip().lower() in ("off", "none", ""):
+        return []
+    return list(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
+
+
+_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}")
+
+
+def allowed_domains(text: str) -> list[str]:
+    """`Acme.com, https://www.listings.example/` -> ["acme.com", "listings.example"]."""
+    domains = []
+    for item in _items(text):
+        host = item.lower()
+        host = host.split("://", 1)[1] if "://" in host else host
+        host = host.split("/", 1)[0].removeprefix("www.").rstrip(".")
+        if not _DOMAIN.fullmatch(host):
+            raise CliError(f"--allowed-domains: {item!r} is not a domain (e.g. acme.com)")
+        domains.append(host)
+    return list(dict.fromkeys(domains))
+
+
+def own_phones(text: str) -> list[str]:
+    phones = _items(text)
+    for phone in phones:
+        digits = re.sub(r"\D", "", phone)
+        if not 7 <= len(digits) <= 15 or not re.fullmatch(r"[+\d\s().-]+", phone):
+            raise CliError(f"--own-phones: {phone!r} is not a phone number")
+    return phones
+
+
+def own_emails(text: str) -> list[str]:
+    emails = [e.lower() for e in _items(text)]
+    for email in emails:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", email):
+            raise CliError(f"--own-emails: {email!r} is not an email address")
+    return emails
+
+
+def allowed_phrases(text: str) -> list[str]:
+    if text.strip().lower() in ("off", "none", ""):
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise CliError(f"--allowed-phrases is not JSON: {exc}") from exc
+    if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
+        raise CliError("--allowed-phrases must be a JSON list of strings")
+    phrases = [" ".join(x.split()) for x in data if x.strip()]
+    if any(len(p) < 4 for p in phrases):
+        raise CliError("--allowed-phrases: a phrase needs at least 4 characters")
+    return list(dict.fromkeys(phrases))
+
+
+def secret(args: argparse.Namespace, option: str, what: str) -> str | None:
+    """The secret of `--OPTION-stdin` (all of standard input, stripped; a prompt without
+    echo on a terminal) or `--OPTION-env VAR`; None when neither was given."""
+    attr = option.replace("-", "_")
+    from_stdin, env = getattr(args, f"{attr}_stdin"), getattr(args, f"{attr}_env")
+    if from_stdin:
+        if sys.stdin is None:
+            raise CliError(f"--{option}-stdin: there is no standard input")
+        value = (getpass.getpass(f"{what}: ") if sys.stdin.isatty() else sys.stdin.read())
+        value = value.strip()
+        if not value:
+            raise CliError(f"--{option}-stdin: standard input was empty")
+    elif env is not None:
+        value = os.environ.get(env, "").strip()
+        if not value:
+            raise CliError(f"--{option}-env: environment variable {env} is not set or empty")
+    else:
+        return None
+    if any(c.isspace() for c in value):
+        raise CliError(f"--{option}-{'stdin' if from_stdin else 'env'}: the {what} must be "
+                       "one word (got several lines or words)")
+    return value
+
+
+def encrypted(args: argparse.Namespace, value: str, what: str) -> bytes:
+    key: MasterKey = args.settings.master_key
+    if key is None:
+        raise CliError(f"storing {what} needs LEADMEM_MASTER_KEY to encrypt it; refusing to "
+                       "store it in clear")
+    try:
+        return encrypt(value, key)
+    except ConfigurationError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def refuse_secrets_in_argv(args: argparse.Namespace) -> None:
+    if args.api_key is not None:
+        raise CliError(
+            "--api-key no longer takes the key on the command line (it shows in `ps` and "
+            "stays in shell history; rotate a key given that way): use --api-key-stdin "
+            "(the key on standard input) or --api-key-env VAR (the name of an environment "
+            "variable holding it)")
+    if args.api_key_stdin and args.ghl_refresh_token_stdin:
+        raise CliError("--api-key-stdin and --ghl-refresh-token-stdin both read standard "
+                       "input: pass one of them with its -env option instead")
 
 
 def service_areas(text: str) -> list[dict[str, Any]]:
@@ -182,9 +320,14 @@ def quiet_hours(text: str) -> tuple[time | None, time | None]:
 
 
 async def tenant_config(args: argparse.Namespace) -> int:
+    refuse_secrets_in_argv(args)
     changes = config_changes(args)
-    if not changes and args.ai is None:
+    refresh_token = secret(args, "ghl-refresh-token", "GHL refresh token")
+    if refresh_token is not None:
+        encrypted(args, refresh_token, "the refresh token")  # refuse before writing anything
+    if not changes and args.ai is None and refresh_token is None:
         raise CliError("nothing to change: give at least one option (see --help)")
+    token_version: int | None = None
     async with tenant_tx(args.settings, args.tenant_id) as conn:
         if not await conn.fetchval("SELECT 1 FROM tenants WHERE id = $1", args.tenant_id):
             raise CliError(f"no tenant {args.tenant_id!r} (add it with `tenant add`)")
@@ -199,9 +342,15 @@ async def tenant_config(args: argparse.Namespace) -> int:
             await conn.execute(
                 f"UPDATE tenant_settings SET {sets}, updated_at = now() WHERE tenant_id = $1",
                 args.tenant_id, *changes.values())
+        if refresh_token is not None:
+            token_version = await put_refresh_token(
+                conn, args.tenant_id, refresh_token, args.settings.master_key)
     shown = [c if c != "claude_api_key_enc" else "claude_api_key (encrypted)" for c in changes]
-    print(f"tenant {args.tenant_id}: updated "
-          + ", ".join(shown + (["ai_enabled"] if args.ai is not None else [])))
+    if args.ai is not None:
+        shown.append("ai_enabled")
+    if token_version is not None:
+        shown.append(f"ghl_refresh_token (encrypted, version {token_version})")
+    print(f"tenant {args.tenant_id}: updated " + ", ".join(shown))
     return 0
 
 

@@ -61,7 +61,11 @@ class OutboundConfig:
 
     @property
     def uses_oauth(self) -> bool:
-        return bool(self.oauth_client_id and self.oauth_client_secret and self.refresh_tokens)
+        """OAuth client credentials are configured: access tokens are bought with the
+        locations' refresh tokens, stored encrypted in Postgres (`refresh_tokens` only seeds
+        a location that has none stored; `leadmem tenant config --ghl-refresh-token-stdin`
+        stores or replaces one)."""
+        return bool(self.oauth_client_id and self.oauth_client_secret)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OutboundConfig:

@@ -36,7 +36,11 @@ REQUEST_SECONDS = Histogram(
 )
 TOKEN_REFRESHES = Counter(
     "leadmem_outbound_token_refreshes_total",
-    "Access-token refreshes after a 401, by outcome (ok, failed).",
+    "Access tokens obtained for a location, by outcome: ok (refreshed, rotated refresh token "
+    "stored), reused (a fresh token another replica or an earlier run stored), conflict "
+    "(refreshed while another writer replaced the stored tokens: theirs kept), unsaved "
+    "(refreshed, but the rotated refresh token could not be stored yet: a crash loses it), "
+    "failed.",
     ["outcome"],
 )
 CONSENT_BLOCKS = Counter(

@@ -8,17 +8,31 @@ reply is not at fault, and once the deployment is fixed a retry or a DLQ replay 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Mapping, MutableMapping
-from typing import Protocol
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 import httpx
 
 from workers.errors import RetryableError
 from workers.outbound.metrics import TOKEN_REFRESHES
-from workers.outbound.ratelimit import Clock
+from workers.outbound.ratelimit import Clock, Sleep
+from workers.outbound.token_store import StoredTokens, TokenStore
+from workers.secrets import SecretDecryptionError
+
+log = logging.getLogger(__name__)
 
 EXPIRY_MARGIN_S = 60.0  # refresh a little before GHL's ~24 h expiry, not after a 401
+# Retries of the write that stores a rotated refresh token (seconds before each): once GHL
+# has answered, the previous refresh token is spent, so a write lost to a blip loses the
+# location's access for good unless it is retried.
+PERSIST_RETRIES = (0.05, 0.25, 1.0)
+# How long a refresh that GHL refused waits for another replica, which may have spent the
+# same refresh token a moment earlier, to store the rotated one (seconds between reads).
+NEWER_TOKEN_WAITS = (0.1, 0.25, 0.5, 1.0, 2.0)
 
 
 class TokenUnavailableError(RetryableError):
@@ -51,12 +65,50 @@ class StaticTokenProvider:
         )
 
 
-class OAuthTokenProvider:
-    """Access tokens from OAuth refresh tokens (`POST {base}/oauth/token`).
+@dataclass(frozen=True)
+class _Access:
+    token: str
+    until: float  # by the provider's clock (epoch seconds); inf: until GHL refuses it
 
-    GHL refresh tokens are single-use: each refresh returns the next one, written back into
-    `refresh_tokens`. Pass a persistent mapping there in production, or the rotated token
-    is lost on restart; a per-location lock keeps two refreshes from spending one token.
+
+class _Refused(Exception):
+    """GHL refused the refresh token; `maybe_spent`: it may have been spent by another
+    replica a moment ago (anything but a refused client)."""
+
+    def __init__(self, message: str, maybe_spent: bool) -> None:
+        super().__init__(message)
+        self.maybe_spent = maybe_spent
+
+
+def _reseed_hint(location: str) -> str:
+    return (f"authorize the app for the location again and store its refresh token with "
+            f"`leadmem tenant config {location} --ghl-refresh-token-stdin`")
+
+
+class OAuthTokenProvider:
+    """Access tokens bought with OAuth refresh tokens (`POST {base}/oauth/token`).
+
+    Lifecycle of a location's tokens (the store is `ghl_oauth_tokens` in production):
+
+    * **read**: a cached access token while it is fresh; else the store's, when another
+      replica or an earlier run stored one that is still fresh; else a refresh with the
+      stored refresh token. A location with nothing stored is seeded once from
+      `seed_refresh_tokens` (LEADMEM_GHL_REFRESH_TOKENS); after that the setting is ignored.
+    * **refresh**: GHL refresh tokens are single-use, and each refresh answers with the next
+      one. The rotated token is written to the store (compare-and-set on the version read)
+      *before* the new access token is used, retried through short database blips; a write
+      that still fails keeps the token in memory, is retried at the next use and at
+      shutdown, and is counted (`unsaved`).
+    * **concurrency**: in one process a per-location lock serialises refreshes. Between
+      replicas: of two refreshes spending one token GHL accepts one; the other is refused,
+      waits for the winner's write (`NEWER_TOKEN_WAITS`) and uses the stored token. A
+      compare-and-set that finds the version moved on never overwrites the stored token.
+
+    The window that cannot be closed: GHL has spent the old refresh token once it answers,
+    and the new one is durable only once the store's write commits. A crash (or a cut
+    connection that loses GHL's answer) in between loses the location's OAuth grant; the
+    operator then re-authorizes (see `_reseed_hint`). The POST and the write run shielded
+    from cancellation, with nothing but encryption between them.
     """
 
     def __init__(
@@ -66,41 +118,194 @@ class OAuthTokenProvider:
         base_url: str,
         client_id: str,
         client_secret: str,
-        refresh_tokens: MutableMapping[str, str],
+        store: TokenStore,
+        seed_refresh_tokens: Mapping[str, str] | None = None,
         access_tokens: Mapping[str, str] | None = None,
-        clock: Clock = time.monotonic,
+        clock: Clock = time.time,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._http = http
         self._url = base_url.rstrip("/") + "/oauth/token"
         self._client = (client_id, client_secret)
-        self._refresh_tokens = refresh_tokens
+        self._store = store
+        self._seeds = dict(seed_refresh_tokens or {})
         self._clock = clock
-        self._access: dict[str, tuple[str, float]] = {
-            loc: (tok, float("inf")) for loc, tok in (access_tokens or {}).items()
+        self._sleep = sleep
+        self._access: dict[str, _Access] = {
+            loc: _Access(tok, float("inf")) for loc, tok in (access_tokens or {}).items()
         }
         self._locks: dict[str, asyncio.Lock] = {}
+        self._rejected: dict[str, str] = {}  # the access token GHL last refused, per location
+        # Rotated tokens the store did not take yet, as they should be stored (the version
+        # is the one the write expects to replace).
+        self._unsaved: dict[str, StoredTokens] = {}
+
+    def _fresh(self, access: _Access | None) -> bool:
+        return access is not None and access.until > self._clock()
+
+    def _lock(self, location: str) -> asyncio.Lock:
+        return self._locks.setdefault(location, asyncio.Lock())
 
     async def get(self, location: str) -> str:
         cached = self._access.get(location)
-        if cached is not None and cached[1] > self._clock():
-            return cached[0]
-        return await self.refresh(location)
+        if cached is not None and self._fresh(cached):
+            return cached.token
+        async with self._lock(location):
+            cached = self._access.get(location)
+            if cached is not None and self._fresh(cached):
+                return cached.token
+            return await self._obtain(location)
 
     async def refresh(self, location: str) -> str:
-        lock = self._locks.setdefault(location, asyncio.Lock())
-        async with lock:
-            try:
-                token = await self._refresh(location)
-            except RetryableError:
-                TOKEN_REFRESHES.labels("failed").inc()
-                raise
-            TOKEN_REFRESHES.labels("ok").inc()
-            return token
+        """A new access token after GHL refused the current one."""
+        seen = self._access.get(location)
+        async with self._lock(location):
+            current = self._access.get(location)
+            if current is not None and current is not seen and self._fresh(current):
+                return current.token  # refreshed by another send while this one waited
+            if seen is not None:
+                self._rejected[location] = seen.token
+            self._access.pop(location, None)
+            return await self._obtain(location)
 
-    async def _refresh(self, location: str) -> str:
-        refresh_token = self._refresh_tokens.get(location)
-        if not refresh_token:
-            raise TokenUnavailableError(f"no GHL refresh token configured for location {location}")
+    async def _obtain(self, location: str) -> str:
+        try:
+            stored = await self._load(location)
+            if self._usable(location, stored):
+                TOKEN_REFRESHES.labels("reused").inc()
+                return self._use(location, stored)
+            token = await self._refresh(location, stored)
+        except RetryableError:
+            TOKEN_REFRESHES.labels("failed").inc()
+            raise
+        return token
+
+    def _usable(self, location: str, stored: StoredTokens) -> bool:
+        """Whether the stored access token is fresh and not the one GHL last refused."""
+        if not stored.access_token or stored.access_token == self._rejected.get(location):
+            return False
+        return stored.access_expires_at is None or \
+            stored.access_expires_at.timestamp() - EXPIRY_MARGIN_S > self._clock()
+
+    def _use(self, location: str, stored: StoredTokens) -> str:
+        assert stored.access_token
+        until = float("inf") if stored.access_expires_at is None \
+            else stored.access_expires_at.timestamp() - EXPIRY_MARGIN_S
+        self._access[location] = _Access(stored.access_token, until)
+        return stored.access_token
+
+    async def _load(self, location: str) -> StoredTokens:
+        """The location's tokens as they should be now: an unsaved rotation first (stored
+        now if the database allows), else the store's row, seeded from settings if none."""
+        pending = self._unsaved.get(location)
+        if pending is not None:
+            try:
+                saved = await self._store.rotate(
+                    location, pending.version, pending.refresh_token,
+                    pending.access_token or "", pending.access_expires_at)
+            except RetryableError:
+                return pending  # still unsaved: spend the token only this process knows
+            del self._unsaved[location]
+            if saved is not None:
+                log.warning("outbound: stored the rotated GHL refresh token of location %s "
+                            "that could not be stored earlier", location)
+                return saved
+            log.error("outbound: the store's GHL token of location %s changed while this "
+                      "process held an unsaved rotated one; using the stored one", location)
+        try:
+            stored = await self._store.load(location)
+            if stored is None and self._seeds.get(location):
+                stored = await self._store.seed(location, self._seeds[location])
+        except SecretDecryptionError as exc:
+            raise TokenUnavailableError(
+                f"the stored GHL tokens of location {location} do not decrypt: {exc}") from exc
+        if stored is None:
+            raise TokenUnavailableError(
+                f"no GHL refresh token stored for location {location}: {_reseed_hint(location)}")
+        return stored
+
+    async def _refresh(self, location: str, stored: StoredTokens) -> str:
+        for _ in range(3):  # a newer token stored meanwhile is tried too, boundedly
+            try:
+                return await _shielded(self._spend(location, stored))
+            except _Refused as refused:
+                newer = await self._newer(location, stored.version) \
+                    if refused.maybe_spent else None
+                if newer is None:
+                    hint = f"; {_reseed_hint(location)}" if refused.maybe_spent else ""
+                    raise TokenUnavailableError(f"{refused}{hint}") from None
+                if self._usable(location, newer):  # another replica refreshed: use its token
+                    TOKEN_REFRESHES.labels("reused").inc()
+                    return self._use(location, newer)
+                stored = newer  # an operator stored a new refresh token meanwhile
+        raise TokenUnavailableError(f"GHL token of location {location} keeps changing "
+                                    "while it is refreshed; try again")
+
+    async def _newer(self, location: str, version: int) -> StoredTokens | None:
+        """The store's tokens once another writer replaced version `version`; None if none
+        did within `NEWER_TOKEN_WAITS`."""
+        for delay in NEWER_TOKEN_WAITS:
+            await self._sleep(delay)
+            try:
+                stored = await self._store.load(location)
+            except (RetryableError, SecretDecryptionError):
+                continue
+            if stored is not None and stored.version != version:
+                return stored
+        return None
+
+    async def _spend(self, location: str, stored: StoredTokens) -> str:
+        """Spend `stored`'s refresh token and store the rotated one before the new access
+        token is used: nothing but parsing and encryption between GHL's answer and the
+        write."""
+        data = await self._grant(location, stored.refresh_token)
+        expires_in = float(data.get("expires_in") or 0)
+        rotated = StoredTokens(
+            refresh_token=str(data.get("refresh_token") or stored.refresh_token),
+            version=stored.version,
+            access_token=str(data["access_token"]),
+            access_expires_at=(datetime.fromtimestamp(self._clock() + expires_in, UTC)
+                               if expires_in > 0 else None),
+        )
+        return await self._persist(location, rotated)
+
+    async def _persist(self, location: str, rotated: StoredTokens) -> str:
+        assert rotated.access_token
+        for delay in (*PERSIST_RETRIES, None):
+            try:
+                saved = await self._store.rotate(
+                    location, rotated.version, rotated.refresh_token, rotated.access_token,
+                    rotated.access_expires_at)
+            except RetryableError as exc:
+                if delay is not None:
+                    await self._sleep(delay)
+                    continue
+                self._unsaved[location] = rotated
+                TOKEN_REFRESHES.labels("unsaved").inc()
+                log.error(
+                    "outbound: could not store the rotated GHL refresh token of location %s "
+                    "(%s); it is kept in memory and stored at the next use or at shutdown: "
+                    "until then a crash loses it", location, exc)
+                return self._use(location, rotated)
+            break
+        self._unsaved.pop(location, None)
+        if saved is None:
+            # Another writer moved the version on after this refresh read it: its token is
+            # the newer one (or an operator's). Keep it; use whichever access token works.
+            TOKEN_REFRESHES.labels("conflict").inc()
+            log.warning("outbound: GHL tokens of location %s were replaced while this "
+                        "process refreshed them; keeping the stored ones", location)
+            try:
+                other = await self._store.load(location)
+            except (RetryableError, SecretDecryptionError):
+                other = None
+            if other is not None and self._usable(location, other):
+                return self._use(location, other)
+            return self._use(location, rotated)
+        TOKEN_REFRESHES.labels("ok").inc()
+        return self._use(location, saved)
+
+    async def _grant(self, location: str, refresh_token: str) -> dict[str, Any]:
         form = {
             "client_id": self._client[0],
             "client_secret": self._client[1],
@@ -119,15 +324,41 @@ class OAuthTokenProvider:
         except ValueError:
             data = {}
         if resp.status_code != 200 or not isinstance(data, dict) or not data.get("access_token"):
-            why = data.get("error_description") or data.get("error") if isinstance(data, dict) \
-                else None
-            raise TokenUnavailableError(
+            error = data.get("error") if isinstance(data, dict) else None
+            why = (data.get("error_description") or error) if isinstance(data, dict) else None
+            raise _Refused(
                 f"GHL refused to refresh the token of location {location}: "
-                f"{resp.status_code} {why or resp.text[:200]}"
+                f"{resp.status_code} {why or resp.text[:200]}",
+                maybe_spent=error != "invalid_client" and resp.status_code != 200,
             )
-        if data.get("refresh_token"):
-            self._refresh_tokens[location] = str(data["refresh_token"])
-        expires_in = float(data.get("expires_in") or 0) or float("inf")
-        token = str(data["access_token"])
-        self._access[location] = (token, self._clock() + expires_in - EXPIRY_MARGIN_S)
-        return token
+        return data
+
+    async def close(self) -> None:
+        """Store what could not be stored before (called at shutdown); what still cannot
+        be is lost with the process, and said so."""
+        for location in list(self._unsaved):
+            pending = self._unsaved[location]
+            try:
+                await self._store.rotate(
+                    location, pending.version, pending.refresh_token,
+                    pending.access_token or "", pending.access_expires_at)
+            except RetryableError as exc:
+                log.critical(
+                    "outbound: the rotated GHL refresh token of location %s is lost at exit "
+                    "(the store is unavailable: %s): %s", location, exc, _reseed_hint(location))
+                continue
+            del self._unsaved[location]
+
+
+async def _shielded(work: Awaitable[str]) -> str:
+    """`work` runs to its end even if the caller is cancelled (a shutdown mid-refresh): a
+    refresh GHL has answered must reach the store."""
+    task = asyncio.ensure_future(work)
+    task.add_done_callback(_retrieve)
+    return await asyncio.shield(task)
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # an abandoned task's error is not reported as never retrieved
+

@@ -22,7 +22,7 @@ from schemas.envelope import derive_event_id
 from schemas.events import AgentAssistRequested, ReplyDelivered, ReplyDrafted
 from schemas.topics import REPLIES_OUTBOUND
 from workers.consent.decision import Limits
-from workers.errors import InvalidEventError, RetryableError
+from workers.errors import ConfigurationError, InvalidEventError, RetryableError
 from workers.outbound.config import OutboundConfig
 from workers.outbound.delivery import Action, Claim, ReplyStore, StoredReply
 from workers.outbound.ghl_client import (
@@ -36,12 +36,14 @@ from workers.outbound.metrics import CONSENT_BLOCKS, SENDS
 from workers.outbound.ratelimit import LocationLimiter
 from workers.outbound.scheduler import HeldReplyScheduler
 from workers.outbound.sender import ClaimLostError, Sender
+from workers.outbound.token_store import PostgresTokenStore, TokenStore
 from workers.outbound.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.kafka import make_broker
 from workers.runtime.publisher import EventPublisher
 from workers.runtime.record import Record
+from workers.secrets import encrypt
 
 log = logging.getLogger(__name__)
 
@@ -194,15 +196,38 @@ class OutboundHandler:
         return await self.store.mark_sent(tenant, key, delivered)
 
 
-def token_provider(config: OutboundConfig, http: httpx.AsyncClient) -> TokenProvider:
+def token_provider(
+    config: OutboundConfig, http: httpx.AsyncClient, store: TokenStore | None = None,
+) -> TokenProvider:
+    """OAuth when the client credentials are configured (refresh tokens come from `store`,
+    seeded from the settings), else the static tokens."""
     if config.uses_oauth:
         assert config.oauth_client_id and config.oauth_client_secret
+        if store is None:
+            raise ConfigurationError("GHL OAuth needs a token store for rotated refresh tokens")
         return OAuthTokenProvider(
             http, base_url=config.base_url, client_id=config.oauth_client_id,
-            client_secret=config.oauth_client_secret,
-            refresh_tokens=dict(config.refresh_tokens), access_tokens=config.tokens,
+            client_secret=config.oauth_client_secret, store=store,
+            seed_refresh_tokens=config.refresh_tokens, access_tokens=config.tokens,
         )
     return StaticTokenProvider(config.tokens, config.default_token)
+
+
+def token_store(resources: Resources, config: OutboundConfig) -> TokenStore | None:
+    """The encrypted Postgres store of OAuth tokens; with OAuth configured and no master key
+    the worker refuses to start (a rotated refresh token is never stored in clear, and one
+    kept only in memory is lost on restart)."""
+    if not config.uses_oauth:
+        return None
+    key = resources.settings.master_key
+    if key is None:
+        raise ConfigurationError(
+            "GHL OAuth is configured (LEADMEM_GHL_OAUTH_CLIENT_ID/SECRET) but "
+            "LEADMEM_MASTER_KEY is not: rotated refresh tokens are stored encrypted with it; "
+            "set it (python -c 'from workers.secrets import generate_key; "
+            "print(generate_key())') and restart")
+    encrypt("probe", key)  # a malformed key fails here, at start-up
+    return PostgresTokenStore(resources.database, key)
 
 
 def build(
@@ -213,10 +238,14 @@ def build(
     cfg = config or OutboundConfig.from_settings(resources.settings)
     http = httpx.AsyncClient(timeout=cfg.timeout_s, follow_redirects=False)
     resources.stack.push_async_callback(http.aclose)
+    if tokens is None:
+        tokens = token_provider(cfg, http, token_store(resources, cfg))
+        if isinstance(tokens, OAuthTokenProvider):
+            resources.stack.push_async_callback(tokens.close)  # before the pool closes
     store = ReplyStore(resources.database,
                        Limits(max_age=timedelta(seconds=cfg.reply_max_age_s)))
     sender = Sender(
-        GHLClient(http, cfg.base_url), tokens or token_provider(cfg, http),
+        GHLClient(http, cfg.base_url), tokens,
         LocationLimiter(cfg.rate_limit, cfg.rate_interval_s),
         max_attempts=cfg.max_attempts, backoff_s=cfg.backoff_s,
         backoff_max_s=cfg.backoff_max_s, max_wait_s=cfg.max_wait_s,

@@ -80,6 +80,7 @@ SELECT EXISTS (SELECT 1 FROM replies WHERE tenant_id = $1 AND idempotency_key = 
        s.claude_max_tokens, s.claude_api_key_enc, s.service_areas, s.no_texts_from,
        s.no_texts_until,
        s.reply_channels, s.timezone,
+       s.allowed_link_domains, s.own_phones, s.own_emails, s.allowed_phrases,
        (SELECT coalesce(jsonb_agg(l ORDER BY l.updated_at DESC), '[]'::jsonb)
           FROM (SELECT listing_id, price, address, area, bedrooms, bathrooms, property_type,
                        features, url, updated_at
@@ -118,6 +119,29 @@ async def published_or_facts(conn: asyncpg.Connection, tenant: str, contact: str
         comps=[Comparable(r["sold_price"], date.fromisoformat(r["sold_at"]), r["area"],
                           r["bedrooms"]) for r in row["comps"]],
     )
+
+
+async def contacts_named(conn: asyncpg.Connection, tenant: str, contact: str,
+                         candidates: list[str]) -> list[str]:
+    """Full names of the tenant's contacts other than `contact` that are among `candidates`
+    (lower-case word sequences of a draft; `reply_check.name_candidates`). Indexed by
+    migration 0009."""
+    if not candidates:
+        return []
+    rows = await conn.fetch(
+        """SELECT DISTINCT full_name FROM (
+               SELECT btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))
+                          AS full_name
+                 FROM contacts
+                WHERE tenant_id = $1 AND contact_id <> $2
+                  AND lower(btrim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')))
+                      = ANY($3::text[])
+               UNION ALL
+               SELECT btrim(name) FROM contacts
+                WHERE tenant_id = $1 AND contact_id <> $2
+                  AND lower(btrim(name)) = ANY($3::text[])) named""",
+        tenant, contact, candidates)
+    return [r["full_name"] for r in rows]
 
 
 async def claim(conn: asyncpg.Connection, row: ReplyRow) -> list[dict[str, Any]]:

@@ -23,6 +23,11 @@ class TenantProfile:
     claude_model: str | None = None
     claude_max_tokens: int | None = None
     claude_api_key_enc: bytes | None = field(default=None, repr=False)
+    # What a drafted reply may contain (workers/consent/reply_check.py).
+    allowed_link_domains: tuple[str, ...] = ()
+    own_phones: tuple[str, ...] = ()
+    own_emails: tuple[str, ...] = ()
+    allowed_phrases: tuple[str, ...] = ()
 
 
 def area_names(raw: Any) -> tuple[str, ...]:
@@ -54,4 +59,8 @@ def tenant_from_rows(tenant_id: str, tenant: Any, settings: Any) -> TenantProfil
         claude_model=settings["claude_model"],
         claude_max_tokens=settings["claude_max_tokens"],
         claude_api_key_enc=settings["claude_api_key_enc"],
+        allowed_link_domains=tuple(settings["allowed_link_domains"] or ()),
+        own_phones=tuple(settings["own_phones"] or ()),
+        own_emails=tuple(settings["own_emails"] or ()),
+        allowed_phrases=tuple(settings["allowed_phrases"] or ()),
     )

@@ -5,10 +5,13 @@ For a profile update whose inbound message awaits a reply: re-publish if that me
 already answered; else load the tenant's configuration, listings and comparable sales and the
 lead's context, decide with the guards (AI enabled, channel, human takeover, opt-out with one
 confirmation, DND, hand-off), draft the reply (Claude or the deterministic fallback, outside
-any transaction, bounded by the Claude deadline), stamp quiet hours as `send_after`, then
-claim the message in `replies` and publish what the claim holds. Suppressed messages are
-recorded too, so a redelivery stays silent. A tenant's records of one batch are answered
-lead by lead concurrently and published in batch order (`handle_group`).
+any transaction, bounded by the Claude deadline), check Claude's draft
+(`workers.consent.reply_check`: a draft carrying another person's contact details, a
+foreign link or a commitment is held, and the agent gets it as a suggestion), stamp quiet
+hours as `send_after`, then claim the message in `replies` and publish what the claim holds.
+Suppressed and held messages are recorded too, so a redelivery stays silent. A tenant's
+records of one batch are answered lead by lead concurrently and published in batch order
+(`handle_group`).
 """
 
 from __future__ import annotations
@@ -27,11 +30,13 @@ from schemas.events import AgentAssistRequested, ProfileUpdated, ReplyDrafted
 from schemas.topics import LEAD_PROFILE_UPDATED
 from workers.claude import BreakerRegistry, ClaudeClient
 from workers.consent.decision import ConsentState, lead_state
+from workers.consent.reply_check import ReplyCheck, check_reply, name_candidates
 from workers.db.tenant import TenantDatabase
 from workers.errors import InvalidEventError
 from workers.memory.context import ContextStore
 from workers.responder import guards, modes, store
 from workers.responder.compose import Composer, Composition
+from workers.responder.reply_facts import reply_facts
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.publisher import EventPublisher
@@ -41,11 +46,16 @@ CONSUMER = "responder"
 DECISIONS = Counter("leadmem_responder_decisions_total",
                     "Inbound messages by what the responder did (action) and why (reason).",
                     ["action", "reason"])
+HELD = Counter("leadmem_responder_replies_held_total",
+               "Claude drafts held by the reply check (not sent; the agent got them as a "
+               "suggestion), by the first rule each broke.", ["rule"])
 Output = Annotated[ReplyDrafted | AgentAssistRequested, Field(discriminator="type")]
 OUTPUT: TypeAdapter[Output] = TypeAdapter(Output)
 HISTORY = 20  # the lead's latest messages read for an opt-out (as the outbound check does)
 POSSIBLE_OPT_OUT = ("The lead's message may be a request to stop texting, so no automated reply "
                     "was sent. Please read it and reply yourself, or mark the lead opted out.")
+REPLY_HELD = ("The drafted reply was not sent because {why}. Please check it and reply "
+              "yourself. Suggested reply: {draft}")
 
 
 def merged_context(ctx: LeadContext, event: ProfileUpdated) -> LeadContext:
@@ -195,7 +205,43 @@ class ResponderHandler:
         comp = await self.composer.compose(ctx, tenant, plan, channel, now)
         coaching = ("coaching", modes.coaching_note(profile, event.score, event.score_reasons,
                                                     plan)) if event.score == "hot" else None
+        if comp.outcome == "ok":  # Claude's text, not ours: checked before it is claimed
+            check = await self._check(event.tenant_id, event.contact_id, ctx, facts, plan,
+                                      comp.body)
+            if not check.ok:
+                return self._held(row, event, key, now, plan.mode, comp, check, coaching)
         return self._row(row, event, key, now, comp.body, plan.mode, held, comp, coaching)
+
+    async def _check(self, tenant: str, contact: str, ctx: LeadContext, facts: store.LeadFacts,
+                     plan: modes.Plan, body: str) -> ReplyCheck:
+        """The reply check of a Claude draft, with the tenant's other contacts whose full
+        name the draft contains (one indexed lookup)."""
+        others: list[str] = []
+        candidates = name_candidates(body)
+        if candidates:
+            async with self.db.transaction(tenant) as conn:
+                others = await store.contacts_named(conn, tenant, contact, candidates)
+        return check_reply(body, reply_facts(ctx, facts, plan, others))
+
+    def _held(self, row: dict[str, Any], event: ProfileUpdated, key: str, now: datetime,
+              mode: str, comp: Composition, check: ReplyCheck,
+              coaching: tuple[str, str] | None) -> store.ReplyRow:
+        """A draft the reply check stopped: recorded suppressed (`reply_check:<rule>`, the
+        draft and its cost kept), and handed to the agent as a suggestion."""
+        HELD.labels(check.rule or "unknown").inc()
+        notes = [self._assist(event, key, now, "reply_held",
+                              REPLY_HELD.format(why=check.why(), draft=comp.body))]
+        if coaching is not None:
+            notes.append(self._assist(event, key, now, *coaching))
+        u = comp.usage
+        return store.ReplyRow(
+            **row, body=comp.body, mode=mode, status="suppressed",
+            suppressed_reason=f"reply_check:{check.rule}", model=comp.model,
+            input_tokens=u.input_tokens, output_tokens=u.output_tokens,
+            cache_read_tokens=u.cache_read_tokens, cache_write_tokens=u.cache_write_tokens,
+            latency_ms=comp.latency_ms, cost_usd=comp.cost_usd, published=notes,
+            claude_outcome=comp.outcome,
+        )
 
     def _row(self, row: dict[str, Any], event: ProfileUpdated, key: str, now: datetime,
              body: str, mode: str, send_after: datetime | None, comp: Composition,

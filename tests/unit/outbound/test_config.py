@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
+from workers.errors import ConfigurationError
 from workers.outbound.config import OutboundConfig
+from workers.outbound.worker import token_store
+from workers.runtime.host import Resources
+from workers.runtime.publisher import EventPublisher
 from workers.settings import Settings
 
 
@@ -36,3 +40,19 @@ def test_bad_token_maps_fail_at_startup(bad: str, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("LEADMEM_GHL_TOKENS", bad)
     with pytest.raises(ValueError, match="ghl_tokens"):
         Settings()
+
+
+def test_oauth_is_the_client_credentials_refresh_tokens_only_seed() -> None:
+    """Refresh tokens may all be in the store (stored by an operator), none in settings."""
+    assert OutboundConfig(oauth_client_id="cid", oauth_client_secret="sec").uses_oauth
+    assert not OutboundConfig(oauth_client_id="cid").uses_oauth
+
+
+@pytest.mark.parametrize("master_key", [None, "not-a-fernet-key"])
+def test_oauth_without_a_usable_master_key_refuses_to_start(master_key: str | None) -> None:
+    resources = Resources("outbound", Settings(master_key=master_key),
+                          EventPublisher.__new__(EventPublisher))
+    cfg = OutboundConfig(oauth_client_id="cid", oauth_client_secret="sec")
+    with pytest.raises(ConfigurationError, match="LEADMEM_MASTER_KEY"):
+        token_store(resources, cfg)
+    assert token_store(resources, OutboundConfig()) is None  # static tokens need no store

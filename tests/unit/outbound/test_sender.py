@@ -10,6 +10,7 @@ import pytest
 from devtools.fakes.faults import Fault
 from devtools.fakes.ghl_api import FakeGHLAPI
 from tests.unit.outbound.conftest import ManualClock
+from tests.unit.outbound.fake_token_store import FakeTokenStore
 from workers.outbound.ghl_client import (
     GHLClient,
     GHLUnavailableError,
@@ -105,8 +106,8 @@ async def test_401_refreshes_once_then_sends(
     server.expire_token("tok")
     server.add_refresh_token("rt-1", LOC)
     tokens = OAuthTokenProvider(http, base_url=server.base_url, client_id="cid",
-                                client_secret="s", refresh_tokens={LOC: "rt-1"},
-                                access_tokens={LOC: "tok"})
+                                client_secret="s", store=FakeTokenStore(),
+                                seed_refresh_tokens={LOC: "rt-1"}, access_tokens={LOC: "tok"})
     await sender(server, http, clock, tokens).send(LOC, SMS)
     assert [(r.path, r.status) for r in server.requests] == [
         ("/conversations/messages", 401), ("/oauth/token", 200),
@@ -120,8 +121,8 @@ async def test_a_second_401_after_the_refresh_gives_up(
     server.add_refresh_token("rt-1", LOC)
     server.inject(Fault(status=401, times=2, path="/conversations"))
     tokens = OAuthTokenProvider(http, base_url=server.base_url, client_id="cid",
-                                client_secret="s", refresh_tokens={LOC: "rt-1"},
-                                access_tokens={LOC: "tok"})
+                                client_secret="s", store=FakeTokenStore(),
+                                seed_refresh_tokens={LOC: "rt-1"}, access_tokens={LOC: "tok"})
     with pytest.raises(TokenRejectedError, match="refreshed token"):
         await sender(server, http, clock, tokens).send(LOC, SMS)
     assert statuses(server) == [401, 401]
