@@ -205,6 +205,10 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="How often held (quiet-hours) replies are checked."
     )
     outbound_scheduler_batch: int = Field(default=200, ge=1)
+    crm_note_interval_s: float = Field(
+        default=600.0, ge=0,
+        description="The living CRM note of a lead is updated at most once per this many "
+                    "seconds (a hand-off updates it at once).")
     reply_max_age_s: float = Field(
         default=3600.0, gt=0,
         description="A reply not sent within this many seconds of becoming due (drafted, or "

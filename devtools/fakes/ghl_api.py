@@ -1,4 +1,5 @@
-"""Fake GoHighLevel (LeadConnector) API on loopback: send-message, OAuth refresh, rate limits.
+"""Fake GoHighLevel (LeadConnector) API on loopback: send-message, CRM write-backs (tasks,
+notes, tags, custom fields), OAuth refresh, rate limits.
 
 Enforces what the real API enforces and a client must cope with (Bearer token per location,
 `Version` header, body validation, the 100-per-10s per-location burst limit with its
@@ -25,6 +26,9 @@ from devtools.fakes.base import FakeServer, run_cli
 from devtools.fakes.faults import Fault
 
 API_VERSION = "2021-04-15"
+CRM_API_VERSION = "2021-07-28"  # contacts endpoints: tasks, notes, tags, fields
+TASK_FIELDS = frozenset({"title", "body", "dueDate", "completed", "assignedTo"})
+NOTE_FIELDS = frozenset({"body", "userId"})
 MESSAGE_TYPES = ("SMS", "Email", "WhatsApp", "GMB", "IG", "FB", "Custom", "Live_Chat")
 TOKEN_TTL_SECONDS = 86399
 _ALPHABET = string.ascii_letters + string.digits
@@ -87,6 +91,74 @@ def ghl_error(status: int, message: str | list[str], **headers: str) -> web.Resp
     return web.json_response(body, status=status, headers=headers)
 
 
+@dataclass
+class ContactRecord:
+    """What an agent sees on a contact in GHL: tasks, notes, tags and custom fields."""
+
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    note_updates: int = 0
+
+
+def _unknown(body: dict[str, Any], allowed: frozenset[str]) -> list[str]:
+    return [f"property {k} should not exist" for k in sorted(set(body) - allowed)]
+
+
+def validate_task(body: Any) -> list[str]:
+    if not isinstance(body, dict):
+        return ["body must be a JSON object"]
+    problems = _unknown(body, TASK_FIELDS)
+    if not isinstance(body.get("title"), str) or not body["title"].strip():
+        problems.append("title must be a string")
+    if not isinstance(body.get("dueDate"), str) or not body["dueDate"]:
+        problems.append("dueDate must be a valid ISO 8601 date string")
+    if "completed" in body and not isinstance(body["completed"], bool):
+        problems.append("completed must be a boolean value")
+    for key in ("body", "assignedTo"):
+        if key in body and not isinstance(body[key], str):
+            problems.append(f"{key} must be a string")
+    return problems
+
+
+def validate_note(body: Any) -> list[str]:
+    if not isinstance(body, dict):
+        return ["body must be a JSON object"]
+    problems = _unknown(body, NOTE_FIELDS)
+    if not isinstance(body.get("body"), str) or not body["body"]:
+        problems.append("body must be a string")
+    if "userId" in body and not isinstance(body["userId"], str):
+        problems.append("userId must be a string")
+    return problems
+
+
+def validate_tags(body: Any) -> list[str]:
+    if not isinstance(body, dict):
+        return ["body must be a JSON object"]
+    problems = _unknown(body, frozenset({"tags"}))
+    tags = body.get("tags")
+    if not isinstance(tags, list) or not tags or not all(isinstance(t, str) and t for t in tags):
+        problems.append("tags must be a non-empty array of strings")
+    return problems
+
+
+def validate_contact_update(body: Any) -> list[str]:
+    """Only `customFields` is written back here; each item is exactly {id, field_value}."""
+    if not isinstance(body, dict):
+        return ["body must be a JSON object"]
+    problems = _unknown(body, frozenset({"customFields"}))
+    fields = body.get("customFields")
+    if not isinstance(fields, list) or not fields:
+        return [*problems, "customFields must be a non-empty array"]
+    for item in fields:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+            problems.append("customFields.id must be a string")
+        elif set(item) - {"id", "field_value"} or "field_value" not in item:
+            problems.append("customFields items must be {id, field_value}")
+    return problems
+
+
 def validate_message(body: Any) -> list[str]:
     """class-validator style problems with a send-message body (empty list when valid)."""
     if not isinstance(body, dict):
@@ -119,6 +191,7 @@ class FakeGHLAPI(FakeServer):
     rate_limit_daily: int = 200_000
     clock: Callable[[], float] = time.monotonic
     delivered: list[DeliveredMessage] = field(default_factory=list, init=False)
+    contacts: dict[tuple[str, str], ContactRecord] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -157,10 +230,21 @@ class FakeGHLAPI(FakeServer):
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/conversations/messages", self._send_message)
         app.router.add_post("/oauth/token", self._oauth_token)
+        app.router.add_post("/contacts/{contact}/tasks", self._add_task)
+        app.router.add_post("/contacts/{contact}/notes", self._add_note)
+        app.router.add_put("/contacts/{contact}/notes/{note}", self._update_note)
+        app.router.add_post("/contacts/{contact}/tags", self._add_tags)
+        app.router.add_delete("/contacts/{contact}/tags", self._remove_tags)
+        app.router.add_put("/contacts/{contact}", self._update_contact)
+
+    def contact(self, location_id: str, contact_id: str) -> ContactRecord:
+        """What an agent of `location_id` sees on the contact (created on first write)."""
+        return self.contacts.setdefault((location_id, contact_id), ContactRecord())
 
     def reset(self) -> None:
         super().reset()
         self.delivered.clear()
+        self.contacts.clear()
         self.limiter.clear()
 
     def apply_control(self, data: dict[str, Any]) -> None:
@@ -236,6 +320,90 @@ class FakeGHLAPI(FakeServer):
             "msg": "Message queued successfully.",
         }
         return web.json_response(reply, status=201, headers=headers)
+
+    async def _crm_call(self, request: web.Request, validate: Callable[[Any], list[str]]
+                        ) -> web.Response | tuple[str, str, dict[str, str], dict[str, Any]]:
+        """Token, version, rate limit and body of a contacts call: the error answer, or
+        (location, contact, rate-limit headers, body)."""
+        location_id = self.location_for(request)
+        if location_id is None:
+            return ghl_error(401, "Invalid JWT")
+        if request.headers.get("Version") != CRM_API_VERSION:
+            return ghl_error(400, "Version header is missing or invalid")
+        allowed, headers = self.limiter.hit(location_id)
+        if not allowed:
+            return ghl_error(429, "Too many requests", **headers)
+        try:
+            body: Any = await request.json()
+        except ValueError:
+            body = None
+        problems = validate(body)
+        if problems:
+            return ghl_error(422, problems, **headers)
+        return location_id, request.match_info["contact"], headers, body
+
+    async def _add_task(self, request: web.Request) -> web.Response:
+        call = await self._crm_call(request, validate_task)
+        if isinstance(call, web.Response):
+            return call
+        location_id, contact_id, headers, body = call
+        task = {"id": self.new_id("task-"), "contactId": contact_id, "completed": False, **body}
+        self.contact(location_id, contact_id).tasks.append(task)
+        return web.json_response({"task": task}, status=201, headers=headers)
+
+    async def _add_note(self, request: web.Request) -> web.Response:
+        call = await self._crm_call(request, validate_note)
+        if isinstance(call, web.Response):
+            return call
+        location_id, contact_id, headers, body = call
+        note = {"id": self.new_id("note-"), "contactId": contact_id, "dateAdded": time.time(),
+                **body}
+        self.contact(location_id, contact_id).notes[note["id"]] = note
+        return web.json_response({"note": note}, status=201, headers=headers)
+
+    async def _update_note(self, request: web.Request) -> web.Response:
+        call = await self._crm_call(request, validate_note)
+        if isinstance(call, web.Response):
+            return call
+        location_id, contact_id, headers, body = call
+        record = self.contact(location_id, contact_id)
+        note = record.notes.get(request.match_info["note"])
+        if note is None:
+            return ghl_error(404, "Note not found", **headers)
+        note.update(body)
+        record.note_updates += 1
+        return web.json_response({"note": note}, headers=headers)
+
+    async def _add_tags(self, request: web.Request) -> web.Response:
+        call = await self._crm_call(request, validate_tags)
+        if isinstance(call, web.Response):
+            return call
+        location_id, contact_id, headers, body = call
+        record = self.contact(location_id, contact_id)
+        record.tags = list(dict.fromkeys([*record.tags, *body["tags"]]))
+        return web.json_response({"tags": record.tags}, status=201, headers=headers)
+
+    async def _remove_tags(self, request: web.Request) -> web.Response:
+        call = await self._crm_call(request, validate_tags)
+        if isinstance(call, web.Response):
+            return call
+        location_id, contact_id, headers, body = call
+        record = self.contact(location_id, contact_id)
+        record.tags = [t for t in record.tags if t not in body["tags"]]
+        return web.json_response({"tags": record.tags}, headers=headers)
+
+    async def _update_contact(self, request: web.Request) -> web.Response:
+        call = await self._crm_call(request, validate_contact_update)
+        if isinstance(call, web.Response):
+            return call
+        location_id, contact_id, headers, body = call
+        record = self.contact(location_id, contact_id)
+        for item in body["customFields"]:
+            record.custom_fields[item["id"]] = item["field_value"]
+        contact = {"id": contact_id, "locationId": location_id,
+                   "customFields": [{"id": k, "value": v}
+                                    for k, v in record.custom_fields.items()]}
+        return web.json_response({"contact": contact, "succeded": True}, headers=headers)
 
     async def _oauth_token(self, request: web.Request) -> web.Response:
         if request.content_type != "application/x-www-form-urlencoded":

@@ -111,6 +111,10 @@ async def test_webhooks_in_replies_out(
         await send(inbound_message(tenant, "stopper", "hello?"))
         assist = await read_until(kafka, topics.AGENT_ASSIST, lambda s: len(s) >= 1,
                                   where=keyed({tenant}), settle_s=3.0)
+        # What an agent sees in GHL: the hand-off's task and the living note arrive through
+        # the outbound connector's write-back, and score tags follow each lead's score.
+        await eventually(lambda: ghl.contact(tenant, "human").tasks
+                         and ghl.contact(tenant, "human").notes, timeout_s=30)
 
     buyer = to("buyer")
     assert len(buyer) == 2 and all(d.type == "SMS" for d in buyer)
@@ -126,3 +130,10 @@ async def test_webhooks_in_replies_out(
     assert to("taken") == []  # a human agent has the conversation
     assert all(d.location_id == tenant for d in ghl.delivered)
     assert len(ghl.delivered) == 6  # one per inbound message that needed one, no more
+    seen = ghl.contact(tenant, "human")
+    assert len(seen.tasks) == 1 and "talk to a real person" in seen.tasks[0]["body"]
+    assert len(seen.notes) == 1
+    assert "asked for a person" in next(iter(seen.notes.values()))["body"]
+    for contact in ("buyer", "mail", "stopper", "human"):
+        tags = ghl.contact(tenant, contact).tags
+        assert len([t for t in tags if t.endswith("-lead")]) == 1, (contact, tags)

@@ -29,6 +29,7 @@ from workers.cli.ops_common import (
 )
 from workers.consent.quiet import FEDERAL, QuietWindow, next_open
 from workers.errors import ConfigurationError
+from workers.learning.extract.model import PROFILE_FIELDS
 from workers.outbound.token_store import put_refresh_token
 from workers.runtime.record import Record
 from workers.secrets import MasterKey, encrypt
@@ -83,6 +84,17 @@ def register(sub: Sub) -> None:
     p.add_argument("--allowed-phrases", metavar="JSON",
                    help='offers the agency makes itself, not held as commitments: '
                         '["free buyer consultation", "consulta gratis"]')
+    p.add_argument("--crm", metavar="KIND=on|off,...",
+                   help="CRM write-backs to GHL, each on or off: " + ", ".join(CRM_KINDS)
+                        + " (e.g. tasks=on,fields=off)")
+    p.add_argument("--custom-fields", metavar="JSON",
+                   help='profile fields written to GHL custom fields: '
+                        '{"budget_max": "<GHL field id>", "timeline": "..."}')
+    p.add_argument("--score-tags", metavar="JSON",
+                   help='tag names for the score: {"hot": "hot-lead", "warm": "warm-lead", '
+                        '"cold": "cold-lead"}')
+    p.add_argument("--crm-default-user", metavar="USER_ID",
+                   help="GHL user a hand-off task goes to when the contact has no owner")
     p.set_defaults(func=lambda a: run(tenant_config(a), a.settings))
 
 
@@ -177,7 +189,59 @@ def config_changes(args: argparse.Namespace) -> dict[str, Any]:
         changes["own_emails"] = own_emails(args.own_emails)
     if args.allowed_phrases is not None:
         changes["allowed_phrases"] = allowed_phrases(args.allowed_phrases)
+    if args.crm is not None:
+        changes.update(crm_switches(args.crm))
+    if args.custom_fields is not None:
+        changes["crm_custom_fields"] = custom_fields(args.custom_fields)
+    if args.score_tags is not None:
+        changes["crm_tag_names"] = score_tags(args.score_tags)
+    if args.crm_default_user is not None:
+        changes["crm_default_user"] = args.crm_default_user.strip() or None
     return changes
+
+
+CRM_KINDS = ("tasks", "notes", "tags", "fields")
+
+
+def crm_switches(text: str) -> dict[str, bool]:
+    """`tasks=on,fields=off` -> {"crm_tasks": True, "crm_fields": False}."""
+    out: dict[str, bool] = {}
+    for item in _items(text):
+        kind, _, value = item.partition("=")
+        if kind.strip() not in CRM_KINDS or value.strip() not in ("on", "off"):
+            raise CliError(f"--crm: {item!r} is not KIND=on|off with KIND one of "
+                           + ", ".join(CRM_KINDS))
+        out[f"crm_{kind.strip()}"] = value.strip() == "on"
+    if not out:
+        raise CliError("--crm: give KIND=on|off, e.g. tasks=on,fields=off")
+    return out
+
+
+def _json_object(text: str, option: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise CliError(f"{option} is not JSON: {exc}") from exc
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                             and v.strip() for k, v in data.items()):
+        raise CliError(f'{option} must be a JSON object of names to strings')
+    return {k: v.strip() for k, v in data.items()}
+
+
+def custom_fields(text: str) -> dict[str, str]:
+    mapping = _json_object(text, "--custom-fields")
+    unknown = sorted(set(mapping) - set(PROFILE_FIELDS))
+    if unknown:
+        raise CliError(f"--custom-fields: {', '.join(unknown)} not profile fields; choose "
+                       f"from {', '.join(PROFILE_FIELDS)}")
+    return mapping
+
+
+def score_tags(text: str) -> dict[str, str]:
+    tags = _json_object(text, "--score-tags")
+    if set(tags) != {"hot", "warm", "cold"} or len(set(tags.values())) != 3:
+        raise CliError('--score-tags needs three different names for "hot", "warm", "cold"')
+    return tags
 
 
 def _items(text: str) -> list[str]:

@@ -58,6 +58,7 @@ class OutboundConfig:
     scheduler_interval_s: float = 5.0
     scheduler_batch: int = 200
     reply_max_age_s: float = 3600.0
+    crm_note_interval_s: float = 600.0
 
     @property
     def uses_oauth(self) -> bool:
@@ -87,4 +88,5 @@ class OutboundConfig:
             scheduler_interval_s=float(s.outbound_scheduler_interval_s),
             scheduler_batch=int(s.outbound_scheduler_batch),
             reply_max_age_s=float(s.reply_max_age_s),
+            crm_note_interval_s=float(s.crm_note_interval_s),
         )

@@ -8,7 +8,8 @@ spent, the last retryable error propagates and the caller releases its claim.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 from workers.errors import RetryableError
 from workers.outbound.ghl_client import (
@@ -21,6 +22,8 @@ from workers.outbound.ghl_client import (
 from workers.outbound.metrics import RATE_LIMIT_WAIT_SECONDS, RATE_LIMIT_WAITS
 from workers.outbound.ratelimit import LocationLimiter, Sleep
 from workers.outbound.tokens import TokenProvider
+
+T = TypeVar("T")
 
 
 class ClaimWindow(Protocol):
@@ -76,6 +79,15 @@ class Sender:
 
     async def send(self, location: str, payload: dict[str, Any], *,
                    claim: ClaimWindow | None = None, turn_taken: bool = False) -> Delivered:
+        """Send one message (see `call`)."""
+        client = self._client
+        return await self.call(location, lambda token: client.send(token, payload),
+                               claim=claim, turn_taken=turn_taken)
+
+    async def call(self, location: str, request: Callable[[str], Awaitable[T]], *,
+                   claim: ClaimWindow | None = None, turn_taken: bool = False) -> T:
+        """`request(token)` with the location's rate limit, token and bounded retries: the
+        one way every call to GHL goes (messages and CRM write-backs share the limit)."""
         refreshed = server_paused = False
         last: RetryableError | None = None
         delay = 0.0
@@ -92,7 +104,7 @@ class Sender:
             server_paused = False
             token = await self._tokens.get(location)
             try:
-                return await self._client.send(token, payload)
+                return await request(token)
             except TokenRejectedError as exc:
                 if refreshed:
                     raise TokenRejectedError(

@@ -20,8 +20,10 @@ import httpx
 
 from schemas.envelope import derive_event_id
 from schemas.events import AgentAssistRequested, ReplyDelivered, ReplyDrafted
-from schemas.topics import REPLIES_OUTBOUND
+from schemas.topics import AGENT_ASSIST, LEAD_PROFILE_UPDATED, REPLIES_OUTBOUND
 from workers.consent.decision import Limits
+from workers.crm.client import ContactsClient
+from workers.crm.writer import CrmHandler
 from workers.errors import ConfigurationError, InvalidEventError, RetryableError
 from workers.outbound.config import OutboundConfig
 from workers.outbound.delivery import Action, Claim, ReplyStore, StoredReply
@@ -256,7 +258,25 @@ def build(
     )
     scheduler.start()
     resources.stack.push_async_callback(scheduler.stop)
-    return OutboundHandler(store, sender, resources.publisher)
+    replies = OutboundHandler(store, sender, resources.publisher)
+    crm = CrmHandler(resources.database, sender, ContactsClient(http, cfg.base_url),
+                     timedelta(seconds=cfg.crm_note_interval_s))
+    return GHLGateway(replies, crm)
 
 
-SPEC = WorkerSpec(name="outbound", topics=(REPLIES_OUTBOUND,), build=build, needs_redis=False)
+class GHLGateway:
+    """Replies and CRM write-backs: every call to a location's GHL account goes through one
+    `Sender`, so both share its rate limit, its token and its refresh."""
+
+    def __init__(self, replies: Handler, crm: Handler) -> None:
+        self.replies, self.crm = replies, crm
+
+    async def __call__(self, record: Record) -> None:
+        if record.topic == REPLIES_OUTBOUND:
+            await self.replies(record)
+        else:
+            await self.crm(record)
+
+
+SPEC = WorkerSpec(name="outbound", topics=(REPLIES_OUTBOUND, AGENT_ASSIST, LEAD_PROFILE_UPDATED),
+                  build=build, needs_redis=False)

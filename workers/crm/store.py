@@ -1,0 +1,128 @@
+"""Postgres side of the CRM write-back; every function runs inside
+`TenantDatabase.transaction(tenant)` (row-level security scopes it to one tenant).
+
+`crm_writes` is the at-most-once ledger of the calls GHL cannot dedupe (a task, a note's
+creation): `claim` inserts the intent as 'sending' and commits before the call; `finish`
+records GHL's id after. A crash in between leaves 'sending': never repeated, counted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import asyncpg
+
+from workers.crm.plan import DEFAULT_TAGS, ContactState, CrmSettings
+
+_STATE = """
+SELECT s.tenant_id IS NOT NULL AS has_settings, s.crm_tasks, s.crm_notes, s.crm_tags,
+       s.crm_fields, s.crm_tag_names, s.crm_custom_fields, s.crm_default_user,
+       k.note_id, k.note_updated_at, k.score_tag, k.fields,
+       (SELECT status FROM crm_writes w WHERE w.tenant_id = $1 AND w.intent_key = $3)
+           AS note_claim,
+       c.assigned_to, c.first_name, coalesce(c.opted_out, false) AS contact_opted_out,
+       p.summary, p.score, p.score_reasons, p.next_questions,
+       coalesce(p.profile->>'opted_out' = 'true', false) AS profile_opted_out,
+       (SELECT m.body FROM messages m WHERE m.tenant_id = $1 AND m.contact_id = $2
+           AND m.direction = 'inbound' AND m.sender = 'lead'
+         ORDER BY m.occurred_at DESC, m.created_at DESC LIMIT 1) AS last_said
+  FROM (SELECT 1) one
+  LEFT JOIN tenant_settings s ON s.tenant_id = $1
+  LEFT JOIN crm_contacts k ON k.tenant_id = $1 AND k.contact_id = $2
+  LEFT JOIN contacts c ON c.tenant_id = $1 AND c.contact_id = $2
+  LEFT JOIN lead_profiles p ON p.tenant_id = $1 AND p.contact_id = $2
+"""
+
+
+def _json(value: Any) -> Any:
+    """A jsonb value (decoded by the pool's codec; text only on a bare connection)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def load(conn: asyncpg.Connection, tenant: str,
+               contact: str) -> tuple[CrmSettings, ContactState]:
+    row = await conn.fetchrow(_STATE, tenant, contact, f"note:{contact}")
+    assert row is not None
+    settings = CrmSettings() if not row["has_settings"] else CrmSettings(
+        tasks=row["crm_tasks"], notes=row["crm_notes"], tags=row["crm_tags"],
+        fields=row["crm_fields"], tag_names=_json(row["crm_tag_names"]) or dict(DEFAULT_TAGS),
+        field_map=_json(row["crm_custom_fields"]) or {}, default_user=row["crm_default_user"])
+    state = ContactState(
+        note_id=row["note_id"], note_in_doubt=row["note_id"] is None
+        and row["note_claim"] == "sending",
+        note_updated_at=row["note_updated_at"], score_tag=row["score_tag"],
+        fields=_json(row["fields"]) or {}, assigned_to=row["assigned_to"],
+        opted_out=bool(row["contact_opted_out"] or row["profile_opted_out"]),
+        first_name=row["first_name"], summary=row["summary"] or "", score=row["score"],
+        score_reasons=tuple(_json(row["score_reasons"]) or ()),
+        next_questions=tuple(_json(row["next_questions"]) or ()),
+        last_said=row["last_said"] or "")
+    return settings, state
+
+
+Claim = Literal["claimed", "done", "in_doubt"]
+
+
+async def claim(conn: asyncpg.Connection, tenant: str, contact: str, key: str,
+                kind: str) -> tuple[Claim, str | None]:
+    """Claim an intent before its call: 'claimed' (make the call), 'done' (made before: GHL's
+    id), or 'in_doubt' (claimed before and never finished: it may have been made)."""
+    inserted = await conn.fetchval(
+        "INSERT INTO crm_writes (tenant_id, intent_key, contact_id, kind, status) "
+        "VALUES ($1, $2, $3, $4, 'sending') ON CONFLICT DO NOTHING RETURNING true",
+        tenant, key, contact, kind)
+    if inserted:
+        return "claimed", None
+    row = await conn.fetchrow("SELECT status, ghl_id FROM crm_writes WHERE tenant_id = $1 "
+                              "AND intent_key = $2 FOR UPDATE", tenant, key)
+    assert row is not None
+    if row["status"] == "done":
+        return "done", row["ghl_id"]
+    if row["status"] == "failed":  # GHL refused it before: try again (the cause may be fixed)
+        await conn.execute("UPDATE crm_writes SET status = 'sending', updated_at = now() "
+                           "WHERE tenant_id = $1 AND intent_key = $2", tenant, key)
+        return "claimed", None
+    return "in_doubt", None
+
+
+async def release(conn: asyncpg.Connection, tenant: str, key: str, error: str) -> None:
+    """GHL provably did not apply it (429, 5xx, refused): a later attempt may claim again."""
+    await conn.execute("UPDATE crm_writes SET status = 'failed', error = $3, updated_at = now() "
+                       "WHERE tenant_id = $1 AND intent_key = $2 AND status = 'sending'",
+                       tenant, key, error[:1000])
+
+
+async def finish(conn: asyncpg.Connection, tenant: str, key: str, ghl_id: str | None) -> None:
+    await conn.execute("UPDATE crm_writes SET status = 'done', ghl_id = $3, error = NULL, "
+                       "updated_at = now() WHERE tenant_id = $1 AND intent_key = $2",
+                       tenant, key, ghl_id)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What to remember of a contact after a write (None: unchanged)."""
+
+    note_id: str | None = None
+    note_updated_at: datetime | None = None
+    score_tag: str | None = None
+    fields: dict[str, Any] | None = None
+
+
+async def remember(conn: asyncpg.Connection, tenant: str, contact: str,
+                   written: Written) -> None:
+    await conn.execute(
+        """INSERT INTO crm_contacts (tenant_id, contact_id, note_id, note_updated_at,
+               score_tag, fields)
+           VALUES ($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}'))
+           ON CONFLICT (tenant_id, contact_id) DO UPDATE SET
+               note_id = coalesce(excluded.note_id, crm_contacts.note_id),
+               note_updated_at = coalesce(excluded.note_updated_at,
+                                          crm_contacts.note_updated_at),
+               score_tag = coalesce(excluded.score_tag, crm_contacts.score_tag),
+               fields = crm_contacts.fields || coalesce($6::jsonb, '{}'),
+               updated_at = now()""",
+        tenant, contact, written.note_id, written.note_updated_at, written.score_tag,
+        written.fields)  # jsonb: the pool's codec encodes Python values

@@ -1,0 +1,158 @@
+"""The CRM write-back handler: `agent.assist` and `lead.profile.updated` in, GHL tasks, the
+living note, score tags and custom fields out (see `plan` for what, `store` for the ledger).
+
+It runs inside the outbound connector, because every call to GHL shares the location's rate
+limit and token with the replies: one `Sender` owns both, so write-backs can never push the
+replies over GHL's burst limit and one refresh serves both (a separate worker would need the
+limit and the single-use refresh token shared across processes).
+
+Calls GHL cannot dedupe (a task, a note's creation) are claimed in `crm_writes` before the
+call and finished after it: a crash in between leaves the claim, and the call is never made
+twice (counted as in doubt). The rest (note updates, tags, fields) are idempotent and are
+simply made again on a redelivery.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prometheus_client import Counter
+
+from schemas.events import AgentAssistRequested, ProfileUpdated
+from schemas.topics import AGENT_ASSIST
+from workers.crm import store
+from workers.crm.client import ContactsClient
+from workers.crm.plan import Change, Write, plan
+from workers.db.tenant import TenantDatabase
+from workers.errors import RetryableError
+from workers.outbound.ghl_client import DeliveryInDoubtError, ReplyRejectedError
+from workers.outbound.sender import ClaimLostError, Sender
+from workers.runtime.record import Record
+
+log = logging.getLogger(__name__)
+CRM_WRITES = Counter(
+    "leadmem_crm_writes_total",
+    "CRM write-backs to GHL by kind (task, note_create, note_update, tags, fields) and "
+    "outcome (done, skipped = made before, in_doubt = claimed and unconfirmed: not repeated, "
+    "failed = GHL refused, retry = not applied, retried later).",
+    ["kind", "outcome"],
+)
+
+
+class _Claim:
+    """An intent's claim as the sender gives it back and takes it again between attempts,
+    so a crash while waiting leaves it unclaimed (made by the redelivery), not in doubt."""
+
+    def __init__(self, db: TenantDatabase, tenant: str, contact: str, write: Write) -> None:
+        self.db, self.tenant, self.contact, self.write = db, tenant, contact, write
+
+    async def release(self, reason: str) -> None:
+        async with self.db.transaction(self.tenant) as conn:
+            await store.release(conn, self.tenant, self.write.key, reason)
+
+    async def retake(self) -> bool:
+        async with self.db.transaction(self.tenant) as conn:
+            got, _ = await store.claim(conn, self.tenant, self.contact, self.write.key,
+                                       self.write.kind)
+        return got == "claimed"
+
+
+def change_of(record: Record) -> Change | None:
+    if record.topic == AGENT_ASSIST:
+        assist = AgentAssistRequested.model_validate_json(record.value)
+        if not assist.contact_id:
+            return None
+        return Change(assist.event_id, assist.contact_id, assist.occurred_at,
+                      assist_reason=assist.reason, assist_note=assist.note)
+    update = ProfileUpdated.model_validate_json(record.value)
+    if not update.contact_id:
+        return None
+    return Change(update.event_id, update.contact_id, update.occurred_at, score=update.score,
+                  profile=update.profile)
+
+
+class CrmHandler:
+    def __init__(self, db: TenantDatabase, sender: Sender, client: ContactsClient,
+                 note_interval: timedelta,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.db, self.sender, self.client = db, sender, client
+        self.note_interval, self.now = note_interval, now
+
+    async def __call__(self, record: Record) -> None:
+        change = change_of(record)
+        if change is None:
+            return
+        tenant, contact = record.tenant_hint or "", change.contact_id
+        if not tenant:
+            return
+        async with self.db.transaction(tenant) as conn:
+            settings, state = await store.load(conn, tenant, contact)
+        for write in plan(change, state, settings, self.note_interval, self.now()):
+            await self._write(tenant, contact, write)
+
+    async def _write(self, tenant: str, contact: str, write: Write) -> None:
+        if write.kind in ("task", "note_create"):
+            await self._once(tenant, contact, write)
+            return
+        path = f"/contacts/{contact}"
+        if write.kind == "note_update":
+            await self._call(tenant, "PUT", f"{path}/notes/{write.note_id}", write.body)
+            written = store.Written(note_updated_at=self.now())
+        elif write.kind == "tags":
+            if write.body["remove"]:
+                await self._call(tenant, "DELETE", f"{path}/tags", {"tags": write.body["remove"]})
+            await self._call(tenant, "POST", f"{path}/tags", {"tags": write.body["add"]})
+            written = store.Written(score_tag=write.body["add"][0])
+        else:  # fields
+            await self._call(tenant, "PUT", path, write.body)
+            written = store.Written(fields={f["id"]: f["field_value"]
+                                            for f in write.body["customFields"]})
+        async with self.db.transaction(tenant) as conn:
+            await store.remember(conn, tenant, contact, written)
+        CRM_WRITES.labels(write.kind, "done").inc()
+
+    async def _call(self, tenant: str, method: str, path: str, body: dict[str, Any],
+                    claim: _Claim | None = None, turn_taken: bool = False) -> dict[str, Any]:
+        client = self.client
+        return await self.sender.call(
+            tenant, lambda token: client.call(token, method, path, body), claim=claim,
+            turn_taken=turn_taken)
+
+    async def _once(self, tenant: str, contact: str, write: Write) -> None:
+        """A task or a note's creation: claimed, called, finished; never made twice."""
+        await self.sender.turn(tenant)  # the wait before the claim, not while holding it
+        async with self.db.transaction(tenant) as conn:
+            got, _ = await store.claim(conn, tenant, contact, write.key, write.kind)
+        if got != "claimed":
+            CRM_WRITES.labels(write.kind, "skipped" if got == "done" else "in_doubt").inc()
+            return
+        path = f"/contacts/{contact}/{'tasks' if write.kind == 'task' else 'notes'}"
+        try:
+            answer = await self._call(tenant, "POST", path, write.body,
+                                      claim=_Claim(self.db, tenant, contact, write),
+                                      turn_taken=True)
+        except ClaimLostError:
+            CRM_WRITES.labels(write.kind, "skipped").inc()
+            return
+        except DeliveryInDoubtError as exc:  # may have been made: the claim stays, unrepeated
+            CRM_WRITES.labels(write.kind, "in_doubt").inc()
+            log.warning("crm: %s for %s/%s may have been made; not repeating: %s",
+                        write.kind, tenant, contact, exc)
+            return
+        except (RetryableError, ReplyRejectedError) as exc:
+            async with self.db.transaction(tenant) as conn:
+                await store.release(conn, tenant, write.key, str(exc))
+            CRM_WRITES.labels(write.kind, "retry" if isinstance(exc, RetryableError)
+                              else "failed").inc()
+            raise
+        item = answer.get("task" if write.kind == "task" else "note") or {}
+        ghl_id = str(item.get("id")) if item.get("id") else None
+        async with self.db.transaction(tenant) as conn:
+            await store.finish(conn, tenant, write.key, ghl_id)
+            if write.kind == "note_create":
+                await store.remember(conn, tenant, contact, store.Written(
+                    note_id=ghl_id, note_updated_at=self.now()))
+        CRM_WRITES.labels(write.kind, "done").inc()
