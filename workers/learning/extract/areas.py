@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from .model import Area
-from .text import Segments
+from .text import Segments, fold
 
 Sense = Literal["want", "ruled_out", "other"]
 
@@ -27,7 +28,11 @@ _RULED_OUT_BEFORE = re.compile(
     r"|\bcannot do|\bscratch|\bforget(?: about)?|\bskip|\bdrop|\bremove|\binstead of"
     r"|\brather than|\bnothing in|\bno longer(?: want)?|\bnever|\bno way|\bno to|\bnix"
     r"|\bexclude|\bcross off|\bdon'?t want|\bdont want|\bnot interested in|\bruled out"
-    r"|\brule out|\bcrossed off|\bpass on)"
+    r"|\brule out|\bcrossed off|\bpass on"
+    r"|\b(?:don'?t|dont|do not|stop|quit|no more)\s+(?:show|send)\w*(?:\s+(?:me|us))?"
+    r"(?:\s+(?:anything|any homes|homes|houses|listings|places|stuff))?"
+    r"|\bno more (?:homes|houses|listings|places)|\bno en|\bnada en|\bexcepto|\bmenos"
+    r"|\bya no en|\bno (?:queremos|quiero) (?:nada )?en|\bno me interesa)"
     r"\s+(?:(?:in|the|on|at|near|around|looking at|looking in|anything in|considering)\s+)*$"
 )
 _RULED_OUT_AFTER = re.compile(
@@ -37,11 +42,16 @@ _RULED_OUT_AFTER = re.compile(
     r"rural|remote|noisy|sketchy|old|dense|hot)|off the (?:list|table)|not an option"
     r"|not for us|a no\b|a no-go|ruled out|out of the (?:question|running)"
     r"|isn'?t an option|is off|off limits|out of (?:our|my|the) (?:price range|budget|range)"
-    r"|no longer (?:an option|in the running|on the list)|not (?:happening|doing it))"
+    r"|no longer (?:an option|in the running|on the list)|not (?:happening|doing it)"
+    r"|(?:queda|esta|es) (?:muy |demasiado )?(?:lejos|caro)|no (?:nos |me )?interesa"
+    r"|descartad[oa]|no es opcion|ya no)"
 )
 _HOME_NOW_BEFORE = re.compile(
     r"\b(?:grew up in|(?:we|i) (?:currently |now |still )?live (?:[\w'.@-]+\s+){0,5}?(?:in|near)"
-    r"|we're from|i'm from|im from|we're currently in|we are currently in)\s*(?:the\s+)?$"
+    r"|we're from|i'm from|im from|we're currently in|we are currently in"
+    r"|(?:actualmente |ahorita |ahora )?(?:vivo|vivimos|rento|rentamos|estamos viviendo"
+    r"|estoy viviendo|estamos rentando|estoy rentando) (?:[\w'.@-]+\s+){0,3}?en"
+    r"|somos de|soy de)\s*(?:the\s+|el\s+|la\s+)?$"
 )
 # Place names that are also ordinary words, in their ordinary sense: "social media",
 # "golden retriever", "five star reviews", "liberty mutual", "sandy hair".
@@ -59,7 +69,17 @@ _OTHER_BEFORE = re.compile(
     r"(?:\s+[\w'-]+){0,3}\s+(?:in|at|near)"
     r"|\b(?:our|my)\s+(?:\d+\s*\w+\s+)?(?:rental|apartment|lease)\s+(?:is\s+)?(?:in|at|near)"
     r"|\b(?:moving|relocating|relocate|coming|moved|transferring me|transferred|moving down"
-    r"|moving up|moving over)\s+(?:here\s+)?from)\s*(?:the\s+)?$"
+    r"|moving up|moving over)\s+(?:here\s+)?from"
+    # a home bought already: "we closed on a house in Cary"
+    r"|\b(?:closed on|bought|purchased|ended up buying|compramos)\s+(?:a|an|our|the|una|un"
+    r"|nuestra)\s+(?:[\w-]+\s+)?(?:house|home|place|condo|townhome|townhouse|casa|depa"
+    r"|departamento)\s+(?:in|at|en)"
+    # "renting in Beaverton for now": where the lead lives now (a clause that starts so)
+    r"|(?:^\W*|\b(?:and|but|so|while)\s+)(?:(?:we're|we are|i'm|im|i am|currently|still|now"
+    r"|just|for now)\s+)*(?:renting|living|staying|leasing)(?:\s+[\w'-]+){0,2}?\s+(?:in|at|near)"
+    r"|\b(?:trabajo|trabaja|trabajamos|trabajan) (?:[\w'-]+\s+){0,2}?en"
+    r"|\b(?:nos mudamos|me mudo|nos mudaremos|venimos|vengo|nos venimos) (?:aqui )?de)"
+    r"\s*(?:the\s+|el\s+|la\s+)?$"
 )
 
 
@@ -73,8 +93,10 @@ class AreaMention:
     sense: Sense
 
 
+@lru_cache(maxsize=4096)  # a tenant's aliases recur on every message; compile each once
 def _alias_pattern(alias: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w'])" + re.escape(alias.lower().strip()) + r"(?!\w)(?!'(?!s\b))")
+    escaped = re.escape(fold(alias.lower().strip()))
+    return re.compile(r"(?<![\w'])" + escaped + r"(?!\w)(?!'(?!s\b))")
 
 
 def find_areas(text: str, areas: Sequence[Area]) -> list[tuple[int, int, str]]:

@@ -31,6 +31,7 @@ class MessageContext:
     now: datetime
     areas: tuple[AreaMention, ...]
     recent_count: str | None = None  # bedrooms_min / bathrooms_min set by the lead's last message
+    spanish: bool = False  # for the few words whose meaning depends on the language (lang.py)
 
     @property
     def seller_only(self) -> bool:

@@ -38,15 +38,51 @@ _FEATURES_RAW: tuple[tuple[MustHave, str], ...] = (
                r"|\b(?:don'?t|dont|do not|won'?t) (?:want|do) (?:an? |any )?hoas?\b"
                r"|\bnot (?:in )?an? hoa\b"),
 )
+# The same features in Spanish (accents folded): "alberca", "patio grande", "de una planta".
+_FEATURES_ES: dict[MustHave, str] = {
+    "pool": r"\balbercas?\b|\bpiscinas?\b|\bpiletas?\b",
+    "garage": r"\bgarajes?\b|\bcocheras?\b",
+    "yard": r"\bjardin(?:es)?\b|\byardas?\b|\bpatios?\b",  # "patio": Spanish only, see below
+    "basement": r"\bsotanos?\b",
+    "home_office": r"\boficina en casa\b|\b(?:espacio|cuarto) para (?:una )?oficina\b",
+    "single_story": r"\b(?:una|un) (?:sola )?(?:planta|nivel|piso)\b|\bun solo (?:piso|nivel)\b"
+                    r"|\bsin escaleras\b",
+    "new_construction": r"\bconstruccion nueva\b|\bnueva construccion\b|\brecien construidas?\b"
+                        r"|\bobra nueva\b",
+    "waterfront": r"\bfrente al (?:agua|lago|mar|rio|canal)\b|\ba la orilla del (?:lago|mar|rio)\b",
+    "good_schools": r"\b(?:buen[oa]s?|mejores|excelentes) (?:escuelas|distritos? escolar\w*)\b"
+                    r"|\bescuelas (?:buenas|de calidad)\b",
+    "updated_kitchen": r"\bcocina (?:remodelada|actualizada|moderna|renovada|nueva)\b",
+    "no_hoa": r"\bsin (?:cuotas? de )?(?:hoa|asociacion)\b|\bno (?:quiero|queremos) (?:hoa"
+              r"|asociacion)\b",
+}
 _FEATURES: tuple[tuple[MustHave, re.Pattern[str]], ...] = tuple(
-    (key, re.compile(pattern)) for key, pattern in _FEATURES_RAW
+    (key, re.compile(f"{pattern}|{_FEATURES_ES[key]}")) for key, pattern in _FEATURES_RAW
 )
+# A word each feature's phrasings all contain, so the regex runs only where it can match.
+_GATE: dict[MustHave, tuple[str, ...]] = {
+    "pool": ("pool", "alberca", "piscina", "pileta"),
+    "garage": ("garage", "garaje", "cochera"),
+    "yard": ("yard", "patio", "jardin"),
+    "basement": ("basement", "sotano"),
+    "home_office": ("office", "oficina"),
+    "single_story": ("stor", "level", "ranch", "stairs", "planta", "piso", "nivel", "escaleras"),
+    "new_construction": ("new", "built", "build", "construc", "obra"),
+    "waterfront": ("water", "front", "on the lake", "frente al", "orilla"),
+    "good_schools": ("school", "escuela", "escolar"),
+    "updated_kitchen": ("kitchen", "cocina"),
+    "no_hoa": ("hoa", "asociacion"),
+}
 _HEDGE = re.compile(
     r"would be (?:nice|great|cool|a (?:bonus|plus)|ideal)|\bif possible\b|\bbonus\b"
     r"|nice to have|not required|not a (?:dealbreaker|deal breaker|must|requirement)"
     r"|\bprefer(?:red|ably)?\b|\bperfer\b|\bideally\b|\ba plus\b|wouldn'?t hurt|\bif we can\b"
     r"|\bnot necessary\b|\boptional\b|\bmaybe\b|\bwould love\b|\bnice if\b|\bopen to\b"
     r"|\bi'?d love\b|\bwe'?d love\b|\bhopefully\b|\bif we'?re lucky\b"
+    r"|\bde preferencia\b|\bpreferibl\w*|\bidealmente\b|\bsi es posible\b|\bsi se puede\b"
+    r"|\bseria (?:bueno|ideal|genial|un plus)\b|\bestaria bien\b|\bojala\b|\bun plus\b"
+    r"|\bno es (?:necesario|indispensable|obligatorio)\b|\bopcional\b|\btal vez\b"
+    r"|\bquizas?\b|\bnos gustaria\b|\bme gustaria\b|\bno importa\b"
 )
 _HEDGE_AFTER_BUT = re.compile(
     r"^[^.!?]*?\bbut\b[^.!?]*?\b(?:not (?:a must|required|necessary|needed|a dealbreaker"
@@ -55,8 +91,9 @@ _HEDGE_AFTER_BUT = re.compile(
 _NEGATION = re.compile(
     r"(?:\bdon'?t|\bdont|\bdo not|\bdoesn'?t|\bno need for|\bnever|\bwithout"
     r"|\bscratch|\bforget(?: about)?|\bskip|\bdrop|\bremove|\bnix|\bno longer|\bwon'?t need"
-    r"|\bwont need|\brather not|\binstead of)\b(?:(?!\bbut\b)[^,.;])*$"
-    r"|\b(?:no|not)\s+(?:a |an |the |any )?(?:[\w-]+\s+)?$"
+    r"|\bwont need|\brather not|\binstead of|\bno (?:necesito|necesitamos|quiero|queremos)"
+    r"|\bya no|\bolvida|\bquita|\bno hace falta|\bsin)\b(?:(?!\b(?:but|pero)\b)[^,.;])*$"
+    r"|\b(?:no|not)\s+(?:a |an |the |any |un |una )?(?:[\w-]+\s+)?$"
 )
 _NEGATION_AFTER = re.compile(
     r"^\W*(?:is|are)?\s*(?:not (?:needed|necessary|required|a must|important|a priority)"
@@ -68,6 +105,7 @@ _CURRENT = re.compile(
     # "selling our 4 bedroom with a pool": a feature of the lead's own home, not a wish.
     r"|\b(?:our|my)\s+(?!(?:next|new|future|dream|ideal|perfect)\b)(?:[\w-]+\s+){0,3}?"
     r"with\s+(?:a |an |the )?(?:[\w-]+\s+)?$"
+    r"|\b(?:tiene|tenemos|tengo|ya tiene)\s+(?:un |una |el |la )?(?:[\w-]+\s+)?$"
 )
 _YES_NO_QUESTION = re.compile(
     r"\b(?:do|does|would|will|is|are|must|should)\s+(?:you|it|they|y'?all|a|an|the)\b"
@@ -82,7 +120,11 @@ def feature_events(ctx: MessageContext) -> list[tuple[int, MustHave, bool]]:
     text = ctx.masked
     out: list[tuple[int, MustHave, bool]] = []
     for name, pattern in _FEATURES:
+        if not any(word in text for word in _GATE[name]):
+            continue  # cheap gate: most messages name one feature or none
         for m in pattern.finditer(text):
+            if m.group(0).startswith("patio") and not ctx.spanish:
+                continue  # an English patio is a paved terrace, not a yard
             clause = ctx.segments.clause_text(m.start())
             before = ctx.segments.clause_before(m.start())
             after = ctx.segments.clause_after(m.end())

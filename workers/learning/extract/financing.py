@@ -15,17 +15,22 @@ from .questions import polarity
 _CASH = re.compile(
     r"\b(?:all[\s-]cash|cash buyers?|pay(?:ing)? (?:in )?cash|cash offer|cash purchase"
     r"|cash from|in cash)\b|\bcash\b(?![\s-]?(?:flow|back|out|value|reserves))"
+    r"|\b(?:al|de) contado\b|\ben efectivo\b"
 )
 _PREAPPROVED = re.compile(
     r"\bpre[\s-]?approv\w*|\bpreapproval\b|\bapproval letter\b|\bgot approved\b"
     r"|\bapproved (?:for|up to|with|through|thru)\b"
+    r"|\bpre[\s-]?aprobad[oa]s?\b|\bpre[\s-]?aprobacion\b|\bcarta de (?:pre[\s-]?)?aprobacion\b"
+    r"|\baprobad[oa]s? (?:por|para|hasta|con)\b|\baprobacion (?:del banco|bancaria|de credito"
+    r"|del prestamo|de(?:l)? (?:prestamo|credito) hipotecario)\b"
 )
 _NOT_APPROVED_BEFORE = re.compile(
     r"(?:\bnot|\bhaven'?t|\bhavent|\bhave not|\bno|\bwithout|\byet to|\bneed to get|\bneed"
-    r"|\bworking on|\bbefore|\bgetting|\bget|\bhasn'?t|\bisn'?t|\baren'?t|\bwill|\bcan)\b"
-    r"(?:\s+[\w'-]+){0,3}\s*$"
+    r"|\bworking on|\bbefore|\bgetting|\bget|\bhasn'?t|\bisn'?t|\baren'?t|\bwill|\bcan"
+    r"|\btodavia no|\baun no|\bsin|\bnecesit\w+|\btengo que|\btenemos que|\bvoy a|\bvamos a"
+    r"|\bsacar|\bobtener)\b(?:\s+[\w'-]+){0,3}\s*$"
 )
-_NOT_APPROVED_AFTER = re.compile(r"^\s*(?:yet\b|soon\b|next\b)")
+_NOT_APPROVED_AFTER = re.compile(r"^\s*(?:yet\b|soon\b|next\b|todavia\b|aun\b|pronto\b)")
 _NEEDS = re.compile(
     r"\bpre[\s-]?qual\w*|\bprequal\w*"
     r"|\b(?:talking|talk|spoke|speaking|working|chatting|meeting)\s+(?:to|with)\s+"
@@ -38,6 +43,12 @@ _NEEDS = re.compile(
     r"|\bhaven'?t (?:applied|talked to a (?:bank|lender))|\bhavent (?:applied|talked)"
     r"|\bnot (?:yet )?(?:pre[\s-]?)?approved\b|\bhaven'?t done the full|\bfha\b"
     r"|\b(?:with|through|get|getting) a (?:mortgage|loan)\b"
+    r"|\bpre[\s-]?calificad\w*|\bprecalificad\w*|\bnecesit\w+ (?:un |una |el |la )?(?:prestamo"
+    r"|financiamiento|financiacion|credito|hipoteca|prestamista)\b"
+    r"|\bvoy a necesitar (?:un )?(?:prestamo|financiamiento|credito|hipoteca)\b"
+    r"|\b(?:hablando|hable|hablamos|trabajando) con (?:un |el |nuestro |mi )?(?:prestamista|banco"
+    r"|lender)\b|\b(?:prestamo|credito) (?:fha|va|convencional|hipotecario)\b"
+    r"|\bcon (?:un )?(?:prestamo|credito|financiamiento)\b|\bfinanciar\b"
 )
 
 

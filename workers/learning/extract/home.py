@@ -12,20 +12,37 @@ from .context import MessageContext
 from .model import PropertyType
 from .numbers import number_tokens, small_count
 
-_COUNT = r"\d+(?:\.5)?|one|two|three|four|five|six|seven|eight"
-_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+_COUNT = (r"\d+(?:\.5)?|one|two|three|four|five|six|seven|eight|una|uno|un|dos|tres|cuatro"
+          r"|cinco|seis|siete|ocho")
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+          "un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+          "siete": 7, "ocho": 8}
+_ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "segunda": 2,
+             "tercera": 3, "cuarta": 4, "quinta": 5, "tercer": 3, "cuarto": 4, "quinto": 5}
+_BED_WORD = (r"(?:bed|beds|bedroom|bedrooms|br|brs|bd|bds|bdrm|bdrms|bedrm|bedrms|bdrooms?"
+             r"|recamaras?|habitacion(?:es)?|cuartos?|dormitorios?|alcobas?)\b")
 _BED = re.compile(
-    rf"(?<![\w.])(?P<n>{_COUNT})\s*(?:\+|plus)?\s*(?:(?:-|to|or)\s*(?:{_COUNT})\s*)?\+?[\s-]*"
-    r"(?:bed|beds|bedroom|bedrooms|br|brs|bd|bds|bdrm|bdrms|bedrm|bedrms|bdrooms?)\b"
+    rf"(?<![\w.])(?P<n>{_COUNT})\s*(?:\+|plus|o mas)?\s*(?:(?:-|to|or|a|o)\s*(?:{_COUNT})\s*)?"
+    rf"\+?[\s-]*{_BED_WORD}(?! de (?:millon|hora))"
+)
+_ANY_BED_WORD = re.compile(rf"\b{_BED_WORD}")
+# "a 4th bedroom", "a third bedroom", "una cuarta recamara": the count the lead needs.
+_BED_ORDINAL = re.compile(
+    rf"\b(?:a|an|another|una|un|otra|otro)\s+(?:(?P<digit>\d)(?:st|nd|rd|th)"
+    rf"|(?P<word>{'|'.join(_ORDINALS)}))\s+{_BED_WORD}"
 )
 _BATH = re.compile(
-    rf"(?<![\w.])(?P<n>{_COUNT}|(?:one|two|three|four|[1-4]) and a half)\s*(?:\+|plus)?\s*"
-    rf"(?:(?:-|to|or)\s*(?:{_COUNT})\s*)?\+?[\s-]*"
-    r"(?:full\s+)?(?:ba|bath|baths|bathroom|bathrooms|bth|bths)\b"
+    rf"(?<![\w.])(?P<n>{_COUNT}|(?:one|two|three|four|[1-4]) and a half"
+    rf"|(?:uno|dos|tres|cuatro|[1-4]) y medio)\s*(?:\+|plus|o mas)?\s*"
+    rf"(?:(?:-|to|or|a|o)\s*(?:{_COUNT})\s*)?\+?[\s-]*"
+    r"(?:full\s+)?(?:ba|bath|baths|bathroom|bathrooms|bth|bths|banos?(?:\s+completos)?)\b"
+    r"(?P<half>\s+y\s+medio)?"
 )
 _CURRENT_HOME_BEFORE = re.compile(  # "make that 4 bedrooms" corrects; it describes nothing
     r"\b(?<!make )(?<!change )(?:my|our|its|it's|it has|their|his|her|the|this|that|current"
-    r"|existing)\s+"
+    r"|existing|mi|mis|nuestra|nuestro|nuestras|nuestros|tiene|la|esta|este|esa|ese)\s+"
+    # "our next house", "nuestra primera casa" is the wanted one
+    r"(?!(?:next|new|first|future|dream|forever|primera|nueva|proxima|futura|siguiente)\b)"
     r"(?:(?!(?:for|of|in|on|at|to|a|an|with|and|or|is|are|was|want|need|like|get|buy)\b)"
     r"[\w'@-]+\s+){0,3}$"
 )
@@ -33,30 +50,57 @@ _CURRENT_HOME_AFTER = re.compile(
     r"^[\w\s/.+-]{0,30}?\b(?:we|i)\s+(?:currently\s+)?(?:rent|own|live|have|had|bought)\b"
 )
 _NEED_N = re.compile(
-    r"\b(?:need|want|needs|wants)\s+(?:at least\s+)?(?P<n>\d)\b(?!\s*(?:\.\d|%|k\b))"
+    r"\b(?:need|want|needs|wants|necesito|necesitamos|queremos|quiero)\s+(?:at least\s+"
+    r"|por lo menos\s+|al menos\s+)?(?P<n>\d)\b(?!\s*(?:\.\d|%|k\b))"
+)
+# A bare count that can only be a minimum: "I need 3 min", "want 4 or more", "need 3, maybe 4".
+_BARE_MIN = re.compile(r"\s*(?:min\b|minimum\b|at least\b|or more\b|\+|plus\b|minimo\b"
+                       r"|o mas\b|[,.!?;]|$)")
+# A count the lead withdraws: "stop sending me 2 bedrooms", "no more 2 beds", "ya no 2 recamaras".
+_COUNT_NEGATION = re.compile(
+    r"(?:\bstop sending(?: me| us)?|\bno more|\bnot|\bdon'?t want|\bdont want|\bdon'?t send"
+    r"(?: me| us)?|\bdont send(?: me| us)?|\bno|\bnada de|\bya no(?: me| nos)?"
+    r"(?: manden| envien| quiero| queremos)?)\s+(?:any\s+|more\s+|mas\s+)?$"
 )
 _TYPES_RAW: tuple[tuple[PropertyType, str], ...] = (
     ("single_family", r"\bsingle[\s-]?family\b|\bsfh\b"
                       r"|\bdetached\b(?! (?:garage|adu|studio|office|shop))"
-                      r"|(?<!open )(?<!full )\bhouses?\b(?! (?:hunting|sale|payments?|rules))"),
-    ("condo", r"\bcondos?\b|\bcondominiums?\b|\bapartments?\b"),
-    ("townhouse", r"\btown\s?homes?\b|\btown\s?houses?\b|\brow\s?homes?\b"),
+                      r"|(?<!open )(?<!full )\bhouses?\b(?! (?:hunting|sale|payments?|rules))"
+                      # Spanish "casa" is a house, not a home in general (SPEC); "en casa" (at
+                      # home), "casa de mis padres" and a mobile "casa movil" are not.
+                      r"|(?<!\ben )(?<!\bdesde )(?<!\ba )\bcasas?\b"
+                      r"(?! (?:movil|moviles|rodante|de (?:mis?|mis|su|sus"
+                      r"|nuestr\w+|la|el|los) ))|\bunifamiliar\b"),
+    ("condo", r"\bcondos?\b|\bcondominiums?\b|\bapartments?\b|\bcondominios?\b"
+              r"|\bdepartamentos?\b|\bdepas?\b|\bapartamentos?\b"),
+    ("townhouse", r"\btown\s?homes?\b|\btown\s?houses?\b|\brow\s?homes?\b"
+                  r"|\bcasas? adosadas?\b"),
     ("multi_family", r"\bduplex(?:es)?\b|\btriplex(?:es)?\b|\bfourplex(?:es)?\b"
                      r"|\bquadplex(?:es)?\b|\b[2-4]-?plex\b|\bmulti[\s-]?family\b"
-                     r"|\bmulti[\s-]?unit\b|\b[2-4]\s?-\s?[2-4] units\b"),
+                     r"|\bmulti[\s-]?unit\b|\b[2-4]\s?-\s?[2-4] units\b|\bmultifamiliar\b"),
     ("land", r"\bland\b|\bacreage\b|\bacres?\b|\bvacant lot\b|\bempty lot\b|\bbuildable lot"
              r"|\blots? (?:to build|for sale|in|on|near|around)\b|\bbuy(?:ing)? a lot\b"
-             r"|\ba lot to build\b"),
+             r"|\ba lot to build\b|\bterrenos?\b|\blotes?\b(?! de (?:casas|gente))"),
     ("mobile_home", r"\bmobile homes?\b|\bmobile-homes?\b|\bmanufactured\b"
-                    r"|\b(?:double|single)[\s-]?wides?\b"),
+                    r"|\b(?:double|single)[\s-]?wides?\b|\bcasas? (?:movil|moviles|rodantes?"
+                    r"|prefabricadas?|manufacturadas?)\b|\btrailas?\b"),
 )
 _TYPES: tuple[tuple[PropertyType, re.Pattern[str]], ...] = tuple(
     (key, re.compile(pattern)) for key, pattern in _TYPES_RAW
 )
 _TYPE_NEGATION = re.compile(
     r"(?:\bnot|\bno|\bnever|\bstop sending(?: me| us)?|\bdon'?t want|\bdont want|\binstead of"
-    r"|\brather than|\bnothing but|\bother than|\bno more)\s+(?:a |an |any |more |the )?"
-    r"(?:[\w-]+\s+)?$"
+    r"|\brather than|\bnothing but|\bother than|\bno more|\bya no(?: me| nos)?(?: manden"
+    r"| envien| quiero| queremos| busco| buscamos)?|\bno (?:quiero|queremos|busco|buscamos)"
+    r"|\bnada de|\ben vez de|\ben lugar de)\s+(?:a |an |any |more |the |mas |un |una )?"
+    r"(?P<modifier>[\w-]+\s+)?$"
+)
+# What a withdrawal names when it is a count or a size, not the type: "stop sending me
+# two-story houses" and "ya no me manden casas de dos pisos" still want a house.
+_MODIFIER = re.compile(r"\d|one|two|three|four|five|stor(?:y|ey|ies)|level|bed|br\b|big|small")
+_MODIFIER_AFTER = re.compile(
+    r"\s+(?:de|con|with)\s+(?:\d|un|una|dos|tres|cuatro|cinco|one|two|three|four)\w*\s+"
+    r"(?:pisos?|plantas?|niveles?|recamaras?|habitacion\w*|cuartos?|stor\w+|levels?|bed\w*)\b"
 )
 
 
@@ -69,7 +113,7 @@ _CORRECTION = re.compile(
 
 
 def _number(raw: str) -> float:
-    if raw.endswith(" and a half"):
+    if raw.endswith((" and a half", " y medio")):
         whole = raw.split()[0]
         return float(_WORDS.get(whole, whole)) + 0.5
     return float(_WORDS.get(raw, raw) if raw in _WORDS else raw)
@@ -98,28 +142,39 @@ def _is_current_home(ctx: MessageContext, start: int, end: int) -> bool:
     )
 
 
-def bedroom_events(ctx: MessageContext) -> list[tuple[int, int]]:
-    """``(pos, bedrooms_min)`` statements of a buyer or renter, in text order."""
+def bedroom_events(ctx: MessageContext) -> list[tuple[int, int, bool]]:
+    """``(pos, bedrooms_min, wanted)`` statements of a buyer or renter, in text order.
+
+    ``wanted=False`` withdraws that count ("stop sending me 2 bedrooms"): it clears the field
+    only if it is the current value, and never sets it.
+    """
     if ctx.seller_only:
         return []
     text = ctx.masked
-    out: list[tuple[int, int]] = []
+    out: list[tuple[int, int, bool]] = []
     for m in _BED.finditer(text):
         if _is_current_home(ctx, m.start(), m.end()):
             continue
-        out.append((m.start(), int(_number(m.group("n")))))
+        wanted = not _COUNT_NEGATION.search(ctx.segments.clause_before(m.start()))
+        out.append((m.start(), int(_number(m.group("n"))), wanted))
+    for m in _BED_ORDINAL.finditer(text):
+        digit = m.group("digit")
+        out.append((m.start(), int(digit) if digit else _ORDINALS[m.group("word")], True))
     for m in _NEED_N.finditer(text):
-        sentence = ctx.segments.sentence_text(m.start())
-        # "need 2 and a half baths" is a bathroom count even in a sentence about bedrooms.
-        if re.search(r"\b(?:bed|beds|bedrooms?|br|bd)\b", sentence) and not (
-            _BED.match(text, m.start("n")) or _BATH.match(text, m.start("n"))
+        if _BED.match(text, m.start("n")) or _BATH.match(text, m.start("n")):
+            continue  # "need 2 and a half baths" is a bathroom count
+        # A bare count in a sentence about bedrooms, or one that can only be a minimum in a
+        # message about bedrooms ("STOP sending me 2 bedrooms. I need 3 min").
+        if _ANY_BED_WORD.search(ctx.segments.sentence_text(m.start())) or (
+            _BARE_MIN.match(text, m.end()) and _ANY_BED_WORD.search(text)
         ):
-            out.append((m.start(), int(m.group("n"))))
+            out.append((m.start(), int(m.group("n")), True))
     answer = _answer_counts(ctx)
     if answer.get("bedrooms") is not None:
-        out.append((0, answer["bedrooms"]))
+        out.append((0, answer["bedrooms"], True))
     if ctx.recent_count == "bedrooms_min":
-        out.extend((m.start(), int(_number(m.group("n")))) for m in _CORRECTION.finditer(text))
+        out.extend((m.start(), int(_number(m.group("n"))), True)
+                   for m in _CORRECTION.finditer(text))
     return sorted(out)
 
 
@@ -131,7 +186,7 @@ def bathroom_events(ctx: MessageContext) -> list[tuple[int, float]]:
     for m in _BATH.finditer(ctx.masked):
         if _is_current_home(ctx, m.start(), m.end()):
             continue
-        out.append((m.start(), _number(m.group("n"))))
+        out.append((m.start(), _number(m.group("n")) + (0.5 if m.group("half") else 0.0)))
     answer = _answer_counts(ctx)
     if answer.get("bathrooms") is not None:
         out.append((0, float(answer["bathrooms"])))
@@ -160,11 +215,12 @@ def _answer_counts(ctx: MessageContext) -> dict[str, int]:
     return dict(zip(wanted, values, strict=False))
 
 
-def property_type_events(ctx: MessageContext) -> list[tuple[int, PropertyType | None]]:
-    """``(pos, type)`` statements; ``None`` withdraws the current type ("not a condo")."""
+def property_type_events(ctx: MessageContext) -> list[tuple[int, PropertyType, bool]]:
+    """``(pos, type, wanted)`` statements; ``wanted=False`` withdraws that type ("not a
+    condo", "stop sending me condos"): it clears the field if it is the current type."""
     if ctx.seller_only:
         return []
-    out: list[tuple[int, PropertyType | None]] = []
+    out: list[tuple[int, PropertyType, bool]] = []
     for name, pattern in _TYPES:
         for m in pattern.finditer(ctx.masked):
             if name == "condo" and ctx.renting and "apartment" in m.group(0):
@@ -174,8 +230,13 @@ def property_type_events(ctx: MessageContext) -> list[tuple[int, PropertyType | 
             before = ctx.masked[max(0, m.start() - 40) : m.start()]
             if re.search(r"\bflip\w*\s+$", before):
                 continue
-            if _TYPE_NEGATION.search(ctx.segments.clause_before(m.start())):
-                out.append((m.start(), None))
+            negation = _TYPE_NEGATION.search(ctx.segments.clause_before(m.start()))
+            modifier = negation.group("modifier") if negation else None
+            if negation and not (
+                (modifier and _MODIFIER.search(modifier))
+                or _MODIFIER_AFTER.match(ctx.masked, m.end())
+            ):
+                out.append((m.start(), name, False))
                 continue
-            out.append((m.start(), name))
+            out.append((m.start(), name, True))
     return sorted(out, key=lambda e: e[0])

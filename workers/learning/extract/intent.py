@@ -1,15 +1,22 @@
 """Intent: buy / sell / buy_and_sell / rent / invest, only when the lead plainly says it.
 
-A message yields positioned signals; :func:`merge_intent` folds a message's result into the
-running intent (selling after buying makes ``buy_and_sell``, renting replaces buying).
+A message yields positioned signals, each read in its scope: a negated one ("I'm not
+selling", "no queremos rentar") states nothing and withdraws that intent; a deferred one
+("we'll buy later", "before deciding where to buy", "not ready to buy yet") yields to the
+current plan ("rent for now"), as SPEC's "intent is the current plan" rules.
+:func:`merge_intent` folds a message's result into the running intent (selling after buying
+makes ``buy_and_sell``, renting replaces buying).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Literal
 
 from .model import Intent
 from .questions import Question, polarity
+from .timeline import reads_as_browsing
 
 _BUY = re.compile(
     r"\b(?:buy|buying|purchase|purchasing|homebuyers?)\b"
@@ -20,8 +27,11 @@ _BUY = re.compile(
     r"|\b(?:any|homes|houses|condos|townhomes|townhouses|lots|properties|land|listings|\w+ homes)"
     r"\s+(?:\w+\s+)?for sale\b"
     r"|\bclos(?:e|ing) on (?:a|an)\s+(?:[\w-]+\s+)?(?:house|home|condo|townhome|townhouse|place)\b"
+    r"|(?<!ya )\bcompr(?:ar|arla|arlo|amos|ando|aria|ariamos|o)\b|\bprimera casa\b"
+    r"|\b(?:casas?|propiedades|terrenos?|lotes?|condos?|departamentos?)\s+(?:\w+\s+)?(?:en|de|a la)"
+    r" venta\b|\badquirir\b|\bcompradores? primerizos?\b|\b(?:somos|soy) primerizos\b"
 )
-_NOT_BUY = re.compile(r"(?:instead of|rather than|not)\s+(?:\w+\s+)?$")
+_INSTEAD = re.compile(r"(?:instead of|rather than|en vez de|en lugar de)\s+(?:\w+\s+)?$")
 _SELL = re.compile(
     r"\b(?:sell|selling)\b"
     r"|\b(?:thinking (?:of|about)|start|before|after|consider(?:ing)?|plan(?:ning)? (?:on|to))"
@@ -31,24 +41,32 @@ _SELL = re.compile(
     r"|\bhow much (?:could|can|would|will) (?:i|we) get for\b"
     r"|\bhoping to get \S+ for (?:the|our|my|it)\b|\blist for\b"
     r"|\bput(?:ting)? (?:our|my|the|it)\b[^.!?]{0,40}?\bon the market\b"
+    r"|\bvend(?:er|erla|erlo|erlas|emos|iendo|eria|eriamos|o)\b"
+    r"|\bponer(?:la|lo)?\s+(?:\w+\s+){0,3}?(?:en|a la) venta\b"
 )
 _NOT_SELL_SUBJECT = re.compile(
-    r"\b(?:landlord|owner|owners|seller|sellers|neighbors?|builder|they|he|she|they're)\b"
-    r"(?:\s+\w+){0,2}\s*$"
+    r"\b(?:landlord|owner|owners|seller|sellers|neighbors?|builder|they|he|she|they're"
+    r"|dueno|duenos|vendedor|vendedores|ellos|el|ella)\b(?:\s+\w+){0,2}\s*$"
 )
 _RENT = re.compile(
-    r"\b(?:to|gonna|wanna|will|we'll|i'll|going to|plan to|rather|prefer to|could)\s+rent\b"
+    r"\b(?:to|gonna|wanna|will|we'll|i'll|going to|plan to|rather|prefer to|could)"
+    r"\s+(?:probably\s+|just\s+|likely\s+|first\s+)?rent\b"
     r"(?!\s+(?:it\s+|them\s+)?out)(?!\s+for\s+\$?\d)"
     r"|\brent(?:ing)?\s+(?:a|an|something|somewhere|for now|in|first)\b(?!\s+\$?\d)"
-    r"|\b(?:do|help with|have|handle|manage|any)\s+(?:\w+\s+)?rentals\b"
+    r"|\brent for (?:a while|a year|a bit|the first|now|\d+ (?:months|years))\b"
+    r"|\b(?:do|help with|have|handle|manage|any)\s+(?:[\w-]+\s+){0,3}rentals\b"
     r"|\b(?:look\w{0,3}|lookng|lokking|need|want)\s+(?:for\s+)?a rental\b"
     r"|\b(?:to|gonna|wanna|will)\s+lease\b(?!\s+(?:it\s+)?out)|\bleasing (?:a|an)\b"
+    r"|\b(?:rentar|alquilar|arrendar)\b(?!\s+(?:la|lo|las|los)\b)"
+    r"|\b(?:casas?|departamentos?|depas?|apartamentos?|algo)\s+(?:\w+\s+)?(?:en|para|de) (?:renta"
+    r"|alquiler)\b"
 )
 _NOT_RENT = re.compile(r"\b(?:we|i|currently|we're|i'm|im|still)\s+(?:currently\s+)?$")
 INVEST = re.compile(
     r"\binvest(?:or|ors|ment|ments|ing)?\b|\bflip(?:s|ping|per)?\b|\bfix and flip"
     r"|\brent (?:it |them )?out\b|\brental (?:income|propert\w*|investment|portfolio)"
     r"|\bcash[\s-]?flow|\bas (?:a )?rentals?\b|\bhold as rentals?\b"
+    r"|\binvertir\b|\binversion(?:es)?\b|\binversionistas?\b|\b(?:rentar|alquilar)l[oa]s?\b"
 )
 _SELL_FIRST = re.compile(
     r"\bsell\w*\b[^.!?]{0,60}\b(?:first|before (?:we|i) (?:can )?buy)\b"
@@ -59,26 +77,105 @@ _ANSWER_WORDS: dict[str, Intent] = {
     "buy": "buy", "buying": "buy", "purchase": "buy", "sell": "sell", "selling": "sell",
     "rent": "rent", "renting": "rent", "rental": "rent", "both": "buy_and_sell",
     "investment": "invest", "invest": "invest", "investing": "invest",
+    "comprar": "buy", "compra": "buy", "vender": "sell", "venta": "sell", "rentar": "rent",
+    "renta": "rent", "alquilar": "rent", "ambos": "buy_and_sell", "ambas": "buy_and_sell",
+    "invertir": "invest",
 }
+# A negation in front of an intent word: "I'm not selling", "we're not looking to rent",
+# "no plans to sell", "no queremos rentar", "ya no vamos a vender".
+_NEGATED = re.compile(
+    r"(?:\bnot|\bnever|\bno|n't|\bdont|\bwont|\bno plans? (?:to|of|on)|\bno intention of"
+    r"|\bnunca|\bya no|\btampoco)\s+(?:(?:really|actually|looking|planning|trying|going|gonna"
+    r"|interested|thinking|wanting|want|wanna|able|to|in|on|of|about|be|quiero|queremos|vamos"
+    r"|voy|pienso|pensamos|planeamos|estamos|estoy|buscando|pensando|me|nos|interesan?"
+    r"|interesad[oa]s?|a|en|de)\s+){0,3}$"
+)
+# ... unless it only puts the plan off: "not planning to buy until 2028", "not ready to buy yet".
+_PUT_OFF = re.compile(
+    r"^\s*(?:\w+\s+){0,4}?(?:until|till|before|yet|anytime soon|right now|for now|this year"
+    r"|for (?:at least |another |about |like )?(?:(?:a|an|\d+|one|two|three|four|five|six|a few"
+    r"|a couple(?: of)?|several)\s+)?(?:months?|years?|while)|hasta|todavia|aun|por ahora"
+    r"|este ano)\b"
+)
+_NOT_READY = re.compile(r"\bnot (?:quite |really )?(?:ready|prepared) to\s+(?:\w+\s+)?$"
+                        r"|\btodavia no\s+(?:\w+\s+){0,2}$")
+# A plan for later, which yields to the plan for now.
+_LATER_AFTER = re.compile(
+    r"^[^.!?;]*?\b(?:later|eventually|someday|one day|down the road|in the future|a year or two"
+    r"|mas adelante|despues|luego|algun dia|a futuro)\b"
+)
+_LATER_BEFORE = re.compile(
+    r"\b(?:before (?:deciding|we decide|figuring out)(?: \w+)? (?:to|where to|whether to|if we)"
+    r"|eventually|someday|later|(?:then )?down the road|antes de decidir(?: \w+)?(?: si)?"
+    r"|mas adelante|algun dia)\s+(?:\w+\s+){0,2}$"
+)
+_NEXT_CLAUSE = re.compile(r"[,;]|\b(?:and|but|then|so|y|pero|luego)\b")
+# The plan for now: "rent for now", "rentar por ahora"; renting is also the plan for now when it
+# is only for a while ("rent for a year first") -- the buying waits.
+_NOW = (r"for now|for the time being|in the meantime|temporarily|por ahora|por el momento"
+        r"|mientras tanto")
+_NOW_AFTER = re.compile(rf"^\s*(?:\w+\s+){{0,5}}?(?:{_NOW})\b")
+_NOW_AFTER_RENT = re.compile(
+    rf"^\s*(?:\w+\s+){{0,5}}?(?:{_NOW}|for a while|short[\s-]term|for (?:a|one|1|the first) year"
+    rf"|first|por un tiempo|por un ano|primero)\b"
+)
+_PROGRESSIVE = re.compile(r"\w+ing\b")
 _PROPERTY_WORD = re.compile(r"^\W*(?:land|a lot|lot|house|home|condo|townhome|townhouse|duplex)\b")
 
 
-def _signals(text: str) -> list[tuple[int, Intent]]:
-    out: list[tuple[int, Intent]] = []
+Status = Literal["plain", "now", "later", "negated"]
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One intent word in its scope."""
+
+    pos: int
+    kind: Intent
+    status: Status = "plain"
+
+
+def _clause_before(text: str, pos: int, reach: int = 40) -> str:
+    window = text[max(0, pos - reach) : pos]
+    cut = max(window.rfind(c) for c in ",.;!?")
+    return window[cut + 1 :]
+
+
+def _status(text: str, start: int, end: int, kind: Intent) -> Status:
+    before = _clause_before(text, start)
+    after = text[end : end + 60]
+    if _NEGATED.search(before) and not _NOT_READY.search(before):
+        return "later" if _PUT_OFF.match(after) else "negated"
+    own = _NEXT_CLAUSE.split(after, maxsplit=1)[0]  # "rent for now and buy in a year": own part
+    if _NOT_READY.search(before) or _LATER_BEFORE.search(before) or _LATER_AFTER.match(own):
+        return "later"
+    scope = text[start : end + 60]  # "rent for now": the marker may be inside the match
+    if _PROGRESSIVE.match(scope):
+        return "plain"  # "renting for now" tells where they live now, not the plan
+    if _NOW_AFTER.match(scope) or (kind == "rent" and _NOW_AFTER_RENT.match(scope)):
+        return "now"
+    return "plain"
+
+
+def _signals(text: str) -> list[Signal]:
+    found: list[tuple[int, int, Intent]] = []
     for m in _BUY.finditer(text):
-        if not _NOT_BUY.search(text[max(0, m.start() - 25) : m.start()]) and not re.match(
+        if not _INSTEAD.search(text[max(0, m.start() - 25) : m.start()]) and not re.match(
             r"buyer'?s'? agent", text[m.start() :]
         ):
-            out.append((m.start(), "buy"))
+            found.append((m.start(), m.end(), "buy"))
     for m in _SELL.finditer(text):
-        if not _NOT_SELL_SUBJECT.search(text[max(0, m.start() - 30) : m.start()]):
-            out.append((m.start(), "sell"))
+        if not _NOT_SELL_SUBJECT.search(text[max(0, m.start() - 30) : m.start()]) and not (
+            _INSTEAD.search(text[max(0, m.start() - 25) : m.start()])
+        ):
+            found.append((m.start(), m.end(), "sell"))
     for m in _RENT.finditer(text):
         if not _NOT_RENT.search(text[max(0, m.start() - 20) : m.start()]):
-            out.append((m.start(), "rent"))
-    out.extend((m.start(), "invest") for m in INVEST.finditer(text))
-    out.extend((m.start(), "buy_and_sell") for m in _SELL_FIRST.finditer(text))
-    return sorted(out)
+            found.append((m.start(), m.end(), "rent"))
+    found.extend((m.start(), m.end(), "invest") for m in INVEST.finditer(text))
+    found.extend((m.start(), m.end(), "buy_and_sell") for m in _SELL_FIRST.finditer(text))
+    return sorted((Signal(start, kind, _status(text, start, end, kind))
+                   for start, end, kind in found), key=lambda sig: sig.pos)
 
 
 def answer_intent(text: str, question: Question) -> Intent | None:
@@ -91,7 +188,7 @@ def answer_intent(text: str, question: Question) -> Intent | None:
     if question.yes_intents and (
         polarity(text) == "yes"
         or (_PROPERTY_WORD.match(text) and "buy" in question.yes_intents)
-        or (question.wh_intent and substantive)
+        or (question.wh_intent and substantive and not reads_as_browsing(text))
     ):
         if "buy_and_sell" in question.yes_intents:
             return "buy_and_sell"
@@ -101,21 +198,48 @@ def answer_intent(text: str, question: Question) -> Intent | None:
     return None
 
 
-def message_intent(text: str, question: Question) -> Intent | None:
-    """The intent one inbound message states, or ``None``."""
+def message_intent(text: str, question: Question) -> tuple[Intent | None, set[Intent]]:
+    """The intent one inbound message states as the current plan (or ``None``), and the
+    intents it denies ("I'm not selling"), which are withdrawn and never set."""
     signals = _signals(text)
-    kinds = {kind for _, kind in signals}
+    negated = {sig.kind for sig in signals if sig.status == "negated"}
+    signals = [sig for sig in signals if sig.status != "negated"]
     answered = answer_intent(text, question)
-    if answered:
-        kinds.add(answered)
-        signals.insert(0, (-1, answered))
-    if not kinds:
+    if answered and answered not in negated:
+        signals.insert(0, Signal(-1, answered))
+    return _current_plan(signals), negated
+
+
+def _current_plan(signals: list[Signal]) -> Intent | None:
+    if not signals:
         return None
+    now = [sig for sig in signals if sig.status == "now"]
+    plain = [sig for sig in signals if sig.status == "plain"]
+    later = [sig for sig in signals if sig.status == "later"]
+    if now:
+        # "rent for now, buy later": the other plans wait; selling stays part of the plan.
+        chosen = now + [sig for sig in plain if sig.kind in ("sell", "invest")]
+    elif plain:
+        chosen = plain
+        if {sig.kind for sig in plain} == {"sell"} and any(sig.kind == "buy" for sig in later):
+            chosen = plain + [sig for sig in later if sig.kind == "buy"]  # sell now, buy later
+    else:
+        chosen = later
+    kinds = {sig.kind for sig in chosen}
     if "invest" in kinds:
         return "invest"
     if "buy_and_sell" in kinds or {"buy", "sell"} <= kinds:
         return "buy_and_sell"
-    return signals[-1][1]
+    return max(chosen, key=lambda sig: sig.pos).kind
+
+
+def withdraw_intent(current: Intent | None, denied: set[Intent]) -> Intent | None:
+    """The running intent once denied intents are taken out ("we're not selling anymore")."""
+    if current is None or current in denied:
+        return None
+    if current == "buy_and_sell" and {"buy", "sell"} & denied:
+        return None if {"buy", "sell"} <= denied else "sell" if "buy" in denied else "buy"
+    return current
 
 
 def merge_intent(current: Intent | None, new: Intent | None, text: str) -> Intent | None:

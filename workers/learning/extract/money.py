@@ -23,55 +23,82 @@ _EXCLUDE_BEFORE = re.compile(
     r"|deposit|sold (?:it )?for|sold at|bought (?:it |this |the \w+ |our \w+ )?(?:for|at)|paid"
     r"|pre[\s-]?qual\w*|prequal\w*|comps?|saved|saving|savings|have about|have around"
     r"|down payment|income|salary|earn|cover|fees?|dues|each unit|per unit|rent for"
-    r"|appraised|zestimate|assessed)\b"
+    r"|appraised|zestimate|assessed|(?:was|were) (?:listed|priced)(?: at| for)?"
+    r"|renta|rentas|mensualidad|pago mensual|pagos|hipoteca|debo|debemos|ahorrad\w+|ahorros"
+    r"|enganche|ingresos|sueldo|cuotas?|pre[\s-]?calificad\w*|precalificad\w*)\b"
 )
 _EXCLUDE_AFTER = re.compile(r"^\s*(?:down\b|in savings|saved|in equity|equity|on it|left on)")
 _PREAPPROVAL = re.compile(
-    r"(?:pre[\s-]?approv\w*|approved|pre[\s-]?approval|preapproval)(?:\s+letter)?"
-    r"(?:\s+(?:for|up to|at|of|to|with))?(?:\s+(?:about|around|~|like))?\s*\$?\s*$"
+    r"(?:pre[\s-]?approv\w*|approved|pre[\s-]?approval|preapproval|pre[\s-]?aprobad[oa]s?"
+    r"|aprobad[oa]s?|pre[\s-]?aprobacion|aprobacion del banco)(?:\s+letter)?"
+    r"(?:\s+(?:for|up to|at|of|to|with|por|hasta|para|de))?(?:\s+(?:about|around|~|like"
+    r"|unos|alrededor de))?\s*\$?\s*$"
+)
+# A seller's floor: "won't take less than 425", "not a penny less than", "no acepto menos de".
+_FLOOR = re.compile(
+    r"(?:(?:won'?t|wont|wouldn'?t|would not|will not|not going to|can'?t|cannot|not gonna)"
+    r"\s+(?:take|accept|sell for|sell it for|go|let it go for)\s+(?:a (?:penny|dime|cent|dollar)"
+    r"\s+|anything\s+)?(?:less|lower|under|below)(?:\s+than)?"
+    r"|not (?:a (?:penny|dime|cent|dollar)|anything) (?:less|lower|under|below)(?:\s+than)?"
+    r"|not (?:taking|accepting|selling(?: it)? for|going|letting it go for)\s+(?:anything\s+"
+    r"|a (?:penny|dime|cent|dollar)\s+)?(?:less|lower|under|below)(?:\s+than)?"
+    r"|bottom line(?: is)?|lowest (?:i'?d|we'?d|i would|we would|i'?ll|we'?ll) (?:go|take|accept)"
+    r"(?: is)?|rock bottom(?: is)?|floor is|no (?:acepto|aceptamos|aceptaria|vendo|vendemos)"
+    r" (?:en |por )?menos de|lo (?:minimo|menos) que (?:acepto|aceptaria|aceptamos)(?: es)?)"
+    r"\s*\$?\s*$"
 )
 _SELL_CUE = re.compile(
     r"\b(?:hop(?:e|es|ed|ing)|get|getting|list|listing|listed|sell|selling|asking|aim|aiming"
-    r"|worth|want|like|need|go for|goes for|appraise)\b"
+    r"|worth|want|like|need|go for|goes for|appraise|vender\w*|venta|sacar|obtener|pedir|espero"
+    r"|esperamos|vale|quiero|queremos)\b"
 )
-_HOPE_CUE = re.compile(r"\b(?:hop(?:e|es|ed|ing)|ideally|like to get|aim|aiming|want)\b")
+_HOPE_CUE = re.compile(r"\b(?:hop(?:e|es|ed|ing)|ideally|like to get|aim|aiming|want|espero"
+                       r"|esperamos|ojala|quisiera|quisieramos|me gustaria|nos gustaria)\b")
 _BUY_CUE = re.compile(
     r"\b(?:budget|afford|spend|buy\w*|purchase|up to|under|max|no more than|stretch|go up"
-    r"|next|new place|tops|below|less than|the new)\b|(?<!our )(?<!my )\b(?:condo|townhome)\b"
+    r"|next|new place|tops|below|less than|the new|presupuesto|comprar|gastar|hasta|maximo)\b"
+    r"|(?<!our )(?<!my )\b(?:condo|townhome)\b"
 )
+# Words that make a figure a purchase price even for a lead who is selling.
+_PURCHASE_CUE = re.compile(r"\b(?:budget|afford|spend|buy\w*|purchase|next|new place|the new"
+                           r"|presupuesto|comprar|gastar)\b")
 _MAX_BEFORE = re.compile(
     r"(?:up to|upto|under|max|maximum|no more than|not more than|less than|below|stretch to"
     r"|go up to|go to|do up to|at most|top out at|cap(?:ped)? at|ceiling(?: of| is)?"
     r"|nothing over|nothing above|not over|stay under|stay below|within|no higher than"
-    r"|keep it under|around or under|bump(?: the budget)? to|make it max|make it)"
-    r"\s*(?:of\s+|is\s+|about\s+|around\s+|like\s+|~\s*)?\$?\s*$"
+    r"|keep it under|around or under|bump(?: the budget)? to|make it max|make it"
+    r"|hasta|maximo|no mas de|menos de|que no pasen? de|no pasar de|como maximo|a lo mucho"
+    r"|tope de|tope)"
+    r"\s*(?:of\s+|is\s+|about\s+|around\s+|like\s+|~\s*|unos\s+|como\s+)?\$?\s*$"
 )
 _MIN_BEFORE = re.compile(
     r"(?:at least|over|above|minimum|min|starting at|more than|nothing below|nothing under"
-    r"|north of|no less than|upwards of|from)\s*(?:of\s+|is\s+)?\$?\s*$"
+    r"|north of|no less than|upwards of|from|por lo menos|al menos|minimo|mas de|desde"
+    r"|arriba de|no menos de)\s*(?:of\s+|is\s+)?\$?\s*$"
 )
 _MAX_AFTER = re.compile(
     r"^\s*(?:is\s+)?(?:our\s+|my\s+|the\s+)?(?:max|maximum|tops|or less|or under|at most|ceiling"
-    r"|cap|limit|top end)\b"
+    r"|cap|limit|top end|maximo|como maximo|a lo mucho|tope|o menos)\b"
 )
 _MIN_AFTER = re.compile(
     r"^\s*(?:\+|plus\b|and up|or more|minimum|min\b|and above|or higher|,?\s*probably more"
-    r"|,?\s*(?:could|can|might) go higher|\+)"
+    r"|,?\s*(?:could|can|might) go higher|\+|o mas\b|para arriba\b|en adelante\b|minimo\b)"
 )
 _PRICE_CUE = re.compile(
     r"(?:up to|under|max|maximum|no more than|at least|over|around|about|~|budget(?: is| of)?"
     r"|stretch to|go up to|do up to|preapproved for|approved for|pre approved for|hoping for"
     r"|hoping to get|hoping|get|list at|aim for|like to get|stay around|stay under|said"
-    r"|thinking|between|from|make it|bump it to|to)\s*\$?\s*$"
+    r"|thinking|between|from|make it|bump it to|to|presupuesto(?: es| de)?|alrededor de|unos"
+    r"|aproximadamente|entre|hasta)\s*\$?\s*$"
 )
 
 _STRONG_CUE = re.compile(
     r"(?:budget(?:\s+(?:is|of|around|about|at|maybe|like|~|probably|roughly))*"
     r"|price range(?: is| of)?|pre[\s-]?approved (?:for|up to)"
     r"|approved for|spend(?: up to| about| around)?|list(?: it)? (?:at|for)|hoping to get"
-    r"|sell (?:it )?for)\s*\$?\s*$"
+    r"|sell (?:it )?for|presupuesto(?:\s+(?:es|de|como|alrededor de|unos|maximo))*"
+    r"|pre[\s-]?aprobad\w* (?:por|hasta|para)|vender(?:la|lo)? (?:en|por))\s*\$?\s*$"
 )
-_WORD_MONEY = re.compile(r"\b(?:(?P<half>half a)|a|one)\s+million\b")
 
 
 @dataclass(frozen=True)
@@ -86,12 +113,17 @@ class MoneyEvent:
     hoped: bool = False
 
 
+def _clause_after(ctx: MessageContext, pos: int) -> str:
+    """The rest of the clause in ``masked`` (where spoken amounts are already digits)."""
+    return ctx.masked[pos : ctx.segments.clause(pos)[1]]
+
+
 def _is_price_context(ctx: MessageContext, tok: NumberToken, before: str, talk: bool) -> bool:
     """May a bare number (no k / $) be read as thousands of dollars here?"""
     asked = ctx.question.asks("budget") or ctx.question.asks("sell_price")
     if asked and not tok.explicit_money:
         return True
-    if _STRONG_CUE.search(before):
+    if _STRONG_CUE.search(before) or _FLOOR.search(before):
         return True
     if tok.ish or tok.is_range:
         return talk or asked
@@ -102,7 +134,7 @@ def _is_price_context(ctx: MessageContext, tok: NumberToken, before: str, talk: 
     ):
         return True
     # "a 3 bed under 400": a direction word before a three-digit figure is a price in thousands.
-    after = ctx.segments.clause_after(tok.end)
+    after = _clause_after(ctx, tok.end)
     direction = _MAX_BEFORE.search(before) or _MAX_AFTER.match(after)
     return not ctx.renting and 50 <= tok.value < 1000 and bool(direction)
 
@@ -133,11 +165,15 @@ def _direction_words(before: str, after: str) -> Direction:
 def _kind(ctx: MessageContext, before: str, clause: str) -> Kind | None:
     if _PREAPPROVAL.search(before) or _answers_preapproval(ctx, before):
         return "preapproval"
+    if _FLOOR.search(before):
+        return "sell"  # a seller's floor is a sale price, never a budget (SPEC)
     seller = ctx.intent in ("sell", "buy_and_sell")
     if re.search(r"\bworth\b", before) and not seller:
         return None  # the value of a home the lead is not selling
     if not seller:
         return "budget"
+    if ctx.intent == "sell" and not _PURCHASE_CUE.search(before):
+        return "sell"  # a seller only: "nothing below 450" is the sale price, not a budget
     buy_cue = bool(_BUY_CUE.search(before))
     if buy_cue or ctx.question.asks("budget"):
         return "budget"
@@ -159,16 +195,6 @@ def money_events(ctx: MessageContext) -> list[MoneyEvent]:
     events: list[MoneyEvent] = []
     text = ctx.masked
     previous_end = 0
-    for m in _WORD_MONEY.finditer(text):
-        before = last_words(ctx.segments.clause_before(m.start()), 6)
-        kind = _kind(ctx, before, ctx.segments.clause_text(m.start()))
-        if kind is not None and not ctx.renting and not _EXCLUDE_BEFORE.search(before):
-            amount = 500_000 if m.group("half") else 1_000_000
-            events.append(MoneyEvent(
-                pos=m.start(), kind=kind,
-                low=amount, high=None, direction=_direction_words(before, text[m.end() :]),
-                hoped=bool(_HOPE_CUE.search(before)),
-            ))
     for tok in number_tokens(text):
         floor, previous_end = previous_end, tok.end
         if tok.unit is not None:
@@ -176,7 +202,7 @@ def money_events(ctx: MessageContext) -> list[MoneyEvent]:
         clause_start = ctx.segments.clause(tok.start)[0]
         before_full = text[max(clause_start, floor) : tok.start]
         before = last_words(before_full, 6)
-        after = ctx.segments.clause_after(tok.end)
+        after = _clause_after(ctx, tok.end)
         thousands = _is_price_context(ctx, tok, before, ctx.money_talk or bool(events))
         amounts = money_amounts(tok, thousands=thousands)
         if amounts is None:

@@ -1,7 +1,10 @@
 """Motivation: the main reason stated for moving now; the latest stated reason wins.
 
 A baby or a growing family stays the reason even when "more room" is said too, so
-``upsizing`` never replaces ``growing_family``.
+``upsizing`` never replaces ``growing_family``. Moving for a job (said outright or not:
+"just moved here for a job at Intel", PCS orders) is ``relocation``; moving back home or to be
+near family is too, unless the message states another listed reason ("retiring near the
+grandkids" is ``retirement``). Reasons are read in English and Spanish.
 """
 
 from __future__ import annotations
@@ -19,36 +22,89 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    r"|\bmoving (?:down |up |over |out )?(?:here )?from\b"
                    r"|\bmoving (?:here )?for (?:work|a job|my job)\b"
                    r"|\b(?:job|company|employer|work) is (?:moving|relocating|transferring|sending)"
-                   r" (?:me|us)\b"),
+                   r" (?:me|us)\b"
+                   # moved here already, for a job: "just moved here for a job at intel"
+                   r"|\bmoved (?:here |down |up |over |out )?(?:from|for (?:a|the|my|his|her"
+                   r"|work))\b"
+                   r"|\bfor a (?:new )?(?:job|position|role) (?:at|with|in)\b"
+                   r"|\b(?:job|position|role) (?:offer|opportunity) (?:in|at|with)\b"
+                   r"|\bgot (?:a|the) (?:job|position|role) (?:at|in|with)\b"
+                   r"|\b(?:accepted|took|starting|start|got) (?:a|an|the) (?:new )?(?:position|role"
+                   r"|job offer)\b|\bnew (?:position|role) (?:at|in|with)\b"
+                   # military orders
+                   r"|\bpcs(?:ing|'?ed| orders| move)?\b|\bmilitary orders\b|\bgot orders\b"
+                   r"|\borders to\b|\b(?:getting |being |got )?stationed (?:at|in|here|to)\b"
+                   r"|\bduty station\b"
+                   r"|\bpor (?:el |mi |su |nuestro )?trabajo\b|\bnuevo (?:trabajo|empleo)\b"
+                   r"|\b(?:me|nos|lo|la) (?:transfieren|transfirieron|trasladan|trasladaron"
+                   r"|reubican|reubicaron)\b|\breubicacion\b|\bpor una oferta de trabajo\b"
+                   r"|\b(?:me|le|nos) ofrecieron (?:un )?(?:trabajo|empleo|puesto)\b"
+                   r"|\b(?:me|nos|lo|la|le) (?:van a |quieren |piensan )?(?:trasladar|transferir"
+                   r"|reubicar)\b|\bpor (?:un|el) traslado\b"
+                   r"|\bconsegu\w+ (?:un )?(?:nuevo )?(?:trabajo|empleo|puesto)\b"),
     ("growing_family", r"\bbab(?:y|ies)\b|\bexpecting\b|\bpregnan\w*|\btwins\b"
                        r"|\bgrowing family\b|\bfamily is growing\b|\bfamily'?s growing\b"
                        r"|\bnewborn\b|\b(?:kid|child|#\d|another|one|little one|number \w+)"
-                       r" on the way\b"),
+                       r" on the way\b"
+                       r"|\b(?:el|un|otro|nuestro|mi|al|del|segundo|primer|tercer|nuevo)\s+bebes?\b"
+                       r"|\bembarazada\b|\bgemel[oa]s\b|\bfamilia (?:esta )?creciendo"
+                       r"|\bfamilia (?:crece|esta creciendo)\b|\b(?:otro|un) hijo en camino\b"),
     ("downsizing", r"\bdownsiz\w*|\bempty[\s-]?nest\w*|\bsomething smaller\b"
                    r"|\bsmaller (?:place|home|house)\b"
                    r"|\btoo (?:big|much house|much space|much for us)\b"
                    r"|\bway too much (?:house|for us|space)\b"
                    r"|\bkids (?:are )?(?:all )?(?:grown|gone|off to college|out of the house)"
-                   r"|\bjust the (?:2|two) of us\b"),
+                   r"|\bjust the (?:2|two) of us\b"
+                   r"|\balgo mas (?:pequeno|chico|chica|pequena)\b|\bnos sobra (?:espacio|casa)\b"
+                   r"|\bnido vacio\b|\bhijos ya se (?:fueron|casaron)\b"
+                   r"|\b(?:casa|esta casa) (?:es |ya es )?(?:muy|demasiado) grande\b"
+                   r"|\b(?:nos|me) queda (?:muy |demasiado )?grande\b|\bdemasiada casa\b"),
     ("upsizing", r"\bupsiz\w*|\bmore (?:space|room)\b|\bbigger\b|\boutgr(?:ew|own|owing)\b"
                  r"|\bcramped\b|\bout of (?:space|room)\b"
-                 r"|\b(?:our|my|we)\b[^.,!?]*\btoo small\b"),
+                 r"|\b(?:our|my|we)\b[^.,!?]*\btoo small\b"
+                 r"|\bmas (?:grande|espacio|amplia)\b|\bse nos hace (?:muy )?(?:chica|chico|pequena"
+                 r"|pequeno)\b|\b(?:nos )?queda (?:muy )?(?:chica|chico|pequena|pequeno)\b"
+                 r"|\bno cabemos\b|\bbursting at the seams\b"),
     ("first_time_buyer", r"\bfirst[\s-]?time (?:home ?)?buyers?\b|\bfirst[\s-]?time buying\b"
-                         r"|\bfirst (?:home|house|place)\b|\bnever owned\b"),
+                         r"|\bfirst (?:home|house|place)\b|\bnever owned\b"
+                         r"|\bprimera (?:casa|vivienda|propiedad)\b|\bprimera vez (?:comprando"
+                         r"|que compr\w+)\b|\bcompradores? primerizos?\b"
+                         r"|\b(?:somos|soy) (?:compradores? )?primerizos\b"
+                         r"|\bnunca (?:hemos|he) (?:tenido|comprado) (?:casa|una casa)\b"),
     ("investment", r"\brent (?:it |them )?out\b|\bflip(?:s|ping|per)?\b|\bfix and flip\b"
                    r"|\bcash[\s-]?flow|\brental (?:income|propert\w*|investment)"
-                   r"|\bas (?:a )?rentals?\b|\binvestment\b"),
-    ("divorce", r"\bdivorc\w*|\bseparat(?:ed|ing|ion)\b|\bsplit(?:ting)? up\b"),
+                   r"|\bas (?:a )?rentals?\b|\binvestment\b|\b(?:rentar|alquilar)l[oa]s?\b"
+                   r"|\binversion\b|\bingresos? (?:por|de) (?:renta|alquiler)\b"),
+    ("divorce", r"\bdivorc\w*|\bseparat(?:ed|ing|ion)\b|\bsplit(?:ting)? up\b|\bdivorci\w*"
+                r"|\bseparacion\b|\bnos (?:estamos )?separ\w+"),
     ("financial_hardship", r"\blost (?:my|our|his|her) (?:jobs?|income)\b|\blaid off\b"
                            r"|\bhours (?:got )?cut\b|\bcan'?t afford (?:the|my|our|it|this"
                            r"|rent|payments?|mortgage)\b|\bcannot afford\b|\bforeclos\w*"
                            r"|\bcan'?t keep up\b|\bbehind on (?:the |my |our )?(?:mortgage"
                            r"|payments|rent|bills)\b|\bbankrupt\w*|\bmedical bills\b"
-                           r"|\bfinancial(?:ly)? (?:hardship|trouble|struggl\w*)"),
-    ("retirement", r"\bretir(?:e|ed|ing|ement)\b"),
+                           r"|\bfinancial(?:ly)? (?:hardship|trouble|struggl\w*)"
+                           r"|\bperd(?:i|io|imos) (?:mi|el|su|nuestro) (?:trabajo|empleo)\b"
+                           r"|\bno (?:podemos|puedo) pagar\b"
+                           r"|\batrasad[oa]s? (?:con|en) (?:la hipoteca"
+                           r"|los pagos)\b|\bejecucion hipotecaria\b|\bbancarrota\b"),
+    ("retirement", r"\bretir(?:e|ed|ing|ement)\b|\bjubil\w+|\bretir(?:o|arme|arnos|ad[oa]s?)\b"),
 )
 _REASONS: tuple[tuple[Motivation, re.Pattern[str]], ...] = tuple(
     (key, re.compile(pattern)) for key, pattern in _REASONS_RAW
+)
+# Moving back home or to be near family: relocation, unless another reason is stated.
+_NEAR_FAMILY = re.compile(
+    r"\b(?:mov(?:e|ing|ed)|relocat\w*|head(?:ing)?|go(?:ing)?|get) back (?:to|home)\b"
+    r"|\bback home to\b"
+    r"|\b(?:to be|be|to live|move|moving|relocat\w+) (?:closer to|close to|near|nearer to"
+    r"|next to) (?:family|my|our"
+    r"|his|her|the (?:kids|grandkids|family)|mom|dad|parents|family)\b"
+    r"|\bcloser to (?:family|(?:my|our) (?:family|parents|mom|dad|kids|daughter|son"
+    r"|grandkids|sister|brother))\b"
+    r"|\b(?:estar|vivir) (?:mas )?cerca de (?:mi|mis|nuestr\w+|la) (?:familia|hij[oa]s?|nietos?"
+    r"|padres|mama|papa|madre|padre|suegr\w+|herman\w+)\b"
+    r"|\b(?:regres\w+|volv\w+|de regreso) a (?:vivir|mi (?:pais|tierra|estado)|nuestr\w+ (?:pais"
+    r"|tierra|estado))\b"
 )
 _SIZE_REASONS = frozenset({"downsizing", "upsizing"})
 _NOT_OURS = re.compile(r"\b(?:agent|realtor|broker|lender|he|she|they|boss)\s+(?:\w+\s+)?$")
@@ -67,7 +123,11 @@ def motivation_events(ctx: MessageContext) -> list[tuple[int, Motivation]]:
             if _NOT_OURS.search(text[max(0, m.start() - 30) : m.start()]):
                 continue
             out.append((m.start(), name))
-    if ctx.intent == "invest" and re.search(r"\brentals?\b", text):
+    near_family = [m.start() for m in _NEAR_FAMILY.finditer(text)
+                   if not _NOT_OURS.search(text[max(0, m.start() - 30) : m.start()])]
+    if near_family and not out:
+        out.append((near_family[-1], "relocation"))
+    if ctx.intent == "invest" and re.search(r"\brentals?\b|\b(?:rentar|alquilar)\b", text):
         out.append((len(text), "investment"))
     if ctx.question.first_home and ctx.direct and polarity(ctx.text) == "yes":
         out.append((0, "first_time_buyer"))

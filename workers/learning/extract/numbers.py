@@ -19,26 +19,32 @@ _SCALE = {"k": 1_000, "thousand": 1_000, "grand": 1_000, "m": 1_000_000, "mm": 1
 _UNITS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
     for name, pattern in (
-        ("monthly", r"^\s*\+?\s*(?:/\s?(?:mo|month|mth|m)\b|a month|per month|a mo\b|monthly"
-                    r"|p/?m\b|each month|every month)"),
-        ("yearly", r"^\s*(?:/\s?(?:yr|year)\b|a year|per year|annually|yearly)"),
-        ("bed", r"^\s*\+?[\s-]*(?:bed|beds|bedroom|bedrooms|br|brs|bd|bds|bdrms?|bedrms?|b/r)\b"),
-        ("bath", r"^\s*\+?[\s-]*(?:ba|bath|baths|bathroom|bathrooms|bth|bths|full bath\w*)\b"),
+        ("monthly", r"^\s*\+?\s*(?:/\s?(?:mo|month|mth|m|mes)\b|a month|per month|a mo\b|monthly"
+                    r"|p/?m\b|each month|every month|al mes|por mes|mensual\w*|cada mes)"),
+        ("yearly", r"^\s*(?:/\s?(?:yr|year)\b|a year|per year|annually|yearly|al ano|por ano"
+                   r"|anual\w*)"),
+        ("bed", r"^\s*\+?[\s-]*(?:bed|beds|bedroom|bedrooms|br|brs|bd|bds|bdrms?|bedrms?|b/r"
+                r"|recamaras?|habitacion(?:es)?|cuartos?|dormitorios?|alcobas?|recs?)\b"),
+        ("bath", r"^\s*\+?[\s-]*(?:ba|bath|baths|bathroom|bathrooms|bth|bths|full bath\w*"
+                 r"|banos?)\b"),
         ("car", r"^\s*-?\s*car\b"),
         ("acre", r"^\s*\+?\s*(?:acre|acres|ac)\b"),
-        ("area", r"^\s*\+?\s*(?:sq\.?\s?f(?:ee)?t|sqft|sf|square\s+f(?:ee|oo)t)\b"),
-        ("duration", r"^\s*\+?\s*(?:days?|weeks?|wks?|months?|mos?|years?|yrs?)\b"),
+        ("area", r"^\s*\+?\s*(?:sq\.?\s?f(?:ee)?t|sqft|sf|square\s+f(?:ee|oo)t|metros|m2"
+                 r"|pies cuadrados)\b"),
+        ("duration", r"^\s*\+?\s*(?:days?|weeks?|wks?|months?|mos?|years?|yrs?|dias?|semanas?"
+                     r"|mes|meses|anos?)\b"),
         ("percent", r"^\s*%|^\s*percent\b"),
         ("ordinal", r"^(?:st|nd|rd|th)\b"),
         ("time", r"^\s*(?:am|pm|a\.m|p\.m|o'?clock)\b|^:\d\d"),
         ("count", r"^\s*(?:kids?|children|dogs?|cats?|units?|people|of (?:us|my|our|them|the)"
                   r"|times?|minutes?|mins?|hours?|hrs?|miles?|stor(?:y|ies|ey)|floors?|levels?"
                   r"|cars?|homes?|houses?|condos?|properties|doors|points|x\b|-?year-?old"
-                  r"|yo\b|grandkids|bedroom|sqft)\b"),
+                  r"|yo\b|grandkids|bedroom|sqft|hijos|ninos|personas|perros|gatos|pisos"
+                  r"|plantas|niveles|casas|propiedades|unidades|veces|minutos|horas|millas)\b"),
     )
 )
-_RANGE_JOIN = re.compile(r"^\s*(?:-|to|or)\s*$")
-_BETWEEN_JOIN = re.compile(r"^\s*and\s*$")
+_RANGE_JOIN = re.compile(r"^\s*(?:-|to|or|a|o)\s*$")  # "400-450k", "de 300 a 350 mil"
+_BETWEEN_JOIN = re.compile(r"^\s*(?:and|y)\s*$")  # "between 380 and 430", "entre 300 y 350"
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,8 @@ def number_tokens(text: str) -> list[NumberToken]:
         if i + 1 < len(raw):
             nxt = raw[i + 1]
             gap = text[tok.end : nxt.start]
-            between = re.search(r"\bbetween\s+\$?\s*$", text[max(0, tok.start - 12) : tok.start])
+            between = re.search(r"\b(?:between|entre)\s+\$?\s*$",
+                                text[max(0, tok.start - 12) : tok.start])
             if tok.unit in (None, nxt.unit) and (
                 _RANGE_JOIN.match(gap) or (between and _BETWEEN_JOIN.match(gap))
             ) and nxt.unit not in ("year", "time"):
@@ -138,12 +145,19 @@ def money_amounts(tok: NumberToken, *, thousands: bool) -> tuple[int, int | None
     """
     if tok.unit is not None:
         return None
-    low = _amount(tok.value, tok.low_suffix, tok, thousands)
+    low_value, high_value = tok.value, tok.high
+    if high_value is not None and tok.low_suffix in ("", tok.suffix):
+        # Spoken hundreds: "3 to 3 fifty" is 300-350 and "3 fifty to 4" is 350-400.
+        if low_value < 10 and 100 <= high_value < 1000:
+            low_value *= 100
+        elif high_value < 10 and 100 <= low_value < 1000:
+            high_value *= 100
+    low = _amount(low_value, tok.low_suffix, tok, thousands)
     if low is None:
         return None
-    if tok.high is None:
+    if high_value is None:
         return low, None
-    high = _amount(tok.high, tok.suffix, tok, thousands)
+    high = _amount(high_value, tok.suffix, tok, thousands)
     if high is None or high < low:
         return None
     return low, high

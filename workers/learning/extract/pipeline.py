@@ -1,8 +1,10 @@
 """Read a conversation in order and fold every rule's statements into one profile.
 
-Outbound messages only set the question context; inbound messages are normalised once, and
+Outbound messages only set the question context; inbound messages are normalised once
+(lower case, accents folded, amounts said in words rewritten as digits in ``masked``), and
 each field rule reports positioned statements that the builder applies in text order, so
-the latest statement wins field by field.
+the latest statement wins field by field. A statement may also withdraw a value ("I'm not
+selling", "stop sending me 2 bedrooms"): it clears the field only if that is its value.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from .context import MessageContext
 from .features import feature_events
 from .financing import financing_events
 from .home import bathroom_events, bedroom_events, property_type_events
-from .intent import merge_intent, message_intent
+from .intent import merge_intent, message_intent, withdraw_intent
+from .lang import is_spanish
 from .model import Area, LeadProfile, Message
 from .money import MoneyEvent, money_events
 from .motivation import apply_motivation, motivation_events
 from .questions import NO_QUESTION, Question, classify_question, polarity
+from .spoken import spell_out_amounts
 from .state import ProfileBuilder
 from .text import Segments, mask_spans, normalize
 from .timeline import timeline_events
@@ -63,7 +67,7 @@ def read_on(reading: Reading, messages: Sequence[Message], areas: Sequence[Area]
                        r.money_talk)
         ctx = replace(ctx, recent_count=_recent_count(builder, r.last_inbound))
         r.last_inbound = index
-        if ctx.stated_intent:
+        if ctx.stated_intent or ctx.intent != builder.get("intent"):
             builder.set("intent", ctx.intent, index)
         _apply(ctx, message.body, builder)
         r.money_talk = r.money_talk or any(
@@ -108,15 +112,18 @@ def _context(
 ) -> MessageContext:
     text = normalize(body)
     segments = Segments.of(text)
-    masked = mask_spans(text, [(a, b) for a, b, _ in find_areas(text, areas)])
-    stated = message_intent(masked, question if direct else NO_QUESTION)
-    intent = merge_intent(builder.get("intent"), stated, text)
+    spanish = is_spanish(text)
+    masked = spell_out_amounts(mask_spans(text, [(a, b) for a, b, _ in find_areas(text, areas)]),
+                               spanish=spanish)
+    stated, denied = message_intent(masked, question if direct else NO_QUESTION)
+    current = withdraw_intent(builder.get("intent"), denied)
+    intent = merge_intent(current, stated, text)
     seller = intent in ("sell", "buy_and_sell")
     mentions = tuple(classify_areas(text, segments, areas, seller=seller))
     return MessageContext(
         index=index, text=text, masked=masked, segments=segments, question=question,
         direct=direct, intent=intent, stated_intent=stated, money_talk=money_talk, now=now,
-        areas=mentions,
+        areas=mentions, spanish=spanish,
     )
 
 
@@ -135,13 +142,18 @@ def _apply(ctx: MessageContext, body: str, builder: ProfileBuilder) -> None:
     for _, financing in financing_events(ctx):
         builder.set("financing", financing, index)
     _apply_money(money_events(ctx), builder, index)
-    for _, beds in bedroom_events(ctx):
-        builder.set("bedrooms_min", beds, index)
+    for _, beds, wanted in bedroom_events(ctx):
+        if wanted:
+            builder.set("bedrooms_min", beds, index)
+        elif builder.get("bedrooms_min") == beds:
+            builder.set("bedrooms_min", None, index)
     for _, baths in bathroom_events(ctx):
         builder.set("bathrooms_min", baths, index)
-    for _, ptype in property_type_events(ctx):
-        if ptype is not None:
+    for _, ptype, wanted in property_type_events(ctx):
+        if wanted:
             builder.set("property_type", ptype, index)
+        elif builder.get("property_type") == ptype:
+            builder.set("property_type", None, index)
     for _, feature, required in feature_events(ctx):
         if required:
             builder.add("must_haves", feature, index)

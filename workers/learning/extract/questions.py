@@ -19,36 +19,51 @@ Polarity = Literal["yes", "no"]
 _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
     for name, pattern in (
-        ("rent_budget", r"monthly budget|budget (?:per|a|each) month|\bper month\b|\brent budget"),
+        ("rent_budget", r"monthly budget|budget (?:per|a|each) month|\bper month\b|\brent budget"
+                        r"|\bal mes\b|\bpor mes\b|\bmensual"),
         ("sell_price", r"hop(?:e|ing) to (?:get|list)|(?:get|want) for (?:it|your|yours|the)"
                        r"|\blist (?:it|yours|your \w+)(?: \w+)? (?:for|at)|want to list it"
                        r"|\bsell for\b|\bworth\b|asking price|price (?:are you )?hoping"
-                       r"|hoping for\b|want for it"),
+                       r"|hoping for\b|want for it|cuanto (?:espera|quiere|piensa) (?:sacar|obtener"
+                       r"|pedir)|en cuanto (?:la |lo )?(?:quiere )?vender|cuanto vale"),
         ("budget", r"\bbudget\b|price range|price ceiling|purchase price|max(?:imum)? price"
-                   r"|price point|\bspend\b|\bafford\b|\bprice\b|number in mind"),
-        ("bedrooms", r"\bbed(?:room)?s?\b|\bbrs?\b|how big"),
-        ("bathrooms", r"\bbath(?:room)?s?\b"),
+                   r"|price point|\bspend\b|\bafford\b|\bprice\b|number in mind|presupuesto"
+                   r"|rango de precio"
+                   r"|cuanto (?:quiere|puede|piensa|planea) (?:gastar|pagar|invertir)"
+                   r"|\bprecio\b"),
+        ("bedrooms", r"\bbed(?:room)?s?\b|\bbrs?\b|how big|recamaras|habitaciones|cuartos"
+                     r"|dormitorios|que tan grande"),
+        ("bathrooms", r"\bbath(?:room)?s?\b|\bbanos\b"),
         ("area", r"\bareas?\b|neighbo(?:u)?rhoods?|\bwhere\b|locations?|part of town|\bcit(?:y|ies)"
-                 r"\b|\btowns?\b|\bzip"),
-        ("timeline", r"timeline|how soon|\bwhen\b|timing|time ?frame|by when|how quickly"),
-        ("financing", r"pre-?\s?approv|\blender|financ|\bcash\b|mortgage|\bloan\b"),
+                 r"\b|\btowns?\b|\bzip|\bzonas?\b|\bdonde\b|\bcolonias?\b|\bvecindarios?\b"
+                 r"|\bciudad"),
+        ("timeline", r"timeline|how soon|\bwhen\b|timing|time ?frame|by when|how quickly"
+                     r"|\bcuando\b|que tan pronto|\bplazo\b"),
+        ("financing", r"pre-?\s?approv|\blender|financ|\bcash\b|mortgage|\bloan\b"
+                      r"|pre-?\s?aprob|prestamista|\bcredito\b|hipoteca|contado|efectivo"
+                      r"|prestamo"),
         ("features", r"must[\s-]?haves?|wish ?list|anything (?:else )?(?:you need|that's important"
-                     r"|important)|looking for|need in|what kind of|what type of|\bmust\b"),
-        ("agent", r"\b(?:agent|realtor)s?\b"),
-        ("call", r"\bcall\b|\bphone\b|\bchat\b"),
+                     r"|important)|looking for|need in|what kind of|what type of|\bmust\b"
+                     r"|que (?:busca|buscan|necesita|necesitan)|que tipo de"),
+        ("agent", r"\b(?:agent|realtor)s?\b|\bagentes?\b"),
+        ("call", r"\bcall\b|\bphone\b|\bchat\b|\bllam\w+|\btelefono\b"),
     )
 )
+_INTENT_VERB = (r"buy|buying|rent|renting|sell|selling|invest\w*|residence|comprar|vender"
+                r"|rentar|alquilar|invertir")
 _CHOICE = re.compile(
-    r"\b(?:buy|buying|rent|renting|sell|selling|invest\w*|residence)\W+(?:\w+\W+){0,3}?or\W+"
-    r"(?:\w+\W+){0,2}?(?:buy|buying|sell|selling|rent|renting|both|invest\w*|residence)\b"
+    rf"\b(?:{_INTENT_VERB})\W+(?:\w+\W+){{0,3}}?(?:or|o)\W+"
+    rf"(?:\w+\W+){{0,2}}?(?:{_INTENT_VERB}|both|ambos|las dos)\b"
 )
 _YES = re.compile(
     r"^(?:\W*\w+\W+){0,2}?\W*(?:yes|yeah|yep|yup|ya|yea|yess+|yas|sure|correct|definitely"
     r"|absolutely|of course|certainly|ok|okay|please do|that'?d be great|sounds good|for sure"
-    r"|indeed|affirmative|👍)\b"
+    r"|indeed|affirmative|👍|claro|por supuesto|correcto|asi es|exacto|efectivamente"
+    # Spanish "si" is yes, but "si es posible" / "si hay" is "if"
+    r"|si(?!\s+(?:es|se|puedo|podemos|hay|tiene|no|me|nos|el|la|lo)\b))\b"
 )
-_NO = re.compile(r"^\W*(?:no|nope|nah|not yet|not really|negative|never|nothing|none)\b"
-                 r"|\bso no\W*$")
+_NO = re.compile(r"^\W*(?:no|nope|nah|not yet|not really|negative|never|nothing|none"
+                 r"|todavia no|aun no|nel|para nada|tampoco)\b|\bso no\W*$")
 
 
 @dataclass(frozen=True)
@@ -99,24 +114,26 @@ def classify_question(body: str, areas: Sequence[Area], *, seller: bool) -> Ques
         re.search(r"budget|price range|spend|afford|new place|next", asked)
     ):
         topics[topics.index("budget")] = "sell_price"
-    agent_asked = re.search(r"working with|have an?|using|represented|signed", asked)
+    agent_asked = re.search(r"working with|have an?|using|represented|signed|trabaj\w* con"
+                            r"|tiene|firmo", asked)
     if "agent" in topics and not agent_asked:
         topics.remove("agent")
     choice = bool(_CHOICE.search(text))
     yes_intents: list[str] = []
     if not choice:
-        if re.search(r"\balso sell", text):
+        if re.search(r"\balso sell|\btambien vender", text):
             yes_intents.append("buy_and_sell")
-        elif re.search(r"\b(?:sell|selling)\b", text):
+        elif re.search(r"\b(?:sell|selling|vender|vendiendo)\b", text):
             yes_intents.append("sell")
-        if re.search(r"\b(?:buy|buying|purchase)\b", asked):
+        if re.search(r"\b(?:buy|buying|purchase|comprar|comprando)\b", asked):
             yes_intents.append("buy")
-        if re.search(r"\b(?:rent|renting)\b", asked):
+        if re.search(r"\b(?:rent|renting|rentar|alquilar)\b", asked):
             yes_intents.append("rent")
     confirm = tuple(name for _, _, name in find_areas(asked, areas))
     wh_intent = any(
-        re.search(r"\b(?:what|which|where|when|how)\b", text[a:b])
-        and re.search(r"\b(?:buy|buying|sell|selling|rent|renting)\b", text[a:b])
+        re.search(r"\b(?:what|which|where|when|how|que|cual|donde|cuando|como)\b", text[a:b])
+        and re.search(r"\b(?:buy|buying|sell|selling|rent|renting|comprar|vender|rentar)\b",
+                      text[a:b])
         for a, b in segments.sentences()
         if "?" in text[a:b]
     )
@@ -124,9 +141,11 @@ def classify_question(body: str, areas: Sequence[Area], *, seller: bool) -> Ques
         topics=tuple(topics),
         yes_intents=tuple(yes_intents),
         intent_choice=choice,
-        first_home=bool(re.search(r"first (?:home|house|purchase)|first[\s-]time", asked)),
-        preapproval=bool(re.search(r"pre-?\s?approv", asked)),
-        lender=bool(re.search(r"\blender|\bbank\b|\bloan\b", asked)),
+        first_home=bool(re.search(r"first (?:home|house|purchase)|first[\s-]time|primera (?:casa"
+                                  r"|vez|compra)", asked)),
+        preapproval=bool(re.search(r"pre-?\s?approv|pre-?\s?aprob", asked)),
+        lender=bool(re.search(r"\blender|\bbank\b|\bloan\b|prestamista|\bbanco\b|prestamo",
+                              asked)),
         wh_intent=wh_intent,
         confirm_areas=confirm,
         asked=asked,

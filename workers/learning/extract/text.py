@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                          "\u2014": "-", "\u00a0": " "})
@@ -25,9 +27,23 @@ WORD_NUMBERS: dict[str, int] = {
 }
 
 
+@cache  # a bounded alphabet: each character is folded once per process
+def _fold_char(char: str) -> str:
+    if char.isascii():
+        return char
+    bare = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    return bare if len(bare) == 1 else char
+
+
+def fold(text: str) -> str:
+    """Drop accents ("recámaras" -> "recamaras", "pequeña" -> "pequena"), one char for one, so
+    Spanish rules and area aliases match however the lead types them."""
+    return text if text.isascii() else "".join(_fold_char(c) for c in text)
+
+
 def normalize(body: str) -> str:
-    """Lower-case, unify quotes and dashes, collapse spaces and mask phone numbers."""
-    text = body.translate(_QUOTES).lower()
+    """Lower-case, fold accents, unify quotes and dashes, collapse spaces, mask phone numbers."""
+    text = fold(body.translate(_QUOTES).lower())
     text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
     return _PHONE.sub(lambda m: re.sub(r"\d", "#", m.group(0)), text)
 
