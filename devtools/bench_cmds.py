@@ -72,7 +72,34 @@ def add_pipeline(bsub: Sub) -> None:
     p.set_defaults(func=cmd_bench_pipeline)
 
 
-BENCHES: tuple[Callable[[Sub], None], ...] = (add_context, add_pipeline)
+def add_receiver(bsub: Sub) -> None:
+    from devtools.bench.receiver import ReceiverBench
+
+    d = ReceiverBench()
+    p = bsub.add_parser(
+        "receiver", help="the webhook receiver over HTTP (wrk) on a fresh broker: requests/s "
+        "at saturation, P50/P99 at half of it, beside the raw produce rate of the same records")
+    p.add_argument("--duration", type=float, default=d.duration_s,
+                   help=f"seconds of the closed-loop saturation phase ({d.duration_s:g})")
+    p.add_argument("--latency-seconds", type=float, default=d.latency_s,
+                   help=f"seconds of the paced latency phase ({d.latency_s:g})")
+    p.add_argument("--warmup-seconds", type=float, default=d.warmup_s)
+    p.add_argument("--connections", type=int, default=d.connections,
+                   help=f"connections of the saturation phase ({d.connections})")
+    p.add_argument("--latency-connections", type=int, default=d.latency_connections,
+                   help=f"connections of the paced phase ({d.latency_connections})")
+    p.add_argument("--threads", type=int, default=d.threads,
+                   help=f"wrk threads ({d.threads})")
+    p.add_argument("--load", type=float, default=d.load,
+                   help=f"the paced phase's rate as a fraction of saturation ({d.load:g})")
+    p.add_argument("--tenants", type=int, default=d.tenants,
+                   help=f"distinct locationIds ({d.tenants})")
+    p.add_argument("--log-dir", default=d.log_dir, help=f"receiver and broker logs ({d.log_dir})")
+    p.add_argument("--json", action="store_true", help="print only the JSON result")
+    p.set_defaults(func=cmd_bench_receiver)
+
+
+BENCHES: tuple[Callable[[Sub], None], ...] = (add_context, add_pipeline, add_receiver)
 
 
 def register(sub: Sub) -> None:
@@ -121,6 +148,30 @@ def cmd_bench_pipeline(args: argparse.Namespace) -> int:
         database=args.database, redis_db=args.redis_db, log_dir=args.log_dir,
         scaling=not args.no_scaling, latency_load=args.latency_load, latency_loads=loads,
         idle_s=args.idle_seconds)
+    result = asyncio.run(run(args.settings, cfg, report(args)))
+    print(json.dumps(result, default=str))
+    return 0
+
+
+def cmd_bench_receiver(args: argparse.Namespace) -> int:
+    from devtools.bench.receiver import ReceiverBench, run
+    from devtools.bench.receiver_load import LoadGeneratorMissing, wrk_path
+
+    if min(args.duration, args.latency_seconds, args.warmup_seconds) < 1:
+        raise CliError("--duration, --latency-seconds and --warmup-seconds must be >= 1")
+    if min(args.connections, args.latency_connections, args.threads, args.tenants) < 1:
+        raise CliError("--connections, --latency-connections, --threads and --tenants must "
+                       "be positive")
+    if not 0 < args.load <= 1:
+        raise CliError("--load must be in (0, 1]")
+    try:
+        wrk_path()
+    except LoadGeneratorMissing as exc:
+        raise CliError(str(exc)) from exc
+    cfg = ReceiverBench(
+        duration_s=args.duration, latency_s=args.latency_seconds, warmup_s=args.warmup_seconds,
+        connections=args.connections, latency_connections=args.latency_connections,
+        threads=args.threads, load=args.load, tenants=args.tenants, log_dir=args.log_dir)
     result = asyncio.run(run(args.settings, cfg, report(args)))
     print(json.dumps(result, default=str))
     return 0

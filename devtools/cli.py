@@ -33,6 +33,8 @@ def register(sub: Sub) -> None:
                    help="after the report, keep the workers running this long (for scrapers)")
     p.add_argument("--prometheus-targets", type=Path, metavar="FILE",
                    help="write a Prometheus file_sd JSON file naming every worker's /metrics")
+    p.add_argument("--receiver-port", type=int, default=0, metavar="PORT",
+                   help="port of the webhook receiver the stream is POSTed to (0: any free)")
     p.set_defaults(func=cmd_demo)
     bench_cmds.register(sub)
 
@@ -82,4 +84,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from devtools.demo.run import run_demo
 
     return asyncio.run(run_demo(args.settings, timeout_s=args.timeout, linger_s=args.linger,
-                                prometheus_targets=args.prometheus_targets))
+                                prometheus_targets=args.prometheus_targets,
+                                receiver_port=args.receiver_port))

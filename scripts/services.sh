@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install (only when missing) and start the local services the project needs: PostgreSQL and
-# Redis from Debian's packages, on 127.0.0.1:5432 and :6379. Checks that Java 17+ and Maven
-# are there for the Kafka broker (`leadmem dev`, the tests and the bench start it; see
-# devtools/kafka.py). Quick when everything already runs. Needs root for the installs.
+# Redis from Debian's packages, on 127.0.0.1:5432 and :6379, and wrk (the receiver bench's
+# load generator). Checks that Java 17+ and Maven are there for the Kafka broker (`leadmem
+# dev`, the tests and the bench start it; see devtools/kafka.py). Quick when everything
+# already runs. Needs root for the installs.
 set -euo pipefail
 
 die() { echo "services.sh: $*" >&2; exit 1; }
@@ -26,6 +27,15 @@ command -v java >/dev/null || die "Java 17+ is required for the Kafka broker (ap
 java_major=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
 [ "${java_major%%.*}" -ge 17 ] 2>/dev/null || die "Java 17+ is required for Kafka 4.x; found ${java_major:-unknown}"
 command -v mvn >/dev/null || die "Maven is required to fetch Kafka from Maven Central (apt-get install maven)"
+
+# --- wrk (the HTTP load generator of `leadmem bench receiver`; Debian's package) ----------
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt_install wrk
+  else
+    echo "services.sh: wrk is missing (leadmem bench receiver needs it): apt-get install -y wrk" >&2
+  fi
+fi
 
 # --- PostgreSQL ----------------------------------------------------------------------------
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then

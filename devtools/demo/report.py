@@ -1,4 +1,5 @@
-"""The demo's account of what the later stages did: profiles, replies, hand-offs."""
+"""The demo's account of what the later stages did: profiles, replies, hand-offs, and what
+the agency sees in GHL (tasks, the living note, tags, fields)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,23 @@ def report_replies(tail: TopicTail, ghl: FakeGHLAPI) -> None:
         event = json.loads(rec.value)
         print(f"  agent.assist {event['reason']:8} {event['tenant_id']:18} "
               f"{event['contact_id']:9} {event['note'][:80]!r}")
+
+
+def report_crm(ghl: FakeGHLAPI) -> None:
+    """Per lead, what an agent of the agency sees on the contact in GHL."""
+    if not ghl.contacts:
+        print("  what the agencies see in GHL: nothing written back yet")
+        return
+    print("  what the agencies see in GHL (written back by the outbound connector):")
+    for (location, contact), seen in sorted(ghl.contacts.items()):
+        tags = ", ".join(seen.tags) or "-"
+        fields = json.dumps(seen.custom_fields, separators=(",", ":")) if seen.custom_fields \
+            else "-"
+        print(f"    {location:18} {contact:9} tags: {tags}; fields: {fields}")
+        for task in seen.tasks:
+            print(f"    {'':18} {'':9} task: {task['title']!r} (assigned to "
+                  f"{task.get('assignedTo', 'nobody')}, due {task['dueDate']})")
+        for note in seen.notes.values():
+            last = note["body"].rsplit("Last change: ", 1)[-1]
+            print(f"    {'':18} {'':9} note ({seen.note_updates} update(s)): "
+                  f"last change {last[:90]!r}")

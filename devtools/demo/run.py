@@ -1,8 +1,9 @@
 """`leadmem demo`: the pipeline, as far as it exists, on the bundled sample stream.
 
 Sets everything up that it needs (migrations, a dev broker when none is configured, topics,
-loopback fakes of the Claude and GHL APIs), runs every available worker in this process,
-publishes the stream and prints what each stage did.
+loopback fakes of the Claude and GHL APIs), runs the webhook receiver and every available
+worker in this process, POSTs the stream to the receiver over HTTP as GHL would (the receiver
+puts each delivery on `ghl.events`) and prints what each stage did.
 """
 
 from __future__ import annotations
@@ -17,8 +18,15 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
-
+from devtools.demo.receiver import (
+    Posted,
+    expected_status,
+    post_stream,
+    receiver_running,
+    status_counts,
+    webhook_url,
+)
+from devtools.demo.report import report_crm
 from devtools.demo.report import report_replies as _report_replies
 from devtools.demo.services import fake_apis, onboard
 from devtools.demo.stream import AREAS, Delivery, build_stream
@@ -26,6 +34,8 @@ from devtools.demo.tail import TopicTail
 from devtools.kafka import KafkaServer, port_open
 from schemas import topics
 from workers.db.migrate import migrate
+from workers.receiver.app import WEBHOOK_PATH
+from workers.receiver.service import Receiver
 from workers.registry import available
 from workers.runtime.boundary import read_dead_letter
 from workers.runtime.host import WorkerHost
@@ -58,14 +68,15 @@ async def dev_broker_if_needed(settings: Settings) -> AsyncIterator[Settings]:
         broker.stop()
 
 
-async def _publish(settings: Settings, stream: list[Delivery]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, enable_idempotence=True)
-    await producer.start()
-    try:
-        for d in stream:
-            await producer.send_and_wait(topics.GHL_EVENTS, d.value, key=d.tenant.encode())
-    finally:
-        await producer.stop()
+def _print_answer(posted: Posted) -> None:
+    d = posted.delivery
+    mark = "  <- poison" if not d.valid else ""
+    answer = f"{posted.status} {posted.outcome}"
+    if posted.error:
+        answer += f": {posted.error[:60]}"
+    if posted.attempts > 1:
+        answer += f" (after {posted.attempts} attempts)"
+    print(f"    {d.tenant:18} {d.label + mark:44} → {answer}", flush=True)
 
 
 async def _drain(settings: Settings, hosts: list[WorkerHost], tail: TopicTail,
@@ -93,21 +104,26 @@ def _expected(stream: list[Delivery]) -> dict[str, int]:
     }
 
 
-def write_prometheus_targets(path: Path, hosts: list[WorkerHost]) -> None:
-    """A Prometheus `file_sd` file naming every worker's /metrics address (written to a
-    temporary name, then renamed, so a watching Prometheus never reads half a file)."""
+def write_prometheus_targets(path: Path, hosts: list[WorkerHost],
+                             receiver: Receiver | None = None) -> None:
+    """A Prometheus `file_sd` file naming every worker's /metrics address, and the
+    receiver's (written to a temporary name, then renamed, so a watching Prometheus never
+    reads half a file)."""
     groups = []
     for h in hosts:
         assert h.http is not None
         groups.append({"targets": [f"127.0.0.1:{h.http.port}"],
                        "labels": {"worker": h.spec.name}})
+    if receiver is not None:
+        groups.append({"targets": [f"127.0.0.1:{receiver.port}"],
+                       "labels": {"worker": "receiver"}})
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(groups, indent=2) + "\n")
     os.replace(tmp, path)
 
 
 async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: float = 0.0,
-                   prometheus_targets: Path | None = None) -> int:
+                   prometheus_targets: Path | None = None, receiver_port: int = 0) -> int:
     started = time.monotonic()
     print("lead-memory demo")
     print("1. setting up")
@@ -126,24 +142,29 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: fl
         settings = settings.model_copy(update={"http_port": 0})
         names = available()
         hosts = await stack.enter_async_context(running(settings, *names))
-        print(f"  workers running: {', '.join(names)}")
+        receiver = await stack.enter_async_context(receiver_running(settings,
+                                                                    port=receiver_port))
+        print(f"  workers running: receiver, {', '.join(names)}")
+        print(f"    {'receiver':10} POST {WEBHOOK_PATH}, /health /metrics on "
+              f"http://127.0.0.1:{receiver.port}")
         for h in hosts:
             assert h.http is not None
             print(f"    {h.spec.name:10} /health /metrics on http://127.0.0.1:{h.http.port}")
         if prometheus_targets is not None:
-            write_prometheus_targets(prometheus_targets, hosts)
+            write_prometheus_targets(prometheus_targets, hosts, receiver)
             print(f"  Prometheus file_sd targets written to {prometheus_targets}")
 
         tail = TopicTail(settings.bootstrap, WATCHED)
         await tail.start()
         stack.push_async_callback(tail.stop)
         stream = build_stream()
-        print(f"2. publishing {len(stream)} GHL webhook deliveries for "
-              f"{len({d.tenant for d in stream})} agencies onto {topics.GHL_EVENTS}")
-        for d in stream:
-            mark = "" if d.valid else "  <- poison"
-            print(f"    {d.tenant:18} {d.label}{mark}")
-        await _publish(settings, stream)
+        url = webhook_url(receiver)
+        print(f"2. POSTing {len(stream)} GHL webhook deliveries for "
+              f"{len({d.tenant for d in stream})} agencies to {url}")
+        print(f"  (the receiver answers 200 once {topics.GHL_EVENTS} has the delivery, 400 "
+              f"for a body it cannot key by locationId: that one it dead-letters itself)")
+        posted = await post_stream(url, stream, _print_answer)
+        print(f"  POST {WEBHOOK_PATH} → {status_counts(posted)}")
 
         expected = _expected(stream)
         loop = asyncio.get_running_loop()
@@ -154,18 +175,25 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: fl
                 break
             await tail.poll()
         await _drain(settings, hosts, tail, deadline)
-        _report(tail, stream, expected)
+        _report(tail, stream, expected, posted)
         _report_replies(tail, ghl)
+        report_crm(ghl)
         if linger_s > 0:
-            print(f"  keeping the workers running for {linger_s:g}s (--linger)", flush=True)
+            print(f"  keeping the receiver and the workers running for {linger_s:g}s "
+                  f"(--linger); webhooks POSTed to {url} go through them", flush=True)
             await asyncio.sleep(linger_s)
     print(f"done in {time.monotonic() - started:.1f}s")
-    ok = all(tail.count(t) == n for t, n in expected.items())
+    ok = all(tail.count(t) == n for t, n in expected.items()) and all(
+        p.status == expected_status(p.delivery) for p in posted)
     return 0 if ok else 1
 
 
-def _report(tail: TopicTail, stream: list[Delivery], expected: dict[str, int]) -> None:
+def _report(tail: TopicTail, stream: list[Delivery], expected: dict[str, int],
+            posted: list[Posted]) -> None:
     print("3. what the pipeline did")
+    wrong = [p for p in posted if p.status != expected_status(p.delivery)]
+    print(f"    {'receiver':22} POST {WEBHOOK_PATH} → {status_counts(posted)}"
+          + (f"; {len(wrong)} not as expected" if wrong else ""))
     for topic in WATCHED:
         want = expected.get(topic)
         suffix = f" (expected {want})" if want is not None else ""
@@ -182,5 +210,7 @@ def _report(tail: TopicTail, stream: list[Delivery], expected: dict[str, int]) -
     print("  dead letters:")
     for rec in tail.records[topics.PIPELINE_DLQ]:
         letter = read_dead_letter(rec)
-        print(f"    {letter.tenant_id or '?':18} {letter.source_topic}[{letter.partition}]"
-              f"@{letter.offset} {letter.error[:100]}")
+        where = ("refused at HTTP" if letter.partition < 0
+                 else f"{letter.source_topic}[{letter.partition}]@{letter.offset}")
+        print(f"    {letter.tenant_id or '?':18} {letter.worker:9} {where:16} "
+              f"{letter.error[:80]}")

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from devtools.fakes.ghl_api import FakeGHLAPI
@@ -36,23 +37,35 @@ LISTINGS = {
          ["pool", "garage"]),
     ],
 }
+# Profile fields each demo agency maps to its own GHL custom fields (CRM write-back).
+CRM_FIELDS = {"budget_max": "fld-budget-max", "timeline": "fld-timeline",
+              "locations": "fld-areas"}
 COMPS = {"loc-austin-hills": [("s-1", "Cedar Park", 598000, 4), ("s-2", "Cedar Park", 571000, 3)]}
 
 
 async def onboard(settings: Settings, areas: dict[str, list[dict[str, Any]]]) -> None:
-    """Each agency with its service areas, persona and timezone (idempotent)."""
+    """Each agency afresh, with its service areas, persona and timezone: a demo agency's
+    rows (and cached contexts) from an earlier run are deleted first, so each run starts
+    from nothing, as its fake GHL API does."""
     db = await TenantDatabase.connect(settings.database_url, min_size=1, max_size=2)
+    cache = aioredis.Redis.from_url(settings.redis_url)
     try:
+        for tenant in areas:
+            async with db.transaction(tenant) as conn:  # every tenant table cascades
+                await conn.execute("DELETE FROM tenants WHERE id = $1", tenant)
+            keys = [k async for k in cache.scan_iter(match=f"lm:{{{tenant}}}:*")]
+            if keys:
+                await cache.delete(*keys)
         for tenant, tenant_areas in areas.items():
             name, zone = PERSONAS.get(tenant, (tenant, "America/New_York"))
             async with db.transaction(tenant) as conn:
                 await ensure_tenant(conn, tenant, name)
                 await conn.execute(
-                    """INSERT INTO tenant_settings (tenant_id, service_areas, persona, timezone)
-                       VALUES ($1, $2::jsonb, $3, $4)
-                       ON CONFLICT (tenant_id) DO UPDATE SET service_areas = $2::jsonb,
-                           persona = $3, timezone = $4""",
-                    tenant, tenant_areas, f"a friendly, concise agent at {name}", zone)
+                    """INSERT INTO tenant_settings (tenant_id, service_areas, persona, timezone,
+                           crm_custom_fields, crm_default_user)
+                       VALUES ($1, $2::jsonb, $3, $4, $5::jsonb, $6)""",
+                    tenant, tenant_areas, f"a friendly, concise agent at {name}", zone,
+                    CRM_FIELDS, "user-front-desk")
                 for lid, address, area, price, beds, baths, kind, features in \
                         LISTINGS.get(tenant, []):
                     await conn.execute(
@@ -68,6 +81,7 @@ async def onboard(settings: Settings, areas: dict[str, list[dict[str, Any]]]) ->
                                current_date - 20, $5) ON CONFLICT DO NOTHING""",
                         tenant, sid, area, price, beds)
     finally:
+        await cache.aclose()
         await db.close()
 
 

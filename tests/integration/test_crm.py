@@ -190,3 +190,14 @@ def test_the_tenant_configures_its_write_backs() -> None:
                 lambda: score_tags('{"hot": "A", "warm": "A", "cold": "C"}')):
         with pytest.raises(CliError):
             bad()
+
+
+async def test_a_note_an_agent_deleted_is_created_again(
+    db: TenantDatabase, ghl: FakeGHLAPI, http: httpx.AsyncClient
+) -> None:
+    tenant, crm = await setup(db, ghl, http)
+    await crm(assist(tenant, "coaching", "first"))
+    seen = ghl.contact(tenant, "c1")
+    seen.notes.clear()  # an agent deleted it in GHL
+    await crm(assist(tenant, "coaching", "second"))
+    assert len(seen.notes) == 1 and "second" in next(iter(seen.notes.values()))["body"]

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import REGISTRY
 
 from devtools.demo.ghl_events import inbound_message
+from devtools.kafka import KafkaServer
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import body, keyed, read_until
@@ -336,3 +337,39 @@ async def test_leadmem_run_receiver_serves_until_sigterm(kafka: str) -> None:
     assert proc.returncode == 0, err.decode()
     await read_until(kafka, topics.GHL_EVENTS, lambda seen: len(seen) >= 1,
                      where=keyed({tenant}), timeout_s=10)
+
+
+async def test_a_delivery_answered_429_while_the_broker_is_stopped_is_processed_once(
+    make_settings: Callable[..., Settings], kafka: str, kafka_server: KafkaServer | None,
+) -> None:
+    """The outage GHL's retries are for: the broker stops under a connected receiver. The
+    delivery is answered 429, but its record stays queued in the producer and lands when
+    the broker is back; GHL's retry of the same delivery lands too. Ingestion writes one
+    `conversation.events` record for it (dedupe on `webhookId`), not two."""
+    if kafka_server is None:
+        pytest.skip("the broker of LEADMEM_TEST_KAFKA_BOOTSTRAP is not ours to stop")
+    tenant = new_tenant()
+    before = delivery(tenant, "first, while the broker is up")
+    during = delivery(tenant, "second, while the broker is stopped")
+    settings = make_settings(receiver_produce_timeout_s=1.0)
+    async with serving(settings) as receiver:
+        assert (await post(receiver, before))[:2] == (200, {"outcome": "accepted"})
+        await asyncio.to_thread(kafka_server.stop)
+        try:
+            refused = await post(receiver, during)
+        finally:
+            await asyncio.to_thread(kafka_server.start)
+            await kafka_server.wait_ready(timeout_s=120)
+        assert refused[0] == 429 and refused[1] == {"outcome": "unavailable"}
+        await eventually(receiver.broker_ok, timeout_s=60)
+        retried = await post(receiver, during)  # GHL retries the same delivery
+        assert retried[:2] == (200, {"outcome": "accepted"})
+    on_topic = await read_until(kafka, topics.GHL_EVENTS, lambda seen: len(seen) >= 3,
+                                where=keyed({tenant}), timeout_s=30, settle_s=0.5)
+    # the 429'd send landed after all, and so did the retry
+    assert [r.value for r in on_topic] == [before, during, during]
+    async with running(settings, "ingestion"):
+        out = await read_until(kafka, topics.CONVERSATION_EVENTS, lambda seen: len(seen) >= 2,
+                               where=keyed({tenant}), settle_s=2.0)
+    texts = sorted(body(r)["body"] for r in out)
+    assert texts == ["first, while the broker is up", "second, while the broker is stopped"]

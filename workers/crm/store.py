@@ -101,6 +101,14 @@ async def finish(conn: asyncpg.Connection, tenant: str, key: str, ghl_id: str | 
                        tenant, key, ghl_id)
 
 
+async def forget_note(conn: asyncpg.Connection, tenant: str, contact: str, key: str) -> None:
+    """The note is gone from GHL (deleted by an agent): the next write creates a new one."""
+    await conn.execute("UPDATE crm_contacts SET note_id = NULL, note_updated_at = NULL "
+                       "WHERE tenant_id = $1 AND contact_id = $2", tenant, contact)
+    await conn.execute("DELETE FROM crm_writes WHERE tenant_id = $1 AND intent_key = $2",
+                       tenant, key)
+
+
 @dataclass(frozen=True)
 class Written:
     """What to remember of a contact after a write (None: unchanged)."""

@@ -99,7 +99,16 @@ class CrmHandler:
             return
         path = f"/contacts/{contact}"
         if write.kind == "note_update":
-            await self._call(tenant, "PUT", f"{path}/notes/{write.note_id}", write.body)
+            try:
+                await self._call(tenant, "PUT", f"{path}/notes/{write.note_id}", write.body)
+            except ReplyRejectedError as exc:
+                if exc.status != 404:
+                    raise
+                # An agent deleted the note in GHL: forget it and keep one living note.
+                async with self.db.transaction(tenant) as conn:
+                    await store.forget_note(conn, tenant, contact, write.key)
+                await self._once(tenant, contact, Write("note_create", write.key, write.body))
+                return
             written = store.Written(note_updated_at=self.now())
         elif write.kind == "tags":
             if write.body["remove"]:
