@@ -13,11 +13,8 @@ import httpx
 from workers.outbound.ghl_client import (
     DeliveryInDoubtError,
     GHLUnavailableError,
-    RateLimitedError,
-    ReplyRejectedError,
-    TokenRejectedError,
-    _error_text,
-    retry_after_s,
+    raise_for_status,
+    status_class,
 )
 from workers.outbound.metrics import HTTP_ATTEMPTS, REQUEST_SECONDS
 
@@ -25,22 +22,13 @@ CRM_API_VERSION = "2021-07-28"
 
 
 def classify(resp: httpx.Response, what: str) -> dict[str, Any]:
-    status = resp.status_code
-    if 200 <= status < 300:
-        try:
-            data = resp.json()
-        except ValueError:
-            data = None
-        return data if isinstance(data, dict) else {}
-    if status == 401:
-        raise TokenRejectedError(f"GHL answered 401 to {what}: {_error_text(resp)}")
-    if status == 429:
-        raise RateLimitedError(f"GHL answered 429 to {what}: {_error_text(resp)}",
-                               retry_after=retry_after_s(resp.headers))
-    if status >= 500 or status == 408 or status < 200 or 300 <= status < 400:
-        raise GHLUnavailableError(f"GHL answered {status} to {what}: {_error_text(resp)}",
-                                  retry_after=retry_after_s(resp.headers))
-    raise ReplyRejectedError(f"GHL rejected {what}: {status} {_error_text(resp)}", status)
+    """GHL's answer as a dict (2xx), or the error it means (`raise_for_status`)."""
+    raise_for_status(resp, what)
+    try:
+        data = resp.json()
+    except ValueError:
+        data = None
+    return data if isinstance(data, dict) else {}
 
 
 class ContactsClient:
@@ -68,6 +56,5 @@ class ContactsClient:
                 f"no answer from GHL to {what} ({exc!r}): it may have been applied") from exc
         finally:
             REQUEST_SECONDS.observe(time.perf_counter() - started)
-        HTTP_ATTEMPTS.labels(f"{resp.status_code // 100}xx" if resp.status_code not in (401, 429)
-                             else str(resp.status_code)).inc()
+        HTTP_ATTEMPTS.labels(status_class(resp.status_code)).inc()
         return classify(resp, what)

@@ -127,17 +127,25 @@ def classify(resp: httpx.Response) -> Delivered:
             raise DeliveryInDoubtError(f"GHL answered {status} without a messageId")
         conversation = data.get("conversationId")
         return Delivered(str(data["messageId"]), str(conversation) if conversation else None)
+    raise_for_status(resp, "the message")
+    raise AssertionError("unreachable: raise_for_status raises for every non-2xx")
+
+
+def raise_for_status(resp: httpx.Response, what: str) -> None:
+    """The error a non-2xx answer to a request about `what` means (nothing for a 2xx): the
+    one mapping of GHL's statuses, for messages and CRM write-backs alike."""
+    status = resp.status_code
+    if 200 <= status < 300:
+        return
     if status == 401:
-        raise TokenRejectedError(f"GHL answered 401: {_error_text(resp)}")
+        raise TokenRejectedError(f"GHL answered 401 to {what}: {_error_text(resp)}")
     if status == 429:
-        raise RateLimitedError(
-            f"GHL answered 429: {_error_text(resp)}", retry_after=retry_after_s(resp.headers)
-        )
+        raise RateLimitedError(f"GHL answered 429 to {what}: {_error_text(resp)}",
+                               retry_after=retry_after_s(resp.headers))
     if status >= 500 or status == 408 or status < 200 or 300 <= status < 400:
-        raise GHLUnavailableError(
-            f"GHL answered {status}: {_error_text(resp)}", retry_after=retry_after_s(resp.headers)
-        )
-    raise ReplyRejectedError(f"GHL rejected the message: {status} {_error_text(resp)}", status)
+        raise GHLUnavailableError(f"GHL answered {status} to {what}: {_error_text(resp)}",
+                                  retry_after=retry_after_s(resp.headers))
+    raise ReplyRejectedError(f"GHL rejected {what}: {status} {_error_text(resp)}", status)
 
 
 class GHLClient:
