@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from workers.cli.errors import CliError
@@ -72,6 +73,39 @@ def add_pipeline(bsub: Sub) -> None:
     p.set_defaults(func=cmd_bench_pipeline)
 
 
+def add_extract(bsub: Sub) -> None:
+    from devtools.bench.extract import ExtractBench
+
+    d = ExtractBench()
+    p = bsub.add_parser(
+        "extract", help="the profile extractor per inbound message (the learning worker's "
+        "incremental fold) over a labelled SPEC set: P50/P95/P99, micro-F1, import time")
+    p.add_argument("--cases", type=Path, default=d.cases, help=f"SPEC JSONL ({d.cases})")
+    p.add_argument("--rounds", type=int, default=d.rounds,
+                   help=f"folds per case, the best per message kept ({d.rounds})")
+    p.add_argument("--json", action="store_true", help="print only the JSON result")
+    p.set_defaults(func=cmd_bench_extract)
+
+
+def cmd_bench_extract(args: argparse.Namespace) -> int:
+    from devtools.bench.extract import ExtractBench, run
+
+    if args.rounds < 1:
+        raise CliError("--rounds must be at least 1")
+    try:
+        result = run(ExtractBench(cases=args.cases, rounds=args.rounds))
+    except FileNotFoundError as exc:
+        raise CliError(str(exc)) from exc
+    if not args.json:
+        m = result["per_message_ms"]
+        print(f"{result['inbound_messages']} inbound messages in {result['cases']} cases: "
+              f"P50 {m['p50']} / P95 {m['p95']} / P99 {m['p99']} ms per message "
+              f"(target P95 <= 2 ms); micro-F1 {result['micro_f1']}; "
+              f"import {result['import_ms']} ms")
+    print(json.dumps(result))
+    return 0
+
+
 def add_receiver(bsub: Sub) -> None:
     from devtools.bench.receiver import ReceiverBench
 
@@ -99,7 +133,8 @@ def add_receiver(bsub: Sub) -> None:
     p.set_defaults(func=cmd_bench_receiver)
 
 
-BENCHES: tuple[Callable[[Sub], None], ...] = (add_context, add_pipeline, add_receiver)
+BENCHES: tuple[Callable[[Sub], None], ...] = (add_context, add_pipeline, add_extract,
+                                              add_receiver)
 
 
 def register(sub: Sub) -> None:
