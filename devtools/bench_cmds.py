@@ -133,8 +133,36 @@ def add_receiver(bsub: Sub) -> None:
     p.set_defaults(func=cmd_bench_receiver)
 
 
+def add_retention(bsub: Sub) -> None:
+    from devtools.retention_bench import RetentionBench
+
+    d = RetentionBench()
+    p = bsub.add_parser(
+        "retention", help="the prune of a large processed_events (generate_series, a scratch "
+        "database) while a writer inserts: rows/s, longest statement, the writer's latency")
+    p.add_argument("--rows", type=int, default=d.rows, help=f"rows generated ({d.rows:,})")
+    p.add_argument("--expired", type=float, default=d.expired,
+                   help=f"fraction of them older than the window ({d.expired:g})")
+    p.add_argument("--tenants", type=int, default=d.tenants, help=f"tenants ({d.tenants})")
+    p.add_argument("--window-days", type=int, default=d.window_days,
+                   help=f"retention window ({d.window_days})")
+    p.add_argument("--batch-rows", type=int, default=d.batch_rows,
+                   help=f"rows per prune statement ({d.batch_rows})")
+    p.add_argument("--pause", type=float, default=d.pause_s,
+                   help=f"seconds between two batches ({d.pause_s:g})")
+    p.add_argument("--baseline-seconds", type=float, default=d.baseline_s,
+                   help=f"the writer alone before the prune ({d.baseline_s:g})")
+    p.add_argument("--insert-interval-ms", type=float, default=d.insert_interval_ms,
+                   help=f"the writer's pause between inserts ({d.insert_interval_ms:g})")
+    p.add_argument("--database", default=d.database,
+                   help=f"scratch database, dropped first and at the end ({d.database})")
+    p.add_argument("--keep", action="store_true", help="keep the scratch database")
+    p.add_argument("--json", action="store_true", help="print only the JSON result")
+    p.set_defaults(func=cmd_bench_retention)
+
+
 BENCHES: tuple[Callable[[Sub], None], ...] = (add_context, add_pipeline, add_extract,
-                                              add_receiver)
+                                              add_receiver, add_retention)
 
 
 def register(sub: Sub) -> None:
@@ -207,6 +235,25 @@ def cmd_bench_receiver(args: argparse.Namespace) -> int:
         duration_s=args.duration, latency_s=args.latency_seconds, warmup_s=args.warmup_seconds,
         connections=args.connections, latency_connections=args.latency_connections,
         threads=args.threads, load=args.load, tenants=args.tenants, log_dir=args.log_dir)
+    result = asyncio.run(run(args.settings, cfg, report(args)))
+    print(json.dumps(result, default=str))
+    return 0
+
+
+def cmd_bench_retention(args: argparse.Namespace) -> int:
+    from devtools.retention_bench import RetentionBench, run
+
+    if min(args.rows, args.tenants, args.batch_rows) < 1 or not 0 <= args.expired <= 1:
+        raise CliError("--rows, --tenants and --batch-rows must be positive, --expired in [0, 1]")
+    if args.window_days < 2 or min(args.pause, args.baseline_seconds,
+                                   args.insert_interval_ms) < 0:
+        raise CliError("--window-days must be at least 2; --pause, --baseline-seconds and "
+                       "--insert-interval-ms must not be negative")
+    cfg = RetentionBench(
+        rows=args.rows, expired=args.expired, tenants=args.tenants,
+        window_days=args.window_days, batch_rows=args.batch_rows, pause_s=args.pause,
+        baseline_s=args.baseline_seconds, insert_interval_ms=args.insert_interval_ms,
+        database=args.database, keep=args.keep)
     result = asyncio.run(run(args.settings, cfg, report(args)))
     print(json.dumps(result, default=str))
     return 0

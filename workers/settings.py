@@ -123,7 +123,6 @@ class Settings(BaseSettings):
         "`webhookId` whatever the window.")
     max_clock_skew_s: int = Field(default=300, description="Reject `timestamp`s this far ahead.")
     max_body_bytes: int = Field(default=1_000_000, description="Larger bodies are dead-lettered.")
-    dedupe_ttl_s: int = Field(default=7 * 24 * 3600, description="How long a webhookId is kept.")
 
     # Webhook receiver (`leadmem run receiver`; GHL retries a delivery only on 429)
     receiver_produce_timeout_s: float = Field(
@@ -221,6 +220,42 @@ class Settings(BaseSettings):
     metrics_rerank_s: float = Field(default=300.0, gt=0, description="Re-rank busiest tenants.")
     metrics_lag_interval_s: float = Field(default=15.0, gt=0, description="Lag probe period.")
 
+    # Retention (docs/operations.md "Retention"): `leadmem prune`, and the metrics worker
+    # every retention_interval_s. A window must outlast every way a row's event can come
+    # back: the topics' retention bounds both a DLQ replay and a re-read of a topic (they are
+    # created with Kafka's default, 7 days; raise these with it).
+    retention_webhook_receipts_days: int = Field(
+        default=14, ge=1,
+        description="Days a delivery's dedupe claim (webhook_receipts) is kept, so a duplicate "
+        "delivery is still recognised. A GHL retry older than max_event_age_s (70 min) is "
+        "rejected as stale anyway; what comes back later is a `leadmem dlq replay` or a re-read "
+        "of ghl.events, bounded by the topics' 7 days. 14 days is twice that.")
+    retention_processed_events_days: int = Field(
+        default=14, ge=1,
+        description="Days a consumer's record of an event (processed_events) is kept, so a "
+        "redelivered or replayed event re-publishes its first result instead of taking effect "
+        "again: redeliveries come within minutes, replays and topic re-reads within the "
+        "topics' 7 days. 14 days is twice that.")
+    retention_dlq_replays_days: int = Field(
+        default=30, ge=1,
+        description="Days the record of a DLQ replay (dlq_replays) is kept, so replaying the "
+        "same dead letter again re-sends nothing while it is on pipeline.dlq (7 days); kept "
+        "longer as the operators' audit trail (a row per replayed dead letter: small).")
+    retention_interval_s: float = Field(
+        default=3600.0, ge=0,
+        description="How often the metrics worker prunes (first 60 s after it starts); 0 "
+        "turns that off (then run `leadmem prune` from cron).")
+    retention_batch_rows: int = Field(
+        default=1000, ge=1, le=100_000,
+        description="Rows one prune statement deletes: each batch is a short statement of its "
+        "own, so writers never wait long behind it (docs/performance.md, Retention).")
+    retention_batch_pause_s: float = Field(
+        default=0.02, ge=0,
+        description="Pause between two batches, leaving the disk to the workers: deleting "
+        "writes WAL (~300 bytes a row) that their commits wait to flush behind. With 0.02 s "
+        "a prune deletes ~32,000 rows/s (~10 MB/s of WAL), with 0 100,000-200,000 rows/s "
+        "(~56 MB/s); docs/performance.md, Retention.")
+
     # HTTP (/health, /metrics)
     http_host: str = "127.0.0.1"
     http_port: int | None = Field(
@@ -235,6 +270,16 @@ class Settings(BaseSettings):
                 f"heartbeat_interval_ms ({self.heartbeat_interval_ms}) must be below "
                 f"session_timeout_ms ({self.session_timeout_ms}): a member that heartbeats "
                 "less often than its session lasts is evicted between heartbeats")
+        return self
+
+    @model_validator(mode="after")
+    def _receipts_outlast_the_replay_window(self) -> Settings:
+        if self.retention_webhook_receipts_days * 86_400 <= (
+                self.max_event_age_s + self.max_clock_skew_s):
+            raise ValueError(
+                f"retention_webhook_receipts_days ({self.retention_webhook_receipts_days}) "
+                "must outlast max_event_age_s + max_clock_skew_s: a GHL retry still inside "
+                "the replay window would find its claim pruned and be accepted twice")
         return self
 
     @property

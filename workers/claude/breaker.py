@@ -6,6 +6,10 @@ breaker opens and callers answer with the deterministic fallback at once. After
 `reset_after_s` one trial call is let through (half-open); its success closes the breaker,
 its failure opens it again. Failures are counted per call (after retries), not per attempt,
 so a short 429 burst that retries away does not open it.
+
+The registry keeps the breakers of the `max_tenants` most recently used tenants: one dropped
+beyond that (a tenant silent while that many others called) starts closed again, which costs
+at most one more failing call before it opens.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
+
+from workers.runtime.bounded import TENANT_STATE_MAX, LRUMap
 
 State = Literal["closed", "open", "half_open"]
 
@@ -52,7 +58,11 @@ class BreakerRegistry:
     failure_threshold: int = 5
     reset_after_s: float = 30.0
     clock: Callable[[], float] = time.monotonic
-    _breakers: dict[str, CircuitBreaker] = field(default_factory=dict)
+    max_tenants: int = TENANT_STATE_MAX
+    _breakers: LRUMap[str, CircuitBreaker] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._breakers = LRUMap(self.max_tenants)
 
     def for_tenant(self, tenant: str) -> CircuitBreaker:
         breaker = self._breakers.get(tenant)

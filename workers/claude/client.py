@@ -28,6 +28,7 @@ from workers.claude.config import ClaudeConfig
 from workers.claude.metrics import COST, DURATION, REQUESTS, TOKENS
 from workers.claude.pricing import Usage, estimate_cost
 from workers.errors import PipelineError
+from workers.runtime.bounded import LRUMap
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,15 @@ def text_of(message: Message) -> str:
     return "".join(b.text for b in message.content if isinstance(b, TextBlock)).strip()
 
 
+MAX_CLIENTS = 256  # distinct keys/endpoints with a client at once (each ~1 MB: TLS context)
+
+
 class ClaudeClient:
-    """Holds one `AsyncAnthropic` per tenant (rebuilt when its key or endpoint changes)."""
+    """Holds one `AsyncAnthropic` per key and endpoint (`ClaudeConfig.fingerprint`), shared by
+    every tenant that uses it: the tenants on the deployment's key share one client (one TLS
+    context, one connection pool), a tenant with its own key has its own, and a rotated key
+    gets a new one. At most `max_clients` are kept, least recently used dropped first; a
+    dropped client is closed by the SDK once the calls still using it let go of it."""
 
     def __init__(
         self,
@@ -101,28 +109,26 @@ class ClaudeClient:
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.perf_counter,
+        max_clients: int = MAX_CLIENTS,
     ) -> None:
         self.breakers = breakers or BreakerRegistry()
         self._sleep = sleep
         self._clock = clock
-        self._clients: dict[str, tuple[str, anthropic.AsyncAnthropic]] = {}
+        self._clients: LRUMap[str, anthropic.AsyncAnthropic] = LRUMap(max_clients)
 
-    async def _client(self, tenant: str, config: ClaudeConfig) -> anthropic.AsyncAnthropic:
-        known = self._clients.get(tenant)
-        if known is not None and known[0] == config.fingerprint:
-            return known[1]
-        client = anthropic.AsyncAnthropic(
-            api_key=config.api_key, base_url=config.base_url, max_retries=0,
-            timeout=config.timeout_s,
-        )
-        self._clients[tenant] = (config.fingerprint, client)
-        if known is not None:
-            await known[1].close()
+    def _client(self, config: ClaudeConfig) -> anthropic.AsyncAnthropic:
+        client = self._clients.get(config.fingerprint)
+        if client is None:
+            client = self._clients[config.fingerprint] = anthropic.AsyncAnthropic(
+                api_key=config.api_key, base_url=config.base_url, max_retries=0,
+                timeout=config.timeout_s,
+            )
         return client
 
     async def aclose(self) -> None:
-        clients, self._clients = self._clients, {}
-        for _, client in clients.values():
+        clients = self._clients.values()
+        self._clients.clear()
+        for client in clients:
             await client.close()
 
     async def create(
@@ -138,7 +144,7 @@ class ClaudeClient:
             raise ClaudeUnavailableError("breaker_open")
         request = {"model": config.model, "max_tokens": config.max_tokens, "system": system,
                    "messages": messages, **params}
-        client = await self._client(tenant, config)
+        client = self._client(config)
         started = self._clock()
         try:
             async with asyncio.timeout(config.deadline_s):

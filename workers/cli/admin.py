@@ -1,5 +1,5 @@
-"""Operator commands: `tenant` (onboard and configure), `dlq` (inspect and replay dead letters)
-and `status` (health, lag, DLQ size and cache hit rate at a glance).
+"""Operator commands: `tenant` (onboard and configure), `dlq` (inspect and replay dead letters),
+`prune` (retention, now) and `status` (health, lag, DLQ size and cache hit rate at a glance).
 
 Connections: tenant-scoped reads and writes (`tenant add|show|config`) go through
 `TenantDatabase.transaction` as the workers' role, under row-level security. Commands that
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 from schemas.topics import PIPELINE_DLQ
-from workers.cli import dlq_cmds, tenant_cmds
+from workers.cli import dlq_cmds, prune_cmds, tenant_cmds
 from workers.cli.errors import CliError
 from workers.cli.ops_common import Sub, run, table
 from workers.metrics import status as pipeline_status
@@ -24,6 +24,7 @@ from workers.metrics import status as pipeline_status
 def register(sub: Sub) -> None:
     tenant_cmds.register(sub)
     dlq_cmds.register(sub)
+    prune_cmds.register(sub)
 
     p = sub.add_parser("status", help="worker health, consumer lag, DLQ size, cache hit rate")
     p.add_argument("--host", help="where the workers listen (default LEADMEM_HTTP_HOST); "

@@ -36,6 +36,7 @@ from workers.ingestion.decode import check_fresh, decode_webhook
 from workers.ingestion.normalise import dedupe_key, normalise
 from workers.ingestion.signatures import SignatureVerifier
 from workers.runtime.boundary import Handler
+from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.publisher import EventPublisher
 from workers.runtime.record import Record
@@ -113,7 +114,8 @@ class IngestionHandler:
         self.publisher = publisher
         self.settings = settings
         self.verifier = verifier
-        self._known_tenants: set[str] = set()
+        # Bounded: a forgotten tenant costs one `INSERT ... ON CONFLICT DO NOTHING`.
+        self._known_tenants: BoundedSet[str] = BoundedSet(TENANT_STATE_MAX)
 
     def _verify(self, record: Record, webhook: Webhook, now: datetime) -> str:
         """Key, signature and freshness checks of a decoded delivery (no side effects);

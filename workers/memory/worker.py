@@ -33,6 +33,7 @@ from workers.memory.context import ContextStore
 from workers.memory.lead import load_leads
 from workers.runtime import processed
 from workers.runtime.boundary import Handler
+from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.publisher import EventPublisher
 from workers.runtime.record import Record
@@ -55,7 +56,8 @@ class MemoryHandler:
         self.db = db
         self.contexts = contexts
         self.publisher = publisher
-        self._known_tenants: set[str] = set()
+        # Forgetting a tenant costs one `INSERT ... ON CONFLICT DO NOTHING` at its next event.
+        self._known_tenants: BoundedSet[str] = BoundedSet(TENANT_STATE_MAX)
 
     async def __call__(self, record: Record) -> None:
         event = decode(record)

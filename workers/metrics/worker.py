@@ -13,6 +13,10 @@ Exports to its /metrics (names in `workers.metrics.families`):
   so a restarted metrics worker catching up does not report its own backlog as latency;
 - consumer lag per group, topic and partition for every worker (a periodic probe).
 
+It also runs retention (`workers.metrics.retention`): every `LEADMEM_RETENTION_INTERVAL_S`
+it prunes the ledgers and the messages of tenants with a retention, so nothing grows without
+an operator.
+
 Label cardinality is bounded with thousands of tenants: the `tenant` label names only the
 top-N tenants by recent volume (N = `LEADMEM_METRICS_TENANT_LABELS`, default 50), re-ranked
 every `LEADMEM_METRICS_RERANK_S` seconds; all others are `other` (`workers.metrics.tenants`).
@@ -51,6 +55,7 @@ from workers.metrics.observe import (
     timestamp,
     usage,
 )
+from workers.metrics.retention import RetentionJob
 from workers.metrics.tenants import OTHER, BoundedValues, TenantLabels
 from workers.runtime.boundary import Handler, read_dead_letter
 from workers.runtime.host import Resources, WorkerSpec
@@ -148,6 +153,10 @@ def build(resources: Resources) -> Handler:
         loop.create_task(every(lag_every, lag), name="metrics-lag"),
         loop.create_task(every(rerank_every, handler.rerank), name="metrics-rerank"),
     ]
+    if s.retention_interval_s > 0:
+        job = RetentionJob(s)
+        resources.stack.push_async_callback(job.close)  # after the task is cancelled
+        tasks.append(loop.create_task(job.run(), name="metrics-retention"))
     resources.stack.push_async_callback(cancel_all, tasks)
     return handler
 

@@ -36,6 +36,7 @@ from workers.consent.decision import decide as consent
 from workers.consent.quiet import tenant_window
 from workers.db.tenant import TenantDatabase, ensure_tenant
 from workers.outbound.ghl_client import Delivered
+from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
 
 # A tenant id no GHL location has: the due scan needs a transaction but reads no tenant's
 # rows itself (the SECURITY DEFINER function of 0005 returns only (tenant, key) pairs).
@@ -165,7 +166,8 @@ class ReplyStore:
     def __init__(self, db: TenantDatabase, limits: Limits = DEFAULT_LIMITS) -> None:
         self.db = db
         self.limits = limits
-        self._known_tenants: set[str] = set()
+        # Bounded: a forgotten tenant costs one `INSERT ... ON CONFLICT DO NOTHING`.
+        self._known_tenants: BoundedSet[str] = BoundedSet(TENANT_STATE_MAX)
 
     async def claim(self, ev: ReplyDrafted, now: datetime) -> Claim:
         """Upsert the reply from its event, then decide and record the transition atomically

@@ -4,6 +4,10 @@ GHL counts requests in a sliding window, so a token comes back exactly one inter
 was spent (not as a continuous drip, which would let a window hold more than the limit): a
 client that honours this bucket never draws a 429 from its own traffic. A 429 pauses the
 location's bucket for the time the server asked.
+
+Buckets are kept for the `max_locations` most recently used locations. The one dropped is
+the least recently used: unless that many locations sent within one interval, its tokens
+have all come back, so the fresh bucket a later send creates is exactly as full.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+
+from workers.runtime.bounded import TENANT_STATE_MAX, LRUMap
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -55,15 +61,15 @@ class TokenBucket:
 
 
 class LocationLimiter:
-    """One bucket per location, created on first use."""
+    """One bucket per location, created on first use (at most `max_locations` kept)."""
 
     def __init__(
         self, capacity: int, interval_s: float, *, clock: Clock = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
+        sleep: Sleep = asyncio.sleep, max_locations: int = TENANT_STATE_MAX,
     ) -> None:
         self.capacity, self.interval_s = capacity, interval_s
         self._clock, self._sleep = clock, sleep
-        self._buckets: dict[str, TokenBucket] = {}
+        self._buckets: LRUMap[str, TokenBucket] = LRUMap(max_locations)
 
     def bucket(self, location: str) -> TokenBucket:
         found = self._buckets.get(location)

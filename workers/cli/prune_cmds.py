@@ -1,0 +1,98 @@
+"""`leadmem prune [--dry-run]`: one retention run now (the metrics worker runs one every
+`LEADMEM_RETENTION_INTERVAL_S`; see `workers.db.retention` and docs/operations.md), and
+`leadmem retention show|messages`: the windows, and a tenant's message retention.
+
+Both use the workers' connection (`LEADMEM_DATABASE_URL`), like the metrics worker: the
+ledgers are pruned through the SECURITY DEFINER functions of migrations/0008_retention.sql
+(counts only, windows of at least one day), a tenant's messages and settings inside its own
+transactions.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from workers.cli.errors import CliError
+from workers.cli.ops_common import Sub, run, table, tenant_tx
+from workers.db import retention
+from workers.db.tenant import TenantDatabase, ensure_tenant
+
+
+def register(sub: Sub) -> None:
+    p = sub.add_parser(
+        "prune", help="delete what the retention windows no longer keep (idempotency ledgers; "
+        "messages of tenants with a message retention)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="count what would be deleted; delete nothing")
+    p.set_defaults(func=lambda a: run(prune(a), a.settings))
+
+    r = sub.add_parser("retention", help="the retention windows; a tenant's message retention")
+    rs = r.add_subparsers(dest="retention_command", required=True, metavar="ACTION")
+    rs.add_parser("show", help="each table's window, and the tenants whose messages have one"
+                  ).set_defaults(func=lambda a: run(retention_show(a), a.settings))
+    p = rs.add_parser("messages", help="keep a tenant's messages DAYS days (off: for ever)")
+    p.add_argument("tenant_id", metavar="ID", help="the GHL locationId")
+    p.add_argument("days", metavar="DAYS|off")
+    p.set_defaults(func=lambda a: run(retention_messages(a), a.settings))
+
+
+async def prune(args: argparse.Namespace) -> int:
+    s = args.settings
+    db = await TenantDatabase.connect(s.database_url, min_size=1, max_size=1)
+    try:
+        found = await (retention.expired(db, s) if args.dry_run else retention.prune_all(db, s))
+    finally:
+        await db.close()
+    if args.dry_run:
+        table([("TABLE", "TENANT", "KEPT FOR", "WOULD DELETE")] + [
+            (p.table, p.tenant or "(all)", f"{p.window.days} days", str(p.rows))
+            for p in found])
+        print(f"dry run: {sum(p.rows for p in found)} row(s) would be deleted")
+        return 0
+    table([("TABLE", "TENANT", "KEPT FOR", "DELETED", "BATCHES", "SECONDS", "ROWS/S",
+            "LONGEST STATEMENT")] + [
+        (p.table, p.tenant or "(all)", f"{p.window.days} days", str(p.rows), str(p.batches),
+         f"{p.seconds:.2f}", f"{p.rows_per_s:.0f}", f"{p.longest_s * 1000:.1f} ms")
+        for p in found])
+    print(f"deleted {sum(p.rows for p in found)} row(s)")
+    return 0
+
+
+async def retention_show(args: argparse.Namespace) -> int:
+    s = args.settings
+    db = await TenantDatabase.connect(s.database_url, min_size=1, max_size=1)
+    try:
+        tenants = await retention.message_retention(db)
+    finally:
+        await db.close()
+    table([("TABLE", "TENANT", "KEPT FOR")] + [
+        (name, "(all)", f"{window.days} days")
+        for name, window in retention.ledger_windows(s).items()] + [
+        ("messages", tenant, f"{days} days") for tenant, days in tenants])
+    print(f"messages of every other tenant are kept for ever; pruned every "
+          f"{s.retention_interval_s:g} s by the metrics worker" if s.retention_interval_s
+          else "messages of every other tenant are kept for ever; periodic pruning is off "
+          "(LEADMEM_RETENTION_INTERVAL_S=0): run `leadmem prune`")
+    return 0
+
+
+async def retention_messages(args: argparse.Namespace) -> int:
+    text = args.days.strip().lower()
+    if text in ("off", "none"):
+        days = None
+    elif text.isdigit() and int(text) >= 1:
+        days = int(text)
+    else:
+        raise CliError(f"DAYS must be a whole number of days (at least 1) or off, not "
+                       f"{args.days!r}")
+    async with tenant_tx(args.settings, args.tenant_id) as conn:
+        await ensure_tenant(conn, args.tenant_id)
+        await conn.execute(
+            """INSERT INTO tenant_settings (tenant_id, message_retention_days) VALUES ($1, $2)
+               ON CONFLICT (tenant_id) DO UPDATE
+               SET message_retention_days = EXCLUDED.message_retention_days,
+                   updated_at = now()""", args.tenant_id, days)
+    print(f"messages of {args.tenant_id}: " + (
+        "kept for ever" if days is None else
+        f"kept {days} days (older ones go at the next prune)"))
+    return 0
