@@ -45,6 +45,16 @@ _SYSTEM = (
 )
 
 
+_MARKUP = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def quoted(text: str) -> str:
+    """A lead's message as one JSON string that cannot be misread: every line break, control,
+    bidi and zero-width character escaped (ASCII-only JSON), and no `<`, `>` or `&`, so no
+    text can close the <conversation> tag or start a line of its own."""
+    return json.dumps(text).translate(_MARKUP)
+
+
 def tool(areas: Sequence[Area]) -> dict[str, Any]:
     schema = LeadProfile.model_json_schema()
     schema.pop("title", None)
@@ -64,7 +74,7 @@ def build_request(messages: Sequence[Message], areas: Sequence[Area], now: datet
     lines = ["<conversation>"]
     for m in messages:
         who = "lead" if m.direction == "inbound" else "agency"
-        lines.append(f"{who}: {json.dumps(m.body)}")
+        lines.append(f"{who}: {quoted(m.body)}")
     lines.append("</conversation>")
     user = (f"Now: {now.isoformat()}. Agency areas: {area_lines}.\n" + "\n".join(lines))
     return {
