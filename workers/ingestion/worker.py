@@ -166,13 +166,14 @@ class IngestionHandler:
         """Claim each delivery's dedupe key in one transaction; after the commit, publish
         what was claimed (or a record's own earlier claim: its redelivery), in order."""
         claims: list[tuple[ConversationEvent, str, str, str]] = []
-        events, args = [], []
+        events, positions, args = [], [], []
         for record, webhook, _ in checked:  # pure: an error here is the record's, not Postgres's
             event = normalise(webhook, record.value, received_at(record, now))
             check_ids(event)
             events.append(event)
+            positions.append(source_position(record))
             args.append((tenant, dedupe_key(webhook, record.value), event.event_id,
-                         webhook.type[:64], *source_position(record)))
+                         webhook.type[:64], *positions[-1]))
         async with self.db.transaction(tenant) as conn:
             if tenant not in self._known_tenants:
                 await ensure_tenant(conn, tenant)
@@ -180,9 +181,9 @@ class IngestionHandler:
             rows = await conn.fetchmany(_CLAIM, args)
             if len(rows) != len(checked):
                 raise RetryableError(f"{len(rows)} claim rows for {len(checked)} deliveries")
-            for (record, webhook, verdict), event, row in zip(checked, events, rows,
-                                                               strict=True):
-                own = (row["source_partition"], row["source_offset"]) == source_position(record)
+            for (_, webhook, verdict), event, position, row in zip(checked, events, positions,
+                                                                    rows, strict=True):
+                own = (row["source_partition"], row["source_offset"]) == position
                 outcome = "accepted" if row["claimed"] else "republished" if own else "duplicate"
                 claims.append((event, type_label(webhook.type), verdict, outcome))
         self._known_tenants.add(tenant)

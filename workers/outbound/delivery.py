@@ -15,7 +15,7 @@ may have been delivered); it is counted and left for reconciliation. The claim g
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -209,6 +209,8 @@ class ReplyStore:
                     "UPDATE replies SET status = 'suppressed', suppressed_reason = $3, "
                     f"blocked_at = $4 {_KEY}", tenant, ev.idempotency_key, verdict.reason, now,
                 )
+                row = replace(row, status="suppressed", suppressed_reason=verdict.reason,
+                              blocked_at=now)  # as a redelivery will read it
         self._known_tenants.add(tenant)
         return Claim(action, row, verdict)
 

@@ -177,13 +177,12 @@ class OutboundHandler:
         """Consent was gone (or the draft stale) when it was time to send: the reply is
         suppressed for good; for a stale one the agent gets the draft as a suggestion."""
         reply = claim.reply
-        reason = claim.consent.reason if claim.consent is not None else reply.suppressed_reason
+        reason = reply.suppressed_reason
         if claim.consent is not None:  # decided now, not found decided before
             SENDS.labels("blocked").inc()
             CONSENT_BLOCKS.labels(reason or "unknown").inc()
             log.info("outbound: reply %s/%s not sent: %s", ev.tenant_id,
                      reply.idempotency_key, reason)
-            reply = replace(reply, suppressed_reason=reason, blocked_at=self.now())
         if reason == "stale":  # other reasons are the lead's wish, or a newer reply
             await self.publisher.publish(stale_notice(ev, reply))
 
