@@ -10,12 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from pydantic import SecretStr
 
 from devtools.demo.ghl_events import contact_event, inbound_message, outbound_message
 from devtools.fakes.ghl_api import FakeGHLAPI
@@ -23,23 +20,16 @@ from devtools.fakes.messages_api import FakeMessagesAPI
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer, body, keyed, read_until
+from tests.support.pipeline import fake_api_settings, onboard
 from tests.support.services import ServiceUrls
 from tests.support.workers import eventually, running
-from workers.db.tenant import TenantDatabase
+from tests.support.zones import midday_zone
 from workers.settings import Settings
 
 pytestmark = pytest.mark.e2e
 AREAS = [{"name": "Round Rock", "aliases": ["round rock"]},
          {"name": "Cedar Park", "aliases": ["cedar park"]}]
 
-
-def midday_zone() -> str:
-    """An IANA zone whose local time is now between 11:00 and 17:00."""
-    for offset in range(-12, 13):
-        name = f"Etc/GMT{offset:+d}" if offset else "Etc/GMT"
-        if 11 <= datetime.now(UTC).astimezone(ZoneInfo(name)).hour < 17:
-            return name
-    raise AssertionError("no zone at midday")
 
 
 def remembering_model(request: dict[str, Any]) -> str:
@@ -63,17 +53,9 @@ async def test_webhooks_in_replies_out(
 ) -> None:
     claude, ghl = fakes
     tenant = new_tenant()
-    ghl.add_token(f"tok-{tenant}", tenant)
-    db = await TenantDatabase.connect(migrated.database_url)
-    async with db.transaction(tenant) as conn:
-        await conn.execute("INSERT INTO tenants (id, name) VALUES ($1, 'Hill Country Homes')",
-                           tenant)
-        await conn.execute("INSERT INTO tenant_settings (tenant_id, service_areas, persona) "
-                           "VALUES ($1, $2::jsonb, 'Friendly Austin agent')", tenant, AREAS)
-    await db.close()
-    settings = make_settings(
-        anthropic_api_key=SecretStr("test-key"), anthropic_base_url=claude.base_url,
-        ghl_base_url=ghl.base_url, ghl_tokens={tenant: SecretStr(f"tok-{tenant}")},
+    await onboard(migrated.database_url, tenant, AREAS)
+    settings = fake_api_settings(
+        make_settings, claude, ghl, tenant,
         claude_model="claude-sonnet-4-6",
     )
     zone = midday_zone()

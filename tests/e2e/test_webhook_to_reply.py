@@ -18,9 +18,7 @@ import aiohttp
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import SecretStr
 
-from devtools.bench.pipeline import midday_zone
 from devtools.demo.ghl_events import contact_event, inbound_message
 from devtools.demo.receiver import receiver_running, webhook_url
 from devtools.fakes.ghl_api import FakeGHLAPI
@@ -28,9 +26,10 @@ from devtools.fakes.messages_api import FakeMessagesAPI
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import body, keyed, read_until
+from tests.support.pipeline import fake_api_settings, onboard
 from tests.support.services import ServiceUrls
 from tests.support.workers import eventually, running
-from workers.db.tenant import TenantDatabase
+from tests.support.zones import midday_zone
 from workers.settings import Settings
 
 pytestmark = pytest.mark.e2e
@@ -66,17 +65,9 @@ async def test_a_webhook_posted_to_the_receiver_is_remembered_and_answered(
 ) -> None:
     claude, ghl = fakes
     tenant = new_tenant()
-    ghl.add_token(f"tok-{tenant}", tenant)
-    db = await TenantDatabase.connect(migrated.database_url)
-    async with db.transaction(tenant) as conn:
-        await conn.execute("INSERT INTO tenants (id, name) VALUES ($1, 'Hill Country Homes')",
-                           tenant)
-        await conn.execute("INSERT INTO tenant_settings (tenant_id, service_areas, persona) "
-                           "VALUES ($1, $2::jsonb, 'Friendly Austin agent')", tenant, AREAS)
-    await db.close()
-    settings = make_settings(
-        anthropic_api_key=SecretStr("test-key"), anthropic_base_url=claude.base_url,
-        ghl_base_url=ghl.base_url, ghl_tokens={tenant: SecretStr(f"tok-{tenant}")},
+    await onboard(migrated.database_url, tenant, AREAS)
+    settings = fake_api_settings(
+        make_settings, claude, ghl, tenant,
         ghl_ed25519_public_key=PUBLIC_PEM, unsigned_policy="reject",
     )
     # GHL's own formatting (not json.dumps'): a re-encoding on the way would break the

@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from devtools.demo.ghl_events import contact_event, inbound_message
 from devtools.fakes.ghl_api import FakeGHLAPI
@@ -25,6 +24,7 @@ from devtools.fakes.messages_api import FakeMessagesAPI
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer, keyed, read_until
+from tests.support.pipeline import fake_api_settings
 from tests.support.services import ServiceUrls
 from tests.support.workers import eventually, running
 from tests.support.zones import midday_zone
@@ -53,12 +53,9 @@ async def test_dead_lettered_deliveries_fixed_and_replayed_are_processed_once(
 ) -> None:
     claude, ghl = fakes
     tenant = new_tenant()
-    ghl.add_token(f"tok-{tenant}", tenant)
     db = await TenantDatabase.connect(migrated.database_url)
-    settings = make_settings(
-        anthropic_api_key=SecretStr("test-key"), anthropic_base_url=claude.base_url,
-        ghl_base_url=ghl.base_url, ghl_tokens={tenant: SecretStr(f"tok-{tenant}")},
-        max_body_bytes=LIMIT, max_event_age_s=WINDOW_S)
+    settings = fake_api_settings(make_settings, claude, ghl, tenant,
+                                 max_body_bytes=LIMIT, max_event_age_s=WINDOW_S)
     leads = [f"lead{i}" for i in range(LEADS)]
     zone = midday_zone()
     short = {c: inbound_message(tenant, c, f"Hi, {c} here, looking for a 3 bed",
