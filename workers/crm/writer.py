@@ -26,10 +26,10 @@ from schemas.topics import AGENT_ASSIST
 from workers.crm import store
 from workers.crm.client import ContactsClient
 from workers.crm.plan import Change, Write, plan
-from workers.db.tenant import TenantDatabase
 from workers.errors import RetryableError
 from workers.outbound.ghl_client import DeliveryInDoubtError, ReplyRejectedError
 from workers.outbound.sender import ClaimLostError, Sender
+from workers.runtime.ports import Transactions
 from workers.runtime.record import Record
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class _Claim:
     """An intent's claim as the sender gives it back and takes it again between attempts,
     so a crash while waiting leaves it unclaimed (made by the redelivery), not in doubt."""
 
-    def __init__(self, db: TenantDatabase, tenant: str, contact: str, write: Write) -> None:
+    def __init__(self, db: Transactions, tenant: str, contact: str, write: Write) -> None:
         self.db, self.tenant, self.contact, self.write = db, tenant, contact, write
 
     async def release(self, reason: str) -> None:
@@ -75,7 +75,7 @@ def change_of(record: Record) -> Change | None:
 
 
 class CrmHandler:
-    def __init__(self, db: TenantDatabase, sender: Sender, client: ContactsClient,
+    def __init__(self, db: Transactions, sender: Sender, client: ContactsClient,
                  note_interval: timedelta,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.db, self.sender, self.client = db, sender, client

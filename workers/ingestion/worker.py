@@ -25,7 +25,7 @@ from schemas.events import ConversationEvent
 from schemas.ghl import WEBHOOK_MODELS, Webhook
 from schemas.ids import SAFE_ID_RULE, is_safe_id
 from schemas.topics import GHL_EVENTS
-from workers.db.tenant import TenantDatabase, ensure_tenant
+from workers.db.tenant import ensure_tenant
 from workers.errors import (
     InvalidEventError,
     PermanentError,
@@ -38,7 +38,7 @@ from workers.ingestion.signatures import SignatureVerifier
 from workers.runtime.boundary import Handler
 from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
 from workers.runtime.host import Resources, WorkerSpec
-from workers.runtime.publisher import EventPublisher
+from workers.runtime.ports import Publisher, Transactions
 from workers.runtime.record import Record
 from workers.settings import Settings
 
@@ -105,8 +105,8 @@ def type_label(ghl_type: str | None) -> str:
 class IngestionHandler:
     def __init__(
         self,
-        db: TenantDatabase,
-        publisher: EventPublisher,
+        db: Transactions,
+        publisher: Publisher,
         settings: Settings,
         verifier: SignatureVerifier,
     ) -> None:

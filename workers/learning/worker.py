@@ -28,7 +28,6 @@ from schemas.events import MemoryUpdated, ProfileUpdated
 from schemas.topics import MEMORY_UPDATED
 from workers.claude import ClaudeClient, ClaudeUnavailableError, resolve_config
 from workers.claude.breaker import BreakerRegistry
-from workers.db.tenant import TenantDatabase
 from workers.errors import InvalidEventError
 from workers.learning import claude_extract, facts
 from workers.learning.assess import Turn, assess, profile_event
@@ -40,7 +39,7 @@ from workers.memory.store import load_profile
 from workers.runtime import processed
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
-from workers.runtime.publisher import EventPublisher
+from workers.runtime.ports import Publisher, Transactions
 from workers.runtime.record import Record
 from workers.settings import Settings
 
@@ -81,8 +80,8 @@ def relevant(ev: MemoryUpdated) -> bool:
 
 
 class LearningHandler:
-    def __init__(self, db: TenantDatabase, contexts: ContextStore,
-                 publisher: EventPublisher, refine: Refine | None = None) -> None:
+    def __init__(self, db: Transactions, contexts: ContextStore,
+                 publisher: Publisher, refine: Refine | None = None) -> None:
         self.db = db
         self.contexts = contexts
         self.publisher = publisher

@@ -20,7 +20,6 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from schemas.context import LeadContext, MemoryPart, ProfilePart
-from workers.db.tenant import TenantDatabase
 from workers.memory import store
 from workers.memory.cache import (
     CACHE_REQUESTS,
@@ -30,6 +29,7 @@ from workers.memory.cache import (
     part_key,
     profile_key,
 )
+from workers.runtime.ports import Transactions
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +41,13 @@ def holds(memory: MemoryPart, message_id: str) -> bool:
 
 
 class ContextStore:
-    def __init__(self, db: TenantDatabase, cache: ContextCache) -> None:
+    def __init__(self, db: Transactions, cache: ContextCache) -> None:
         self.db = db
         self.cache = cache
         self._dirty: set[tuple[str, str]] = set()
 
     @classmethod
-    def over(cls, db: TenantDatabase, redis: aioredis.Redis, ttl_s: int) -> ContextStore:
+    def over(cls, db: Transactions, redis: aioredis.Redis, ttl_s: int) -> ContextStore:
         """Postgres as the system of record with a Redis working copy of `ttl_s` seconds."""
         return cls(db, ContextCache(redis, ttl_s))
 

@@ -26,7 +26,7 @@ from schemas.events import (
     ReplyDelivered,
 )
 from schemas.topics import CONVERSATION_EVENTS, REPLIES_DELIVERED
-from workers.db.tenant import TenantDatabase, ensure_tenant
+from workers.db.tenant import ensure_tenant
 from workers.errors import InvalidEventError
 from workers.memory import store
 from workers.memory.context import ContextStore
@@ -35,7 +35,7 @@ from workers.runtime import processed
 from workers.runtime.boundary import Handler
 from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
 from workers.runtime.host import Resources, WorkerSpec
-from workers.runtime.publisher import EventPublisher
+from workers.runtime.ports import Publisher, Transactions
 from workers.runtime.record import Record
 
 CONSUMER = "memory"
@@ -51,8 +51,8 @@ def decode(record: Record) -> MemoryInput:
 
 
 class MemoryHandler:
-    def __init__(self, db: TenantDatabase, contexts: ContextStore,
-                 publisher: EventPublisher) -> None:
+    def __init__(self, db: Transactions, contexts: ContextStore,
+                 publisher: Publisher) -> None:
         self.db = db
         self.contexts = contexts
         self.publisher = publisher

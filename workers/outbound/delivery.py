@@ -34,9 +34,10 @@ from workers.consent.decision import (
 )
 from workers.consent.decision import decide as consent
 from workers.consent.quiet import tenant_window
-from workers.db.tenant import TenantDatabase, ensure_tenant
+from workers.db.tenant import ensure_tenant
 from workers.outbound.ghl_client import Delivered
 from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
+from workers.runtime.ports import Transactions
 
 # A tenant id no GHL location has: the due scan needs a transaction but reads no tenant's
 # rows itself (the SECURITY DEFINER function of 0005 returns only (tenant, key) pairs).
@@ -163,7 +164,7 @@ _KEY = "WHERE tenant_id = $1 AND idempotency_key = $2"
 
 
 class ReplyStore:
-    def __init__(self, db: TenantDatabase, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, db: Transactions, limits: Limits = DEFAULT_LIMITS) -> None:
         self.db = db
         self.limits = limits
         # Bounded: a forgotten tenant costs one `INSERT ... ON CONFLICT DO NOTHING`.

@@ -43,7 +43,7 @@ from workers.outbound.tokens import OAuthTokenProvider, StaticTokenProvider, Tok
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.kafka import make_broker
-from workers.runtime.publisher import EventPublisher
+from workers.runtime.ports import Publisher
 from workers.runtime.record import Record
 from workers.secrets import encrypt
 
@@ -100,7 +100,7 @@ class _Claim:
 
 
 class OutboundHandler:
-    def __init__(self, store: ReplyStore, sender: Sender, publisher: EventPublisher,
+    def __init__(self, store: ReplyStore, sender: Sender, publisher: Publisher,
                  now: Clock = utc_now) -> None:
         self.store, self.sender, self.publisher, self.now = store, sender, publisher, now
 

@@ -31,7 +31,6 @@ from schemas.topics import LEAD_PROFILE_UPDATED
 from workers.claude import BreakerRegistry, ClaudeClient
 from workers.consent.decision import ConsentState, lead_state
 from workers.consent.reply_check import ReplyCheck, check_reply, name_candidates
-from workers.db.tenant import TenantDatabase
 from workers.errors import InvalidEventError
 from workers.memory.context import ContextStore
 from workers.responder import guards, modes, store
@@ -39,7 +38,7 @@ from workers.responder.compose import Composer, Composition
 from workers.responder.reply_facts import reply_facts
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
-from workers.runtime.publisher import EventPublisher
+from workers.runtime.ports import Publisher, Transactions
 from workers.runtime.record import Record
 
 CONSUMER = "responder"
@@ -100,7 +99,7 @@ def reply_channel(event: ProfileUpdated, ctx: LeadContext) -> str:
 
 
 class ResponderHandler:
-    def __init__(self, db: TenantDatabase, contexts: ContextStore, publisher: EventPublisher,
+    def __init__(self, db: Transactions, contexts: ContextStore, publisher: Publisher,
                  composer: Composer, now: Callable[[], datetime] = utcnow,
                  concurrency: int = 1) -> None:
         self.db = db

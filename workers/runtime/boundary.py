@@ -29,7 +29,7 @@ from schemas.events import DeadLetter
 from schemas.topics import HEADER_TENANT, PIPELINE_DLQ
 from workers.errors import PermanentError, RetryableError
 from workers.runtime.metrics import DEAD_LETTERS, HANDLE_SECONDS, RECORDS
-from workers.runtime.publisher import EventPublisher
+from workers.runtime.ports import RecordPublisher
 from workers.runtime.record import Record
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class DeadLetterBoundary:
     def __init__(
         self,
         worker: str,
-        publisher: EventPublisher,
+        publisher: RecordPublisher,
         policy: RetryPolicy,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
