@@ -52,6 +52,8 @@ def decode_webhook(raw: bytes, *, max_bytes: int) -> Webhook:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidEventError(f"body is not JSON: {exc.msg} at line {exc.lineno}") from exc
+    except ValueError as exc:  # valid syntax Python will not read: an integer of 4,300+ digits
+        raise InvalidEventError(f"body is not usable JSON: {exc}") from exc
     except RecursionError as exc:
         raise InvalidEventError(f"body is nested deeper than {MAX_DEPTH} levels") from exc
     if not isinstance(data, dict):

@@ -86,7 +86,9 @@ class SignatureVerifier:
         """Raise `SignatureMismatchError` unless the body may be accepted."""
         if self.ed25519 is None and self.rsa is None:
             return "unverified"
-        ed_sig, rsa_sig = headers.get(ED25519_HEADER), headers.get(RSA_HEADER)
+        # A blank header is no signature: unsigned, or the other header's turn.
+        ed_sig = (headers.get(ED25519_HEADER) or "").strip()
+        rsa_sig = (headers.get(RSA_HEADER) or "").strip()
         try:
             if self.ed25519 is not None and ed_sig:
                 self.ed25519.verify(_b64(ed_sig), body)

@@ -16,6 +16,7 @@ is judged as the original was, and its claim is the original's own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -70,15 +71,16 @@ SELECT source_partition, source_offset, false FROM webhook_receipts
 
 
 REPLAY_SOURCE = "replay-source"  # `<topic>:<partition>:<offset>` of a replayed record
+_POSITION = re.compile(r"(-?[0-9]+):([0-9]+)")  # ASCII digits: what `int` reads back
 
 
 def source_position(record: Record) -> tuple[int, int]:
     """The position a delivery's claim belongs to: its own, or for a record replayed from
     the dead-letter topic, the original's (a replay of a claimed delivery re-publishes)."""
     topic, _, position = record.headers.get(REPLAY_SOURCE, "").partition(":")
-    partition, _, offset = position.partition(":")
-    if topic == GHL_EVENTS and partition.lstrip("-").isdigit() and offset.isdigit():
-        return int(partition), int(offset)
+    found = _POSITION.fullmatch(position)
+    if topic == GHL_EVENTS and found:  # partition -1: dead-lettered by the receiver
+        return int(found[1]), int(found[2])
     return record.partition, record.offset
 
 

@@ -90,6 +90,10 @@ def location_of(body: bytes) -> str | Reject:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return Reject(f"body is not JSON: {exc.msg} at line {exc.lineno}")
+    except ValueError as exc:  # valid syntax Python will not read: an integer of 4,300+ digits
+        return Reject(f"body is not usable JSON: {exc}")
+    except RecursionError:
+        return Reject("body is nested too deeply to read")
     if not isinstance(data, dict):
         return Reject(f"body is a JSON {type(data).__name__}, not an object")
     location = data.get("locationId")

@@ -23,6 +23,7 @@ from workers.receiver.accept import (
     TooLarge,
     Unauthorized,
     decide,
+    location_of,
     signature_headers,
     too_large,
 )
@@ -170,3 +171,13 @@ def test_the_headers_of_an_http_request_case_insensitive_first_one_counts() -> N
 ])
 def test_too_large_by_declared_or_read_size(size: int | None, expect: TooLarge | None) -> None:
     assert too_large(size, LIMIT) == expect
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    (b'{"locationId": "loc1", "n": ' + b"1" * 5000 + b"}", "body is not usable JSON: "),
+    (b'{"locationId": "loc1", "n": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+     "body is nested too deeply to read"),
+])
+def test_json_python_cannot_read_is_a_reject_not_a_crash(body: bytes, why: str) -> None:
+    got = location_of(body)
+    assert isinstance(got, Reject) and got.reason.startswith(why)
