@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from schemas.events import ReplyDrafted
 from tests.conftest import new_tenant
 from tests.support.services import ServiceUrls
+from workers import replies
 from workers.consent.decision import lead_state
 from workers.db.tenant import TenantDatabase
 from workers.outbound.delivery import ReplyStore
@@ -34,6 +35,7 @@ from workers.outbound.ratelimit import LocationLimiter
 from workers.outbound.sender import Sender
 from workers.outbound.tokens import StaticTokenProvider
 from workers.outbound.worker import OutboundHandler
+from workers.replies import Reply
 from workers.responder import guards, store
 from workers.responder.modes import opt_out_text
 from workers.runtime.record import Record
@@ -210,7 +212,7 @@ class World:
             reply_to_message_id=mid, channel="sms", body=body, mode=mode,
             send_after=verdict.send_after)
         async with self.db.transaction(self.tenant) as conn:
-            await store.claim(conn, store.ReplyRow(
+            await replies.store.claim(conn, Reply(
                 tenant_id=self.tenant, idempotency_key=mid, event_id=ev.event_id,
                 contact_id="c1", reply_to_message_id=mid, channel="sms", body=body, mode=mode,
                 status=status, send_after=verdict.send_after,

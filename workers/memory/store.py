@@ -26,6 +26,7 @@ from schemas.events import (
 from workers.db.tenant import ensure_tenant
 from workers.memory import echo, summary
 from workers.memory.rows import memory_part
+from workers.replies import store as replies
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,8 @@ async def record_delivered(conn: asyncpg.Connection, ev: ReplyDelivered) -> bool
     """Our reply reached GHL: store it as the AI's message (or, when its echo came first,
     relabel the echo). Returns True when the conversation gained a message."""
     assert ev.contact_id is not None
-    await conn.execute(
-        """UPDATE replies SET status = 'sent', ghl_message_id = $3,
-                              sent_at = COALESCE(sent_at, now())
-           WHERE tenant_id = $1 AND idempotency_key = $2""",
-        ev.tenant_id, ev.idempotency_key, ev.ghl_message_id,
-    )
+    # The conversation id stays as the outbound stored it (None: kept); see `mark_sent`.
+    await replies.mark_sent(conn, ev.tenant_id, ev.idempotency_key, ev.ghl_message_id, None)
     relabelled = await conn.execute(
         """UPDATE messages SET sender = 'ai', reply_key = $3
            WHERE tenant_id = $1 AND message_id = $2 AND reply_key IS NULL""",

@@ -1,15 +1,16 @@
-"""The reply's claim in Postgres: what makes each reply go out at most once, and only with
-consent.
+"""The outbound's claim of a reply in Postgres: what makes each reply go out at most once,
+and only with consent.
 
-Status moves drafted -> sending -> sent | failed (or -> held while its `send_after` is in the
-future, or -> suppressed when consent is gone). Every claim decides consent again
-(`workers.consent.decision`) on the lead's state read in the claim's own statement: the
-contact's flags, the profile's opt-out, the tenant's settings and whatever the lead wrote
-after the message being answered, so a held, retried or replayed reply goes out only if it
-still may. "sending" is committed before the POST, so a crash between the POST and the status
-write leaves the reply "sending": a redelivery finds it and does not resend blindly (it
-may have been delivered); it is counted and left for reconciliation. The claim goes back to
-"drafted" only when GHL provably did not take the message, so a retry may send it.
+The status machine and every write of `replies` belong to `workers.replies` (its docstring
+has the table of edges); this module decides which one the claim takes. Every claim decides
+consent again (`workers.consent.decision`) on the lead's state read in the claim's own
+statement: the contact's flags, the profile's opt-out, the tenant's settings and whatever
+the lead wrote after the message being answered, so a held, retried or replayed reply goes
+out only if it still may. "sending" is committed before the POST, so a crash between the
+POST and the status write leaves the reply "sending": a redelivery finds it and does not
+resend blindly (it may have been delivered); it is counted and left for reconciliation. The
+claim goes back to "drafted" only when GHL provably did not take the message, so a retry may
+send it.
 """
 
 from __future__ import annotations
@@ -17,10 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import StrEnum
-from typing import Any
-
-import asyncpg
+from typing import Any, cast
 
 from schemas.events import ReplyDrafted
 from workers.consent.decision import (
@@ -36,6 +34,8 @@ from workers.consent.decision import decide as consent
 from workers.consent.quiet import tenant_window
 from workers.db.tenant import ensure_tenant
 from workers.outbound.ghl_client import Delivered
+from workers.replies import CLAIM_COLUMNS, Action, Reply, Status, decide
+from workers.replies import store as replies
 from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
 from workers.runtime.ports import Transactions
 
@@ -44,60 +44,10 @@ from workers.runtime.ports import Transactions
 SCAN_SCOPE = "~outbound-scheduler"
 
 
-class Action(StrEnum):
-    SEND = "send"
-    HOLD = "hold"
-    WAIT = "wait"
-    REPUBLISH = "republish"
-    IN_DOUBT = "in_doubt"
-    FAILED = "failed"
-    BLOCKED = "blocked"  # consent gone (or the draft stale) at the moment of sending
-    SKIP = "skip"
-
-
-def decide(status: str, send_after: datetime | None, now: datetime) -> Action:
-    """What to do with a reply found in `status` (pure: the heart of at-most-once)."""
-    if status in ("drafted", "held"):
-        if send_after is not None and send_after > now:
-            return Action.HOLD if status == "drafted" else Action.WAIT
-        return Action.SEND
-    return {
-        "sending": Action.IN_DOUBT,  # claimed before: maybe sent, never resend blindly
-        "sent": Action.REPUBLISH,  # re-publish what it produced, as every stage does
-        "failed": Action.FAILED,
-    }.get(status, Action.SKIP)  # a status another stage owns (suppressed, cancelled, ...)
-
-
-@dataclass(frozen=True)
-class StoredReply:
-    tenant_id: str
-    idempotency_key: str
-    event_id: str
-    contact_id: str
-    channel: str
-    body: str
-    mode: str
-    status: str
-    reply_to_message_id: str | None
-    send_after: datetime | None
-    model: str | None
-    ghl_message_id: str | None
-    ghl_conversation_id: str | None
-    sent_at: datetime | None
-    send_error: str | None
-    created_at: datetime
-    suppressed_reason: str | None = None
-    blocked_at: datetime | None = None
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> StoredReply:
-        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
-
-
 @dataclass(frozen=True)
 class Claim:
     action: Action
-    reply: StoredReply
+    reply: Reply
     consent: ConsentDecision | None = None  # decided by this claim (None: not asked)
 
 
@@ -121,13 +71,7 @@ def consent_of(row: Mapping[str, Any], channel: str,
                     requested_at=row["asked_at"]), state
 
 
-_COLUMNS = ", ".join(StoredReply.__dataclass_fields__)
-_UPSERT = """
-INSERT INTO replies (tenant_id, idempotency_key, event_id, contact_id, reply_to_message_id,
-                     channel, body, mode, model, send_after, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-"""
+_COLUMNS = ", ".join(CLAIM_COLUMNS)  # exactly what `Reply.from_row` reads here
 _LOCK = f"""
 SELECT {", ".join("r." + c for c in _COLUMNS.split(", "))},
        GREATEST(r.created_at, coalesce(r.send_after, r.created_at)) AS due_at,
@@ -164,6 +108,9 @@ _KEY = "WHERE tenant_id = $1 AND idempotency_key = $2"
 
 
 class ReplyStore:
+    """The outbound's side of `replies`: the claim (lock, decide, move in one transaction),
+    the outcome of a send, and the scheduler's scan; the writes are `workers.replies.store`."""
+
     def __init__(self, db: Transactions, limits: Limits = DEFAULT_LIMITS) -> None:
         self.db = db
         self.limits = limits
@@ -177,13 +124,9 @@ class ReplyStore:
         async with self.db.transaction(tenant) as conn:
             if tenant not in self._known_tenants:
                 await ensure_tenant(conn, tenant)
-            await conn.execute(
-                _UPSERT, tenant, ev.idempotency_key, ev.event_id, ev.contact_id,
-                ev.reply_to_message_id, ev.channel, ev.body, ev.mode, ev.model, ev.send_after,
-                ev.occurred_at,  # when it was drafted: its age counts from there
-            )
+            await replies.upsert_drafted(conn, ev)
             locked = await conn.fetchrow(_LOCK, tenant, ev.idempotency_key, HISTORY)
-            row = StoredReply.from_row(locked)
+            row = Reply.from_row(locked)
             send_after = row.send_after or ev.send_after
             action = decide(row.status, send_after, now)
             verdict = None
@@ -193,23 +136,15 @@ class ReplyStore:
                     action, send_after = Action.HOLD, verdict.until
                 elif verdict.verdict == "block":
                     action = Action.BLOCKED
-            elif row.status == "suppressed" and row.blocked_at is not None:
+            elif row.status == Status.SUPPRESSED and row.blocked_at is not None:
                 action = Action.BLOCKED  # blocked before: its notice is re-published
             if action is Action.SEND:
-                await conn.execute(
-                    "UPDATE replies SET status = 'sending', claimed_at = now(), "
-                    f"send_attempts = send_attempts + 1 {_KEY}", tenant, ev.idempotency_key,
-                )
+                await replies.mark_sending(conn, tenant, ev.idempotency_key)
             elif action is Action.HOLD:
-                await conn.execute(
-                    f"UPDATE replies SET status = 'held', send_after = $3 {_KEY}",
-                    tenant, ev.idempotency_key, send_after,
-                )
+                await replies.mark_held(conn, tenant, ev.idempotency_key, send_after)
             elif action is Action.BLOCKED and verdict is not None:
-                await conn.execute(
-                    "UPDATE replies SET status = 'suppressed', suppressed_reason = $3, "
-                    f"blocked_at = $4 {_KEY}", tenant, ev.idempotency_key, verdict.reason, now,
-                )
+                await replies.mark_suppressed(conn, tenant, ev.idempotency_key, verdict.reason,
+                                              now)
                 row = replace(row, status="suppressed", suppressed_reason=verdict.reason,
                               blocked_at=now)  # as a redelivery will read it
         self._known_tenants.add(tenant)
@@ -217,31 +152,24 @@ class ReplyStore:
 
     async def mark_sent(self, tenant: str, key: str, delivered: Delivered) -> datetime:
         async with self.db.transaction(tenant) as conn:
-            sent_at: datetime = await conn.fetchval(
-                "UPDATE replies SET status = 'sent', ghl_message_id = $3, "
-                "ghl_conversation_id = $4, sent_at = COALESCE(sent_at, now()), "
-                f"send_error = NULL {_KEY} RETURNING sent_at",
-                tenant, key, delivered.message_id, delivered.conversation_id,
-            )
-        return sent_at
+            sent_at = await replies.mark_sent(conn, tenant, key, delivered.message_id,
+                                              delivered.conversation_id)
+        # The row this claim moved to 'sending' holds the key, so it returned its sent_at.
+        return cast(datetime, sent_at)
 
     async def mark_failed(self, tenant: str, key: str, error: str) -> None:
-        await self._set(tenant, key, "failed", error)
+        async with self.db.transaction(tenant) as conn:
+            await replies.mark_failed(conn, tenant, key, error)
 
     async def release(self, tenant: str, key: str, error: str) -> None:
         """GHL did not take the message: let a later attempt claim it again."""
-        await self._set(tenant, key, "drafted", error)
+        async with self.db.transaction(tenant) as conn:
+            await replies.release(conn, tenant, key, error)
 
     async def note_in_doubt(self, tenant: str, key: str, error: str) -> None:
         """Keep the claim ("sending"): never resent, the error says why."""
-        await self._set(tenant, key, "sending", error)
-
-    async def _set(self, tenant: str, key: str, status: str, error: str) -> None:
         async with self.db.transaction(tenant) as conn:
-            await conn.execute(
-                f"UPDATE replies SET status = $3, send_error = $4 {_KEY} AND status = 'sending'",
-                tenant, key, status, error[:2000],
-            )
+            await replies.note_in_doubt(conn, tenant, key, error)
 
     async def due_keys(self, limit: int) -> list[tuple[str, str]]:
         """(tenant, key) of held replies whose time has come, across tenants."""
@@ -252,7 +180,7 @@ class ReplyStore:
         return [(r["tenant_id"], r["idempotency_key"]) for r in rows]
 
     async def release_due(
-        self, tenant: str, key: str, relay: Callable[[StoredReply], Awaitable[None]]
+        self, tenant: str, key: str, relay: Callable[[Reply], Awaitable[None]]
     ) -> bool:
         """Hand a due held reply to `relay` (which re-queues it), then mark it drafted; the
         row stays locked meanwhile, so another replica's scheduler skips it."""
@@ -263,6 +191,6 @@ class ReplyStore:
             )
             if row is None:
                 return False
-            await relay(StoredReply.from_row(row))
-            await conn.execute(f"UPDATE replies SET status = 'drafted' {_KEY}", tenant, key)
+            await relay(Reply.from_row(row))
+            await replies.mark_drafted(conn, tenant, key)
         return True

@@ -20,14 +20,15 @@ from pydantic import ValidationError
 
 from schemas.events import ReplyDrafted
 from workers.errors import PipelineError
-from workers.outbound.delivery import ReplyStore, StoredReply
+from workers.outbound.delivery import ReplyStore
 from workers.outbound.metrics import SENDS
+from workers.replies import Reply
 from workers.runtime.publisher import EventPublisher
 
 log = logging.getLogger(__name__)
 
 
-def drafted_again(reply: StoredReply) -> ReplyDrafted:
+def drafted_again(reply: Reply) -> ReplyDrafted:
     """The reply's event rebuilt from its row (same event id, so replays stay idempotent)."""
     return ReplyDrafted.model_validate({
         "event_id": reply.event_id, "tenant_id": reply.tenant_id,
@@ -68,7 +69,7 @@ class HeldReplyScheduler:
                 log.warning("outbound: could not re-queue held reply %s/%s: %s", tenant, key, exc)
         return released
 
-    async def _relay(self, reply: StoredReply) -> None:
+    async def _relay(self, reply: Reply) -> None:
         await self._publisher.publish(drafted_again(reply))
         await self._publisher.flush()
 

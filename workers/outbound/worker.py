@@ -26,7 +26,7 @@ from workers.crm.client import ContactsClient
 from workers.crm.writer import CrmHandler
 from workers.errors import ConfigurationError, InvalidEventError, RetryableError
 from workers.outbound.config import OutboundConfig
-from workers.outbound.delivery import Action, Claim, ReplyStore, StoredReply
+from workers.outbound.delivery import Claim, ReplyStore
 from workers.outbound.ghl_client import (
     Delivered,
     DeliveryInDoubtError,
@@ -40,6 +40,7 @@ from workers.outbound.scheduler import HeldReplyScheduler
 from workers.outbound.sender import ClaimLostError, Sender
 from workers.outbound.token_store import PostgresTokenStore, TokenStore
 from workers.outbound.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
+from workers.replies import Action, Reply
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.kafka import make_broker
@@ -50,7 +51,7 @@ from workers.secrets import encrypt
 log = logging.getLogger(__name__)
 
 
-def delivered_event(ev: ReplyDrafted, reply: StoredReply) -> ReplyDelivered:
+def delivered_event(ev: ReplyDrafted, reply: Reply) -> ReplyDelivered:
     """The fact that GHL took the reply; its id is stable, so re-publishing is idempotent."""
     assert reply.ghl_message_id is not None and reply.sent_at is not None
     return ReplyDelivered(
@@ -62,7 +63,7 @@ def delivered_event(ev: ReplyDrafted, reply: StoredReply) -> ReplyDelivered:
     )
 
 
-def stale_notice(ev: ReplyDrafted, reply: StoredReply) -> AgentAssistRequested:
+def stale_notice(ev: ReplyDrafted, reply: Reply) -> AgentAssistRequested:
     """What the agent is told of a stale reply: the draft, as a suggestion to send by hand.
     Its id is stable, so re-publishing it on a redelivery is idempotent."""
     return AgentAssistRequested(
@@ -136,7 +137,7 @@ class OutboundHandler:
             SENDS.labels({Action.HOLD: "held", Action.WAIT: "waiting"}.get(
                 claim.action, "skipped")).inc()
 
-    async def _send(self, ev: ReplyDrafted, reply: StoredReply) -> None:
+    async def _send(self, ev: ReplyDrafted, reply: Reply) -> None:
         tenant, key = ev.tenant_id, reply.idempotency_key
         try:
             payload = message_payload(

@@ -1,17 +1,18 @@
-"""Postgres side of the responder; every function runs inside
+"""Postgres reads of the responder; every function runs inside
 `TenantDatabase.transaction(tenant)`, so row-level security scopes it to one tenant.
 
 A reply is claimed by inserting its row keyed by `(tenant_id, idempotency_key)` (the inbound
-message id) after the reply was drafted: whoever inserts first owns the reply; anyone else —
-a redelivery, or a second `ProfileUpdated` for the same message — re-publishes the stored
-`published` events instead of its own draft. Claiming after the Claude call (not before)
-means a crash mid-call leaves no half-claimed row that would block the reply forever.
+message id) after the reply was drafted (`workers.replies.store.claim`, the table's one
+owner): whoever inserts first owns the reply; anyone else — a redelivery, or a second
+`ProfileUpdated` for the same message — re-publishes the stored `published` events instead
+of its own draft. Claiming after the Claude call (not before) means a crash mid-call leaves
+no half-claimed row that would block the reply forever.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -31,41 +32,6 @@ class LeadFacts:
     opt_out_confirmed: bool = False
     listings: list[Listing] = field(default_factory=list)
     comps: list[Comparable] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ReplyRow:
-    tenant_id: str
-    idempotency_key: str
-    event_id: str
-    contact_id: str
-    reply_to_message_id: str | None
-    channel: str
-    body: str
-    mode: str
-    status: str = "drafted"
-    model: str | None = None
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    latency_ms: float | None = None
-    cost_usd: float = 0.0
-    send_after: datetime | None = None
-    published: list[dict[str, Any]] = field(default_factory=list)
-    suppressed_reason: str | None = None
-    claude_outcome: str | None = None
-    created_at: datetime | None = None  # when drafted (the drafter's clock); its age counts
-
-
-async def published_for(conn: asyncpg.Connection, tenant: str,
-                        key: str) -> list[dict[str, Any]] | None:
-    """The events a claimed reply produced; None when the message has no reply yet."""
-    row = await conn.fetchrow(
-        "SELECT published FROM replies WHERE tenant_id = $1 AND idempotency_key = $2",
-        tenant, key,
-    )
-    return None if row is None else list(row["published"])
 
 
 _LEAD = """
@@ -142,27 +108,3 @@ async def contacts_named(conn: asyncpg.Connection, tenant: str, contact: str,
                   AND lower(btrim(name)) = ANY($3::text[])) named""",
         tenant, contact, candidates)
     return [r["full_name"] for r in rows]
-
-
-async def claim(conn: asyncpg.Connection, row: ReplyRow) -> list[dict[str, Any]]:
-    """Store the reply if the message has none yet; returns the events to publish (ours,
-    or those of the reply that claimed the message first)."""
-    inserted = await conn.fetchval(
-        """INSERT INTO replies (tenant_id, idempotency_key, event_id, contact_id,
-               reply_to_message_id, channel, body, mode, status, model, input_tokens,
-               output_tokens, cache_read_tokens, cache_write_tokens, latency_ms, cost_usd,
-               send_after, published, suppressed_reason, claude_outcome, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                   $17, $18::jsonb, $19, $20, coalesce($21, now()))
-           ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-           RETURNING idempotency_key""",
-        row.tenant_id, row.idempotency_key, row.event_id, row.contact_id,
-        row.reply_to_message_id, row.channel, row.body, row.mode, row.status, row.model,
-        row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_tokens,
-        row.latency_ms, row.cost_usd, row.send_after, row.published, row.suppressed_reason,
-        row.claude_outcome, row.created_at,
-    )
-    if inserted is not None:
-        return row.published
-    existing = await published_for(conn, row.tenant_id, row.idempotency_key)
-    return existing or []

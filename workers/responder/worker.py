@@ -28,11 +28,13 @@ from schemas.context import LeadContext
 from schemas.envelope import derive_event_id, utcnow
 from schemas.events import AgentAssistRequested, ProfileUpdated, ReplyDrafted
 from schemas.topics import LEAD_PROFILE_UPDATED
+from workers import replies
 from workers.claude import BreakerRegistry, ClaudeClient
 from workers.consent.decision import ConsentState, lead_state
 from workers.consent.reply_check import ReplyCheck, check_reply, name_candidates
 from workers.errors import InvalidEventError
 from workers.memory.context import ContextStore
+from workers.replies import Reply
 from workers.responder import guards, modes, store
 from workers.responder.compose import Composer, Composition
 from workers.responder.reply_facts import reply_facts
@@ -159,11 +161,11 @@ class ResponderHandler:
                 return None
             row = await self._draft(event, key, facts, merged_context(ctx, event), now)
             async with self.db.transaction(tenant) as conn:
-                published = await store.claim(conn, row)
+                published = await replies.store.claim(conn, row)
         return published
 
     async def _draft(self, event: ProfileUpdated, key: str, facts: store.LeadFacts,
-                     ctx: LeadContext, now: datetime) -> store.ReplyRow:
+                     ctx: LeadContext, now: datetime) -> Reply:
         assert event.contact_id is not None
         tenant, memory, profile = facts.tenant, ctx.memory, event.profile
         channel = reply_channel(event, ctx)
@@ -188,8 +190,8 @@ class ResponderHandler:
                     profile, event.score, event.score_reasons, plan)))
             elif verdict.reason == "possible_opt_out":  # a person decides, not the AI
                 notes.append(self._assist(event, key, now, "possible_opt_out", POSSIBLE_OPT_OUT))
-            return store.ReplyRow(**row, body="", mode="none", status="suppressed",
-                                  suppressed_reason=verdict.reason, published=notes)
+            return Reply(**row, body="", mode="none", status="suppressed",
+                         suppressed_reason=verdict.reason, published=notes)
         if verdict.action == "opt_out_confirmation":  # sent at once: the one allowed message
             body = modes.opt_out_text(tenant.name)
             return self._row(row, event, key, now, body, verdict.action, None, Composition(
@@ -224,7 +226,7 @@ class ResponderHandler:
 
     def _held(self, row: dict[str, Any], event: ProfileUpdated, key: str, now: datetime,
               mode: str, comp: Composition, check: ReplyCheck,
-              coaching: tuple[str, str] | None) -> store.ReplyRow:
+              coaching: tuple[str, str] | None) -> Reply:
         """A draft the reply check stopped: recorded suppressed (`reply_check:<rule>`, the
         draft and its cost kept), and handed to the agent as a suggestion."""
         HELD.labels(check.rule or "unknown").inc()
@@ -233,7 +235,7 @@ class ResponderHandler:
         if coaching is not None:
             notes.append(self._assist(event, key, now, *coaching))
         u = comp.usage
-        return store.ReplyRow(
+        return Reply(
             **row, body=comp.body, mode=mode, status="suppressed",
             suppressed_reason=f"reply_check:{check.rule}", model=comp.model,
             input_tokens=u.input_tokens, output_tokens=u.output_tokens,
@@ -244,7 +246,7 @@ class ResponderHandler:
 
     def _row(self, row: dict[str, Any], event: ProfileUpdated, key: str, now: datetime,
              body: str, mode: str, send_after: datetime | None, comp: Composition,
-             assist: tuple[str, str] | None = None) -> store.ReplyRow:
+             assist: tuple[str, str] | None = None) -> Reply:
         u = comp.usage
         reply = ReplyDrafted(
             event_id=row["event_id"], tenant_id=event.tenant_id, contact_id=event.contact_id,
@@ -258,7 +260,7 @@ class ResponderHandler:
         published = [reply.model_dump(mode="json")]
         if assist is not None:
             published.append(self._assist(event, key, now, *assist))
-        return store.ReplyRow(
+        return Reply(
             **row, body=body, mode=mode, model=comp.model, input_tokens=u.input_tokens,
             output_tokens=u.output_tokens, cache_read_tokens=u.cache_read_tokens,
             cache_write_tokens=u.cache_write_tokens, latency_ms=comp.latency_ms,
