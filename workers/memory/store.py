@@ -7,7 +7,7 @@ security scopes each statement to the tenant even where a query names it too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
 import asyncpg
 
@@ -24,7 +24,8 @@ from schemas.events import (
     ReplyDelivered,
 )
 from workers.db.tenant import ensure_tenant
-from workers.memory import echo, summary
+from workers.memory import core, echo
+from workers.memory.core import NewMessage
 from workers.memory.rows import memory_part
 from workers.replies import store as replies
 
@@ -67,13 +68,9 @@ async def record_message(conn: asyncpg.Connection, ev: MessageIngested, *,
     verdict = echo.classify(ev.direction, ev.sender, known)
     if not verdict.store:
         return MessageOutcome(False, verdict.reply_key)
-    stored = await _insert_message(
-        conn, ev.tenant_id, ev.event_id, ev.message_id, ev.contact_id, ev.conversation_id,
-        ev.direction, ev.channel, verdict.sender, ev.body, ev.user_id, ev.source,
-        verdict.reply_key, ev.occurred_at, ensure_contact=ensure_contact,
-        conversation=(ev.conversation_id, ev.channel, ev.user_id) if ev.conversation_id else None,
-        takeover=verdict.takeover,
-    )
+    stored = await _insert_message(conn, core.ingested_message(ev, verdict),
+                                   ensure_contact=ensure_contact, conversation=True,
+                                   takeover=verdict.takeover)
     if not stored:
         return MessageOutcome(False)
     return MessageOutcome(True, verdict.reply_key, verdict.takeover)
@@ -92,24 +89,20 @@ async def record_delivered(conn: asyncpg.Connection, ev: ReplyDelivered) -> bool
     )
     if relabelled != "UPDATE 0":
         return False
-    return await _insert_message(
-        conn, ev.tenant_id, ev.event_id, ev.ghl_message_id, ev.contact_id, ev.conversation_id,
-        "outbound", ev.channel, "ai", ev.body, None, "leadmem", ev.idempotency_key,
-        ev.occurred_at,
-    )
+    return await _insert_message(conn, core.delivered_message(ev))
 
 
 async def insert_message(conn: asyncpg.Connection, *, tenant: str, event_id: str,
                          contact: str, direction: str, channel: str, sender: str, body: str,
-                         at: Any, message_id: str | None = None,
+                         at: datetime, message_id: str | None = None,
                          conversation: str | None = None, user_id: str | None = None,
                          source: str | None = None, reply_key: str | None = None) -> bool:
     """Store one message with the contact's bookkeeping (count, summary fold, last times)
     exactly as the worker does, for importers; False when the event id is already stored.
     The contact row must exist (`ensure_lead`)."""
-    return await _insert_message(conn, tenant, event_id, message_id, contact, conversation,
-                                 direction, channel, sender, body, user_id, source, reply_key,
-                                 at)
+    return await _insert_message(conn, NewMessage(
+        tenant, event_id, message_id, contact, conversation, direction, channel, sender, body,
+        user_id, source, reply_key, at))
 
 
 _INSERT_MESSAGE = """
@@ -150,20 +143,18 @@ _UPDATE_CONTACT = """
 """
 
 
-async def _insert_message(conn: asyncpg.Connection, tenant: str, event_id: str,
-                          message_id: str | None, contact: str, conversation_id: str | None,
-                          direction: str, channel: str, sender: str, body: str,
-                          user_id: str | None, source: str | None, reply_key: str | None,
-                          at: Any, *, ensure_contact: bool = False,
-                          conversation: tuple[str, str, str | None] | None = None,
+async def _insert_message(conn: asyncpg.Connection, msg: NewMessage, *,
+                          ensure_contact: bool = False, conversation: bool = False,
                           takeover: bool = False) -> bool:
     """Insert the message and keep the contact's bookkeeping (count, summary fold, last
-    times; and a human takeover) and, given `conversation` (id, channel, user), the
-    conversation's (taken over too): three round trips, whatever is updated."""
+    times; and a human takeover) and, given `conversation` and a message naming one, the
+    conversation's (taken over too): three round trips, whatever is updated.
+    `ensure_contact`: create the contact row if missing, in the insert's round trip."""
     inserted = await conn.fetchval(
         _ENSURE_AND_INSERT_MESSAGE if ensure_contact else _INSERT_MESSAGE,
-        tenant, event_id, message_id, contact, conversation_id, direction, channel, sender,
-        body, user_id, source, reply_key, at,
+        msg.tenant, msg.event_id, msg.message_id, msg.contact, msg.conversation_id,
+        msg.direction, msg.channel, msg.sender, msg.body, msg.user_id, msg.source,
+        msg.reply_key, msg.at,
     )
     if not inserted:
         return False
@@ -176,23 +167,23 @@ async def _insert_message(conn: asyncpg.Connection, tenant: str, event_id: str,
                               ORDER BY occurred_at DESC, created_at DESC OFFSET $3 LIMIT 1
                              ) l ON true
            WHERE c.tenant_id = $1 AND c.contact_id = $2 FOR UPDATE OF c""",
-        tenant, contact, RECENT_MESSAGES,
+        msg.tenant, msg.contact, RECENT_MESSAGES,
     )
-    current = row["summary"] if row is not None else None
-    new_summary = (
-        summary.fold(current or "", row["sender"], row["body"], row["occurred_at"])
-        if row is not None and row["sender"] is not None else current or ""
-    )
-    conv_id, conv_channel, conv_user = conversation or (None, None, None)
+    left = (core.LeftWindow(row["sender"], row["body"], row["occurred_at"])
+            if row is not None and row["sender"] is not None else None)
+    new_summary = core.next_summary(row["summary"] if row is not None else None, left)
+    kept = core.conversation_of(msg) if conversation else None
+    conv_id, conv_channel, conv_user = kept or (None, None, None)
     await conn.execute(
-        _UPDATE_CONTACT, tenant, contact, direction, at, new_summary, takeover,
+        _UPDATE_CONTACT, msg.tenant, msg.contact, msg.direction, msg.at, new_summary, takeover,
         conv_id, conv_channel, conv_user,
     )
     return True
 
 
 async def upsert_contact(conn: asyncpg.Connection, ev: ContactChanged) -> list[str]:
-    """Apply GHL's full description of a contact; returns what changed (tags diffed)."""
+    """Apply GHL's full description of a contact; returns what changed (as
+    `core.contact_changes` decides, its tag diff recorded)."""
     assert ev.contact_id is not None
     c = ev.contact
     old = await conn.fetchrow(
@@ -211,20 +202,18 @@ async def upsert_contact(conn: asyncpg.Connection, ev: ContactChanged) -> list[s
         c.timezone, c.city, c.state, c.postal_code, c.source, c.assigned_to, c.tags,
         c.custom_fields, c.dnd, c.dnd_channels,
     )
-    changes = [f"contact.{ev.change}"]
-    old_tags = set(old["tags"]) if old is not None else set()
-    added, removed = sorted(set(c.tags) - old_tags), sorted(old_tags - set(c.tags))
-    if added or removed:
+    held = (core.HeldContact(old["tags"], old["dnd"], old["dnd_channels"])
+            if old is not None else None)
+    diff = core.contact_changes(ev.change, held, c)
+    if diff.added or diff.removed:
         await conn.execute(
             """INSERT INTO contact_tag_changes
                (tenant_id, contact_id, event_id, added, removed, changed_at)
                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
-            ev.tenant_id, ev.contact_id, ev.event_id, added, removed, ev.occurred_at,
+            ev.tenant_id, ev.contact_id, ev.event_id, diff.added, diff.removed,
+            ev.occurred_at,
         )
-        changes.append("tags")
-    if old is None or old["dnd"] != c.dnd or old["dnd_channels"] != c.dnd_channels:
-        changes.append("dnd")
-    return changes
+    return diff.changes
 
 
 async def record_activity(conn: asyncpg.Connection, ev: LeadActivityRecorded) -> None:

@@ -5,6 +5,10 @@ Per event, in one tenant transaction (one per tenant group of a batch, see `runt
 skip if already processed (re-publishing what it produced the first time), else persist the
 change and record the result; after commit, write the lead's memory through to Redis and
 publish `memory.updated` (what changed, and whether an inbound lead message awaits a reply).
+
+This is the shell: transaction, processed-events ledger, `store` calls, cache and publish.
+What each event produces, which events and leads count and which leads to forget are
+decided without I/O in `core`.
 """
 
 from __future__ import annotations
@@ -15,12 +19,10 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from schemas.context import MemoryPart, ProfilePart
-from schemas.envelope import derive_event_id
 from schemas.events import (
     CONVERSATION_EVENT,
     ContactChanged,
     ContactDeleted,
-    LeadActivityRecorded,
     MemoryUpdated,
     MessageIngested,
     ReplyDelivered,
@@ -28,8 +30,9 @@ from schemas.events import (
 from schemas.topics import CONVERSATION_EVENTS, REPLIES_DELIVERED
 from workers.db.tenant import ensure_tenant
 from workers.errors import InvalidEventError
-from workers.memory import store
+from workers.memory import core, store
 from workers.memory.context import ContextStore
+from workers.memory.core import CONSUMER, MemoryInput
 from workers.memory.lead import load_leads
 from workers.runtime import processed
 from workers.runtime.boundary import Handler
@@ -38,9 +41,6 @@ from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Publisher, Transactions
 from workers.runtime.record import Record
 
-CONSUMER = "memory"
-MemoryInput = MessageIngested | ContactChanged | ContactDeleted | LeadActivityRecorded | \
-    ReplyDelivered
 _DELIVERED: TypeAdapter[ReplyDelivered] = TypeAdapter(ReplyDelivered)
 
 
@@ -74,7 +74,7 @@ class MemoryHandler:
         """Per event, in order: skip if already processed (re-publishing what it produced the
         first time), else persist and record the result. Then, after the commit, write each
         touched lead's final memory through to Redis and publish the results in order."""
-        events = [e for e in events if e.contact_id is not None]  # no lead: nothing to keep
+        events = core.with_lead(events)
         if not events:
             return
         known = tenant in self._known_tenants
@@ -87,17 +87,11 @@ class MemoryHandler:
             raise
         if self.contexts.dirty:
             await self.contexts.heal()
-        deleted = {e.contact_id for e in events
-                   if isinstance(e, ContactDeleted) and e.contact_id is not None}
-        for contact in deleted - leads.keys():
+        for contact in core.to_forget(events, leads):
             await self.contexts.forget(tenant, contact)
-        for contact, (memory, _) in leads.items():
-            if memory is None and contact in deleted:
-                await self.contexts.forget(tenant, contact)
         # Each lead's memory written through, and its profile filled where Redis holds none
         # (a lead back after the TTL), so the next reads are hits: one Redis round trip.
-        await self.contexts.write_through(
-            [(memory, profile) for memory, profile in leads.values() if memory is not None])
+        await self.contexts.write_through(core.to_cache(leads))
         for result in outcomes:
             if result is not None:
                 await self.publisher.publish(MemoryUpdated.model_validate(result))
@@ -109,19 +103,16 @@ class MemoryHandler:
         ensured: set[str] = set()  # contacts ensured in this transaction
         done = await processed.results(conn, tenant, CONSUMER, [e.event_id for e in events])
         fresh: list[tuple[str, dict[str, Any] | None]] = []
-        touched: dict[str, None] = {}
         outcomes: list[dict[str, Any] | None] = []
         for event in events:
             if event.event_id not in done:
                 done[event.event_id] = await self._apply(conn, event, ensured)
                 fresh.append((event.event_id, done[event.event_id]))
-            assert event.contact_id is not None
-            # Redelivered events too: a crash between a commit and its cache write left
-            # the lead's cached context behind Postgres, and only a redelivery repairs it.
-            touched[event.contact_id] = None
             outcomes.append(done[event.event_id])
         await processed.record(conn, tenant, CONSUMER, fresh)
-        return outcomes, await load_leads(conn, tenant, list(touched))
+        # Every lead, redelivered events' too: a crash between a commit and its cache write
+        # left the lead's cached context behind Postgres, and only a redelivery repairs it.
+        return outcomes, await load_leads(conn, tenant, core.leads_of(events))
 
     async def _ensure_lead(self, conn: Any, tenant: str, contact: str,
                            ensured: set[str]) -> None:
@@ -145,38 +136,21 @@ class MemoryHandler:
         if isinstance(event, ContactDeleted):
             await store.forget_contact(conn, tenant, contact)
             ensured.discard(contact)
-            return self._updated(event, ["contact.deleted"], deleted=True)
+            return core.deleted_result(event)
         if isinstance(event, MessageIngested):
             # The contact row is created with the message insert (one round trip fewer).
             await self._ensure_tenant(conn, tenant)
             outcome = await store.record_message(conn, event,
                                                  ensure_contact=contact not in ensured)
             ensured.add(contact)
-            if not outcome.stored:
-                return None  # a duplicate, or the echo of our own reply
-            awaiting = event.direction == "inbound" and event.sender == "lead"
-            changes = [f"message.{event.direction}"] + (["human_takeover"]
-                                                         if outcome.takeover else [])
-            return self._updated(event, changes, message_id=event.message_id,
-                                 channel=event.channel, reply_needed=awaiting,
-                                 human_takeover=outcome.takeover)
+            return core.message_result(event, outcome.stored, outcome.takeover)
         await self._ensure_lead(conn, tenant, contact, ensured)
         if isinstance(event, ReplyDelivered):
-            gained = await store.record_delivered(conn, event)
-            return self._updated(event, ["message.outbound"]) if gained else None
+            return core.delivered_result(event, await store.record_delivered(conn, event))
         if isinstance(event, ContactChanged):
-            return self._updated(event, await store.upsert_contact(conn, event))
+            return core.contact_result(event, await store.upsert_contact(conn, event))
         await store.record_activity(conn, event)
-        return self._updated(event, [f"activity.{event.kind}"])
-
-    @staticmethod
-    def _updated(event: MemoryInput, changes: list[str], **fields: Any) -> dict[str, Any]:
-        return MemoryUpdated(
-            event_id=derive_event_id(event.tenant_id, CONSUMER, event.event_id),
-            tenant_id=event.tenant_id, contact_id=event.contact_id,
-            occurred_at=event.occurred_at, received_at=event.received_at,
-            causation_id=event.event_id, changes=changes, **fields,
-        ).model_dump(mode="json")
+        return core.activity_result(event)
 
 
 def build(resources: Resources) -> Handler:

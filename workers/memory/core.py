@@ -1,0 +1,196 @@
+"""What the memory worker decides, over plain data (no I/O).
+
+The worker and `store` read what they need, ask these functions and write what they say:
+the row a message becomes (`NewMessage`), what a contact update changed (`contact_changes`),
+the summary after a message leaves the recent window (`next_summary`), which events and
+leads a group touches, which leads to forget, and the `memory.updated` each event produces
+(`*_result`), whose id is derived from its input so a redelivery yields the same result.
+Like `echo`, nothing here touches Postgres, Redis or Kafka, so it is tested as tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from schemas.context import MemoryPart, ProfilePart
+from schemas.envelope import Envelope, derive_event_id
+from schemas.events import (
+    ContactChanged,
+    ContactDeleted,
+    ContactSnapshot,
+    LeadActivityRecorded,
+    MemoryUpdated,
+    MessageIngested,
+    ReplyDelivered,
+)
+from workers.memory import echo, summary
+
+CONSUMER = "memory"
+MemoryInput = MessageIngested | ContactChanged | ContactDeleted | LeadActivityRecorded | \
+    ReplyDelivered
+E = TypeVar("E", bound=Envelope)
+Result = dict[str, Any]  # a `memory.updated` as the processed-events ledger records it
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One `messages` row to insert (the columns of `store._INSERT_MESSAGE`, in order)."""
+
+    tenant: str
+    event_id: str
+    message_id: str | None
+    contact: str
+    conversation_id: str | None
+    direction: str
+    channel: str
+    sender: str
+    body: str
+    user_id: str | None
+    source: str | None
+    reply_key: str | None
+    at: datetime
+
+
+def ingested_message(ev: MessageIngested, verdict: echo.Verdict) -> NewMessage:
+    """The row of a conversation message `echo.classify` said to store (sender and reply
+    link as the verdict has them)."""
+    assert ev.contact_id is not None
+    return NewMessage(ev.tenant_id, ev.event_id, ev.message_id, ev.contact_id,
+                      ev.conversation_id, ev.direction, ev.channel, verdict.sender, ev.body,
+                      ev.user_id, ev.source, verdict.reply_key, ev.occurred_at)
+
+
+def delivered_message(ev: ReplyDelivered) -> NewMessage:
+    """The row of our delivered reply: the AI's outbound message under GHL's id, linked to
+    the reply."""
+    assert ev.contact_id is not None
+    return NewMessage(ev.tenant_id, ev.event_id, ev.ghl_message_id, ev.contact_id,
+                      ev.conversation_id, "outbound", ev.channel, "ai", ev.body, None,
+                      "leadmem", ev.idempotency_key, ev.occurred_at)
+
+
+def conversation_of(msg: NewMessage) -> tuple[str, str, str | None] | None:
+    """The conversation row a message keeps (id, channel, user), if it names one."""
+    return (msg.conversation_id, msg.channel, msg.user_id) if msg.conversation_id else None
+
+
+@dataclass(frozen=True)
+class LeftWindow:
+    """The message that just left the recent window (what the summary folds in)."""
+
+    sender: str
+    body: str
+    at: datetime
+
+
+def next_summary(current: str | None, left: LeftWindow | None) -> str:
+    """The contact's summary once `left` (None: no message left the window) is folded in."""
+    if left is None:
+        return current or ""
+    return summary.fold(current or "", left.sender, left.body, left.at)
+
+
+@dataclass(frozen=True)
+class HeldContact:
+    """What the memory holds of a contact before GHL's new description is applied."""
+
+    tags: Sequence[str]
+    dnd: bool
+    dnd_channels: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ContactDiff:
+    changes: list[str]  # the `memory.updated` changes: contact.<change>, tags, dnd
+    added: list[str]  # tags gained, sorted
+    removed: list[str]  # tags lost, sorted
+
+
+def contact_changes(change: str, held: HeldContact | None,
+                    new: ContactSnapshot) -> ContactDiff:
+    """What GHL's description `new` changes of the contact held (None: no contact row yet,
+    so every tag is added and the dnd settings count as changed)."""
+    old_tags = set(held.tags) if held is not None else set()
+    added, removed = sorted(set(new.tags) - old_tags), sorted(old_tags - set(new.tags))
+    changes = [f"contact.{change}"]
+    if added or removed:
+        changes.append("tags")
+    if held is None or held.dnd != new.dnd or held.dnd_channels != new.dnd_channels:
+        changes.append("dnd")
+    return ContactDiff(changes, added, removed)
+
+
+def with_lead(events: Iterable[E]) -> list[E]:
+    """The events about a lead: the others (no contact) leave the memory nothing to keep."""
+    return [e for e in events if e.contact_id is not None]
+
+
+def leads_of(events: Iterable[Envelope]) -> list[str]:
+    """Each lead the events touch, once, in order of first appearance."""
+    return list(dict.fromkeys(e.contact_id for e in events if e.contact_id is not None))
+
+
+def to_forget(events: Iterable[Envelope],
+              leads: Mapping[str, tuple[MemoryPart | None, ProfilePart]]) -> list[str]:
+    """The deleted leads whose cached context must go: those not reloaded, then those
+    reloaded and gone from Postgres (a lead deleted and back in the same group is kept)."""
+    deleted = {e.contact_id for e in events
+               if isinstance(e, ContactDeleted) and e.contact_id is not None}
+    gone = [c for c, (memory, _) in leads.items() if memory is None and c in deleted]
+    return [*(deleted - leads.keys()), *gone]
+
+
+def to_cache(leads: Mapping[str, tuple[MemoryPart | None, ProfilePart]]
+             ) -> list[tuple[MemoryPart, ProfilePart]]:
+    """The leads to write through to the cache: every one Postgres still holds."""
+    return [(memory, profile) for memory, profile in leads.values() if memory is not None]
+
+
+def reply_needed(direction: str, sender: str) -> bool:
+    """Only the lead's own inbound message awaits a reply."""
+    return direction == "inbound" and sender == "lead"
+
+
+def message_changes(direction: str, takeover: bool) -> list[str]:
+    return [f"message.{direction}"] + (["human_takeover"] if takeover else [])
+
+
+def updated(event: MemoryInput, changes: list[str], **fields: Any) -> Result:
+    """The `memory.updated` of `event`; its id is derived from the event's, so processing
+    the same event again yields the same result."""
+    return MemoryUpdated(
+        event_id=derive_event_id(event.tenant_id, CONSUMER, event.event_id),
+        tenant_id=event.tenant_id, contact_id=event.contact_id,
+        occurred_at=event.occurred_at, received_at=event.received_at,
+        causation_id=event.event_id, changes=changes, **fields,
+    ).model_dump(mode="json")
+
+
+def deleted_result(event: ContactDeleted) -> Result:
+    return updated(event, ["contact.deleted"], deleted=True)
+
+
+def message_result(event: MessageIngested, stored: bool, takeover: bool) -> Result | None:
+    """None for a message not stored (a duplicate, or the echo of our own reply)."""
+    if not stored:
+        return None
+    return updated(event, message_changes(event.direction, takeover),
+                   message_id=event.message_id, channel=event.channel,
+                   reply_needed=reply_needed(event.direction, event.sender),
+                   human_takeover=takeover)
+
+
+def delivered_result(event: ReplyDelivered, gained: bool) -> Result | None:
+    """None when the conversation gained no message (its echo was stored and relabelled)."""
+    return updated(event, ["message.outbound"]) if gained else None
+
+
+def contact_result(event: ContactChanged, changes: list[str]) -> Result:
+    return updated(event, changes)
+
+
+def activity_result(event: LeadActivityRecorded) -> Result:
+    return updated(event, [f"activity.{event.kind}"])
