@@ -1,0 +1,11 @@
+"""The responder: drafts the reply to each inbound lead message (`lead.profile.updated` ->
+`replies.outbound`, `agent.assist`).
+
+- Pure core: `guards.py` (reply, confirm an opt-out, hand off or stay silent), `modes.py`
+  (what the reply aims at), `draft.py` (the reply row and the events it publishes),
+  `prompt.py` and `render.py` (the prompt; lead text as data), `listings.py`,
+  `reply_facts.py`. Consent itself is `workers.consent`.
+- Shell: `worker.py` (read facts and context, call the core, Claude and the reply check,
+  claim the reply in `workers.replies`), `store.py` (the one read of tenant and lead
+  facts), `compose.py` (Claude or the deterministic fallback).
+"""
