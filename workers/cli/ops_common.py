@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TypeVar, get_args
 
 import asyncpg
@@ -15,8 +15,8 @@ from aiokafka.errors import KafkaError
 from schemas.events import Channel
 from schemas.ids import SAFE_ID_RULE, is_safe_id
 from workers.cli.errors import CliError
-from workers.db.tenant import TenantDatabase
 from workers.errors import RetryableError
+from workers.runtime.clients import open_database
 from workers.settings import Settings
 
 Sub = Any  # argparse's private _SubParsersAction
@@ -53,12 +53,10 @@ def tenant_id(value: str) -> str:
 async def tenant_tx(settings: Settings, tenant: str) -> AsyncIterator[asyncpg.Connection]:
     """A transaction as the workers' role in which only `tenant`'s rows exist."""
     tenant = tenant_id(tenant)
-    db = await TenantDatabase.connect(settings.database_url, min_size=1, max_size=1)
-    try:
+    async with AsyncExitStack() as stack:
+        db = await open_database(settings, stack, min_size=1, max_size=1)
         async with db.transaction(tenant) as conn:
             yield conn
-    finally:
-        await db.close()
 
 
 @asynccontextmanager

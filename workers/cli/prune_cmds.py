@@ -11,11 +11,13 @@ transactions.
 from __future__ import annotations
 
 import argparse
+from contextlib import AsyncExitStack
 
 from workers.cli.errors import CliError
 from workers.cli.ops_common import Sub, run, table, tenant_tx
 from workers.db import retention
-from workers.db.tenant import TenantDatabase, ensure_tenant
+from workers.db.tenant import ensure_tenant
+from workers.runtime.clients import open_database
 
 
 def register(sub: Sub) -> None:
@@ -38,11 +40,9 @@ def register(sub: Sub) -> None:
 
 async def prune(args: argparse.Namespace) -> int:
     s = args.settings
-    db = await TenantDatabase.connect(s.database_url, min_size=1, max_size=1)
-    try:
+    async with AsyncExitStack() as stack:
+        db = await open_database(s, stack, min_size=1, max_size=1)
         found = await (retention.expired(db, s) if args.dry_run else retention.prune_all(db, s))
-    finally:
-        await db.close()
     if args.dry_run:
         table([("TABLE", "TENANT", "KEPT FOR", "WOULD DELETE")] + [
             (p.table, p.tenant or "(all)", f"{p.window.days} days", str(p.rows))
@@ -60,11 +60,9 @@ async def prune(args: argparse.Namespace) -> int:
 
 async def retention_show(args: argparse.Namespace) -> int:
     s = args.settings
-    db = await TenantDatabase.connect(s.database_url, min_size=1, max_size=1)
-    try:
+    async with AsyncExitStack() as stack:
+        db = await open_database(s, stack, min_size=1, max_size=1)
         tenants = await retention.message_retention(db)
-    finally:
-        await db.close()
     table([("TABLE", "TENANT", "KEPT FOR")] + [
         (name, "(all)", f"{window.days} days")
         for name, window in retention.ledger_windows(s).items()] + [

@@ -12,7 +12,7 @@ import base64
 import json
 import re
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +26,7 @@ from workers.db.tenant import TenantDatabase
 from workers.memory import store
 from workers.memory.cache import ContextCache, memory_key, profile_key
 from workers.memory.context import ContextStore
+from workers.runtime.clients import open_database, open_redis
 from workers.settings import Settings
 
 _TIME_COLUMNS = ("occurred_at", "valid_from", "changed_at", "created_at", "updated_at")
@@ -47,14 +48,12 @@ class Memory:
 
 @asynccontextmanager
 async def open_memory(settings: Settings) -> AsyncIterator[Memory]:
-    db = await TenantDatabase.connect(settings.database_url, min_size=1,
-                                      max_size=settings.db_pool_max)
-    client = aioredis.Redis.from_url(settings.redis_url)
-    try:
+    """Postgres and Redis as the workers open them (`runtime.clients`); Redis without a
+    socket timeout, since a tool pipelines rebuilds of many leads at once."""
+    async with AsyncExitStack() as stack:
+        db = await open_database(settings, stack, min_size=1)
+        client = open_redis(settings, stack, timeout_s=None)
         yield Memory(db, client, ContextStore.over(db, client, settings.context_ttl_s))
-    finally:
-        await client.aclose()
-        await db.close()
 
 
 async def list_tenants(admin_url: str) -> list[str]:

@@ -15,7 +15,6 @@ import contextlib
 import logging
 
 from aiokafka.errors import KafkaError
-from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 
 from schemas.events import ReplyDrafted
@@ -41,24 +40,21 @@ def drafted_again(reply: Reply) -> ReplyDrafted:
 
 
 class HeldReplyScheduler:
-    """Owns its own producer: the host's publisher flushes per batch and must not see (or
-    swallow the failures of) records published from this loop."""
+    """A background loop of the outbound worker (the host starts it once its broker runs).
+    It publishes through its own `EventPublisher` over the host's broker: the host's
+    publisher flushes per batch and must not see (or swallow the failures of) records
+    published from this loop."""
 
     def __init__(
-        self, store: ReplyStore, broker: KafkaBroker, worker: str, *, interval_s: float,
-        batch: int,
+        self, store: ReplyStore, publisher: EventPublisher, *, interval_s: float, batch: int,
     ) -> None:
-        self._store, self._broker = store, broker
-        self._publisher = EventPublisher(broker, worker)
+        self._store = store
+        self._publisher = publisher
         self._interval_s, self._batch = interval_s, batch
-        self._connected = False
         self._task: asyncio.Task[None] | None = None
 
     async def tick(self) -> int:
         """Re-queue due held replies; returns how many."""
-        if not self._connected:
-            await self._broker.connect()
-            self._connected = True
         released = 0
         for tenant, key in await self._store.due_keys(self._batch):
             try:
@@ -91,9 +87,6 @@ class HeldReplyScheduler:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._connected:
-            await self._broker.stop()
-            self._connected = False
 
 
 def _report_crash(task: asyncio.Task[None]) -> None:

@@ -43,7 +43,6 @@ from workers.outbound.tokens import OAuthTokenProvider, StaticTokenProvider, Tok
 from workers.replies import Action, Reply
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
-from workers.runtime.kafka import make_broker
 from workers.runtime.ports import Publisher
 from workers.runtime.record import Record
 from workers.secrets import encrypt
@@ -252,12 +251,10 @@ def build(
         max_attempts=cfg.max_attempts, backoff_s=cfg.backoff_s,
         backoff_max_s=cfg.backoff_max_s, max_wait_s=cfg.max_wait_s,
     )
-    scheduler = HeldReplyScheduler(
-        store, make_broker(resources.settings, client_id=f"{resources.worker}-scheduler"),
-        resources.worker, interval_s=cfg.scheduler_interval_s, batch=cfg.scheduler_batch,
-    )
-    scheduler.start()
-    resources.stack.push_async_callback(scheduler.stop)
+    resources.run_in_background(HeldReplyScheduler(
+        store, resources.own_publisher(), interval_s=cfg.scheduler_interval_s,
+        batch=cfg.scheduler_batch,
+    ))
     replies = OutboundHandler(store, sender, resources.publisher)
     crm = CrmHandler(resources.database, sender, ContactsClient(http, cfg.base_url),
                      timedelta(seconds=cfg.crm_note_interval_s))

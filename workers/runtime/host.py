@@ -23,7 +23,7 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from aiokafka.errors import KafkaConnectionError
@@ -33,10 +33,11 @@ from faststream.middlewares import AckPolicy
 
 from workers.db.tenant import TenantDatabase
 from workers.runtime.boundary import DeadLetterBoundary, Handler, RetryPolicy
+from workers.runtime.clients import open_database, open_redis
 from workers.runtime.groups import process_batch
 from workers.runtime.http import Check, HealthServer
 from workers.runtime.kafka import make_broker, wait_for_broker
-from workers.runtime.publisher import EventPublisher
+from workers.runtime.publisher import EventPublisher, RawProducer
 from workers.runtime.record import Record
 from workers.settings import Settings
 
@@ -56,6 +57,14 @@ def return_on_arrival(subscriber: Any, wait_ms: int, max_records: int) -> None:
     subscriber.get_msg = get_msg
 
 
+class Background(Protocol):
+    """A loop a worker runs beside its consumer (e.g. the outbound's held-reply scheduler)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass
 class Resources:
     """Clients a worker's handler may use, opened by the host and closed in reverse order."""
@@ -66,6 +75,20 @@ class Resources:
     db: TenantDatabase | None = None
     redis: aioredis.Redis | None = None
     stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+    producer: RawProducer | None = None  # the host's broker: background loops publish too
+    background: list[Background] = field(default_factory=list)
+
+    def run_in_background(self, loop: Background) -> None:
+        """Start `loop` once the broker is started (so it may publish) and stop it before
+        the broker stops (so its last publish is not cut off); the host does both."""
+        self.background.append(loop)
+
+    def own_publisher(self) -> EventPublisher:
+        """A publisher over the host's broker with its own pending sends: what a background
+        loop publishes is neither flushed with a batch nor fails one."""
+        if self.producer is None:
+            raise RuntimeError(f"{self.worker}: no producer (not opened by a WorkerHost)")
+        return EventPublisher(self.producer, self.worker)
 
     @property
     def database(self) -> TenantDatabase:
@@ -146,20 +169,12 @@ class WorkerHost:
         """Open clients and the health server (the broker is started by its owner, once the
         broker answers)."""
         await wait_for_broker(self.settings.bootstrap, self.settings.broker_wait_s)
-        res = Resources(self.spec.name, self.settings, self.publisher)
+        res = Resources(self.spec.name, self.settings, self.publisher, producer=self.broker)
         await res.stack.__aenter__()
         if self.spec.needs_db:
-            res.db = await TenantDatabase.connect(
-                self.settings.database_url,
-                min_size=self.settings.db_pool_min,
-                max_size=self.settings.db_pool_max,
-            )
-            res.stack.push_async_callback(res.db.close)
+            res.db = await open_database(self.settings, res.stack)
         if self.spec.needs_redis:
-            res.redis = aioredis.Redis.from_url(
-                self.settings.redis_url, socket_timeout=2, socket_connect_timeout=2
-            )
-            res.stack.push_async_callback(res.redis.aclose)
+            res.redis = open_redis(self.settings, res.stack)
         self.resources = res
         self._handler = self.spec.build(res)
         self.http = HealthServer(
@@ -186,6 +201,18 @@ class WorkerHost:
         except Exception:
             return False
 
+    async def start_background(self) -> None:
+        """Start the worker's background loops (the broker is started)."""
+        if self.resources is not None:
+            for loop in self.resources.background:
+                loop.start()
+
+    async def stop_background(self) -> None:
+        """Stop the background loops, latest first, while the broker still runs."""
+        if self.resources is not None:
+            for loop in reversed(self.resources.background):
+                await loop.stop()
+
     async def close(self) -> None:
         if self.resources is not None:
             await self.resources.stack.aclose()
@@ -195,8 +222,10 @@ class WorkerHost:
         """Open clients and start consuming (tests and the demo run workers this way)."""
         await self.open()
         await self.broker.start()
+        await self.start_background()
 
     async def stop(self) -> None:
+        await self.stop_background()
         await self.broker.stop()
         await self.close()
 
@@ -206,6 +235,8 @@ def _app(host: WorkerHost) -> FastStream:
     return FastStream(
         host.broker,
         on_startup=[host.open],
+        after_startup=[host.start_background],
+        on_shutdown=[host.stop_background],
         after_shutdown=[host.close],
         logger=logging.getLogger(f"leadmem.{host.spec.name}"),
     )
