@@ -55,8 +55,8 @@ def consent_state(event: ProfileUpdated, ctx: LeadContext, facts: LeadFacts) -> 
     memory, tenant, c = ctx.memory, facts.tenant, ctx.memory.contact
     said = [m for m in memory.recent if m.direction == "inbound" and m.sender == "lead"]
     ids = [m.message_id for m in said]
-    if event.message_id in ids:  # up to the message answered
-        said = said[:ids.index(event.message_id) + 1]
+    if event.message_id and event.message_id in ids:  # up to the message answered
+        said = said[:ids.index(event.message_id) + 1]  # (no id: every message counts)
     return lead_state(
         ai_enabled=tenant.ai_enabled, reply_channels=tenant.reply_channels,
         human_takeover=memory.human_takeover,
