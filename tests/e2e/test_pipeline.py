@@ -27,8 +27,8 @@ from tests.support.zones import midday_zone
 from workers.settings import Settings
 
 pytestmark = pytest.mark.e2e
-AREAS = [{"name": "Round Rock", "aliases": ["round rock"]},
-         {"name": "Cedar Park", "aliases": ["cedar park"]}]
+AREAS: list[dict[str, Any]] = [{"name": "Round Rock", "aliases": ["round rock"]},
+                               {"name": "Cedar Park", "aliases": ["cedar park"]}]
 
 
 

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from schemas.events import ReplyDrafted
 from tests.conftest import new_tenant
@@ -113,7 +114,7 @@ class Truth:
 
 
 class Publisher:
-    async def publish(self, event: Any, *, topic: str | None = None) -> None:
+    async def publish(self, event: BaseModel, *, topic: str | None = None) -> None:
         return None
 
 
@@ -264,9 +265,10 @@ async def play(database_url: str, start: datetime, steps: list[Step]) -> list[st
     try:
         tenant, clock = new_tenant(), [start]
         ghl = FakeGHL(clock)
+        # `Sender` takes the concrete `GHLClient`; `FakeGHL` has the same `send`.
         sender = Sender(ghl, StaticTokenProvider({tenant: "tok"}),  # type: ignore[arg-type]
                         LocationLimiter(1000, 1.0), max_attempts=2, sleep=no_sleep)
-        handler = OutboundHandler(ReplyStore(db), sender, Publisher(),  # type: ignore[arg-type]
+        handler = OutboundHandler(ReplyStore(db), sender, Publisher(),
                                   now=lambda: clock[0])
         async with db.transaction(tenant) as conn:
             await conn.execute("INSERT INTO tenants (id) VALUES ($1)", tenant)

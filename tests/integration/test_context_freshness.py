@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import redis.asyncio as aioredis
 
+from schemas.context import LeadContext
 from tests.conftest import new_tenant
 from workers.db.tenant import TenantDatabase
 from workers.memory.cache import ContextCache, memory_key
@@ -61,7 +62,7 @@ async def test_a_fill_after_a_miss_never_overwrites_a_newer_write_through(
     writer = ContextStore(db, ContextCache(redis, 60))
     load = reader.load
 
-    async def load_then_race(t: str, c: str):  # type: ignore[no-untyped-def]
+    async def load_then_race(t: str, c: str) -> LeadContext | None:
         ctx = await load(t, c)
         await _lead_with(db, tenant, "m02")
         newer = await writer.load(t, c)

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from pydantic import BaseModel
 
 from devtools.demo.ghl_events import inbound_message
 from schemas import topics
@@ -67,7 +68,7 @@ async def test_a_backlog_older_than_the_replay_window_is_accepted(
 class FailingConversationEvents:
     """A publisher that cannot reach `conversation.events` (the broker is away for it)."""
 
-    async def publish(self, event: Any, *, topic: str | None = None) -> None:
+    async def publish(self, event: BaseModel, *, topic: str | None = None) -> None:
         raise RetryableError("publish to conversation.events failed: broker away")
 
 
@@ -95,7 +96,7 @@ async def test_a_dead_lettered_claimed_delivery_is_published_once_on_replay(
     # Where the delivery sat on ghl.events (a position no test record reaches), received now.
     record = Record(topics.GHL_EVENTS, 0, 10**9, value, key=tenant.encode(),
                     timestamp_ms=int(time.time() * 1000))
-    handler = IngestionHandler(db, FailingConversationEvents(), settings,  # type: ignore[arg-type]
+    handler = IngestionHandler(db, FailingConversationEvents(), settings,
                                SignatureVerifier())
     producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=True)
     await producer.start()

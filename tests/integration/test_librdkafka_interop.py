@@ -74,9 +74,11 @@ def librdkafka_read(bootstrap: str, topic: str, tenants: set[str], per_tenant: i
     try:
         while time.monotonic() < deadline:
             msg = consumer.poll(0.25)
-            if msg is not None and not msg.error() and msg.key() is not None \
-                    and msg.key().decode() in tenants:
-                out.append({"key": msg.key().decode(), "value": json.loads(msg.value())})
+            if msg is not None and not msg.error() and (key := msg.key()) is not None \
+                    and key.decode() in tenants:
+                value = msg.value()
+                assert value is not None  # every record the suite produced has a value
+                out.append({"key": key.decode(), "value": json.loads(value)})
             if settled_at is None and all(
                     sum(r["key"] == t for r in out) >= per_tenant for t in tenants):
                 settled_at = time.monotonic() + settle_s

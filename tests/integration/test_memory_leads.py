@@ -3,10 +3,9 @@ three-statement `store.load_memory` + `store.load_profile` return for each of th
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import redis.asyncio as aioredis
+from pydantic import BaseModel
 
 from tests.conftest import new_tenant
 from tests.support.events import message
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 
 class Discard:
-    async def publish(self, event: Any) -> None:
+    async def publish(self, event: BaseModel, *, topic: str | None = None) -> None:
         return None
 
 
@@ -35,7 +34,7 @@ async def test_load_leads_matches_the_per_lead_reads(
                message(tenant, "c2", "Budget is 450k", i=31, direction="outbound",
                        sender="ai"),
                message(other, "c3", "someone else's lead", i=0)]
-    handler = MemoryHandler(db, ContextStore(db, ContextCache(redis, 600)), Discard())  # type: ignore[arg-type]
+    handler = MemoryHandler(db, ContextStore(db, ContextCache(redis, 600)), Discard())
     for offset, ev in enumerate(events):
         await handler(Record("conversation.events", 0, offset,
                              ev.model_dump_json().encode(), ev.tenant_id.encode()))

@@ -36,19 +36,19 @@ async def test_counts_per_tenant_and_type_and_probes_lag(
 ) -> None:
     tenant = new_tenant()
     received = datetime.now(UTC) - timedelta(seconds=3)
-    drafted = ReplyDrafted(**envelope(tenant, received), idempotency_key="m1",  # type: ignore[arg-type]
+    drafted = ReplyDrafted(**envelope(tenant, received), idempotency_key="m1",
                            channel="sms", body="Hi Ana!", mode="claude")
     usage = {**json.loads(drafted.model_dump_json()),
              "usage": {"input_tokens": 1200, "output_tokens": 80,
                        "cache_read_input_tokens": 1000},
              "cost_usd": "0.0042"}
-    delivered = ReplyDelivered(**envelope(tenant, received), idempotency_key="m1",  # type: ignore[arg-type]
+    delivered = ReplyDelivered(**envelope(tenant, received), idempotency_key="m1",
                                ghl_message_id="g1")
-    handoff = AgentAssistRequested(**envelope(tenant, received), reason="handoff",  # type: ignore[arg-type]
+    handoff = AgentAssistRequested(**envelope(tenant, received), reason="handoff",
                                    note="asked for a person")
-    coaching = AgentAssistRequested(**envelope(tenant, received), reason="coaching",  # type: ignore[arg-type]
+    coaching = AgentAssistRequested(**envelope(tenant, received), reason="coaching",
                                     note="tip")
-    opt_out = ProfileUpdated(**envelope(tenant, received), changed={"opted_out": True})  # type: ignore[arg-type]
+    opt_out = ProfileUpdated(**envelope(tenant, received), changed={"opted_out": True})
     await publish_events(kafka, topics.REPLIES_DELIVERED, [delivered])
     await publish_events(kafka, topics.AGENT_ASSIST, [handoff, coaching])
     await publish_events(kafka, topics.LEAD_PROFILE_UPDATED, [opt_out])

@@ -64,7 +64,8 @@ async def test_metrics_of_ingestion_and_metrics_workers_pass_promtool(
         ingestion, metrics = hosts
 
         async def seen() -> bool:
-            text = (await scrape(metrics.http.port, "/metrics")).text  # type: ignore[union-attr]
+            assert metrics.http is not None
+            text = (await scrape(metrics.http.port, "/metrics")).text
             return (f'leadmem_topic_records_total{{event_type="message.ingested",tenant="{tenant}"'
                     in text and "leadmem_dlq_records_total{" in text
                     and "leadmem_consumer_lag_records{" in text)

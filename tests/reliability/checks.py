@@ -27,13 +27,15 @@ FINE = (None, "ok", "deterministic")  # Claude answered, or was not asked (confi
 
 
 # --- draining -------------------------------------------------------------------------------
-async def total_lag(bootstrap: str, groups: dict[str, tuple[str, ...]]) -> dict[str, int]:
-    """Lag per worker group (sum over its topics' partitions)."""
+async def total_lag(bootstrap: str,
+                    groups: dict[str, tuple[str, tuple[str, ...]]]) -> dict[str, int]:
+    """Lag per worker group (sum over its topics' partitions); `groups` maps a worker to
+    its consumer group and topics."""
     return {name: sum((await consumer_lag(bootstrap, group, topics)).values())
             for name, (group, topics) in groups.items()}
 
 
-async def wait_drained(bootstrap: str, groups: dict[str, tuple[str, ...]], *,
+async def wait_drained(bootstrap: str, groups: dict[str, tuple[str, tuple[str, ...]]], *,
                        timeout_s: float, stable_sweeps: int = 3) -> dict[str, int]:
     """Until every group's lag is 0 in `stable_sweeps` consecutive sweeps a second apart.
 

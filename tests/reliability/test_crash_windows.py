@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from pydantic import BaseModel
 
 from schemas.context import MemoryPart, ProfilePart
 from tests.conftest import new_tenant
@@ -45,7 +46,7 @@ class DiesOnCacheWrite(ContextStore):
 
 
 class Discard:
-    async def publish(self, event: Any) -> None:
+    async def publish(self, event: BaseModel, *, topic: str | None = None) -> None:
         return None
 
 
@@ -61,12 +62,12 @@ async def test_redelivery_after_a_crash_before_the_cache_write_repairs_the_conte
     first = message(tenant, "c1", "Looking in Round Rock", i=0)
     second = message(tenant, "c1", "Actually Cedar Park", i=1)
     cache = ContextCache(redis, 600)
-    await MemoryHandler(db, ContextStore(db, cache), Discard())(record(first, 0))  # type: ignore[arg-type]
+    await MemoryHandler(db, ContextStore(db, cache), Discard())(record(first, 0))
     with pytest.raises(ProcessDied):
-        await MemoryHandler(db, DiesOnCacheWrite(db, cache), Discard())(  # type: ignore[arg-type]
+        await MemoryHandler(db, DiesOnCacheWrite(db, cache), Discard())(
             record(second, 1))
     # The restarted worker gets the uncommitted record again.
-    await MemoryHandler(db, ContextStore(db, cache), Discard())(record(second, 1))  # type: ignore[arg-type]
+    await MemoryHandler(db, ContextStore(db, cache), Discard())(record(second, 1))
 
     ctx = await ContextStore(db, cache).get_context(tenant, "c1")
     assert ctx is not None
@@ -76,9 +77,9 @@ async def test_redelivery_after_a_crash_before_the_cache_write_repairs_the_conte
 
 class Capture:
     def __init__(self) -> None:
-        self.events: list[Any] = []
+        self.events: list[BaseModel] = []
 
-    async def publish(self, event: Any) -> None:
+    async def publish(self, event: BaseModel, *, topic: str | None = None) -> None:
         self.events.append(event)
 
 
@@ -92,7 +93,7 @@ async def test_learning_redelivery_after_a_crash_before_the_cache_write_repairs_
     tenant = new_tenant()
     cache = ContextCache(redis, 600)
     memory_out = Capture()
-    memory = MemoryHandler(db, ContextStore(db, cache), memory_out)  # type: ignore[arg-type]
+    memory = MemoryHandler(db, ContextStore(db, cache), memory_out)
     first = message(tenant, "c1", "We need 3 bedrooms", i=0)
     second = message(tenant, "c1", "Actually we need 4 bedrooms now", i=1)
     await memory(record(first, 0))
@@ -101,13 +102,13 @@ async def test_learning_redelivery_after_a_crash_before_the_cache_write_repairs_
                for i, e in enumerate(memory_out.events)]
     assert len(updated) == 2
 
-    await LearningHandler(db, ContextStore(db, cache), Discard())(updated[0])  # type: ignore[arg-type]
+    await LearningHandler(db, ContextStore(db, cache), Discard())(updated[0])
     with pytest.raises(ProcessDied):
-        await LearningHandler(db, DiesOnCacheWrite(db, cache), Discard())(updated[1])  # type: ignore[arg-type]
+        await LearningHandler(db, DiesOnCacheWrite(db, cache), Discard())(updated[1])
     stale = await ContextStore(db, cache).get_context(tenant, "c1")
     assert stale is not None and stale.profile.profile.get("bedrooms_min") == 3
 
-    await LearningHandler(db, ContextStore(db, cache), Discard())(updated[1])  # type: ignore[arg-type]
+    await LearningHandler(db, ContextStore(db, cache), Discard())(updated[1])
     ctx = await ContextStore(db, cache).get_context(tenant, "c1")
     assert ctx is not None
     assert ctx.profile.profile.get("bedrooms_min") == 4

@@ -17,9 +17,9 @@ def message(tenant: str, contact: str, body: str, *, i: int = 0, direction: str 
     return MessageIngested(
         event_id=event_id or str(uuid.uuid4()), tenant_id=tenant, contact_id=contact,
         occurred_at=BASE + timedelta(minutes=i), received_at=BASE + timedelta(minutes=i),
-        direction=direction, channel="sms", body=body,  # type: ignore[arg-type]
+        direction=direction, channel="sms", body=body,
         message_id=message_id or f"m-{uuid.uuid4().hex[:10]}", conversation_id=f"cv-{contact}",
-        sender=sender, **extra,  # type: ignore[arg-type]
+        sender=sender, **extra,
     )
 
 
@@ -27,7 +27,7 @@ def contact_changed(tenant: str, contact: str, *, tags: list[str] | None = None,
                     change: str = "create", **fields: Any) -> ContactChanged:
     return ContactChanged(
         event_id=str(uuid.uuid4()), tenant_id=tenant, contact_id=contact, occurred_at=BASE,
-        received_at=BASE, change=change,  # type: ignore[arg-type]
+        received_at=BASE, change=change,
         contact=ContactSnapshot(first_name="Ana", phone="+15125550100", tags=tags or [],
                                 **fields),
     )

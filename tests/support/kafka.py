@@ -90,7 +90,7 @@ async def read_until(
 
 
 def body(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any]:
-    return json.loads(record.value)  # type: ignore[no-any-return]
+    return json.loads(record.value)
 
 
 def keyed(tenants: set[str]) -> Callable[[ConsumerRecord[bytes, bytes]], bool]:

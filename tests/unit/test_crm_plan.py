@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from workers.crm.plan import Change, ContactState, CrmSettings, note_body, plan
+from workers.crm.plan import Change, ContactState, CrmSettings, Write, note_body, plan
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -15,12 +16,12 @@ STATE = ContactState(first_name="Ana", assigned_to="user-ana", summary="Buyer, 3
                      score="hot", score_reasons=("pre-approved",), next_questions=("When?",))
 
 
-def handoff(**kw: object) -> Change:
+def handoff(**kw: Any) -> Change:
     return Change("ev-1", "c1", NOW, assist_reason="handoff",
-                  assist_note="Lead asked to talk to a person. Wants a call at 5.", **kw)  # type: ignore[arg-type]
+                  assist_note="Lead asked to talk to a person. Wants a call at 5.", **kw)
 
 
-def kinds(writes: list) -> list[str]:  # type: ignore[type-arg]
+def kinds(writes: list[Write]) -> list[str]:
     return [w.kind for w in writes]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
@@ -12,8 +14,8 @@ from workers.settings import Settings
 MASTER = Fernet.generate_key().decode()
 
 
-def settings(**kw: object) -> Settings:
-    return Settings(**{"anthropic_api_key": None, "master_key": None, **kw})  # type: ignore[arg-type]
+def settings(**kw: Any) -> Settings:
+    return Settings(**{"anthropic_api_key": None, "master_key": None, **kw})
 
 
 def test_tenant_key_wins_over_the_global_key() -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from devtools.demo.ghl_events import inbound_message
+from schemas.events import MessageIngested
 from schemas.topics import GHL_EVENTS
 from workers.errors import InvalidEventError, SignatureMismatchError, StaleEventError
 from workers.ingestion.decode import MAX_DEPTH, check_fresh, decode_webhook, parse_time
@@ -30,7 +31,8 @@ def body(**change: object) -> bytes:
 def test_nul_characters_are_dropped_and_lone_surrogates_replaced() -> None:
     webhook = decode_webhook(body(body="a\u0000b \ud800 c"), max_bytes=10_000)
     event = normalise(webhook, b"", NOW)
-    assert event.body == "ab \ufffd c"  # type: ignore[union-attr]
+    assert isinstance(event, MessageIngested)
+    assert event.body == "ab \ufffd c"
     event.model_dump_json().encode("utf-8")  # publishable
     raw = b'{"type": "InboundMessage", "locationId": "loc1", "contactId": "c1", ' \
           b'"body": "x", "\\udc00key\\u0000": "v"}'

@@ -44,7 +44,7 @@ def test_profile_rejects_values_outside_the_enumerations() -> None:
 def test_messages_and_areas_are_frozen() -> None:
     message = Message(direction="inbound", body="hi")
     with pytest.raises(ValidationError):
-        message.body = "changed"  # type: ignore[misc]
+        message.body = "changed"  # type: ignore[misc]  # frozen on purpose: must be refused
     assert Area(name="Cary", aliases=("cary",)).aliases == ("cary",)
 
 

@@ -38,7 +38,7 @@ class FakeProducer:
 def receiver(behaviour: str | None) -> tuple[Receiver, FakeProducer | None]:
     r = Receiver(Settings(receiver_produce_timeout_s=0.05), port=0)
     fake = FakeProducer(behaviour) if behaviour else None
-    r._producer = fake  # type: ignore[assignment]
+    r._producer = fake
     return r, fake
 
 

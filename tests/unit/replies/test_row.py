@@ -11,8 +11,9 @@ import pytest
 from workers.replies import CLAIM_COLUMNS, Reply
 
 AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-REQUIRED = {"tenant_id": "t1", "idempotency_key": "k1", "event_id": "e1", "contact_id": "c1",
-            "reply_to_message_id": "m0", "channel": "sms", "body": "Hi", "mode": "buyer"}
+REQUIRED: dict[str, Any] = {
+    "tenant_id": "t1", "idempotency_key": "k1", "event_id": "e1", "contact_id": "c1",
+    "reply_to_message_id": "m0", "channel": "sms", "body": "Hi", "mode": "buyer"}
 
 
 def claimed(**over: Any) -> dict[str, Any]:

@@ -80,7 +80,8 @@ def turn(ev: ProfileUpdated | None = None, ctx: LeadContext = CTX,
 
 def validated(row: Reply) -> list[ReplyDrafted | AgentAssistRequested]:
     """What the row's claim publishes, each entry read back as its event model."""
-    models = {"reply.drafted": ReplyDrafted, "agent.assist": AgentAssistRequested}
+    models: dict[str, type[ReplyDrafted | AgentAssistRequested]] = {
+        "reply.drafted": ReplyDrafted, "agent.assist": AgentAssistRequested}
     out = [models[raw["type"]].model_validate(raw) for raw in row.published]
     for e in out:
         assert (e.tenant_id, e.contact_id, e.occurred_at) == (row.tenant_id, row.contact_id,

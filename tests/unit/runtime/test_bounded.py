@@ -64,7 +64,7 @@ def test_a_bound_must_hold_something(maxsize: int) -> None:
         BoundedSet(maxsize)
 
 
-def _traced(feed: Callable[[int], None], start: int, stop: int) -> int:
+def _traced(feed: Callable[[int], object], start: int, stop: int) -> int:
     """Feed tenants `start..stop`; returns the traced memory afterwards."""
     for i in range(start, stop):
         feed(i)
@@ -72,7 +72,7 @@ def _traced(feed: Callable[[int], None], start: int, stop: int) -> int:
     return tracemalloc.get_traced_memory()[0]
 
 
-def flat(feed: Callable[[int], None], size: Callable[[], int], bound: int,
+def flat(feed: Callable[[int], object], size: Callable[[], int], bound: int,
          tenants: int = TENANTS) -> tuple[int, int, int]:
     """Feed `tenants` tenants: the structure fills up with the first `bound` and then stays
     at that size; its memory settles within the next `bound` (the hash table's last resize)
