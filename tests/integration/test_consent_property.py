@@ -265,8 +265,7 @@ async def play(database_url: str, start: datetime, steps: list[Step]) -> list[st
     try:
         tenant, clock = new_tenant(), [start]
         ghl = FakeGHL(clock)
-        # `Sender` takes the concrete `GHLClient`; `FakeGHL` has the same `send`.
-        sender = Sender(ghl, StaticTokenProvider({tenant: "tok"}),  # type: ignore[arg-type]
+        sender = Sender(ghl, StaticTokenProvider({tenant: "tok"}),
                         LocationLimiter(1000, 1.0), max_attempts=2, sleep=no_sleep)
         handler = OutboundHandler(ReplyStore(db), sender, Publisher(),
                                   now=lambda: clock[0])

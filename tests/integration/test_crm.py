@@ -21,6 +21,7 @@ from workers.crm import store
 from workers.crm.client import ContactsClient
 from workers.crm.writer import CrmHandler
 from workers.db.tenant import TenantDatabase
+from workers.outbound.ghl_client import GHLClient
 from workers.outbound.ratelimit import LocationLimiter
 from workers.outbound.sender import Sender
 from workers.outbound.tokens import StaticTokenProvider
@@ -59,9 +60,8 @@ async def setup(db: TenantDatabase, ghl: FakeGHLAPI, http: httpx.AsyncClient, *,
                            "score_reasons, next_questions) VALUES ($1, 'c1', 'Buyer, 3 beds "
                            "in Austin', 'hot', $2, $3)", tenant, ["pre-approved"],
                            ["What is your timeline?"])
-    # The CRM handler only uses `Sender.call`, never `send`: the contacts client stands in
-    # for the message client the signature asks for.
-    sender = Sender(ContactsClient(http, ghl.base_url),  # type: ignore[arg-type]
+    # One sender for messages and CRM calls, as the outbound worker wires it.
+    sender = Sender(GHLClient(http, ghl.base_url),
                     StaticTokenProvider({tenant: f"tok-{tenant}"}), LocationLimiter(100, 10),
                     backoff_s=0.01, max_attempts=3)
     return tenant, CrmHandler(db, sender, ContactsClient(http, ghl.base_url), interval)

@@ -14,7 +14,6 @@ from typing import Any, Protocol, TypeVar
 from workers.errors import RetryableError
 from workers.outbound.ghl_client import (
     Delivered,
-    GHLClient,
     GHLUnavailableError,
     RateLimitedError,
     TokenRejectedError,
@@ -24,6 +23,12 @@ from workers.outbound.ratelimit import LocationLimiter, Sleep
 from workers.outbound.tokens import TokenProvider
 
 T = TypeVar("T")
+
+
+class MessageClient(Protocol):
+    """Posts one message with a location's token (`GHLClient`; tests pass a fake GHL)."""
+
+    async def send(self, token: str, payload: dict[str, Any]) -> Delivered: ...
 
 
 class ClaimWindow(Protocol):
@@ -46,7 +51,7 @@ class ClaimLostError(Exception):
 class Sender:
     def __init__(
         self,
-        client: GHLClient,
+        client: MessageClient,
         tokens: TokenProvider,
         limiter: LocationLimiter,
         *,
