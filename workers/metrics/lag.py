@@ -8,7 +8,6 @@ and logged; the loop goes on, and the gauge keeps its last value until the next 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -45,11 +44,3 @@ async def every(interval_s: float, job: Callable[[], Awaitable[None]]) -> None:
     while True:
         await job()
         await asyncio.sleep(interval_s)
-
-
-async def cancel_all(tasks: list[asyncio.Task[None]]) -> None:
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -29,7 +29,6 @@ skipped: the metrics worker never raises, so it never dead-letters another worke
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
@@ -46,7 +45,7 @@ from schemas.topics import (
     REPLIES_OUTBOUND,
 )
 from workers.metrics import families as m
-from workers.metrics.lag import cancel_all, every, probe_lag, worker_groups
+from workers.metrics.lag import every, probe_lag, worker_groups
 from workers.metrics.observe import (
     decode,
     dnd_changed,
@@ -57,6 +56,7 @@ from workers.metrics.observe import (
 )
 from workers.metrics.retention import RetentionJob
 from workers.metrics.tenants import OTHER, BoundedValues, TenantLabels
+from workers.runtime.background import Loop
 from workers.runtime.boundary import Handler, read_dead_letter
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.record import Record
@@ -148,16 +148,13 @@ def build(resources: Resources) -> Handler:
     async def lag() -> None:
         await probe_lag(s.bootstrap, groups, timeout_s=max(1.0, min(lag_every, 10.0)))
 
-    loop = asyncio.get_running_loop()
-    tasks = [
-        loop.create_task(every(lag_every, lag), name="metrics-lag"),
-        loop.create_task(every(rerank_every, handler.rerank), name="metrics-rerank"),
-    ]
+    resources.run_in_background(Loop("metrics-lag", lambda: every(lag_every, lag)))
+    resources.run_in_background(
+        Loop("metrics-rerank", lambda: every(rerank_every, handler.rerank)))
     if s.retention_interval_s > 0:
         job = RetentionJob(s)
-        resources.stack.push_async_callback(job.close)  # after the task is cancelled
-        tasks.append(loop.create_task(job.run(), name="metrics-retention"))
-    resources.stack.push_async_callback(cancel_all, tasks)
+        resources.stack.push_async_callback(job.close)  # after the loop is stopped
+        resources.run_in_background(Loop("metrics-retention", job.run))
     return handler
 
 

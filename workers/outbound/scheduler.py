@@ -11,7 +11,6 @@ re-queues it once more, which the claim makes harmless.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from aiokafka.errors import KafkaError
@@ -40,7 +39,8 @@ def drafted_again(reply: Reply) -> ReplyDrafted:
 
 
 class HeldReplyScheduler:
-    """A background loop of the outbound worker (the host starts it once its broker runs).
+    """A background loop of the outbound worker (`run`, started by the host once its broker
+    runs, as a `runtime.background.Loop`).
     It publishes through its own `EventPublisher` over the host's broker: the host's
     publisher flushes per batch and must not see (or swallow the failures of) records
     published from this loop."""
@@ -51,7 +51,6 @@ class HeldReplyScheduler:
         self._store = store
         self._publisher = publisher
         self._interval_s, self._batch = interval_s, batch
-        self._task: asyncio.Task[None] | None = None
 
     async def tick(self) -> int:
         """Re-queue due held replies; returns how many."""
@@ -76,19 +75,3 @@ class HeldReplyScheduler:
                 await self.tick()
             except (PipelineError, KafkaError) as exc:
                 log.warning("outbound: held-reply scan failed, retrying: %r", exc)
-
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self.run(), name="outbound-held")
-        self._task.add_done_callback(_report_crash)
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
-def _report_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("outbound: held-reply scheduler stopped", exc_info=task.exception())

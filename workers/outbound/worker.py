@@ -41,6 +41,7 @@ from workers.outbound.sender import ClaimLostError, Sender
 from workers.outbound.token_store import PostgresTokenStore, TokenStore
 from workers.outbound.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
 from workers.replies import Action, Reply
+from workers.runtime.background import Loop
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Publisher
@@ -251,10 +252,10 @@ def build(
         max_attempts=cfg.max_attempts, backoff_s=cfg.backoff_s,
         backoff_max_s=cfg.backoff_max_s, max_wait_s=cfg.max_wait_s,
     )
-    resources.run_in_background(HeldReplyScheduler(
-        store, resources.own_publisher(), interval_s=cfg.scheduler_interval_s,
-        batch=cfg.scheduler_batch,
-    ))
+    scheduler = HeldReplyScheduler(store, resources.own_publisher(),
+                                   interval_s=cfg.scheduler_interval_s,
+                                   batch=cfg.scheduler_batch)
+    resources.run_in_background(Loop("outbound-held", scheduler.run))
     replies = OutboundHandler(store, sender, resources.publisher)
     crm = CrmHandler(resources.database, sender, ContactsClient(http, cfg.base_url),
                      timedelta(seconds=cfg.crm_note_interval_s))
