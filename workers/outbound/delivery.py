@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from schemas.events import ReplyDrafted
 from workers.consent.decision import (
@@ -49,6 +49,20 @@ class Claim:
     action: Action
     reply: Reply
     consent: ConsentDecision | None = None  # decided by this claim (None: not asked)
+
+
+class ReplyClaims(Protocol):
+    """What `OutboundHandler` uses of `ReplyStore`, so it is tested with an in-memory fake."""
+
+    async def claim(self, ev: ReplyDrafted, now: datetime) -> Claim: ...
+
+    async def release(self, tenant: str, key: str, error: str) -> None: ...
+
+    async def mark_failed(self, tenant: str, key: str, error: str) -> None: ...
+
+    async def note_in_doubt(self, tenant: str, key: str, error: str) -> None: ...
+
+    async def mark_sent(self, tenant: str, key: str, delivered: Delivered) -> datetime: ...
 
 
 def consent_of(row: Mapping[str, Any], channel: str,

@@ -26,7 +26,7 @@ from workers.crm.client import ContactsClient
 from workers.crm.writer import CrmHandler
 from workers.errors import ConfigurationError, InvalidEventError, RetryableError
 from workers.outbound.config import OutboundConfig
-from workers.outbound.delivery import Claim, ReplyStore
+from workers.outbound.delivery import Claim, ReplyClaims, ReplyStore
 from workers.outbound.ghl_client import (
     Delivered,
     DeliveryInDoubtError,
@@ -88,7 +88,7 @@ class _Claim:
     """The reply's claim as the sender gives it back and takes it again between attempts
     (consent is decided again by every retake)."""
 
-    def __init__(self, store: ReplyStore, ev: ReplyDrafted, now: Clock) -> None:
+    def __init__(self, store: ReplyClaims, ev: ReplyDrafted, now: Clock) -> None:
         self.store, self.ev, self.now = store, ev, now
         self.last: Claim | None = None
 
@@ -101,7 +101,7 @@ class _Claim:
 
 
 class OutboundHandler:
-    def __init__(self, store: ReplyStore, sender: Sender, publisher: Publisher,
+    def __init__(self, store: ReplyClaims, sender: Sender, publisher: Publisher,
                  now: Clock = utc_now) -> None:
         self.store, self.sender, self.publisher, self.now = store, sender, publisher, now
 
@@ -172,7 +172,6 @@ class OutboundHandler:
         )
         await self.publisher.publish(delivered_event(ev, done))
         SENDS.labels("sent").inc()
-
 
     async def _blocked(self, ev: ReplyDrafted, claim: Claim) -> None:
         """Consent was gone (or the draft stale) when it was time to send: the reply is
