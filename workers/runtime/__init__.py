@@ -3,7 +3,8 @@
 - `host.py` opens every client through `clients.py` (Postgres, Redis), builds the worker
   (`WorkerSpec.build(resources)`), consumes batches, commits offsets only after a batch's
   writes and publishes, runs the worker's background loops (`background.Loop`) beside the
-  consumer, and closes everything in reverse order. The CLI opens its clients through `clients.py` too.
+  consumer, and closes everything in reverse order. The CLI opens its clients through
+  `clients.py` too.
 - `ports.py`: what a handler needs from outside, as Protocols (`Publisher`, `Transactions`),
   so handlers are tested with fakes.
 - `boundary.py` is the one broad `except`: bounded retries, then the dead-letter topic;
