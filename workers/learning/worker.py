@@ -6,6 +6,10 @@ qualification state, behavioral signals and score, writes the profile through to
 context, and publishes what changed with the triggering message's reply-needed flag, so the
 responder replies only after the profile for that message is up to date.
 
+This is the shell: transaction, processed-events ledger, reads and writes (`store`, `facts`),
+the Claude call, cache and publish. What is extracted from and built around the rows is
+decided without I/O in `core` and `assess`, so it is tested without services.
+
 With `LEADMEM_LEARNING_CLAUDE_EXTRACTION` on, a tenant with Claude configured also gets
 Claude's structured extraction merged in (`claude_extract` documents the rules). The call is
 made inside the transaction: a batch's records are handled one tenant group at a time (one
@@ -16,7 +20,6 @@ event.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -29,11 +32,12 @@ from schemas.topics import MEMORY_UPDATED
 from workers.claude import ClaudeClient, ClaudeUnavailableError, resolve_config
 from workers.claude.breaker import BreakerRegistry
 from workers.errors import InvalidEventError
-from workers.learning import claude_extract, facts
-from workers.learning.assess import Turn, assess, profile_event
+from workers.learning import claude_extract, core, facts
+from workers.learning.assess import assess, profile_event
 from workers.learning.extract import extract_profile_with_sources
 from workers.learning.extract.model import Area, LeadProfile, Message
 from workers.learning.incremental import IncrementalExtractor
+from workers.learning.store import Reads, save_profile
 from workers.memory.context import ContextStore
 from workers.memory.store import load_profile
 from workers.runtime import processed
@@ -136,114 +140,45 @@ class LearningHandler:
                 await self.publisher.publish(ProfileUpdated.model_validate(result))
 
 
-class Reads:
-    """What `learn` reads that its own writes never change, read once per transaction: the
-    tenant's settings, and per lead its messages and whether it has an appointment (written
-    by the memory worker before it published the events being handled)."""
-
-    def __init__(self, conn: asyncpg.Connection, tenant: str) -> None:
-        self.conn, self.tenant = conn, tenant
-        self._settings: tuple[asyncpg.Record | None] | None = None
-        self._messages: dict[str, list[asyncpg.Record]] = {}
-        self._facts: dict[str, dict[str, Any]] = {}
-
-    async def tenant_row(self) -> asyncpg.Record | None:
-        if self._settings is None:
-            self._settings = (await self.conn.fetchrow(
-                """SELECT service_areas, claude_model, claude_api_key_enc FROM tenant_settings
-                   WHERE tenant_id = $1""", self.tenant),)
-        return self._settings[0]
-
-    async def messages(self, contact: str) -> list[asyncpg.Record]:
-        """The lead's messages in order; each row also says whether it has an appointment."""
-        if contact not in self._messages:
-            self._messages[contact] = await self.conn.fetch(
-                """SELECT m.direction, m.channel, m.body, m.message_id, m.occurred_at,
-                          a.appointment
-                   FROM (SELECT EXISTS (SELECT 1 FROM lead_events WHERE tenant_id = $1
-                           AND contact_id = $2 AND kind = 'appointment') AS appointment) a
-                   JOIN messages m ON m.tenant_id = $1 AND m.contact_id = $2
-                   ORDER BY m.occurred_at, m.created_at""",
-                self.tenant, contact,
-            )
-        return self._messages[contact]
-
-    async def facts(self, contact: str) -> dict[str, Any]:
-        """The lead's current facts (`facts.current_facts`), kept current by `stated`."""
-        if contact not in self._facts:
-            self._facts[contact] = await facts.current_facts(self.conn, self.tenant, contact)
-        return self._facts[contact]
-
-    def stated(self, contact: str, spec: dict[str, Any]) -> None:
-        """After `facts.write_versions(diff(current, spec))` the current facts are `spec`'s
-        stated fields: every changed field got a version, withdrawn ones a NULL one."""
-        stored = json.loads(json.dumps(spec, default=str))  # as the jsonb codec reads it back
-        self._facts[contact] = {k: v for k, v in stored.items() if v is not None}
-
-
 async def learn(conn: asyncpg.Connection, ev: MemoryUpdated, refine: Refine | None = None,
                 reads: Reads | None = None, extractor: IncrementalExtractor | None = None,
                 ) -> tuple[dict[str, Any] | None, ProfilePart | None]:
+    """One event, in the caller's transaction: the `lead.profile.updated` to record and
+    publish (None: nothing to say) and the profile to cache (None: no conversation yet)."""
     tenant, contact = ev.tenant_id, ev.contact_id
     assert contact is not None
     reads = reads or Reads(conn, tenant)
-    rows = await reads.messages(contact)
-    # The profile as of the triggering message: a later message gets its own event, so each
-    # change becomes its own fact version even when memory is ahead of learning.
-    ids = [r["message_id"] for r in rows]
-    if ev.message_id in ids:
-        rows = rows[: ids.index(ev.message_id) + 1]
+    rows = core.as_of(await reads.messages(contact), ev.message_id)
     if not rows:
         return None, None
     tenant_row = await reads.tenant_row()
-    areas = [Area(name=a["name"], aliases=tuple(a.get("aliases", [])))
-             for a in (tenant_row["service_areas"] if tenant_row else None) or []]
-    appointment = bool(rows[0]["appointment"])
-    messages = [Message(direction=r["direction"], body=r["body"], id=r["message_id"],
-                        sent_at=r["occurred_at"]) for r in rows]
-    now: datetime = max(ev.occurred_at, rows[-1]["occurred_at"])
-    profile, sources = (extractor.extract((tenant, contact), messages, areas, now)
-                        if extractor is not None
-                        else extract_profile_with_sources(messages, areas, now))
+    conv = core.conversation(rows, tenant_row, ev.occurred_at)
+    profile, sources = _extract(extractor, (tenant, contact), conv)
     from_claude: set[str] = set()
     if refine is not None:
         profile, from_claude = await refine(tenant, dict(tenant_row) if tenant_row else None,
-                                            messages, areas, now, profile)
+                                            conv.messages, conv.areas, conv.now, profile)
     spec = profile.to_spec_dict()
     changed = facts.diff(await reads.facts(contact), spec)
     reads.stated(contact, spec)
     if changed:
         await facts.write_versions(
-            conn, tenant, contact, changed, at=now, event_id=ev.event_id,
-            sources={f: messages[i].id for f, i in sources.items() if i < len(messages)},
-            confidence={f: claude_extract.CLAUDE_CONFIDENCE if f in from_claude
-                        else claude_extract.DETERMINISTIC_CONFIDENCE for f in changed},
-        )
-    result = assess(spec, [
-        Turn(r["direction"], r["body"], r["occurred_at"], r["channel"]) for r in rows],
-        appointment=appointment)
-    stored = await conn.fetchrow(  # the previous score comes back with the upsert
-        """
-        WITH previous AS (SELECT score FROM lead_profiles
-                          WHERE tenant_id = $1 AND contact_id = $2)
-        INSERT INTO lead_profiles (tenant_id, contact_id, profile, score, score_reasons,
-                                   qualification, next_questions, signals, version, updated_at)
-        VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, 1, now())
-        ON CONFLICT (tenant_id, contact_id) DO UPDATE SET
-            profile = EXCLUDED.profile, score = EXCLUDED.score,
-            score_reasons = EXCLUDED.score_reasons, qualification = EXCLUDED.qualification,
-            next_questions = EXCLUDED.next_questions, signals = EXCLUDED.signals,
-            version = lead_profiles.version + 1, updated_at = now()
-        RETURNING version, (SELECT score FROM previous) AS previous
-        """,
-        tenant, contact, spec, result.score, result.score_reasons, result.qualification,
-        result.next_questions, result.signals.to_dict(),
-    )
-    assert stored is not None
-    part = ProfilePart(tenant_id=tenant, contact_id=contact, profile=spec, score=result.score,
-                       score_reasons=result.score_reasons, qualification=result.qualification,
-                       next_questions=result.next_questions, version=stored["version"])
-    return profile_event(CONSUMER, ev, spec, changed, result, stored["previous"]), part
+            conn, tenant, contact, changed, at=conv.now, event_id=ev.event_id,
+            sources=core.fact_sources(sources, conv.messages),
+            confidence=core.fact_confidence(changed, from_claude))
+    result = assess(spec, conv.turns, appointment=conv.appointment)
+    version, previous = await save_profile(conn, tenant, contact, spec, result)
+    part = core.profile_part(tenant, contact, spec, result, version)
+    return profile_event(CONSUMER, ev, spec, changed, result, previous), part
+
+
+def _extract(extractor: IncrementalExtractor | None, lead: tuple[str, str],
+             conv: core.Conversation) -> tuple[LeadProfile, dict[str, int]]:
+    """The deterministic profile and each field's source message index; continuing the
+    lead's last reading when an extractor is kept."""
+    if extractor is not None:
+        return extractor.extract(lead, conv.messages, conv.areas, conv.now)
+    return extract_profile_with_sources(conv.messages, conv.areas, conv.now)
 
 
 def build(resources: Resources) -> Handler:
