@@ -38,7 +38,7 @@ def as_of(rows: Sequence[Row], message_id: str | None) -> list[Row]:
     among them: a later message gets its own event, so each change becomes its own fact
     version even when memory is ahead of learning."""
     ids = [r["message_id"] for r in rows]
-    if message_id in ids:
+    if message_id is not None and message_id in ids:  # None is no message, not an id-less one
         return list(rows[: ids.index(message_id) + 1])
     return list(rows)
 

@@ -41,6 +41,14 @@ def test_the_conversation_is_cut_after_the_triggering_message(
     assert [r["message_id"] for r in core.as_of(ROWS, message_id)] == kept
 
 
+def test_an_event_without_a_message_reads_past_messages_without_an_id() -> None:
+    """GHL messages may come without an id: an activity (no message) must not cut the
+    conversation at the first of them."""
+    rows = [row(0), row(1, message_id=None), row(2, message_id=None)]
+    assert [r["body"] for r in core.as_of(rows, None)] == [
+        "message 0", "message 1", "message 2"]
+
+
 def test_no_rows_stay_no_rows() -> None:
     assert core.as_of([], "m1") == []
     assert core.as_of([], None) == []
