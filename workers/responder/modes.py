@@ -10,6 +10,8 @@ keeps failing, so they must stand on their own.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -86,8 +88,23 @@ def plan_reply(profile: dict[str, Any], qualification: dict[str, Any],
                 "valuable open qualification question.", question)
 
 
+NAME_MAX = 30  # longer than any given name we greet by
+# Letters (any script), joined by ' ’ - (O'Neil, Anne-Marie), maybe one final dot (St.); or
+# initials (J.R.). No digits, no inner dots: nothing that reads as a link, a phone or markup.
+_NAME = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?|(?:[^\W\d_]\.){1,3}")
+
+
+def spoken_name(name: str | None) -> str | None:
+    """The first word of the contact's first name if it reads as a name, else None. The
+    field is whatever was typed into a form or the CRM, and it rides into texts sent
+    without Claude and without the reply check (the fallback, the hand-off)."""
+    word = unicodedata.normalize("NFC", name.split()[0]) if name and name.strip() else ""
+    return word if len(word) <= NAME_MAX and _NAME.fullmatch(word) else None
+
+
 def first_name_of(name: str | None) -> str:
-    return f", {name.split()[0]}" if name and name.strip() else ""
+    spoken = spoken_name(name)
+    return f", {spoken}" if spoken else ""
 
 
 def fallback_text(plan: Plan, first_name: str | None) -> str:

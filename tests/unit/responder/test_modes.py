@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from workers.responder.listings import Comparable, Listing
 from workers.responder.modes import (
     coaching_note,
@@ -12,6 +14,7 @@ from workers.responder.modes import (
     opt_out_text,
     plan_reply,
     seller_pathway,
+    spoken_name,
 )
 
 TODAY = date(2026, 11, 1)
@@ -80,3 +83,23 @@ def test_coaching_note_names_next_action_and_objections() -> None:
     assert note.startswith("HOT lead (timeline asap (+35)).")
     assert "showing of the matched listing" in note and "lender" in note
     assert "Top match:" in note
+
+
+@pytest.mark.parametrize(("typed", "spoken"), [
+    ("Ana", "Ana"), ("ana maria", "ana"), ("Anne-Marie", "Anne-Marie"), ("O'Neil", "O'Neil"),
+    ("O’Neil", "O’Neil"), ("Zoë", "Zoë"), ("Jose\u0301", "José"), ("李", "李"), ("St.", "St."),
+    ("J.R.", "J.R."),
+    # what a form or the CRM may hold that must not be sent in our name
+    ("www.spam.co", None), ("bit.ly", None), ("http://x.co", None), ("Call5551234", None),
+    ("<b>", None), ("Ana!", None), ("--", None), ("-Ana", None), ("Ana_", None),
+    ("x" * 31, None), ("", None), ("   ", None), (None, None),
+])
+def test_only_a_name_that_reads_as_a_name_is_spoken(typed: str | None,
+                                                     spoken: str | None) -> None:
+    assert spoken_name(typed) == spoken
+
+
+def test_texts_sent_without_claude_leave_out_a_name_that_is_not_one() -> None:
+    assert handoff_text("bit.ly/win", None).startswith("Of course — I'm letting")
+    assert fallback_text(plan_reply({}, {}, [TIMELINE_Q], [], [], TODAY),
+                         "https://spam.example").startswith("Thanks! ")
