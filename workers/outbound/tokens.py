@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -21,6 +22,7 @@ from workers.errors import RetryableError
 from workers.outbound.metrics import TOKEN_REFRESHES
 from workers.outbound.ratelimit import Clock, Sleep
 from workers.outbound.token_store import StoredTokens, TokenStore
+from workers.runtime.bounded import TENANT_STATE_MAX, LRUMap
 from workers.secrets import SecretDecryptionError
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,32 @@ def _reseed_hint(location: str) -> str:
             f"`leadmem tenant config {location} --ghl-refresh-token-stdin`")
 
 
+class LocationLocks:
+    """One lock per location, kept only while it is held or awaited: a lock dropped while
+    someone waits on it would let a second refresh spend the same single-use token."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+    @asynccontextmanager
+    async def hold(self, location: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(location, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._locks[location] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            _, users = self._locks[location]
+            if users == 1:
+                del self._locks[location]
+            else:
+                self._locks[location] = (lock, users - 1)
+
+
 class OAuthTokenProvider:
     """Access tokens bought with OAuth refresh tokens (`POST {base}/oauth/token`).
 
@@ -131,11 +159,18 @@ class OAuthTokenProvider:
         self._seeds = dict(seed_refresh_tokens or {})
         self._clock = clock
         self._sleep = sleep
-        self._access: dict[str, _Access] = {
+        # Per-location state is bounded, so thousands of locations cannot grow the process:
+        # an evicted access token is read back from the store, an evicted refusal costs
+        # one more 401 at most. The configured access tokens (bounded by the settings) are
+        # kept apart until GHL refuses one; unsaved rotations are never dropped (they are
+        # the only copy), and a location's lock exists only while it is held or awaited.
+        self._access: LRUMap[str, _Access] = LRUMap(TENANT_STATE_MAX)
+        self._configured: dict[str, _Access] = {
             loc: _Access(tok, float("inf")) for loc, tok in (access_tokens or {}).items()
         }
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._rejected: dict[str, str] = {}  # the access token GHL last refused, per location
+        self._locks = LocationLocks()
+        # The access token GHL last refused, per location.
+        self._rejected: LRUMap[str, str] = LRUMap(TENANT_STATE_MAX)
         # Rotated tokens the store did not take yet, as they should be stored (the version
         # is the one the write expects to replace).
         self._unsaved: dict[str, StoredTokens] = {}
@@ -143,29 +178,30 @@ class OAuthTokenProvider:
     def _fresh(self, access: _Access | None) -> bool:
         return access is not None and access.until > self._clock()
 
-    def _lock(self, location: str) -> asyncio.Lock:
-        return self._locks.setdefault(location, asyncio.Lock())
+    def _cached(self, location: str) -> _Access | None:
+        return self._access.get(location) or self._configured.get(location)
 
     async def get(self, location: str) -> str:
-        cached = self._access.get(location)
+        cached = self._cached(location)
         if cached is not None and self._fresh(cached):
             return cached.token
-        async with self._lock(location):
-            cached = self._access.get(location)
+        async with self._locks.hold(location):
+            cached = self._cached(location)
             if cached is not None and self._fresh(cached):
                 return cached.token
             return await self._obtain(location)
 
     async def refresh(self, location: str) -> str:
         """A new access token after GHL refused the current one."""
-        seen = self._access.get(location)
-        async with self._lock(location):
-            current = self._access.get(location)
+        seen = self._cached(location)
+        async with self._locks.hold(location):
+            current = self._cached(location)
             if current is not None and current is not seen and self._fresh(current):
                 return current.token  # refreshed by another send while this one waited
             if seen is not None:
                 self._rejected[location] = seen.token
             self._access.pop(location, None)
+            self._configured.pop(location, None)
             return await self._obtain(location)
 
     async def _obtain(self, location: str) -> str:

@@ -22,10 +22,12 @@ from workers.outbound.sender import Sender
 from workers.outbound.token_store import StoredTokens
 from workers.outbound.tokens import (
     NEWER_TOKEN_WAITS,
+    LocationLocks,
     OAuthTokenProvider,
     StaticTokenProvider,
     TokenUnavailableError,
 )
+from workers.runtime.bounded import TENANT_STATE_MAX
 from workers.secrets import SecretDecryptionError
 
 LOC = "loc-a"
@@ -307,3 +309,73 @@ async def test_sends_waiting_on_one_refresh_share_it(
     tokens = provider(server, http, clock, store, access={LOC: "old"})
     got = await asyncio.gather(*(tokens.refresh(LOC) for _ in range(5)))
     assert len(set(got)) == 1 and len(refresh_forms(server)) == 1
+
+
+# --- bounded per-location state ----------------------------------------------------------------
+
+async def test_a_location_lock_lives_only_while_held_or_awaited() -> None:
+    locks = LocationLocks()
+    order: list[str] = []
+    entered = asyncio.Event()
+
+    async def first() -> None:
+        async with locks.hold(LOC):
+            entered.set()
+            await asyncio.sleep(0.01)
+            order.append("first out")
+
+    async def second() -> None:
+        await entered.wait()
+        async with locks.hold(LOC):
+            order.append("second in")
+
+    task = asyncio.ensure_future(first())
+    waiter = asyncio.ensure_future(second())
+    await entered.wait()
+    await asyncio.sleep(0)
+    assert len(locks) == 1  # held and awaited: one lock, shared
+    await asyncio.gather(task, waiter)
+    assert order == ["first out", "second in"]  # the waiter got the same lock, not a new one
+    assert len(locks) == 0
+
+
+async def test_a_failing_holder_leaves_no_lock_behind() -> None:
+    locks = LocationLocks()
+    with pytest.raises(RuntimeError):
+        async with locks.hold(LOC):
+            raise RuntimeError("refresh failed")
+    assert len(locks) == 0
+
+
+async def test_thousands_of_locations_keep_the_provider_bounded(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock,
+) -> None:
+    """Each location's fresh access token is in the store; the provider caches a bounded
+    number, keeps no idle lock, and reads an evicted one back from the store without a
+    refresh (no call to GHL)."""
+    store = FakeTokenStore()
+    fresh = datetime.fromtimestamp(clock.now + 3600, UTC)
+    count = TENANT_STATE_MAX + 500
+    for i in range(count):
+        store.put(f"loc-{i}", f"rt-{i}", f"acc-{i}", fresh)
+    tokens = provider(server, http, clock, store)
+    for i in range(count):
+        assert await tokens.get(f"loc-{i}") == f"acc-{i}"
+    assert len(tokens._access) == TENANT_STATE_MAX
+    assert len(tokens._locks) == 0
+    assert await tokens.get("loc-0") == "acc-0"  # evicted first, read back from the store
+    assert not [r for r in server.requests if r.path == OAUTH]
+
+
+async def test_a_configured_access_token_refused_by_ghl_is_not_used_again(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock, store: FakeTokenStore,
+) -> None:
+    tokens = provider(server, http, clock, store, access={LOC: "acc-configured"})
+    assert await tokens.get(LOC) == "acc-configured"
+    renewed = await tokens.refresh(LOC)
+    assert renewed != "acc-configured"
+    entry = tokens._access[LOC]
+    for i in range(TENANT_STATE_MAX):  # push the renewed token out of the cache
+        tokens._access[f"other-{i}"] = entry
+    assert LOC not in tokens._access
+    assert await tokens.get(LOC) == renewed  # read back from the store, not the setting
