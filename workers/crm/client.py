@@ -5,18 +5,11 @@ it (no answer after the request went out)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
 
-from workers.outbound.ghl_client import (
-    DeliveryInDoubtError,
-    GHLUnavailableError,
-    raise_for_status,
-    status_class,
-)
-from workers.outbound.metrics import HTTP_ATTEMPTS, REQUEST_SECONDS
+from workers.outbound.ghl_client import raise_for_status, request
 
 CRM_API_VERSION = "2021-07-28"
 
@@ -40,21 +33,7 @@ class ContactsClient:
 
     async def call(self, token: str, method: str, path: str,
                    body: dict[str, Any]) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {token}", "Version": CRM_API_VERSION,
-                   "Accept": "application/json"}
         what = f"{method} {path.split('/')[-1] if path.count('/') > 2 else 'contact'}"
-        started = time.perf_counter()
-        try:
-            resp = await self._http.request(method, self._base + path, json=body,
-                                            headers=headers)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            HTTP_ATTEMPTS.labels("transport").inc()
-            raise GHLUnavailableError(f"GHL unreachable: {exc!r}") from exc
-        except httpx.HTTPError as exc:  # the request may have reached GHL
-            HTTP_ATTEMPTS.labels("transport").inc()
-            raise DeliveryInDoubtError(
-                f"no answer from GHL to {what} ({exc!r}): it may have been applied") from exc
-        finally:
-            REQUEST_SECONDS.observe(time.perf_counter() - started)
-        HTTP_ATTEMPTS.labels(status_class(resp.status_code)).inc()
-        return classify(resp, what)
+        return classify(await request(
+            self._http, method, self._base + path, token=token, version=CRM_API_VERSION,
+            body=body, what=f"to {what}", effect="applied"), what)

@@ -148,6 +148,32 @@ def raise_for_status(resp: httpx.Response, what: str) -> None:
     raise ReplyRejectedError(f"GHL rejected {what}: {status} {_error_text(resp)}", status)
 
 
+async def request(http: httpx.AsyncClient, method: str, url: str, *, token: str,
+                  version: str, body: dict[str, Any], what: str,
+                  effect: str) -> httpx.Response:
+    """One request to GHL with a location's token, timed and counted; its answer is for the
+    caller to classify. No answer is `GHLUnavailableError` when the request cannot have
+    left (connection refused, pool wait: a retry is safe) and `DeliveryInDoubtError`
+    otherwise (GHL may have `effect`-ed it: never resent). Messages and CRM calls both go
+    through here, so both read a lost answer the same way."""
+    headers = {"Authorization": f"Bearer {token}", "Version": version,
+               "Accept": "application/json"}
+    started = time.perf_counter()
+    try:
+        resp = await http.request(method, url, json=body, headers=headers)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        HTTP_ATTEMPTS.labels("transport").inc()
+        raise GHLUnavailableError(f"GHL unreachable: {exc!r}") from exc
+    except httpx.HTTPError as exc:  # the request may have reached GHL
+        HTTP_ATTEMPTS.labels("transport").inc()
+        raise DeliveryInDoubtError(
+            f"no answer from GHL {what} ({exc!r}): it may have been {effect}") from exc
+    finally:
+        REQUEST_SECONDS.observe(time.perf_counter() - started)
+    HTTP_ATTEMPTS.labels(status_class(resp.status_code)).inc()
+    return resp
+
+
 class GHLClient:
     """Sends one message per call; no retries here (the sender owns them)."""
 
@@ -156,20 +182,6 @@ class GHLClient:
         self._url = base_url.rstrip("/") + SEND_PATH
 
     async def send(self, token: str, payload: dict[str, Any]) -> Delivered:
-        headers = {"Authorization": f"Bearer {token}", "Version": API_VERSION,
-                   "Accept": "application/json"}
-        started = time.perf_counter()
-        try:
-            resp = await self._http.post(self._url, json=payload, headers=headers)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            HTTP_ATTEMPTS.labels("transport").inc()
-            raise GHLUnavailableError(f"GHL unreachable: {exc!r}") from exc
-        except httpx.HTTPError as exc:  # the request may have reached GHL
-            HTTP_ATTEMPTS.labels("transport").inc()
-            raise DeliveryInDoubtError(
-                f"no answer from GHL after sending ({exc!r}): it may have been delivered"
-            ) from exc
-        finally:
-            REQUEST_SECONDS.observe(time.perf_counter() - started)
-        HTTP_ATTEMPTS.labels(status_class(resp.status_code)).inc()
-        return classify(resp)
+        return classify(await request(
+            self._http, "POST", self._url, token=token, version=API_VERSION, body=payload,
+            what="after sending", effect="delivered"))
