@@ -41,9 +41,10 @@ def clean(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def decode_webhook(raw: bytes, *, max_bytes: int) -> Webhook:
-    if len(raw) > max_bytes:
-        raise InvalidEventError(f"body of {len(raw)} bytes exceeds the limit of {max_bytes}")
+def json_object(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object (strict UTF-8, then JSON), or `InvalidEventError` saying
+    why not. The receiver keys records with it too, so what it accepts is not refused here
+    for its encoding."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -58,7 +59,13 @@ def decode_webhook(raw: bytes, *, max_bytes: int) -> Webhook:
         raise InvalidEventError(f"body is nested deeper than {MAX_DEPTH} levels") from exc
     if not isinstance(data, dict):
         raise InvalidEventError(f"body is a JSON {type(data).__name__}, not an object")
-    return parse_webhook(clean(data))
+    return data
+
+
+def decode_webhook(raw: bytes, *, max_bytes: int) -> Webhook:
+    if len(raw) > max_bytes:
+        raise InvalidEventError(f"body of {len(raw)} bytes exceeds the limit of {max_bytes}")
+    return parse_webhook(clean(json_object(raw)))
 
 
 def parse_time(value: str | int | float | None) -> datetime | None:

@@ -15,12 +15,12 @@ the receiver forwards the bytes unchanged, so the signature ingestion checks aga
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from schemas.topics import HEADER_TENANT
-from workers.errors import SignatureMismatchError
+from workers.errors import InvalidEventError, SignatureMismatchError
+from workers.ingestion.decode import json_object
 from workers.ingestion.signatures import ED25519_HEADER, RSA_HEADER, SignatureVerifier, Verdict
 
 SIGNATURE_HEADERS: tuple[str, ...] = (ED25519_HEADER, RSA_HEADER)
@@ -80,22 +80,12 @@ def signature_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def location_of(body: bytes) -> str | Reject:
-    """The body's `locationId`, or why the body cannot be keyed. Decodes as ingestion does
-    (strict UTF-8, then JSON), so what passes here is not rejected there for its encoding."""
+    """The body's `locationId`, or why the body cannot be keyed. Decoded by ingestion's own
+    `json_object`, so what passes here is not rejected there for its encoding."""
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return Reject(f"body is not valid UTF-8 (byte {exc.start})")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return Reject(f"body is not JSON: {exc.msg} at line {exc.lineno}")
-    except ValueError as exc:  # valid syntax Python will not read: an integer of 4,300+ digits
-        return Reject(f"body is not usable JSON: {exc}")
-    except RecursionError:
-        return Reject("body is nested too deeply to read")
-    if not isinstance(data, dict):
-        return Reject(f"body is a JSON {type(data).__name__}, not an object")
+        data = json_object(body)
+    except InvalidEventError as exc:
+        return Reject(str(exc))
     location = data.get("locationId")
     if not isinstance(location, str):
         shown = "missing" if location is None else f"a JSON {type(location).__name__}"

@@ -176,7 +176,7 @@ def test_too_large_by_declared_or_read_size(size: int | None, expect: TooLarge |
 @pytest.mark.parametrize(("body", "why"), [
     (b'{"locationId": "loc1", "n": ' + b"1" * 5000 + b"}", "body is not usable JSON: "),
     (b'{"locationId": "loc1", "n": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-     "body is nested too deeply to read"),
+     "body is nested deeper than 32 levels"),
 ])
 def test_json_python_cannot_read_is_a_reject_not_a_crash(body: bytes, why: str) -> None:
     got = location_of(body)
