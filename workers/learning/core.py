@@ -18,6 +18,7 @@ from schemas.context import ProfilePart
 from workers.learning import claude_extract
 from workers.learning.assess import Assessment, Turn
 from workers.learning.extract.model import Area, Message
+from workers.memory.core import up_to
 
 Row = Mapping[str, Any]  # a `store.Reads` row: a message, or the tenant's settings
 
@@ -37,10 +38,7 @@ def as_of(rows: Sequence[Row], message_id: str | None) -> list[Row]:
     """The rows up to and including the triggering message, or all of them when it is not
     among them: a later message gets its own event, so each change becomes its own fact
     version even when memory is ahead of learning."""
-    ids = [r["message_id"] for r in rows]
-    if message_id is not None and message_id in ids:  # None is no message, not an id-less one
-        return list(rows[: ids.index(message_id) + 1])
-    return list(rows)
+    return up_to(rows, message_id, lambda r: r["message_id"])
 
 
 def service_areas(tenant_row: Row | None) -> list[Area]:

@@ -10,7 +10,7 @@ Like `echo`, nothing here touches Postgres, Redis or Kafka, so it is tested as t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -32,6 +32,7 @@ CONSUMER = "memory"
 MemoryInput = MessageIngested | ContactChanged | ContactDeleted | LeadActivityRecorded | \
     ReplyDelivered
 E = TypeVar("E", bound=Envelope)
+T = TypeVar("T")
 Result = dict[str, Any]  # a `memory.updated` as the processed-events ledger records it
 
 
@@ -121,6 +122,18 @@ def contact_changes(change: str, held: HeldContact | None,
     if held is None or held.dnd != new.dnd or held.dnd_channels != new.dnd_channels:
         changes.append("dnd")
     return ContactDiff(changes, added, removed)
+
+
+def up_to(items: Sequence[T], message_id: str | None,
+          id_of: Callable[[T], str | None]) -> list[T]:
+    """The conversation as of one message: `items` up to and including the one whose id is
+    `message_id`; all of them when it is not among them, or when `message_id` is None (an
+    event about no message must not stop at the first message stored without a GHL id)."""
+    if message_id is not None:
+        for i, item in enumerate(items):
+            if id_of(item) == message_id:
+                return list(items[:i + 1])
+    return list(items)
 
 
 def with_lead(events: Iterable[E]) -> list[E]:

@@ -20,6 +20,7 @@ from schemas.envelope import derive_event_id
 from schemas.events import AgentAssistRequested, ProfileUpdated, ReplyDrafted
 from workers.consent.decision import ConsentState, lead_state
 from workers.consent.reply_check import ReplyCheck
+from workers.memory.core import up_to
 from workers.replies.row import Reply
 from workers.responder import guards, modes
 from workers.responder.compose import Composition
@@ -53,10 +54,8 @@ def consent_state(event: ProfileUpdated, ctx: LeadContext, facts: LeadFacts) -> 
     """What consent rests on when drafting: the tenant's settings, the lead's flags and the
     message being answered (read for an opt-out the profile may not carry)."""
     memory, tenant, c = ctx.memory, facts.tenant, ctx.memory.contact
-    said = [m for m in memory.recent if m.direction == "inbound" and m.sender == "lead"]
-    ids = [m.message_id for m in said]
-    if event.message_id and event.message_id in ids:  # up to the message answered
-        said = said[:ids.index(event.message_id) + 1]  # (no id: every message counts)
+    said = up_to([m for m in memory.recent if m.direction == "inbound" and m.sender == "lead"],
+                 event.message_id, lambda m: m.message_id)  # up to the message answered
     return lead_state(
         ai_enabled=tenant.ai_enabled, reply_channels=tenant.reply_channels,
         human_takeover=memory.human_takeover,

@@ -248,3 +248,17 @@ def test_to_cache_writes_through_every_lead_postgres_holds() -> None:
     leads = {"c1": _lead("c1", True), "c2": _lead("c2", False), "c3": _lead("c3", True)}
     assert [m.contact_id for m, _ in core.to_cache(leads)] == ["c1", "c3"]
     assert [p.contact_id for _, p in core.to_cache(leads)] == ["c1", "c3"]
+
+
+@pytest.mark.parametrize(("ids", "message_id", "kept"), [
+    (["m0", "m1", "m2"], "m1", 2),      # up to and including the message
+    (["m0", "m1", "m2"], "m9", 3),      # not stored (yet): all of it
+    (["m0", "m1", "m2"], None, 3),      # about no message: all of it
+    (["m0", None, None], None, 3),      # never stops at a message stored without an id
+    (["m0", None, "m2"], "m2", 3),
+    ([], "m1", 0),
+])
+def test_the_conversation_as_of_one_message(ids: list[str | None], message_id: str | None,
+                                            kept: int) -> None:
+    items = [(i, mid) for i, mid in enumerate(ids)]
+    assert core.up_to(items, message_id, lambda item: item[1]) == items[:kept]
