@@ -284,11 +284,16 @@ class FakeGHLAPI(FakeServer):
         return ghl_error(status, fault.message or "Internal server error", **headers)
 
     # --- handlers -------------------------------------------------------------------------
-    async def _send_message(self, request: web.Request) -> web.Response:
+    async def _checked(self, request: web.Request, version: str,
+                       validate: Callable[[Any], list[str]]
+                       ) -> web.Response | tuple[str, dict[str, str], Any]:
+        """What GHL checks of every call, in its order: token (401), `Version` header
+        (400), the location's rate limit (429), the body (422). The error answer, or
+        (location, rate-limit headers, body)."""
         location_id = self.location_for(request)
         if location_id is None:
             return ghl_error(401, "Invalid JWT")
-        if request.headers.get("Version") != API_VERSION:
+        if request.headers.get("Version") != version:
             return ghl_error(400, "Version header is missing or invalid")
         allowed, headers = self.limiter.hit(location_id)
         if not allowed:
@@ -297,9 +302,16 @@ class FakeGHLAPI(FakeServer):
             body: Any = await request.json()
         except ValueError:
             body = None
-        problems = validate_message(body)
+        problems = validate(body)
         if problems:
             return ghl_error(422, problems, **headers)
+        return location_id, headers, body
+
+    async def _send_message(self, request: web.Request) -> web.Response:
+        checked = await self._checked(request, API_VERSION, validate_message)
+        if isinstance(checked, web.Response):
+            return checked
+        location_id, headers, body = checked
         contact_id = body["contactId"]
         conv_key = f"{location_id}:{contact_id}".encode()
         conversation_id = hashlib.sha1(conv_key, usedforsecurity=False).hexdigest()[:20]
@@ -323,23 +335,12 @@ class FakeGHLAPI(FakeServer):
 
     async def _crm_call(self, request: web.Request, validate: Callable[[Any], list[str]]
                         ) -> web.Response | tuple[str, str, dict[str, str], dict[str, Any]]:
-        """Token, version, rate limit and body of a contacts call: the error answer, or
-        (location, contact, rate-limit headers, body)."""
-        location_id = self.location_for(request)
-        if location_id is None:
-            return ghl_error(401, "Invalid JWT")
-        if request.headers.get("Version") != CRM_API_VERSION:
-            return ghl_error(400, "Version header is missing or invalid")
-        allowed, headers = self.limiter.hit(location_id)
-        if not allowed:
-            return ghl_error(429, "Too many requests", **headers)
-        try:
-            body: Any = await request.json()
-        except ValueError:
-            body = None
-        problems = validate(body)
-        if problems:
-            return ghl_error(422, problems, **headers)
+        """A contacts call checked (`_checked`): the error answer, or (location, contact,
+        rate-limit headers, body)."""
+        checked = await self._checked(request, CRM_API_VERSION, validate)
+        if isinstance(checked, web.Response):
+            return checked
+        location_id, headers, body = checked
         return location_id, request.match_info["contact"], headers, body
 
     async def _add_task(self, request: web.Request) -> web.Response:
