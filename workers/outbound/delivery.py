@@ -87,7 +87,7 @@ def consent_of(row: Mapping[str, Any], channel: str,
 
 _COLUMNS = ", ".join(CLAIM_COLUMNS)  # exactly what `Reply.from_row` reads here
 _LOCK = f"""
-SELECT {", ".join("r." + c for c in _COLUMNS.split(", "))},
+SELECT {", ".join("r." + c for c in CLAIM_COLUMNS)},
        GREATEST(r.created_at, coalesce(r.send_after, r.created_at)) AS due_at,
        coalesce(t.ai_enabled, false) AS ai_enabled, s.reply_channels, s.no_texts_from,
        s.no_texts_until, s.timezone AS tenant_tz,
