@@ -168,6 +168,12 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = Field(
         default=None, description="Fernet key encrypting tenants' API keys at rest."
     )
+    consent_hash_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key of the consent ledger's address hashes (a forgotten contact's "
+        "phone and email are kept only so). Set it in production and never change it: the "
+        "same phone must hash the same way after a restart. Unset: a development key.",
+    )
 
     # GHL outbound
     ghl_base_url: str = "https://services.leadconnectorhq.com"

@@ -49,6 +49,9 @@ ROWS: dict[str, tuple[str, str]] = {
     "crm_contacts": ("tenant_id, contact_id", "$1, 'c1'"),
     "crm_writes": ("tenant_id, intent_key, contact_id, kind, status",
                    "$1, 'task:e1', 'c1', 'task', 'done'"),
+    "consent_events": ("tenant_id, entry_id, contact_id, channel, kind, source, occurred_at",
+                       "$1, 'x1', 'c1', 'all', 'opted_out', 'lead_message', now()"),
+    "inbound_marks": ("tenant_id, contact_id, event_id, occurred_at", "$1, 'c1', 'e1', now()"),
 }
 
 
@@ -154,6 +157,33 @@ async def test_workers_role_cannot_escape(app_db: TenantDatabase) -> None:
         ):
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
                 await conn.execute(statement)
+
+
+async def test_the_consent_ledger_is_append_only_for_the_workers(
+        app_db: TenantDatabase) -> None:
+    """The workers' role cannot delete a ledger row or change what it says; forgetting may
+    only detach a row from its contact while keeping (or adding) its address hashes."""
+    tenant = new_tenant()
+    async with app_db.transaction(tenant) as conn:
+        await conn.execute("INSERT INTO tenants (id) VALUES ($1)", tenant)
+        await conn.execute(
+            "INSERT INTO consent_events (tenant_id, entry_id, contact_id, addresses, channel, "
+            "kind, source, occurred_at) VALUES ($1, 'x1', 'c1', '{h1}', 'all', 'opted_out', "
+            "'lead_message', now())", tenant)
+    for statement in ("DELETE FROM consent_events",
+                      "UPDATE consent_events SET kind = 'resubscribed'",
+                      "UPDATE consent_events SET addresses = '{}', contact_id = NULL",
+                      "UPDATE consent_events SET contact_id = 'c2'",
+                      "TRUNCATE consent_events"):
+        with pytest.raises(asyncpg.PostgresError):
+            async with app_db.transaction(tenant) as conn:
+                await conn.execute(statement)
+    async with app_db.transaction(tenant) as conn:
+        assert await conn.execute(
+            "UPDATE consent_events SET contact_id = NULL, addresses = '{h1,h2}'") == "UPDATE 1"
+        row = await conn.fetchrow("SELECT kind, contact_id, addresses FROM consent_events")
+    assert (row["kind"], row["contact_id"], row["addresses"]) == ("opted_out", None,
+                                                                  ["h1", "h2"])
 
 
 async def test_an_id_unsafe_to_inline_takes_the_parameterised_path(

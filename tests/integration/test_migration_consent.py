@@ -56,3 +56,50 @@ async def test_existing_quiet_hours_become_quiet_windows(migrated: ServiceUrls,
         assert columns == 0  # nothing is left to misread
     finally:
         await drop_database(migrated.admin_database_url, name)
+
+
+async def test_opt_outs_and_dnd_held_before_the_ledger_are_recorded_in_it(
+        migrated: ServiceUrls, tmp_path: Path) -> None:
+    """Migration 0012: every contact the old code took as opted out (the CRM flag or the
+    learned profile) and every DND GHL had set becomes a ledger entry, so that retention or a
+    re-learned profile cannot lift them once the ledger is the only source."""
+    name = f"leadmem_mig_{uuid.uuid4().hex[:8]}"
+    admin = migrated.admin_database_url.rsplit("/", 1)[0] + f"/{name}"
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if path.name < "0012":
+            shutil.copy(path, tmp_path / path.name)
+    try:
+        await migrate(admin, directory=tmp_path)
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute("ALTER TABLE contacts NO FORCE ROW LEVEL SECURITY")
+            await conn.execute("ALTER TABLE lead_profiles NO FORCE ROW LEVEL SECURITY")
+            await conn.execute("INSERT INTO tenants (id) VALUES ('t1')")
+            await conn.execute(
+                """INSERT INTO contacts (tenant_id, contact_id, opted_out, dnd, dnd_channels)
+                   VALUES ('t1', 'crm', true, false, '{}'), ('t1', 'learned', false, false,
+                   '{}'), ('t1', 'dnd', false, true, '{"sms": "active", "email": "inactive",
+                   "Call": "permanent"}'), ('t1', 'clear', false, false, '{}')""")
+            await conn.execute("""INSERT INTO lead_profiles (tenant_id, contact_id, profile)
+                                  VALUES ('t1', 'learned', '{"opted_out": true}')""")
+            await conn.execute("ALTER TABLE contacts FORCE ROW LEVEL SECURITY")
+            await conn.execute("ALTER TABLE lead_profiles FORCE ROW LEVEL SECURITY")
+        finally:
+            await conn.close()
+        for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+            shutil.copy(path, tmp_path / path.name)
+        await migrate(admin, directory=tmp_path)
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute("SELECT set_config('app.tenant_id', 't1', false)")
+            rows = await conn.fetch("SELECT contact_id, channel, kind, source FROM "
+                                    "consent_events ORDER BY contact_id, channel")
+        finally:
+            await conn.close()
+        assert [tuple(r) for r in rows] == [
+            ("crm", "all", "opted_out", "operator"),
+            ("dnd", "all", "dnd_on", "ghl"), ("dnd", "call", "dnd_on", "ghl"),
+            ("dnd", "sms", "dnd_on", "ghl"),
+            ("learned", "all", "opted_out", "operator")]
+    finally:
+        await drop_database(migrated.admin_database_url, name)

@@ -151,7 +151,8 @@ async def migrate(
 
 
 async def grant_app(conn: asyncpg.Connection, owner: str, app: str) -> None:
-    """DML on every tenant table, nothing on the migrations ledger."""
+    """DML on every tenant table, nothing on the migrations ledger; the consent ledger is
+    append-only (no DELETE; its trigger allows one kind of UPDATE: forgetting)."""
     owner, app = _ident(owner), _ident(app)
     await conn.execute(
         f"""
@@ -160,3 +161,5 @@ async def grant_app(conn: asyncpg.Connection, owner: str, app: str) -> None:
         REVOKE ALL ON schema_migrations FROM {app};
         """
     )
+    if await conn.fetchval("SELECT to_regclass('consent_events') IS NOT NULL"):
+        await conn.execute(f"REVOKE DELETE, TRUNCATE ON consent_events FROM {app}")

@@ -1,0 +1,144 @@
+"""The consent ledger's pure core, as tables: the fold, what a lead's message and GHL's DND
+record, and the address keys that outlive a forgotten contact."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from workers.consent_ledger import ALL, NONE, Consent, Entry, Kind, Source, fold
+from workers.consent_ledger.addresses import AddressHasher, e164, normal_email
+from workers.consent_ledger.entries import dnd_scopes, from_dnd, from_message, manual, order
+
+T0 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def entry(kind: Kind, minutes: int = 0, channel: str = ALL,
+          source: Source = Source.LEAD_MESSAGE) -> Entry:
+    return Entry(f"{kind}:{minutes}:{channel}", kind, channel, source, at(minutes), f"m{minutes}")
+
+
+@pytest.mark.parametrize(("entries", "opted", "unsure", "dnd"), [
+    ([], frozenset(), False, frozenset()),
+    ([entry(Kind.OPTED_OUT)], {ALL}, False, frozenset()),
+    ([entry(Kind.OPTED_OUT), entry(Kind.RESUBSCRIBED, 1)], frozenset(), False, frozenset()),
+    # The latest word wins: a resubscribe before the opt-out lifts nothing.
+    ([entry(Kind.RESUBSCRIBED), entry(Kind.OPTED_OUT, 1)], {ALL}, False, frozenset()),
+    # Channel scopes: a channel's resubscribe leaves an opt-out of all in force.
+    ([entry(Kind.OPTED_OUT, 0, "sms", Source.OPERATOR),
+      entry(Kind.OPTED_OUT, 1, "email", Source.OPERATOR),
+      entry(Kind.RESUBSCRIBED, 2, "sms", Source.OPERATOR)], {"email"}, False, frozenset()),
+    ([entry(Kind.OPTED_OUT), entry(Kind.RESUBSCRIBED, 1, "sms", Source.OPERATOR)], {ALL},
+     False, frozenset()),
+    ([entry(Kind.UNSURE)], frozenset(), True, frozenset()),
+    ([entry(Kind.UNSURE), entry(Kind.CLEARED, 1)], frozenset(), False, frozenset()),
+    ([entry(Kind.CLEARED), entry(Kind.UNSURE, 1)], frozenset(), True, frozenset()),
+    ([entry(Kind.DND_ON, 0, "sms", Source.GHL), entry(Kind.DND_ON, 1, ALL, Source.GHL),
+      entry(Kind.DND_OFF, 2, ALL, Source.GHL)], frozenset(), False, {"sms"}),
+])
+def test_fold(entries: list[Entry], opted: set[str], unsure: bool, dnd: set[str]) -> None:
+    c = fold(entries)
+    assert (c.opted_out, c.unsure is not None, c.dnd) == (frozenset(opted), unsure,
+                                                          frozenset(dnd))
+
+
+def test_order_is_by_when_it_happened_not_when_it_was_recorded() -> None:
+    """A late webhook or a DLQ replay is recorded after a newer entry: it folds before it."""
+    stop, start = entry(Kind.OPTED_OUT, 5), entry(Kind.RESUBSCRIBED, 1)
+    assert fold(order([stop, start])).opted_out == {ALL}
+
+
+def test_the_opt_out_in_force_is_the_latest() -> None:
+    first, second = entry(Kind.OPTED_OUT, 0), entry(Kind.OPTED_OUT, 3)
+    assert fold([first, second]).opt_out == second
+    assert fold([first, entry(Kind.RESUBSCRIBED, 1)]).opt_out is None
+
+
+@pytest.mark.parametrize(("signal", "engaged", "current", "kinds"), [
+    ("opt_out", False, NONE, [Kind.OPTED_OUT]),
+    ("unsure", False, NONE, [Kind.UNSURE]),
+    # A resubscribe keyword records only where there is an opt-out to lift.
+    ("resubscribe", False, NONE, []),
+    ("resubscribe", False, fold([entry(Kind.OPTED_OUT)]), [Kind.RESUBSCRIBED]),
+    # Re-engaging clears an unsure reading, never an opt-out.
+    (None, True, fold([entry(Kind.UNSURE)]), [Kind.CLEARED]),
+    (None, True, NONE, []),
+    (None, True, fold([entry(Kind.UNSURE), entry(Kind.OPTED_OUT, 1)]), []),
+    (None, False, fold([entry(Kind.UNSURE)]), []),
+])
+def test_what_a_message_records(signal: str | None, engaged: bool, current: Consent,
+                                kinds: list[Kind]) -> None:
+    got = from_message(signal=signal, reengages=engaged, current=current, message_ref="m9",
+                       channel="sms", at=at(9))
+    assert [g.kind for g in got] == kinds
+    assert all(g.source is Source.LEAD_MESSAGE and g.source_ref == "m9" for g in got)
+    # Recording the same message again yields the same ids (the table ignores them).
+    again = from_message(signal=signal, reengages=engaged, current=current, message_ref="m9",
+                         channel="sms", at=at(9))
+    assert [g.entry_id for g in got] == [g.entry_id for g in again]
+
+
+@pytest.mark.parametrize(("dnd", "channels", "said"), [
+    (None, None, {}),  # a tag update without DND says nothing about it
+    (True, None, {ALL: True}),
+    (False, {"sms": "active", "email": "inactive", "call": "permanent"},
+     {ALL: False, "sms": True, "email": False, "call": True}),
+    (None, {"SMS": "Active"}, {"sms": True}),
+])
+def test_dnd_scopes(dnd: bool | None, channels: dict[str, str] | None,
+                    said: dict[str, bool]) -> None:
+    assert dnd_scopes(dnd, channels) == said
+
+
+def test_dnd_records_only_changes() -> None:
+    current = fold([entry(Kind.DND_ON, 0, "sms", Source.GHL)])
+    got = from_dnd(said={"sms": True, "email": True, ALL: False}, current=current,
+                   event_ref="w1", at=at(1))
+    assert [(g.kind, g.channel) for g in got] == [(Kind.DND_ON, "email")]
+    off = from_dnd(said={"sms": False}, current=current, event_ref="w2", at=at(2))
+    assert [(g.kind, g.channel) for g in off] == [(Kind.DND_OFF, "sms")]
+    assert from_dnd(said={}, current=current, event_ref="w3", at=at(3)) == []
+
+
+def test_a_person_s_entry_names_them() -> None:
+    m = manual(kind=Kind.CLEARED, channel=ALL, source=Source.OPERATOR, who="ana", at=at(0),
+               note="called the lead")
+    assert (m.source_ref, m.note, m.kind) == ("ana", "called the lead", Kind.CLEARED)
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("(512) 555-0100", "+15125550100"), ("+1 512.555.0100", "+15125550100"),
+    ("15125550100", "+15125550100"), ("+44 20 7946 0958", "+442079460958"),
+    ("555-0100", None), ("", None), (None, None),
+])
+def test_e164(raw: str | None, want: str | None) -> None:
+    assert e164(raw) == want
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    (" Ana.Lopez+zillow@Example.COM ", "ana.lopez@example.com"), ("nope", None), (None, None),
+])
+def test_normal_email(raw: str | None, want: str | None) -> None:
+    assert normal_email(raw) == want
+
+
+def test_hashes_are_keyed_and_stable() -> None:
+    a, b = AddressHasher(b"key-a"), AddressHasher(b"key-b")
+    one = a.of(phones=["(512) 555-0100"], emails=["ANA@example.com"])
+    assert one == a.of(phones=["+15125550100"], emails=["ana@example.com"])  # same addresses
+    assert set(one).isdisjoint(b.of(phones=["+15125550100"], emails=["ana@example.com"]))
+    assert len(one) == 2 and all("555" not in h and "ana" not in h for h in one)
+    with pytest.raises(ValueError):
+        AddressHasher(b"")
+
+
+def test_the_opt_out_in_force_falls_back_when_a_channel_is_resubscribed() -> None:
+    everything = entry(Kind.OPTED_OUT, 0)
+    sms = entry(Kind.OPTED_OUT, 1, "sms", Source.OPERATOR)
+    c = fold([everything, sms, entry(Kind.RESUBSCRIBED, 2, "sms", Source.OPERATOR)])
+    assert c.opt_out == everything and c.opted_out == {ALL}
