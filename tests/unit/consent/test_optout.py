@@ -218,3 +218,7 @@ def test_a_long_message_is_read_in_linear_time() -> None:
     assert classify("no thank you " * 400 + "x") is None
     assert classify("stop, " * 3000) == "opt_out"
     assert classify("stop " * 3000 + "by the house") is None  # one piece: a "stop by"
+    # The context reads (another service, a threat, a condition) look near the match only.
+    assert classify("cease and desist " * 800) == "opt_out"
+    assert classify("S T O P " * 2000) == "opt_out"
+    assert classify("you can text me again " * 800) == "resubscribe"
