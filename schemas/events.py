@@ -36,6 +36,8 @@ class MessageIngested(Envelope):
     subject: str | None = None
     status: str | None = None
     attachments: list[str] = Field(default_factory=list)
+    # The lead's address the message came from (an inbound SMS's number), when GHL gives it.
+    from_address: str | None = None
 
 
 class ContactSnapshot(BaseModel):
@@ -56,9 +58,11 @@ class ContactSnapshot(BaseModel):
     assigned_to: str | None = None
     tags: list[str] = Field(default_factory=list)
     custom_fields: dict[str, Any] = Field(default_factory=dict)
-    dnd: bool = False
-    dnd_channels: dict[str, str] = Field(
-        default_factory=dict, description="channel -> active | inactive | permanent"
+    # None: the webhook did not mention it, which says nothing about it (merged, never
+    # overwritten with a default).
+    dnd: bool | None = None
+    dnd_channels: dict[str, str] | None = Field(
+        default=None, description="channel -> active | inactive | permanent"
     )
 
 
@@ -66,6 +70,9 @@ class ContactChanged(Envelope):
     type: Literal["contact.changed"] = "contact.changed"
     change: Literal["create", "update", "tags", "dnd"]
     contact: ContactSnapshot
+    # When GHL changed the contact (`dateUpdated`, else the delivery's `timestamp`): contact
+    # state applies in this order, so a late retry never overwrites a newer state.
+    changed_at: AwareDatetime | None = None
 
 
 class ContactDeleted(Envelope):

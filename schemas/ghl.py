@@ -85,6 +85,7 @@ class ContactWebhook(Webhook):
     companyName: str | None = None
     source: str | None = None
     dateAdded: str | None = None
+    dateUpdated: str | None = None
     dnd: bool | None = None
     dndSettings: dict[str, DndChannelSetting] | None = None
     tags: list[str] = Field(default_factory=list)

@@ -69,7 +69,7 @@ async def test_webhooks_in_replies_out(
         return [d for d in ghl.delivered if d.contact_id == contact]
 
     contacts = ("buyer", "mail", "stopper", "human", "taken")
-    await send(*[{**contact_event(tenant, c, first=c.title(), phone="+12145550100"),
+    await send(*[{**contact_event(tenant, c, first=c.title(), phone="+447700900100"),
                   "timezone": zone} for c in contacts])
     async with running(settings, "ingestion", "memory", "learning", "responder", "outbound"):
         await send(

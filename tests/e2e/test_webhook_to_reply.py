@@ -72,7 +72,7 @@ async def test_a_webhook_posted_to_the_receiver_is_remembered_and_answered(
     )
     # GHL's own formatting (not json.dumps'): a re-encoding on the way would break the
     # signature, and ingestion would dead-letter the delivery instead
-    created = json.dumps({**contact_event(tenant, "dana", first="Dana", phone="+15125550123"),
+    created = json.dumps({**contact_event(tenant, "dana", first="Dana", phone="+447700900123"),
                           "timezone": midday_zone()}, indent=1).encode()
     message = inbound_message(tenant, "dana", "Hi! We need 3 beds in round rock, up to 450k")
     raw = json.dumps(message, indent=1).encode() + b"\n"

@@ -1,12 +1,18 @@
 """Consent as a property: over random interleavings of lead messages (STOP / START in several
-words), DND changes, takeovers, clocks across quiet hours, drafts (honest, and rogue ones that
-ignore consent), sends that fail before or after GHL took them, redeliveries and replays days
-later, GHL never receives an automated text for a lead who opted out, has DND on SMS, was taken
-over, or is in quiet hours, except one opt-out confirmation within 5 minutes of the request.
+words, questions holding the keyword, email replies quoting our confirmation), DND changes and
+contact updates that do not mention DND, webhooks retried late, message retention, the contact
+forgotten and the same phone returning as a new contact, STOPs still on their way through the
+pipeline, takeovers, clocks across quiet hours, drafts (honest, and rogue ones that ignore
+consent), sends that fail before or after GHL took them, redeliveries and replays days later,
+GHL never receives an automated text for a lead who opted out, has DND on SMS, was taken over,
+or is in quiet hours, except one opt-out confirmation, in answer to the opt-out itself, within
+5 minutes of it.
 
-Real parts: Postgres (as the workers' role), the responder's guards and SQL, and the outbound
-connector's handler, claim and sender; only GHL is an in-process fake that records each POST
-with the simulated time. Bounded (examples x steps) so it runs in the normal suite.
+Real parts: Postgres (as the workers' role), memory's statements (messages, contacts, the
+consent ledger, forgetting), ingestion's in-flight mark, retention's prune, the responder's
+guards and SQL, and the outbound connector's handler, claim and sender; only GHL is an
+in-process fake that records each POST with the simulated time. Bounded (examples x steps) so
+it runs in the normal suite.
 """
 
 from __future__ import annotations
@@ -24,12 +30,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from schemas.events import ReplyDrafted
+from schemas.events import ContactChanged, ContactSnapshot, MessageIngested, ReplyDrafted
 from tests.conftest import new_tenant
 from tests.support.services import ServiceUrls
 from workers import replies
 from workers.consent.decision import lead_state
+from workers.consent_ledger.addresses import hasher_for
+from workers.db.retention import prune_messages
 from workers.db.tenant import TenantDatabase
+from workers.ingestion.worker import _MARK, inbound_marks
+from workers.memory import store as memory
 from workers.outbound.delivery import ReplyStore
 from workers.outbound.ghl_client import Delivered, DeliveryInDoubtError, GHLUnavailableError
 from workers.outbound.ratelimit import LocationLimiter
@@ -56,7 +66,14 @@ TEXTS: list[tuple[str, str | None]] = [
     ("cancel my showing tomorrow, I'll reschedule", None),
     ("can you stop by the open house with me?", None),
     ("do you have anything with a pool?", None),
+    # The keyword inside a question or a future permission is not a resubscription.
+    ("what does START mean?", None),
+    ("ok to text me again after the holidays", None),
 ]
+# An email reply quoting our confirmation: the lead's own words are above the quote.
+QUOTED = ("Thanks.\n\nOn Mon, Nov 9, 2026 at 9:14 AM Acme Realty <agent@acme.test> wrote:\n"
+          "> " + opt_out_text("Acme").replace("\n", "\n> "))
+PHONE = "+15125550100"
 FAULTS = (None, None, "503", "in_doubt")
 
 Step = tuple[Any, ...]
@@ -70,6 +87,12 @@ STEPS = st.one_of(
     st.tuples(st.just("deliver"), st.integers(0, 50), st.sampled_from(FAULTS)),
     st.tuples(st.just("learn")),
     st.tuples(st.just("dnd"), st.booleans()),
+    st.tuples(st.just("tags")),  # a contact update without dndSettings (our own write-back's)
+    st.tuples(st.just("late_dnd"), st.booleans()),  # an older DND state retried late
+    st.tuples(st.just("quoted")),
+    st.tuples(st.just("prune")),
+    st.tuples(st.just("forget")),
+    st.tuples(st.just("in_flight"), st.integers(0, len(TEXTS) - 1)),
     st.tuples(st.just("tick"), st.sampled_from([1, 3, 6, 45, 240, 600, 4320])),
     st.tuples(st.just("tick"), st.sampled_from([1, 3, 6, 45, 240, 600, 4320])),
 )
@@ -118,6 +141,9 @@ class Publisher:
         return None
 
 
+HASHER = hasher_for(None)
+
+
 @dataclass
 class World:
     db: TenantDatabase
@@ -125,10 +151,14 @@ class World:
     clock: list[datetime]
     ghl: FakeGHL
     handler: OutboundHandler
+    contact_id: str = "c1"  # a new id each time the contact is forgotten and comes back
     messages: list[str] = field(default_factory=list)  # message ids, in order
     drafts: list[ReplyDrafted] = field(default_factory=list)
+    pending: list[tuple[MessageIngested, str | None]] = field(default_factory=list)
     truth: Truth = field(default_factory=Truth)
     violations: list[str] = field(default_factory=list)
+    updates: int = 0
+    last_change: datetime | None = None  # GHL's change time of the newest contact state
 
     @property
     def now(self) -> datetime:
@@ -137,20 +167,49 @@ class World:
     async def step(self, step: Step) -> None:
         kind = step[0]
         if kind == "inbound":
+            await self.arrive()
             await self.inbound(*TEXTS[step[1]])
+        elif kind == "quoted":  # an email reply quoting the confirmation: nothing new said
+            await self.arrive()
+            await self.inbound(QUOTED, None, channel="email")
+        elif kind == "in_flight":  # accepted by ingestion, not yet stored by memory
+            await self.in_flight(*TEXTS[step[1]])
         elif kind == "learn":
             async with self.db.transaction(self.tenant) as conn:
                 await conn.execute(
                     "INSERT INTO lead_profiles (tenant_id, contact_id, profile) VALUES "
-                    "($1, 'c1', jsonb_build_object('opted_out', $2::boolean)) ON CONFLICT "
+                    "($1, $2, jsonb_build_object('opted_out', false)) ON CONFLICT "
                     "(tenant_id, contact_id) DO UPDATE SET profile = excluded.profile",
-                    self.tenant, self.truth.opted_out)
+                    self.tenant, self.contact_id)  # a profile re-learned without the STOP
         elif kind == "dnd":
             self.truth.dnd = step[1]
-            await self.contact("dnd_channels", {"sms": "active" if step[1] else "inactive"})
+            await self.contact(ContactSnapshot(
+                phone=PHONE, timezone=ZONE.key, state="TX",
+                dnd_channels={"sms": "active" if step[1] else "inactive"}), self.now)
+        elif kind == "late_dnd" and self.last_change is not None:
+            # GHL retries a delivery older than the state applied: it changes nothing.
+            await self.contact(ContactSnapshot(
+                phone=PHONE, dnd_channels={"sms": "active" if step[1] else "inactive"}),
+                self.last_change - timedelta(minutes=1))
+        elif kind == "tags":
+            await self.contact(ContactSnapshot(phone=PHONE, tags=["hot-lead"]), self.now)
+        elif kind == "prune":  # retention removes every message (the STOP among them)
+            await self.arrive()
+            await prune_messages(self.db, self.tenant, 1, batch_rows=1000)
+            self.messages.clear()
+        elif kind == "forget":  # ContactDelete, then the same phone as a new contact
+            await self.arrive()
+            async with self.db.transaction(self.tenant) as conn:
+                await memory.forget_contact(conn, self.tenant, self.contact_id)
+            self.messages.clear()
+            self.contact_id = f"c{self.updates + 1000}"
+            await self.contact(ContactSnapshot(phone=PHONE, timezone=ZONE.key, state="TX"),
+                               self.now, change="create")
+            self.truth.dnd = False  # GHL's new contact has no DND
         elif kind == "takeover":
             self.truth.taken_over = True
-            await self.contact("human_takeover", True)
+            async with self.db.transaction(self.tenant) as conn:
+                await conn.execute("UPDATE contacts SET human_takeover = true")
         elif kind in ("draft", "rogue") and self.messages:
             ev = await self.draft(self.messages[step[1] % len(self.messages)],
                                   rogue=kind == "rogue")
@@ -161,62 +220,96 @@ class World:
         elif kind == "tick":
             self.clock[0] += timedelta(minutes=step[1])
 
-    async def contact(self, column: str, value: Any) -> None:
+    async def contact(self, snapshot: ContactSnapshot, changed_at: datetime,
+                      change: str = "update") -> None:
+        """A contact webhook as memory applies it (DND merged, in GHL's order)."""
+        self.updates += 1
+        ev = ContactChanged(
+            event_id=f"w{self.updates}", tenant_id=self.tenant, contact_id=self.contact_id,
+            occurred_at=changed_at, received_at=self.now, change=change,
+            contact=snapshot, changed_at=changed_at)
         async with self.db.transaction(self.tenant) as conn:
-            await conn.execute(f"UPDATE contacts SET {column} = $1", value)
+            await memory.ensure_lead(conn, self.tenant, self.contact_id)
+            await memory.upsert_contact(conn, ev, HASHER)
+        if self.last_change is None or changed_at > self.last_change:
+            self.last_change = changed_at
 
-    async def inbound(self, text: str, meaning: str | None) -> None:
-        mid = f"m{len(self.messages) + 1}"
+    def message(self, text: str, channel: str = "sms") -> MessageIngested:
+        self.updates += 1
         self.clock[0] += timedelta(seconds=5)
-        async with self.db.transaction(self.tenant) as conn:
-            await conn.execute(
-                """INSERT INTO messages (tenant_id, event_id, message_id, contact_id, direction,
-                   channel, sender, body, occurred_at) VALUES ($1, $2, $2, 'c1', 'inbound',
-                   'sms', 'lead', $3, $4)""", self.tenant, mid, text, self.now)
-        self.messages.append(mid)
-        if meaning == "out" and not self.truth.opted_out:
+        mid = f"m{self.updates}"
+        return MessageIngested(
+            event_id=f"e{mid}", tenant_id=self.tenant, contact_id=self.contact_id,
+            occurred_at=self.now, received_at=self.now, direction="inbound",
+            channel=channel, body=text, message_id=mid, sender="lead",
+            from_address=PHONE if channel == "sms" else None)
+
+    def said(self, meaning: str | None) -> None:
+        if meaning == "out":  # each request may have its one confirmation, within 5 minutes
             self.truth.opted_out, self.truth.opted_out_at = True, self.now
             self.truth.confirmations = 0
         elif meaning == "in":
             self.truth.opted_out = False
 
+    async def inbound(self, text: str, meaning: str | None, channel: str = "sms") -> None:
+        ev = self.message(text, channel)
+        async with self.db.transaction(self.tenant) as conn:
+            await memory.record_message(conn, ev, ensure_contact=True, hasher=HASHER)
+        assert ev.message_id is not None
+        self.messages.append(ev.message_id)
+        self.said(meaning)
+
+    async def in_flight(self, text: str, meaning: str | None) -> None:
+        """Ingestion accepted the message (its mark is recorded); memory has not stored it."""
+        ev = self.message(text)
+        async with self.db.transaction(self.tenant) as conn:
+            await conn.executemany(_MARK, inbound_marks([ev]))
+        self.pending.append((ev, meaning))
+        self.said(meaning)  # the lead said it: from now on, it counts
+
+    async def arrive(self) -> None:
+        """Memory catches up with the messages in flight."""
+        for ev, _ in self.pending:
+            async with self.db.transaction(self.tenant) as conn:
+                await memory.record_message(conn, ev, ensure_contact=True, hasher=HASHER)
+            if ev.contact_id == self.contact_id and ev.message_id is not None:
+                self.messages.append(ev.message_id)
+        self.pending.clear()
+
     async def draft(self, mid: str, *, rogue: bool) -> ReplyDrafted | None:
         """The responder's decision on its own SQL and guards, or (rogue) a reply drafted as
         if nothing were known: either way only the send-time check stands before GHL."""
         async with self.db.transaction(self.tenant) as conn:
-            _, facts = await store.published_or_facts(conn, self.tenant, "c1", mid,
+            _, facts = await store.published_or_facts(conn, self.tenant, self.contact_id, mid,
                                                       self.now.date())
             lead = await conn.fetchrow(
-                "SELECT c.*, ARRAY(SELECT body FROM messages WHERE occurred_at <= "
-                "(SELECT occurred_at FROM messages WHERE message_id = $1) ORDER BY occurred_at)"
-                " AS history, "
-                "coalesce((SELECT profile->>'opted_out' = 'true' FROM lead_profiles), false) "
-                "AS profile_out, (SELECT occurred_at FROM messages WHERE message_id = $1) AS at"
-                " FROM contacts c", mid)
-        if facts is None:
-            return None  # this message has its reply already
-        assert lead is not None
+                "SELECT c.*, (SELECT occurred_at FROM messages WHERE message_id = $1) AS at"
+                " FROM contacts c WHERE contact_id = $2", mid, self.contact_id)
+        if facts is None or lead is None or lead["at"] is None:
+            return None  # this message has its reply already, or is gone
         state = lead_state(
             ai_enabled=True, reply_channels=frozenset({"sms"}),
-            human_takeover=lead["human_takeover"], opted_out=lead["profile_out"],
-            dnd=False, dnd_channels=lead["dnd_channels"], contact_tz=lead["timezone"],
-            phone=None, state="TX", tenant_tz=None, tenant_quiet=None, history=lead["history"])
+            human_takeover=lead["human_takeover"], ledger=facts.consent,
+            contact_tz=lead["timezone"], phone=None, state="TX", tenant_tz=None,
+            tenant_quiet=None)
         verdict = guards.Verdict("reply", "ok") if rogue else guards.decide(guards.GuardInput(
             channel="sms", consent=state, opt_out_confirmed=facts.opt_out_confirmed,
-            wants_human=False, asked_at=lead["at"]), self.now)
+            wants_human=False, asked_at=lead["at"], answers=mid), self.now)
         mode = {"opt_out_confirmation": "opt_out_confirmation"}.get(verdict.action, "buyer")
+        if rogue and self.truth.opted_out and not self.truth.confirmations:
+            mode = "opt_out_confirmation"  # a rogue drafter also tries confirmations
         body = opt_out_text("Acme") if mode == "opt_out_confirmation" else f"reply to {mid}"
         status = "suppressed" if verdict.action == "suppress" else "drafted"
         ev = ReplyDrafted(
-            event_id=str(uuid.uuid4()), tenant_id=self.tenant, contact_id="c1",
+            event_id=str(uuid.uuid4()), tenant_id=self.tenant, contact_id=self.contact_id,
             occurred_at=self.now, received_at=self.now, idempotency_key=mid,
             reply_to_message_id=mid, channel="sms", body=body, mode=mode,
             send_after=verdict.send_after)
         async with self.db.transaction(self.tenant) as conn:
             await replies.store.claim(conn, Reply(
                 tenant_id=self.tenant, idempotency_key=mid, event_id=ev.event_id,
-                contact_id="c1", reply_to_message_id=mid, channel="sms", body=body, mode=mode,
-                status=status, send_after=verdict.send_after,
+                contact_id=self.contact_id, reply_to_message_id=mid, channel="sms", body=body,
+                mode=mode, status=status, send_after=verdict.send_after,
                 suppressed_reason=verdict.reason if status == "suppressed" else None,
                 created_at=self.now, published=[ev.model_dump(mode="json")]))
         if status != "drafted":
@@ -271,9 +364,9 @@ async def play(database_url: str, start: datetime, steps: list[Step]) -> list[st
                                   now=lambda: clock[0])
         async with db.transaction(tenant) as conn:
             await conn.execute("INSERT INTO tenants (id) VALUES ($1)", tenant)
-            await conn.execute("INSERT INTO contacts (tenant_id, contact_id, timezone, state) "
-                               "VALUES ($1, 'c1', $2, 'TX')", tenant, ZONE.key)
         world = World(db, tenant, clock, ghl, handler)
+        await world.contact(ContactSnapshot(phone=PHONE, timezone=ZONE.key, state="TX"), start,
+                            change="create")
         for step in steps:
             await world.step(step)
         return world.violations
@@ -314,8 +407,9 @@ async def test_the_property_has_teeth(database_url: str, monkeypatch: pytest.Mon
                         lambda *_a, **_k: ConsentDecision("send", "unchecked"))
     noon = datetime(2026, 11, 9, 12, 0, tzinfo=ZONE).astimezone(UTC)
     steps: list[Step] = [("inbound", 0), ("tick", 600), ("draft", 0, None),  # held at 22:00
-                         ("inbound", 1), ("tick", 660), ("deliver", 0, None),  # after STOP
-                         ("inbound", 6), ("tick", 780), ("rogue", 2, None)]  # at 22:00
+                         # after STOP, due at 9:00 in El Paso (a TX lead may be there)
+                         ("inbound", 1), ("tick", 720), ("deliver", 0, None),
+                         ("inbound", 6), ("tick", 720), ("rogue", 2, None)]  # at 22:00
     violations = await play(database_url, noon, steps)
     assert any("after an opt-out" in v for v in violations), violations
     assert any("in quiet hours" in v for v in violations), violations

@@ -24,6 +24,7 @@ from tests.support.events import BASE, contact_changed, message
 from tests.support.services import ServiceUrls, drop_database
 from workers.cli import memory_cmds
 from workers.cli.errors import CliError
+from workers.consent_ledger.addresses import hasher_for
 from workers.db.tenant import TenantDatabase
 from workers.memory import store
 from workers.memory.cache import ContextCache, memory_key, profile_key
@@ -71,7 +72,8 @@ async def seed(db: TenantDatabase, tenant: str, contact: str, *, messages: int =
                inbound_at: datetime = BASE) -> None:
     async with db.transaction(tenant) as conn:
         await store.ensure_lead(conn, tenant, contact)
-        await store.upsert_contact(conn, contact_changed(tenant, contact, tags=["buyer"]))
+        await store.upsert_contact(conn, contact_changed(tenant, contact, tags=["buyer"]),
+                                   hasher_for(None))
         for i in range(messages):
             ev = message(tenant, contact, f"message {i}", i=i)
             await store.record_message(conn, ev.model_copy(

@@ -22,11 +22,16 @@ import pytest
 from devtools.fakes.ghl_api import FakeGHLAPI
 from schemas import topics
 from schemas.envelope import utcnow
-from schemas.events import ReplyDrafted
+from schemas.events import ContactChanged, ContactSnapshot, MessageIngested, ReplyDrafted
 from tests.conftest import new_tenant
 from tests.support.kafka import body, keyed, publish_events, read_until
 from tests.support.zones import midday_zone, zone_at
+from workers.consent_ledger import ALL, Kind, Source
+from workers.consent_ledger import store as ledger
+from workers.consent_ledger.addresses import hasher_for
+from workers.consent_ledger.entries import manual
 from workers.db.tenant import TenantDatabase
+from workers.memory import store as memory
 from workers.outbound.config import OutboundConfig
 from workers.outbound.worker import SPEC, build
 from workers.runtime.host import WorkerHost
@@ -103,13 +108,19 @@ async def until_status(db: TenantDatabase, tenant: str, *status: str,
 Change = Callable[[Conn, str], Awaitable[None]]
 
 
-async def profile_opt_out(conn: Conn, tenant: str) -> None:
-    await conn.execute("INSERT INTO lead_profiles (tenant_id, contact_id, profile) "
-                       """VALUES ($1, 'c1', '{"opted_out": true}')""", tenant)
+async def recorded_opt_out(conn: Conn, tenant: str) -> None:
+    """An operator records the lead's opt-out (by phone, say) in the ledger."""
+    await ledger.append(conn, tenant, "c1", [manual(
+        kind=Kind.OPTED_OUT, channel=ALL, source=Source.OPERATOR, who="ops", at=utcnow())])
 
 
 async def contact_flags(conn: Conn, tenant: str) -> None:
-    await conn.execute("UPDATE contacts SET dnd_channels = '{\"sms\": \"active\"}'")
+    """GHL's SMS DND, as memory applies a ContactDndUpdate."""
+    ev = ContactChanged(event_id=str(uuid.uuid4()), tenant_id=tenant, contact_id="c1",
+                        occurred_at=utcnow(), received_at=utcnow(), change="dnd",
+                        contact=ContactSnapshot(dnd_channels={"sms": "active"}),
+                        changed_at=utcnow())
+    await memory.upsert_contact(conn, ev, hasher_for(None))
 
 
 async def takeover(conn: Conn, tenant: str) -> None:
@@ -117,12 +128,15 @@ async def takeover(conn: Conn, tenant: str) -> None:
 
 
 async def stop_in_own_words(conn: Conn, tenant: str) -> None:
-    """Stored by the memory worker, not yet learned: the later message itself counts."""
-    await say(conn, tenant, "m2", "ya no me escriban por favor", utcnow())
+    """Stored by the memory worker (which records it in the ledger), not yet learned."""
+    await memory.record_message(conn, MessageIngested(
+        event_id="e-m2", tenant_id=tenant, contact_id="c1", occurred_at=utcnow(),
+        received_at=utcnow(), direction="inbound", channel="sms", sender="lead",
+        body="ya no me escriban por favor", message_id="m2"))
 
 
 @pytest.mark.parametrize(("change", "reason"), [
-    (profile_opt_out, "opted_out"),
+    (recorded_opt_out, "opted_out"),
     (contact_flags, "dnd"),
     (takeover, "human_takeover"),
     (stop_in_own_words, "opted_out"),
@@ -151,6 +165,8 @@ async def test_a_reply_replayed_days_later_is_stale_and_goes_to_the_agent(
     """Dead-lettered after GHL 503s, replayed three days later: not sent, the agent gets the
     draft as a suggestion (once, however often it is redelivered)."""
     tenant, tokens = await lead(db, ghl, midday_zone())
+    async with db.transaction(tenant) as conn:  # the lead wrote three days ago
+        await conn.execute("UPDATE messages SET occurred_at = $1", utcnow() - timedelta(days=3))
     old = draft(tenant, "Still want to see the Elm St house?",
                 at=utcnow() - timedelta(days=3))
     await publish_events(kafka, topics.REPLIES_OUTBOUND, [old, old])
@@ -169,7 +185,7 @@ async def test_a_reply_due_at_night_is_held_at_send_time(
     make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase,
 ) -> None:
     """Drafted without a hold (a lagging responder, a replay): the send-time check holds it
-    until 08:00 in the lead's zone."""
+    until 09:00 in the lead's zone (nothing tells its state: the stricter 9:00 start)."""
     tenant, tokens = await lead(db, ghl, zone_at(0, 6))
     async with outbound(make_settings(), ghl, tokens):
         await publish_events(kafka, topics.REPLIES_OUTBOUND, [draft(tenant, "Hi!")])
@@ -178,7 +194,7 @@ async def test_a_reply_due_at_night_is_held_at_send_time(
     async with db.transaction(tenant) as conn:
         zone = await conn.fetchval("SELECT timezone FROM contacts")
     opens = held["send_after"].astimezone(ZoneInfo(zone))
-    assert held["send_after"] > utcnow() and (opens.hour, opens.minute) == (8, 0)
+    assert held["send_after"] > utcnow() and (opens.hour, opens.minute) == (9, 0)
 
 
 async def test_a_later_message_supersedes_a_held_reply(
@@ -193,4 +209,38 @@ async def test_a_later_message_supersedes_a_held_reply(
         await publish_events(kafka, topics.REPLIES_OUTBOUND, [draft(tenant, "Hi!", send_after=due)])
         got = await until_status(db, tenant, "suppressed", "sent")
     assert (got["status"], got["suppressed_reason"]) == ("suppressed", "superseded")
+    assert ghl.delivered == []
+
+
+async def test_staleness_counts_from_the_lead_s_message(
+    make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase,
+) -> None:
+    """Drafted just now, but for a message the lead wrote over an hour ago (a backlog): too
+    late to answer as if in conversation."""
+    tenant, tokens = await lead(db, ghl, midday_zone())
+    async with db.transaction(tenant) as conn:
+        await conn.execute("UPDATE messages SET occurred_at = $1",
+                           utcnow() - timedelta(minutes=61))
+    async with outbound(make_settings(), ghl, tokens):
+        await publish_events(kafka, topics.REPLIES_OUTBOUND, [draft(tenant, "Hi!")])
+        got = await until_status(db, tenant, "suppressed", "sent")
+    assert (got["status"], got["suppressed_reason"]) == ("suppressed", "stale")
+    assert ghl.delivered == []
+
+
+async def test_a_message_still_in_flight_holds_back_the_reply(
+    make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase,
+) -> None:
+    """Ingestion accepted a newer message of the lead's (a STOP, perhaps) that memory has not
+    stored yet: the reply to the older one does not go out. Once memory stored it, the mark
+    no longer counts (a reply to the newer message is not held back by it)."""
+    tenant, tokens = await lead(db, ghl, midday_zone())
+    async with db.transaction(tenant) as conn:
+        await conn.execute("INSERT INTO inbound_marks (tenant_id, contact_id, event_id, "
+                           "message_id, occurred_at) VALUES ($1, 'c1', 'e-m2', 'm2', $2)",
+                           tenant, utcnow() + timedelta(seconds=1))
+    async with outbound(make_settings(), ghl, tokens):
+        await publish_events(kafka, topics.REPLIES_OUTBOUND, [draft(tenant, "Hi!")])
+        got = await until_status(db, tenant, "suppressed", "sent")
+    assert (got["status"], got["suppressed_reason"]) == ("suppressed", "in_flight")
     assert ghl.delivered == []

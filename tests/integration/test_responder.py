@@ -25,6 +25,8 @@ from tests.conftest import new_tenant
 from tests.support.events import BASE
 from tests.support.kafka import body, keyed, publish_events, read_until
 from tests.support.workers import eventually, running
+from workers.consent_ledger import ALL, Entry, Kind, Source
+from workers.consent_ledger import store as ledger
 from workers.db.tenant import TenantDatabase
 from workers.secrets import encrypt
 from workers.settings import Settings
@@ -71,7 +73,8 @@ async def seed(db: TenantDatabase, tenant: str, contact: str = "c1", *,
                profile: dict[str, Any] | None = None, tz: str | None = None,
                ai_enabled: bool = True, api_key_enc: bytes | None = None,
                **contact_fields: Any) -> None:
-    fields = {"first_name": "Ana", "phone": "+15125550100", "timezone": tz or zone_at(12),
+    # A UK number: no US area code's zone beside the one chosen for the hour.
+    fields = {"first_name": "Ana", "phone": "+447700900100", "timezone": tz or zone_at(12),
               **contact_fields}
     async with db.transaction(tenant) as conn:
         await conn.execute(
@@ -93,6 +96,13 @@ async def seed(db: TenantDatabase, tenant: str, contact: str = "c1", *,
         await conn.execute(
             "INSERT INTO lead_profiles (tenant_id, contact_id, profile, next_questions) "
             "VALUES ($1, $2, $3, $4)", tenant, contact, profile or {}, [QUESTION])
+
+
+async def record(db: TenantDatabase, tenant: str, *entries: Entry,
+                 contact: str = "c1") -> None:
+    """Ledger entries as memory records them (the lead's words, GHL's DND)."""
+    async with db.transaction(tenant) as conn:
+        await ledger.append(conn, tenant, contact, entries)
 
 
 def updated(tenant: str, message_id: str, contact: str = "c1", *, score: str = "warm",
@@ -165,6 +175,11 @@ async def test_opted_out_gets_one_confirmation_and_dnd_gets_nothing(
     await seed(db, dnd, dnd_channels={"sms": "active"})
     await seed(db, late)
     now = datetime.now(UTC)
+    # What memory recorded: m-0 was the lead's STOP (late's, 6 minutes ago); GHL's SMS DND.
+    await record(db, stop, Entry("s", Kind.OPTED_OUT, ALL, Source.LEAD_MESSAGE, now, "m-0"))
+    await record(db, late, Entry("s", Kind.OPTED_OUT, ALL, Source.LEAD_MESSAGE,
+                                 now - timedelta(minutes=6), "m-0"))
+    await record(db, dnd, Entry("d", Kind.DND_ON, "sms", Source.GHL, now, "w1"))
     events = [updated(stop, f"m-{i}", opted_out=True, at=now) for i in range(3)]
     # A STOP answered more than 5 minutes after it was written gets no confirmation.
     stale_stop = updated(late, "m-0", opted_out=True, at=now - timedelta(minutes=6))
@@ -303,8 +318,9 @@ async def test_quiet_hours_hold_the_reply_until_the_window_opens(
     async with running(settings(), "responder"):
         reply = (await outbound(kafka, tenant, 1))[0]
     held = datetime.fromisoformat(reply["send_after"]).astimezone(ZoneInfo(zone))
-    assert (held.hour, held.minute) == (8, 0)
-    assert timedelta(hours=5) < held - datetime.now(UTC) < timedelta(hours=7)
+    # Nothing tells the lead's state (a UK number): the stricter 9:00 start of some states.
+    assert (held.hour, held.minute) == (9, 0)
+    assert timedelta(hours=6) < held - datetime.now(UTC) < timedelta(hours=8)
 
 
 async def test_a_draft_the_reply_check_stops_goes_to_the_agent_not_the_lead(

@@ -185,7 +185,7 @@ def plan_stream(rng: random.Random, ts: list[Tenant], key: Ed25519PrivateKey, ba
             leads.append(lead)
             t = rng.uniform(0.0, window_s * 0.55)
             emit(t, tenant, {**contact_event(tenant.id, contact, first=f"Lead{n}",
-                                             phone="+12145550100", when=when(t)),
+                                             phone="+447700900100", when=when(t)),
                              "timezone": zone})
             texts = rng.sample(LEAD_TEXTS, 4)
 
@@ -232,7 +232,7 @@ def plan_stream(rng: random.Random, ts: list[Tenant], key: Ed25519PrivateKey, ba
             if rng.random() < 0.5:  # the CRM updates the contact (a tag added)
                 t2 = t + rng.uniform(0.2, 3.0)
                 emit(t2, tenant, {**contact_event(tenant.id, contact, type_="ContactTagUpdate",
-                                                  first=f"Lead{n}", phone="+12145550100",
+                                                  first=f"Lead{n}", phone="+447700900100",
                                                   tags=["buyer-lead", "engaged"], when=when(t2)),
                                   "timezone": zone})
 

@@ -66,7 +66,7 @@ async def test_dead_lettered_deliveries_fixed_and_replayed_are_processed_once(
     try:
         async with RawProducer(kafka) as producer:
             for c in leads:
-                contact = {**contact_event(tenant, c, first=c.title(), phone="+12145550100"),
+                contact = {**contact_event(tenant, c, first=c.title(), phone="+447700900100"),
                            "timezone": zone}
                 for event in (contact, short[c], long[c]):
                     await producer.send(topics.GHL_EVENTS, json.dumps(event).encode(), key=tenant)

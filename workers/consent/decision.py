@@ -5,46 +5,52 @@ immediately before every POST to GHL, on the lead's state read from Postgres in 
 transaction as the claim: a reply drafted, held for quiet hours, retried after a 503 or
 replayed from the DLQ days later goes out only if consent still holds at that moment.
 
+Consent itself is the consent ledger's fold (`workers.consent_ledger`): recorded opt-outs,
+unsure readings and GHL's DND, never re-read from message history, so retention, forgetting,
+late webhooks and quoted words cannot lift it.
+
 The order is the compliance order: AI off for the tenant or the channel, a human agent's
-takeover, an opt-out (from the profile, the contact, or any later message of the lead's,
-read by `optout`), a message that may be an opt-out (no automated text: a person decides), DND
-(global or this channel's), a draft gone stale, then quiet hours (hold until they end). The
-one exception is the opt-out confirmation: one text, allowed only within a few minutes of the
-request, that goes out despite the DND GHL sets on a STOP and despite quiet hours.
+takeover, an opt-out, an unsure reading (no automated text: a person decides), DND (global or
+this channel's), a newer message of the lead's (stored, or accepted and still on its way: a
+STOP in flight), a draft gone stale (counted from the lead's message, or from the end of the
+quiet hours it waited for), then quiet hours (hold until they end). The one exception is the
+opt-out confirmation: one text, only in answer to the opt-out message itself and within a few
+minutes of it, that goes out despite the DND GHL sets on a STOP and despite quiet hours.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from workers.consent import optout
 from workers.consent.quiet import (
     QUIET_CHANNELS,
     QuietWindow,
-    lead_timezone,
-    next_open,
-    quiet_windows,
+    Whereabouts,
+    daily_cap,
+    send_window,
+    whereabouts,
 )
+from workers.consent_ledger.entries import Consent, Source
 
 Verdict = Literal["send", "hold", "block"]
-BLOCKING_DND = frozenset({"active", "permanent"})
 # Where a tenant lets the AI answer when its settings say nothing (the column's default).
 DEFAULT_REPLY_CHANNELS = frozenset({"sms", "email", "live_chat", "whatsapp", "fb", "ig", "gmb"})
 # Why a text was not sent: each a terminal status reason (`replies.suppressed_reason`).
 BLOCK_REASONS = ("ai_disabled", "channel_disabled", "human_takeover", "opted_out",
                  "possible_opt_out", "dnd", "stale", "no_send_window", "superseded",
-                 "not_opted_out", "confirmation_late")
+                 "not_opted_out", "confirmation_late", "not_the_opt_out", "in_flight",
+                 "daily_cap")
 
 
 @dataclass(frozen=True)
 class Limits:
-    """How old a draft may be when it goes out (counted from when it became due: drafted,
-    or the end of the quiet hours it waited for), and how long after a STOP its one
-    confirmation may follow."""
+    """How old a text may be when it goes out (counted from when it became due: the lead's
+    message it answers, or the end of the quiet hours it waited for), and how long after a
+    STOP its one confirmation may follow."""
 
     max_age: timedelta = timedelta(minutes=60)
     confirmation_within: timedelta = timedelta(minutes=5)
@@ -60,41 +66,44 @@ class ConsentState:
     ai_enabled: bool
     reply_channels: frozenset[str]
     human_takeover: bool
-    opted_out: bool  # the learned profile's flag (the lead's own words below may be newer)
-    dnd: bool
-    dnd_channels: Mapping[str, str]
-    zone: ZoneInfo
-    quiet: tuple[QuietWindow, ...]
-    # The lead's latest messages up to the one this text answers, oldest first: the words
-    # themselves decide an opt-out, whether or not the profile has learned them yet.
-    history: tuple[str, ...] = ()
-    # The lead's messages after that one, oldest first (known at send time).
+    ledger: Consent  # the lead's recorded consent (opt-outs, unsure, GHL's DND)
+    where: Whereabouts  # every plausible (zone, state) of the lead
+    tenant_quiet: QuietWindow | None = None  # the tenant's own quiet hours
+    # The lead's messages after the one this text answers, oldest first (known at send time).
     later_messages: tuple[str, ...] = field(default_factory=tuple)
-    opted_out_by_crm: bool = False  # the contact marked opted out outside the conversation
+    # A newer inbound message of the lead's was accepted but is not stored yet.
+    in_flight: bool = False
+    texts_24h: int = 0  # automated texts sent to the lead in the last 24 hours
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The lead's first plausible zone (for display; decisions use every one)."""
+        return ZoneInfo(self.where.zones[0])
 
 
 def lead_state(*, ai_enabled: bool, reply_channels: frozenset[str], human_takeover: bool,
-               opted_out: bool, dnd: bool, dnd_channels: Mapping[str, str],
-               contact_tz: str | None, phone: str | None, state: str | None,
-               tenant_tz: str | None, tenant_quiet: QuietWindow | None,
-               history: Sequence[str] = (), later_messages: Sequence[str] = (),
-               opted_out_by_crm: bool = False) -> ConsentState:
-    """The state from the stored facts as both callers have them: the lead's zone (its own,
-    else its phone's, else the tenant's) and every quiet window that applies to it."""
+               ledger: Consent, contact_tz: str | None, phone: str | None,
+               state: str | None, tenant_tz: str | None, tenant_quiet: QuietWindow | None,
+               postal_code: str | None = None, later_messages: Sequence[str] = (),
+               in_flight: bool = False, texts_24h: int = 0) -> ConsentState:
+    """The state from the stored facts as both callers have them: every zone and state the
+    lead may be in (its own zone, state, postal code and phone's area code; the tenant's zone
+    only when none is known), so that a text goes only when the law allows it in each."""
     return ConsentState(
         ai_enabled=ai_enabled, reply_channels=reply_channels, human_takeover=human_takeover,
-        opted_out=opted_out, dnd=dnd, dnd_channels=dnd_channels,
-        zone=lead_timezone(contact_tz, phone, tenant_tz),
-        quiet=quiet_windows(state, phone, tenant_quiet), history=tuple(history),
-        later_messages=tuple(later_messages), opted_out_by_crm=opted_out_by_crm)
+        ledger=ledger,
+        where=whereabouts(contact_tz=contact_tz, state=state, postal_code=postal_code,
+                          phone=phone, tenant_tz=tenant_tz),
+        tenant_quiet=tenant_quiet, later_messages=tuple(later_messages), in_flight=in_flight,
+        texts_24h=texts_24h)
 
 
 @dataclass(frozen=True)
 class Outgoing:
     channel: str
-    due_at: datetime  # drafted, or released from a hold: the age is counted from here
+    due_at: datetime  # the lead's message, or released from a hold: the age counts from here
     confirmation: bool = False  # the opt-out confirmation
-    requested_at: datetime | None = None  # confirmation: when the lead asked to stop
+    answers: str | None = None  # the id of the lead's message this text answers
 
 
 @dataclass(frozen=True)
@@ -104,22 +113,12 @@ class ConsentDecision:
     until: datetime | None = None  # hold: when to decide again
 
 
-def dnd_blocks(dnd: bool, dnd_channels: Mapping[str, str], channel: str) -> bool:
-    """GHL's global DND, or this channel's DND status active / permanent."""
-    status = dnd_channels.get(channel) or dnd_channels.get(channel.upper()) or ""
-    return dnd or str(status).lower() in BLOCKING_DND
-
-
-def opt_out_reading(state: ConsentState) -> tuple[bool, bool]:
-    """(opted out, unsure): the lead's last clear word in its messages (an opt-out, or a
-    START after one) decides, else the learned flag; a contact marked opted out in the CRM
-    stays so. Unsure: the lead's latest message may ask to stop but does not clearly."""
-    messages = [m for m in (*state.history, *state.later_messages) if m]
-    signals = [optout.classify(m) for m in messages]
-    clear = [s for s in signals if s in ("opt_out", "resubscribe")]
-    opted_out = clear[-1] == "opt_out" if clear else state.opted_out
-    unsure = bool(signals) and signals[-1] == "unsure"
-    return opted_out or state.opted_out_by_crm, unsure and not opted_out
+def confirms(out_answers: str | None, ledger: Consent) -> bool:
+    """Is the lead's message `out_answers` the opt-out in force, in the lead's own words?
+    Only that message gets the one confirmation."""
+    oo = ledger.opt_out
+    return (oo is not None and oo.source is Source.LEAD_MESSAGE and out_answers is not None
+            and oo.source_ref == out_answers)
 
 
 def decide(out: Outgoing, state: ConsentState, now: datetime,
@@ -130,26 +129,33 @@ def decide(out: Outgoing, state: ConsentState, now: datetime,
         return ConsentDecision("block", "channel_disabled")
     if state.human_takeover:
         return ConsentDecision("block", "human_takeover")
-    opted_out, unsure = opt_out_reading(state)
+    ledger = state.ledger
     if out.confirmation:
-        if not opted_out:
+        if not ledger.any_opt_out:
             return ConsentDecision("block", "not_opted_out")
-        asked = out.requested_at or out.due_at
-        if now - asked > limits.confirmation_within:
+        if not confirms(out.answers, ledger):
+            return ConsentDecision("block", "not_the_opt_out")
+        assert ledger.opt_out is not None
+        if now - ledger.opt_out.occurred_at > limits.confirmation_within:
             return ConsentDecision("block", "confirmation_late")
         return ConsentDecision("send", "opt_out_confirmation")
-    if opted_out:
+    if ledger.opted_out_of(out.channel):
         return ConsentDecision("block", "opted_out")
-    if unsure:
+    if ledger.unsure is not None:
         return ConsentDecision("block", "possible_opt_out")
-    if dnd_blocks(state.dnd, state.dnd_channels, out.channel):
+    if ledger.dnd_on(out.channel):
         return ConsentDecision("block", "dnd")
     if state.later_messages:  # the lead wrote again: the reply to the latest answers both
         return ConsentDecision("block", "superseded")
+    if state.in_flight:  # ...and that message (a STOP?) is still on its way to memory
+        return ConsentDecision("block", "in_flight")
     if now - out.due_at > limits.max_age:
         return ConsentDecision("block", "stale")
     if out.channel in QUIET_CHANNELS:
-        opens = next_open(now, state.zone, state.quiet)
+        cap = daily_cap(state.where)
+        if cap is not None and state.texts_24h >= cap:
+            return ConsentDecision("block", "daily_cap")
+        opens = send_window(now, state.where, state.tenant_quiet)
         if opens is None:
             return ConsentDecision("block", "no_send_window")
         if opens > now:

@@ -75,10 +75,12 @@ def classify_sender(webhook: MessageWebhook) -> Sender:
 
 
 def _contact_snapshot(w: ContactWebhook) -> ContactSnapshot:
-    dnd_channels = {
+    """The contact as the webhook describes it; DND it does not mention stays None (a partial
+    view says nothing about it, so memory merges instead of overwriting)."""
+    dnd_channels = None if w.dndSettings is None else {
         normalise_channel(name) if normalise_channel(name) != "other" else name.lower():
         (setting.status or "inactive").lower()
-        for name, setting in (w.dndSettings or {}).items()
+        for name, setting in w.dndSettings.items()
     }
     return ContactSnapshot(
         first_name=w.firstName, last_name=w.lastName, name=w.name, email=w.email,
@@ -86,7 +88,7 @@ def _contact_snapshot(w: ContactWebhook) -> ContactSnapshot:
         postal_code=w.postalCode, source=w.source, assigned_to=w.assignedTo,
         tags=list(dict.fromkeys(t.strip() for t in w.tags if t and t.strip())),
         custom_fields={f.id: f.value for f in w.customFields},
-        dnd=bool(w.dnd), dnd_channels=dnd_channels,
+        dnd=w.dnd, dnd_channels=dnd_channels,
     )
 
 
@@ -122,6 +124,7 @@ def normalise(webhook: Webhook, raw: bytes, received_at: datetime) -> Conversati
             subject=webhook.subject,
             status=webhook.status,
             attachments=[str(a) for a in webhook.attachments][:20],
+            from_address=webhook.from_ if not outbound and channel == "sms" else None,
         )
     if isinstance(webhook, ContactWebhook):
         occurred = parse_time(webhook.dateAdded) if webhook.type == "ContactCreate" else None
@@ -133,6 +136,7 @@ def normalise(webhook: Webhook, raw: bytes, received_at: datetime) -> Conversati
             occurred_at=occurred or when,
             change=_CONTACT_CHANGE.get(webhook.type, "update"),
             contact=_contact_snapshot(webhook),
+            changed_at=parse_time(webhook.dateUpdated) or parse_time(webhook.timestamp),
         )
     return _activity(webhook, base, when)
 

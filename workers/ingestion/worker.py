@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from prometheus_client import Counter
 
-from schemas.events import ConversationEvent
+from schemas.events import ConversationEvent, MessageIngested
 from schemas.ghl import WEBHOOK_MODELS, Webhook
 from schemas.ids import SAFE_ID_RULE, is_safe_id
 from schemas.topics import GHL_EVENTS
@@ -68,6 +68,32 @@ UNION ALL
 SELECT source_partition, source_offset, false FROM webhook_receipts
  WHERE tenant_id = $1 AND dedupe_key = $2 AND NOT EXISTS (SELECT 1 FROM ins)
 """
+
+
+# The newest accepted inbound message of a contact: the outbound claim holds back a reply to
+# an older one while this one (a STOP?) is still on its way to memory.
+_MARK = """
+INSERT INTO inbound_marks (tenant_id, contact_id, event_id, message_id, occurred_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (tenant_id, contact_id) DO UPDATE
+   SET event_id = EXCLUDED.event_id, message_id = EXCLUDED.message_id,
+       occurred_at = EXCLUDED.occurred_at
+ WHERE inbound_marks.occurred_at < EXCLUDED.occurred_at
+"""
+
+
+def inbound_marks(events: Sequence[ConversationEvent]
+                  ) -> list[tuple[str, str, str, str | None, datetime]]:
+    """The newest inbound message of the lead's per contact among `events` (pure)."""
+    newest: dict[str, MessageIngested] = {}
+    for e in events:
+        if (isinstance(e, MessageIngested) and e.direction == "inbound" and e.sender == "lead"
+                and e.contact_id is not None):
+            held = newest.get(e.contact_id)
+            if held is None or e.occurred_at > held.occurred_at:
+                newest[e.contact_id] = e
+    return [(e.tenant_id, c, e.event_id, e.message_id, e.occurred_at)
+            for c, e in newest.items()]
 
 
 REPLAY_SOURCE = "replay-source"  # `<topic>:<partition>:<offset>` of a replayed record
@@ -188,6 +214,9 @@ class IngestionHandler:
                 own = (row["source_partition"], row["source_offset"]) == position
                 outcome = "accepted" if row["claimed"] else "republished" if own else "duplicate"
                 claims.append((event, type_label(webhook.type), verdict, outcome))
+            marks = inbound_marks([e for e, *_, outcome in claims if outcome == "accepted"])
+            if marks:
+                await conn.executemany(_MARK, marks)
         self._known_tenants.add(tenant)
         for event, ghl_type, verdict, outcome in claims:
             SIGNATURES.labels(verdict).inc()

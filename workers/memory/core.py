@@ -26,6 +26,10 @@ from schemas.events import (
     MessageIngested,
     ReplyDelivered,
 )
+from workers.consent import optout
+from workers.consent.engagement import reengages
+from workers.consent.quoting import lead_words
+from workers.consent_ledger import entries as ledger
 from workers.memory import echo, summary
 
 CONSUMER = "memory"
@@ -101,6 +105,74 @@ class HeldContact:
     tags: Sequence[str]
     dnd: bool
     dnd_channels: Mapping[str, Any]
+    changed_at: datetime | None = None  # GHL's change time of the state applied last
+    phone: str | None = None
+    email: str | None = None
+
+
+def is_stale(held: HeldContact | None, changed_at: datetime | None) -> bool:
+    """An older state than the one applied (a late retry, a DLQ replay): it changes nothing."""
+    return (held is not None and held.changed_at is not None and changed_at is not None
+            and changed_at < held.changed_at)
+
+
+@dataclass(frozen=True)
+class MergedDnd:
+    dnd: bool
+    channels: dict[str, str]
+
+
+def merged_dnd(held: HeldContact | None, new: ContactSnapshot) -> MergedDnd:
+    """GHL's DND after `new`: what it mentions replaces, per channel; what it does not
+    mention stays as held (a tag update without `dndSettings` says nothing about DND)."""
+    channels = {str(k): str(v) for k, v in (held.dnd_channels if held else {}).items()}
+    channels.update(new.dnd_channels or {})
+    dnd = new.dnd if new.dnd is not None else (held.dnd if held is not None else False)
+    return MergedDnd(bool(dnd), channels)
+
+
+def dnd_entries(event: ContactChanged, held: HeldContact | None) -> list[ledger.Entry]:
+    """The ledger's DND entries for a (not stale) contact state: each scope it changes."""
+    before = ledger.dnd_scopes(held.dnd, held.dnd_channels) if held is not None else {}
+    current = ledger.Consent(dnd=frozenset(s for s, on in before.items() if on))
+    return ledger.from_dnd(said=ledger.dnd_scopes(event.contact.dnd, event.contact.dnd_channels),
+                           current=current, event_ref=event.event_id,
+                           at=event.changed_at or event.occurred_at)
+
+
+@dataclass(frozen=True)
+class ConsentReading:
+    """What an inbound message of the lead's says of consent, in its own words (quoted text
+    removed): an opt-out signal, and whether it clearly re-engages."""
+
+    signal: str | None
+    reengages: bool
+
+    @property
+    def needs_state(self) -> bool:
+        """Its entries depend on the consent in force (a resubscribe, a re-engagement)."""
+        return self.signal == "resubscribe" or self.reengages
+
+
+def consent_reading(ev: MessageIngested) -> ConsentReading | None:
+    """None for anything but the lead's own inbound message."""
+    if not reply_needed(ev.direction, ev.sender):
+        return None
+    words = lead_words(ev.body, ev.channel)
+    signal = optout.classify(words) if words.strip() else None
+    if signal is None and words != ev.body and optout.classify(ev.body) == "opt_out":
+        # Read whole, the message asks to stop, though not in what we took for the lead's own
+        # words (a STOP written below a quote, or inside what looked like one): no automated
+        # text until a person reads it.
+        signal = "unsure"
+    return ConsentReading(signal, signal is None and reengages(words))
+
+
+def consent_entries(ev: MessageIngested, reading: ConsentReading,
+                    current: ledger.Consent) -> list[ledger.Entry]:
+    return ledger.from_message(signal=reading.signal, reengages=reading.reengages,
+                               current=current, message_ref=ev.message_id or ev.event_id,
+                               channel=ev.channel, at=ev.occurred_at)
 
 
 @dataclass(frozen=True)
@@ -119,7 +191,8 @@ def contact_changes(change: str, held: HeldContact | None,
     changes = [f"contact.{change}"]
     if added or removed:
         changes.append("tags")
-    if held is None or held.dnd != new.dnd or held.dnd_channels != new.dnd_channels:
+    dnd = merged_dnd(held, new)
+    if held is None or held.dnd != dnd.dnd or dict(held.dnd_channels) != dnd.channels:
         changes.append("dnd")
     return ContactDiff(changes, added, removed)
 

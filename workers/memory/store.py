@@ -23,6 +23,9 @@ from schemas.events import (
     MessageIngested,
     ReplyDelivered,
 )
+from workers.consent_ledger import NONE as NO_ENTRIES
+from workers.consent_ledger import store as ledger
+from workers.consent_ledger.addresses import AddressHasher, e164
 from workers.db.tenant import ensure_tenant
 from workers.memory import core, echo
 from workers.memory.core import NewMessage
@@ -46,7 +49,8 @@ async def ensure_lead(conn: asyncpg.Connection, tenant: str, contact: str) -> No
 
 
 async def record_message(conn: asyncpg.Connection, ev: MessageIngested, *,
-                         ensure_contact: bool = False) -> MessageOutcome:
+                         ensure_contact: bool = False,
+                         hasher: AddressHasher | None = None) -> MessageOutcome:
     """Store a message once. An outbound message whose GHL id is one of our delivered
     replies is that reply's echo: linked, not stored again. A human user's outbound
     message marks the conversation as taken over. `ensure_contact`: create the contact row
@@ -73,7 +77,30 @@ async def record_message(conn: asyncpg.Connection, ev: MessageIngested, *,
                                    takeover=verdict.takeover)
     if not stored:
         return MessageOutcome(False)
+    await record_consent(conn, ev, hasher)
     return MessageOutcome(True, verdict.reply_key, verdict.takeover)
+
+
+async def record_consent(conn: asyncpg.Connection, ev: MessageIngested,
+                         hasher: AddressHasher | None) -> None:
+    """What the lead's own words say of consent, into the ledger (no round trip for an
+    ordinary message; one read first when the entry depends on the consent in force); and
+    an inbound SMS's number as the contact's phone when none is known."""
+    reading = core.consent_reading(ev)
+    if reading is None:
+        return
+    assert ev.contact_id is not None
+    phone = e164(ev.from_address)
+    if phone is not None and hasher is not None:
+        await conn.execute(
+            """UPDATE contacts SET phone = $3, address_hashes = ARRAY(
+                   SELECT DISTINCT a FROM unnest(address_hashes || $4::text[]) a ORDER BY a)
+                WHERE tenant_id = $1 AND contact_id = $2 AND phone IS NULL""",
+            ev.tenant_id, ev.contact_id, phone, hasher.of(phones=[phone]))
+    current = (await ledger.read(conn, ev.tenant_id, ev.contact_id) if reading.needs_state
+               else NO_ENTRIES)
+    await ledger.append(conn, ev.tenant_id, ev.contact_id,
+                        core.consent_entries(ev, reading, current))
 
 
 async def record_delivered(conn: asyncpg.Connection, ev: ReplyDelivered) -> bool:
@@ -181,29 +208,43 @@ async def _insert_message(conn: asyncpg.Connection, msg: NewMessage, *,
     return True
 
 
-async def upsert_contact(conn: asyncpg.Connection, ev: ContactChanged) -> list[str]:
-    """Apply GHL's full description of a contact; returns what changed (as
-    `core.contact_changes` decides, its tag diff recorded)."""
+async def upsert_contact(conn: asyncpg.Connection, ev: ContactChanged,
+                         hasher: AddressHasher) -> list[str]:
+    """Apply GHL's description of a contact, unless a newer one was applied already; DND it
+    does not mention is kept (`core.merged_dnd`), and what it changes of DND is recorded in
+    the consent ledger. Returns what changed (as `core.contact_changes` decides, its tag diff
+    recorded)."""
     assert ev.contact_id is not None
     c = ev.contact
     old = await conn.fetchrow(
-        "SELECT tags, dnd, dnd_channels FROM contacts WHERE tenant_id = $1 AND contact_id = $2",
+        "SELECT tags, dnd, dnd_channels, ghl_changed_at, phone, email FROM contacts "
+        "WHERE tenant_id = $1 AND contact_id = $2 FOR UPDATE",
         ev.tenant_id, ev.contact_id,
     )
+    held = (core.HeldContact(old["tags"], old["dnd"], old["dnd_channels"] or {},
+                             old["ghl_changed_at"], old["phone"], old["email"])
+            if old is not None else None)
+    if core.is_stale(held, ev.changed_at):
+        return [f"contact.{ev.change}"]  # older than what is held: nothing to apply
+    dnd = core.merged_dnd(held, c)
+    phone = c.phone or (held.phone if held else None)
+    email = c.email or (held.email if held else None)
     await conn.execute(
         """
         UPDATE contacts SET first_name = $3, last_name = $4, name = $5, email = $6, phone = $7,
             timezone = COALESCE($8, timezone), city = $9, state = $10, postal_code = $11,
             source = COALESCE($12, source), assigned_to = $13, tags = $14,
-            custom_fields = $15::jsonb, dnd = $16, dnd_channels = $17::jsonb, updated_at = now()
+            custom_fields = $15::jsonb, dnd = $16, dnd_channels = $17::jsonb,
+            address_hashes = $18, ghl_changed_at = GREATEST(ghl_changed_at, $19),
+            updated_at = now()
         WHERE tenant_id = $1 AND contact_id = $2
         """,
-        ev.tenant_id, ev.contact_id, c.first_name, c.last_name, c.name, c.email, c.phone,
+        ev.tenant_id, ev.contact_id, c.first_name, c.last_name, c.name, email, phone,
         c.timezone, c.city, c.state, c.postal_code, c.source, c.assigned_to, c.tags,
-        c.custom_fields, c.dnd, c.dnd_channels,
+        c.custom_fields, dnd.dnd, dnd.channels, hasher.of(phones=[phone], emails=[email]),
+        ev.changed_at,
     )
-    held = (core.HeldContact(old["tags"], old["dnd"], old["dnd_channels"])
-            if old is not None else None)
+    await ledger.append(conn, ev.tenant_id, ev.contact_id, core.dnd_entries(ev, held))
     diff = core.contact_changes(ev.change, held, c)
     if diff.added or diff.removed:
         await conn.execute(
@@ -228,20 +269,24 @@ async def record_activity(conn: asyncpg.Connection, ev: LeadActivityRecorded) ->
 
 async def contact_tables(conn: asyncpg.Connection) -> list[str]:
     """Every table holding per-lead rows (found, not listed, so new tables are forgotten
-    too); `contacts` last."""
+    too); `contacts` last. Not the consent ledger: forgetting never lifts a suppression."""
     rows = await conn.fetch(
         """SELECT table_name FROM information_schema.columns
            WHERE table_schema = 'public' AND column_name = 'contact_id'
            AND table_name IN (SELECT table_name FROM information_schema.columns
                               WHERE table_schema = 'public' AND column_name = 'tenant_id')"""
     )
-    names = sorted({r["table_name"] for r in rows} - {"contacts"})
+    names = sorted({r["table_name"] for r in rows} - {"contacts", "consent_events"})
     return [*names, "contacts"]
 
 
 async def forget_contact(conn: asyncpg.Connection, tenant: str, contact: str) -> int:
-    """Delete every row of one lead; returns the number of rows removed."""
+    """Delete every row of one lead but its consent: the ledger's rows are detached from the
+    contact and keep the keyed hashes of its addresses (`consent_ledger.store.forget`), so the
+    same phone or email returning as a new contact stays suppressed. Returns the number of
+    rows removed."""
     removed = 0
+    await ledger.forget(conn, tenant, contact)
     for table in await contact_tables(conn):
         status = await conn.execute(
             f'DELETE FROM "{table}" WHERE tenant_id = $1 AND contact_id = $2', tenant, contact

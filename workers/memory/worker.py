@@ -28,6 +28,7 @@ from schemas.events import (
     ReplyDelivered,
 )
 from schemas.topics import CONVERSATION_EVENTS, REPLIES_DELIVERED
+from workers.consent_ledger.addresses import AddressHasher, hasher_for
 from workers.db.tenant import ensure_tenant
 from workers.errors import InvalidEventError
 from workers.memory import core, store
@@ -52,10 +53,11 @@ def decode(record: Record) -> MemoryInput:
 
 class MemoryHandler:
     def __init__(self, db: Transactions, contexts: ContextStore,
-                 publisher: Publisher) -> None:
+                 publisher: Publisher, hasher: AddressHasher | None = None) -> None:
         self.db = db
         self.contexts = contexts
         self.publisher = publisher
+        self.hasher = hasher or hasher_for(None)
         # Forgetting a tenant costs one `INSERT ... ON CONFLICT DO NOTHING` at its next event.
         self._known_tenants: BoundedSet[str] = BoundedSet(TENANT_STATE_MAX)
 
@@ -141,14 +143,16 @@ class MemoryHandler:
             # The contact row is created with the message insert (one round trip fewer).
             await self._ensure_tenant(conn, tenant)
             outcome = await store.record_message(conn, event,
-                                                 ensure_contact=contact not in ensured)
+                                                 ensure_contact=contact not in ensured,
+                                                 hasher=self.hasher)
             ensured.add(contact)
             return core.message_result(event, outcome.stored, outcome.takeover)
         await self._ensure_lead(conn, tenant, contact, ensured)
         if isinstance(event, ReplyDelivered):
             return core.delivered_result(event, await store.record_delivered(conn, event))
         if isinstance(event, ContactChanged):
-            return core.contact_result(event, await store.upsert_contact(conn, event))
+            return core.contact_result(event, await store.upsert_contact(conn, event,
+                                                                         self.hasher))
         await store.record_activity(conn, event)
         return core.activity_result(event)
 
@@ -156,7 +160,9 @@ class MemoryHandler:
 def build(resources: Resources) -> Handler:
     db = resources.database
     store = ContextStore.over(db, resources.cache, resources.settings.context_ttl_s)
-    return MemoryHandler(db, store, resources.publisher)
+    key = resources.settings.consent_hash_key
+    return MemoryHandler(db, store, resources.publisher,
+                         hasher_for(key.get_secret_value() if key else None))
 
 
 SPEC = WorkerSpec(name="memory", topics=(CONVERSATION_EVENTS, REPLIES_DELIVERED), build=build)

@@ -32,6 +32,7 @@ from workers.consent.decision import (
 )
 from workers.consent.decision import decide as consent
 from workers.consent.quiet import tenant_window
+from workers.consent_ledger import store as ledger
 from workers.db.tenant import ensure_tenant
 from workers.outbound.ghl_client import Delivered
 from workers.replies import CLAIM_COLUMNS, Action, Reply, Status, decide
@@ -72,52 +73,54 @@ def consent_of(row: Mapping[str, Any], channel: str,
         ai_enabled=bool(row["ai_enabled"]),
         reply_channels=frozenset(row["reply_channels"] if row["reply_channels"] is not None
                                  else DEFAULT_REPLY_CHANNELS),
-        human_takeover=bool(row["human_takeover"]), opted_out=bool(row["profile_opted_out"]),
-        opted_out_by_crm=bool(row["contact_opted_out"]),
-        dnd=bool(row["dnd"]), dnd_channels=row["dnd_channels"] or {},
+        human_takeover=bool(row["human_takeover"]), ledger=ledger.consent_of(row["consent"]),
         contact_tz=row["contact_tz"], phone=row["phone"], state=row["state"],
-        tenant_tz=row["tenant_tz"],
+        postal_code=row["postal_code"], tenant_tz=row["tenant_tz"],
         tenant_quiet=tenant_window(row["no_texts_from"], row["no_texts_until"]),
-        history=list(row["history"]), later_messages=list(row["later_messages"]),
+        later_messages=list(row["later_messages"]), in_flight=bool(row["in_flight"]),
+        texts_24h=int(row["texts_24h"] or 0),
     )
     confirmation = mode == "opt_out_confirmation"
     return Outgoing(channel, due_at=row["due_at"], confirmation=confirmation,
-                    requested_at=row["asked_at"]), state
+                    answers=row["reply_to_message_id"]), state
 
 
 _COLUMNS = ", ".join(CLAIM_COLUMNS)  # exactly what `Reply.from_row` reads here
+# Due: the lead's message answered (staleness counts from it), or the end of a hold.
 _LOCK = f"""
 SELECT {", ".join("r." + c for c in CLAIM_COLUMNS)},
-       GREATEST(r.created_at, coalesce(r.send_after, r.created_at)) AS due_at,
+       GREATEST(coalesce(a.occurred_at, r.created_at),
+                coalesce(r.send_after, a.occurred_at, r.created_at)) AS due_at,
        coalesce(t.ai_enabled, false) AS ai_enabled, s.reply_channels, s.no_texts_from,
        s.no_texts_until, s.timezone AS tenant_tz,
-       coalesce(c.dnd, false) AS dnd, c.dnd_channels, coalesce(c.human_takeover, false)
-           AS human_takeover, c.timezone AS contact_tz, c.phone, c.state,
-       coalesce(c.opted_out, false) AS contact_opted_out,
-       coalesce(p.profile->>'opted_out' = 'true', false) AS profile_opted_out,
-       a.occurred_at AS asked_at,
-       ARRAY(SELECT h.body FROM (
-                SELECT m.body, m.occurred_at, m.created_at FROM messages m
-                 WHERE m.tenant_id = r.tenant_id AND m.contact_id = r.contact_id
-                   AND m.direction = 'inbound' AND m.sender = 'lead'
-                   AND (a.occurred_at IS NULL
-                        OR (m.occurred_at, m.created_at) <= (a.occurred_at, a.created_at))
-                 ORDER BY m.occurred_at DESC, m.created_at DESC LIMIT $3) h
-             ORDER BY h.occurred_at, h.created_at) AS history,
+       coalesce(c.human_takeover, false) AS human_takeover, c.timezone AS contact_tz, c.phone,
+       c.state, c.postal_code,
+       {ledger.entries_sql("r.tenant_id", "r.contact_id")} AS consent,
        ARRAY(SELECT m.body FROM messages m
               WHERE m.tenant_id = r.tenant_id AND m.contact_id = r.contact_id
                 AND m.direction = 'inbound' AND m.sender = 'lead'
                 AND (m.occurred_at, m.created_at) > (a.occurred_at, a.created_at)
-              ORDER BY m.occurred_at, m.created_at LIMIT $3) AS later_messages
+              ORDER BY m.occurred_at, m.created_at LIMIT $3) AS later_messages,
+       EXISTS (SELECT 1 FROM inbound_marks k
+                WHERE k.tenant_id = r.tenant_id AND k.contact_id = r.contact_id
+                  AND k.occurred_at > coalesce(a.occurred_at, r.created_at)
+                  AND NOT EXISTS (SELECT 1 FROM messages m
+                                   WHERE m.tenant_id = k.tenant_id
+                                     AND (m.event_id = k.event_id
+                                          OR m.message_id = k.message_id))) AS in_flight,
+       (SELECT count(*) FROM replies x
+         WHERE x.tenant_id = r.tenant_id AND x.contact_id = r.contact_id
+           AND x.status IN ('sending', 'sent') AND x.channel IN ('sms', 'whatsapp')
+           AND coalesce(x.sent_at, x.created_at) > $4::timestamptz - interval '24 hours')
+           AS texts_24h
   FROM replies r
   LEFT JOIN tenants t ON t.id = r.tenant_id
   LEFT JOIN tenant_settings s ON s.tenant_id = r.tenant_id
   LEFT JOIN contacts c ON c.tenant_id = r.tenant_id AND c.contact_id = r.contact_id
-  LEFT JOIN lead_profiles p ON p.tenant_id = r.tenant_id AND p.contact_id = r.contact_id
   LEFT JOIN messages a ON a.tenant_id = r.tenant_id AND a.message_id = r.reply_to_message_id
  WHERE r.tenant_id = $1 AND r.idempotency_key = $2
    FOR UPDATE OF r"""
-HISTORY = 20  # the lead's messages read around the one answered, each way
+HISTORY = 20  # the lead's later messages read (any one of them supersedes the reply)
 _KEY = "WHERE tenant_id = $1 AND idempotency_key = $2"
 
 
@@ -139,7 +142,7 @@ class ReplyStore:
             if tenant not in self._known_tenants:
                 await ensure_tenant(conn, tenant)
             await replies.upsert_drafted(conn, ev)
-            locked = await conn.fetchrow(_LOCK, tenant, ev.idempotency_key, HISTORY)
+            locked = await conn.fetchrow(_LOCK, tenant, ev.idempotency_key, HISTORY, now)
             row = Reply.from_row(locked)
             send_after = row.send_after or ev.send_after
             action = decide(row.status, send_after, now)

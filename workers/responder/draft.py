@@ -20,14 +20,12 @@ from schemas.envelope import derive_event_id
 from schemas.events import AgentAssistRequested, ProfileUpdated, ReplyDrafted
 from workers.consent.decision import ConsentState, lead_state
 from workers.consent.reply_check import ReplyCheck
-from workers.memory.core import up_to
 from workers.replies.row import Reply
 from workers.responder import guards, modes
 from workers.responder.compose import Composition
 from workers.responder.store import LeadFacts
 
 CONSUMER = "responder"
-HISTORY = 20  # the lead's latest messages read for an opt-out (as the outbound check does)
 POSSIBLE_OPT_OUT = ("The lead's message may be a request to stop texting, so no automated reply "
                     "was sent. Please read it and reply yourself, or mark the lead opted out.")
 REPLY_HELD = ("The drafted reply was not sent because {why}. Please check it and reply "
@@ -51,18 +49,13 @@ def superseded(event: ProfileUpdated, ctx: LeadContext) -> bool:
 
 
 def consent_state(event: ProfileUpdated, ctx: LeadContext, facts: LeadFacts) -> ConsentState:
-    """What consent rests on when drafting: the tenant's settings, the lead's flags and the
-    message being answered (read for an opt-out the profile may not carry)."""
+    """What consent rests on when drafting: the tenant's settings, the lead's flags and its
+    recorded consent (the ledger, which memory updated before this event was produced)."""
     memory, tenant, c = ctx.memory, facts.tenant, ctx.memory.contact
-    said = up_to([m for m in memory.recent if m.direction == "inbound" and m.sender == "lead"],
-                 event.message_id, lambda m: m.message_id)  # up to the message answered
     return lead_state(
         ai_enabled=tenant.ai_enabled, reply_channels=tenant.reply_channels,
-        human_takeover=memory.human_takeover,
-        opted_out=bool(event.profile.get("opted_out")), opted_out_by_crm=facts.opted_out,
-        dnd=memory.dnd, dnd_channels=memory.dnd_channels, contact_tz=c.timezone,
-        phone=c.phone, state=c.state, tenant_tz=tenant.timezone, tenant_quiet=tenant.quiet,
-        history=[m.body for m in said][-HISTORY:])
+        human_takeover=memory.human_takeover, ledger=facts.consent, contact_tz=c.timezone,
+        phone=c.phone, state=c.state, tenant_tz=tenant.timezone, tenant_quiet=tenant.quiet)
 
 
 def reply_key(event: ProfileUpdated) -> str:
@@ -97,7 +90,7 @@ class Turn:
             channel=self.channel, consent=consent_state(e, ctx, facts),
             opt_out_confirmed=facts.opt_out_confirmed,
             wants_human=bool(e.profile.get("wants_human")), asked_at=e.occurred_at,
-            superseded=superseded(e, ctx))
+            superseded=superseded(e, ctx), answers=e.message_id)
 
     def coaching(self, plan: modes.Plan) -> str:
         e = self.event

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from workers.consent.decision import ConsentState, Outgoing, opt_out_reading
+from workers.consent.decision import ConsentState, Outgoing, confirms
 from workers.consent.decision import decide as consent
 
 Action = Literal["reply", "opt_out_confirmation", "handoff", "suppress"]
@@ -29,6 +29,7 @@ class GuardInput:
     wants_human: bool
     asked_at: datetime  # when the lead wrote the message being answered
     superseded: bool = False
+    answers: str | None = None  # the id of the message being answered
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,11 @@ class Verdict:
 
 
 def decide(g: GuardInput, now: datetime) -> Verdict:
-    opted_out, _ = opt_out_reading(g.consent)
-    confirm = opted_out and not g.opt_out_confirmed
+    # The one confirmation answers the opt-out message itself (never a later message).
+    confirm = confirms(g.answers, g.consent.ledger) and not g.opt_out_confirmed
+    # Drafted now: the outbound's claim counts a draft's age from the lead's message.
     verdict = consent(Outgoing(g.channel, due_at=now, confirmation=confirm,
-                               requested_at=g.asked_at), g.consent, now)
+                               answers=g.answers), g.consent, now)
     if verdict.verdict == "block":
         return Verdict("suppress", verdict.reason)
     if confirm:

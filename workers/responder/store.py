@@ -17,6 +17,9 @@ from typing import Any
 
 import asyncpg
 
+from workers.consent_ledger import NONE as NO_CONSENT_ENTRIES
+from workers.consent_ledger import Consent
+from workers.consent_ledger import store as ledger
 from workers.responder.listings import COMPS_WINDOW_DAYS, Comparable, Listing
 from workers.responder.tenant import TenantProfile, tenant_from_rows
 
@@ -28,18 +31,18 @@ MAX_COMPS = 200
 class LeadFacts:
     tenant: TenantProfile
     tenant_known: bool = True
-    opted_out: bool = False
+    consent: Consent = NO_CONSENT_ENTRIES  # the lead's recorded consent (the ledger's fold)
     opt_out_confirmed: bool = False
     listings: list[Listing] = field(default_factory=list)
     comps: list[Comparable] = field(default_factory=list)
 
 
-_LEAD = """
+_LEAD = f"""
 SELECT EXISTS (SELECT 1 FROM replies WHERE tenant_id = $1 AND idempotency_key = $3) AS claimed,
        (SELECT published FROM replies WHERE tenant_id = $1 AND idempotency_key = $3)
            AS published,
        t.id IS NOT NULL AS known, t.name, t.ai_enabled,
-       (SELECT opted_out FROM contacts WHERE tenant_id = $1 AND contact_id = $2) AS opted_out,
+       {ledger.entries_sql("$1", "$2")} AS consent,
        (SELECT mode FROM replies WHERE tenant_id = $1 AND contact_id = $2
           AND status <> 'suppressed' ORDER BY created_at DESC LIMIT 1) AS last_mode,
        s.tenant_id IS NOT NULL AS has_settings, s.persona, s.instructions, s.claude_model,
@@ -76,7 +79,7 @@ async def published_or_facts(conn: asyncpg.Connection, tenant: str, contact: str
         tenant=tenant_from_rows(tenant, row if row["known"] else None,
                                 row if row["has_settings"] else None),
         tenant_known=bool(row["known"]),
-        opted_out=bool(row["opted_out"]),
+        consent=ledger.consent_of(row["consent"]),
         opt_out_confirmed=row["last_mode"] == "opt_out_confirmation",
         listings=[Listing(r["listing_id"], r["price"], r["address"], r["area"], r["bedrooms"],
                           float(r["bathrooms"]) if r["bathrooms"] is not None else None,

@@ -1,4 +1,5 @@
-"""The one consent decision, as a table: whether a text may reach the lead now."""
+"""The one consent decision, as a table: whether a text may reach the lead now, on its
+recorded consent (the ledger's fold), never on its message history."""
 
 from __future__ import annotations
 
@@ -13,17 +14,26 @@ from workers.consent.decision import (
     Limits,
     Outgoing,
     decide,
-    dnd_blocks,
     lead_state,
 )
 from workers.consent.quiet import tenant_window
+from workers.consent_ledger import ALL, NONE, Consent, Entry, Kind, Source, fold
 
 NOON = datetime(2026, 11, 10, 18, 0, tzinfo=UTC)  # 12:00 in Chicago
 STATE = lead_state(ai_enabled=True, reply_channels=frozenset({"sms", "email"}),
-                   human_takeover=False, opted_out=False, dnd=False, dnd_channels={},
+                   human_takeover=False, ledger=NONE,
                    contact_tz="America/Chicago", phone="+15125550100", state="TX",
-                   tenant_tz=None, tenant_quiet=None, history=("hi, 3 beds please",))
-SMS = Outgoing("sms", due_at=NOON)
+                   tenant_tz=None, tenant_quiet=None)
+SMS = Outgoing("sms", due_at=NOON, answers="m1")
+
+
+def e(kind: Kind, channel: str = ALL, source: Source = Source.LEAD_MESSAGE,
+      ref: str = "m1", at: datetime = NOON) -> Entry:
+    return Entry(f"{ref}:{kind}:{channel}", kind, channel, source, at, ref)
+
+
+def led(*entries: Entry) -> Consent:
+    return fold(entries)
 
 
 def verdict(out: Outgoing = SMS, now: datetime = NOON, **change: Any) -> tuple[str, str]:
@@ -39,52 +49,84 @@ def test_a_plain_reply_goes_out() -> None:
     ({"ai_enabled": False}, ("block", "ai_disabled")),
     ({"reply_channels": frozenset({"email"})}, ("block", "channel_disabled")),
     ({"human_takeover": True}, ("block", "human_takeover")),
-    ({"human_takeover": True, "opted_out": True}, ("block", "human_takeover")),
-    ({"opted_out": True}, ("block", "opted_out")),
-    ({"dnd": True}, ("block", "dnd")),
-    ({"dnd_channels": {"sms": "active"}}, ("block", "dnd")),
-    ({"dnd_channels": {"SMS": "Permanent"}}, ("block", "dnd")),
-    ({"dnd_channels": {"sms": "inactive"}}, ("send", "ok")),
-    ({"dnd_channels": {"email": "active"}}, ("send", "ok")),
-    # What the lead wrote after the message being answered counts, read by `optout`.
-    ({"later_messages": ("STOP",)}, ("block", "opted_out")),
-    ({"later_messages": ("ya no me escriban por favor",)}, ("block", "opted_out")),
+    ({"human_takeover": True, "ledger": led(e(Kind.OPTED_OUT))}, ("block", "human_takeover")),
+    ({"ledger": led(e(Kind.OPTED_OUT))}, ("block", "opted_out")),
+    # An opt-out of one channel (an operator's) blocks that channel only.
+    ({"ledger": led(e(Kind.OPTED_OUT, "sms", Source.OPERATOR))}, ("block", "opted_out")),
+    ({"ledger": led(e(Kind.OPTED_OUT, "email", Source.OPERATOR))}, ("send", "ok")),
+    # A resubscription after the opt-out lifts it; an opt-out after it holds.
+    ({"ledger": led(e(Kind.OPTED_OUT), e(Kind.RESUBSCRIBED, ref="m2"))}, ("send", "ok")),
+    ({"ledger": led(e(Kind.RESUBSCRIBED, ref="m0"), e(Kind.OPTED_OUT))},
+     ("block", "opted_out")),
+    # A resubscription of one channel does not lift an opt-out of all: the stricter reading.
+    ({"ledger": led(e(Kind.OPTED_OUT), e(Kind.RESUBSCRIBED, "sms", Source.OPERATOR))},
+     ("block", "opted_out")),
+    # Unsure holds every automated text until cleared (by a person, or the lead re-engaging).
+    ({"ledger": led(e(Kind.UNSURE))}, ("block", "possible_opt_out")),
+    ({"ledger": led(e(Kind.UNSURE), e(Kind.CLEARED, ref="m2"))}, ("send", "ok")),
+    # GHL's DND: global, or the channel's; a later DND off lifts it.
+    ({"ledger": led(e(Kind.DND_ON, ALL, Source.GHL))}, ("block", "dnd")),
+    ({"ledger": led(e(Kind.DND_ON, "sms", Source.GHL))}, ("block", "dnd")),
+    ({"ledger": led(e(Kind.DND_ON, "email", Source.GHL))}, ("send", "ok")),
+    ({"ledger": led(e(Kind.DND_ON, "sms", Source.GHL), e(Kind.DND_OFF, "sms", Source.GHL))},
+     ("send", "ok")),
+    # DND off never lifts an opt-out: they are different things.
+    ({"ledger": led(e(Kind.OPTED_OUT), e(Kind.DND_OFF, ALL, Source.GHL))},
+     ("block", "opted_out")),
+    # A newer message of the lead's, stored or still on its way to memory.
     ({"later_messages": ("3 beds is fine",)}, ("block", "superseded")),
-    ({"opted_out": True, "later_messages": ("START",)}, ("block", "superseded")),
-    ({"history": ("please stop texting me",)}, ("block", "opted_out")),
-    ({"history": ("wrong number",)}, ("block", "possible_opt_out")),
-    ({"history": ("wrong number", "oh wait, yes I'm looking in Austin")}, ("send", "ok")),
-    # The lead's words decide before the profile has learned them, and a START after a
-    # STOP lifts it; a contact opted out in the CRM stays opted out.
-    ({"history": ("STOP", "3 beds in Austin")}, ("block", "opted_out")),
-    ({"history": ("STOP", "START", "3 beds in Austin")}, ("send", "ok")),
-    ({"opted_out": True}, ("block", "opted_out")),
-    ({"opted_out": True, "history": ("STOP", "START")}, ("send", "ok")),
-    ({"opted_out_by_crm": True, "history": ("START",)}, ("block", "opted_out")),
+    ({"in_flight": True}, ("block", "in_flight")),
 ])
 def test_consent_blocks(change: dict[str, Any], expect: tuple[str, str]) -> None:
     assert verdict(**change) == expect
+
+
+def test_the_lead_s_words_are_not_read_here() -> None:
+    """No message history in the state at all: consent is what the ledger recorded."""
+    assert not hasattr(STATE, "history")
+    assert verdict(later_messages=("START",)) == ("block", "superseded")
 
 
 def test_held_for_quiet_hours_until_they_end_in_the_leads_zone() -> None:
     night = datetime(2026, 11, 11, 4, 0, tzinfo=UTC)  # 22:00 in Chicago
     d = decide(replace(SMS, due_at=night), STATE, night)
     assert (d.verdict, d.reason) == ("hold", "quiet_hours")
-    assert d.until == datetime(2026, 11, 11, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
+    # Texas sends from 9:00, and a lead whose state is TX may be in El Paso (Mountain): the
+    # first moment every plausible zone allows is 9:00 Mountain.
+    assert d.until == datetime(2026, 11, 11, 16, 0, tzinfo=UTC)
     email = decide(Outgoing("email", due_at=night), STATE, night)
     assert email.verdict == "send"  # quiet hours are for texts
 
 
-def test_the_tenants_window_is_a_quiet_window() -> None:
-    state = replace(STATE, quiet=lead_state(
+def test_every_plausible_zone_must_allow_it() -> None:
+    """A Florida number with a Texas state: 20:30 Eastern is past Florida's 20:00."""
+    fl = replace(STATE, where=lead_state(
         ai_enabled=True, reply_channels=frozenset({"sms"}), human_takeover=False,
-        opted_out=False, dnd=False, dnd_channels={}, contact_tz="America/Chicago", phone=None,
-        state="TX", tenant_tz=None, tenant_quiet=tenant_window(time(11), time(13))).quiet)
+        ledger=NONE, contact_tz=None, phone="+13055550100", state="TX", tenant_tz=None,
+        tenant_quiet=None).where)
+    evening = datetime(2026, 11, 11, 1, 30, tzinfo=UTC)  # 20:30 Eastern, 19:30 Central
+    assert decide(replace(SMS, due_at=evening), fl, evening).verdict == "hold"
+
+
+@pytest.mark.parametrize(("texts", "expect"), [(2, ("send", "ok")),
+                                                (3, ("block", "daily_cap"))])
+def test_at_most_three_texts_a_day_where_the_law_says_so(texts: int,
+                                                         expect: tuple[str, str]) -> None:
+    fl = replace(STATE, texts_24h=texts, where=lead_state(
+        ai_enabled=True, reply_channels=frozenset({"sms"}), human_takeover=False,
+        ledger=NONE, contact_tz=None, phone="+13055550100", state="FL", tenant_tz=None,
+        tenant_quiet=None).where)
+    assert verdict(now=NOON, texts_24h=texts, where=fl.where) == expect
+
+
+def test_the_tenants_window_is_a_quiet_window() -> None:
+    state = replace(STATE, tenant_quiet=tenant_window(time(11), time(13)))
     d = decide(SMS, state, NOON)
-    assert (d.verdict, d.until) == ("hold", datetime(2026, 11, 10, 19, 0, tzinfo=UTC))
+    # 13:00 on the clock of every zone the lead may be in: El Paso's is the later one.
+    assert (d.verdict, d.until) == ("hold", datetime(2026, 11, 10, 20, 0, tzinfo=UTC))
 
 
-def test_a_draft_not_sent_within_the_limit_is_stale() -> None:
+def test_staleness_counts_from_the_lead_s_message() -> None:
     late = NOON + timedelta(minutes=61)
     assert verdict(now=late) == ("block", "stale")
     assert verdict(now=NOON + timedelta(minutes=59)) == ("send", "ok")
@@ -92,23 +134,26 @@ def test_a_draft_not_sent_within_the_limit_is_stale() -> None:
     assert short.reason == "stale"
 
 
-def test_the_one_confirmation_goes_out_within_five_minutes_despite_dnd_and_night() -> None:
+def test_the_one_confirmation_answers_the_opt_out_itself_within_five_minutes() -> None:
     night = datetime(2026, 11, 11, 4, 0, tzinfo=UTC)
-    confirm = Outgoing("sms", due_at=night, confirmation=True, requested_at=night)
-    state = replace(STATE, opted_out=True, dnd=True)
+    stop = e(Kind.OPTED_OUT, ref="stop-1", at=night)
+    state = replace(STATE, ledger=led(stop, e(Kind.DND_ON, ALL, Source.GHL, "w1", night)))
+    confirm = Outgoing("sms", due_at=night, confirmation=True, answers="stop-1")
+    # Despite the DND GHL sets on a STOP, and at night.
     assert decide(confirm, state, night + timedelta(minutes=4)).verdict == "send"
     late = decide(confirm, state, night + timedelta(minutes=6))
     assert (late.verdict, late.reason) == ("block", "confirmation_late")
-    # Not for a lead who is not opted out (resubscribed since), nor over a takeover.
-    assert decide(confirm, replace(state, later_messages=("START",)), night).reason == \
-        "not_opted_out"
+    # Never in answer to another message (an ordinary question hours later).
+    other = replace(confirm, answers="later-question")
+    assert decide(other, state, night + timedelta(minutes=1)).reason == "not_the_opt_out"
+    # Not for a lead who resubscribed since, nor over a takeover, nor for an operator's opt-out.
+    resub = replace(state, ledger=led(stop, e(Kind.RESUBSCRIBED, ref="m9", at=night)))
+    assert decide(confirm, resub, night).reason == "not_opted_out"
     assert decide(confirm, replace(state, human_takeover=True), night).reason == \
         "human_takeover"
-
-
-def test_dnd_channel_status_is_case_insensitive() -> None:
-    assert dnd_blocks(False, {"SMS": "Active"}, "sms")
-    assert not dnd_blocks(False, {"sms": ""}, "sms")
+    by_operator = replace(state, ledger=led(e(Kind.OPTED_OUT, ALL, Source.OPERATOR, "stop-1",
+                                              night)))
+    assert decide(confirm, by_operator, night).reason == "not_the_opt_out"
 
 
 def test_state_is_plain_data() -> None:

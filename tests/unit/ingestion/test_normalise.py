@@ -70,7 +70,7 @@ def test_an_inbound_message() -> None:
         causation_id="wh-1", direction="inbound", channel="sms",
         body="Is the 3 bed on Elm available?", message_id="m1", conversation_id="cv1",
         sender="lead", user_id=None, source=None, subject=None, status="delivered",
-        attachments=[],
+        attachments=[], from_address="+447700900100",
     )
     assert event.type == "message.ingested"
 
@@ -244,8 +244,27 @@ def test_the_contact_snapshot() -> None:
         postal_code="78701", source="zillow", assigned_to="u1",
         tags=["hot", "buyer", "Hot"],                               # stripped, deduplicated
         custom_fields={"cf_budget": 500000, "cf_beds": None},       # the last value wins
-        dnd=False, dnd_channels={},
+        dnd=None, dnd_channels=None,  # not mentioned: says nothing about DND (merged later)
     )
+
+
+@pytest.mark.parametrize(("fields", "changed"), [
+    ({"dateUpdated": "2026-11-10T15:00:00Z", "timestamp": "2026-11-10T16:00:00Z"},
+     "2026-11-10T15:00:00+00:00"),  # GHL's own change time first
+    ({"timestamp": "2026-11-10T16:00:00Z"}, "2026-11-10T16:00:00+00:00"),
+])
+def test_a_contact_carries_when_ghl_changed_it(fields: dict[str, Any],
+                                               changed: str | None) -> None:
+    event = event_of(contact("ContactTagUpdate", **fields))
+    assert isinstance(event, ContactChanged)
+    assert (event.changed_at.isoformat() if event.changed_at else None) == changed
+
+
+def test_an_inbound_sms_carries_its_number() -> None:
+    inbound = event_of(message(messageType="TYPE_SMS", **{"from": "+15125550100"}))
+    assert isinstance(inbound, MessageIngested) and inbound.from_address == "+15125550100"
+    email = event_of(message(messageType="TYPE_EMAIL", **{"from": "a@b.c"}))
+    assert isinstance(email, MessageIngested) and email.from_address is None
 
 
 def test_dnd_settings_by_channel() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -57,6 +58,9 @@ HELD = HeldContact(tags=["buyer", "hot"], dnd=False, dnd_channels={"sms": "inact
      ContactDiff(["contact.tags", "tags"], ["austin", "vip"], ["hot"])),
     ("tags", HELD, ContactSnapshot(dnd_channels={"sms": "inactive"}),
      ContactDiff(["contact.tags", "tags"], [], ["buyer", "hot"])),
+    # a tag update that does not mention DND leaves it as held
+    ("tags", replace(HELD, dnd=True, dnd_channels={"sms": "active"}),
+     ContactSnapshot(tags=["buyer", "hot"]), ContactDiff(["contact.tags"], [], [])),
     # dnd switched on, or one channel's setting changed
     ("dnd", HELD, ContactSnapshot(tags=["buyer", "hot"], dnd=True,
                                   dnd_channels={"sms": "inactive"}),
@@ -70,6 +74,39 @@ HELD = HeldContact(tags=["buyer", "hot"], dnd=False, dnd_channels={"sms": "inact
 def test_contact_changes(change: str, held: HeldContact | None, new: ContactSnapshot,
                          expected: ContactDiff) -> None:
     assert core.contact_changes(change, held, new) == expected
+
+
+ON = replace(HELD, dnd=True, dnd_channels={"sms": "active", "email": "inactive"})
+
+
+@pytest.mark.parametrize(("held", "new", "dnd", "channels"), [
+    (None, ContactSnapshot(), False, {}),
+    # not mentioned: kept as held (a tag update, our own write-back's echo)
+    (ON, ContactSnapshot(tags=["x"]), True, {"sms": "active", "email": "inactive"}),
+    # mentioned: replaced per channel, the others kept
+    (ON, ContactSnapshot(dnd=False, dnd_channels={"email": "active"}), False,
+     {"sms": "active", "email": "active"}),
+    (ON, ContactSnapshot(dnd_channels={"sms": "inactive"}), True,
+     {"sms": "inactive", "email": "inactive"}),
+])
+def test_dnd_is_merged_not_overwritten(held: HeldContact | None, new: ContactSnapshot,
+                                       dnd: bool, channels: dict[str, str]) -> None:
+    merged = core.merged_dnd(held, new)
+    assert (merged.dnd, merged.channels) == (dnd, channels)
+
+
+T1 = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("held_at", "changed_at", "stale"), [
+    (None, T1, False), (T1, None, False), (T1, T1, False),
+    (T1, T1 - timedelta(seconds=1), True),  # a late retry or a replay of an older state
+    (T1 - timedelta(seconds=1), T1, False),
+])
+def test_an_older_state_is_stale(held_at: datetime | None, changed_at: datetime | None,
+                                 stale: bool) -> None:
+    assert core.is_stale(replace(HELD, changed_at=held_at), changed_at) is stale
+    assert core.is_stale(None, changed_at) is False
 
 
 # --- the summary fold --------------------------------------------------------------------

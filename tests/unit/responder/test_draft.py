@@ -15,6 +15,7 @@ from schemas.envelope import derive_event_id
 from schemas.events import AgentAssistRequested, ProfileUpdated, ReplyDrafted
 from workers.claude import Usage
 from workers.consent.reply_check import Finding, ReplyCheck, ReplyFacts, check_reply
+from workers.consent_ledger import ALL, NONE, Consent, Entry, Kind, Source, fold
 from workers.replies.row import Reply
 from workers.responder import draft, guards, modes
 from workers.responder.compose import Composition
@@ -23,7 +24,8 @@ from workers.responder.tenant import TenantProfile
 
 NOW = datetime(2026, 11, 10, 18, 0, tzinfo=UTC)  # 12:00 in Chicago
 ASKED = NOW - timedelta(minutes=1)
-MORNING = datetime(2026, 11, 11, 14, 0, tzinfo=UTC)  # 08:00 in Chicago: quiet hours end
+# 09:00 in El Paso: a lead in Texas may be in Mountain time, and Texas sends from 9:00
+MORNING = datetime(2026, 11, 11, 16, 0, tzinfo=UTC)
 TENANT = TenantProfile("locA", name="Lone Star Realty", reply_channels=frozenset({"sms",
                                                                                   "email"}))
 FACTS = LeadFacts(tenant=TENANT)
@@ -150,39 +152,24 @@ def test_the_events_profile_replaces_the_cached_one() -> None:
 STOP = msg("STOP", "m3", minute=3)
 
 
-@pytest.mark.parametrize(("message_id", "history"), [
-    ("m1", ("looking for 3 beds in Round Rock",)),  # cut at the answered message
-    ("m2", ("looking for 3 beds in Round Rock", "budget around 450k")),
-    ("m3", ("looking for 3 beds in Round Rock", "budget around 450k", "STOP")),
-    ("m9", ("looking for 3 beds in Round Rock", "budget around 450k", "STOP")),  # unknown: all
-])
-def test_consent_history_ends_at_the_message_answered(message_id: str,
-                                                      history: tuple[str, ...]) -> None:
-    ctx = context(GREETING, M1, M2, msg("Got it!", direction="outbound", sender="ai",
-                                        minute=2), STOP)
-    state = draft.consent_state(event(message_id=message_id), ctx, FACTS)
-    assert state.history == history  # the lead's words only, oldest first
+STOPPED = fold([Entry("m3:o", Kind.OPTED_OUT, ALL, Source.LEAD_MESSAGE, NOW, "m3")])
 
 
-def test_consent_history_reads_the_latest_messages_only() -> None:
-    said = [msg(f"message {i}", f"m{i}", minute=i) for i in range(draft.HISTORY + 5)]
-    state = draft.consent_state(event(message_id="m24"), context(*said), FACTS)
-    assert state.history == tuple(f"message {i}" for i in range(5, 25))
-
-
-def test_without_message_ids_the_whole_history_is_read() -> None:
-    ctx = context(msg("hi there", minute=1), msg("STOP", minute=2))
-    state = draft.consent_state(event(message_id=None), ctx, FACTS)
-    assert state.history == ("hi there", "STOP")
+def test_consent_is_the_recorded_one_not_the_messages() -> None:
+    """A STOP in the context's messages is not read here (memory recorded it in the ledger,
+    or, quoted or in other words, did not)."""
+    ctx = context(GREETING, M1, M2, STOP)
+    assert not draft.consent_state(event(message_id="m3"), ctx, FACTS).ledger.any_opt_out
+    stopped = draft.consent_state(event(message_id="m2"), ctx, replace(FACTS, consent=STOPPED))
+    assert stopped.ledger.opted_out_of("sms")
 
 
 @pytest.mark.parametrize(("facts", "ev", "ctx", "expect"), [
-    (FACTS, event(), CTX, {"opted_out": False, "opted_out_by_crm": False}),
-    (replace(FACTS, opted_out=True), event(), CTX, {"opted_out_by_crm": True}),
-    (FACTS, event(profile={"opted_out": True}), CTX, {"opted_out": True}),
-    (FACTS, event(), context(M1, M2, human_takeover=True, dnd=True,
-                             dnd_channels={"sms": "active"}),
-     {"human_takeover": True, "dnd": True, "dnd_channels": {"sms": "active"}}),
+    (FACTS, event(), CTX, {"human_takeover": False, "ai_enabled": True}),
+    (replace(FACTS, consent=STOPPED), event(), CTX, {"ledger": STOPPED}),
+    # The learned profile's flag is not consent: the ledger is.
+    (FACTS, event(profile={"opted_out": True}), CTX, {"ledger": NONE}),
+    (FACTS, event(), context(M1, M2, human_takeover=True), {"human_takeover": True}),
     (replace(FACTS, tenant=replace(TENANT, ai_enabled=False)), event(), CTX,
      {"ai_enabled": False, "reply_channels": frozenset({"sms", "email"})}),
 ])
@@ -404,27 +391,33 @@ def test_the_held_note_names_every_rule_broken() -> None:
 NIGHT = datetime(2026, 11, 11, 4, 0, tzinfo=UTC)  # 22:00 in Chicago
 
 
-@pytest.mark.parametrize(("ctx", "ev", "now", "expect"), [
-    (CTX, event(), NOW, ("reply", "ok", None)),
-    (CTX, event(message_id="m1"), NOW, ("suppress", "superseded", "none")),
-    (context(M1, M2, human_takeover=True), event(), NOW,
+# What memory recorded of the lead's words m2 (the ledger), beside the context.
+M2_STOP = fold([Entry("m2:o", Kind.OPTED_OUT, ALL, Source.LEAD_MESSAGE, NOW, "m2")])
+M2_UNSURE = fold([Entry("m2:u", Kind.UNSURE, ALL, Source.LEAD_MESSAGE, NOW, "m2")])
+
+
+@pytest.mark.parametrize(("ctx", "ev", "now", "consent", "expect"), [
+    (CTX, event(), NOW, NONE, ("reply", "ok", None)),
+    (CTX, event(message_id="m1"), NOW, NONE, ("suppress", "superseded", "none")),
+    (context(M1, M2, human_takeover=True), event(), NOW, NONE,
      ("suppress", "human_takeover", "none")),
-    (context(M1, msg("who is this? wrong number", "m2", minute=2)), event(), NOW,
+    (context(M1, msg("who is this? wrong number", "m2", minute=2)), event(), NOW, M2_UNSURE,
      ("suppress", "possible_opt_out", "none")),
-    (context(M1, msg("STOP", "m2", minute=2)), event(), NOW,
+    (context(M1, msg("STOP", "m2", minute=2)), event(), NOW, M2_STOP,
      ("opt_out_confirmation", "opted_out", "opt_out_confirmation")),
-    # the STOP came after the message answered: the later message's reply confirms it
-    (context(M1, msg("STOP", "m2", minute=2)), event(message_id="m1"), NOW,
-     ("suppress", "superseded", "none")),
-    (CTX, event(profile={"wants_human": True}), NOW, ("handoff", "wants_human", "handoff")),
-    (CTX, event(profile={"wants_human": True}, occurred_at=NIGHT), NIGHT,
+    # the STOP came after the message answered: only the STOP's own reply confirms it
+    (context(M1, msg("STOP", "m2", minute=2)), event(message_id="m1"), NOW, M2_STOP,
+     ("suppress", "opted_out", "none")),
+    (CTX, event(profile={"wants_human": True}), NOW, NONE,
+     ("handoff", "wants_human", "handoff")),
+    (CTX, event(profile={"wants_human": True}, occurred_at=NIGHT), NIGHT, NONE,
      ("handoff", "wants_human", "handoff")),
 ])
 def test_the_decision_and_its_row(ctx: LeadContext, ev: ProfileUpdated, now: datetime,
-                                  expect: tuple[str, str, str | None]) -> None:
+                                  consent: Consent, expect: tuple[str, str, str | None]) -> None:
     merged = draft.merged_context(ctx, ev)
     t = draft.Turn.of(ev, ctx, now)
-    verdict = guards.decide(t.guard_input(merged, FACTS), now)
+    verdict = guards.decide(t.guard_input(merged, replace(FACTS, consent=consent)), now)
     assert (verdict.action, verdict.reason) == expect[:2]
     row = draft.without_claude(t, verdict, FACTS, merged, PLAN)
     if expect[2] is None:
