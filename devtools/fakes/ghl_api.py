@@ -1,5 +1,5 @@
 """Fake GoHighLevel (LeadConnector) API on loopback: send-message, CRM write-backs (tasks,
-notes, tags, custom fields), OAuth refresh, rate limits.
+notes, tags, custom fields, DND), OAuth refresh, rate limits.
 
 Enforces what the real API enforces and a client must cope with (Bearer token per location,
 `Version` header, body validation, the 100-per-10s per-location burst limit with its
@@ -30,6 +30,9 @@ CRM_API_VERSION = "2021-07-28"  # contacts endpoints: tasks, notes, tags, fields
 TASK_FIELDS = frozenset({"title", "body", "dueDate", "completed", "assignedTo"})
 NOTE_FIELDS = frozenset({"body", "userId"})
 MESSAGE_TYPES = ("SMS", "Email", "WhatsApp", "GMB", "IG", "FB", "Custom", "Live_Chat")
+DND_CHANNELS = ("Call", "Email", "SMS", "WhatsApp", "GMB", "FB")  # `dndSettings` keys
+DND_STATUSES = ("active", "inactive", "permanent")
+DND_FIELDS = frozenset({"status", "message", "code"})
 TOKEN_TTL_SECONDS = 86399
 _ALPHABET = string.ascii_letters + string.digits
 _GATEWAY_HTML = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
@@ -93,13 +96,18 @@ def ghl_error(status: int, message: str | list[str], **headers: str) -> web.Resp
 
 @dataclass
 class ContactRecord:
-    """What an agent sees on a contact in GHL: tasks, notes, tags and custom fields."""
+    """What an agent sees on a contact in GHL: tasks, notes, tags, custom fields and DND
+    (`dnd_settings`: per channel, as the last update left it; `dnd_updates`: each
+    `dndSettings` a contact update carried, in order)."""
 
     tasks: list[dict[str, Any]] = field(default_factory=list)
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     custom_fields: dict[str, Any] = field(default_factory=dict)
     note_updates: int = 0
+    dnd: bool = False
+    dnd_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dnd_updates: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _unknown(body: dict[str, Any], allowed: frozenset[str]) -> list[str]:
@@ -143,19 +151,55 @@ def validate_tags(body: Any) -> list[str]:
     return problems
 
 
-def validate_contact_update(body: Any) -> list[str]:
-    """Only `customFields` is written back here; each item is exactly {id, field_value}."""
-    if not isinstance(body, dict):
-        return ["body must be a JSON object"]
-    problems = _unknown(body, frozenset({"customFields"}))
-    fields = body.get("customFields")
+def validate_custom_fields(fields: Any) -> list[str]:
     if not isinstance(fields, list) or not fields:
-        return [*problems, "customFields must be a non-empty array"]
+        return ["customFields must be a non-empty array"]
+    problems = []
     for item in fields:
         if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
             problems.append("customFields.id must be a string")
         elif set(item) - {"id", "field_value"} or "field_value" not in item:
             problems.append("customFields items must be {id, field_value}")
+    return problems
+
+
+def validate_dnd_settings(settings: Any) -> list[str]:
+    """`dndSettings`: {<channel>: {status: active|inactive|permanent, message?, code?}}."""
+    if not isinstance(settings, dict) or not settings:
+        return ["dndSettings must be a non-empty object"]
+    problems = []
+    for channel, value in settings.items():
+        if channel not in DND_CHANNELS:
+            problems.append(f"property dndSettings.{channel} should not exist")
+            continue
+        if not isinstance(value, dict):
+            problems.append(f"dndSettings.{channel} must be an object")
+            continue
+        problems += [f"property dndSettings.{channel}.{k} should not exist"
+                     for k in sorted(set(value) - DND_FIELDS)]
+        if value.get("status") not in DND_STATUSES:
+            problems.append(f"dndSettings.{channel}.status must be one of the following "
+                            f"values: {', '.join(DND_STATUSES)}")
+        for key in ("message", "code"):
+            if key in value and not isinstance(value[key], str):
+                problems.append(f"dndSettings.{channel}.{key} must be a string")
+    return problems
+
+
+def validate_contact_update(body: Any) -> list[str]:
+    """What is written back here: `customFields` (each item exactly {id, field_value}),
+    `dndSettings` (per channel) and `dnd` (the global flag); at least one of them."""
+    if not isinstance(body, dict):
+        return ["body must be a JSON object"]
+    problems = _unknown(body, frozenset({"customFields", "dndSettings", "dnd"}))
+    if not {"customFields", "dndSettings", "dnd"} & set(body):
+        return [*problems, "customFields, dndSettings or dnd must be given"]
+    if "customFields" in body:
+        problems += validate_custom_fields(body["customFields"])
+    if "dndSettings" in body:
+        problems += validate_dnd_settings(body["dndSettings"])
+    if "dnd" in body and not isinstance(body["dnd"], bool):
+        problems.append("dnd must be a boolean value")
     return problems
 
 
@@ -399,9 +443,16 @@ class FakeGHLAPI(FakeServer):
             return call
         location_id, contact_id, headers, body = call
         record = self.contact(location_id, contact_id)
-        for item in body["customFields"]:
+        for item in body.get("customFields") or []:
             record.custom_fields[item["id"]] = item["field_value"]
-        contact = {"id": contact_id, "locationId": location_id,
+        if "dndSettings" in body:
+            record.dnd_updates.append(body["dndSettings"])
+            for channel, value in body["dndSettings"].items():
+                record.dnd_settings[channel] = {**record.dnd_settings.get(channel, {}), **value}
+        if "dnd" in body:
+            record.dnd = body["dnd"]
+        contact = {"id": contact_id, "locationId": location_id, "dnd": record.dnd,
+                   "dndSettings": record.dnd_settings,
                    "customFields": [{"id": k, "value": v}
                                     for k, v in record.custom_fields.items()]}
         return web.json_response({"contact": contact, "succeded": True}, headers=headers)

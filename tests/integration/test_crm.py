@@ -1,6 +1,6 @@
 """CRM write-back against real Postgres and the fake GHL API (strict as GHL): what an agent
-sees on the contact after hand-offs, coaching and score changes; at most once per intent,
-through redeliveries and a crash between the call and its commit."""
+sees on the contact after hand-offs, coaching, score changes and an opt-out; at most once per
+intent, through redeliveries and a crash between the call and its commit."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from devtools.fakes.ghl_api import FakeGHLAPI
 from schemas import topics
 from schemas.events import AgentAssistRequested, ProfileUpdated
 from tests.conftest import new_tenant
+from workers.consent_ledger import NONE, Entry, Kind, Source
+from workers.consent_ledger import entries as ledger_entries
+from workers.consent_ledger import store as ledger
 from workers.crm import store
 from workers.crm.client import ContactsClient
 from workers.crm.writer import CrmHandler
@@ -54,17 +57,33 @@ async def setup(db: TenantDatabase, ghl: FakeGHLAPI, http: httpx.AsyncClient, *,
                            "crm_default_user) VALUES ($1, $2, 'user-desk')", tenant,
                            fields or {})
         await conn.execute("INSERT INTO contacts (tenant_id, contact_id, first_name, "
-                           "assigned_to, opted_out) VALUES ($1, 'c1', 'Ana', 'user-ana', $2)",
-                           tenant, opted_out)
+                           "assigned_to) VALUES ($1, 'c1', 'Ana', 'user-ana')", tenant)
         await conn.execute("INSERT INTO lead_profiles (tenant_id, contact_id, summary, score, "
                            "score_reasons, next_questions) VALUES ($1, 'c1', 'Buyer, 3 beds "
                            "in Austin', 'hot', $2, $3)", tenant, ["pre-approved"],
                            ["What is your timeline?"])
+    if opted_out:
+        await opt_out(db, tenant)
     # One sender for messages and CRM calls, as the outbound worker wires it.
     sender = Sender(GHLClient(http, ghl.base_url),
                     StaticTokenProvider({tenant: f"tok-{tenant}"}), LocationLimiter(100, 10),
                     backoff_s=0.01, max_attempts=3)
     return tenant, CrmHandler(db, sender, ContactsClient(http, ghl.base_url), interval)
+
+
+async def opt_out(db: TenantDatabase, tenant: str, *entries: Entry) -> None:
+    """The lead's STOP in words recorded in the consent ledger (as memory records it), or
+    the entries given."""
+    stop = ledger_entries.from_message(signal="opt_out", reengages=False, current=NONE,
+                                       message_ref="m-stop", channel="sms",
+                                       at=datetime(2026, 12, 2, 23, 30, tzinfo=UTC))
+    async with db.transaction(tenant) as conn:
+        await ledger.append(conn, tenant, "c1", list(entries) or stop)
+
+
+def contact_calls(ghl: FakeGHLAPI) -> list[tuple[str, str]]:
+    return [(r.method, r.path.split("/")[3] if r.path.count("/") > 2 else "contact")
+            for r in ghl.requests if r.path.startswith("/contacts/")]
 
 
 def assist(tenant: str, reason: str, note: str, event_id: str | None = None) -> Record:
@@ -103,9 +122,7 @@ async def test_what_the_agent_sees_after_a_conversation(
     assert "What is your timeline?" in note and seen.note_updates >= 1
     assert seen.tags == ["hot-lead"]  # warm came and went with the score
     assert seen.custom_fields == {"fld-budget": 450000}
-    calls = [(r.method, r.path.split("/")[3] if r.path.count("/") > 2 else "contact")
-             for r in ghl.requests if r.path.startswith("/contacts/")]
-    assert calls == [
+    assert contact_calls(ghl) == [
         ("DELETE", "tags"), ("POST", "tags"), ("PUT", "contact"),  # warm, budget 400k
         ("POST", "tasks"), ("POST", "notes"),  # the hand-off
         ("PUT", "notes"),  # its redelivery: the note again (idempotent), no second task
@@ -124,8 +141,107 @@ async def test_an_opted_out_lead_gets_no_task_and_no_fields(
     await crm(profile(tenant, "cold", budget_max=300000))
     seen = ghl.contact(tenant, "c1")
     assert seen.tasks == [] and seen.custom_fields == {}
-    assert seen.tags == ["cold-lead"]
+    assert seen.tags == ["opted-out"]  # no cold-lead
     assert "OPTED OUT" in next(iter(seen.notes.values()))["body"]
+
+
+ALL_DND = ["SMS", "Email", "WhatsApp", "GMB", "FB", "Call"]
+BY_REPLY = {"status": "active", "message": "Opted out by reply: 2026-12-02"}
+
+
+async def test_an_opt_out_in_words_reaches_ghl_once(
+    db: TenantDatabase, ghl: FakeGHLAPI, http: httpx.AsyncClient
+) -> None:
+    tenant, crm = await setup(db, ghl, http, fields={"budget_max": "fld-budget"})
+    await crm(profile(tenant, "cold", budget_max=300000))  # before: a nurture tag
+    seen = ghl.contact(tenant, "c1")
+    assert seen.tags == ["cold-lead"] and seen.dnd_updates == []
+    await opt_out(db, tenant)  # the lead: "stop texting me"
+    ghl.requests.clear()
+    update = profile(tenant, "cold", budget_max=350000)
+    await crm(update)
+    assert seen.dnd_updates == [{c: BY_REPLY for c in ALL_DND}]  # every channel, once
+    assert seen.tags == ["opted-out"]  # the score tag we set is gone, none new
+    assert seen.custom_fields == {"fld-budget": 300000}  # no new fields
+    assert contact_calls(ghl) == [("PUT", "contact"), ("POST", "tags"), ("DELETE", "tags")]
+    async with db.transaction(tenant) as conn:
+        claim = await conn.fetchrow("SELECT intent_key, status FROM crm_writes "
+                                    "WHERE kind = 'opt_out'")
+        score_tag = await conn.fetchval("SELECT score_tag FROM crm_contacts")
+    assert dict(claim) == {"intent_key": "optout:c1:msg:m-stop:opted_out", "status": "done"}
+    assert score_tag is None
+    ghl.requests.clear()
+    for record in (update, profile(tenant, "hot", budget_max=400000),
+                   assist(tenant, "possible_opt_out", "said stop")):
+        await crm(record)  # a redelivery, a new score, an assist: nothing repeated
+    assert len(seen.dnd_updates) == 1 and seen.tags == ["opted-out"]
+    assert contact_calls(ghl) == [("POST", "notes")]  # only the living note
+    # Resubscribed (the lead's START): the score tags come back; the opt-out is not undone
+    # in GHL by us (GHL's own START handling lifts its DND).
+    await opt_out(db, tenant, Entry("msg:m-start:resubscribed", Kind.RESUBSCRIBED, "all",
+                                    Source.LEAD_MESSAGE, NOW, "m-start"))
+    await crm(profile(tenant, "warm"))
+    assert seen.tags == ["opted-out", "warm-lead"] and len(seen.dnd_updates) == 1
+
+
+async def test_dnd_already_on_is_skipped_and_an_operator_opt_out_stays_in_our_system(
+    db: TenantDatabase, ghl: FakeGHLAPI, http: httpx.AsyncClient
+) -> None:
+    tenant, crm = await setup(db, ghl, http)
+    at = datetime(2026, 12, 2, 23, 0, tzinfo=UTC)
+    await opt_out(db, tenant, *ledger_entries.from_dnd(
+        said={"sms": True, "call": True}, current=NONE, event_ref="wh-1", at=at))
+    await opt_out(db, tenant)  # GHL's STOP handling already set SMS DND (and Call)
+    await crm(profile(tenant, "hot"))
+    seen = ghl.contact(tenant, "c1")
+    assert seen.dnd_updates == [{c: BY_REPLY for c in ("Email", "WhatsApp", "GMB", "FB")}]
+
+    other, crm2 = await setup(db, ghl, http)
+    await crm2(profile(other, "hot"))
+    await opt_out(db, other, ledger_entries.manual(
+        kind=Kind.OPTED_OUT, channel="all", source=Source.OPERATOR, who="ops", at=at))
+    await crm2(profile(other, "hot"))
+    theirs = ghl.contact(other, "c1")
+    assert theirs.dnd_updates == [] and theirs.tags == []  # hot-lead removed, no DND or tag
+
+
+async def test_an_opt_out_write_back_left_unconfirmed_is_made_again(
+    db: TenantDatabase, ghl: FakeGHLAPI, http: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tenant, crm = await setup(db, ghl, http, opted_out=True)
+    async with db.transaction(tenant) as conn:
+        await conn.execute("UPDATE tenant_settings SET crm_opted_out_tag = '' "
+                           "WHERE tenant_id = $1", tenant)
+    update = profile(tenant, "cold")
+
+    async def killed(*_: Any) -> None:
+        raise SystemExit("killed after GHL took the DND, before the commit")
+
+    monkeypatch.setattr(store, "finish", killed)
+    with pytest.raises(SystemExit):
+        await crm(update)
+    monkeypatch.undo()
+    await crm(update)  # the claim left 'sending': idempotent, so made again, then done
+    await crm(update)
+    seen = ghl.contact(tenant, "c1")
+    assert len(seen.dnd_updates) == 2 and seen.tags == []  # no tag configured
+    assert [m for m, _ in contact_calls(ghl)] == ["PUT", "PUT"]
+
+
+async def test_a_refused_opt_out_write_back_blocks_nothing_and_is_tried_again(
+    db: TenantDatabase, ghl: FakeGHLAPI, http: httpx.AsyncClient
+) -> None:
+    tenant, crm = await setup(db, ghl, http, opted_out=True)
+    ghl.inject(Fault(status=422, path="/contacts/c1"))  # the DND PUT, once
+    await crm(assist(tenant, "coaching", "Ask about the down payment"))
+    seen = ghl.contact(tenant, "c1")
+    assert seen.dnd_updates == [] and len(seen.notes) == 1  # the note still written
+    async with db.transaction(tenant) as conn:
+        assert await conn.fetchval("SELECT status FROM crm_writes WHERE kind = 'opt_out'") \
+            == "failed"
+    await crm(profile(tenant, "cold"))  # the lead's next event
+    assert len(seen.dnd_updates) == 1 and seen.tags == ["opted-out"]
 
 
 async def test_a_crash_between_the_call_and_its_commit_never_doubles_a_task(
@@ -180,8 +296,16 @@ async def test_ghl_rejects_unknown_fields_and_a_note_it_does_not_have(
 
 
 def test_the_tenant_configures_its_write_backs() -> None:
+    from workers.cli import build_parser
     from workers.cli.errors import CliError
-    from workers.cli.tenant_cmds import crm_switches, custom_fields, score_tags
+    from workers.cli.tenant_cmds import config_changes, crm_switches, custom_fields, score_tags
+
+    def tag(value: str) -> object:
+        args = build_parser().parse_args(["tenant", "config", "loc1", "--crm-opted-out-tag",
+                                          value])
+        return config_changes(args)["crm_opted_out_tag"]
+
+    assert (tag(" DNC "), tag("")) == ("DNC", "")  # '' : no opted-out tag
 
     assert crm_switches("tasks=off, fields=on") == {"crm_tasks": False, "crm_fields": True}
     assert custom_fields('{"budget_max": "fld1", "timeline": " fld2 "}') == {

@@ -6,7 +6,18 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from workers.crm.plan import Change, ContactState, CrmSettings, Write, note_body, plan
+import pytest
+
+from workers.consent_ledger import Entry, Kind, Source
+from workers.crm.plan import (
+    Change,
+    ContactState,
+    CrmSettings,
+    Write,
+    lead_opt_out,
+    note_body,
+    plan,
+)
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -75,12 +86,101 @@ def test_mapped_fields_are_written_when_their_value_changed() -> None:
     assert plan(change, same, SETTINGS, HOUR) == []
 
 
-def test_an_opted_out_lead_gets_its_note_and_tags_only() -> None:
-    out = replace(STATE, opted_out=True, score_tag="hot-lead")
-    assert kinds(plan(handoff(), out, SETTINGS, HOUR)) == ["note_create"]
+# The lead opted out in words (the ledger's opt-out in force), its write-back not yet made.
+OUT = replace(STATE, opted_out=True, opt_out_entry="msg:m9:opted_out",
+              opt_out_at=datetime(2026, 12, 2, 23, 30, tzinfo=UTC))
+ALL_DND = ["SMS", "Email", "WhatsApp", "GMB", "FB", "Call"]
+BY_REPLY = {"status": "active", "message": "Opted out by reply: 2026-12-02"}
+
+
+def test_an_opted_out_lead_gets_its_note_but_no_task_no_score_tag_no_fields() -> None:
     change = Change("ev-5", "c1", NOW, score="cold", profile={"budget_max": 1})
-    assert kinds(plan(change, out, SETTINGS, HOUR)) == ["tags"]
-    assert "OPTED OUT" in note_body(out, "x")
+    done = replace(OUT, opt_out_written=True)
+    assert kinds(plan(handoff(), done, SETTINGS, HOUR)) == ["note_create"]  # no task
+    assert plan(change, done, SETTINGS, HOUR) == []  # no cold-lead, no fields
+    [untag] = plan(change, replace(done, score_tag="hot-lead"), SETTINGS, HOUR)
+    assert untag.body == {"add": [], "remove": ["hot-lead"]}  # ours goes, none comes
+    assert "OPTED OUT" in note_body(done, "x")
+
+
+@pytest.mark.parametrize(("state", "settings", "dnd", "tags"), [
+    # the lead's STOP of everything: every channel GHL knows, and the tag
+    (OUT, SETTINGS, ALL_DND, ["opted-out"]),
+    # channels whose DND the ledger shows on (GHL's own STOP handling set SMS) are skipped
+    (replace(OUT, dnd_on=frozenset({"sms", "call"})), SETTINGS,
+     ["Email", "WhatsApp", "GMB", "FB"], ["opted-out"]),
+    # GHL's global DND already on: the tag only
+    (replace(OUT, dnd_on=frozenset({"all"})), SETTINGS, None, ["opted-out"]),
+    # an opt-out of one channel: that channel (a channel GHL has no DND for: none)
+    (replace(OUT, opt_out_scope="email"), SETTINGS, ["Email"], ["opted-out"]),
+    (replace(OUT, opt_out_scope="live_chat"), SETTINGS, None, ["opted-out"]),
+    # the tenant's own tag name, or none
+    (OUT, replace(SETTINGS, opted_out_tag="DNC"), ALL_DND, ["DNC"]),
+    (OUT, replace(SETTINGS, opted_out_tag=""), ALL_DND, None),
+    # the tag and DND are not the score tags: switching tags (or all) off keeps them
+    (OUT, CrmSettings(tasks=False, notes=False, tags=False, fields=False), ALL_DND,
+     ["opted-out"]),
+])
+def test_an_opt_out_in_words_sets_dnd_and_the_tag_once_per_entry(
+    state: ContactState, settings: CrmSettings, dnd: list[str] | None,
+    tags: list[str] | None,
+) -> None:
+    change = Change("ev-6", "c1", NOW, score="cold")
+    writes = [w for w in plan(change, state, settings, HOUR) if w.kind == "opt_out"]
+    [write] = writes
+    assert write.key == "optout:c1:msg:m9:opted_out"  # per contact and ledger entry
+    assert write.body.get("tags") == tags
+    assert (list(write.body["dndSettings"]) if "dndSettings" in write.body else None) == dnd
+    assert all(v == BY_REPLY for v in write.body.get("dndSettings", {}).values())
+    # the same on a hand-off or coaching: it follows the state, not the event
+    assert plan(handoff(), state, settings, HOUR)[:1] == writes
+
+
+@pytest.mark.parametrize(("state", "why"), [
+    (replace(OUT, opt_out_written=True), "made before for this entry"),
+    (replace(OUT, opt_out_entry=None), "an agent or operator recorded it"),
+    (replace(OUT, opted_out=False, opt_out_entry=None), "no opt-out in force"),
+    (replace(OUT, dnd_on=frozenset({"all"})), "nothing left to set and no tag"),
+])
+def test_no_opt_out_write_back(state: ContactState, why: str) -> None:
+    settings = replace(SETTINGS, opted_out_tag="") if "no tag" in why else SETTINGS
+    for change in (Change("ev-7", "c1", NOW, score="cold"), handoff()):
+        assert "opt_out" not in kinds(plan(change, state, settings, HOUR)), why
+
+
+def test_an_opted_out_lead_writes_in_order_opt_out_untag_note() -> None:
+    state = replace(OUT, score_tag="warm-lead", note_id="note-1")
+    writes = plan(handoff(), state, SETTINGS, HOUR)
+    assert kinds(writes) == ["opt_out", "tags", "note_update"]
+    assert writes[1].body == {"add": [], "remove": ["warm-lead"]}
+    # our score tag is never removed if it is the opted-out tag itself
+    same = replace(SETTINGS, opted_out_tag="warm-lead")
+    assert kinds(plan(handoff(), state, same, HOUR)) == ["opt_out", "note_update"]
+
+
+def entry(n: int, kind: Kind, channel: str = "all",
+          source: Source = Source.LEAD_MESSAGE) -> Entry:
+    return Entry(f"e{n}", kind, channel, source, NOW + n * HOUR)
+
+
+OPTED, RESUB = Kind.OPTED_OUT, Kind.RESUBSCRIBED
+
+
+@pytest.mark.parametrize(("entries", "expected"), [
+    ([], None),
+    ([entry(1, OPTED)], "e1"),
+    ([entry(1, OPTED), entry(2, OPTED)], "e2"),  # the latest: a new entry, a new write-back
+    ([entry(1, OPTED), entry(2, RESUB)], None),
+    ([entry(1, OPTED), entry(2, RESUB), entry(3, OPTED)], "e3"),
+    ([entry(1, OPTED), entry(2, RESUB, "sms", Source.OPERATOR)], "e1"),  # all stays
+    ([entry(1, OPTED, "sms"), entry(2, RESUB, "sms")], None),
+    ([entry(1, OPTED, source=Source.OPERATOR)], None),  # not the lead's words
+    ([entry(1, OPTED), entry(2, OPTED, source=Source.AGENT)], "e1"),  # not hidden by it
+    ([entry(1, OPTED), entry(2, Kind.DND_OFF, "sms", Source.GHL)], "e1"),  # DND never lifts
+])
+def test_the_leads_own_opt_out_in_force(entries: list[Entry], expected: str | None) -> None:
+    found = lead_opt_out(entries)
+    assert (found.entry_id if found else None) == expected
 
 
 def test_each_write_back_can_be_switched_off() -> None:

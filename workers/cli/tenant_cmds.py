@@ -95,6 +95,9 @@ def register(sub: Sub) -> None:
                         '"cold": "cold-lead"}')
     p.add_argument("--crm-default-user", metavar="USER_ID",
                    help="GHL user a hand-off task goes to when the contact has no owner")
+    p.add_argument("--crm-opted-out-tag", metavar="TAG",
+                   help="tag added in GHL to a lead who opted out in words (default "
+                        "opted-out; '' for none)")
     p.set_defaults(func=lambda a: run(tenant_config(a), a.settings))
 
 
@@ -197,6 +200,8 @@ def config_changes(args: argparse.Namespace) -> dict[str, Any]:
         changes["crm_tag_names"] = score_tags(args.score_tags)
     if args.crm_default_user is not None:
         changes["crm_default_user"] = args.crm_default_user.strip() or None
+    if args.crm_opted_out_tag is not None:
+        changes["crm_opted_out_tag"] = args.crm_opted_out_tag.strip()
     return changes
 
 

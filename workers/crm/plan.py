@@ -9,20 +9,36 @@
 - A score change moves the score tag (`hot-lead` / `warm-lead` / `cold-lead`, names per
   tenant): the new one added, the old one removed, nothing when the score stayed.
 - Mapped profile fields are written to the tenant's GHL custom fields when their value changed.
+- An opt-out in the lead's own words (the consent ledger's opt-out in force, source
+  `lead_message`) reaches GHL once per ledger entry: DND on each GHL channel it covers (an
+  opt-out of `all`: SMS, Email, WhatsApp, GMB, FB and Call, since a STOP in words revokes
+  automated contact of every kind), skipping those the ledger already shows DND on, and the
+  tenant's opted-out tag (`crm_opted_out_tag`; empty: none). Opt-outs an agent or operator
+  recorded change nothing in GHL: they may mean less than GHL's DND (which blocks the agents'
+  own messages too).
 
-An opted-out lead gets nothing beyond what the agency needs to see: its note (which says so)
-and its tags; no task, no profile fields. Each kind can be switched off per tenant.
+An opted-out lead (any opt-out in force, any source) gets nothing beyond what the agency needs
+to see: its note (which says so) and the opt-out above; no task, no score tag (the one we set
+before is removed, so nurture workflows keyed on it stop), no profile fields. Each kind can be
+switched off per tenant; the opt-out's DND and the removal of our score tag cannot.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-Kind = Literal["task", "note_create", "note_update", "tags", "fields"]
+from workers.consent_ledger import ALL, Entry, Source
+from workers.consent_ledger import Kind as EntryKind
+
+Kind = Literal["task", "note_create", "note_update", "tags", "fields", "opt_out"]
 DEFAULT_TAGS: Mapping[str, str] = {"hot": "hot-lead", "warm": "warm-lead", "cold": "cold-lead"}
+DEFAULT_OPTED_OUT_TAG = "opted-out"
+# The ledger's channel names (lower case) -> GHL's `dndSettings` keys, in the order written.
+DND_CHANNELS: Mapping[str, str] = {"sms": "SMS", "email": "Email", "whatsapp": "WhatsApp",
+                                   "gmb": "GMB", "fb": "FB", "call": "Call"}
 NOTE_REASONS = frozenset({"coaching", "handoff", "human_takeover", "possible_opt_out",
                           "reply_stale", "reply_held"})
 NOTE_LIMIT = 4000  # characters: a note an agent reads at a glance
@@ -39,6 +55,7 @@ class CrmSettings:
     tag_names: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TAGS))
     field_map: Mapping[str, str] = field(default_factory=dict)  # profile field -> GHL field id
     default_user: str | None = None
+    opted_out_tag: str = DEFAULT_OPTED_OUT_TAG  # "" : no tag
 
 
 @dataclass(frozen=True)
@@ -51,7 +68,12 @@ class ContactState:
     score_tag: str | None = None  # the tag we last set
     fields: Mapping[str, Any] = field(default_factory=dict)  # GHL field id -> value written
     assigned_to: str | None = None
-    opted_out: bool = False
+    opted_out: bool = False  # an opt-out in force in the consent ledger (any source)
+    opt_out_entry: str | None = None  # the lead's own opt-out in force (`lead_opt_out`)
+    opt_out_at: datetime | None = None  # when the lead said it
+    opt_out_scope: str = ALL  # what it covers ("all" or a channel)
+    opt_out_written: bool = False  # its write-back was made ('done' in crm_writes)
+    dnd_on: frozenset[str] = frozenset()  # scopes the ledger shows GHL's DND on ("all": global)
     first_name: str | None = None
     summary: str = ""
     score: str | None = None
@@ -112,12 +134,66 @@ def _note(state: ContactState, settings: CrmSettings, change: Change, last_chang
     return [Write("note_update", f"note:{change.contact_id}", body, note_id=state.note_id)]
 
 
+def opt_out_key(contact_id: str, entry_id: str) -> str:
+    """The opt-out write-back's intent key: per contact (a ledger entry can bear on several
+    contacts sharing a phone or email) and per entry."""
+    return f"optout:{contact_id}:{entry_id}"
+
+
+def lead_opt_out(entries: Iterable[Entry]) -> Entry | None:
+    """The lead's own opt-out still in force (the latest in its words, not lifted by a
+    resubscribe of its scope or of all), given a lead's ledger entries in order; an opt-out an
+    agent or operator recorded after it does not hide it."""
+    found: Entry | None = None
+    for e in entries:
+        if e.kind is EntryKind.OPTED_OUT and e.source is Source.LEAD_MESSAGE:
+            found = e
+        elif (e.kind is EntryKind.RESUBSCRIBED and found is not None
+              and e.channel in (ALL, found.channel)):
+            found = None
+    return found
+
+
+def dnd_channels(state: ContactState) -> list[str]:
+    """The GHL channels the lead's opt-out covers whose DND the ledger does not show on."""
+    if ALL in state.dnd_on:
+        return []
+    covered = DND_CHANNELS if state.opt_out_scope == ALL else {
+        k: v for k, v in DND_CHANNELS.items() if k == state.opt_out_scope}
+    return [ghl for ours, ghl in covered.items() if ours not in state.dnd_on]
+
+
+def opt_out_writes(change: Change, state: ContactState, settings: CrmSettings) -> list[Write]:
+    """What an opt-out in force asks of GHL (any event: they follow the state, not the event):
+    the lead's own opt-out once per entry (DND, the opted-out tag), and our score tag gone."""
+    if not state.opted_out:
+        return []
+    writes: list[Write] = []
+    if state.opt_out_entry and not state.opt_out_written:
+        body: dict[str, Any] = {}
+        channels = dnd_channels(state)
+        if channels:
+            at = state.opt_out_at or change.at
+            message = f"Opted out by reply: {at:%Y-%m-%d}"
+            body["dndSettings"] = {c: {"status": "active", "message": message}
+                                   for c in channels}
+        if settings.opted_out_tag:
+            body["tags"] = [settings.opted_out_tag]
+        if body:
+            writes.append(Write("opt_out", opt_out_key(change.contact_id, state.opt_out_entry),
+                                body))
+    if state.score_tag and state.score_tag != settings.opted_out_tag:
+        writes.append(Write("tags", f"tags:{change.event_id}",
+                            {"add": [], "remove": [state.score_tag]}))
+    return writes
+
+
 def plan(change: Change, state: ContactState, settings: CrmSettings,
          note_interval: timedelta, now: datetime | None = None) -> list[Write]:
     """The writes one event calls for, in the order they should be made; `now` (default: the
     event's time) decides whether the note was updated too recently."""
     now = now or change.at
-    writes: list[Write] = []
+    writes = opt_out_writes(change, state, settings)
     if change.assist_reason is not None:
         reason = change.assist_reason
         if reason == "handoff" and settings.tasks and not state.opted_out:
@@ -134,7 +210,7 @@ def plan(change: Change, state: ContactState, settings: CrmSettings,
                             f"{change.at:%Y-%m-%d %H:%M} UTC, {label}: {detail}",
                             note_interval, now, urgent=reason == "handoff")
         return writes
-    if change.score is not None and settings.tags:
+    if change.score is not None and settings.tags and not state.opted_out:
         new = settings.tag_names.get(change.score)
         if new and new != state.score_tag:
             old = [t for t in settings.tag_names.values() if t != new]

@@ -3,7 +3,12 @@
 
 `crm_writes` is the at-most-once ledger of the calls GHL cannot dedupe (a task, a note's
 creation): `claim` inserts the intent as 'sending' and commits before the call; `finish`
-records GHL's id after. A crash in between leaves 'sending': never repeated, counted.
+records GHL's id after. A crash in between leaves 'sending': never repeated, counted. An
+opt-out's write-back (DND, the opted-out tag) is claimed the same way, once per ledger entry,
+but its calls are idempotent, so one left 'sending' is made again (`writer`).
+
+A lead's consent is read from the consent ledger (`workers.consent_ledger`) in the same
+statement as the rest of the state, never from `contacts.opted_out` or the learned profile.
 """
 
 from __future__ import annotations
@@ -15,17 +20,27 @@ from typing import Any, Literal
 
 import asyncpg
 
-from workers.crm.plan import DEFAULT_TAGS, ContactState, CrmSettings
+from workers.consent_ledger import ALL
+from workers.consent_ledger import store as ledger
+from workers.crm.plan import (
+    DEFAULT_OPTED_OUT_TAG,
+    DEFAULT_TAGS,
+    ContactState,
+    CrmSettings,
+    lead_opt_out,
+    opt_out_key,
+)
 
-_STATE = """
+_STATE = f"""
 SELECT s.tenant_id IS NOT NULL AS has_settings, s.crm_tasks, s.crm_notes, s.crm_tags,
        s.crm_fields, s.crm_tag_names, s.crm_custom_fields, s.crm_default_user,
+       s.crm_opted_out_tag,
        k.note_id, k.note_updated_at, k.score_tag, k.fields,
        (SELECT status FROM crm_writes w WHERE w.tenant_id = $1 AND w.intent_key = $3)
            AS note_claim,
-       c.assigned_to, c.first_name, coalesce(c.opted_out, false) AS contact_opted_out,
+       c.assigned_to, c.first_name,
+       {ledger.entries_sql('$1', '$2')} AS consent,
        p.summary, p.score, p.score_reasons, p.next_questions,
-       coalesce(p.profile->>'opted_out' = 'true', false) AS profile_opted_out,
        (SELECT m.body FROM messages m WHERE m.tenant_id = $1 AND m.contact_id = $2
            AND m.direction = 'inbound' AND m.sender = 'lead'
          ORDER BY m.occurred_at DESC, m.created_at DESC LIMIT 1) AS last_said
@@ -49,13 +64,24 @@ async def load(conn: asyncpg.Connection, tenant: str,
     settings = CrmSettings() if not row["has_settings"] else CrmSettings(
         tasks=row["crm_tasks"], notes=row["crm_notes"], tags=row["crm_tags"],
         fields=row["crm_fields"], tag_names=_json(row["crm_tag_names"]) or dict(DEFAULT_TAGS),
-        field_map=_json(row["crm_custom_fields"]) or {}, default_user=row["crm_default_user"])
+        field_map=_json(row["crm_custom_fields"]) or {}, default_user=row["crm_default_user"],
+        opted_out_tag=(row["crm_opted_out_tag"] if row["crm_opted_out_tag"] is not None
+                       else DEFAULT_OPTED_OUT_TAG).strip())
+    consent = ledger.consent_of(row["consent"])
+    entry = lead_opt_out(consent.entries) if consent.any_opt_out else None
+    written = entry is not None and await conn.fetchval(
+        "SELECT status = 'done' FROM crm_writes WHERE tenant_id = $1 AND intent_key = $2",
+        tenant, opt_out_key(contact, entry.entry_id))  # a second round trip: opted out only
     state = ContactState(
         note_id=row["note_id"], note_in_doubt=row["note_id"] is None
         and row["note_claim"] == "sending",
         note_updated_at=row["note_updated_at"], score_tag=row["score_tag"],
         fields=_json(row["fields"]) or {}, assigned_to=row["assigned_to"],
-        opted_out=bool(row["contact_opted_out"] or row["profile_opted_out"]),
+        opted_out=consent.any_opt_out,
+        opt_out_entry=entry.entry_id if entry else None,
+        opt_out_at=entry.occurred_at if entry else None,
+        opt_out_scope=entry.channel if entry else ALL, opt_out_written=bool(written),
+        dnd_on=consent.dnd,
         first_name=row["first_name"], summary=row["summary"] or "", score=row["score"],
         score_reasons=tuple(_json(row["score_reasons"]) or ()),
         next_questions=tuple(_json(row["next_questions"]) or ()),
@@ -117,6 +143,7 @@ class Written:
     note_updated_at: datetime | None = None
     score_tag: str | None = None
     fields: dict[str, Any] | None = None
+    score_tag_removed: bool = False  # our score tag is gone (an opted-out lead): forget it
 
 
 async def remember(conn: asyncpg.Connection, tenant: str, contact: str,
@@ -129,8 +156,9 @@ async def remember(conn: asyncpg.Connection, tenant: str, contact: str,
                note_id = coalesce(excluded.note_id, crm_contacts.note_id),
                note_updated_at = coalesce(excluded.note_updated_at,
                                           crm_contacts.note_updated_at),
-               score_tag = coalesce(excluded.score_tag, crm_contacts.score_tag),
+               score_tag = CASE WHEN $7 THEN NULL
+                                ELSE coalesce(excluded.score_tag, crm_contacts.score_tag) END,
                fields = crm_contacts.fields || coalesce($6::jsonb, '{}'),
                updated_at = now()""",
         tenant, contact, written.note_id, written.note_updated_at, written.score_tag,
-        written.fields)  # jsonb: the pool's codec encodes Python values
+        written.fields, written.score_tag_removed)  # jsonb: the pool's codec encodes values

@@ -10,6 +10,11 @@ Calls GHL cannot dedupe (a task, a note's creation) are claimed in `crm_writes` 
 call and finished after it: a crash in between leaves the claim, and the call is never made
 twice (counted as in doubt). The rest (note updates, tags, fields) are idempotent and are
 simply made again on a redelivery.
+
+An opt-out's write-back (DND on the channels it covers, the opted-out tag) is claimed too,
+once per ledger entry, so a redelivery after it was made repeats nothing; but its calls are
+idempotent, so a claim left 'sending' (a crash, no answer from GHL) is made again rather than
+left in doubt: a DND set twice is harmless, a DND never set is not.
 """
 
 from __future__ import annotations
@@ -27,7 +32,11 @@ from workers.crm import store
 from workers.crm.client import ContactsClient
 from workers.crm.plan import Change, Write, plan
 from workers.errors import RetryableError
-from workers.outbound.ghl_client import DeliveryInDoubtError, ReplyRejectedError
+from workers.outbound.ghl_client import (
+    DeliveryInDoubtError,
+    GHLUnavailableError,
+    ReplyRejectedError,
+)
 from workers.outbound.sender import ClaimLostError, Sender
 from workers.runtime.ports import Transactions
 from workers.runtime.record import Record
@@ -35,9 +44,9 @@ from workers.runtime.record import Record
 log = logging.getLogger(__name__)
 CRM_WRITES = Counter(
     "leadmem_crm_writes_total",
-    "CRM write-backs to GHL by kind (task, note_create, note_update, tags, fields) and "
-    "outcome (done, skipped = made before, in_doubt = claimed and unconfirmed: not repeated, "
-    "failed = GHL refused, retry = not applied, retried later).",
+    "CRM write-backs to GHL by kind (task, note_create, note_update, tags, fields, opt_out) "
+    "and outcome (done, skipped = made before, in_doubt = claimed and unconfirmed: not "
+    "repeated, failed = GHL refused, retry = not applied, retried later).",
     ["kind", "outcome"],
 )
 
@@ -97,6 +106,9 @@ class CrmHandler:
         if write.kind in ("task", "note_create"):
             await self._once(tenant, contact, write)
             return
+        if write.kind == "opt_out":
+            await self._opt_out(tenant, contact, write)
+            return
         path = f"/contacts/{contact}"
         if write.kind == "note_update":
             try:
@@ -113,8 +125,11 @@ class CrmHandler:
         elif write.kind == "tags":
             if write.body["remove"]:
                 await self._call(tenant, "DELETE", f"{path}/tags", {"tags": write.body["remove"]})
-            await self._call(tenant, "POST", f"{path}/tags", {"tags": write.body["add"]})
-            written = store.Written(score_tag=write.body["add"][0])
+            if write.body["add"]:
+                await self._call(tenant, "POST", f"{path}/tags", {"tags": write.body["add"]})
+                written = store.Written(score_tag=write.body["add"][0])
+            else:  # an opted-out lead: our score tag removed, none added
+                written = store.Written(score_tag_removed=True)
         else:  # fields
             await self._call(tenant, "PUT", path, write.body)
             written = store.Written(fields={f["id"]: f["field_value"]
@@ -164,4 +179,44 @@ class CrmHandler:
             if write.kind == "note_create":
                 await store.remember(conn, tenant, contact, store.Written(
                     note_id=ghl_id, note_updated_at=self.now()))
+        CRM_WRITES.labels(write.kind, "done").inc()
+
+    async def _opt_out(self, tenant: str, contact: str, write: Write) -> None:
+        """An opt-out's DND and tag: claimed once per ledger entry; made again when a claim
+        was left 'sending' (idempotent calls), released when GHL did not take them (a retry
+        or no answer: the record is retried; a refusal: the lead's next event tries again)."""
+        await self.sender.turn(tenant)
+        async with self.db.transaction(tenant) as conn:
+            got, _ = await store.claim(conn, tenant, contact, write.key, write.kind)
+        if got == "done":
+            CRM_WRITES.labels(write.kind, "skipped").inc()
+            return
+        if got == "in_doubt":
+            log.info("crm: opt-out write-back %s for %s/%s was left unconfirmed; making it "
+                     "again (idempotent)", write.key, tenant, contact)
+        path = f"/contacts/{contact}"
+        turn_taken = True
+        try:
+            if "dndSettings" in write.body:
+                await self._call(tenant, "PUT", path, {"dndSettings": write.body["dndSettings"]},
+                                 turn_taken=turn_taken)
+                turn_taken = False
+            if write.body.get("tags"):
+                await self._call(tenant, "POST", f"{path}/tags", {"tags": write.body["tags"]},
+                                 turn_taken=turn_taken)
+        except (RetryableError, ReplyRejectedError, DeliveryInDoubtError) as exc:
+            async with self.db.transaction(tenant) as conn:
+                await store.release(conn, tenant, write.key, str(exc))
+            if isinstance(exc, ReplyRejectedError):  # claimed again by the lead's next event;
+                # not raised, so a refusal never dead-letters this event's other write-backs
+                CRM_WRITES.labels(write.kind, "failed").inc()
+                log.error("crm: GHL refused the opt-out write-back %s for %s/%s: %s",
+                          write.key, tenant, contact, exc)
+                return
+            CRM_WRITES.labels(write.kind, "retry").inc()
+            if isinstance(exc, DeliveryInDoubtError):  # applied or not, idempotent: again
+                raise GHLUnavailableError(f"opt-out write-back unconfirmed: {exc}") from exc
+            raise
+        async with self.db.transaction(tenant) as conn:
+            await store.finish(conn, tenant, write.key, None)
         CRM_WRITES.labels(write.kind, "done").inc()

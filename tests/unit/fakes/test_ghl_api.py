@@ -11,11 +11,12 @@ import httpx
 import pytest
 
 from devtools.fakes.faults import Fault
-from devtools.fakes.ghl_api import API_VERSION, FakeGHLAPI
+from devtools.fakes.ghl_api import API_VERSION, CRM_API_VERSION, FakeGHLAPI
 
 TOKEN, LOCATION = "tok-a", "loc-A"
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Version": API_VERSION}
 SMS = {"type": "SMS", "contactId": "contact-1", "message": "Hi! Still looking in Austin?"}
+CRM = {"Authorization": f"Bearer {TOKEN}", "Version": CRM_API_VERSION}
 
 
 class FakeClock:
@@ -214,6 +215,71 @@ async def test_refresh_flow(server: FakeGHLAPI, http: httpx.AsyncClient) -> None
     server.oauth_clients = {"client": "secret"}
     wrong = {**form, "refresh_token": grant["refresh_token"], "client_secret": "bad"}
     assert (await http.post("/oauth/token", data=wrong)).status_code == 401
+
+
+async def test_dnd_settings_are_set_per_channel_and_recorded(
+    server: FakeGHLAPI, http: httpx.AsyncClient
+) -> None:
+    stop = {"status": "active", "message": "Opted out by reply: 2026-12-02"}
+    resp = await http.put("/contacts/c1", headers=CRM,
+                          json={"dndSettings": {"SMS": stop, "Call": stop}})
+    assert resp.status_code == 200
+    assert resp.json()["contact"]["dndSettings"] == {"SMS": stop, "Call": stop}
+    again = {"Email": {"status": "permanent"}, "SMS": {"status": "inactive"}}
+    assert (await http.put("/contacts/c1", headers=CRM,
+                           json={"dndSettings": again})).status_code == 200
+    assert (await http.put("/contacts/c1", headers=CRM, json={"dnd": True})).status_code == 200
+    seen = server.contact(LOCATION, "c1")
+    assert seen.dnd_updates == [{"SMS": stop, "Call": stop}, again]  # each call, in order
+    assert seen.dnd_settings == {"SMS": {**stop, "status": "inactive"}, "Call": stop,
+                                 "Email": {"status": "permanent"}}
+    assert seen.dnd is True and seen.custom_fields == {}
+    assert server.contact("loc-B", "c1").dnd_updates == []  # per location
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    ({"dndSettings": {"sms": {"status": "active"}}}, "dndSettings.sms should not exist"),
+    ({"dndSettings": {"IG": {"status": "active"}}}, "dndSettings.IG should not exist"),
+    ({"dndSettings": {"SMS": {"status": "on"}}}, "status must be one of"),
+    ({"dndSettings": {"SMS": {"status": "Active"}}}, "status must be one of"),
+    ({"dndSettings": {"SMS": {}}}, "status must be one of"),
+    ({"dndSettings": {"SMS": "active"}}, "dndSettings.SMS must be an object"),
+    ({"dndSettings": {"SMS": {"status": "active", "until": "x"}}}, "SMS.until should not"),
+    ({"dndSettings": {"SMS": {"status": "active", "message": 1}}}, "message must be a string"),
+    ({"dndSettings": {}}, "dndSettings must be a non-empty object"),
+    ({"dndSettings": [{"SMS": "active"}]}, "dndSettings must be a non-empty object"),
+    ({"dnd": "yes"}, "dnd must be a boolean"),
+    ({"tags": ["opted-out"]}, "property tags should not exist"),
+    ({}, "customFields, dndSettings or dnd must be given"),
+    ({"customFields": [{"id": "f", "value": 1}]}, "items must be {id, field_value}"),
+])
+async def test_contact_updates_are_validated_strictly(
+    server: FakeGHLAPI, http: httpx.AsyncClient, body: Any, problem: str
+) -> None:
+    resp = await http.put("/contacts/c1", headers=CRM, json=body)
+    assert resp.status_code == 422
+    assert any(problem in m for m in resp.json()["message"]), resp.json()
+    seen = server.contact(LOCATION, "c1")
+    assert seen.dnd_updates == [] and seen.dnd_settings == {} and seen.dnd is False
+
+
+async def test_tags_are_added_and_removed_strictly(
+    server: FakeGHLAPI, http: httpx.AsyncClient
+) -> None:
+    assert (await http.post("/contacts/c1/tags", headers=CRM,
+                            json={"tags": ["cold-lead", "vip"]})).status_code == 201
+    assert (await http.post("/contacts/c1/tags", headers=CRM,
+                            json={"tags": ["opted-out", "vip"]})).status_code == 201
+    resp = await http.request("DELETE", "/contacts/c1/tags", headers=CRM,
+                              json={"tags": ["cold-lead"]})
+    assert resp.status_code == 200 and resp.json()["tags"] == ["vip", "opted-out"]
+    bodies: list[dict[str, Any]] = [{"tags": []}, {"tags": [""]}, {"tags": "opted-out"},
+                                    {"tag": ["x"]}]
+    for body in bodies:
+        for method in ("POST", "DELETE"):
+            bad = await http.request(method, "/contacts/c1/tags", headers=CRM, json=body)
+            assert bad.status_code == 422, (method, body)
+    assert server.contact(LOCATION, "c1").tags == ["vip", "opted-out"]
 
 
 async def test_standalone_process_serves_requests() -> None:
