@@ -6,6 +6,7 @@ speaks the same payloads.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -15,15 +16,25 @@ def _iso(when: datetime | None) -> str:
     return (when or datetime.now(UTC)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def number_of(contact: str, prefix: str) -> str:
+    """A phone number of the contact's own under `prefix` (stable: derived from its id)."""
+    digits = 12 - len(prefix.lstrip("+"))
+    value = int(hashlib.sha256(contact.encode()).hexdigest(), 16) % 10**digits
+    return f"{prefix}{value:0{digits}d}"
+
+
 def inbound_message(
     location: str, contact: str, body: str, *, channel: str = "SMS",
     message_id: str | None = None, conversation: str | None = None,
     webhook_id: str | None = None, when: datetime | None = None,
-    from_: str = "+447700900100",
+    from_: str | None = None,
 ) -> dict[str, Any]:
     """An inbound message; `from_` is the lead's number (an SMS's sender becomes the contact's
-    phone when GHL has none: a UK number by default, so that no US area code's zone is added
-    to the contact's own in tests that pick a zone by the hour)."""
+    phone when GHL has none). By default a UK number of the contact's own, so that no US area
+    code's zone is added to the contact's in tests that pick a zone by the hour, and no two
+    contacts share a number (the consent ledger suppresses every contact on an opted-out
+    number)."""
+    from_ = from_ or number_of(contact, "+447700")
     return {
         "type": "InboundMessage",
         "locationId": location,
@@ -60,7 +71,7 @@ def outbound_message(
 
 def contact_event(
     location: str, contact: str, *, type_: str = "ContactCreate", first: str = "Sam",
-    last: str = "Lee", phone: str = "+15125550100", email: str | None = None,
+    last: str = "Lee", phone: str | None = None, email: str | None = None,
     tags: list[str] | None = None, dnd: bool = False,
     dnd_settings: dict[str, dict[str, str]] | None = None, webhook_id: str | None = None,
     when: datetime | None = None,
@@ -68,8 +79,10 @@ def contact_event(
     event: dict[str, Any] = {
         "type": type_, "locationId": location, "webhookId": webhook_id or str(uuid.uuid4()),
         "timestamp": _iso(when), "id": contact, "firstName": first, "lastName": last,
-        "name": f"{first} {last}", "email": email or f"{first.lower()}@example.com",
-        "phone": phone, "source": "zillow", "dateAdded": _iso(when), "dnd": dnd,
+        "name": f"{first} {last}",
+        "email": email or f"{first.lower()}.{contact.lower()}@example.com",
+        "phone": phone or number_of(contact, "+1512555"), "source": "zillow",
+        "dateAdded": _iso(when), "dnd": dnd,
         "tags": tags or ["buyer-lead"], "customFields": [{"id": "cf_budget", "value": ""}],
         "country": "US",
     }

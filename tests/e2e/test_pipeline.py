@@ -14,7 +14,12 @@ from typing import Any
 
 import pytest
 
-from devtools.demo.ghl_events import contact_event, inbound_message, outbound_message
+from devtools.demo.ghl_events import (
+    contact_event,
+    inbound_message,
+    number_of,
+    outbound_message,
+)
 from devtools.fakes.ghl_api import FakeGHLAPI
 from devtools.fakes.messages_api import FakeMessagesAPI
 from schemas import topics
@@ -69,7 +74,7 @@ async def test_webhooks_in_replies_out(
         return [d for d in ghl.delivered if d.contact_id == contact]
 
     contacts = ("buyer", "mail", "stopper", "human", "taken")
-    await send(*[{**contact_event(tenant, c, first=c.title(), phone="+447700900100"),
+    await send(*[{**contact_event(tenant, c, first=c.title(), phone=number_of(c, "+447700")),
                   "timezone": zone} for c in contacts])
     async with running(settings, "ingestion", "memory", "learning", "responder", "outbound"):
         await send(
@@ -116,6 +121,11 @@ async def test_webhooks_in_replies_out(
     assert len(seen.tasks) == 1 and "talk to a real person" in seen.tasks[0]["body"]
     assert len(seen.notes) == 1
     assert "asked for a person" in next(iter(seen.notes.values()))["body"]
-    for contact in ("buyer", "mail", "stopper", "human"):
+    for contact in ("buyer", "mail", "human"):
         tags = ghl.contact(tenant, contact).tags
         assert len([t for t in tags if t.endswith("-lead")]) == 1, (contact, tags)
+    # The lead who said STOP: DND set in GHL and the opted-out tag; no score tag (agencies
+    # start nurture workflows on them).
+    stopped = ghl.contact(tenant, "stopper")
+    assert stopped.tags == ["opted-out"]
+    assert stopped.dnd_settings["SMS"]["status"] == "active"

@@ -27,6 +27,7 @@ from devtools.demo.ghl_events import (
     appointment_event,
     contact_event,
     inbound_message,
+    number_of,
     opportunity_event,
     outbound_message,
 )
@@ -185,7 +186,7 @@ def plan_stream(rng: random.Random, ts: list[Tenant], key: Ed25519PrivateKey, ba
             leads.append(lead)
             t = rng.uniform(0.0, window_s * 0.55)
             emit(t, tenant, {**contact_event(tenant.id, contact, first=f"Lead{n}",
-                                             phone="+447700900100", when=when(t)),
+                                             phone=number_of(contact, "+447700"), when=when(t)),
                              "timezone": zone})
             texts = rng.sample(LEAD_TEXTS, 4)
 
@@ -231,8 +232,9 @@ def plan_stream(rng: random.Random, ts: list[Tenant], key: Ed25519PrivateKey, ba
                 emit(t2, tenant, builder(tenant.id, contact, when=when(t2)))
             if rng.random() < 0.5:  # the CRM updates the contact (a tag added)
                 t2 = t + rng.uniform(0.2, 3.0)
+                phone = number_of(contact, "+447700")
                 emit(t2, tenant, {**contact_event(tenant.id, contact, type_="ContactTagUpdate",
-                                                  first=f"Lead{n}", phone="+447700900100",
+                                                  first=f"Lead{n}", phone=phone,
                                                   tags=["buyer-lead", "engaged"], when=when(t2)),
                                   "timezone": zone})
 

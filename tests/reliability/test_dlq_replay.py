@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from devtools.demo.ghl_events import contact_event, inbound_message
+from devtools.demo.ghl_events import contact_event, inbound_message, number_of
 from devtools.fakes.ghl_api import FakeGHLAPI
 from devtools.fakes.messages_api import FakeMessagesAPI
 from schemas import topics
@@ -66,7 +66,8 @@ async def test_dead_lettered_deliveries_fixed_and_replayed_are_processed_once(
     try:
         async with RawProducer(kafka) as producer:
             for c in leads:
-                contact = {**contact_event(tenant, c, first=c.title(), phone="+447700900100"),
+                phone = number_of(c, "+447700")
+                contact = {**contact_event(tenant, c, first=c.title(), phone=phone),
                            "timezone": zone}
                 for event in (contact, short[c], long[c]):
                     await producer.send(topics.GHL_EVENTS, json.dumps(event).encode(), key=tenant)
