@@ -161,8 +161,45 @@ def add_retention(bsub: Sub) -> None:
     p.set_defaults(func=cmd_bench_retention)
 
 
+def add_optout(bsub: Sub) -> None:
+    from devtools.bench.optout import DEFAULT_SET
+
+    p = bsub.add_parser(
+        "optout", help="the opt-out detector: precision/recall per label and accuracy per "
+        "phrasing class on a labelled set, and classify's cost per message")
+    p.add_argument("--set", type=Path, default=DEFAULT_SET, dest="phrasings",
+                   help=f"labelled JSONL ({DEFAULT_SET.name})")
+    p.add_argument("--messages", type=int, default=4000,
+                   help="inbound messages of the cost run (4000)")
+    p.add_argument("--json", action="store_true", help="print only the JSON result")
+    p.set_defaults(func=cmd_bench_optout)
+
+
+def cmd_bench_optout(args: argparse.Namespace) -> int:
+    from devtools.bench.optout import classify_cost, report, traffic
+
+    if args.messages < 1:
+        raise CliError("--messages must be at least 1")
+    try:
+        accuracy = report(args.phrasings)
+    except FileNotFoundError as exc:
+        raise CliError(str(exc)) from exc
+    cost = classify_cost(traffic(args.messages))
+    result = {"accuracy": accuracy, "classify": cost}
+    if not args.json:
+        for label, m in accuracy.get("labels", {}).items():
+            print(f"{label!s:<12} support {m.get('support')}: precision "
+                  f"{m.get('precision')}, recall {m.get('recall')}")
+        for name, c in accuracy.get("classes", {}).items():
+            print(f"  class {name:<32} n {c['n']:>3}  accuracy {c['accuracy']:.3f}")
+        print(f"classify: mean {cost['mean_us']:.0f} us, P50 {cost['p50_us']:.0f} us, "
+              f"P99 {cost['p99_us']:.0f} us per message ({int(cost['messages'])} messages)")
+    print(json.dumps(result, default=str))
+    return 0
+
+
 BENCHES: tuple[Callable[[Sub], None], ...] = (add_context, add_pipeline, add_extract,
-                                              add_receiver, add_retention)
+                                              add_receiver, add_retention, add_optout)
 
 
 def register(sub: Sub) -> None:
