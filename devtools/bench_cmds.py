@@ -176,7 +176,7 @@ def add_optout(bsub: Sub) -> None:
 
 
 def cmd_bench_optout(args: argparse.Namespace) -> int:
-    from devtools.bench.optout import classify_cost, report, traffic
+    from devtools.bench.optout import classify_cost, report, send_window_cost, traffic
 
     if args.messages < 1:
         raise CliError("--messages must be at least 1")
@@ -185,7 +185,8 @@ def cmd_bench_optout(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         raise CliError(str(exc)) from exc
     cost = classify_cost(traffic(args.messages))
-    result = {"accuracy": accuracy, "classify": cost}
+    window = send_window_cost()
+    result = {"accuracy": accuracy, "classify": cost, "send_window": window}
     if not args.json:
         for label, m in accuracy.get("labels", {}).items():
             print(f"{label!s:<12} support {m.get('support')}: precision "
@@ -194,6 +195,8 @@ def cmd_bench_optout(args: argparse.Namespace) -> int:
             print(f"  class {name:<32} n {c['n']:>3}  accuracy {c['accuracy']:.3f}")
         print(f"classify: mean {cost['mean_us']:.0f} us, P50 {cost['p50_us']:.0f} us, "
               f"P99 {cost['p99_us']:.0f} us per message ({int(cost['messages'])} messages)")
+        print("send_window per call: " + ", ".join(f"{k.removesuffix('_us')} {v:.0f} us"
+                                                   for k, v in window.items()))
     print(json.dumps(result, default=str))
     return 0
 

@@ -138,3 +138,32 @@ def classify_cost(messages: list[str] | None = None, *, rounds: int = 5) -> dict
         "p50_us": statistics.median(per_us),
         "p99_us": per_us[min(len(per_us) - 1, int(0.99 * len(per_us)))],
     }
+
+
+def send_window_cost(rounds: int = 2000) -> dict[str, float]:
+    """µs per `send_window` call (it runs before every text) for three leads: one place, a
+    state spanning two zones, and five disagreeing sources (zone, state, ZIP, a split area
+    code), at a moment that holds (the search forward is the expensive path)."""
+    from datetime import UTC, datetime
+    from datetime import time as clock
+
+    from workers.consent.quiet import send_window, tenant_window, whereabouts
+
+    leads = {
+        "one_place": whereabouts(contact_tz="America/Chicago", state="IL", postal_code=None,
+                                 phone=None, tenant_tz=None),
+        "two_zones": whereabouts(contact_tz=None, state="TX", postal_code=None, phone=None,
+                                 tenant_tz=None),
+        "disagreeing": whereabouts(contact_tz="America/Los_Angeles", state="RI",
+                                   postal_code="73301", phone="+18505550100", tenant_tz=None),
+    }
+    quiet = tenant_window(clock(12), clock(13))
+    night = datetime(2027, 12, 24, 3, 30, tzinfo=UTC)
+    out: dict[str, float] = {}
+    for name, where in leads.items():
+        send_window(night, where, quiet)
+        start = time.perf_counter()
+        for _ in range(rounds):
+            send_window(night, where, quiet)
+        out[f"{name}_us"] = (time.perf_counter() - start) / rounds * 1e6
+    return out

@@ -36,10 +36,12 @@ dotted letters ("S T O P", "s.t.o.p"), digits or symbols for letters ("st0p", "0
   out").
 * *Spanish forms*: infinitive ("no enviar más mensajes", "dejar de escribir"), plural
   imperative ("dejen de mandarme mensajes", "no me manden más"), reflexive ("olvídense de mí",
-  "bórrenme", "sáquenme de la lista"), "no deseo ..." ("no deseo que me contacten", "no
-  deseo ser contactado").
+  "bórrenme", "sáquenme de la lista", "quítenme de sus correos"), "no deseo ..." ("no deseo
+  que me contacten", "no deseo ser contactado", "no quiero seguir recibiendo información"),
+  "no vuelvan a escribirme".
 * *A request wrapped in a threat* ("stop texting or I'll report you to the FCC", "text me
-  again and I'll sue", "si me vuelven a escribir los denuncio").
+  again and I'll sue", "si me vuelven a escribir los denuncio"); a keyword or "enough" before
+  "or" and a threat is read without the threat ("CANCEL OR I'LL CALL MY LAWYER").
 
 **Not an opt-out** (nothing): "stop" exclaiming delight ("Stop, that's gorgeous!", "stop it,
 I love it 😍") or halting a correction ("stop, I meant 3 bedrooms not 4"); opting out of
@@ -57,9 +59,10 @@ stop ("maybe stop?", "stop?? idk", "maybe I should unsubscribe", "¿para?"), too
 
 **resubscribe**, strictly: a resubscribe keyword as the content (START, UNSTOP, RESUBSCRIBE,
 ALTA, COMENZAR, ...) or a short, unconditional permission ("you can text me again", "opt me
-back in", "ya pueden escribirme"). Never a question ("what does START mean?", "START?"), a
-condition or a later time ("text me again in March", "if you find one under 300k you can
-text me again"), nor START as an ordinary word ("we start looking in june").
+back in", "resubscribe me", "vuelvan a escribirme"). Never a question ("what does START
+mean?", "START?"), a condition or a later time ("text me again in March", "if you find one
+under 300k you can text me again"), a negation ("i didnt opt in", "nunca vuelvan a
+escribirme"), nor START as an ordinary word ("we start looking in june").
 
 ``classify`` is the net reading (the last clear signal wins); ``signals`` lists every signal
 with its position in the raw text, for the profile extractor. Each rule names the words it
@@ -492,7 +495,8 @@ _NEGATED = re.compile(
 _THREAT = re.compile(r"\bif (?:you|yall|they) (?:dont|do not|wont|will not)\b[^.!?]*$"
                      r"|\bsi (?:ustedes |usted |tu )?(?:no|ya no)(?: (?:me|nos))?\s*$")
 _LEAD_IN = re.compile(r"^(?:\s*\b(?:me|us|anymore|any more|again|ever|please|at all|nunca"
-                      r"|mas|por favor|mensajes|textos|msjs?|sms|correos|nada|de texto)\b)*")
+                      r"|mas|por favor|mensajes|textos|msjs?|sms|correos|nada|de texto"
+                      r"|informacion|info|publicidad|promociones|ofertas|noticias|llamadas)\b)*")
 _TIMING = re.compile(
     r"^\s*(?:before|after|until|till|til|untill|during|between|past|while|when|whenever"
     r"|on (?:the )?(?:weekends?|weekdays?|sundays?|saturdays?|mondays?|tuesdays?|wednesdays?"
@@ -543,7 +547,8 @@ _TEXT_OK = re.compile(
     r"|\b(?:solo|mejor|por) (?:mensajes?|textos?|whatsapp)\b|\bescribeme\b"
     r"|\bmandame (?:un )?mensaje"
 )
-_ALWAYS = re.compile(r"\b(?:anymore|any more|again|ever|never|period|at all|nunca|mas)\b")
+_ALWAYS = re.compile(r"\b(?:anymore|any more|again|ever|never|period|at all|nunca|mas"
+                     r"|vuelvan? a|vuelvas a|volver a|de nuevo|otra vez)\b")
 
 _MSG = (r"(?:text messages?|texts?|messages|msgs?|sms|e ?mails?|alerts?|notifications?"
         r"|updates|spam|junk|crap|robo ?calls?|phone calls|calls|promos?|ads|marketing"
@@ -812,10 +817,42 @@ def _spanish_infinitive_check(f: _Folded, m: re.Match[str]) -> Signal | None:
     return _spanish_send_check(f, m)
 
 
+_RESUB_NEGATED = re.compile(  # "i didnt opt in", "nunca vuelvan a escribirme"
+    r"\b(?:didnt|did not|never|havent|have not|hasnt|has not|wasnt|was not|dont|do not|not)"
+    r"(?: (?:even|ever|really|just))?\s*$|\b(?:no|nunca|jamas)(?: (?:me|nos|mas|que|quiero"
+    r"|queremos|deseo|deseamos|por favor))*\s*$"
+)
+
+
+_ES_REMOVE = r"(?:borr|quit|saqu|sac|elimin|remuev|remov|baj|desuscrib|desinscrib|excluy|exclu)"
+_ES_INFO = (r"(?:informacion|info|publicidad|promociones|ofertas|anuncios|noticias"
+            r"|actualizaciones|alertas|avisos|propaganda|mensajes|textos|msjs?|sms|correos|emails"
+            r"|whatsapps?|llamadas|notificaciones|nada)")
+_ES_CHANNEL = (r"(?:mensajes|textos|msjs?|sms|correos|emails|mails|envios|registros|archivos"
+               r"|directorio|datos|grupo|chat|whatsapps?|notificaciones|alertas|campanas?|boletin"
+               r"|boletines|newsletter|suscripcion|suscripciones|promociones|publicidad|mailing"
+               r"|difusion|comunicaciones|contactos|lista|listas)")
+_ABOUT_A_HOME = re.compile(
+    r"\s*(?:(?:mas|sus|su|esta|estos|estas|tanta|tantos|tantas) )*(?:\w+ )?(?:sobre|acerca de"
+    r"|de|del|en) (?:(?:esa|esta|la|el|ese|este|las|los|esas|esos|otras?|otros?) )?(?:casas?"
+    r"|condos?|condominios?|departamentos?|deptos?|propiedad(?:es)?|terrenos?|lotes?|listados?"
+    r"|opciones|zona|area|colonia|\d)"
+)
+
+
+def _spanish_info_check(f: _Folded, m: re.Match[str]) -> Signal | None:
+    """"no deseo seguir recibiendo información" stops; "... información de esa casa" is about
+    one listing."""
+    if _ABOUT_A_HOME.match(_after(f, m)):
+        return None
+    return _refrain_check(f, m)
+
+
 def _resub_check(f: _Folded, m: re.Match[str]) -> Signal | None:
     """Strict: a plain permission only, not one under a condition or for later ("text me
     again in March", "if you find one under 300k you can text me again"), nor a question."""
-    if _negated(f, m) or _limited(_after(f, m), now_is_timing=False) != "go":
+    if (_negated(f, m) or _RESUB_NEGATED.search(_before(f, m))
+            or _limited(_after(f, m), now_is_timing=False) != "go"):
         return None
     head = max(0, m.start() - _REACH)
     raw_head = f.raw[f.at(head) : f.at(m.start())].lower()
@@ -883,7 +920,8 @@ _RULES: tuple[_Rule, ...] = (
     # refrain + contact verb: "don't text me", "can u not text me anymore", "never call again".
     _Rule(_rx(r"\b(?:dont|do not|never|can you not|could you not|would you not|will you not"
               r"|can yall not|do you mind not|would you mind not|dont you dare|dont you ever"
-              r"|(?:can|could|would|will) (?:you|yall)(?: please| kindly| just)? not"
+              r"|(?:can|could|would|will) (?:you|yall)(?: please| kindly| just| maybe"
+              r"| perhaps)* not"
               r"|if (?:you|yall) (?:could|would|can|will)(?: please| kindly| just)? (?:not|never)"
               r"|do not ever|to not|not to"
               r"|to never|never to|kindly not)(?: (?:ever|again|even|keep|start"
@@ -1012,6 +1050,11 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(_rx(r"\b(?:ya )?no (?:mandarme|enviarme|mandarnos|enviarnos)\b"), "opt_out",
           _spanish_send_check,
           needs=(("rme", "rnos"),)),
+    # "no vuelvan a escribirme", "nunca vuelvas a mandarme mensajes".
+    _Rule(_rx(r"\b(?:ya no|no|nunca(?: mas)?|jamas) (?:vuelvan|vuelvas|vuelva) a (?:escribir"
+              r"|contactar|molestar|textear|mensajear|llamar|mandar|enviar)(?:me|nos)\b"),
+          "opt_out", _spanish_send_check,
+          needs=(("vuelv",),)),
     _Rule(_rx(r"\b(?:dej\w*|par(?:en|a|e|ar|es)|detenga\w*) de (?:escribir|contactar|molestar"
               r"|textear|mensajear|llamar)(?:me|nos|le|les)?\b"), "opt_out", _stop_check,
           needs=((" de ",),)),
@@ -1023,6 +1066,14 @@ _RULES: tuple[_Rule, ...] = (
               r"|ningun|ningunos?))? (?:mensajes|textos|msjs?|sms|correos|emails|llamadas"
               r"|notificaciones|nada)\b"), "opt_out", _refrain_check,
           needs=(("quiero", "queremos", "deseo", "deseamos", "necesito"),)),
+    # "no deseo seguir recibiendo información", "ya no quiero recibir más publicidad".
+    _Rule(_rx(r"\b(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|necesitamos|me interesa)"
+              r" (?:(?:seguir|continuar) (?:recibiendo|obteniendo|recibir)(?:los|las)?\b"
+              r"|volver a recibir(?:los|las)?\b|recibir(?:los|las)?(?= (?:mas|ningun|ninguna|nada"
+              rf"|tanta|tantos|tantas|sus|su|esta|estos|estas|este tipo de|{_ES_INFO})\b))"),
+          "opt_out", _spanish_info_check,
+          needs=(("quiero", "queremos", "deseo", "deseamos", "necesit", "interesa"),
+                 ("recib", "obten"))),
     _Rule(_rx(r"\bno (?:quiero|queremos|deseo|deseamos) que (?:me|nos) (?:vuelvan a )?"
               r"(?:escrib\w*|contact\w*|molest\w*|llam\w*|textee\w*|(?:mand|envi)\w*"
               r" (?:mensajes|textos|nada|mas)|sigan \w+(?:ando|iendo))\b"), "opt_out",
@@ -1038,6 +1089,15 @@ _RULES: tuple[_Rule, ...] = (
               r"|sus)\s+)?(?:\w+ ){0,2}?(?:lista|listas|base de datos|sistema|contactos)\b"),
           "opt_out", _plain_check,
           needs=(("lista", "base de datos", "sistema", "contactos"),)),
+    # "quítenme de sus mensajes", "sáquenme de sus envíos", "me pueden sacar de sus correos".
+    _Rule(_rx(rf"\b(?:{_ES_REMOVE}(?:en|an|e|a|ar|ir|er)?(?:me|nos)|(?:me|nos) (?:pueden |puede"
+              rf" |podrian |podria |puedes |podrias )?{_ES_REMOVE}\w*|{_ES_REMOVE}\w* (?:a )?(?:mi"
+              r"|nuestro|este) (?:numero|telefono|celular|contacto|correo|informacion|info|datos"
+              r"|nombre)) (?:de|del) (?:(?:la|las|los|el|su|sus|tu|tus|esta|este|estos|estas|toda"
+              rf"|todos|todas) )*(?:\w+ ){{0,2}}?{_ES_CHANNEL}\b"),
+          "opt_out", _plain_check,
+          needs=(("borr", "quit", "saqu", "sac", "elimin", "remuev", "remov", "baj", "suscrib",
+                  "inscrib", "exclu"),)),
     _Rule(_rx(r"\b(?:borr|elimin)\w* (?:mi|nuestro|este) (?:numero|telefono|celular|contacto"
               r"|informacion|info|datos)\b"), "opt_out", _plain_check,
           needs=(("borr", "elimin"),)),
@@ -1179,9 +1239,11 @@ _RULES: tuple[_Rule, ...] = (
               r" (?:con|de) (?:ustedes|usted|su))\b"), "opt_out", _refrain_check,
           needs=(("quiero", "queremos", "deseo", "deseamos", "necesit"),)),
     # resubscribe: "you can text me again", "opt me back in", "ya pueden escribirme".
-    _Rule(_rx(r"\b(?:unstop|resubscribe|re subscribe|opt(?: me| us)?(?: back)? in|subscribe"
-              r" (?:me|us)(?: again| back)?)\b"), "resubscribe", _resub_check,
-          needs=(("stop", "subscri", "opt"),)),
+    _Rule(_rx(r"\b(?:unstop|(?:resubscribe|re subscribe)(?: me| us)?|opt(?: me| us)?(?: back)? in"
+              r"|subscribe (?:me|us)(?: again| back)?|sign (?:me|us) back up|(?:add|put) (?:me|us)"
+              r" back (?:on|in|to) (?:your|the|ur) (?:\w+ )?(?:list|texts|messages|alerts))\b"),
+          "resubscribe", _resub_check,
+          needs=(("stop", "subscri", "opt", "back"),)),
     _Rule(_rx(r"\b(?:you can|you may|you could|ok to|okay to|fine to|feel free to|go ahead and"
               r"|please|you guys can|yall can)(?: (?:start|go back to|resume))?"
               r" (?:text|message|contact|email)(?:ing)? (?:me|us) again\b"), "resubscribe",
@@ -1198,8 +1260,12 @@ _RULES: tuple[_Rule, ...] = (
               r"|escribirnos)\b|\b(?:ya )?(?:me|nos) (?:pueden|puedes|puede) (?:volver a )?"
               r"(?:escribir|contactar|mandar mensajes|enviar mensajes|textear)\b"
               r"|\bsi (?:quiero|queremos) (?:seguir )?recibir (?:los |sus )?"
-              r"(?:mensajes|textos)\b"), "resubscribe", _resub_check,
-          needs=(("alta", "pued", "quiero", "queremos"),)),
+              r"(?:mensajes|textos)\b|\b(?:quiero|queremos) volver a recibir (?:los |sus )?"
+              r"(?:mensajes|textos)\b|\b(?:vuelvan|vuelva|vuelve) a (?:escribir|contactar"
+              r"|textear|mensajear)(?:me|nos)\b|\b(?:vuelvan|vuelva|vuelve) a (?:mandar|enviar)"
+              r"(?:me|nos) (?:mensajes|textos)\b|\bsuscrib(?:anme|ame|eme|anos|annos)"
+              r" (?:de nuevo|otra vez)\b"), "resubscribe", _resub_check,
+          needs=(("alta", "pued", "quiero", "queremos", "vuelv", "suscrib"),)),
     # unsure: may be a request to stop, a person decides.
     _Rule(_rx(r"\bwrong (?:number|person|phone|guy|girl|contact|name|lady|\#)|\byou have the"
               r" wrong\b|\b(?:not|isnt|is not|aint) the (?:right )?(?:person|guy|number)\b"
@@ -1218,10 +1284,11 @@ _RULES: tuple[_Rule, ...] = (
               r"|tien\w*|sac\w*) (?:mi|este) numero|\bde donde (?:sac\w*|tien\w*|obtuv\w*)"
               r" mi numero"), "unsure", None,
           needs=(("how", "where", "who", "why", "never gave", "como", "donde", "quien"),)),
-    _Rule(_rx(r"\b(?:never|didnt|did not) (?:signed? up|opt(?:ed)? in|ask(?:ed)? (?:for|you|to be)"
-              r"|agree\w*|consent\w*|gave (?:you )?(?:permission|consent))\b|\bnunca (?:me )?"
-              r"(?:registre|inscribi|di (?:mi|permiso))"), "unsure", None,
-          needs=(("never", "didnt", "did not", "nunca"),)),
+    _Rule(_rx(r"\b(?:never|didnt|did not) (?:sign(?:ed)? up|subscribed?|opt(?:ed)? in"
+              r"|ask(?:ed)? (?:for|you|to be)|agree\w*|consent\w*|gave (?:you )?(?:permission"
+              r"|consent))\b|\b(?:nunca|yo no) (?:me )?(?:registre|inscribi|suscribi|apunte"
+              r"|di (?:mi|permiso))"), "unsure", None,
+          needs=(("never", "didnt", "did not", "nunca", "yo no"),)),
     _Rule(_rx(r"\b(?:not|no longer|never|arent|aint|wasnt|werent)(?: (?:really|at all|even))?"
               r" interested\b(?! in (?!(?:this|that|it|anything|your|buying|selling|any|these"
               r"|working|hearing|talking)\b))|\bno (?:me )?interesa\b(?! (?:el|la|los|las) \w)"
@@ -1254,6 +1321,34 @@ _RULES: tuple[_Rule, ...] = (
 
 _STOP_EMOJI = re.compile(r"^[\s\U0001F6D1\u270B\U0001F6AB\u26D4\uFE0F!.]+$")
 
+# A request, then "or" and a threat: "REMOVE ME OR I WILL REPORT YOU", "quit it or else",
+# "baja o los denuncio". The request is read on its own, without the threat.
+_THREAT_ACT = (r"(?:report\w*(?! back)|sue|suing|lawsuit|lawyer|attorney|fcc|ftc|tcpa|complain\w*"
+               r"|court|police|cops|block\w*(?! (?:off|out))|bbb|legal action|authorities"
+               r"|denunci\w*|demand\w*|queja|quejo|abogado|profeco|bloque\w*|reporto|policia"
+               r"|multa\w*)")
+_OR_THREAT = re.compile(
+    r"\b(?:(?:or else|or|otherwise)(?: then)? (?:i|we|ill|im|well|were|imma|ima|id|ive"
+    rf"|youll|you will|youre|you|your)\b(?: [a-z]+){{0,6}}? {_THREAT_ACT}\b"
+    rf"|(?:or else|otherwise) *$|(?:o|si no|o si no|o sino)(?: [a-z]+){{0,4}}? {_THREAT_ACT}\b)"
+)
+_THREAT_GATE = re.compile(rf"\b{_THREAT_ACT}|\b(?:or else|otherwise)\b")
+
+
+def _threat_signals(f: _Folded) -> list[tuple[int, Signal]]:
+    """A stop request with a threat after "or": the request alone decides ("quit it or I'll
+    report you" is "quit it"; "cancel the showing or I'll report you" stays unsure); "enough"
+    or "basta", unsure alone, is a demand once threatened."""
+    out: list[tuple[int, Signal]] = []
+    for start, _end, bare in _spans(_SENTENCE_END, f.text):
+        m = _OR_THREAT.search(bare)
+        if m is None:
+            continue
+        head = bare[: m.start()].strip()
+        if head and (classify(head) == "opt_out" or _UNSURE_PIECE.match(head)):
+            out.append((start, "opt_out"))
+    return out
+
 
 def signals(text: str) -> list[tuple[int, Signal]]:
     """Every opt-out / resubscribe / unsure signal in `text`, with its position in `text`,
@@ -1267,6 +1362,8 @@ def signals(text: str) -> list[tuple[int, Signal]]:
             signal = rule.signal if rule.check is None else rule.check(folded, m)
             if signal is not None:
                 found.append((m.start(), signal))
+    if (" o" in folded.text or "si no" in folded.text) and _THREAT_GATE.search(folded.text):
+        found.extend(_threat_signals(folded))
     if not found and text.strip() and _STOP_EMOJI.match(text) and re.search(r"[^\s!.]", text):
         found.append((0, "unsure"))
     return sorted({(folded.at(pos), sig) for pos, sig in found}, key=lambda e: (e[0], e[1]))

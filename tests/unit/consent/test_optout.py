@@ -157,9 +157,41 @@ NOTHING: list[tuple[str, Signal | None]] = [
     ("no thanks", None), ("", None), ("ok", None), ("Can someone call me?", None),
 ]
 
+# A request with a threat after "or": the request alone decides, the threat does not blur it.
+THREAT_TAIL: list[tuple[str, Signal | None]] = [
+    ("CANCEL OR I WILL CALL MY LAWYER", "opt_out"), ("stop it or i'll report you", "opt_out"),
+    ("remove me, or else!!", "opt_out"), ("cut it out or you'll be reported", "opt_out"),
+    ("para ya o te bloqueo", "opt_out"), ("basta o los denuncio", "opt_out"),
+    ("cancel Saturday's showing or I'll report you", "unsure"),
+    ("cancel or move it to monday, either is fine", None),
+]
+
+# Spanish removal from a channel other than "lista", and "seguir / volver a recibir" forms.
+SPANISH_MORE: list[tuple[str, Signal | None]] = [
+    ("quítame de tus mensajes", "opt_out"), ("sáquennos de sus correos", "opt_out"),
+    ("me pueden quitar de sus envíos?", "opt_out"), ("bórrenme de su directorio", "opt_out"),
+    ("no deseamos seguir recibiendo información", "opt_out"),
+    ("no quiero continuar recibiendo sus textos", "opt_out"),
+    ("ya no me interesa recibir más publicidad", "opt_out"),
+    ("no vuelvas a escribirme", "opt_out"), ("no me vuelvan a llamar", "opt_out"),
+    ("sáquenme de dudas", None), ("no necesito más información, ya la tengo", None),
+    ("no quiero recibir información de terrenos", None), ("no me saquen de sus mensajes", None),
+]
+
+# Resubscribe stays strict: short explicit requests only.
+RESUB_MORE: list[tuple[str, Signal | None]] = [
+    ("resubscribe me", "resubscribe"), ("re-subscribe us please", "resubscribe"),
+    ("put me back on your text list", "resubscribe"), ("vuelvan a contactarme", "resubscribe"),
+    ("vuelva a enviarme mensajes por favor", "resubscribe"),
+    ("resubscribe me?", None), ("resubscribe me in june", None),
+    ("si tienen algo nuevo vuelvan a escribirme", None), ("nunca vuelvan a escribirme", "opt_out"),
+    ("I never opted in", "unsure"), ("i did not sign up", "unsure"),
+]
+
 TABLE = {"keyword": KEYWORDS, "natural-en": NATURAL_EN, "natural-es": NATURAL_ES,
          "resubscribe": RESUBSCRIBE, "near-miss": NEAR_MISSES, "timing": TIMING,
-         "unsure": UNSURE, "nothing": NOTHING}
+         "unsure": UNSURE, "nothing": NOTHING, "threat-tail": THREAT_TAIL,
+         "spanish-more": SPANISH_MORE, "resub-more": RESUB_MORE}
 CASES = [pytest.param(text, want, id=f"{group}:{text[:40]}")
          for group, rows in TABLE.items() for text, want in rows]
 

@@ -71,7 +71,17 @@ def test_the_rule_gates_never_hide_a_match() -> None:
                 assert rule.may_match(text), (rule.pattern.pattern[:60], text)
 
 
-def test_classify_stays_cheap() -> None:
-    # A loose ceiling (~150 µs measured): catches a backtracking or per-call-compile mistake.
-    cost = bench.classify_cost(bench.traffic(500), rounds=1)
-    assert cost["mean_us"] < 2000
+
+HELDOUT = Path(__file__).with_name("phrasings_heldout.jsonl")
+
+
+def test_a_set_written_without_seeing_the_rules() -> None:
+    """220 phrasings written by class by someone who never read the rules (first pass 0.945;
+    the misses then were fixed as classes, with other wordings, in `phrasings.jsonl`). What
+    is left are judgement calls ("No thanks" is not a request to stop) and safe-side reads
+    (a hedged "stop i guess?" read as an opt-out): no opt-out may read as nothing."""
+    result = bench.report(HELDOUT)
+    assert result["accuracy"] >= 0.97, result["misses"]
+    missed = [m for m in result["misses"] if m["want"] == "opt_out" and m["got"] is None]
+    assert missed == []
+    assert result["labels"]["opt_out"]["recall"] >= 0.98
