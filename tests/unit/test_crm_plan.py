@@ -47,6 +47,18 @@ def test_a_handoff_is_one_task_for_the_owner_and_the_note_created() -> None:
     assert unowned.body["assignedTo"] == "user-default"
 
 
+def test_a_possible_opt_out_is_a_task_a_person_must_decide() -> None:
+    """No automated text goes until someone reads it: the agent gets a task, not only a
+    line in the note (for a lead already opted out, nothing is left to decide)."""
+    unsure = Change("ev-3", "c1", NOW, assist_reason="possible_opt_out",
+                    assist_note="The lead's message may be a request to stop texting")
+    writes = plan(unsure, STATE, SETTINGS, HOUR)
+    assert kinds(writes) == ["task", "note_create"]
+    assert writes[0].body["title"] == "Check Ana's consent: may have asked to stop texts"
+    assert "record the answer" in writes[0].body["body"]
+    assert writes[0].key == "task:ev-3" and writes[0].body["assignedTo"] == "user-ana"
+
+
 def test_the_living_note_is_updated_in_place_at_most_once_per_interval() -> None:
     noted = replace(STATE, note_id="note-1", note_updated_at=NOW - timedelta(minutes=5))
     coaching = Change("ev-2", "c1", NOW, assist_reason="coaching", assist_note="Ask about DP")

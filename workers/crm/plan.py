@@ -196,7 +196,7 @@ def plan(change: Change, state: ContactState, settings: CrmSettings,
     writes = opt_out_writes(change, state, settings)
     if change.assist_reason is not None:
         reason = change.assist_reason
-        if reason == "handoff" and settings.tasks and not state.opted_out:
+        if reason in TASK_REASONS and settings.tasks and not state.opted_out:
             writes.append(Write("task", f"task:{change.event_id}", task_body(
                 state, settings, change)))
         if reason in NOTE_REASONS:
@@ -236,17 +236,30 @@ def field_value(value: Any) -> Any:
     return str(value)
 
 
+# What a person must act on: a hand-off, and a message that may ask to stop (no automated
+# text goes to the lead until someone decides: `leadmem consent set ... cleared|opted-out`).
+TASK_REASONS = {
+    "handoff": ("Call {who}: asked to talk to a person", "{who} asked to talk to a person"),
+    "possible_opt_out": ("Check {who}'s consent: may have asked to stop texts",
+                         "{who} may have asked to stop automated texts, so none are sent "
+                         "until a person decides. Read the message, then record the "
+                         "answer (opted out, or cleared to continue)"),
+}
+
+
 def task_body(state: ContactState, settings: CrmSettings, change: Change) -> dict[str, Any]:
     who = state.first_name or "The lead"
     said = " ".join(state.last_said.split())[:500]
-    lines = [f"{who} asked to talk to a person" + (f': "{said}"' if said else ".")]
+    title, opening = TASK_REASONS.get(change.assist_reason or "handoff",
+                                      TASK_REASONS["handoff"])
+    lines = [opening.format(who=who) + (f': "{said}"' if said else ".")]
     if state.summary:
         lines.append(f"Summary: {state.summary[:800]}")
     coaching = " ".join(change.assist_note.split())[:1000]
     if coaching:
         lines.append(coaching)
     body = {
-        "title": f"Call {who}: asked to talk to a person",
+        "title": title.format(who=who),
         "body": "\n".join(lines),
         "dueDate": change.at.isoformat().replace("+00:00", "Z"),
         "completed": False,
