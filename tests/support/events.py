@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from devtools.demo.ghl_events import number_of
 from schemas.events import ContactChanged, ContactDeleted, ContactSnapshot, MessageIngested
 
 BASE = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -28,8 +29,10 @@ def contact_changed(tenant: str, contact: str, *, tags: list[str] | None = None,
     return ContactChanged(
         event_id=str(uuid.uuid4()), tenant_id=tenant, contact_id=contact, occurred_at=BASE,
         received_at=BASE, change=change,
-        contact=ContactSnapshot(first_name="Ana", phone="+15125550100", tags=tags or [],
-                                **fields),
+        # A number of the contact's own: the consent ledger suppresses every contact on an
+        # opted-out number.
+        contact=ContactSnapshot(**{"first_name": "Ana", "phone": number_of(contact, "+1512555"),
+                                   "tags": tags or [], **fields}),
     )
 
 

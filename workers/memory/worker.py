@@ -13,6 +13,7 @@ decided without I/O in `core`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +43,7 @@ from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Publisher, Transactions
 from workers.runtime.record import Record
 
+log = logging.getLogger(__name__)
 _DELIVERED: TypeAdapter[ReplyDelivered] = TypeAdapter(ReplyDelivered)
 
 
@@ -161,8 +163,11 @@ def build(resources: Resources) -> Handler:
     db = resources.database
     store = ContextStore.over(db, resources.cache, resources.settings.context_ttl_s)
     key = resources.settings.consent_hash_key
-    return MemoryHandler(db, store, resources.publisher,
-                         hasher_for(key.get_secret_value() if key else None))
+    secret = key.get_secret_value() if key else None
+    if not secret:
+        log.warning("LEADMEM_CONSENT_HASH_KEY is not set: the consent ledger hashes addresses "
+                    "with the development key (set a key of your own in production, once)")
+    return MemoryHandler(db, store, resources.publisher, hasher_for(secret))
 
 
 SPEC = WorkerSpec(name="memory", topics=(CONVERSATION_EVENTS, REPLIES_DELIVERED), build=build)
