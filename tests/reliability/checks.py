@@ -122,7 +122,10 @@ def allowed_decisions(lead: Lead, confirmation_at: int | None) -> list[set[str]]
     out: list[set[str]] = []
     for i, mid in enumerate(ids):
         last = i == len(ids) - 1
-        can = {"sent", "sending"} | (set() if last else {"suppressed:superseded"})
+        # A later message, stored (superseded) or still on its way to memory (in_flight: it
+        # may be a STOP), holds back the reply to an earlier one.
+        can = {"sent", "sending"} | (set() if last else {"suppressed:superseded",
+                                                         "suppressed:in_flight"})
         if lead.kind == "opt_out":
             assert lead.stop_id is not None
             stop = ids.index(lead.stop_id)

@@ -14,6 +14,7 @@ from devtools.demo.ghl_events import (
     appointment_event,
     contact_event,
     inbound_message,
+    number_of,
     opportunity_event,
     outbound_message,
 )
@@ -70,7 +71,7 @@ def test_an_inbound_message() -> None:
         causation_id="wh-1", direction="inbound", channel="sms",
         body="Is the 3 bed on Elm available?", message_id="m1", conversation_id="cv1",
         sender="lead", user_id=None, source=None, subject=None, status="delivered",
-        attachments=[], from_address="+447700900100",
+        attachments=[], from_address=number_of("c1", "+447700"),
     )
     assert event.type == "message.ingested"
 
