@@ -3,26 +3,20 @@ and what recording a change does; and forgetting a contact keeps its suppression
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import contextlib
-import io
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
 
 from schemas.events import MessageIngested
 from tests.conftest import new_tenant
+from tests.support.cli import run_in_thread
 from tests.support.events import contact_changed
 from tests.support.services import ServiceUrls
 from workers.cli import consent_cmds
-from workers.cli.errors import CliError
 from workers.consent_ledger import store as ledger
 from workers.consent_ledger.addresses import hasher_for
 from workers.db.tenant import TenantDatabase
 from workers.memory import store
-from workers.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -33,22 +27,8 @@ def env(migrated: ServiceUrls, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEADMEM_ADMIN_DATABASE_URL", migrated.admin_database_url)
 
 
-def _run(argv: Sequence[str]) -> tuple[int, str]:
-    parser = argparse.ArgumentParser(prog="leadmem")
-    consent_cmds.register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    args.settings = Settings()
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        try:
-            code = args.func(args)
-        except CliError as exc:
-            return 2, str(exc)
-    return code, out.getvalue()
-
-
 async def cli(*argv: str) -> tuple[int, str]:
-    return await asyncio.to_thread(_run, argv)
+    return await run_in_thread([consent_cmds.register], *argv)
 
 
 async def lead(db: TenantDatabase, tenant: str, contact: str, phone: str) -> None:

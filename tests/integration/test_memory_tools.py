@@ -3,13 +3,8 @@ export, cache warm, integrity, legacy import, and a tiny context benchmark."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import contextlib
-import io
 import json
 import os
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,16 +15,15 @@ import redis.asyncio as aioredis
 from devtools import bench_cmds
 from schemas.events import LeadActivityRecorded
 from tests.conftest import new_tenant
+from tests.support.cli import run_in_thread
 from tests.support.events import BASE, contact_changed, message
 from tests.support.services import ServiceUrls, drop_database
 from workers.cli import memory_cmds
-from workers.cli.errors import CliError
 from workers.consent_ledger.addresses import hasher_for
 from workers.db.tenant import TenantDatabase
 from workers.memory import store
 from workers.memory.cache import ContextCache, memory_key, profile_key
 from workers.memory.context import ContextStore
-from workers.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -47,25 +41,9 @@ def env(migrated: ServiceUrls, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEADMEM_REDIS_URL", migrated.redis_url)
 
 
-def _run(argv: Sequence[str]) -> tuple[int, str]:
-    parser = argparse.ArgumentParser(prog="leadmem")
-    sub = parser.add_subparsers(dest="command", required=True)
-    memory_cmds.register(sub)
-    bench_cmds.register(sub)
-    args = parser.parse_args(argv)
-    args.settings = Settings()  # as `leadmem`'s main reads them, once per command
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        try:
-            code = args.func(args)
-        except CliError as exc:
-            return 2, str(exc)
-    return code, out.getvalue()
-
-
 async def cli(*argv: str) -> tuple[int, str]:
     """Run a command as `leadmem` would (its own event loop, hence a thread)."""
-    return await asyncio.to_thread(_run, argv)
+    return await run_in_thread([memory_cmds.register, bench_cmds.register], *argv)
 
 
 async def seed(db: TenantDatabase, tenant: str, contact: str, *, messages: int = 3,
