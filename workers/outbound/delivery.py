@@ -35,8 +35,9 @@ from workers.consent.quiet import tenant_window
 from workers.consent_ledger import store as ledger
 from workers.db.tenant import ensure_tenant
 from workers.outbound.ghl_client import Delivered
-from workers.replies import CLAIM_COLUMNS, Action, Reply, Status, decide
+from workers.replies import CLAIM_COLUMNS, Action, Reply
 from workers.replies import store as replies
+from workers.replies.claim import claim_action
 from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
 from workers.runtime.ports import Transactions
 
@@ -144,17 +145,12 @@ class ReplyStore:
             await replies.upsert_drafted(conn, ev)
             locked = await conn.fetchrow(_LOCK, tenant, ev.idempotency_key, HISTORY, now)
             row = Reply.from_row(locked)
-            send_after = row.send_after or ev.send_after
-            action = decide(row.status, send_after, now)
-            verdict = None
-            if action is Action.SEND:
-                verdict = consent(*consent_of(locked, row.channel, row.mode), now, self.limits)
-                if verdict.verdict == "hold":
-                    action, send_after = Action.HOLD, verdict.until
-                elif verdict.verdict == "block":
-                    action = Action.BLOCKED
-            elif row.status == Status.SUPPRESSED and row.blocked_at is not None:
-                action = Action.BLOCKED  # blocked before: its notice is re-published
+            step = claim_action(
+                row.status, row.send_after or ev.send_after, now,
+                blocked_before=row.blocked_at is not None,
+                consent=lambda: consent(*consent_of(locked, row.channel, row.mode), now,
+                                        self.limits))
+            action, send_after, verdict = step.action, step.send_after, step.verdict
             if action is Action.SEND:
                 await replies.mark_sending(conn, tenant, ev.idempotency_key)
             elif action is Action.HOLD:

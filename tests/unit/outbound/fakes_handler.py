@@ -22,7 +22,8 @@ from workers.consent.decision import ConsentDecision
 from workers.errors import RetryableError
 from workers.outbound.delivery import Claim
 from workers.outbound.ghl_client import Delivered, DeliveryInDoubtError
-from workers.replies import Action, Reply, Status, can_move, decide
+from workers.replies import Action, Reply, Status, can_move
+from workers.replies.claim import claim_action
 
 ALLOW = ConsentDecision("send", "ok")
 
@@ -86,17 +87,10 @@ class FakeReplies:
                 created_at=ev.occurred_at,
             ))
         row = self.rows[key]
-        send_after = row.send_after or ev.send_after
-        action = decide(row.status, send_after, now)
-        verdict = None
-        if action is Action.SEND:
-            verdict = self.consent.pop(0) if self.consent else ALLOW
-            if verdict.verdict == "hold":
-                action, send_after = Action.HOLD, verdict.until
-            elif verdict.verdict == "block":
-                action = Action.BLOCKED
-        elif row.status == Status.SUPPRESSED and row.blocked_at is not None:
-            action = Action.BLOCKED
+        step = claim_action(row.status, row.send_after or ev.send_after, now,
+                            blocked_before=row.blocked_at is not None,
+                            consent=lambda: self.consent.pop(0) if self.consent else ALLOW)
+        action, send_after, verdict = step.action, step.send_after, step.verdict
         if action is Action.SEND:
             self._move(key, Status.SENDING)
         elif action is Action.HOLD:
