@@ -115,6 +115,13 @@ class Turn:
             **fields)
 
 
+def asks_first(turn: Turn, facts: LeadFacts) -> bool:
+    """Is this the message that made the lead's consent unsure? Only it asks a person (one
+    notice, one task); the lead's later messages stay silent while the question is open."""
+    unsure = facts.consent.unsure
+    return unsure is None or unsure.source_ref == turn.event.message_id
+
+
 def without_claude(turn: Turn, verdict: guards.Verdict, facts: LeadFacts, ctx: LeadContext,
                    plan: modes.Plan) -> Reply | None:
     """The reply when no Claude text is needed: silence (with the agent's notice where a
@@ -123,8 +130,8 @@ def without_claude(turn: Turn, verdict: guards.Verdict, facts: LeadFacts, ctx: L
         notes = []
         if verdict.reason == "human_takeover":
             notes.append(turn.assist("human_takeover", turn.coaching(plan)))
-        elif verdict.reason == "possible_opt_out":  # a person decides, not the AI
-            notes.append(turn.assist("possible_opt_out", POSSIBLE_OPT_OUT))
+        elif verdict.reason == "possible_opt_out" and asks_first(turn, facts):
+            notes.append(turn.assist("possible_opt_out", POSSIBLE_OPT_OUT))  # a person decides
         return turn.row(body="", mode="none", status="suppressed",
                         suppressed_reason=verdict.reason, published=notes)
     if verdict.action == "opt_out_confirmation":  # sent at once: the one allowed message

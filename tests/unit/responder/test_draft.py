@@ -267,6 +267,20 @@ def test_silence(reason: str, notes: set[str]) -> None:
         assert got[reason] == draft.POSSIBLE_OPT_OUT
 
 
+def test_only_the_message_that_made_consent_unsure_asks_a_person() -> None:
+    """One notice (and so one task) per open question: the lead's later messages while it
+    is open stay silent."""
+    unsure = fold([Entry("m2:u", Kind.UNSURE, ALL, Source.LEAD_MESSAGE, NOW, "m2")])
+    silence = guards.Verdict("suppress", "possible_opt_out")
+    first = draft.without_claude(turn(event(message_id="m2")), silence,
+                                 replace(FACTS, consent=unsure), CTX, PLAN)
+    later = draft.without_claude(turn(event(message_id="m3")), silence,
+                                 replace(FACTS, consent=unsure), CTX, PLAN)
+    assert first is not None and set(assists(first)) == {"possible_opt_out"}
+    assert later is not None and assists(later) == {}
+    assert later.suppressed_reason == "possible_opt_out"
+
+
 @pytest.mark.parametrize(("name", "said"), [
     ("Lone Star Realty", "Lone Star Realty messages"),
     (None, "our messages"),
