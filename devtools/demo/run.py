@@ -31,6 +31,7 @@ from devtools.demo.report import report_replies as _report_replies
 from devtools.demo.services import fake_apis, onboard
 from devtools.demo.stream import AREAS, Delivery, build_stream
 from devtools.demo.tail import TopicTail
+from devtools.inprocess import running
 from devtools.kafka import KafkaServer, port_open
 from schemas import topics
 from workers.db.migrate import migrate
@@ -39,7 +40,6 @@ from workers.receiver.service import Receiver
 from workers.registry import available
 from workers.runtime.boundary import read_dead_letter
 from workers.runtime.host import WorkerHost
-from workers.runtime.inprocess import running
 from workers.runtime.kafka import consumer_lag, ensure_topics
 from workers.settings import Settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from workers.runtime.inprocess import running
+from devtools.inprocess import running
 
 __all__ = ["eventually", "running"]
 

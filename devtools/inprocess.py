@@ -1,5 +1,6 @@
 """Several workers in one process (the demo and the tests; production runs one per process,
-`leadmem run NAME`): started in the order given, stopped in reverse."""
+`leadmem run NAME`): started in the order given, stopped in reverse. Tooling, so it lives
+here: `workers.runtime` no longer imports the registry that imports it back."""
 
 from __future__ import annotations
 
