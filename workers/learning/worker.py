@@ -31,7 +31,6 @@ from schemas.events import MemoryUpdated, ProfileUpdated
 from schemas.topics import MEMORY_UPDATED
 from workers.claude import ClaudeClient, ClaudeUnavailableError, resolve_config
 from workers.claude.breaker import BreakerRegistry
-from workers.errors import InvalidEventError
 from workers.learning import claude_extract, core, facts
 from workers.learning.assess import assess, profile_event
 from workers.learning.extract import extract_profile_with_sources
@@ -42,6 +41,7 @@ from workers.memory.context import ContextStore
 from workers.memory.store import load_profile
 from workers.runtime import processed
 from workers.runtime.boundary import Handler
+from workers.runtime.groups import of_tenant
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Publisher, Transactions
 from workers.runtime.record import Record
@@ -98,10 +98,8 @@ class LearningHandler:
 
     async def handle_group(self, tenant: str, records: Sequence[Record]) -> None:
         """A tenant's records of a batch in one transaction (see `runtime.groups`)."""
-        events = [MemoryUpdated.model_validate_json(r.value) for r in records]
-        if any(ev.tenant_id != tenant for ev in events):
-            raise InvalidEventError("a record's key is not its event's tenant")
-        await self._handle(tenant, events)
+        events = of_tenant(tenant, [MemoryUpdated.model_validate_json(r.value) for r in records])
+        await self._handle(tenant, list(events))
 
     async def _handle(self, tenant: str, events: list[MemoryUpdated]) -> None:
         """Learn from each relevant event not processed yet (a processed one re-publishes its
@@ -113,23 +111,18 @@ class LearningHandler:
         if not events:
             return
         parts: dict[str, ProfilePart] = {}
-        outcomes: list[dict[str, Any] | None] = []
         async with self.db.transaction(tenant) as conn:
-            done = await processed.results(conn, tenant, CONSUMER, [e.event_id for e in events])
-            fresh: list[tuple[str, dict[str, Any] | None]] = []
             reads = Reads(conn, tenant)
-            redelivered: set[str] = set()
-            for ev in events:
-                if ev.event_id not in done:
-                    done[ev.event_id], part = await learn(conn, ev, self.refine, reads,
-                                                          self.extractor)
-                    fresh.append((ev.event_id, done[ev.event_id]))
-                    if part is not None:
-                        parts[part.contact_id] = part  # the last one is the newest profile
-                elif ev.contact_id is not None:
-                    redelivered.add(ev.contact_id)
-                outcomes.append(done[ev.event_id])
-            await processed.record(conn, tenant, CONSUMER, fresh)
+
+            async def apply(ev: MemoryUpdated) -> dict[str, Any] | None:
+                result, part = await learn(conn, ev, self.refine, reads, self.extractor)
+                if part is not None:
+                    parts[part.contact_id] = part  # the last one is the newest profile
+                return result
+
+            got = await processed.once(conn, tenant, CONSUMER, events, apply)
+            outcomes = got.results
+            redelivered = {e.contact_id for e in got.redelivered if e.contact_id is not None}
             # A crash between an earlier run's commit and its cache write left Redis behind
             # Postgres; only this redelivery can repair it, so cache the stored profile.
             for contact in sorted(redelivered - parts.keys()):

@@ -31,7 +31,6 @@ from schemas.events import (
 from schemas.topics import CONVERSATION_EVENTS, REPLIES_DELIVERED
 from workers.consent_ledger.addresses import AddressHasher, hasher_for
 from workers.db.tenant import ensure_tenant
-from workers.errors import InvalidEventError
 from workers.memory import core, store
 from workers.memory.context import ContextStore
 from workers.memory.core import CONSUMER, MemoryInput
@@ -39,6 +38,7 @@ from workers.memory.lead import load_leads
 from workers.runtime import processed
 from workers.runtime.boundary import Handler
 from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
+from workers.runtime.groups import of_tenant
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Publisher, Transactions
 from workers.runtime.record import Record
@@ -69,10 +69,7 @@ class MemoryHandler:
 
     async def handle_group(self, tenant: str, records: Sequence[Record]) -> None:
         """A tenant's records of a batch in one transaction (see `runtime.groups`)."""
-        events = [decode(r) for r in records]
-        if any(e.tenant_id != tenant for e in events):
-            raise InvalidEventError("a record's key is not its event's tenant")
-        await self._handle(tenant, events)
+        await self._handle(tenant, list(of_tenant(tenant, [decode(r) for r in records])))
 
     async def _handle(self, tenant: str, events: list[MemoryInput]) -> None:
         """Per event, in order: skip if already processed (re-publishing what it produced the
@@ -105,15 +102,11 @@ class MemoryHandler:
         """Apply the not yet processed events; returns every event's result and the final
         memory of each lead of the group (to write through, redelivered or not)."""
         ensured: set[str] = set()  # contacts ensured in this transaction
-        done = await processed.results(conn, tenant, CONSUMER, [e.event_id for e in events])
-        fresh: list[tuple[str, dict[str, Any] | None]] = []
-        outcomes: list[dict[str, Any] | None] = []
-        for event in events:
-            if event.event_id not in done:
-                done[event.event_id] = await self._apply(conn, event, ensured)
-                fresh.append((event.event_id, done[event.event_id]))
-            outcomes.append(done[event.event_id])
-        await processed.record(conn, tenant, CONSUMER, fresh)
+
+        async def apply(event: MemoryInput) -> dict[str, Any] | None:
+            return await self._apply(conn, event, ensured)
+
+        outcomes = (await processed.once(conn, tenant, CONSUMER, events, apply)).results
         # Every lead, redelivered events' too: a crash between a commit and its cache write
         # left the lead's cached context behind Postgres, and only a redelivery repairs it.
         return outcomes, await load_leads(conn, tenant, core.leads_of(events))

@@ -34,7 +34,6 @@ from schemas.topics import LEAD_PROFILE_UPDATED
 from workers import replies
 from workers.claude import BreakerRegistry, ClaudeClient
 from workers.consent.reply_check import ReplyCheck, check_reply, name_candidates
-from workers.errors import InvalidEventError
 from workers.memory.context import ContextStore
 from workers.replies import Reply
 from workers.responder import draft, guards, modes, store
@@ -42,6 +41,7 @@ from workers.responder.compose import Composer
 from workers.responder.reply_facts import reply_facts
 from workers.responder.store import LeadFacts
 from workers.runtime.boundary import Handler
+from workers.runtime.groups import of_tenant
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Publisher, Transactions
 from workers.runtime.record import Record
@@ -78,9 +78,8 @@ class ResponderHandler:
         then every record's events published in batch order, so the tenant's order holds.
         On a failure the other leads are cancelled and nothing is published; a claim that
         committed meanwhile is re-published by the record-by-record retry, as a redelivery."""
-        events = [ProfileUpdated.model_validate_json(r.value) for r in records]
-        if any(e.tenant_id != tenant for e in events):
-            raise InvalidEventError("a record's key is not its event's tenant")
+        events = of_tenant(tenant, [ProfileUpdated.model_validate_json(r.value)
+                                    for r in records])
         chains: dict[str, list[int]] = {}
         for i, event in enumerate(events):
             chains.setdefault(event.contact_id or "", []).append(i)

@@ -26,15 +26,18 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from prometheus_client import Counter
 
+from schemas.envelope import Envelope
+from workers.errors import InvalidEventError
 from workers.runtime.boundary import DeadLetterBoundary, Handler
 from workers.runtime.metrics import HANDLE_SECONDS, RECORDS
 from workers.runtime.record import Record
 
 log = logging.getLogger(__name__)
+E = TypeVar("E", bound=Envelope)
 
 GROUP_FALLBACKS = Counter(
     "leadmem_group_fallbacks_total",
@@ -48,6 +51,17 @@ class GroupHandler(Protocol):
     def __call__(self, record: Record) -> Awaitable[None]: ...
 
     def handle_group(self, tenant: str, records: Sequence[Record]) -> Awaitable[None]: ...
+
+
+def of_tenant(tenant: str, events: Sequence[E]) -> Sequence[E]:
+    """`events` decoded from one tenant group, checked to be that tenant's (the key a record
+    was grouped by is its event's tenant), so a handler never writes one tenant's event in
+    another's transaction; an event of another tenant fails the group (then each record is
+    handled alone, and that one dead-lettered)."""
+    for event in events:
+        if event.tenant_id != tenant:
+            raise InvalidEventError("a record's key is not its event's tenant")
+    return events
 
 
 def by_tenant(records: Sequence[Record]) -> list[tuple[str | None, list[Record]]]:

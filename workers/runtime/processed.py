@@ -7,10 +7,13 @@ input (or NULL); a redelivered input finds its row and re-publishes that result.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import asyncpg
+
+from schemas.envelope import Envelope
 
 
 async def results(conn: asyncpg.Connection, tenant: str, consumer: str,
@@ -33,3 +36,36 @@ async def record(conn: asyncpg.Connection, tenant: str, consumer: str,
                VALUES ($1, $2, $3, $4::jsonb)""",
             [(tenant, consumer, event_id, result) for event_id, result in done],
         )
+
+
+E = TypeVar("E", bound=Envelope)
+Result = dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Once:
+    """What `once` did with a tenant group's events."""
+
+    results: list[Result]  # each event's result, in order (stored, or just produced)
+    redelivered: list[Envelope]  # the events processed before (their results re-published)
+
+
+async def once(conn: asyncpg.Connection, tenant: str, consumer: str, events: Sequence[E],
+               apply: Callable[[E], Awaitable[Result]]) -> Once:
+    """The idempotency ledger's loop, the one every consumer runs: read which events were
+    processed (one round trip), `apply` each of the others in order, record their results
+    (one round trip), in the caller's transaction. An event processed before, or earlier in
+    the same group, is not applied again: its stored result stands."""
+    done = await results(conn, tenant, consumer, [e.event_id for e in events])
+    fresh: list[tuple[str, Result]] = []
+    out: list[Result] = []
+    again: list[Envelope] = []
+    for event in events:
+        if event.event_id in done:
+            again.append(event)
+        else:
+            done[event.event_id] = await apply(event)
+            fresh.append((event.event_id, done[event.event_id]))
+        out.append(done[event.event_id])
+    await record(conn, tenant, consumer, fresh)
+    return Once(out, again)
