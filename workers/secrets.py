@@ -7,7 +7,7 @@ after adding a new first key, then drop the old one; OAuth tokens are re-encrypt
 refresh). Generate a key with `generate_key()`:
 `python -c "from workers.secrets import generate_key; print(generate_key())"`.
 The admin CLI encrypts; the responder decrypts (`decrypt(row["claude_api_key_enc"], key)`);
-the outbound connector does both for `ghl_oauth_tokens` (`workers.outbound.token_store`).
+the outbound connector does both for `ghl_oauth_tokens` (`workers.ghl.token_store`).
 """
 
 from __future__ import annotations

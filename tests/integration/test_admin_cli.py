@@ -26,7 +26,7 @@ from tests.support.kafka import RawProducer, keyed, read_until
 from tests.support.workers import running
 from workers.cli import admin
 from workers.db.tenant import TenantDatabase
-from workers.outbound.token_store import PostgresTokenStore, StoredTokens
+from workers.ghl.token_store import PostgresTokenStore, StoredTokens
 from workers.secrets import decrypt, generate_key
 from workers.settings import Settings
 

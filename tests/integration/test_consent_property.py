@@ -38,13 +38,13 @@ from workers.consent.decision import lead_state
 from workers.consent_ledger.addresses import hasher_for
 from workers.db.retention import prune_messages
 from workers.db.tenant import TenantDatabase
+from workers.ghl.client import Delivered, DeliveryInDoubtError, GHLUnavailableError
+from workers.ghl.ratelimit import LocationLimiter
+from workers.ghl.sender import Sender
+from workers.ghl.tokens import StaticTokenProvider
 from workers.ingestion.worker import _MARK, inbound_marks
 from workers.memory import store as memory
 from workers.outbound.delivery import ReplyStore
-from workers.outbound.ghl_client import Delivered, DeliveryInDoubtError, GHLUnavailableError
-from workers.outbound.ratelimit import LocationLimiter
-from workers.outbound.sender import Sender
-from workers.outbound.tokens import StaticTokenProvider
 from workers.outbound.worker import OutboundHandler
 from workers.replies import Reply
 from workers.responder import guards, store

@@ -21,13 +21,13 @@ from workers.consent_ledger import NONE, Entry, Kind, Source
 from workers.consent_ledger import entries as ledger_entries
 from workers.consent_ledger import store as ledger
 from workers.crm import store
-from workers.crm.client import ContactsClient
 from workers.crm.writer import CrmHandler
 from workers.db.tenant import TenantDatabase
-from workers.outbound.ghl_client import GHLClient
-from workers.outbound.ratelimit import LocationLimiter
-from workers.outbound.sender import Sender
-from workers.outbound.tokens import StaticTokenProvider
+from workers.ghl.client import GHLClient
+from workers.ghl.contacts import ContactsClient
+from workers.ghl.ratelimit import LocationLimiter
+from workers.ghl.sender import Sender
+from workers.ghl.tokens import StaticTokenProvider
 from workers.runtime.record import Record
 
 pytestmark = pytest.mark.integration

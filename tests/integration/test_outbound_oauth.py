@@ -27,8 +27,8 @@ from tests.support.kafka import body, keyed, publish_events, read_until
 from tests.support.services import ServiceUrls
 from workers.db.tenant import TenantDatabase
 from workers.errors import ConfigurationError
-from workers.outbound.token_store import PostgresTokenStore, put_refresh_token
-from workers.outbound.tokens import OAuthTokenProvider
+from workers.ghl.token_store import PostgresTokenStore, put_refresh_token
+from workers.ghl.tokens import OAuthTokenProvider
 from workers.outbound.worker import build
 from workers.runtime.host import Resources
 from workers.runtime.publisher import EventPublisher

@@ -29,8 +29,8 @@ from workers.cli.ops_common import (
 )
 from workers.consent.quiet import FEDERAL, QuietWindow, next_open
 from workers.errors import ConfigurationError
+from workers.ghl.token_store import put_refresh_token
 from workers.learning.extract.model import PROFILE_FIELDS
-from workers.outbound.token_store import put_refresh_token
 from workers.runtime.record import Record
 from workers.secrets import MasterKey, encrypt
 

@@ -29,15 +29,15 @@ from prometheus_client import Counter
 from schemas.events import AgentAssistRequested, ProfileUpdated
 from schemas.topics import AGENT_ASSIST
 from workers.crm import store
-from workers.crm.client import ContactsClient
 from workers.crm.plan import Change, Write, plan
 from workers.errors import RetryableError
-from workers.outbound.ghl_client import (
+from workers.ghl.client import (
     DeliveryInDoubtError,
     GHLUnavailableError,
     ReplyRejectedError,
 )
-from workers.outbound.sender import ClaimLostError, Sender
+from workers.ghl.contacts import ContactsClient
+from workers.ghl.sender import ClaimLostError, Sender
 from workers.runtime.ports import Transactions
 from workers.runtime.record import Record
 

@@ -2,6 +2,8 @@
 writes CRM changes back through the same per-location limit.
 
 `delivery.py` claims a reply (its status machine is `workers.replies`; consent asked again by
-`workers.consent.decision` before every POST); `sender.py`, `ratelimit.py`, `tokens.py` and
-`ghl_client.py` speak to GHL; `scheduler.py` re-queues held replies; `worker.py` wires them.
+`workers.consent.decision` before every POST, the send/hold/block choice being
+`workers.replies.claim`); `workers.ghl` speaks to GHL (its `sender` is the one per-location
+limit for replies and write-backs); `scheduler.py` re-queues held replies; `worker.py` wires
+them, with the `workers.crm` write-back.
 """

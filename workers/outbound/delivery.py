@@ -34,7 +34,7 @@ from workers.consent.decision import decide as consent
 from workers.consent.quiet import tenant_window
 from workers.consent_ledger import store as ledger
 from workers.db.tenant import ensure_tenant
-from workers.outbound.ghl_client import Delivered
+from workers.ghl.client import Delivered
 from workers.replies import CLAIM_COLUMNS, Action, Reply
 from workers.replies import store as replies
 from workers.replies.claim import claim_action

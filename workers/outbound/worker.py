@@ -22,24 +22,24 @@ from schemas.envelope import derive_event_id
 from schemas.events import AgentAssistRequested, ReplyDelivered, ReplyDrafted
 from schemas.topics import AGENT_ASSIST, LEAD_PROFILE_UPDATED, REPLIES_OUTBOUND
 from workers.consent.decision import Limits
-from workers.crm.client import ContactsClient
 from workers.crm.writer import CrmHandler
 from workers.errors import ConfigurationError, InvalidEventError, RetryableError
-from workers.outbound.config import OutboundConfig
-from workers.outbound.delivery import Claim, ReplyClaims, ReplyStore
-from workers.outbound.ghl_client import (
+from workers.ghl.client import (
     Delivered,
     DeliveryInDoubtError,
     GHLClient,
     ReplyRejectedError,
     message_payload,
 )
+from workers.ghl.contacts import ContactsClient
+from workers.ghl.ratelimit import LocationLimiter
+from workers.ghl.sender import ClaimLostError, Sender
+from workers.ghl.token_store import PostgresTokenStore, TokenStore
+from workers.ghl.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
+from workers.outbound.config import OutboundConfig
+from workers.outbound.delivery import Claim, ReplyClaims, ReplyStore
 from workers.outbound.metrics import CONSENT_BLOCKS, SENDS
-from workers.outbound.ratelimit import LocationLimiter
 from workers.outbound.scheduler import HeldReplyScheduler
-from workers.outbound.sender import ClaimLostError, Sender
-from workers.outbound.token_store import PostgresTokenStore, TokenStore
-from workers.outbound.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
 from workers.replies import Action, Reply
 from workers.runtime.background import Loop
 from workers.runtime.boundary import Handler

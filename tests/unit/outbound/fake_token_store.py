@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from workers.errors import RetryableError
-from workers.outbound.token_store import StoredTokens
+from workers.ghl.token_store import StoredTokens
 
 
 @dataclass

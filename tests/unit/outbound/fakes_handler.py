@@ -20,8 +20,8 @@ from pydantic import BaseModel
 from schemas.events import ReplyDrafted
 from workers.consent.decision import ConsentDecision
 from workers.errors import RetryableError
+from workers.ghl.client import Delivered, DeliveryInDoubtError
 from workers.outbound.delivery import Claim
-from workers.outbound.ghl_client import Delivered, DeliveryInDoubtError
 from workers.replies import Action, Reply, Status, can_move
 from workers.replies.claim import claim_action
 

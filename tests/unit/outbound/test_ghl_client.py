@@ -9,7 +9,7 @@ import pytest
 
 from devtools.fakes.faults import Fault
 from devtools.fakes.ghl_api import FakeGHLAPI
-from workers.outbound.ghl_client import (
+from workers.ghl.client import (
     Delivered,
     DeliveryInDoubtError,
     GHLClient,

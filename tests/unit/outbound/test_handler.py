@@ -27,8 +27,7 @@ from tests.unit.outbound.fakes_handler import (
 )
 from workers.consent.decision import ConsentDecision
 from workers.errors import InvalidEventError, RetryableError
-from workers.outbound import worker
-from workers.outbound.ghl_client import (
+from workers.ghl.client import (
     Delivered,
     DeliveryInDoubtError,
     GHLUnavailableError,
@@ -37,9 +36,10 @@ from workers.outbound.ghl_client import (
     TokenRejectedError,
     message_payload,
 )
-from workers.outbound.ratelimit import LocationLimiter
-from workers.outbound.sender import Sender
-from workers.outbound.tokens import StaticTokenProvider, TokenUnavailableError
+from workers.ghl.ratelimit import LocationLimiter
+from workers.ghl.sender import Sender
+from workers.ghl.tokens import StaticTokenProvider, TokenUnavailableError
+from workers.outbound import worker
 from workers.outbound.worker import OutboundHandler, delivered_event, stale_notice
 from workers.replies import Reply
 from workers.runtime.record import Record

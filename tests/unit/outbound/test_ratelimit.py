@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.outbound.conftest import ManualClock
-from workers.outbound.ratelimit import LocationLimiter, TokenBucket
+from workers.ghl.ratelimit import LocationLimiter, TokenBucket
 
 
 def test_full_bucket_then_wait_until_the_oldest_token_returns(clock: ManualClock) -> None:

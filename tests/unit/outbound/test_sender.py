@@ -11,7 +11,7 @@ from devtools.fakes.faults import Fault
 from devtools.fakes.ghl_api import FakeGHLAPI
 from tests.unit.outbound.conftest import ManualClock
 from tests.unit.outbound.fake_token_store import FakeTokenStore
-from workers.outbound.ghl_client import (
+from workers.ghl.client import (
     GHLClient,
     GHLUnavailableError,
     RateLimitedError,
@@ -19,9 +19,9 @@ from workers.outbound.ghl_client import (
     TokenRejectedError,
     message_payload,
 )
-from workers.outbound.ratelimit import LocationLimiter
-from workers.outbound.sender import ClaimLostError, Sender
-from workers.outbound.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
+from workers.ghl.ratelimit import LocationLimiter
+from workers.ghl.sender import ClaimLostError, Sender
+from workers.ghl.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
 
 LOC = "loc-a"
 SMS = message_payload("sms", "c1", "Still looking in Austin?")

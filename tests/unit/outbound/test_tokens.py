@@ -16,11 +16,11 @@ from devtools.fakes.faults import Fault
 from devtools.fakes.ghl_api import TOKEN_TTL_SECONDS, FakeGHLAPI
 from tests.unit.outbound.conftest import ManualClock
 from tests.unit.outbound.fake_token_store import FakeTokenStore
-from workers.outbound.ghl_client import GHLClient, message_payload
-from workers.outbound.ratelimit import LocationLimiter
-from workers.outbound.sender import Sender
-from workers.outbound.token_store import StoredTokens
-from workers.outbound.tokens import (
+from workers.ghl.client import GHLClient, message_payload
+from workers.ghl.ratelimit import LocationLimiter
+from workers.ghl.sender import Sender
+from workers.ghl.token_store import StoredTokens
+from workers.ghl.tokens import (
     NEWER_TOKEN_WAITS,
     LocationLocks,
     OAuthTokenProvider,

@@ -13,9 +13,9 @@ import pytest
 
 import workers.claude.client as claude_client
 from workers.claude import BreakerRegistry, ClaudeClient, ClaudeConfig
+from workers.ghl.ratelimit import LocationLimiter
 from workers.memory.worker import MemoryHandler
 from workers.outbound.delivery import ReplyStore
-from workers.outbound.ratelimit import LocationLimiter
 from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet, LRUMap
 
 TENANTS = 100_000

@@ -12,15 +12,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 from workers.errors import RetryableError
-from workers.outbound.ghl_client import (
+from workers.ghl.client import (
     Delivered,
     GHLUnavailableError,
     RateLimitedError,
     TokenRejectedError,
 )
-from workers.outbound.metrics import RATE_LIMIT_WAIT_SECONDS, RATE_LIMIT_WAITS
-from workers.outbound.ratelimit import LocationLimiter, Sleep
-from workers.outbound.tokens import TokenProvider
+from workers.ghl.metrics import RATE_LIMIT_WAIT_SECONDS, RATE_LIMIT_WAITS
+from workers.ghl.ratelimit import LocationLimiter, Sleep
+from workers.ghl.tokens import TokenProvider
 
 T = TypeVar("T")
 

@@ -1,5 +1,5 @@
 """One call to GHL's contacts API (tasks, notes, tags, custom fields), classified as the
-send-message answer is (`outbound.ghl_client`): retry after a wait (429, 5xx, connection
+send-message answer is (`ghl.client`): retry after a wait (429, 5xx, connection
 refused), refresh the token (401), give up (other 4xx), or stop because GHL may already have
 it (no answer after the request went out)."""
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from workers.outbound.ghl_client import raise_for_status, request
+from workers.ghl.client import raise_for_status, request
 
 CRM_API_VERSION = "2021-07-28"
 

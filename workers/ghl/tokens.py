@@ -19,9 +19,9 @@ from typing import Any, Protocol
 import httpx
 
 from workers.errors import RetryableError
-from workers.outbound.metrics import TOKEN_REFRESHES
-from workers.outbound.ratelimit import Clock, Sleep
-from workers.outbound.token_store import StoredTokens, TokenStore
+from workers.ghl.metrics import TOKEN_REFRESHES
+from workers.ghl.ratelimit import Clock, Sleep
+from workers.ghl.token_store import StoredTokens, TokenStore
 from workers.runtime.bounded import TENANT_STATE_MAX, LRUMap
 from workers.secrets import SecretDecryptionError
 

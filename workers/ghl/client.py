@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from workers.errors import PermanentError, RetryableError
-from workers.outbound.metrics import HTTP_ATTEMPTS, REQUEST_SECONDS
+from workers.ghl.metrics import HTTP_ATTEMPTS, REQUEST_SECONDS
 
 API_VERSION = "2021-04-15"
 SEND_PATH = "/conversations/messages"
