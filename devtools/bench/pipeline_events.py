@@ -19,6 +19,7 @@ from devtools.demo.ghl_events import (
     appointment_event,
     contact_event,
     inbound_message,
+    number_of,
     opportunity_event,
     outbound_message,
 )
@@ -104,11 +105,16 @@ class Renderer:
         message_id = None
         body: dict[str, object]
         if p.kind == "create":
+            # A number of the lead's own, with no US area code: the midday zone is the only
+            # one the lead may be in (a 512 number would add Central time's night), and one
+            # lead's opt-out does not suppress the others on a shared number.
             body = {**contact_event(p.tenant, p.contact, first=p.contact.split("-")[-1].title(),
-                                    phone="+15125550100", webhook_id=self._uuid(), when=now),
+                                    phone=number_of(p.contact, "+447700"),
+                                    webhook_id=self._uuid(), when=now),
                     "timezone": self.zone}
         elif p.kind == "contact_update":
             body = {**contact_event(p.tenant, p.contact, type_="ContactUpdate",
+                                    phone=number_of(p.contact, "+447700"),
                                     tags=["buyer-lead", "nurture"], webhook_id=self._uuid(),
                                     when=now), "timezone": self.zone}
         elif p.kind in MESSAGE_KINDS:
