@@ -77,10 +77,15 @@ async def test_forgetting_keeps_the_suppression_for_the_same_phone(db: TenantDat
         kept = await conn.fetch("SELECT contact_id, addresses FROM consent_events")
         assert [r["contact_id"] for r in kept] == [None]
         assert "5550102" not in str(kept)  # only keyed hashes remain
+        assert all(a[:2] in ("p:", "e:") for a in kept[0]["addresses"])
         await store.ensure_lead(conn, tenant, "c2")
     await lead(db, tenant, "c2", "+1 512 555 0102")  # the same number, written another way
     async with db.transaction(tenant) as conn:
-        assert (await ledger.read(conn, tenant, "c2")).opted_out_of("sms")
+        back = await ledger.read(conn, tenant, "c2")
+    # The STOP came from that number: texts and calls to it stay stopped; c2's own email
+    # (not the forgotten contact's) is another address.
+    assert back.opted_out_of("sms") and back.opted_out_of("call")
+    assert not back.opted_out_of("email")
     await lead(db, tenant, "c3", "+15125550103")
     async with db.transaction(tenant) as conn:
         assert not (await ledger.read(conn, tenant, "c3")).any_opt_out

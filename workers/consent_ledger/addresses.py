@@ -11,6 +11,10 @@ import re
 from collections.abc import Iterable
 
 _DIGITS = re.compile(r"\d")
+# The channels an address reaches: an entry that bears on a lead only through a shared
+# address (another contact's, or a forgotten one's) covers these, not every channel.
+REACHES = {"p": frozenset({"sms", "whatsapp", "call", "voicemail"}),
+           "e": frozenset({"email"})}
 
 
 def e164(phone: str | None) -> str | None:
@@ -46,11 +50,14 @@ class AddressHasher:
         self._key = key
 
     def one(self, kind: str, value: str) -> str:
-        return hmac.new(self._key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+        """`p:` or `e:` (the kind, in the clear: a phone's entries bear on texts and calls,
+        an email's on email) and the keyed hash of the value."""
+        digest = hmac.new(self._key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+        return f"{kind[0]}:{digest}"
 
     def of(self, *, phones: Iterable[str | None] = (),
            emails: Iterable[str | None] = ()) -> list[str]:
-        """The hashes of every usable phone and email, sorted and without repeats."""
+        """The keys of every usable phone and email, sorted and without repeats."""
         out = {self.one("phone", p) for p in map(e164, phones) if p}
         out |= {self.one("email", e) for e in map(normal_email, emails) if e}
         return sorted(out)

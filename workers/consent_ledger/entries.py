@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from workers.consent_ledger.addresses import REACHES
+
 ALL = "all"  # a scope covering every channel
 
 
@@ -55,6 +57,11 @@ class Entry:
     occurred_at: datetime
     source_ref: str | None = None
     note: str = ""
+    # Read for a lead: False when the row bears on it only through a shared address
+    # (another contact's row, or a forgotten contact's), with the kinds of address shared
+    # (`addresses.REACHES`: "p" phone, "e" email); its scope narrows to what they reach.
+    own: bool = True
+    via: frozenset[str] = frozenset()
 
     @classmethod
     def from_row(cls, row: Mapping[str, object]) -> Entry:
@@ -63,9 +70,20 @@ class Entry:
             at = datetime.fromisoformat(at)
         assert isinstance(at, datetime)
         ref = row.get("source_ref")
+        via = row.get("via") or ()
+        assert isinstance(via, list | tuple | frozenset | set)
         return cls(str(row["entry_id"]), Kind(str(row["kind"])), str(row["channel"]),
                    Source(str(row["source"])), at, str(ref) if ref is not None else None,
-                   str(row.get("note") or ""))
+                   str(row.get("note") or ""), own=bool(row.get("own", True)),
+                   via=frozenset(str(v) for v in via))
+
+    def scopes(self) -> frozenset[str]:
+        """The channels (or ALL) this entry covers for the lead it was read for: its own
+        scope, or, through a shared address, the channels that address reaches."""
+        if self.own:
+            return frozenset({self.channel})
+        reach = frozenset().union(*(REACHES.get(v, frozenset()) for v in self.via))
+        return reach if self.channel == ALL else reach & {self.channel}
 
 
 @dataclass(frozen=True)
@@ -106,22 +124,24 @@ def fold(entries: Iterable[Entry]) -> Consent:
     seen: list[Entry] = []
     for e in entries:
         seen.append(e)
+        scopes = e.scopes()
         if e.kind is Kind.OPTED_OUT:
-            opted.pop(e.channel, None)
-            opted[e.channel] = e  # the latest last
+            for scope in scopes:
+                opted.pop(scope, None)
+                opted[scope] = e  # the latest last
         elif e.kind is Kind.RESUBSCRIBED:
-            if e.channel == ALL:
+            if ALL in scopes:
                 opted.clear()
-            else:
-                opted.pop(e.channel, None)  # an opt-out of ALL stays: the stricter reading
-        elif e.kind is Kind.UNSURE:
-            unsure = e
-        elif e.kind is Kind.CLEARED:
+            for scope in scopes:
+                opted.pop(scope, None)  # an opt-out of ALL stays: the stricter reading
+        elif e.kind is Kind.UNSURE and e.own:
+            unsure = e  # a person decides about this lead; another contact's is theirs
+        elif e.kind is Kind.CLEARED and e.own:
             unsure = None
         elif e.kind is Kind.DND_ON:
-            dnd.add(e.channel)
+            dnd.update(scopes)
         elif e.kind is Kind.DND_OFF:
-            dnd.discard(e.channel)
+            dnd.difference_update(scopes)
     in_force = list(opted.values())
     return Consent(frozenset(opted), in_force[-1] if in_force else None, unsure,
                    frozenset(dnd), tuple(seen))

@@ -8,7 +8,10 @@ lets an update do one thing only: detach a forgotten contact's rows (`forget`).
 consent in the same round trip as other state (the outbound claim, the responder's facts,
 the CRM write-back): a lead's entries are its own rows and every row that shares one of its
 address hashes (a forgotten contact's, or another contact on the same phone or email), in
-the order they happened, as a jsonb array that `consent_of` folds.
+the order they happened, as a jsonb array that `consent_of` folds. A row that bears on the
+lead only through a shared address says so (`own` false, `via` the kinds of address shared:
+`p` phone, `e` email), and the fold narrows it to the channels that address reaches: another
+contact's STOP on the same phone stops texts and calls, not email.
 """
 
 from __future__ import annotations
@@ -24,14 +27,17 @@ from workers.consent_ledger.entries import Consent, Entry, fold
 # {tenant} and {contact}: SQL expressions (a parameter or a column) naming the lead.
 _ENTRIES = """(SELECT coalesce(jsonb_agg(jsonb_build_object(
         'entry_id', e.entry_id, 'kind', e.kind, 'channel', e.channel, 'source', e.source,
-        'source_ref', e.source_ref, 'note', e.note, 'occurred_at', e.occurred_at)
+        'source_ref', e.source_ref, 'note', e.note, 'occurred_at', e.occurred_at,
+        'own', e.contact_id IS NOT DISTINCT FROM {contact},
+        'via', ARRAY(SELECT DISTINCT left(a, 1) FROM unnest(e.addresses) a
+                      WHERE a = ANY(k.keys)))
         ORDER BY e.occurred_at, e.recorded_at, e.entry_id), '[]'::jsonb)
-   FROM consent_events e
+   FROM consent_events e,
+        LATERAL (SELECT coalesce((SELECT h.address_hashes FROM contacts h
+                                   WHERE h.tenant_id = {tenant}
+                                     AND h.contact_id = {contact}), '{{}}'::text[]) AS keys) k
   WHERE e.tenant_id = {tenant}
-    AND (e.contact_id = {contact}
-         OR e.addresses && coalesce((SELECT h.address_hashes FROM contacts h
-                                      WHERE h.tenant_id = {tenant}
-                                        AND h.contact_id = {contact}), '{{}}'::text[])))"""
+    AND (e.contact_id = {contact} OR e.addresses && k.keys))"""
 
 
 def entries_sql(tenant: str, contact: str) -> str:

@@ -141,12 +141,13 @@ def opt_out_key(contact_id: str, entry_id: str) -> str:
 
 
 def lead_opt_out(entries: Iterable[Entry]) -> Entry | None:
-    """The lead's own opt-out still in force (the latest in its words, not lifted by a
+    """The lead's own opt-out still in force (the latest in its own words, not another
+    contact's on a shared address; not lifted by a
     resubscribe of its scope or of all), given a lead's ledger entries in order; an opt-out an
     agent or operator recorded after it does not hide it."""
     found: Entry | None = None
     for e in entries:
-        if e.kind is EntryKind.OPTED_OUT and e.source is Source.LEAD_MESSAGE:
+        if e.kind is EntryKind.OPTED_OUT and e.source is Source.LEAD_MESSAGE and e.own:
             found = e
         elif (e.kind is EntryKind.RESUBSCRIBED and found is not None
               and e.channel in (ALL, found.channel)):

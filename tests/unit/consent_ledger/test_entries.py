@@ -142,3 +142,40 @@ def test_the_opt_out_in_force_falls_back_when_a_channel_is_resubscribed() -> Non
     sms = entry(Kind.OPTED_OUT, 1, "sms", Source.OPERATOR)
     c = fold([everything, sms, entry(Kind.RESUBSCRIBED, 2, "sms", Source.OPERATOR)])
     assert c.opt_out == everything and c.opted_out == {ALL}
+
+
+def through(kind: Kind, minutes: int, via: str, channel: str = ALL,
+            source: Source = Source.LEAD_MESSAGE) -> Entry:
+    """An entry of another contact (or a forgotten one) sharing an address with the lead."""
+    return Entry(f"other:{kind}:{minutes}", kind, channel, source, at(minutes), "x",
+                 own=False, via=frozenset({via}))
+
+
+@pytest.mark.parametrize(("entries", "blocked", "open_"), [
+    # Another contact's STOP on the same phone: texts and calls to it, not email.
+    ([through(Kind.OPTED_OUT, 0, "p")], {"sms", "whatsapp", "call"}, {"email"}),
+    # ... on the same email: email only.
+    ([through(Kind.OPTED_OUT, 0, "e")], {"email"}, {"sms"}),
+    # The lead's own STOP covers everything, whatever the others said.
+    ([through(Kind.OPTED_OUT, 0, "e"), entry(Kind.OPTED_OUT, 1)], {"sms", "email"}, set()),
+    # The lead's own START (on that phone) lifts the shared opt-out.
+    ([through(Kind.OPTED_OUT, 0, "p"), entry(Kind.RESUBSCRIBED, 1)], set(), {"sms", "email"}),
+    # GHL's DND on the other contact's SMS holds SMS for the same number only.
+    ([through(Kind.DND_ON, 0, "p", "sms", Source.GHL)], {"sms"}, {"email", "whatsapp"}),
+])
+def test_a_shared_address_reaches_only_its_channels(entries: list[Entry], blocked: set[str],
+                                                    open_: set[str]) -> None:
+    c = fold(entries)
+    for channel in blocked:
+        assert c.opted_out_of(channel) or c.dnd_on(channel), channel
+    for channel in open_:
+        assert not (c.opted_out_of(channel) or c.dnd_on(channel)), channel
+
+
+def test_another_contact_s_unsure_is_theirs() -> None:
+    assert fold([through(Kind.UNSURE, 0, "p")]).unsure is None
+
+
+def test_keys_say_their_kind() -> None:
+    keys = AddressHasher(b"k").of(phones=["+15125550100"], emails=["a@b.co"])
+    assert sorted(k[:2] for k in keys) == ["e:", "p:"]
