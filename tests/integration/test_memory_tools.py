@@ -19,6 +19,7 @@ from tests.support.cli import run_in_thread
 from tests.support.events import BASE, contact_changed, message
 from tests.support.services import ServiceUrls, drop_database
 from workers.cli import memory_cmds
+from workers.consent_ledger import store as ledger
 from workers.consent_ledger.addresses import hasher_for
 from workers.db.tenant import TenantDatabase
 from workers.memory import store
@@ -296,3 +297,23 @@ async def test_context_bench_smoke(migrated: ServiceUrls) -> None:
                 "cold_p99_ms", "hit_rate", "build_s", "messages"):
         assert key in result
     assert 0 < result["hit_rate"] <= 1
+
+
+async def test_a_legacy_lead_who_said_stop_stays_stopped(tmp_path: Path,
+                                                         db: TenantDatabase) -> None:
+    """The old system's conversations are read as live ones are: the lead's STOP is recorded
+    in the consent ledger, so importing it cannot make the AI text that lead again."""
+    loc = new_tenant()
+    (tmp_path / loc).mkdir()
+    history = [{"role": "assistant", "content": "Hi! Still looking in Austin?",
+                "timestamp": "2025-03-01T10:00:00Z"},
+               {"role": "user", "content": "please stop texting me",
+                "timestamp": "2025-03-01T10:05:00Z"}]
+    (tmp_path / loc / "s1.json").write_text(json.dumps(
+        legacy_file(loc, "s1", conversation_history=history)))
+    code, _ = await cli("import", "legacy", str(tmp_path))
+    assert code == 0
+    async with db.transaction(loc) as conn:
+        consent = await ledger.read(conn, loc, "s1")
+    assert consent.opted_out_of("sms") and consent.opt_out is not None
+    assert consent.opt_out.occurred_at == datetime(2025, 3, 1, 10, 5, tzinfo=UTC)

@@ -156,11 +156,16 @@ class ConsentReading:
 
 def consent_reading(ev: MessageIngested) -> ConsentReading | None:
     """None for anything but the lead's own inbound message."""
-    if not reply_needed(ev.direction, ev.sender):
+    return reading_of(ev.direction, ev.sender, ev.body, ev.channel)
+
+
+def reading_of(direction: str, sender: str, body: str, channel: str) -> ConsentReading | None:
+    """`consent_reading` of a message as plain values (the legacy importer's too)."""
+    if not reply_needed(direction, sender):
         return None
-    words = lead_words(ev.body, ev.channel)
+    words = lead_words(body, channel)
     signal = optout.classify(words) if words.strip() else None
-    if signal is None and words != ev.body and optout.classify(ev.body) == "opt_out":
+    if signal is None and words != body and optout.classify(body) == "opt_out":
         # Read whole, the message asks to stop, though not in what we took for the lead's own
         # words (a STOP written below a quote, or inside what looked like one): no automated
         # text until a person reads it.

@@ -99,9 +99,13 @@ async def write_lead(conn: asyncpg.Connection, lead: LegacyLead) -> tuple[int, i
     await store.ensure_lead(conn, tenant, contact)
     imported = 0
     for m in lead.messages:
-        imported += await store.insert_message(
+        new = await store.insert_message(
             conn, tenant=tenant, event_id=m.event_id, contact=contact, direction=m.direction,
             channel=m.channel, sender=m.sender, body=m.body, at=m.at, source="legacy")
+        imported += new
+        if new:  # the lead's own words say what they say of consent, as when they arrived
+            await store.record_words(conn, tenant, contact, m.event_id, m.direction, m.sender,
+                                     m.body, m.channel, m.at)
     if lead.summary:
         # The old summary becomes the oldest line of the rolling summary (once).
         await conn.execute(

@@ -103,6 +103,20 @@ async def record_consent(conn: asyncpg.Connection, ev: MessageIngested,
                         core.consent_entries(ev, reading, current))
 
 
+async def record_words(conn: asyncpg.Connection, tenant: str, contact: str, ref: str,
+                       direction: str, sender: str, body: str, channel: str,
+                       at: datetime) -> None:
+    """What an imported message of the lead's says of consent, into the ledger, as
+    `record_consent` does for a live one (a legacy lead who said STOP stays stopped)."""
+    reading = core.reading_of(direction, sender, body, channel)
+    if reading is None:
+        return
+    current = await ledger.read(conn, tenant, contact) if reading.needs_state else NO_ENTRIES
+    await ledger.append(conn, tenant, contact, core.ledger.from_message(
+        signal=reading.signal, reengages=reading.reengages, current=current,
+        message_ref=ref, channel=channel, at=at))
+
+
 async def record_delivered(conn: asyncpg.Connection, ev: ReplyDelivered) -> bool:
     """Our reply reached GHL: store it as the AI's message (or, when its echo came first,
     relabel the echo). Returns True when the conversation gained a message."""
