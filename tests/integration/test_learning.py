@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from devtools.fakes.messages_api import FakeMessagesAPI
 from schemas import topics
+from schemas.events import MemoryUpdated
 from tests.conftest import new_tenant
 from tests.support.events import BASE, message
 from tests.support.kafka import RawProducer, body, keyed, publish_events, read_until
@@ -19,8 +21,12 @@ from tests.support.services import ServiceUrls
 from tests.support.workers import running
 from workers.db.tenant import TenantDatabase
 from workers.learning import facts
+from workers.learning.extract.model import Area, LeadProfile, Message
+from workers.learning.worker import LearningHandler
+from workers.memory import store as memory_store
 from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
+from workers.runtime.record import Record
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -163,3 +169,59 @@ async def test_claude_extraction_fills_gaps_only_when_configured(
             "SELECT field, confidence FROM lead_facts WHERE valid_to IS NULL")}
     assert confidence["must_haves"] == pytest.approx(0.6)
     assert confidence["budget_max"] == pytest.approx(0.9)
+
+
+class CountingTransactions:
+    """The database, counting the transactions open at each moment."""
+
+    def __init__(self, db: TenantDatabase) -> None:
+        self.db, self.open = db, 0
+
+    @asynccontextmanager
+    async def transaction(self, tenant: str) -> AsyncIterator[Any]:
+        async with self.db.transaction(tenant) as conn:
+            self.open += 1
+            try:
+                yield conn
+            finally:
+                self.open -= 1
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.events: list[BaseModel] = []
+
+    async def publish(self, event: BaseModel, *, topic: str | None = None) -> None:
+        self.events.append(event)
+
+
+async def test_claude_is_asked_outside_any_transaction(
+        db: TenantDatabase, redis: aioredis.Redis) -> None:
+    """The deterministic reading commits before Claude is called; what Claude adds is written
+    in a second transaction, and a redelivery asks Claude nothing again."""
+    tenant = new_tenant()
+    await onboard(db, tenant)
+    ev = message(tenant, "c1", "3 beds please, somewhere with a yard", i=0)
+    async with db.transaction(tenant) as conn:
+        await memory_store.record_message(conn, ev, ensure_contact=True)
+    counted = CountingTransactions(db)
+    asked: list[int] = []
+
+    async def refine(tenant_id: str, row: Any, messages: list[Message], areas: list[Area],
+                     now: datetime, profile: LeadProfile) -> tuple[LeadProfile, set[str]]:
+        asked.append(counted.open)
+        return profile.model_copy(update={"timeline": "3_6_months"}), {"timeline"}
+
+    out = Collect()
+    handler = LearningHandler(counted, ContextStore(db, ContextCache(redis, 600)), out, refine)
+    updated = MemoryUpdated(
+        event_id=f"mu-{ev.event_id}", tenant_id=tenant, contact_id="c1",
+        occurred_at=ev.occurred_at, received_at=ev.received_at, changes=["message.inbound"],
+        message_id=ev.message_id, channel="sms", reply_needed=True)
+    record = Record(topic=topics.MEMORY_UPDATED, partition=0, offset=0,
+                    value=updated.model_dump_json().encode(), key=tenant.encode())
+    await handler(record)
+    await handler(record)  # redelivered: the stored result, no second Claude call
+    assert asked == [0]
+    assert [getattr(e, "profile", {}).get("timeline") for e in out.events] == [
+        "3_6_months", "3_6_months"]

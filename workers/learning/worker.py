@@ -12,15 +12,17 @@ decided without I/O in `core` and `assess`, so it is tested without services.
 
 With `LEADMEM_LEARNING_CLAUDE_EXTRACTION` on, a tenant with Claude configured also gets
 Claude's structured extraction merged in (`claude_extract` documents the rules). The call is
-made inside the transaction: a batch's records are handled one tenant group at a time (one
-transaction per group, see `runtime.groups`), so at most one pooled connection waits, for at
-most `claude_deadline_s` per call; a failed call leaves the deterministic profile, never the
-event.
+made outside any transaction: a tenant group's conversations are read and extracted in a
+first, read-only transaction (`prepare`), Claude refines each reading after it commits, and a
+second transaction writes what they change (`settle`) with the processed-events ledger, which
+skips an event another consumer processed meanwhile. A failed call leaves the deterministic
+profile, never the event. Without Claude there is one transaction, as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -103,21 +105,27 @@ class LearningHandler:
 
     async def _handle(self, tenant: str, events: list[MemoryUpdated]) -> None:
         """Learn from each relevant event not processed yet (a processed one re-publishes its
-        stored result); after the commit, cache each lead's newest profile and publish."""
+        stored result); after the commit, cache each lead's newest profile and publish.
+        With Claude asked too, the deterministic reading is done in a first transaction and
+        Claude is called after it commits, so no transaction waits on the network."""
         for ev in events:
             if ev.deleted and ev.contact_id is not None:  # keep nothing of a forgotten lead
                 self.extractor.forget((tenant, ev.contact_id))
         events = [ev for ev in events if relevant(ev)]
         if not events:
             return
+        refined = await self._refined(tenant, events) if self.refine is not None else {}
         parts: dict[str, ProfilePart] = {}
         async with self.db.transaction(tenant) as conn:
             reads = Reads(conn, tenant)
 
             async def apply(ev: MemoryUpdated) -> dict[str, Any] | None:
-                result, part = await learn(conn, ev, self.refine, reads, self.extractor)
-                if part is not None:
-                    parts[part.contact_id] = part  # the last one is the newest profile
+                read = refined.get(ev.event_id) if self.refine is not None \
+                    else await prepare(reads, ev, self.extractor)
+                if read is None:
+                    return None
+                result, part = await settle(conn, read, reads)
+                parts[part.contact_id] = part  # the last one is the newest profile
                 return result
 
             got = await processed.once(conn, tenant, CONSUMER, events, apply)
@@ -132,33 +140,70 @@ class LearningHandler:
             if result is not None:
                 await self.publisher.publish(ProfileUpdated.model_validate(result))
 
+    async def _refined(self, tenant: str, events: list[MemoryUpdated]) -> dict[str, Reading]:
+        """The readings of the events not processed yet, read in their own transaction, then
+        refined by Claude outside any transaction."""
+        assert self.refine is not None
+        readings: dict[str, Reading] = {}
+        async with self.db.transaction(tenant) as conn:
+            done = await processed.results(conn, tenant, CONSUMER, [e.event_id for e in events])
+            reads = Reads(conn, tenant)
+            for ev in events:
+                if ev.event_id not in done and ev.event_id not in readings:
+                    read = await prepare(reads, ev, self.extractor)
+                    if read is not None:
+                        readings[ev.event_id] = read
+        for key, read in readings.items():
+            profile, from_claude = await self.refine(
+                tenant, read.tenant_row, read.conv.messages, read.conv.areas, read.conv.now,
+                read.profile)
+            readings[key] = replace(read, profile=profile, from_claude=frozenset(from_claude))
+        return readings
 
-async def learn(conn: asyncpg.Connection, ev: MemoryUpdated, refine: Refine | None = None,
-                reads: Reads | None = None, extractor: IncrementalExtractor | None = None,
-                ) -> tuple[dict[str, Any] | None, ProfilePart | None]:
-    """One event, in the caller's transaction: the `lead.profile.updated` to record and
-    publish (None: nothing to say) and the profile to cache (None: no conversation yet)."""
+
+@dataclass(frozen=True)
+class Reading:
+    """A lead's profile as read from its conversation up to the triggering message, before
+    anything is written: the deterministic extraction (and Claude's, merged, if asked)."""
+
+    ev: MemoryUpdated
+    conv: core.Conversation
+    profile: LeadProfile
+    sources: dict[str, int]
+    tenant_row: dict[str, Any] | None
+    from_claude: frozenset[str] = frozenset()
+
+
+async def prepare(reads: Reads, ev: MemoryUpdated,
+                  extractor: IncrementalExtractor | None = None) -> Reading | None:
+    """The reading of one event (None: no conversation yet); reads only."""
     tenant, contact = ev.tenant_id, ev.contact_id
     assert contact is not None
-    reads = reads or Reads(conn, tenant)
     rows = core.as_of(await reads.messages(contact), ev.message_id)
     if not rows:
-        return None, None
+        return None
     tenant_row = await reads.tenant_row()
     conv = core.conversation(rows, tenant_row, ev.occurred_at)
     profile, sources = _extract(extractor, (tenant, contact), conv)
-    from_claude: set[str] = set()
-    if refine is not None:
-        profile, from_claude = await refine(tenant, dict(tenant_row) if tenant_row else None,
-                                            conv.messages, conv.areas, conv.now, profile)
-    spec = profile.to_spec_dict()
+    return Reading(ev, conv, profile, sources, dict(tenant_row) if tenant_row else None)
+
+
+async def settle(conn: asyncpg.Connection, read: Reading, reads: Reads,
+                 ) -> tuple[dict[str, Any] | None, ProfilePart]:
+    """Write what a reading changes, in the caller's transaction: the fact versions, the
+    profile row; returns the `lead.profile.updated` to record and publish (None: nothing to
+    say) and the profile to cache."""
+    ev, conv = read.ev, read.conv
+    tenant, contact = ev.tenant_id, ev.contact_id
+    assert contact is not None
+    spec = read.profile.to_spec_dict()
     changed = facts.diff(await reads.facts(contact), spec)
     reads.stated(contact, spec)
     if changed:
         await facts.write_versions(
             conn, tenant, contact, changed, at=conv.now, event_id=ev.event_id,
-            sources=core.fact_sources(sources, conv.messages),
-            confidence=core.fact_confidence(changed, from_claude))
+            sources=core.fact_sources(read.sources, conv.messages),
+            confidence=core.fact_confidence(changed, set(read.from_claude)))
     result = assess(spec, conv.turns, appointment=conv.appointment)
     version, previous = await save_profile(conn, tenant, contact, spec, result)
     part = core.profile_part(tenant, contact, spec, result, version)
