@@ -32,7 +32,6 @@ from schemas.context import ProfilePart
 from schemas.events import MemoryUpdated, ProfileUpdated
 from schemas.topics import MEMORY_UPDATED
 from workers.claude import ClaudeClient, ClaudeUnavailableError, resolve_config
-from workers.claude.breaker import BreakerRegistry
 from workers.learning import claude_extract, core, facts
 from workers.learning.assess import assess, profile_event
 from workers.learning.extract import extract_profile_with_sources
@@ -43,6 +42,7 @@ from workers.memory.context import ContextStore
 from workers.memory.store import load_profile
 from workers.runtime import processed
 from workers.runtime.boundary import Handler
+from workers.runtime.clients import open_claude
 from workers.runtime.groups import of_tenant
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Publisher, Transactions
@@ -223,11 +223,7 @@ def build(resources: Resources) -> Handler:
     settings = resources.settings
     refine: Refine | None = None
     if settings.learning_claude_extraction:
-        client = ClaudeClient(BreakerRegistry(
-            failure_threshold=settings.claude_breaker_failures,
-            reset_after_s=settings.claude_breaker_reset_s))
-        resources.stack.push_async_callback(client.aclose)
-        refine = ClaudeRefiner(client, settings)
+        refine = ClaudeRefiner(open_claude(settings, resources.stack), settings)
     db = resources.database
     return LearningHandler(db, ContextStore.over(db, resources.cache, settings.context_ttl_s),
                            resources.publisher, refine)

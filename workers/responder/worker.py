@@ -32,7 +32,6 @@ from schemas.envelope import utcnow
 from schemas.events import AgentAssistRequested, ProfileUpdated, ReplyDrafted
 from schemas.topics import LEAD_PROFILE_UPDATED
 from workers import replies
-from workers.claude import BreakerRegistry, ClaudeClient
 from workers.consent.reply_check import ReplyCheck, check_reply, name_candidates
 from workers.memory.context import ContextStore
 from workers.replies import Reply
@@ -41,6 +40,7 @@ from workers.responder.compose import Composer
 from workers.responder.reply_facts import reply_facts
 from workers.responder.store import LeadFacts
 from workers.runtime.boundary import Handler
+from workers.runtime.clients import open_claude
 from workers.runtime.groups import of_tenant
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Publisher, Transactions
@@ -155,11 +155,7 @@ class ResponderHandler:
 
 def build(resources: Resources) -> Handler:
     settings = resources.settings
-    claude = ClaudeClient(BreakerRegistry(
-        failure_threshold=int(settings.claude_breaker_failures),
-        reset_after_s=float(settings.claude_breaker_reset_s),
-    ))
-    resources.stack.push_async_callback(claude.aclose)
+    claude = open_claude(settings, resources.stack)
     # Leads drafted at once in a tenant group: each holds at most one pooled connection.
     db = resources.database
     return ResponderHandler(db, ContextStore.over(db, resources.cache, settings.context_ttl_s),

@@ -9,6 +9,8 @@ from contextlib import AsyncExitStack
 
 import redis.asyncio as aioredis
 
+from workers.claude import ClaudeClient
+from workers.claude.breaker import BreakerRegistry
 from workers.db.tenant import TenantDatabase
 from workers.settings import Settings
 
@@ -35,5 +37,15 @@ def open_redis(settings: Settings, stack: AsyncExitStack, *,
     command takes, for operator tools that pipeline large rebuilds."""
     client = aioredis.Redis.from_url(settings.redis_url, socket_timeout=timeout_s,
                                      socket_connect_timeout=timeout_s)
+    stack.push_async_callback(client.aclose)
+    return client
+
+
+def open_claude(settings: Settings, stack: AsyncExitStack) -> ClaudeClient:
+    """The Claude client (the official SDK per API key, with the per-tenant circuit breaker
+    the settings describe); the responder and learning get theirs here."""
+    client = ClaudeClient(BreakerRegistry(
+        failure_threshold=int(settings.claude_breaker_failures),
+        reset_after_s=float(settings.claude_breaker_reset_s)))
     stack.push_async_callback(client.aclose)
     return client
