@@ -17,14 +17,14 @@ import json
 import sys
 from collections.abc import AsyncIterator
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas.events import DeadLetter
 from schemas.topics import ALL_TOPICS, PIPELINE_DLQ
 from workers.cli.errors import CliError
 from workers.cli.ops_common import _POSITION, Sub, admin_conn, run, table
 from workers.runtime.boundary import read_dead_letter
-from workers.runtime.kafka import topic_partitions
+from workers.runtime.kafka import make_producer, topic_partitions
 from workers.runtime.record import Record
 from workers.settings import Settings
 
@@ -183,9 +183,7 @@ async def dlq_replay(args: argparse.Namespace) -> int:
         bad = [f"{r.partition}:{r.offset}" for r, x in chosen if not replayable(x)]
         if bad:
             raise CliError(f"unknown source topic for {', '.join(bad)}; not replaying")
-    producer = AIOKafkaProducer(bootstrap_servers=s.bootstrap, acks="all",
-                                enable_idempotence=True,
-                                max_request_size=16 * 1024 * 1024)
+    producer = make_producer(s, client_id="leadmem-dlq-replay")
     sent: list[str] = []
     skipped: list[str] = []
     unknown: list[str] = []

@@ -31,6 +31,7 @@ from workers.ingestion.signatures import SignatureVerifier
 from workers.receiver.accept import Accept, Reject
 from workers.receiver.app import Limits, WebhookHandler, build_app
 from workers.receiver.metrics import PRODUCE_SECONDS, RequestCounter
+from workers.runtime import kafka
 from workers.runtime.boundary import dead_letter_headers
 from workers.runtime.http import HealthServer
 from workers.runtime.service import ServiceSpec
@@ -53,17 +54,10 @@ def _retrieve(future: asyncio.Future[object]) -> None:
 
 
 def make_producer(settings: Settings) -> AIOKafkaProducer:
-    """The producer of `runtime.kafka.make_broker`'s settings (idempotent, acks=all, the same
-    linger and request size), as a bare aiokafka producer: the receiver sets each record's
-    timestamp and headers itself and needs no FastStream publisher around it."""
-    return AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap,
-        client_id=NAME,
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=settings.producer_linger_ms,
-        max_request_size=16 * 1024 * 1024,
-    )
+    """The deployment's producer (`runtime.kafka.make_producer`: idempotent, acks=all, the
+    workers' linger and request size): the receiver sets each record's timestamp and headers
+    itself and needs no FastStream publisher around it."""
+    return kafka.make_producer(settings, client_id=NAME)
 
 
 class Receiver:

@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
@@ -18,20 +19,33 @@ from workers.settings import Settings
 log = logging.getLogger(__name__)
 
 
+# Big enough to forward anything the broker accepted (dead letters keep the bytes).
+MAX_REQUEST_SIZE = 16 * 1024 * 1024
+
+
+def producer_settings(settings: Settings) -> dict[str, Any]:
+    """The durability settings of every producer of this deployment (the workers' broker,
+    the receiver, the DLQ replay): idempotent with acks=all, so a retried send after a broker
+    fault is written once; the same linger and request size."""
+    return {"enable_idempotence": True, "acks": "all",
+            "linger_ms": settings.producer_linger_ms, "max_request_size": MAX_REQUEST_SIZE}
+
+
+def make_producer(settings: Settings, *, client_id: str) -> AIOKafkaProducer:
+    """A bare aiokafka producer with `producer_settings`, for those that set each record's
+    timestamp and headers themselves (the receiver, the DLQ replay)."""
+    return AIOKafkaProducer(bootstrap_servers=settings.bootstrap, client_id=client_id,
+                            **producer_settings(settings))
+
+
 def make_broker(settings: Settings, *, client_id: str = "leadmem") -> KafkaBroker:
-    """A FastStream Kafka broker with the producer settings this deployment needs: the
-    idempotent producer with acks=all, so a retried send after a broker fault is written once.
-    """
+    """A FastStream Kafka broker with `producer_settings`."""
     logger = logging.getLogger(f"faststream.{client_id}")
     logger.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
     return KafkaBroker(
         settings.bootstrap,
         client_id=client_id,
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=settings.producer_linger_ms,
-        # Big enough to forward anything the broker accepted (dead letters keep the bytes).
-        max_request_size=16 * 1024 * 1024,
+        **producer_settings(settings),
         logger=logger,
         log_level=logging.DEBUG,
     )
