@@ -147,6 +147,13 @@ async def test_no_automated_text_reaches_a_lead_who_said_stop(
             pruned = lead("pruned", "+447700900204")
             await pruned.created()
             await pruned.says("Stop texting me please")
+
+            async def confirmation_remembered() -> bool:  # memory stores our sent reply too
+                async with db.transaction(tenant) as conn:
+                    return bool(await conn.fetchval(
+                        "SELECT count(*) FROM messages WHERE contact_id = 'pruned' "
+                        "AND direction = 'outbound'"))
+            await eventually(confirmation_remembered, timeout_s=60)
             await prune_messages(db, tenant, 0, batch_rows=1000)
             async with db.transaction(tenant) as conn:
                 assert not await conn.fetchval(
