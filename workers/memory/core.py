@@ -154,15 +154,9 @@ class ConsentReading:
         return self.signal == "resubscribe" or self.reengages
 
 
-def consent_reading(ev: MessageIngested) -> ConsentReading | None:
-    """None for anything but the lead's own inbound message."""
-    return reading_of(ev.direction, ev.sender, ev.body, ev.channel)
-
-
-def reading_of(direction: str, sender: str, body: str, channel: str) -> ConsentReading | None:
-    """`consent_reading` of a message as plain values (the legacy importer's too)."""
-    if not reply_needed(direction, sender):
-        return None
+def consent_reading(body: str, channel: str) -> ConsentReading:
+    """What a message of the lead's own says of consent (live, or imported from the legacy
+    system): read in its own words, quoted text removed."""
     words = lead_words(body, channel)
     signal = optout.classify(words) if words.strip() else None
     if signal is None and words != body and optout.classify(body) == "opt_out":
@@ -173,11 +167,11 @@ def reading_of(direction: str, sender: str, body: str, channel: str) -> ConsentR
     return ConsentReading(signal, signal is None and reengages(words))
 
 
-def consent_entries(ev: MessageIngested, reading: ConsentReading,
-                    current: ledger.Consent) -> list[ledger.Entry]:
+def consent_entries(reading: ConsentReading, current: ledger.Consent, *, ref: str,
+                    channel: str, at: datetime) -> list[ledger.Entry]:
+    """The ledger entries a reading records, given the consent in force before it."""
     return ledger.from_message(signal=reading.signal, reengages=reading.reengages,
-                               current=current, message_ref=ev.message_id or ev.event_id,
-                               channel=ev.channel, at=ev.occurred_at)
+                               current=current, message_ref=ref, channel=channel, at=at)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 
 from workers.db.tenant import TenantDatabase
-from workers.memory import store
+from workers.memory import core, store
 from workers.memory.context import ContextStore
 from workers.memory.legacy import (
     FACT_CONFIDENCE,
@@ -103,9 +103,9 @@ async def write_lead(conn: asyncpg.Connection, lead: LegacyLead) -> tuple[int, i
             conn, tenant=tenant, event_id=m.event_id, contact=contact, direction=m.direction,
             channel=m.channel, sender=m.sender, body=m.body, at=m.at, source="legacy")
         imported += new
-        if new:  # the lead's own words say what they say of consent, as when they arrived
-            await store.record_words(conn, tenant, contact, m.event_id, m.direction, m.sender,
-                                     m.body, m.channel, m.at)
+        if new and core.reply_needed(m.direction, m.sender):  # read as when they arrived
+            await store.record_words(conn, tenant, contact, m.event_id, m.body, m.channel,
+                                     m.at)
     if lead.summary:
         # The old summary becomes the oldest line of the rolling summary (once).
         await conn.execute(

@@ -83,11 +83,9 @@ async def record_message(conn: asyncpg.Connection, ev: MessageIngested, *,
 
 async def record_consent(conn: asyncpg.Connection, ev: MessageIngested,
                          hasher: AddressHasher | None) -> None:
-    """What the lead's own words say of consent, into the ledger (no round trip for an
-    ordinary message; one read first when the entry depends on the consent in force); and
-    an inbound SMS's number as the contact's phone when none is known."""
-    reading = core.consent_reading(ev)
-    if reading is None:
+    """An inbound message of the lead's: its number as the contact's phone when none is
+    known (an SMS), and what its words say of consent into the ledger (`record_words`)."""
+    if not core.reply_needed(ev.direction, ev.sender):
         return
     assert ev.contact_id is not None
     phone = e164(ev.from_address)
@@ -97,24 +95,19 @@ async def record_consent(conn: asyncpg.Connection, ev: MessageIngested,
                    SELECT DISTINCT a FROM unnest(address_hashes || $4::text[]) a ORDER BY a)
                 WHERE tenant_id = $1 AND contact_id = $2 AND phone IS NULL""",
             ev.tenant_id, ev.contact_id, phone, hasher.of(phones=[phone]))
-    current = (await ledger.read(conn, ev.tenant_id, ev.contact_id) if reading.needs_state
-               else NO_ENTRIES)
-    await ledger.append(conn, ev.tenant_id, ev.contact_id,
-                        core.consent_entries(ev, reading, current))
+    await record_words(conn, ev.tenant_id, ev.contact_id, ev.message_id or ev.event_id,
+                       ev.body, ev.channel, ev.occurred_at)
 
 
 async def record_words(conn: asyncpg.Connection, tenant: str, contact: str, ref: str,
-                       direction: str, sender: str, body: str, channel: str,
-                       at: datetime) -> None:
-    """What an imported message of the lead's says of consent, into the ledger, as
-    `record_consent` does for a live one (a legacy lead who said STOP stays stopped)."""
-    reading = core.reading_of(direction, sender, body, channel)
-    if reading is None:
-        return
+                       body: str, channel: str, at: datetime) -> None:
+    """What a message of the lead's own says of consent, into the ledger: no round trip for
+    an ordinary message, one read first when the entry depends on the consent in force.
+    Live messages (`record_consent`) and legacy imports alike."""
+    reading = core.consent_reading(body, channel)
     current = await ledger.read(conn, tenant, contact) if reading.needs_state else NO_ENTRIES
-    await ledger.append(conn, tenant, contact, core.ledger.from_message(
-        signal=reading.signal, reengages=reading.reengages, current=current,
-        message_ref=ref, channel=channel, at=at))
+    await ledger.append(conn, tenant, contact, core.consent_entries(
+        reading, current, ref=ref, channel=channel, at=at))
 
 
 async def record_delivered(conn: asyncpg.Connection, ev: ReplyDelivered) -> bool:
