@@ -27,7 +27,7 @@ from workers.cli.ops_common import (
     table,
     tenant_tx,
 )
-from workers.consent.quiet import FEDERAL, QuietWindow, next_open
+from workers.consent.quiet import FEDERAL_QUIET, QuietWindow, next_open
 from workers.errors import ConfigurationError
 from workers.ghl.token_store import put_refresh_token
 from workers.learning.extract.model import PROFILE_FIELDS
@@ -382,8 +382,8 @@ def quiet_hours(text: str) -> tuple[time | None, time | None]:
         raise CliError(f"--quiet-hours {text!r}: start and end are the same time")
     window = QuietWindow(start, end)
     if next_open(datetime(2026, 1, 5, 12, tzinfo=UTC), ZoneInfo("UTC"),
-                 (FEDERAL.quiet, window)) is None:
-        raise CliError(f"--quiet-hours {text!r} with the legal hours ({FEDERAL.quiet}) "
+                 (FEDERAL_QUIET, window)) is None:
+        raise CliError(f"--quiet-hours {text!r} with the legal hours ({FEDERAL_QUIET}) "
                        "leaves no time at which a text may be sent")
     return start, end
 

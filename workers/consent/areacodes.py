@@ -127,8 +127,6 @@ STATE_NAMES: dict[str, str] = {
     "VIRGINIA": "VA", "WASHINGTON": "WA", "WEST VIRGINIA": "WV", "WISCONSIN": "WI",
     "WYOMING": "WY", "PUERTO RICO": "PR",
 }
-_FLORIDA = next(codes for state, _, codes in _CODES if state == "FL")
-FLORIDA_AREA_CODES = frozenset(_FLORIDA.split())
 
 
 def area_code(phone: str | None) -> str | None:

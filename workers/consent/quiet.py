@@ -1,19 +1,17 @@
-"""Quiet hours: when an automated text may reach a lead, in the lead's own time zone (pure).
+"""Quiet hours: when an automated text may reach a lead, in every zone it may be in (pure).
 
-Everything here is a *quiet window*: "no automated texts from `start` until `end`, local
-time", crossing midnight when `end` is not after `start` (21:00-08:00 is one night). The law
-gives one (outside its send hours: the federal 8:00-21:00, or a stricter state's), a tenant
-may add its own, and a text may go out only when no window covers the moment: a tenant can
-be stricter than the law, never looser. The state windows are data with their source, not
-code; a contact without a state is presumed to live where its phone's area code is (as
-Florida's act presumes).
+A *quiet window* is "no automated texts from `start` until `end`, local time", crossing
+midnight when `end` is not after `start` (21:00-08:00 is one night). The law's hours are data
+with their citations (`state_rules`); a tenant may add its own window, in the lead's clock,
+and can be stricter than the law, never looser.
 
-The old single-zone API (`lead_timezone`, `quiet_windows`, `next_open`, `legal_hours`) stays for
-its callers. The new one does not pick one zone: `whereabouts` collects every plausible (zone,
-state) of a contact from all it knows (its GHL zone, state, ZIP, phone area code; the tenant's
-zone only when nothing else is known), and `send_window` finds the first moment every one of
-them allows, under the rules of `state_rules` (federal + state hours, Sunday and holiday bans)
-and the tenant's own window; `daily_cap` is the strictest cap of texts per rolling 24 hours.
+A lead's place is never one zone picked from its sources: `whereabouts` collects every
+plausible (zone, state) of a contact from all it knows (its GHL zone, state, ZIP, phone area
+code; the tenant's zone only when nothing else is known), and `send_window` finds the first
+moment every one of them allows, under the rules of `state_rules` (federal + state hours,
+Sunday and holiday bans) and the tenant's own window; `daily_cap` is the strictest cap of
+texts per rolling 24 hours. `next_open` is the one-zone search `leadmem tenant config
+--quiet-hours` uses to refuse a window that, with `FEDERAL_QUIET`, would leave no time at all.
 """
 
 from __future__ import annotations
@@ -26,15 +24,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workers.consent import holidays
 from workers.consent.areacodes import (
-    FLORIDA_AREA_CODES,
     STATE_ZONES,
-    area_code,
     normalize_state,
     state_for_phone,
-    timezone_for_phone,
     zones_for_phone,
 )
-from workers.consent.state_rules import Combined, combined
+from workers.consent.state_rules import FEDERAL_RULE, Combined, combined
 from workers.consent.zipcodes import state_for_zip
 
 # Channels where quiet hours apply: automated texts (email and web chat answer at once).
@@ -58,55 +53,15 @@ class QuietWindow:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
-@dataclass(frozen=True)
-class LegalHours:
-    """Where calling/texting hours are set by law: texts only from `send_from` until
-    `send_until` local time."""
-
-    region: str
-    send_from: time
-    send_until: time
-    source: str
-    names: tuple[str, ...] = ()
-    area_codes: frozenset[str] = frozenset()
-
-    @property
-    def quiet(self) -> QuietWindow:
-        return QuietWindow(self.send_until, self.send_from)
+def _federal_quiet() -> QuietWindow:
+    window = FEDERAL_RULE.week[0]  # the same every day
+    assert window is not None
+    return QuietWindow(window[1], window[0])
 
 
-FEDERAL = LegalHours("US", time(8), time(21), "TCPA, 47 CFR 64.1200(c)(1)")
-STATE_HOURS: tuple[LegalHours, ...] = (
-    LegalHours("FL", time(8), time(20),
-               "Florida Telephone Solicitation Act, Fla. Stat. 501.616(6)(a) (2021)",
-               names=("FL", "FLORIDA"), area_codes=FLORIDA_AREA_CODES),
-    LegalHours("MD", time(8), time(20),
-               "Maryland Stop the Spam Calls Act, Md. Code Com. Law 14-4503 (2023)",
-               names=("MD", "MARYLAND"),
-               area_codes=frozenset({"240", "301", "410", "443", "667"})),
-)
-
-
-def legal_hours(state: str | None, phone: str | None) -> LegalHours:
-    """The stricter state's hours for the contact's state, else for its phone's area code,
-    else the federal ones."""
-    name = (state or "").strip().upper()
-    for hours in STATE_HOURS:
-        if name in hours.names:
-            return hours
-    if not name:
-        code = area_code(phone)
-        for hours in STATE_HOURS:
-            if code in hours.area_codes:
-                return hours
-    return FEDERAL
-
-
-def quiet_windows(state: str | None, phone: str | None,
-                  tenant: QuietWindow | None) -> tuple[QuietWindow, ...]:
-    """Every window that holds a text to this contact: the law's, and the tenant's own."""
-    law = legal_hours(state, phone).quiet
-    return (law,) if tenant is None else (law, tenant)
+# The federal hours as a quiet window (no texts 21:00-08:00), from `state_rules.FEDERAL_RULE`:
+# what a tenant's own quiet hours are checked against (`leadmem tenant config --quiet-hours`).
+FEDERAL_QUIET = _federal_quiet()
 
 
 def tenant_window(start: time | None, end: time | None) -> QuietWindow | None:
@@ -123,15 +78,6 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
-
-
-def lead_timezone(contact_tz: str | None, phone: str | None, tenant_tz: str | None) -> ZoneInfo:
-    """The contact's zone, else the phone's area code, else the tenant's, else Eastern."""
-    for name in (contact_tz, timezone_for_phone(phone), tenant_tz):
-        zone = _zone(name)
-        if zone is not None:
-            return zone
-    return ZoneInfo(FALLBACK_TZ)
 
 
 def is_quiet(moment: datetime, zone: ZoneInfo, windows: Sequence[QuietWindow]) -> bool:

@@ -14,22 +14,18 @@ from workers.consent.areacodes import (
     zones_for_area_code,
 )
 from workers.consent.quiet import (
-    FEDERAL,
-    STATE_HOURS,
+    FEDERAL_QUIET,
     Place,
     QuietWindow,
     Whereabouts,
     allowed,
     daily_cap,
-    lead_timezone,
-    legal_hours,
     next_open,
-    quiet_windows,
     send_window,
     tenant_window,
     whereabouts,
 )
-from workers.consent.state_rules import RULES_BY_REGION
+from workers.consent.state_rules import RULES_BY_REGION, rules_for
 from workers.consent.zipcodes import state_for_zip
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -57,10 +53,10 @@ def test_a_window_is_the_quiet_time_itself_across_midnight_too(
 def test_the_documented_example_holds_a_text_at_20_30() -> None:
     """`--quiet-hours 21:00-08:00` and `20:00-09:00` mean no texts in those hours: a text at
     20:30 local under 20:00-09:00 waits until 09:00 (it went out at once before)."""
-    windows = quiet_windows("TX", None, tenant_window(time(20), time(9)))
+    windows = (FEDERAL_QUIET, QuietWindow(time(20), time(9)))
     now = at(CHICAGO, 2026, 11, 10, 20, 30)
     assert next_open(now, CHICAGO, windows) == at(CHICAGO, 2026, 11, 11, 9)
-    windows = quiet_windows("TX", None, tenant_window(time(21), time(8)))
+    windows = (FEDERAL_QUIET, QuietWindow(time(21), time(8)))
     assert next_open(at(CHICAGO, 2026, 11, 10, 20, 30), CHICAGO, windows) == \
         at(CHICAGO, 2026, 11, 10, 20, 30)  # the legal hours alone: still open at 20:30
     assert next_open(at(CHICAGO, 2026, 11, 10, 21, 30), CHICAGO, windows) == \
@@ -68,7 +64,7 @@ def test_the_documented_example_holds_a_text_at_20_30() -> None:
 
 
 def test_a_midday_window_is_quiet_at_midday_not_the_only_open_time() -> None:
-    windows = quiet_windows("TX", None, tenant_window(time(12), time(14)))
+    windows = (FEDERAL_QUIET, QuietWindow(time(12), time(14)))
     assert next_open(at(CHICAGO, 2026, 11, 10, 10), CHICAGO, windows) == \
         at(CHICAGO, 2026, 11, 10, 10)
     assert next_open(at(CHICAGO, 2026, 11, 10, 12, 5), CHICAGO, windows) == \
@@ -85,36 +81,34 @@ def test_a_midday_window_is_quiet_at_midday_not_the_only_open_time() -> None:
     (datetime(2026, 11, 11, 2, 59, tzinfo=UTC), None),                      # 20:59 local
 ])
 def test_the_legal_hours_in_the_leads_local_time(utc: datetime, expect: datetime | None) -> None:
-    opens = next_open(utc, CHICAGO, quiet_windows("TX", None, None))
+    opens = next_open(utc, CHICAGO, (FEDERAL_QUIET,))
     assert opens is not None
     assert (None if opens == utc else opens) == expect
 
 
 def test_a_tenant_can_be_stricter_never_looser() -> None:
-    early = quiet_windows("TX", None, tenant_window(time(23), time(6)))  # inside the law's
+    early = (FEDERAL_QUIET, QuietWindow(time(23), time(6)))  # inside the law's
     assert next_open(at(CHICAGO, 2026, 11, 10, 7), CHICAGO, early) == at(CHICAGO, 2026, 11, 10, 8)
     assert next_open(at(CHICAGO, 2026, 11, 10, 21, 30), CHICAGO, early) == \
         at(CHICAGO, 2026, 11, 11, 8)
 
 
 def test_windows_covering_the_whole_day_never_open() -> None:
-    windows = quiet_windows("TX", None, tenant_window(time(7), time(22)))
+    windows = (FEDERAL_QUIET, QuietWindow(time(7), time(22)))
     assert next_open(at(CHICAGO, 2026, 11, 10, 12), CHICAGO, windows) is None
 
 
 def test_state_hours_by_state_or_area_code_with_their_source() -> None:
-    assert legal_hours("TX", "+15125550100") is FEDERAL
-    assert legal_hours("FL", None).region == "FL"
-    assert legal_hours("Florida", None).region == "FL"
-    assert legal_hours(None, "+13055550100").region == "FL"  # Miami area code
-    assert legal_hours(None, "+14105550100").region == "MD"  # Baltimore area code
-    assert legal_hours("TX", "+13055550100") is FEDERAL  # the stated state wins
-    for hours in (FEDERAL, *STATE_HOURS):
-        assert hours.source and hours.send_from < hours.send_until
+    """Florida and Maryland by state or by area code (the single-zone table these came from
+    is gone: `whereabouts` and `state_rules` own them, with the citations)."""
+    assert where(state="Florida").states == ("FL",)
+    assert where(phone="+13055550100").states == ("FL",)  # Miami area code
+    assert where(phone="+14105550100").states == ("MD",)  # Baltimore area code
+    for state in ("FL", "MD"):
+        assert any(r.region == state and r.citation for r in rules_for(state))
     now = datetime(2026, 11, 11, 1, 30, tzinfo=UTC)  # 20:30 in New York
-    assert next_open(now, EASTERN, quiet_windows(None, "+12125550100", None)) == now
-    assert next_open(now, EASTERN, quiet_windows(None, "+13055550100", None)) == \
-        at(EASTERN, 2026, 11, 11, 8)
+    assert send_window(now, where(phone="+12125550100"), None) == now
+    assert send_window(now, where(phone="+13055550100"), None) == at(EASTERN, 2026, 11, 11, 8)
 
 
 def test_a_tenant_window_needs_two_different_ends() -> None:
@@ -125,7 +119,7 @@ def test_a_tenant_window_needs_two_different_ends() -> None:
 
 def test_daylight_saving_day() -> None:
     # 2026-03-08: clocks in New York go from 02:00 to 03:00.
-    opens = next_open(at(EASTERN, 2026, 3, 8, 1, 30), EASTERN, quiet_windows("NY", None, None))
+    opens = next_open(at(EASTERN, 2026, 3, 8, 1, 30), EASTERN, (FEDERAL_QUIET,))
     assert opens == at(EASTERN, 2026, 3, 8, 8)
     assert opens is not None and opens.utcoffset() == at(EASTERN, 2026, 3, 9, 8).utcoffset()
 
@@ -143,14 +137,6 @@ def test_daylight_saving_day() -> None:
 def test_area_codes(phone: str | None, code: str | None, zone: str | None) -> None:
     assert area_code(phone) == code
     assert timezone_for_phone(phone) == zone
-
-
-def test_timezone_precedence_contact_then_area_code_then_tenant() -> None:
-    assert lead_timezone("America/Denver", "+15125550100", "America/New_York").key == \
-        "America/Denver"
-    assert lead_timezone(None, "+15125550100", "America/New_York").key == "America/Chicago"
-    assert lead_timezone("Not/AZone", None, "America/Los_Angeles").key == "America/Los_Angeles"
-    assert lead_timezone(None, "+44 20 7946 0000", None).key == "America/New_York"
 
 
 # --- Every plausible place of a lead (`whereabouts`) and `send_window` over all of them -------
@@ -362,3 +348,8 @@ def test_split_area_codes_count_every_zone(code: str | None, zones: tuple[str, .
 ])
 def test_zip_prefix_to_state(postal_code: str | None, state: str | None) -> None:
     assert state_for_zip(postal_code) == state
+
+
+def test_the_federal_quiet_window_is_the_rule_s_hours() -> None:
+    """What `--quiet-hours` is checked against comes from the federal rule itself."""
+    assert QuietWindow(time(21), time(8)) == FEDERAL_QUIET
