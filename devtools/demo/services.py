@@ -13,8 +13,9 @@ from pydantic import SecretStr
 
 from devtools.fakes.ghl_api import FakeGHLAPI
 from devtools.fakes.messages_api import FakeMessagesAPI
-from workers.db.tenant import TenantDatabase, ensure_tenant
+from workers.db.tenant import TenantDatabase
 from workers.settings import Settings
+from workers.tenants.store import ensure as ensure_tenant
 
 PERSONAS = {
     "loc-austin-hills": ("Austin Hills Realty", "America/Chicago"),

@@ -295,29 +295,6 @@ async def test_ghl_rejects_unknown_fields_and_a_note_it_does_not_have(
     assert old.status_code == 400
 
 
-def test_the_tenant_configures_its_write_backs() -> None:
-    from workers.cli import build_parser
-    from workers.cli.errors import CliError
-    from workers.cli.tenant_cmds import config_changes, crm_switches, custom_fields, score_tags
-
-    def tag(value: str) -> object:
-        args = build_parser().parse_args(["tenant", "config", "loc1", "--crm-opted-out-tag",
-                                          value])
-        return config_changes(args)["crm_opted_out_tag"]
-
-    assert (tag(" DNC "), tag("")) == ("DNC", "")  # '' : no opted-out tag
-
-    assert crm_switches("tasks=off, fields=on") == {"crm_tasks": False, "crm_fields": True}
-    assert custom_fields('{"budget_max": "fld1", "timeline": " fld2 "}') == {
-        "budget_max": "fld1", "timeline": "fld2"}
-    assert score_tags('{"hot": "A", "warm": "B", "cold": "C"}')["hot"] == "A"
-    for bad in (lambda: crm_switches("task=on"), lambda: crm_switches("tags=maybe"),
-                lambda: custom_fields('{"shoe_size": "f"}'), lambda: custom_fields("[1]"),
-                lambda: score_tags('{"hot": "A", "warm": "A", "cold": "C"}')):
-        with pytest.raises(CliError):
-            bad()
-
-
 async def test_a_note_an_agent_deleted_is_created_again(
     db: TenantDatabase, ghl: FakeGHLAPI, http: httpx.AsyncClient
 ) -> None:

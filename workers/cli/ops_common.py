@@ -7,12 +7,11 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any, TypeVar, get_args
+from typing import Any, TypeVar
 
 import asyncpg
 from aiokafka.errors import KafkaError
 
-from schemas.events import Channel
 from schemas.ids import SAFE_ID_RULE, is_safe_id
 from workers.cli.errors import CliError
 from workers.errors import RetryableError
@@ -22,9 +21,6 @@ from workers.settings import Settings
 Sub = Any  # argparse's private _SubParsersAction
 T = TypeVar("T")
 _POSITION = re.compile(r"^(\d+):(\d+)$")
-_HHMM = r"([01]\d|2[0-3]):[0-5]\d"
-_QUIET = re.compile(rf"^({_HHMM})-({_HHMM})$")
-CHANNELS: tuple[str, ...] = get_args(Channel)
 # Postgres away: raised by asyncpg directly, or as RetryableError by TenantDatabase.
 SERVICE_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
                   RetryableError)

@@ -16,8 +16,10 @@ from contextlib import AsyncExitStack
 from workers.cli.errors import CliError
 from workers.cli.ops_common import Sub, run, table, tenant_tx
 from workers.db import retention
-from workers.db.tenant import ensure_tenant
 from workers.runtime.clients import open_database
+from workers.tenants import store as tenants
+from workers.tenants import validate
+from workers.tenants.validate import SettingsError
 
 
 def register(sub: Sub) -> None:
@@ -75,21 +77,14 @@ async def retention_show(args: argparse.Namespace) -> int:
 
 
 async def retention_messages(args: argparse.Namespace) -> int:
-    text = args.days.strip().lower()
-    if text in ("off", "none"):
-        days = None
-    elif text.isdigit() and int(text) >= 1:
-        days = int(text)
-    else:
-        raise CliError(f"DAYS must be a whole number of days (at least 1) or off, not "
-                       f"{args.days!r}")
+    try:
+        change = validate.message_retention_days(args.days)
+    except SettingsError as exc:
+        raise CliError(str(exc)) from exc
+    days = change["message_retention_days"]
     async with tenant_tx(args.settings, args.tenant_id) as conn:
-        await ensure_tenant(conn, args.tenant_id)
-        await conn.execute(
-            """INSERT INTO tenant_settings (tenant_id, message_retention_days) VALUES ($1, $2)
-               ON CONFLICT (tenant_id) DO UPDATE
-               SET message_retention_days = EXCLUDED.message_retention_days,
-                   updated_at = now()""", args.tenant_id, days)
+        await tenants.ensure(conn, args.tenant_id)
+        await tenants.update(conn, args.tenant_id, change)
     print(f"messages of {args.tenant_id}: " + (
         "kept for ever" if days is None else
         f"kept {days} days (older ones go at the next prune)"))

@@ -10,29 +10,19 @@ import argparse
 import getpass
 import json
 import os
-import re
 import sys
-from datetime import UTC, datetime, time
+from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from schemas.events import DeadLetter
 from workers.cli.errors import CliError
-from workers.cli.ops_common import (
-    _QUIET,
-    CHANNELS,
-    Sub,
-    admin_conn,
-    run,
-    table,
-    tenant_tx,
-)
-from workers.consent.quiet import FEDERAL_QUIET, QuietWindow, next_open
+from workers.cli.ops_common import Sub, admin_conn, run, table, tenant_tx
 from workers.errors import ConfigurationError
 from workers.ghl.token_store import put_refresh_token
-from workers.learning.extract.model import PROFILE_FIELDS
-from workers.runtime.record import Record
 from workers.secrets import MasterKey, encrypt
+from workers.tenants import TenantSettings, validate
+from workers.tenants import store as tenants
+from workers.tenants.model import SETTINGS_FIELDS, to_column
+from workers.tenants.validate import CHANNELS, CRM_KINDS, SettingsError
 
 
 def register(sub: Sub) -> None:
@@ -103,12 +93,7 @@ def register(sub: Sub) -> None:
 
 async def tenant_add(args: argparse.Namespace) -> int:
     async with tenant_tx(args.settings, args.tenant_id) as conn:
-        created = await conn.fetchval(
-            """INSERT INTO tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE
-               SET name = COALESCE(EXCLUDED.name, tenants.name) RETURNING xmax = 0""",
-            args.tenant_id, args.name)
-        await conn.execute("INSERT INTO tenant_settings (tenant_id) VALUES ($1) "
-                           "ON CONFLICT (tenant_id) DO NOTHING", args.tenant_id)
+        created = await tenants.add(conn, args.tenant_id, args.name)
     print(f"{'added' if created else 'updated'} tenant {args.tenant_id}")
     return 0
 
@@ -129,178 +114,74 @@ async def tenant_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def shown_settings(conf: TenantSettings) -> dict[str, Any]:
+    """A tenant's settings as `tenant show` prints them (secrets only as set / not set)."""
+    out: dict[str, Any] = {}
+    for name in SETTINGS_FIELDS:
+        value = to_column(name, getattr(conf, name))
+        out[name] = value
+    out["claude_api_key"] = "set" if out.pop("claude_api_key_enc") else "not set"
+    start, end = out.pop("no_texts_from"), out.pop("no_texts_until")
+    out["quiet_hours"] = None if start is None or end is None else {
+        "no_texts_from": f"{start:%H:%M}", "no_texts_until": f"{end:%H:%M}"}
+    return out
+
+
 async def tenant_show(args: argparse.Namespace) -> int:
     async with tenant_tx(args.settings, args.tenant_id) as conn:
-        tenant = await conn.fetchrow("SELECT * FROM tenants WHERE id = $1", args.tenant_id)
-        if tenant is None:
+        conf = await tenants.read(conn, args.tenant_id)
+        if not conf.known:
             raise CliError(f"no tenant {args.tenant_id!r} (add it with `tenant add`)")
-        conf = await conn.fetchrow("SELECT * FROM tenant_settings WHERE tenant_id = $1",
-                                   args.tenant_id)
         counts = {t: await conn.fetchval(f"SELECT count(*) FROM {t}")  # RLS: this tenant
                   for t in ("contacts", "messages", "replies", "lead_profiles")}
         oauth = await conn.fetchrow(
             "SELECT version, updated_by, updated_at, access_expires_at "
             "FROM ghl_oauth_tokens WHERE tenant_id = $1", args.tenant_id)
-    settings = dict(conf) if conf is not None else {}
-    settings["claude_api_key"] = "set" if settings.pop("claude_api_key_enc", None) else "not set"
+    settings = shown_settings(conf)
     settings["ghl_refresh_token"] = "not set" if oauth is None else {
         "version": oauth["version"], "updated_by": oauth["updated_by"],
         "updated_at": oauth["updated_at"], "access_expires_at": oauth["access_expires_at"]}
-    settings.pop("tenant_id", None)
-    start, end = settings.pop("no_texts_from", None), settings.pop("no_texts_until", None)
-    settings["quiet_hours"] = None if start is None else {
-        "no_texts_from": f"{start:%H:%M}", "no_texts_until": f"{end:%H:%M}"}
-    print(json.dumps({**dict(tenant), "settings": settings, "counts": counts},
+    tenant = {"id": conf.tenant_id, "name": conf.name, "ai_enabled": conf.ai_enabled,
+              "created_at": conf.created_at}
+    print(json.dumps({**tenant, "settings": settings, "counts": counts},
                      indent=2, default=str))
     return 0
 
 
+# `tenant config` option (argparse dest) -> the validator of its text (workers.tenants).
+OPTIONS: tuple[tuple[str, Callable[[str], validate.Changes]], ...] = (
+    ("model", validate.model),
+    ("persona", validate.persona),
+    ("service_areas", validate.service_areas),
+    ("quiet_hours", validate.quiet_hours),
+    ("channels", validate.channels),
+    ("timezone", validate.timezone),
+    ("allowed_domains", validate.allowed_domains),
+    ("own_phones", validate.own_phones),
+    ("own_emails", validate.own_emails),
+    ("allowed_phrases", validate.allowed_phrases),
+    ("crm", validate.crm_switches),
+    ("custom_fields", validate.custom_fields),
+    ("score_tags", validate.score_tags),
+    ("crm_default_user", validate.crm_default_user),
+    ("crm_opted_out_tag", validate.crm_opted_out_tag),
+)
+
+
 def config_changes(args: argparse.Namespace) -> dict[str, Any]:
-    """Validated column values for `tenant config` (raises CliError on bad input)."""
+    """The settings `tenant config` changes, as the model's values (CliError on bad input)."""
     changes: dict[str, Any] = {}
-    if args.model is not None:
-        if not args.model.strip():
-            raise CliError("--model must not be empty")
-        changes["claude_model"] = args.model.strip()
-    if args.persona is not None:
-        changes["persona"] = args.persona
+    try:
+        for dest, check in OPTIONS:
+            text = getattr(args, dest)
+            if text is not None:
+                changes.update(check(text))
+    except SettingsError as exc:
+        raise CliError(str(exc)) from exc
     api_key = secret(args, "api-key", "Anthropic API key")
     if api_key is not None:
         changes["claude_api_key_enc"] = encrypted(args, api_key, "the API key")
-    if args.service_areas is not None:
-        changes["service_areas"] = service_areas(args.service_areas)
-    if args.quiet_hours is not None:
-        changes["no_texts_from"], changes["no_texts_until"] = quiet_hours(args.quiet_hours)
-    if args.channels is not None:
-        chosen = [c.strip() for c in args.channels.split(",") if c.strip()]
-        unknown = sorted(set(chosen) - set(CHANNELS))
-        if not chosen or unknown:
-            raise CliError(f"--channels: unknown {', '.join(unknown) or '(none given)'}; "
-                           f"choose from {', '.join(CHANNELS)}")
-        changes["reply_channels"] = chosen
-    if args.timezone is not None:
-        try:
-            ZoneInfo(args.timezone)
-        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
-            raise CliError(f"--timezone: unknown time zone {args.timezone!r}") from exc
-        changes["timezone"] = args.timezone
-    if args.allowed_domains is not None:
-        changes["allowed_link_domains"] = allowed_domains(args.allowed_domains)
-    if args.own_phones is not None:
-        changes["own_phones"] = own_phones(args.own_phones)
-    if args.own_emails is not None:
-        changes["own_emails"] = own_emails(args.own_emails)
-    if args.allowed_phrases is not None:
-        changes["allowed_phrases"] = allowed_phrases(args.allowed_phrases)
-    if args.crm is not None:
-        changes.update(crm_switches(args.crm))
-    if args.custom_fields is not None:
-        changes["crm_custom_fields"] = custom_fields(args.custom_fields)
-    if args.score_tags is not None:
-        changes["crm_tag_names"] = score_tags(args.score_tags)
-    if args.crm_default_user is not None:
-        changes["crm_default_user"] = args.crm_default_user.strip() or None
-    if args.crm_opted_out_tag is not None:
-        changes["crm_opted_out_tag"] = args.crm_opted_out_tag.strip()
     return changes
-
-
-CRM_KINDS = ("tasks", "notes", "tags", "fields")
-
-
-def crm_switches(text: str) -> dict[str, bool]:
-    """`tasks=on,fields=off` -> {"crm_tasks": True, "crm_fields": False}."""
-    out: dict[str, bool] = {}
-    for item in _items(text):
-        kind, _, value = item.partition("=")
-        if kind.strip() not in CRM_KINDS or value.strip() not in ("on", "off"):
-            raise CliError(f"--crm: {item!r} is not KIND=on|off with KIND one of "
-                           + ", ".join(CRM_KINDS))
-        out[f"crm_{kind.strip()}"] = value.strip() == "on"
-    if not out:
-        raise CliError("--crm: give KIND=on|off, e.g. tasks=on,fields=off")
-    return out
-
-
-def _json_object(text: str, option: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise CliError(f"{option} is not JSON: {exc}") from exc
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                             and v.strip() for k, v in data.items()):
-        raise CliError(f'{option} must be a JSON object of names to strings')
-    return {k: v.strip() for k, v in data.items()}
-
-
-def custom_fields(text: str) -> dict[str, str]:
-    mapping = _json_object(text, "--custom-fields")
-    unknown = sorted(set(mapping) - set(PROFILE_FIELDS))
-    if unknown:
-        raise CliError(f"--custom-fields: {', '.join(unknown)} not profile fields; choose "
-                       f"from {', '.join(PROFILE_FIELDS)}")
-    return mapping
-
-
-def score_tags(text: str) -> dict[str, str]:
-    tags = _json_object(text, "--score-tags")
-    if set(tags) != {"hot", "warm", "cold"} or len(set(tags.values())) != 3:
-        raise CliError('--score-tags needs three different names for "hot", "warm", "cold"')
-    return tags
-
-
-def _items(text: str) -> list[str]:
-    if text.strip().lower() in ("off", "none", ""):
-        return []
-    return list(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
-
-
-_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}")
-
-
-def allowed_domains(text: str) -> list[str]:
-    """`Acme.com, https://www.listings.example/` -> ["acme.com", "listings.example"]."""
-    domains = []
-    for item in _items(text):
-        host = item.lower()
-        host = host.split("://", 1)[1] if "://" in host else host
-        host = host.split("/", 1)[0].removeprefix("www.").rstrip(".")
-        if not _DOMAIN.fullmatch(host):
-            raise CliError(f"--allowed-domains: {item!r} is not a domain (e.g. acme.com)")
-        domains.append(host)
-    return list(dict.fromkeys(domains))
-
-
-def own_phones(text: str) -> list[str]:
-    phones = _items(text)
-    for phone in phones:
-        digits = re.sub(r"\D", "", phone)
-        if not 7 <= len(digits) <= 15 or not re.fullmatch(r"[+\d\s().-]+", phone):
-            raise CliError(f"--own-phones: {phone!r} is not a phone number")
-    return phones
-
-
-def own_emails(text: str) -> list[str]:
-    emails = [e.lower() for e in _items(text)]
-    for email in emails:
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", email):
-            raise CliError(f"--own-emails: {email!r} is not an email address")
-    return emails
-
-
-def allowed_phrases(text: str) -> list[str]:
-    if text.strip().lower() in ("off", "none", ""):
-        return []
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise CliError(f"--allowed-phrases is not JSON: {exc}") from exc
-    if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
-        raise CliError("--allowed-phrases must be a JSON list of strings")
-    phrases = [" ".join(x.split()) for x in data if x.strip()]
-    if any(len(p) < 4 for p in phrases):
-        raise CliError("--allowed-phrases: a phrase needs at least 4 characters")
-    return list(dict.fromkeys(phrases))
 
 
 def secret(args: argparse.Namespace, option: str, what: str) -> str | None:
@@ -350,44 +231,6 @@ def refuse_secrets_in_argv(args: argparse.Namespace) -> None:
                        "input: pass one of them with its -env option instead")
 
 
-def service_areas(text: str) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise CliError(f"--service-areas is not JSON: {exc}") from exc
-    if not isinstance(data, list):
-        raise CliError("--service-areas must be a JSON list")
-    areas = []
-    for item in data:
-        if isinstance(item, str) and item.strip():
-            areas.append({"name": item.strip(), "aliases": []})
-        elif isinstance(item, dict) and isinstance(item.get("name"), str) and all(
-                isinstance(a, str) for a in item.get("aliases", [])):
-            areas.append({"name": item["name"], "aliases": list(item.get("aliases", []))})
-        else:
-            raise CliError(f"--service-areas: {item!r} is not a name or "
-                           '{"name": ..., "aliases": [...]}')
-    return areas
-
-
-def quiet_hours(text: str) -> tuple[time | None, time | None]:
-    """`21:00-08:00` -> (21:00, 08:00): the quiet window itself, never the send window."""
-    if text.lower() in ("off", "none", ""):
-        return None, None
-    match = _QUIET.match(text)
-    if match is None:
-        raise CliError(f"--quiet-hours {text!r}: expected HH:MM-HH:MM, e.g. 21:00-08:00")
-    start, end = time.fromisoformat(match.group(1)), time.fromisoformat(match.group(3))
-    if start == end:
-        raise CliError(f"--quiet-hours {text!r}: start and end are the same time")
-    window = QuietWindow(start, end)
-    if next_open(datetime(2026, 1, 5, 12, tzinfo=UTC), ZoneInfo("UTC"),
-                 (FEDERAL_QUIET, window)) is None:
-        raise CliError(f"--quiet-hours {text!r} with the legal hours ({FEDERAL_QUIET}) "
-                       "leaves no time at which a text may be sent")
-    return start, end
-
-
 async def tenant_config(args: argparse.Namespace) -> int:
     refuse_secrets_in_argv(args)
     changes = config_changes(args)
@@ -398,19 +241,11 @@ async def tenant_config(args: argparse.Namespace) -> int:
         raise CliError("nothing to change: give at least one option (see --help)")
     token_version: int | None = None
     async with tenant_tx(args.settings, args.tenant_id) as conn:
-        if not await conn.fetchval("SELECT 1 FROM tenants WHERE id = $1", args.tenant_id):
+        if not await tenants.exists(conn, args.tenant_id):
             raise CliError(f"no tenant {args.tenant_id!r} (add it with `tenant add`)")
         if args.ai is not None:
-            await conn.execute("UPDATE tenants SET ai_enabled = $2 WHERE id = $1",
-                               args.tenant_id, args.ai == "on")
-        if changes:
-            cols = list(changes)  # names come from config_changes, never from input
-            sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(cols, start=2))
-            await conn.execute("INSERT INTO tenant_settings (tenant_id) VALUES ($1) "
-                               "ON CONFLICT (tenant_id) DO NOTHING", args.tenant_id)
-            await conn.execute(
-                f"UPDATE tenant_settings SET {sets}, updated_at = now() WHERE tenant_id = $1",
-                args.tenant_id, *changes.values())
+            await tenants.set_ai(conn, args.tenant_id, args.ai == "on")
+        await tenants.update(conn, args.tenant_id, changes)
         if refresh_token is not None:
             token_version = await put_refresh_token(
                 conn, args.tenant_id, refresh_token, args.settings.master_key)
@@ -421,6 +256,3 @@ async def tenant_config(args: argparse.Namespace) -> int:
         shown.append(f"ghl_refresh_token (encrypted, version {token_version})")
     print(f"tenant {args.tenant_id}: updated " + ", ".join(shown))
     return 0
-
-
-Letter = tuple[Record, DeadLetter]

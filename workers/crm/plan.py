@@ -32,10 +32,10 @@ from typing import Any, Literal
 
 from workers.consent_ledger import ALL, Entry, Source
 from workers.consent_ledger import Kind as EntryKind
+from workers.tenants import TenantSettings
+from workers.tenants.model import DEFAULT_OPTED_OUT_TAG, DEFAULT_TAGS
 
 Kind = Literal["task", "note_create", "note_update", "tags", "fields", "opt_out"]
-DEFAULT_TAGS: Mapping[str, str] = {"hot": "hot-lead", "warm": "warm-lead", "cold": "cold-lead"}
-DEFAULT_OPTED_OUT_TAG = "opted-out"
 # The ledger's channel names (lower case) -> GHL's `dndSettings` keys, in the order written.
 DND_CHANNELS: Mapping[str, str] = {"sms": "SMS", "email": "Email", "whatsapp": "WhatsApp",
                                    "gmb": "GMB", "fb": "FB", "call": "Call"}
@@ -56,6 +56,14 @@ class CrmSettings:
     field_map: Mapping[str, str] = field(default_factory=dict)  # profile field -> GHL field id
     default_user: str | None = None
     opted_out_tag: str = DEFAULT_OPTED_OUT_TAG  # "" : no tag
+
+    @classmethod
+    def of(cls, settings: TenantSettings) -> CrmSettings:
+        """The CRM's slice of the tenant's settings (`workers.tenants`)."""
+        return cls(tasks=settings.crm_tasks, notes=settings.crm_notes, tags=settings.crm_tags,
+                   fields=settings.crm_fields, tag_names=settings.crm_tag_names,
+                   field_map=settings.crm_custom_fields, default_user=settings.crm_default_user,
+                   opted_out_tag=settings.crm_opted_out_tag)
 
 
 @dataclass(frozen=True)

@@ -23,18 +23,16 @@ import asyncpg
 from workers.consent_ledger import ALL
 from workers.consent_ledger import store as ledger
 from workers.crm.plan import (
-    DEFAULT_OPTED_OUT_TAG,
-    DEFAULT_TAGS,
     ContactState,
     CrmSettings,
     lead_opt_out,
     opt_out_key,
 )
+from workers.tenants import store as tenants
+from workers.tenants.model import from_row
 
 _STATE = f"""
-SELECT s.tenant_id IS NOT NULL AS has_settings, s.crm_tasks, s.crm_notes, s.crm_tags,
-       s.crm_fields, s.crm_tag_names, s.crm_custom_fields, s.crm_default_user,
-       s.crm_opted_out_tag,
+SELECT {tenants.COLUMNS},
        k.note_id, k.note_updated_at, k.score_tag, k.fields,
        (SELECT status FROM crm_writes w WHERE w.tenant_id = $1 AND w.intent_key = $3)
            AS note_claim,
@@ -45,7 +43,7 @@ SELECT s.tenant_id IS NOT NULL AS has_settings, s.crm_tasks, s.crm_notes, s.crm_
            AND m.direction = 'inbound' AND m.sender = 'lead'
          ORDER BY m.occurred_at DESC, m.created_at DESC LIMIT 1) AS last_said
   FROM (SELECT 1) one
-  LEFT JOIN tenant_settings s ON s.tenant_id = $1
+  {tenants.joins("$1")}
   LEFT JOIN crm_contacts k ON k.tenant_id = $1 AND k.contact_id = $2
   LEFT JOIN contacts c ON c.tenant_id = $1 AND c.contact_id = $2
   LEFT JOIN lead_profiles p ON p.tenant_id = $1 AND p.contact_id = $2
@@ -61,12 +59,7 @@ async def load(conn: asyncpg.Connection, tenant: str,
                contact: str) -> tuple[CrmSettings, ContactState]:
     row = await conn.fetchrow(_STATE, tenant, contact, f"note:{contact}")
     assert row is not None
-    settings = CrmSettings() if not row["has_settings"] else CrmSettings(
-        tasks=row["crm_tasks"], notes=row["crm_notes"], tags=row["crm_tags"],
-        fields=row["crm_fields"], tag_names=_json(row["crm_tag_names"]) or dict(DEFAULT_TAGS),
-        field_map=_json(row["crm_custom_fields"]) or {}, default_user=row["crm_default_user"],
-        opted_out_tag=(row["crm_opted_out_tag"] if row["crm_opted_out_tag"] is not None
-                       else DEFAULT_OPTED_OUT_TAG).strip())
+    settings = CrmSettings.of(from_row(tenant, row))
     consent = ledger.consent_of(row["consent"])
     entry = lead_opt_out(consent.entries) if consent.any_opt_out else None
     written = entry is not None and await conn.fetchval(

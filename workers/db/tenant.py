@@ -49,15 +49,6 @@ def begin_statement(tenant_id: str) -> str | None:
     return f"BEGIN; SELECT set_config('app.tenant_id', '{tenant_id}', true)"
 
 
-async def ensure_tenant(conn: asyncpg.Connection, tenant_id: str, name: str | None = None,
-                        ) -> None:
-    """The tenant's row, created on first sight (every table's rows reference it); an
-    existing row is left as it is (its name is the operator's, `leadmem tenant add`)."""
-    await conn.execute(
-        "INSERT INTO tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
-        tenant_id, name)
-
-
 async def _release(conn: asyncpg.Connection) -> None:
     """Pool reset: end a transaction left open; there is no session state to reset."""
     if conn.is_in_transaction():

@@ -17,8 +17,9 @@ from typing import Protocol
 
 import asyncpg
 
-from workers.db.tenant import TenantDatabase, ensure_tenant
+from workers.db.tenant import TenantDatabase
 from workers.secrets import MasterKey, decrypt, encrypt
+from workers.tenants.store import ensure as ensure_tenant
 
 
 @dataclass(frozen=True)

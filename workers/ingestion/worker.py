@@ -26,7 +26,6 @@ from schemas.events import ConversationEvent, MessageIngested
 from schemas.ghl import WEBHOOK_MODELS, Webhook
 from schemas.ids import SAFE_ID_RULE, is_safe_id
 from schemas.topics import GHL_EVENTS
-from workers.db.tenant import ensure_tenant
 from workers.errors import (
     InvalidEventError,
     PermanentError,
@@ -42,6 +41,7 @@ from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Publisher, Transactions
 from workers.runtime.record import Record
 from workers.settings import Settings
+from workers.tenants.store import ensure as ensure_tenant
 
 INGESTED = Counter(
     "leadmem_ingestion_events_total",

@@ -41,12 +41,6 @@ def as_of(rows: Sequence[Row], message_id: str | None) -> list[Row]:
     return up_to(rows, message_id, lambda r: r["message_id"])
 
 
-def service_areas(tenant_row: Row | None) -> list[Area]:
-    """The tenant's service areas (none without a settings row or areas)."""
-    stored = (tenant_row["service_areas"] if tenant_row else None) or []
-    return [Area(name=a["name"], aliases=tuple(a.get("aliases", []))) for a in stored]
-
-
 def messages_of(rows: Sequence[Row]) -> list[Message]:
     return [Message(direction=r["direction"], body=r["body"], id=r["message_id"],
                     sent_at=r["occurred_at"]) for r in rows]
@@ -62,11 +56,11 @@ def clock(occurred_at: datetime, rows: Sequence[Row]) -> datetime:
     return max(occurred_at, last)
 
 
-def conversation(rows: Sequence[Row], tenant_row: Row | None,
+def conversation(rows: Sequence[Row], areas: Sequence[Area],
                  occurred_at: datetime) -> Conversation:
     """What extraction and assessment need of `rows` (non-empty, already `as_of`)."""
     return Conversation(messages_of(rows), turns_of(rows), bool(rows[0]["appointment"]),
-                        service_areas(tenant_row), clock(occurred_at, rows))
+                        list(areas), clock(occurred_at, rows))
 
 
 def fact_sources(sources: Mapping[str, int],

@@ -14,6 +14,8 @@ import asyncpg
 
 from workers.learning import facts
 from workers.learning.assess import Assessment
+from workers.tenants import TenantSettings
+from workers.tenants import store as tenants
 
 
 class Reads:
@@ -23,16 +25,15 @@ class Reads:
 
     def __init__(self, conn: asyncpg.Connection, tenant: str) -> None:
         self.conn, self.tenant = conn, tenant
-        self._settings: tuple[asyncpg.Record | None] | None = None
+        self._settings: TenantSettings | None = None
         self._messages: dict[str, list[asyncpg.Record]] = {}
         self._facts: dict[str, dict[str, Any]] = {}
 
-    async def tenant_row(self) -> asyncpg.Record | None:
+    async def settings(self) -> TenantSettings:
+        """The tenant's settings (`workers.tenants`): its service areas, its Claude."""
         if self._settings is None:
-            self._settings = (await self.conn.fetchrow(
-                """SELECT service_areas, claude_model, claude_api_key_enc FROM tenant_settings
-                   WHERE tenant_id = $1""", self.tenant),)
-        return self._settings[0]
+            self._settings = await tenants.read(self.conn, self.tenant)
+        return self._settings
 
     async def messages(self, contact: str) -> list[asyncpg.Record]:
         """The lead's messages in order; each row also says whether it has an appointment."""

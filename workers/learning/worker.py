@@ -48,9 +48,10 @@ from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Publisher, Transactions
 from workers.runtime.record import Record
 from workers.settings import Settings
+from workers.tenants import TenantSettings
 
 CONSUMER = "learning"
-Refine = Callable[[str, Any, list[Message], list[Area], datetime, LeadProfile],
+Refine = Callable[[str, TenantSettings, list[Message], list[Area], datetime, LeadProfile],
                   Awaitable[tuple[LeadProfile, set[str]]]]
 
 
@@ -61,12 +62,11 @@ class ClaudeRefiner:
         self.client = client
         self.settings = settings
 
-    async def __call__(self, tenant: str, tenant_row: Any, messages: list[Message],
+    async def __call__(self, tenant: str, settings: TenantSettings, messages: list[Message],
                        areas: list[Area], now: datetime, profile: LeadProfile
                        ) -> tuple[LeadProfile, set[str]]:
-        row = tenant_row or {}
-        config = resolve_config(self.settings, model=row.get("claude_model"), max_tokens=600,
-                                api_key_enc=row.get("claude_api_key_enc"), tenant=tenant)
+        config = resolve_config(self.settings, model=settings.claude_model, max_tokens=600,
+                                api_key_enc=settings.claude_api_key_enc, tenant=tenant)
         if not config.configured:
             return profile, set()
         try:
@@ -155,7 +155,7 @@ class LearningHandler:
                         readings[ev.event_id] = read
         for key, read in readings.items():
             profile, from_claude = await self.refine(
-                tenant, read.tenant_row, read.conv.messages, read.conv.areas, read.conv.now,
+                tenant, read.tenant, read.conv.messages, read.conv.areas, read.conv.now,
                 read.profile)
             readings[key] = replace(read, profile=profile, from_claude=frozenset(from_claude))
         return readings
@@ -170,7 +170,7 @@ class Reading:
     conv: core.Conversation
     profile: LeadProfile
     sources: dict[str, int]
-    tenant_row: dict[str, Any] | None
+    tenant: TenantSettings
     from_claude: frozenset[str] = frozenset()
 
 
@@ -182,10 +182,10 @@ async def prepare(reads: Reads, ev: MemoryUpdated,
     rows = core.as_of(await reads.messages(contact), ev.message_id)
     if not rows:
         return None
-    tenant_row = await reads.tenant_row()
-    conv = core.conversation(rows, tenant_row, ev.occurred_at)
+    settings = await reads.settings()
+    conv = core.conversation(rows, settings.service_areas, ev.occurred_at)
     profile, sources = _extract(extractor, (tenant, contact), conv)
-    return Reading(ev, conv, profile, sources, dict(tenant_row) if tenant_row else None)
+    return Reading(ev, conv, profile, sources, settings)
 
 
 async def settle(conn: asyncpg.Connection, read: Reading, reads: Reads,

@@ -26,11 +26,11 @@ from schemas.events import (
 from workers.consent_ledger import NONE as NO_ENTRIES
 from workers.consent_ledger import store as ledger
 from workers.consent_ledger.addresses import AddressHasher, e164
-from workers.db.tenant import ensure_tenant
 from workers.memory import core, echo
 from workers.memory.core import NewMessage
 from workers.memory.rows import memory_part
 from workers.replies import store as replies
+from workers.tenants.store import ensure as ensure_tenant
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ from schemas.events import (
 )
 from schemas.topics import CONVERSATION_EVENTS, REPLIES_DELIVERED
 from workers.consent_ledger.addresses import AddressHasher, hasher_for
-from workers.db.tenant import ensure_tenant
 from workers.memory import core, store
 from workers.memory.context import ContextStore
 from workers.memory.core import CONSUMER, MemoryInput
@@ -42,6 +41,7 @@ from workers.runtime.groups import of_tenant
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Publisher, Transactions
 from workers.runtime.record import Record
+from workers.tenants.store import ensure as ensure_tenant
 
 log = logging.getLogger(__name__)
 _DELIVERED: TypeAdapter[ReplyDelivered] = TypeAdapter(ReplyDelivered)

@@ -23,7 +23,6 @@ from typing import Any, Protocol, cast
 from schemas.events import ReplyDrafted
 from workers.consent.decision import (
     DEFAULT_LIMITS,
-    DEFAULT_REPLY_CHANNELS,
     ConsentDecision,
     ConsentState,
     Limits,
@@ -31,15 +30,16 @@ from workers.consent.decision import (
     lead_state,
 )
 from workers.consent.decision import decide as consent
-from workers.consent.quiet import tenant_window
 from workers.consent_ledger import store as ledger
-from workers.db.tenant import ensure_tenant
 from workers.ghl.client import Delivered
 from workers.replies import CLAIM_COLUMNS, Action, Reply
 from workers.replies import store as replies
 from workers.replies.claim import claim_action
 from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
 from workers.runtime.ports import Transactions
+from workers.tenants import store as tenants
+from workers.tenants.model import from_row
+from workers.tenants.store import ensure as ensure_tenant
 
 # A tenant id no GHL location has: the due scan needs a transaction but reads no tenant's
 # rows itself (the SECURITY DEFINER function of 0005 returns only (tenant, key) pairs).
@@ -70,14 +70,12 @@ class ReplyClaims(Protocol):
 def consent_of(row: Mapping[str, Any], channel: str,
                mode: str) -> tuple[Outgoing, ConsentState]:
     """The consent question of a locked reply row (see `_LOCK`): pure, for `decide`."""
+    tenant = from_row(row["tenant_id"], row)
     state = lead_state(
-        ai_enabled=bool(row["ai_enabled"]),
-        reply_channels=frozenset(row["reply_channels"] if row["reply_channels"] is not None
-                                 else DEFAULT_REPLY_CHANNELS),
+        ai_enabled=tenant.ai_enabled, reply_channels=tenant.reply_channels,
         human_takeover=bool(row["human_takeover"]), ledger=ledger.consent_of(row["consent"]),
         contact_tz=row["contact_tz"], phone=row["phone"], state=row["state"],
-        postal_code=row["postal_code"], tenant_tz=row["tenant_tz"],
-        tenant_quiet=tenant_window(row["no_texts_from"], row["no_texts_until"]),
+        postal_code=row["postal_code"], tenant_tz=tenant.timezone, tenant_quiet=tenant.quiet,
         later_messages=list(row["later_messages"]), in_flight=bool(row["in_flight"]),
         texts_24h=int(row["texts_24h"] or 0),
     )
@@ -92,8 +90,7 @@ _LOCK = f"""
 SELECT {", ".join("r." + c for c in CLAIM_COLUMNS)},
        GREATEST(coalesce(a.occurred_at, r.created_at),
                 coalesce(r.send_after, a.occurred_at, r.created_at)) AS due_at,
-       coalesce(t.ai_enabled, false) AS ai_enabled, s.reply_channels, s.no_texts_from,
-       s.no_texts_until, s.timezone AS tenant_tz,
+       {tenants.COLUMNS},
        coalesce(c.human_takeover, false) AS human_takeover, c.timezone AS contact_tz, c.phone,
        c.state, c.postal_code,
        {ledger.entries_sql("r.tenant_id", "r.contact_id")} AS consent,
@@ -115,8 +112,7 @@ SELECT {", ".join("r." + c for c in CLAIM_COLUMNS)},
            AND coalesce(x.sent_at, x.created_at) > $4::timestamptz - interval '24 hours')
            AS texts_24h
   FROM replies r
-  LEFT JOIN tenants t ON t.id = r.tenant_id
-  LEFT JOIN tenant_settings s ON s.tenant_id = r.tenant_id
+  {tenants.joins("r.tenant_id")}
   LEFT JOIN contacts c ON c.tenant_id = r.tenant_id AND c.contact_id = r.contact_id
   LEFT JOIN messages a ON a.tenant_id = r.tenant_id AND a.message_id = r.reply_to_message_id
  WHERE r.tenant_id = $1 AND r.idempotency_key = $2

@@ -21,7 +21,9 @@ from workers.consent_ledger import NONE as NO_CONSENT_ENTRIES
 from workers.consent_ledger import Consent
 from workers.consent_ledger import store as ledger
 from workers.responder.listings import COMPS_WINDOW_DAYS, Comparable, Listing
-from workers.responder.tenant import TenantProfile, tenant_from_rows
+from workers.responder.tenant import TenantProfile, tenant_profile
+from workers.tenants import store as tenants
+from workers.tenants.model import from_row
 
 MAX_LISTINGS = 500
 MAX_COMPS = 200
@@ -41,15 +43,10 @@ _LEAD = f"""
 SELECT EXISTS (SELECT 1 FROM replies WHERE tenant_id = $1 AND idempotency_key = $3) AS claimed,
        (SELECT published FROM replies WHERE tenant_id = $1 AND idempotency_key = $3)
            AS published,
-       t.id IS NOT NULL AS known, t.name, t.ai_enabled,
+       {tenants.COLUMNS},
        {ledger.entries_sql("$1", "$2")} AS consent,
        (SELECT mode FROM replies WHERE tenant_id = $1 AND contact_id = $2
           AND status <> 'suppressed' ORDER BY created_at DESC LIMIT 1) AS last_mode,
-       s.tenant_id IS NOT NULL AS has_settings, s.persona, s.instructions, s.claude_model,
-       s.claude_max_tokens, s.claude_api_key_enc, s.service_areas, s.no_texts_from,
-       s.no_texts_until,
-       s.reply_channels, s.timezone,
-       s.allowed_link_domains, s.own_phones, s.own_emails, s.allowed_phrases,
        (SELECT coalesce(jsonb_agg(l ORDER BY l.updated_at DESC), '[]'::jsonb)
           FROM (SELECT listing_id, price, address, area, bedrooms, bathrooms, property_type,
                        features, url, updated_at
@@ -59,8 +56,7 @@ SELECT EXISTS (SELECT 1 FROM replies WHERE tenant_id = $1 AND idempotency_key = 
           FROM (SELECT sold_price, sold_at, area, bedrooms FROM comparable_sales
                  WHERE tenant_id = $1 AND sold_at >= $5
                  ORDER BY sold_at DESC LIMIT $6) c) AS comps
-FROM (SELECT 1) one LEFT JOIN tenants t ON t.id = $1
-     LEFT JOIN tenant_settings s ON s.tenant_id = $1
+FROM (SELECT 1) one {tenants.joins("$1")}
 """
 
 
@@ -75,10 +71,10 @@ async def published_or_facts(conn: asyncpg.Connection, tenant: str, contact: str
     assert row is not None
     if row["claimed"]:
         return list(row["published"]), None
+    settings = from_row(tenant, row)
     return None, LeadFacts(
-        tenant=tenant_from_rows(tenant, row if row["known"] else None,
-                                row if row["has_settings"] else None),
-        tenant_known=bool(row["known"]),
+        tenant=tenant_profile(settings),
+        tenant_known=settings.known,
         consent=ledger.consent_of(row["consent"]),
         opt_out_confirmed=row["last_mode"] == "opt_out_confirmation",
         listings=[Listing(r["listing_id"], r["price"], r["address"], r["area"], r["bedrooms"],

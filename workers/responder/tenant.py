@@ -1,12 +1,12 @@
-"""A tenant's responder configuration, as plain data (loaded by `store.load_tenant`)."""
+"""The responder's slice of a tenant's settings, as plain data (from `workers.tenants`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from workers.consent.decision import DEFAULT_REPLY_CHANNELS
-from workers.consent.quiet import QuietWindow, tenant_window
+from workers.consent.quiet import QuietWindow
+from workers.tenants import TenantSettings
 
 
 @dataclass(frozen=True)
@@ -30,37 +30,23 @@ class TenantProfile:
     allowed_phrases: tuple[str, ...] = ()
 
 
-def area_names(raw: Any) -> tuple[str, ...]:
-    """`service_areas` holds names or `{"name": ..., "aliases": [...]}` objects."""
-    names = []
-    for item in raw or []:
-        name = item.get("name") if isinstance(item, dict) else item
-        if isinstance(name, str) and name.strip():
-            names.append(name.strip())
-    return tuple(names)
-
-
-def tenant_from_rows(tenant_id: str, tenant: Any, settings: Any) -> TenantProfile:
-    """From the `tenants` row (None: unknown tenant, AI off) and `tenant_settings` (optional)."""
-    if tenant is None:
-        return TenantProfile(tenant_id, ai_enabled=False)
-    if settings is None:
-        return TenantProfile(tenant_id, name=tenant["name"], ai_enabled=tenant["ai_enabled"])
+def tenant_profile(settings: TenantSettings) -> TenantProfile:
+    """The responder's slice of the tenant's settings (`workers.tenants`)."""
     return TenantProfile(
-        tenant_id,
-        name=tenant["name"],
-        ai_enabled=tenant["ai_enabled"],
-        persona=settings["persona"],
-        instructions=settings["instructions"],
-        service_areas=area_names(settings["service_areas"]),
-        reply_channels=frozenset(settings["reply_channels"] or ()),
-        timezone=settings["timezone"],
-        quiet=tenant_window(settings["no_texts_from"], settings["no_texts_until"]),
-        claude_model=settings["claude_model"],
-        claude_max_tokens=settings["claude_max_tokens"],
-        claude_api_key_enc=settings["claude_api_key_enc"],
-        allowed_link_domains=tuple(settings["allowed_link_domains"] or ()),
-        own_phones=tuple(settings["own_phones"] or ()),
-        own_emails=tuple(settings["own_emails"] or ()),
-        allowed_phrases=tuple(settings["allowed_phrases"] or ()),
+        settings.tenant_id,
+        name=settings.name,
+        ai_enabled=settings.ai_enabled,
+        persona=settings.persona,
+        instructions=settings.instructions,
+        service_areas=settings.area_names,
+        reply_channels=settings.reply_channels,
+        timezone=settings.timezone,
+        quiet=settings.quiet,
+        claude_model=settings.claude_model,
+        claude_max_tokens=settings.claude_max_tokens,
+        claude_api_key_enc=settings.claude_api_key_enc,
+        allowed_link_domains=settings.allowed_link_domains,
+        own_phones=settings.own_phones,
+        own_emails=settings.own_emails,
+        allowed_phrases=settings.allowed_phrases,
     )

@@ -54,22 +54,6 @@ def test_no_rows_stay_no_rows() -> None:
     assert core.as_of([], None) == []
 
 
-# --- the tenant's areas ------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("tenant_row", "areas"), [
-    (None, []),                                         # no settings row
-    ({"service_areas": None}, []),                      # no areas configured
-    ({"service_areas": []}, []),
-    ({"service_areas": [{"name": "Cedar Park"}]}, [Area(name="Cedar Park")]),
-    ({"service_areas": [{"name": "Round Rock", "aliases": ["rr", "Round Rock TX"]},
-                        {"name": "Cedar Park", "aliases": []}]},
-     [Area(name="Round Rock", aliases=("rr", "Round Rock TX")), Area(name="Cedar Park")]),
-])
-def test_areas_come_from_the_settings_row(tenant_row: dict[str, Any] | None,
-                                          areas: list[Area]) -> None:
-    assert core.service_areas(tenant_row) == areas
-
-
 # --- the extraction clock ----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("occurred_at", "now"), [
@@ -93,7 +77,7 @@ def test_the_clock_reads_the_last_row_not_the_latest_time() -> None:
 def test_the_conversation_carries_messages_turns_appointment_areas_and_clock() -> None:
     rows = [row(0, appointment=True), row(1, direction="outbound", message_id=None,
                                           appointment=True)]
-    conv = core.conversation(rows, {"service_areas": [{"name": "Cedar Park"}]}, T0)
+    conv = core.conversation(rows, (Area(name="Cedar Park"),), T0)
     assert conv.messages == [
         Message(direction="inbound", body="message 0", id="m0", sent_at=T0),
         Message(direction="outbound", body="message 1", id=None,
@@ -107,7 +91,7 @@ def test_the_conversation_carries_messages_turns_appointment_areas_and_clock() -
 
 
 def test_no_appointment_is_read_from_the_rows() -> None:
-    assert core.conversation(ROWS, None, T0).appointment is False
+    assert core.conversation(ROWS, (), T0).appointment is False
 
 
 # --- the facts' sources and confidence ---------------------------------------------------------

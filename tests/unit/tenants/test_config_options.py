@@ -1,5 +1,5 @@
-"""`leadmem tenant config` options of the reply check (issue #19): what the agency allows a
-drafted reply to contain, validated before anything is written."""
+"""`leadmem tenant config` options -> the settings they change (`workers.tenants.validate`),
+refused as a CLI error before anything is written."""
 
 from __future__ import annotations
 
@@ -18,14 +18,16 @@ def test_the_reply_check_settings() -> None:
     assert changes("--allowed-domains", "Acme.com, https://www.listings.example/x, acme.com",
                    "--own-phones", "+1 (512) 555-0111, 512-555-0112",
                    "--own-emails", "Hello@Acme.com",
-                   "--allowed-phrases", '["free buyer consultation", "consulta  gratis"]') == {
-        "allowed_link_domains": ["acme.com", "listings.example"],
-        "own_phones": ["+1 (512) 555-0111", "512-555-0112"],
-        "own_emails": ["hello@acme.com"],
-        "allowed_phrases": ["free buyer consultation", "consulta gratis"],
+                   "--allowed-phrases", '["free buyer consultation", "consulta  gratis"]',
+                   "--crm", "tasks=off", "--crm-opted-out-tag", " DNC ") == {
+        "allowed_link_domains": ("acme.com", "listings.example"),
+        "own_phones": ("+1 (512) 555-0111", "512-555-0112"),
+        "own_emails": ("hello@acme.com",),
+        "allowed_phrases": ("free buyer consultation", "consulta gratis"),
+        "crm_tasks": False, "crm_opted_out_tag": "DNC",
     }
     assert changes("--allowed-domains", "off", "--allowed-phrases", "off") == {
-        "allowed_link_domains": [], "allowed_phrases": []}
+        "allowed_link_domains": (), "allowed_phrases": ()}
 
 
 @pytest.mark.parametrize("options", [
