@@ -21,13 +21,14 @@ from typing import Any, Literal
 import asyncpg
 
 from workers.consent_ledger import ALL
-from workers.consent_ledger import store as ledger
 from workers.crm.plan import (
     ContactState,
     CrmSettings,
     lead_opt_out,
     opt_out_key,
 )
+from workers.leads import store as leads
+from workers.leads.state import from_row as lead_of
 from workers.tenants import store as tenants
 from workers.tenants.model import from_row
 
@@ -36,8 +37,7 @@ SELECT {tenants.COLUMNS},
        k.note_id, k.note_updated_at, k.score_tag, k.fields,
        (SELECT status FROM crm_writes w WHERE w.tenant_id = $1 AND w.intent_key = $3)
            AS note_claim,
-       c.assigned_to, c.first_name,
-       {ledger.entries_sql('$1', '$2')} AS consent,
+       {leads.columns("$1", "$2")},
        p.summary, p.score, p.score_reasons, p.next_questions,
        (SELECT m.body FROM messages m WHERE m.tenant_id = $1 AND m.contact_id = $2
            AND m.direction = 'inbound' AND m.sender = 'lead'
@@ -45,7 +45,7 @@ SELECT {tenants.COLUMNS},
   FROM (SELECT 1) one
   {tenants.joins("$1")}
   LEFT JOIN crm_contacts k ON k.tenant_id = $1 AND k.contact_id = $2
-  LEFT JOIN contacts c ON c.tenant_id = $1 AND c.contact_id = $2
+  {leads.joins("$1", "$2")}
   LEFT JOIN lead_profiles p ON p.tenant_id = $1 AND p.contact_id = $2
 """
 
@@ -60,7 +60,8 @@ async def load(conn: asyncpg.Connection, tenant: str,
     row = await conn.fetchrow(_STATE, tenant, contact, f"note:{contact}")
     assert row is not None
     settings = CrmSettings.of(from_row(tenant, row))
-    consent = ledger.consent_of(row["consent"])
+    lead = lead_of(tenant, contact, row)
+    consent = lead.consent
     entry = lead_opt_out(consent.entries) if consent.any_opt_out else None
     written = entry is not None and await conn.fetchval(
         "SELECT status = 'done' FROM crm_writes WHERE tenant_id = $1 AND intent_key = $2",
@@ -69,13 +70,13 @@ async def load(conn: asyncpg.Connection, tenant: str,
         note_id=row["note_id"], note_in_doubt=row["note_id"] is None
         and row["note_claim"] == "sending",
         note_updated_at=row["note_updated_at"], score_tag=row["score_tag"],
-        fields=_json(row["fields"]) or {}, assigned_to=row["assigned_to"],
+        fields=_json(row["fields"]) or {}, assigned_to=lead.assigned_to,
         opted_out=consent.any_opt_out,
         opt_out_entry=entry.entry_id if entry else None,
         opt_out_at=entry.occurred_at if entry else None,
         opt_out_scope=entry.channel if entry else ALL, opt_out_written=bool(written),
         dnd_on=consent.dnd,
-        first_name=row["first_name"], summary=row["summary"] or "", score=row["score"],
+        first_name=lead.first_name, summary=row["summary"] or "", score=row["score"],
         score_reasons=tuple(_json(row["score_reasons"]) or ()),
         next_questions=tuple(_json(row["next_questions"]) or ()),
         last_said=row["last_said"] or "")

@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from workers.leads import profiles
 from workers.learning import facts
 from workers.learning.assess import Assessment
 from workers.tenants import TenantSettings
@@ -64,24 +65,9 @@ class Reads:
 
 async def save_profile(conn: asyncpg.Connection, tenant: str, contact: str,
                        spec: dict[str, Any], result: Assessment) -> tuple[int, str | None]:
-    """Upsert the lead's profile row, bumping its version; returns the new version and the
-    score it had before (None for a new row), in the same round trip."""
-    stored = await conn.fetchrow(
-        """
-        WITH previous AS (SELECT score FROM lead_profiles
-                          WHERE tenant_id = $1 AND contact_id = $2)
-        INSERT INTO lead_profiles (tenant_id, contact_id, profile, score, score_reasons,
-                                   qualification, next_questions, signals, version, updated_at)
-        VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, 1, now())
-        ON CONFLICT (tenant_id, contact_id) DO UPDATE SET
-            profile = EXCLUDED.profile, score = EXCLUDED.score,
-            score_reasons = EXCLUDED.score_reasons, qualification = EXCLUDED.qualification,
-            next_questions = EXCLUDED.next_questions, signals = EXCLUDED.signals,
-            version = lead_profiles.version + 1, updated_at = now()
-        RETURNING version, (SELECT score FROM previous) AS previous
-        """,
-        tenant, contact, spec, result.score, result.score_reasons, result.qualification,
-        result.next_questions, result.signals.to_dict(),
-    )
-    assert stored is not None
-    return stored["version"], stored["previous"]
+    """The assessed profile through `lead_profiles`' one writer (`workers.leads.profiles`):
+    the new version and the score it had before (None for a new row), one round trip."""
+    return await profiles.save(
+        conn, tenant, contact, profile=spec, score=result.score,
+        score_reasons=result.score_reasons, qualification=result.qualification,
+        next_questions=result.next_questions, signals=result.signals.to_dict())

@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 
 from workers.db.tenant import TenantDatabase
+from workers.leads import profiles
 from workers.memory import core, store
 from workers.memory.context import ContextStore
 from workers.memory.legacy import (
@@ -115,19 +116,9 @@ async def write_lead(conn: asyncpg.Connection, lead: LegacyLead) -> tuple[int, i
             tenant, contact, summary_prefix(lead.summary))
     current, written = await _write_facts(conn, lead)
     if current or lead.score or lead.stage:
-        await conn.execute(
-            """INSERT INTO lead_profiles (tenant_id, contact_id, profile, score, score_reasons,
-                                          qualification, version)
-               VALUES ($1, $2, $3::jsonb, COALESCE($4, 'cold'), $5::jsonb, $6::jsonb, 1)
-               ON CONFLICT (tenant_id, contact_id) DO UPDATE SET
-                   profile = lead_profiles.profile || EXCLUDED.profile,
-                   qualification = EXCLUDED.qualification || lead_profiles.qualification,
-                   version = lead_profiles.version + 1, updated_at = now()
-               WHERE lead_profiles.profile <> lead_profiles.profile || EXCLUDED.profile
-                  OR lead_profiles.qualification
-                     <> EXCLUDED.qualification || lead_profiles.qualification""",
-            tenant, contact, current, lead.score, lead.score_reasons,
-            {"stage": lead.stage} if lead.stage else {})
+        await profiles.merge_imported(conn, tenant, contact, profile=current,
+                                      score=lead.score, score_reasons=lead.score_reasons,
+                                      stage=lead.stage)
     return imported, len(lead.messages) - imported, written
 
 

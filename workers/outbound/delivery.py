@@ -4,13 +4,14 @@ and only with consent.
 The status machine and every write of `replies` belong to `workers.replies` (its docstring
 has the table of edges); this module decides which one the claim takes. Every claim decides
 consent again (`workers.consent.decision`) on the lead's state read in the claim's own
-statement: the contact's flags, the profile's opt-out, the tenant's settings and whatever
-the lead wrote after the message being answered, so a held, retried or replayed reply goes
-out only if it still may. "sending" is committed before the POST, so a crash between the
-POST and the status write leaves the reply "sending": a redelivery finds it and does not
-resend blindly (it may have been delivered); it is counted and left for reconciliation. The
-claim goes back to "drafted" only when GHL provably did not take the message, so a retry may
-send it.
+statement: the lead (`workers.leads`: the contact's flags and its recorded consent), the
+tenant's settings (`workers.tenants`) and whatever the lead wrote after the message
+answered, so a held, retried or replayed reply goes out only if it still may.
+
+"sending" is committed before the POST, so a crash between the POST and the status write
+leaves the reply "sending": a redelivery finds it and does not resend blindly (it may have
+been delivered); it is counted and left for reconciliation. The claim goes back to
+"drafted" only when GHL provably did not take the message, so a retry may send it.
 """
 
 from __future__ import annotations
@@ -27,18 +28,19 @@ from workers.consent.decision import (
     ConsentState,
     Limits,
     Outgoing,
-    lead_state,
 )
 from workers.consent.decision import decide as consent
-from workers.consent_ledger import store as ledger
 from workers.ghl.client import Delivered
+from workers.leads import consent_state
+from workers.leads import store as leads
+from workers.leads.state import from_row as lead_of
 from workers.replies import CLAIM_COLUMNS, Action, Reply
 from workers.replies import store as replies
 from workers.replies.claim import claim_action
 from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
 from workers.runtime.ports import Transactions
 from workers.tenants import store as tenants
-from workers.tenants.model import from_row
+from workers.tenants.model import from_row as tenant_of
 from workers.tenants.store import ensure as ensure_tenant
 
 # A tenant id no GHL location has: the due scan needs a transaction but reads no tenant's
@@ -70,15 +72,10 @@ class ReplyClaims(Protocol):
 def consent_of(row: Mapping[str, Any], channel: str,
                mode: str) -> tuple[Outgoing, ConsentState]:
     """The consent question of a locked reply row (see `_LOCK`): pure, for `decide`."""
-    tenant = from_row(row["tenant_id"], row)
-    state = lead_state(
-        ai_enabled=tenant.ai_enabled, reply_channels=tenant.reply_channels,
-        human_takeover=bool(row["human_takeover"]), ledger=ledger.consent_of(row["consent"]),
-        contact_tz=row["contact_tz"], phone=row["phone"], state=row["state"],
-        postal_code=row["postal_code"], tenant_tz=tenant.timezone, tenant_quiet=tenant.quiet,
+    state = consent_state(
+        tenant_of(row["tenant_id"], row), lead_of(row["tenant_id"], row["contact_id"], row),
         later_messages=list(row["later_messages"]), in_flight=bool(row["in_flight"]),
-        texts_24h=int(row["texts_24h"] or 0),
-    )
+        texts_24h=int(row["texts_24h"] or 0))
     confirmation = mode == "opt_out_confirmation"
     return Outgoing(channel, due_at=row["due_at"], confirmation=confirmation,
                     answers=row["reply_to_message_id"]), state
@@ -91,9 +88,7 @@ SELECT {", ".join("r." + c for c in CLAIM_COLUMNS)},
        GREATEST(coalesce(a.occurred_at, r.created_at),
                 coalesce(r.send_after, a.occurred_at, r.created_at)) AS due_at,
        {tenants.COLUMNS},
-       coalesce(c.human_takeover, false) AS human_takeover, c.timezone AS contact_tz, c.phone,
-       c.state, c.postal_code,
-       {ledger.entries_sql("r.tenant_id", "r.contact_id")} AS consent,
+       {leads.columns("r.tenant_id", "r.contact_id")},
        ARRAY(SELECT m.body FROM messages m
               WHERE m.tenant_id = r.tenant_id AND m.contact_id = r.contact_id
                 AND m.direction = 'inbound' AND m.sender = 'lead'
@@ -113,7 +108,7 @@ SELECT {", ".join("r." + c for c in CLAIM_COLUMNS)},
            AS texts_24h
   FROM replies r
   {tenants.joins("r.tenant_id")}
-  LEFT JOIN contacts c ON c.tenant_id = r.tenant_id AND c.contact_id = r.contact_id
+  {leads.joins("r.tenant_id", "r.contact_id")}
   LEFT JOIN messages a ON a.tenant_id = r.tenant_id AND a.message_id = r.reply_to_message_id
  WHERE r.tenant_id = $1 AND r.idempotency_key = $2
    FOR UPDATE OF r"""

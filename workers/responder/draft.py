@@ -18,8 +18,8 @@ from typing import Any
 from schemas.context import LeadContext
 from schemas.envelope import derive_event_id
 from schemas.events import AgentAssistRequested, ProfileUpdated, ReplyDrafted
-from workers.consent.decision import ConsentState, lead_state
 from workers.consent.reply_check import ReplyCheck
+from workers.leads import consent_state
 from workers.replies.row import Reply
 from workers.responder import guards, modes
 from workers.responder.compose import Composition
@@ -46,16 +46,6 @@ def superseded(event: ProfileUpdated, ctx: LeadContext) -> bool:
     inbound = [m for m in ctx.memory.recent if m.direction == "inbound" and m.sender == "lead"]
     ids = [m.message_id for m in inbound]
     return bool(event.message_id) and event.message_id in ids and ids[-1] != event.message_id
-
-
-def consent_state(event: ProfileUpdated, ctx: LeadContext, facts: LeadFacts) -> ConsentState:
-    """What consent rests on when drafting: the tenant's settings, the lead's flags and its
-    recorded consent (the ledger, which memory updated before this event was produced)."""
-    memory, tenant, c = ctx.memory, facts.tenant, ctx.memory.contact
-    return lead_state(
-        ai_enabled=tenant.ai_enabled, reply_channels=tenant.reply_channels,
-        human_takeover=memory.human_takeover, ledger=facts.consent, contact_tz=c.timezone,
-        phone=c.phone, state=c.state, tenant_tz=tenant.timezone, tenant_quiet=tenant.quiet)
 
 
 def reply_key(event: ProfileUpdated) -> str:
@@ -87,7 +77,7 @@ class Turn:
     def guard_input(self, ctx: LeadContext, facts: LeadFacts) -> guards.GuardInput:
         e = self.event
         return guards.GuardInput(
-            channel=self.channel, consent=consent_state(e, ctx, facts),
+            channel=self.channel, consent=consent_state(facts.tenant, facts.lead),
             opt_out_confirmed=facts.opt_out_confirmed,
             wants_human=bool(e.profile.get("wants_human")), asked_at=e.occurred_at,
             superseded=superseded(e, ctx), answers=e.message_id)

@@ -17,15 +17,17 @@ from typing import Any
 
 import asyncpg
 
-from workers.consent_ledger import NONE as NO_CONSENT_ENTRIES
 from workers.consent_ledger import Consent
-from workers.consent_ledger import store as ledger
+from workers.leads import Lead
+from workers.leads import store as leads
+from workers.leads.state import from_row as lead_of
 from workers.responder.listings import COMPS_WINDOW_DAYS, Comparable, Listing
 from workers.responder.tenant import TenantProfile, tenant_profile
 from workers.tenants import store as tenants
 from workers.tenants.model import from_row
 
 MAX_LISTINGS = 500
+NO_LEAD = Lead("", "")  # nothing known (tests; a real read always names the lead)
 MAX_COMPS = 200
 
 
@@ -33,10 +35,15 @@ MAX_COMPS = 200
 class LeadFacts:
     tenant: TenantProfile
     tenant_known: bool = True
-    consent: Consent = NO_CONSENT_ENTRIES  # the lead's recorded consent (the ledger's fold)
+    lead: Lead = NO_LEAD  # the contact's flags and recorded consent (`workers.leads`)
     opt_out_confirmed: bool = False
     listings: list[Listing] = field(default_factory=list)
     comps: list[Comparable] = field(default_factory=list)
+
+    @property
+    def consent(self) -> Consent:
+        """The lead's recorded consent (the consent ledger's fold)."""
+        return self.lead.consent
 
 
 _LEAD = f"""
@@ -44,7 +51,7 @@ SELECT EXISTS (SELECT 1 FROM replies WHERE tenant_id = $1 AND idempotency_key = 
        (SELECT published FROM replies WHERE tenant_id = $1 AND idempotency_key = $3)
            AS published,
        {tenants.COLUMNS},
-       {ledger.entries_sql("$1", "$2")} AS consent,
+       {leads.columns("$1", "$2")},
        (SELECT mode FROM replies WHERE tenant_id = $1 AND contact_id = $2
           AND status <> 'suppressed' ORDER BY created_at DESC LIMIT 1) AS last_mode,
        (SELECT coalesce(jsonb_agg(l ORDER BY l.updated_at DESC), '[]'::jsonb)
@@ -56,7 +63,7 @@ SELECT EXISTS (SELECT 1 FROM replies WHERE tenant_id = $1 AND idempotency_key = 
           FROM (SELECT sold_price, sold_at, area, bedrooms FROM comparable_sales
                  WHERE tenant_id = $1 AND sold_at >= $5
                  ORDER BY sold_at DESC LIMIT $6) c) AS comps
-FROM (SELECT 1) one {tenants.joins("$1")}
+FROM (SELECT 1) one {tenants.joins("$1")} {leads.joins("$1", "$2")}
 """
 
 
@@ -75,7 +82,7 @@ async def published_or_facts(conn: asyncpg.Connection, tenant: str, contact: str
     return None, LeadFacts(
         tenant=tenant_profile(settings),
         tenant_known=settings.known,
-        consent=ledger.consent_of(row["consent"]),
+        lead=lead_of(tenant, contact, row),
         opt_out_confirmed=row["last_mode"] == "opt_out_confirmation",
         listings=[Listing(r["listing_id"], r["price"], r["address"], r["area"], r["bedrooms"],
                           float(r["bathrooms"]) if r["bathrooms"] is not None else None,

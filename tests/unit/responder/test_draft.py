@@ -16,6 +16,7 @@ from schemas.events import AgentAssistRequested, ProfileUpdated, ReplyDrafted
 from workers.claude import Usage
 from workers.consent.reply_check import Finding, ReplyCheck, ReplyFacts, check_reply
 from workers.consent_ledger import ALL, NONE, Consent, Entry, Kind, Source, fold
+from workers.leads import Lead, consent_state
 from workers.replies.row import Reply
 from workers.responder import draft, guards, modes
 from workers.responder.compose import Composition
@@ -28,7 +29,14 @@ ASKED = NOW - timedelta(minutes=1)
 MORNING = datetime(2026, 11, 11, 16, 0, tzinfo=UTC)
 TENANT = TenantProfile("locA", name="Lone Star Realty", reply_channels=frozenset({"sms",
                                                                                   "email"}))
-FACTS = LeadFacts(tenant=TENANT)
+# The lead as the responder's own statement reads it (`workers.leads`): its consent rests
+# on this, not on the cached context.
+LEAD = Lead("locA", "c1", known=True, first_name="Ana", timezone="America/Chicago", state="TX")
+FACTS = LeadFacts(tenant=TENANT, lead=LEAD)
+
+
+def with_lead(consent: Consent = NONE, **lead: Any) -> LeadFacts:
+    return replace(FACTS, lead=replace(LEAD, consent=consent, **lead))
 QUESTION = "When are you hoping to move?"
 PLAN = modes.Plan("buyer_qualification", "Ask the most valuable question.", QUESTION)
 CLAUDE = Composition("Great, Ana! When are you hoping to move?", "ok", "claude-sonnet-4-6",
@@ -159,23 +167,26 @@ def test_consent_is_the_recorded_one_not_the_messages() -> None:
     """A STOP in the context's messages is not read here (memory recorded it in the ledger,
     or, quoted or in other words, did not)."""
     ctx = context(GREETING, M1, M2, STOP)
-    assert not draft.consent_state(event(message_id="m3"), ctx, FACTS).ledger.any_opt_out
-    stopped = draft.consent_state(event(message_id="m2"), ctx, replace(FACTS, consent=STOPPED))
+    assert not turn(event(message_id="m3"), ctx).guard_input(ctx, FACTS).consent.ledger \
+        .any_opt_out
+    stopped = turn(event(message_id="m2"), ctx).guard_input(ctx, with_lead(STOPPED)).consent
     assert stopped.ledger.opted_out_of("sms")
 
 
 @pytest.mark.parametrize(("facts", "ev", "ctx", "expect"), [
     (FACTS, event(), CTX, {"human_takeover": False, "ai_enabled": True}),
-    (replace(FACTS, consent=STOPPED), event(), CTX, {"ledger": STOPPED}),
+    (with_lead(STOPPED), event(), CTX, {"ledger": STOPPED}),
     # The learned profile's flag is not consent: the ledger is.
     (FACTS, event(profile={"opted_out": True}), CTX, {"ledger": NONE}),
-    (FACTS, event(), context(M1, M2, human_takeover=True), {"human_takeover": True}),
+    (with_lead(human_takeover=True), event(), CTX, {"human_takeover": True}),
+    # The stored contact counts, not the cached context's copy of it.
+    (FACTS, event(), context(M1, M2, human_takeover=True), {"human_takeover": False}),
     (replace(FACTS, tenant=replace(TENANT, ai_enabled=False)), event(), CTX,
      {"ai_enabled": False, "reply_channels": frozenset({"sms", "email"})}),
 ])
 def test_consent_state_carries_the_tenants_and_the_leads_flags(
         facts: LeadFacts, ev: ProfileUpdated, ctx: LeadContext, expect: dict[str, Any]) -> None:
-    state = draft.consent_state(ev, ctx, facts)
+    state = turn(ev, ctx).guard_input(ctx, facts).consent
     assert {k: getattr(state, k) for k in expect} == expect
     assert str(state.zone) == "America/Chicago"
 
@@ -238,7 +249,7 @@ def test_the_guard_input() -> None:
     g = turn(ev).guard_input(CTX, facts)
     assert (g.channel, g.opt_out_confirmed, g.wants_human, g.asked_at, g.superseded) == (
         "sms", True, True, ASKED, True)
-    assert g.consent == draft.consent_state(ev, CTX, facts)
+    assert g.consent == consent_state(facts.tenant, facts.lead)
 
 
 # --- without Claude ---------------------------------------------------------------------------
@@ -273,9 +284,9 @@ def test_only_the_message_that_made_consent_unsure_asks_a_person() -> None:
     unsure = fold([Entry("m2:u", Kind.UNSURE, ALL, Source.LEAD_MESSAGE, NOW, "m2")])
     silence = guards.Verdict("suppress", "possible_opt_out")
     first = draft.without_claude(turn(event(message_id="m2")), silence,
-                                 replace(FACTS, consent=unsure), CTX, PLAN)
+                                 with_lead(unsure), CTX, PLAN)
     later = draft.without_claude(turn(event(message_id="m3")), silence,
-                                 replace(FACTS, consent=unsure), CTX, PLAN)
+                                 with_lead(unsure), CTX, PLAN)
     assert first is not None and set(assists(first)) == {"possible_opt_out"}
     assert later is not None and assists(later) == {}
     assert later.suppressed_reason == "possible_opt_out"
@@ -408,12 +419,13 @@ NIGHT = datetime(2026, 11, 11, 4, 0, tzinfo=UTC)  # 22:00 in Chicago
 # What memory recorded of the lead's words m2 (the ledger), beside the context.
 M2_STOP = fold([Entry("m2:o", Kind.OPTED_OUT, ALL, Source.LEAD_MESSAGE, NOW, "m2")])
 M2_UNSURE = fold([Entry("m2:u", Kind.UNSURE, ALL, Source.LEAD_MESSAGE, NOW, "m2")])
+LEAD_TAKEN_OVER = replace(LEAD, human_takeover=True)
 
 
 @pytest.mark.parametrize(("ctx", "ev", "now", "consent", "expect"), [
     (CTX, event(), NOW, NONE, ("reply", "ok", None)),
     (CTX, event(message_id="m1"), NOW, NONE, ("suppress", "superseded", "none")),
-    (context(M1, M2, human_takeover=True), event(), NOW, NONE,
+    (context(M1, M2, human_takeover=True), event(), NOW, LEAD_TAKEN_OVER,
      ("suppress", "human_takeover", "none")),
     (context(M1, msg("who is this? wrong number", "m2", minute=2)), event(), NOW, M2_UNSURE,
      ("suppress", "possible_opt_out", "none")),
@@ -428,10 +440,12 @@ M2_UNSURE = fold([Entry("m2:u", Kind.UNSURE, ALL, Source.LEAD_MESSAGE, NOW, "m2"
      ("handoff", "wants_human", "handoff")),
 ])
 def test_the_decision_and_its_row(ctx: LeadContext, ev: ProfileUpdated, now: datetime,
-                                  consent: Consent, expect: tuple[str, str, str | None]) -> None:
+                                  consent: Consent | Lead,
+                                  expect: tuple[str, str, str | None]) -> None:
     merged = draft.merged_context(ctx, ev)
     t = draft.Turn.of(ev, ctx, now)
-    verdict = guards.decide(t.guard_input(merged, replace(FACTS, consent=consent)), now)
+    facts = replace(FACTS, lead=consent) if isinstance(consent, Lead) else with_lead(consent)
+    verdict = guards.decide(t.guard_input(merged, facts), now)
     assert (verdict.action, verdict.reason) == expect[:2]
     row = draft.without_claude(t, verdict, FACTS, merged, PLAN)
     if expect[2] is None:
