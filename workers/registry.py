@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 
 from workers.runtime.host import WorkerSpec
-from workers.runtime.service import ServiceSpec
 
 WORKER_MODULES: dict[str, str] = {
     "ingestion": "workers.ingestion.worker",
@@ -16,37 +15,30 @@ WORKER_MODULES: dict[str, str] = {
     "metrics": "workers.metrics.worker",
 }
 
-# Parts that consume nothing (the HTTP edge): `leadmem run NAME` awaits their own `run`
-# instead of hosting them on a WorkerHost; with no consumer group, `available()` (lag probes,
-# the demo's in-process workers) leaves them out. See `workers.runtime.service`.
-SERVICE_MODULES: dict[str, str] = {
+# Workers that consume nothing (the HTTP edge: `WorkerSpec` with no topics), hosted by
+# `WorkerHost` like the others. With no consumer group, `available()` (lag probes, the demo's
+# in-process consumers) leaves them out.
+EDGE_MODULES: dict[str, str] = {
     "receiver": "workers.receiver.service",
 }
 
 
 def runnable() -> list[str]:
-    """Every name `leadmem run` accepts: the workers, then the services."""
-    return [*WORKER_MODULES, *SERVICE_MODULES]
-
-
-def load_service(name: str) -> ServiceSpec:
-    if name not in SERVICE_MODULES:
-        raise KeyError(f"unknown service {name!r}; choose from {', '.join(SERVICE_MODULES)}")
-    spec = importlib.import_module(SERVICE_MODULES[name]).SPEC
-    assert isinstance(spec, ServiceSpec)
-    return spec
+    """Every name `leadmem run` accepts: the consumers, then the edge."""
+    return [*WORKER_MODULES, *EDGE_MODULES]
 
 
 def load_spec(name: str) -> WorkerSpec:
-    if name not in WORKER_MODULES:
+    module = WORKER_MODULES.get(name) or EDGE_MODULES.get(name)
+    if module is None:
         raise KeyError(f"unknown worker {name!r}; choose from {', '.join(runnable())}")
-    spec = importlib.import_module(WORKER_MODULES[name]).SPEC
+    spec = importlib.import_module(module).SPEC
     assert isinstance(spec, WorkerSpec)
     return spec
 
 
 def available() -> list[str]:
-    """Workers whose module exists in this build, in pipeline order."""
+    """Consumer workers whose module exists in this build, in pipeline order."""
     names = []
     for name, module in WORKER_MODULES.items():
         try:

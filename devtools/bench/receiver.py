@@ -48,7 +48,8 @@ from devtools.bench.receiver_load import Bodies, WrkRun, lua_script, run_wrk, wr
 from devtools.kafka import KafkaServer
 from schemas.topics import GHL_EVENTS
 from workers.receiver.app import WEBHOOK_PATH
-from workers.receiver.service import make_producer
+from workers.receiver.service import NAME as RECEIVER
+from workers.runtime.clients import open_producer
 from workers.runtime.kafka import ensure_topics, log_end_offsets, topic_partitions
 from workers.settings import Settings
 
@@ -203,9 +204,9 @@ class Runner:
         partitions = len(await topic_partitions(self.bootstrap, (GHL_EVENTS,)))
         await ensure_topics(self.bootstrap, partitions, topics=(topic,))
         rendered = [self.bodies.render(self.template, 0, n) for n in range(records)]
-        prod: AIOKafkaProducer = make_producer(self.settings)
-        await prod.start()
-        try:
+        async with AsyncExitStack() as stack:
+            prod: AIOKafkaProducer = await open_producer(self.settings, stack,
+                                                         client_id=RECEIVER)
             started = time.perf_counter()
             futures = [await prod.send(topic, body, key=key.encode()) for key, body in rendered]
             await asyncio.gather(*futures)
@@ -220,8 +221,6 @@ class Runner:
             started = time.perf_counter()
             await asyncio.gather(*(sender() for _ in range(window)))
             window_s = time.perf_counter() - started
-        finally:
-            await prod.stop()
         return {"raw_records": records,
                 "raw_produce_per_s": round(records / pipelined_s, 1),
                 "raw_produce_window_per_s": round(records / window_s, 1),

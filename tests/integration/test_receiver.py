@@ -309,7 +309,8 @@ async def test_end_to_end_a_posted_webhook_is_verified_ingested_and_published_on
 
 
 async def test_leadmem_run_receiver_serves_until_sigterm(kafka: str) -> None:
-    """The CLI path: `leadmem run receiver` is a service, not a consumer worker."""
+    """The CLI path: `leadmem run receiver`, a worker that consumes nothing, hosted by
+    `WorkerHost` until SIGTERM."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -16,6 +16,7 @@ import heapq
 import json
 import sys
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -24,7 +25,8 @@ from schemas.topics import ALL_TOPICS, PIPELINE_DLQ
 from workers.cli.errors import CliError
 from workers.cli.ops_common import _POSITION, Sub, admin_conn, run, table
 from workers.runtime.boundary import read_dead_letter
-from workers.runtime.kafka import make_producer, topic_partitions
+from workers.runtime.clients import open_producer
+from workers.runtime.kafka import topic_partitions
 from workers.runtime.record import Record
 from workers.settings import Settings
 
@@ -183,12 +185,11 @@ async def dlq_replay(args: argparse.Namespace) -> int:
         bad = [f"{r.partition}:{r.offset}" for r, x in chosen if not replayable(x)]
         if bad:
             raise CliError(f"unknown source topic for {', '.join(bad)}; not replaying")
-    producer = make_producer(s, client_id="leadmem-dlq-replay")
     sent: list[str] = []
     skipped: list[str] = []
     unknown: list[str] = []
-    try:
-        await producer.start()
+    async with AsyncExitStack() as stack:
+        producer = await open_producer(s, stack, client_id="leadmem-dlq-replay")
         async with admin_conn(args.settings) as conn:
             async for r, x in iter_dlq(s.bootstrap, only=wanted):
                 if args.tenant and x.tenant_id != args.tenant:
@@ -214,8 +215,6 @@ async def dlq_replay(args: argparse.Namespace) -> int:
                         x.source_topic, r.value, key=r.key, timestamp_ms=x.source_timestamp_ms,
                         headers=[(k, v.encode()) for k, v in headers.items()])
                     sent.append(where)
-    finally:
-        await producer.stop()
     print(f"replayed {len(sent)} dead letter(s)" + (f": {brief(sent)}" if sent else ""))
     if skipped:
         print(f"skipped {len(skipped)} already replayed: {brief(skipped)}")

@@ -15,7 +15,7 @@ from aiokafka.errors import KafkaError
 from schemas.ids import SAFE_ID_RULE, is_safe_id
 from workers.cli.errors import CliError
 from workers.errors import RetryableError
-from workers.runtime.clients import open_database
+from workers.runtime.clients import open_admin_connection, open_database
 from workers.settings import Settings
 
 Sub = Any  # argparse's private _SubParsersAction
@@ -58,11 +58,8 @@ async def tenant_tx(settings: Settings, tenant: str) -> AsyncIterator[asyncpg.Co
 @asynccontextmanager
 async def admin_conn(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
     """The admin connection: sees every tenant; the only one that may touch `dlq_replays`."""
-    conn = await asyncpg.connect(settings.admin_database_url)
-    try:
-        yield conn
-    finally:
-        await conn.close()
+    async with AsyncExitStack() as stack:
+        yield await open_admin_connection(settings, stack)
 
 
 def table(rows: Sequence[Sequence[str]]) -> None:

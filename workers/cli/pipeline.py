@@ -62,12 +62,9 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from workers.registry import SERVICE_MODULES, load_service, load_spec
+    from workers.registry import load_spec
     from workers.runtime.host import run_worker
 
-    if args.worker in SERVICE_MODULES:  # not a consumer: it serves on its own (registry.py)
-        asyncio.run(load_service(args.worker).run(args.settings))
-        return 0
     try:
         spec = load_spec(args.worker)
     except KeyError as exc:

@@ -3,9 +3,10 @@
 The metrics worker is the deployment's one operations process: a single consumer group that
 is not scaled with traffic and sits on no reply's path, so a prune competes with no
 handler for a pooled connection and delays no reply. It opens its own one-connection pool
-as the workers' role when a run first needs it (the metrics worker needs no Postgres
-otherwise, and a Postgres outage only fails that run: the next one retries). Another replica
-pruning at the same time is harmless: the batches lock with SKIP LOCKED and split the rows.
+as the workers' role (`runtime.clients.open_database`) when a run first needs it (the metrics
+worker needs no Postgres otherwise, and a Postgres outage only fails that run: the next one
+retries). Another replica pruning at the same time is harmless: the batches lock with SKIP
+LOCKED and split the rows.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import AsyncExitStack
 
 from prometheus_client import Counter, Gauge
 
 from workers.db import retention
 from workers.db.tenant import TenantDatabase
+from workers.runtime.clients import open_database
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,12 +48,12 @@ class RetentionJob:
                  ) -> None:
         self.settings = settings
         self.first_run_after_s = min(first_run_after_s, settings.retention_interval_s)
+        self._stack = AsyncExitStack()
         self._db: TenantDatabase | None = None
 
     async def run_once(self) -> list[retention.Pruned]:
         if self._db is None:
-            self._db = await TenantDatabase.connect(self.settings.database_url,
-                                                    min_size=0, max_size=1)
+            self._db = await open_database(self.settings, self._stack, min_size=0, max_size=1)
         results = await retention.prune_all(self._db, self.settings)
         for p in results:
             PRUNED_ROWS.labels(p.table).inc(p.rows)
@@ -76,6 +79,5 @@ class RetentionJob:
             await asyncio.sleep(self.settings.retention_interval_s)
 
     async def close(self) -> None:
-        db, self._db = self._db, None
-        if db is not None:
-            await db.close()
+        self._db = None
+        await self._stack.aclose()

@@ -1,7 +1,8 @@
-"""The receiver's HTTP layer: `POST /webhooks/ghl`, `/health` and `/metrics` on one port.
+"""The receiver's HTTP layer: `POST /webhooks/ghl`, served by the worker host beside its
+`/health` and `/metrics` on one port (`routes`).
 
 Why `aiohttp.web`: it is already a dependency and already serves every worker's `/health` and
-`/metrics` (`runtime/http.py`, reused here as is); it hands the handler the body as a stream,
+`/metrics` (`runtime/http.py`, serving it too); it hands the handler the body as a stream,
 so the bytes are read exactly as sent and never more than the limit + 1 is buffered; its C
 HTTP parser handles keep-alive, chunking and `Expect: 100-continue`; and it runs on the same
 event loop as aiokafka's producer with nothing in between. FastStream's ASGI routes would
@@ -27,7 +28,7 @@ from aiohttp import ClientPayloadError, StreamReader, web
 from workers.ingestion.signatures import SignatureVerifier
 from workers.receiver.accept import Accept, Reject, TooLarge, decide, too_large
 from workers.receiver.metrics import BODY_BYTES, IN_FLIGHT, STATUS, RequestCounter
-from workers.runtime.http import HealthServer
+from workers.runtime.http import Routes
 
 WEBHOOK_PATH = "/webhooks/ghl"
 # GHL retries on its own schedule (about 10 minutes apart); the header is for other clients.
@@ -127,10 +128,10 @@ class WebhookHandler:
         return web.json_response(body, status=status, headers=headers)
 
 
-def build_app(handler: WebhookHandler, health: HealthServer) -> web.Application:
-    """The receiver's routes. `client_max_size` also bounds any other body read."""
-    app = web.Application(client_max_size=handler.limits.max_body_bytes + 1)
-    app.router.add_post(WEBHOOK_PATH, handler.receive)
-    app.router.add_get("/health", health.health)
-    app.router.add_get("/metrics", health.metrics)
-    return app
+def routes(handler: WebhookHandler, *, shutdown_timeout: float) -> Routes:
+    """The receiver's route, for the host to serve beside `/health` and `/metrics`.
+    `client_max_size` also bounds any other body read; stopping waits `shutdown_timeout`
+    for the requests under way."""
+    return Routes((web.post(WEBHOOK_PATH, handler.receive),), f"POST {WEBHOOK_PATH}",
+                  client_max_size=handler.limits.max_body_bytes + 1,
+                  shutdown_timeout=shutdown_timeout)

@@ -1,5 +1,5 @@
-"""The webhook receiver as a service (`leadmem run receiver`): the producer's lifecycle, the
-HTTP server, and how a delivery becomes a record.
+"""The webhook receiver on the worker host (`leadmem run receiver`): how a delivery becomes a
+record, and the receiver's `WorkerSpec`.
 
 Stateless: every replica writes straight to Kafka and keeps nothing, so more replicas behind a
 load balancer scale it. A delivery is answered 200 only once the broker acknowledged its record
@@ -8,33 +8,33 @@ bytes unchanged, keyed by `locationId`, with the signature headers and the recei
 timestamp (ingestion judges freshness and dedupes on `webhookId`, so a delivery retried after
 a 429 whose record did land after all is processed once).
 
-The HTTP server starts at once, before the broker answers: while the producer connects (the
-broker down at start) deliveries get 429, not a refused connection, which GHL would not retry;
-`/health` says `broker: false` meanwhile.
+It consumes nothing, so its spec has no topics: `WorkerHost` waits for no broker, serves
+`POST /webhooks/ghl` beside its `/health` and `/metrics` at once, and its producer
+(`runtime.clients.connect_producer`) connects in the background: while it connects (the broker
+down at start) deliveries get 429, not a refused connection, which GHL would not retry;
+`/health` says `broker: false` meanwhile. The host also stops it: requests under way finish,
+then the producer is flushed and closed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 import time
+from dataclasses import replace
 
-from aiohttp import web
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from schemas.topics import GHL_EVENTS, PIPELINE_DLQ
 from workers.errors import InvalidEventError
 from workers.ingestion.signatures import SignatureVerifier
 from workers.receiver.accept import Accept, Reject
-from workers.receiver.app import Limits, WebhookHandler, build_app
+from workers.receiver.app import Limits, WebhookHandler, routes
 from workers.receiver.metrics import PRODUCE_SECONDS, RequestCounter
-from workers.runtime import kafka
+from workers.runtime.background import Loop
 from workers.runtime.boundary import dead_letter_headers
-from workers.runtime.http import HealthServer
-from workers.runtime.service import ServiceSpec
+from workers.runtime.clients import ProducerLink, connect_producer
+from workers.runtime.host import Resources, WorkerHost, WorkerSpec
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,14 +53,11 @@ def _retrieve(future: asyncio.Future[object]) -> None:
         future.exception()
 
 
-def make_producer(settings: Settings) -> AIOKafkaProducer:
-    """The deployment's producer (`runtime.kafka.make_producer`: idempotent, acks=all, the
-    workers' linger and request size): the receiver sets each record's timestamp and headers
-    itself and needs no FastStream publisher around it."""
-    return kafka.make_producer(settings, client_id=NAME)
-
-
 class Receiver:
+    """The HTTP handler's sink, producing on the producer the host opened for it (`attach`).
+    `start` and `stop` run it in this process on a `WorkerHost` of its own (tests, the demo),
+    wired as `leadmem run receiver` wires it."""
+
     def __init__(self, settings: Settings, *, port: int | None = None) -> None:
         self.settings = settings
         self.port = settings.port_for(NAME) if port is None else port
@@ -72,76 +69,47 @@ class Receiver:
         limits = Limits(settings.max_body_bytes, settings.receiver_read_timeout_s,
                         settings.receiver_max_in_flight)
         self.handler = WebhookHandler(self, verifier, limits, self.counter)
-        self.health = HealthServer(NAME, settings.http_host, self.port,
-                                   {"broker": self.broker_ok})
-        self._producer: AIOKafkaProducer | None = None
-        self._runner: web.AppRunner | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        # The deployment's producer (`runtime.kafka.make_producer`: idempotent, acks=all): the
+        # receiver sets each record's timestamp and headers itself, no FastStream publisher.
+        self.producer: ProducerLink | None = None
+        self._host: WorkerHost | None = None
         self._failed = 0
         self._last_letter_us = 0
         self._warned_at = -WARN_EVERY_S
 
-    # --- lifecycle -------------------------------------------------------------------------
+    # --- on the host -----------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Serve at once; connect the producer in the background (see the module docstring)."""
-        s = self.settings
+    def attach(self, resources: Resources) -> None:
+        """Wire the receiver into its host: the producer (connecting in the background, closed
+        after the HTTP server), the webhook route, `broker` in `/health`, and the tenant
+        labels' re-ranking. The receiver's `WorkerSpec.build`."""
+        s = resources.settings
+        # On close, a broker away: what was not acknowledged by then was answered 429.
+        self.producer = connect_producer(s, resources.stack, client_id=NAME,
+                                         close_timeout_s=s.receiver_produce_timeout_s)
         # Let requests under way finish (read + produce) when stopping, then close.
         grace = s.receiver_read_timeout_s + s.receiver_produce_timeout_s + 1
-        self._runner = web.AppRunner(build_app(self.handler, self.health), access_log=None,
-                                     shutdown_timeout=grace)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, s.http_host, self.port)
-        await site.start()
-        if self.port == 0:  # tests ask for any free port
-            self.port = int(self._runner.addresses[0][1])
-        self._tasks = [
-            asyncio.create_task(self._connect(), name="receiver-connect"),
-            asyncio.create_task(self._rerank(), name="receiver-rerank"),
-        ]
-        log.info("receiver: POST /webhooks/ghl on %s:%d, broker %s", s.http_host, self.port,
-                 s.bootstrap)
+        resources.serve(routes(self.handler, shutdown_timeout=grace))
+        resources.add_check("broker", self.broker_ok)
+        resources.run_in_background(Loop("receiver-rerank", self._rerank))
+
+    async def start(self) -> None:
+        """Serve in this process (the port 0: any free one, then `port`) until `stop`."""
+        host = WorkerHost(replace(SPEC, build=self.attach), self.settings, http_port=self.port)
+        try:
+            await host.start()
+        except BaseException:
+            await host.stop()
+            raise
+        self._host = host
+        assert host.http is not None
+        self.port = host.http.port
 
     async def stop(self) -> None:
         """Stop accepting, finish the requests under way, then flush and close the producer."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
-        producer, self._producer = self._producer, None
-        if producer is not None:
-            try:
-                await asyncio.wait_for(producer.stop(), self.settings.receiver_produce_timeout_s)
-            except TimeoutError:  # the broker is away: the unacknowledged were answered 429
-                log.warning("receiver: producer did not close in time")
-
-    async def _connect(self) -> None:
-        """Start a producer, retrying while the broker does not answer."""
-        delay, warned = 0.2, False
-        while True:
-            producer = make_producer(self.settings)
-            try:
-                await producer.start()
-            except asyncio.CancelledError:  # stopped while connecting: close what opened
-                with contextlib.suppress(Exception):
-                    await producer.stop()
-                raise
-            except KafkaError as exc:
-                with contextlib.suppress(Exception):
-                    await producer.stop()
-                if not warned:
-                    log.warning("receiver: broker %s not answering (%r); answering 429 until "
-                                "it does", self.settings.bootstrap, exc)
-                    warned = True
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            self._producer = producer
-            log.info("receiver: producer connected to %s", self.settings.bootstrap)
-            return
+        host, self._host = self._host, None
+        if host is not None:
+            await host.stop()
 
     async def _rerank(self) -> None:
         while True:
@@ -150,14 +118,7 @@ class Receiver:
 
     async def broker_ok(self) -> bool:
         """The producer is connected and the broker answers a metadata request."""
-        producer = self._producer
-        if producer is None:
-            return False
-        try:
-            await producer.client.fetch_all_metadata()
-        except KafkaError:
-            return False
-        return True
+        return self.producer is not None and await self.producer.ping()
 
     # --- the sink of the HTTP handler ------------------------------------------------------
 
@@ -183,7 +144,7 @@ class Receiver:
         """True once the broker acknowledged the record within the deadline. A send still
         queued at the deadline is cancelled; one already in flight may still land (the
         delivery is then answered 429, retried, and deduplicated by ingestion)."""
-        producer = self._producer
+        producer = self.producer.current if self.producer is not None else None
         if producer is None:
             return False
         started = time.perf_counter()
@@ -207,18 +168,8 @@ class Receiver:
         return True
 
 
-async def run(settings: Settings) -> None:
-    """Serve until SIGTERM or SIGINT (`leadmem run receiver`)."""
-    receiver = Receiver(settings)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping.set)
-    await receiver.start()
-    try:
-        await stopping.wait()
-    finally:
-        await receiver.stop()
+def build(resources: Resources) -> None:
+    Receiver(resources.settings).attach(resources)
 
 
-SPEC = ServiceSpec(name=NAME, run=run)
+SPEC = WorkerSpec(name=NAME, topics=(), build=build, needs_db=False, needs_redis=False)

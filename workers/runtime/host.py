@@ -11,7 +11,13 @@ the delivery rules of DESIGN.md:
   records of a batch together (`groups`) get them in one transaction, and fall back to the
   boundary record by record when that fails.
 
-`run_worker` runs the same host as a FastStream application (`leadmem run NAME`).
+A worker that consumes nothing (no `topics`: the webhook receiver, the HTTP edge) gets no
+subscriber and waits for no broker: the host opens its clients, serves the routes it adds
+(`Resources.serve`) beside `/health` and `/metrics` at once, and runs its background loops;
+it produces through a producer of its own (`clients.connect_producer`).
+
+`run_worker` runs the same host as a FastStream application (`leadmem run NAME`), or, for a
+worker that consumes nothing, until SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -35,7 +42,7 @@ from workers.db.tenant import TenantDatabase
 from workers.runtime.boundary import DeadLetterBoundary, Handler, RetryPolicy
 from workers.runtime.clients import open_database, open_redis
 from workers.runtime.groups import process_batch
-from workers.runtime.http import Check, HealthServer
+from workers.runtime.http import Check, HealthServer, Routes
 from workers.runtime.kafka import make_broker, wait_for_broker
 from workers.runtime.publisher import EventPublisher, RawProducer
 from workers.runtime.record import Record
@@ -77,6 +84,17 @@ class Resources:
     stack: AsyncExitStack = field(default_factory=AsyncExitStack)
     producer: RawProducer | None = None  # the host's broker: background loops publish too
     background: list[Background] = field(default_factory=list)
+    checks: dict[str, Check] = field(default_factory=dict)  # more dependencies for /health
+    routes: Routes | None = None  # served beside /health and /metrics
+
+    def serve(self, routes: Routes) -> None:
+        """Serve `routes` on the worker's port beside `/health` and `/metrics` from the
+        moment the host opened it (the receiver's `POST /webhooks/ghl`)."""
+        self.routes = routes
+
+    def add_check(self, name: str, check: Check) -> None:
+        """One more dependency in `/health` (the receiver's producer: `broker`)."""
+        self.checks[name] = check
 
     def run_in_background(self, loop: Background) -> None:
         """Start `loop` once the broker is started (so it may publish) and stop it before
@@ -87,7 +105,8 @@ class Resources:
         """A publisher over the host's broker with its own pending sends: what a background
         loop publishes is neither flushed with a batch nor fails one."""
         if self.producer is None:
-            raise RuntimeError(f"{self.worker}: no producer (not opened by a WorkerHost)")
+            raise RuntimeError(f"{self.worker}: no producer (not opened by a WorkerHost, or "
+                               "it consumes nothing and has no broker)")
         return EventPublisher(self.producer, self.worker)
 
     @property
@@ -107,11 +126,18 @@ class Resources:
 
 @dataclass(frozen=True)
 class WorkerSpec:
+    """A worker: `build` returns its per-record handler, or None when it consumes nothing
+    (`topics=()`; it serves HTTP and produces, like the receiver)."""
+
     name: str
     topics: tuple[str, ...]
-    build: Callable[[Resources], Handler]
+    build: Callable[[Resources], Handler | None]
     needs_db: bool = True
     needs_redis: bool = True
+
+    @property
+    def consumes(self) -> bool:
+        return bool(self.topics)
 
 
 class WorkerHost:
@@ -121,7 +147,7 @@ class WorkerHost:
     ) -> None:
         self.spec = spec
         self.settings = settings
-        self.broker = make_broker(settings, client_id=spec.name)
+        self.broker = make_broker(settings, client_id=spec.name)  # started if it consumes
         self.publisher = EventPublisher(self.broker, spec.name)
         self.boundary = DeadLetterBoundary(
             spec.name,
@@ -133,9 +159,14 @@ class WorkerHost:
         self._handler: Handler | None = None
         self._http_port = settings.port_for(spec.name) if http_port is None else http_port
         self.http: HealthServer | None = None
+        if spec.consumes:
+            self._subscribe(group_id or settings.group_id(spec.name))
+
+    def _subscribe(self, group_id: str) -> None:
+        settings = self.settings
         subscriber = self.broker.subscriber(
-            *spec.topics,
-            group_id=group_id or settings.group_id(spec.name),
+            *self.spec.topics,
+            group_id=group_id,
             batch=True,
             max_records=settings.batch_max_records,
             batch_timeout_ms=settings.batch_timeout_ms,
@@ -166,29 +197,39 @@ class WorkerHost:
         await self.publisher.flush()
 
     async def open(self) -> None:
-        """Open clients and the health server (the broker is started by its owner, once the
-        broker answers)."""
-        await wait_for_broker(self.settings.bootstrap, self.settings.broker_wait_s)
-        res = Resources(self.spec.name, self.settings, self.publisher, producer=self.broker)
+        """Open clients and the HTTP server (the broker is started by its owner, once the
+        broker answers; a worker that consumes nothing waits for no broker: it serves at
+        once)."""
+        spec = self.spec
+        if spec.consumes:
+            await wait_for_broker(self.settings.bootstrap, self.settings.broker_wait_s)
+        res = Resources(spec.name, self.settings, self.publisher,
+                        producer=self.broker if spec.consumes else None)
         await res.stack.__aenter__()
-        if self.spec.needs_db:
+        if spec.needs_db:
             res.db = await open_database(self.settings, res.stack)
-        if self.spec.needs_redis:
+        if spec.needs_redis:
             res.redis = open_redis(self.settings, res.stack)
         self.resources = res
-        self._handler = self.spec.build(res)
+        self._handler = spec.build(res)
+        if spec.consumes and self._handler is None:
+            raise TypeError(f"{spec.name}: a worker that consumes topics must build a handler")
         self.http = HealthServer(
-            self.spec.name, self.settings.http_host, self._http_port, self._checks(res)
+            spec.name, self.settings.http_host, self._http_port, self._checks(res), res.routes
         )
         await self.http.start()
         res.stack.push_async_callback(self.http.stop)
+        if res.routes is not None:
+            log.info("%s: %s on %s:%d, broker %s", spec.name, res.routes.summary,
+                     self.settings.http_host, self.http.port, self.settings.bootstrap)
 
     def _checks(self, res: Resources) -> dict[str, Check]:
-        checks: dict[str, Check] = {"broker": self._broker_ok}
+        checks: dict[str, Check] = {"broker": self._broker_ok} if self.spec.consumes else {}
         if res.db is not None:
             checks["postgres"] = res.db.ping
         if res.redis is not None:
             checks["redis"] = self._redis_ping
+        checks.update(res.checks)
         return checks
 
     async def _broker_ok(self) -> bool:
@@ -221,12 +262,14 @@ class WorkerHost:
     async def start(self) -> None:
         """Open clients and start consuming (tests and the demo run workers this way)."""
         await self.open()
-        await self.broker.start()
+        if self.spec.consumes:
+            await self.broker.start()
         await self.start_background()
 
     async def stop(self) -> None:
         await self.stop_background()
-        await self.broker.stop()
+        if self.spec.consumes:
+            await self.broker.stop()
         await self.close()
 
 
@@ -246,6 +289,9 @@ async def run_worker(spec: WorkerSpec, settings: Settings) -> None:
     """Run one worker until it is stopped (`leadmem run NAME`). The broker going away while
     the worker starts (after `open` found it answering, before the consumer connected) is
     waited out like a broker that is not up yet, within `broker_wait_s`, not a crash."""
+    if not spec.consumes:
+        await _serve(WorkerHost(spec, settings))
+        return
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.broker_wait_s
     while True:
@@ -262,3 +308,17 @@ async def run_worker(spec: WorkerSpec, settings: Settings) -> None:
                 raise
             log.warning("%s: the broker went away while starting; waiting for it", spec.name)
             await wait_for_broker(settings.bootstrap, max(1.0, deadline - loop.time()))
+
+
+async def _serve(host: WorkerHost) -> None:
+    """A worker that consumes nothing, until SIGTERM or SIGINT: the host's own start and stop
+    (a FastStream application would start a broker this worker does not use)."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        await host.start()
+        await stopping.wait()
+    finally:
+        await host.stop()

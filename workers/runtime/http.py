@@ -1,4 +1,5 @@
-"""`/metrics` and `/health` for one worker, on its own port.
+"""`/metrics` and `/health` for one worker, on its own port, and the routes a worker serves
+beside them (`Routes`: the webhook receiver's `POST /webhooks/ghl`).
 
 `/health` is ready (200) only when every dependency check answers; otherwise 503 with the
 failing checks named, so orchestrators and `leadmem status` can tell what is down.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -16,12 +18,26 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 Check = Callable[[], Awaitable[bool]]
 
 
+@dataclass(frozen=True)
+class Routes:
+    """What a worker serves on its port besides `/health` and `/metrics` (registered before
+    them), with the app's limit on a request body and how long stopping waits for the
+    requests under way (`Resources.serve`)."""
+
+    routes: tuple[web.RouteDef, ...]
+    summary: str  # for the log line once serving, e.g. "POST /webhooks/ghl"
+    client_max_size: int
+    shutdown_timeout: float
+
+
 class HealthServer:
-    def __init__(self, worker: str, host: str, port: int, checks: dict[str, Check]) -> None:
+    def __init__(self, worker: str, host: str, port: int, checks: dict[str, Check],
+                 routes: Routes | None = None) -> None:
         self.worker = worker
         self.host = host
         self.port = port
         self.checks = checks
+        self.routes = routes
         self._runner: web.AppRunner | None = None
 
     async def health(self, _: web.Request) -> web.Response:
@@ -42,10 +58,19 @@ class HealthServer:
         return resp
 
     async def start(self) -> None:
-        app = web.Application()
+        extra = self.routes
+        if extra is None:
+            app = web.Application()
+        else:
+            app = web.Application(client_max_size=extra.client_max_size)
+            app.add_routes(extra.routes)
         app.router.add_get("/health", self.health)
         app.router.add_get("/metrics", self.metrics)
-        self._runner = web.AppRunner(app, access_log=None)
+        if extra is None:
+            self._runner = web.AppRunner(app, access_log=None)
+        else:
+            self._runner = web.AppRunner(app, access_log=None,
+                                         shutdown_timeout=extra.shutdown_timeout)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()

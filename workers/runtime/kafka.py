@@ -33,7 +33,8 @@ def producer_settings(settings: Settings) -> dict[str, Any]:
 
 def make_producer(settings: Settings, *, client_id: str) -> AIOKafkaProducer:
     """A bare aiokafka producer with `producer_settings`, for those that set each record's
-    timestamp and headers themselves (the receiver, the DLQ replay)."""
+    timestamp and headers themselves (the receiver, the DLQ replay); they open it through
+    `runtime.clients` (`open_producer`, `connect_producer`)."""
     return AIOKafkaProducer(bootstrap_servers=settings.bootstrap, client_id=client_id,
                             **producer_settings(settings))
 

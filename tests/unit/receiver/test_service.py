@@ -14,6 +14,7 @@ from schemas.topics import GHL_EVENTS, PIPELINE_DLQ
 from workers.receiver.accept import Accept, Reject
 from workers.receiver.service import Receiver
 from workers.runtime.boundary import read_dead_letter
+from workers.runtime.clients import ProducerLink
 from workers.runtime.record import Record
 from workers.settings import Settings
 
@@ -38,7 +39,8 @@ class FakeProducer:
 def receiver(behaviour: str | None) -> tuple[Receiver, FakeProducer | None]:
     r = Receiver(Settings(receiver_produce_timeout_s=0.05), port=0)
     fake = FakeProducer(behaviour) if behaviour else None
-    r._producer = fake
+    r.producer = ProducerLink(r.settings, client_id="receiver", close_timeout_s=0.05)
+    r.producer.current = fake  # as the host's producer once connected (None: not yet)
     return r, fake
 
 
