@@ -30,8 +30,9 @@ from workers.cli.dlq_cmds import dlq_replay
 from workers.db.tenant import TenantDatabase
 from workers.errors import RetryableError
 from workers.ingestion.signatures import SignatureVerifier
-from workers.ingestion.worker import IngestionHandler
+from workers.ingestion.worker import IngestionHandler, PostgresReceipts
 from workers.runtime.boundary import DeadLetterBoundary, RetryPolicy, read_dead_letter
+from workers.runtime.ports import Bound
 from workers.runtime.publisher import EventPublisher
 from workers.runtime.record import Record
 from workers.settings import Settings
@@ -96,7 +97,7 @@ async def test_a_dead_lettered_claimed_delivery_is_published_once_on_replay(
     # Where the delivery sat on ghl.events (a position no test record reaches), received now.
     record = Record(topics.GHL_EVENTS, 0, 10**9, value, key=tenant.encode(),
                     timestamp_ms=int(time.time() * 1000))
-    handler = IngestionHandler(db, FailingConversationEvents(), settings,
+    handler = IngestionHandler(Bound(db, PostgresReceipts), FailingConversationEvents(), settings,
                                SignatureVerifier())
     producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=True)
     await producer.start()

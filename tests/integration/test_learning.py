@@ -22,10 +22,11 @@ from tests.support.workers import running
 from workers.db.tenant import TenantDatabase
 from workers.learning import facts
 from workers.learning.extract.model import Area, LeadProfile, Message
-from workers.learning.worker import LearningHandler
+from workers.learning.worker import LearningHandler, PostgresLearning
 from workers.memory import store as memory_store
 from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
+from workers.runtime.ports import Bound
 from workers.runtime.record import Record
 from workers.settings import Settings
 
@@ -213,7 +214,8 @@ async def test_claude_is_asked_outside_any_transaction(
         return profile.model_copy(update={"timeline": "3_6_months"}), {"timeline"}
 
     out = Collect()
-    handler = LearningHandler(counted, ContextStore(db, ContextCache(redis, 600)), out, refine)
+    handler = LearningHandler(Bound(counted, PostgresLearning),
+                              ContextStore(db, ContextCache(redis, 600)), out, refine)
     updated = MemoryUpdated(
         event_id=f"mu-{ev.event_id}", tenant_id=tenant, contact_id="c1",
         occurred_at=ev.occurred_at, received_at=ev.received_at, changes=["message.inbound"],

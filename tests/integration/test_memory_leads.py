@@ -14,7 +14,8 @@ from workers.memory import store
 from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
 from workers.memory.lead import load_leads
-from workers.memory.worker import MemoryHandler
+from workers.memory.worker import MemoryHandler, PostgresMemory
+from workers.runtime.ports import Bound
 from workers.runtime.record import Record
 
 pytestmark = pytest.mark.integration
@@ -34,7 +35,8 @@ async def test_load_leads_matches_the_per_lead_reads(
                message(tenant, "c2", "Budget is 450k", i=31, direction="outbound",
                        sender="ai"),
                message(other, "c3", "someone else's lead", i=0)]
-    handler = MemoryHandler(db, ContextStore(db, ContextCache(redis, 600)), Discard())
+    handler = MemoryHandler(Bound(db, PostgresMemory), ContextStore(db, ContextCache(redis, 600)),
+                            Discard())
     for offset, ev in enumerate(events):
         await handler(Record("conversation.events", 0, offset,
                              ev.model_dump_json().encode(), ev.tenant_id.encode()))

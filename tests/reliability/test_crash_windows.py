@@ -24,7 +24,8 @@ from tests.support.events import message
 from workers.db.tenant import TenantDatabase
 from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
-from workers.memory.worker import MemoryHandler
+from workers.memory.worker import MemoryHandler, PostgresMemory
+from workers.runtime.ports import Bound
 from workers.runtime.record import Record
 
 pytestmark = pytest.mark.reliability
@@ -62,12 +63,12 @@ async def test_redelivery_after_a_crash_before_the_cache_write_repairs_the_conte
     first = message(tenant, "c1", "Looking in Round Rock", i=0)
     second = message(tenant, "c1", "Actually Cedar Park", i=1)
     cache = ContextCache(redis, 600)
-    await MemoryHandler(db, ContextStore(db, cache), Discard())(record(first, 0))
+    rows = Bound(db, PostgresMemory)
+    await MemoryHandler(rows, ContextStore(db, cache), Discard())(record(first, 0))
     with pytest.raises(ProcessDied):
-        await MemoryHandler(db, DiesOnCacheWrite(db, cache), Discard())(
-            record(second, 1))
+        await MemoryHandler(rows, DiesOnCacheWrite(db, cache), Discard())(record(second, 1))
     # The restarted worker gets the uncommitted record again.
-    await MemoryHandler(db, ContextStore(db, cache), Discard())(record(second, 1))
+    await MemoryHandler(rows, ContextStore(db, cache), Discard())(record(second, 1))
 
     ctx = await ContextStore(db, cache).get_context(tenant, "c1")
     assert ctx is not None
@@ -88,12 +89,12 @@ async def test_learning_redelivery_after_a_crash_before_the_cache_write_repairs_
 ) -> None:
     """The same window in the learning worker: the profile is committed, the cache write is
     lost, and the redelivered record (already processed) must put the stored profile."""
-    from workers.learning.worker import LearningHandler
+    from workers.learning.worker import LearningHandler, PostgresLearning
 
     tenant = new_tenant()
     cache = ContextCache(redis, 600)
     memory_out = Capture()
-    memory = MemoryHandler(db, ContextStore(db, cache), memory_out)
+    memory = MemoryHandler(Bound(db, PostgresMemory), ContextStore(db, cache), memory_out)
     first = message(tenant, "c1", "We need 3 bedrooms", i=0)
     second = message(tenant, "c1", "Actually we need 4 bedrooms now", i=1)
     await memory(record(first, 0))
@@ -102,13 +103,14 @@ async def test_learning_redelivery_after_a_crash_before_the_cache_write_repairs_
                for i, e in enumerate(memory_out.events)]
     assert len(updated) == 2
 
-    await LearningHandler(db, ContextStore(db, cache), Discard())(updated[0])
+    learned = Bound(db, PostgresLearning)
+    await LearningHandler(learned, ContextStore(db, cache), Discard())(updated[0])
     with pytest.raises(ProcessDied):
-        await LearningHandler(db, DiesOnCacheWrite(db, cache), Discard())(updated[1])
+        await LearningHandler(learned, DiesOnCacheWrite(db, cache), Discard())(updated[1])
     stale = await ContextStore(db, cache).get_context(tenant, "c1")
     assert stale is not None and stale.profile.profile.get("bedrooms_min") == 3
 
-    await LearningHandler(db, ContextStore(db, cache), Discard())(updated[1])
+    await LearningHandler(learned, ContextStore(db, cache), Discard())(updated[1])
     ctx = await ContextStore(db, cache).get_context(tenant, "c1")
     assert ctx is not None
     assert ctx.profile.profile.get("bedrooms_min") == 4

@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import asyncpg
 from prometheus_client import Counter
 
 from schemas.events import ConversationEvent, MessageIngested
@@ -34,11 +35,12 @@ from workers.errors import (
 )
 from workers.ingestion.decode import check_fresh, decode_webhook
 from workers.ingestion.normalise import dedupe_key, normalise
+from workers.ingestion.ports import Held, Mark, Receipt, Receipts
 from workers.ingestion.signatures import SignatureVerifier
 from workers.runtime.boundary import Handler
 from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
 from workers.runtime.host import Resources, WorkerSpec
-from workers.runtime.ports import Publisher, Transactions
+from workers.runtime.ports import Bound, Publisher, Scoped
 from workers.runtime.record import Record
 from workers.settings import Settings
 from workers.tenants.store import ensure as ensure_tenant
@@ -82,8 +84,26 @@ ON CONFLICT (tenant_id, contact_id) DO UPDATE
 """
 
 
-def inbound_marks(events: Sequence[ConversationEvent]
-                  ) -> list[tuple[str, str, str, str | None, datetime]]:
+class PostgresReceipts:
+    """`Receipts` over a tenant transaction's connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def ensure_tenant(self, tenant: str) -> None:
+        await ensure_tenant(self.conn, tenant)
+
+    async def claim(self, tenant: str, receipts: Sequence[Receipt]) -> list[Held]:
+        rows = await self.conn.fetchmany(_CLAIM, [
+            (tenant, r.dedupe_key, r.event_id, r.event_type, *r.position) for r in receipts])
+        return [Held((row["source_partition"], row["source_offset"]), row["claimed"])
+                for row in rows]
+
+    async def mark(self, marks: Sequence[Mark]) -> None:
+        await self.conn.executemany(_MARK, marks)
+
+
+def inbound_marks(events: Sequence[ConversationEvent]) -> list[Mark]:
     """The newest inbound message of the lead's per contact among `events` (pure)."""
     newest: dict[str, MessageIngested] = {}
     for e in events:
@@ -133,7 +153,7 @@ def type_label(ghl_type: str | None) -> str:
 class IngestionHandler:
     def __init__(
         self,
-        db: Transactions,
+        db: Scoped[Receipts],
         publisher: Publisher,
         settings: Settings,
         verifier: SignatureVerifier,
@@ -194,29 +214,29 @@ class IngestionHandler:
         """Claim each delivery's dedupe key in one transaction; after the commit, publish
         what was claimed (or a record's own earlier claim: its redelivery), in order."""
         claims: list[tuple[ConversationEvent, str, str, str]] = []
-        events, positions, args = [], [], []
+        events, positions, receipts = [], [], []
         for record, webhook, _ in checked:  # pure: an error here is the record's, not Postgres's
             event = normalise(webhook, record.value, received_at(record, now))
             check_ids(event)
             events.append(event)
             positions.append(source_position(record))
-            args.append((tenant, dedupe_key(webhook, record.value), event.event_id,
-                         webhook.type[:64], *positions[-1]))
-        async with self.db.transaction(tenant) as conn:
+            receipts.append(Receipt(dedupe_key(webhook, record.value), event.event_id,
+                                    webhook.type[:64], positions[-1]))
+        async with self.db.transaction(tenant) as tx:
             if tenant not in self._known_tenants:
-                await ensure_tenant(conn, tenant)
+                await tx.ensure_tenant(tenant)
             # One pipelined round trip for the group; each claim sees the ones before it.
-            rows = await conn.fetchmany(_CLAIM, args)
+            rows = await tx.claim(tenant, receipts)
             if len(rows) != len(checked):
                 raise RetryableError(f"{len(rows)} claim rows for {len(checked)} deliveries")
             for (_, webhook, verdict), event, position, row in zip(checked, events, positions,
                                                                     rows, strict=True):
-                own = (row["source_partition"], row["source_offset"]) == position
-                outcome = "accepted" if row["claimed"] else "republished" if own else "duplicate"
+                own = row.position == position
+                outcome = "accepted" if row.claimed else "republished" if own else "duplicate"
                 claims.append((event, type_label(webhook.type), verdict, outcome))
             marks = inbound_marks([e for e, *_, outcome in claims if outcome == "accepted"])
             if marks:
-                await conn.executemany(_MARK, marks)
+                await tx.mark(marks)
         self._known_tenants.add(tenant)
         for event, ghl_type, verdict, outcome in claims:
             SIGNATURES.labels(verdict).inc()
@@ -230,7 +250,8 @@ def build(resources: Resources) -> Handler:
     verifier = SignatureVerifier.from_settings(
         s.ghl_ed25519_public_key, s.ghl_rsa_public_key, s.unsigned_policy
     )
-    return IngestionHandler(resources.database, resources.publisher, s, verifier)
+    return IngestionHandler(Bound(resources.database, PostgresReceipts), resources.publisher,
+                            s, verifier)
 
 
 SPEC = WorkerSpec(name="ingestion", topics=(GHL_EVENTS,), build=build, needs_redis=False)

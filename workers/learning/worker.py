@@ -33,10 +33,11 @@ from schemas.events import MemoryUpdated, ProfileUpdated
 from schemas.topics import MEMORY_UPDATED
 from workers.claude import ClaudeClient, ClaudeUnavailableError, resolve_config
 from workers.learning import claude_extract, core, facts
-from workers.learning.assess import assess, profile_event
+from workers.learning.assess import Assessment, assess, profile_event
 from workers.learning.extract import extract_profile_with_sources
 from workers.learning.extract.model import Area, LeadProfile, Message
 from workers.learning.incremental import IncrementalExtractor
+from workers.learning.ports import LearningStatements, ProfileCache
 from workers.learning.store import Reads, save_profile
 from workers.memory.context import ContextStore
 from workers.memory.store import load_profile
@@ -45,7 +46,7 @@ from workers.runtime.boundary import Handler
 from workers.runtime.clients import open_claude
 from workers.runtime.groups import of_tenant
 from workers.runtime.host import Resources, WorkerSpec
-from workers.runtime.ports import Publisher, Transactions
+from workers.runtime.ports import Bound, Publisher, Scoped
 from workers.runtime.record import Record
 from workers.settings import Settings
 from workers.tenants import TenantSettings
@@ -86,7 +87,7 @@ def relevant(ev: MemoryUpdated) -> bool:
 
 
 class LearningHandler:
-    def __init__(self, db: Transactions, contexts: ContextStore,
+    def __init__(self, db: Scoped[LearningStatements], contexts: ProfileCache,
                  publisher: Publisher, refine: Refine | None = None) -> None:
         self.db = db
         self.contexts = contexts
@@ -116,25 +117,24 @@ class LearningHandler:
             return
         refined = await self._refined(tenant, events) if self.refine is not None else {}
         parts: dict[str, ProfilePart] = {}
-        async with self.db.transaction(tenant) as conn:
-            reads = Reads(conn, tenant)
+        async with self.db.transaction(tenant) as tx:
 
             async def apply(ev: MemoryUpdated) -> dict[str, Any] | None:
                 read = refined.get(ev.event_id) if self.refine is not None \
-                    else await prepare(reads, ev, self.extractor)
+                    else await prepare(tx, ev, self.extractor)
                 if read is None:
                     return None
-                result, part = await settle(conn, read, reads)
+                result, part = await settle(tx, read)
                 parts[part.contact_id] = part  # the last one is the newest profile
                 return result
 
-            got = await processed.once(conn, tenant, CONSUMER, events, apply)
+            got = await processed.once(tx, tenant, CONSUMER, events, apply)
             outcomes = got.results
             redelivered = {e.contact_id for e in got.redelivered if e.contact_id is not None}
             # A crash between an earlier run's commit and its cache write left Redis behind
             # Postgres; only this redelivery can repair it, so cache the stored profile.
             for contact in sorted(redelivered - parts.keys()):
-                parts[contact] = await load_profile(conn, tenant, contact)
+                parts[contact] = await tx.load_profile(tenant, contact)
         await self.contexts.put_many(list(parts.values()))
         for result in outcomes:
             if result is not None:
@@ -145,12 +145,11 @@ class LearningHandler:
         refined by Claude outside any transaction."""
         assert self.refine is not None
         readings: dict[str, Reading] = {}
-        async with self.db.transaction(tenant) as conn:
-            done = await processed.results(conn, tenant, CONSUMER, [e.event_id for e in events])
-            reads = Reads(conn, tenant)
+        async with self.db.transaction(tenant) as tx:
+            done = await tx.processed(tenant, CONSUMER, [e.event_id for e in events])
             for ev in events:
                 if ev.event_id not in done and ev.event_id not in readings:
-                    read = await prepare(reads, ev, self.extractor)
+                    read = await prepare(tx, ev, self.extractor)
                     if read is not None:
                         readings[ev.event_id] = read
         for key, read in readings.items():
@@ -174,21 +173,21 @@ class Reading:
     from_claude: frozenset[str] = frozenset()
 
 
-async def prepare(reads: Reads, ev: MemoryUpdated,
+async def prepare(reads: LearningStatements, ev: MemoryUpdated,
                   extractor: IncrementalExtractor | None = None) -> Reading | None:
     """The reading of one event (None: no conversation yet); reads only."""
     tenant, contact = ev.tenant_id, ev.contact_id
     assert contact is not None
-    rows = core.as_of(await reads.messages(contact), ev.message_id)
+    rows = core.as_of(await reads.messages(tenant, contact), ev.message_id)
     if not rows:
         return None
-    settings = await reads.settings()
+    settings = await reads.settings(tenant)
     conv = core.conversation(rows, settings.service_areas, ev.occurred_at)
     profile, sources = _extract(extractor, (tenant, contact), conv)
     return Reading(ev, conv, profile, sources, settings)
 
 
-async def settle(conn: asyncpg.Connection, read: Reading, reads: Reads,
+async def settle(tx: LearningStatements, read: Reading,
                  ) -> tuple[dict[str, Any] | None, ProfilePart]:
     """Write what a reading changes, in the caller's transaction: the fact versions, the
     profile row; returns the `lead.profile.updated` to record and publish (None: nothing to
@@ -197,17 +196,56 @@ async def settle(conn: asyncpg.Connection, read: Reading, reads: Reads,
     tenant, contact = ev.tenant_id, ev.contact_id
     assert contact is not None
     spec = read.profile.to_spec_dict()
-    changed = facts.diff(await reads.facts(contact), spec)
-    reads.stated(contact, spec)
+    changed = facts.diff(await tx.facts(tenant, contact), spec)
+    tx.stated(tenant, contact, spec)
     if changed:
-        await facts.write_versions(
-            conn, tenant, contact, changed, at=conv.now, event_id=ev.event_id,
+        await tx.write_versions(
+            tenant, contact, changed, at=conv.now, event_id=ev.event_id,
             sources=core.fact_sources(read.sources, conv.messages),
             confidence=core.fact_confidence(changed, set(read.from_claude)))
     result = assess(spec, conv.turns, appointment=conv.appointment)
-    version, previous = await save_profile(conn, tenant, contact, spec, result)
+    version, previous = await tx.save_profile(tenant, contact, spec, result)
     part = core.profile_part(tenant, contact, spec, result, version)
     return profile_event(CONSUMER, ev, spec, changed, result, previous), part
+
+
+class PostgresLearning(processed.PostgresLedger):
+    """`LearningStatements` over a tenant transaction's connection: `store.Reads` (one per
+    tenant, so per transaction), `facts` and the profile row."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__(conn)
+        self._reads: dict[str, Reads] = {}
+
+    def reads(self, tenant: str) -> Reads:
+        if tenant not in self._reads:
+            self._reads[tenant] = Reads(self.conn, tenant)
+        return self._reads[tenant]
+
+    async def settings(self, tenant: str) -> TenantSettings:
+        return await self.reads(tenant).settings()
+
+    async def messages(self, tenant: str, contact: str) -> Sequence[core.Row]:
+        return await self.reads(tenant).messages(contact)
+
+    async def facts(self, tenant: str, contact: str) -> dict[str, Any]:
+        return await self.reads(tenant).facts(contact)
+
+    def stated(self, tenant: str, contact: str, spec: dict[str, Any]) -> None:
+        self.reads(tenant).stated(contact, spec)
+
+    async def write_versions(self, tenant: str, contact: str, changed: dict[str, Any], *,
+                             at: datetime, sources: dict[str, str | None], event_id: str,
+                             confidence: dict[str, float]) -> None:
+        await facts.write_versions(self.conn, tenant, contact, changed, at=at, sources=sources,
+                                   event_id=event_id, confidence=confidence)
+
+    async def save_profile(self, tenant: str, contact: str, spec: dict[str, Any],
+                           result: Assessment) -> tuple[int, str | None]:
+        return await save_profile(self.conn, tenant, contact, spec, result)
+
+    async def load_profile(self, tenant: str, contact: str) -> ProfilePart:
+        return await load_profile(self.conn, tenant, contact)
 
 
 def _extract(extractor: IncrementalExtractor | None, lead: tuple[str, str],
@@ -225,7 +263,8 @@ def build(resources: Resources) -> Handler:
     if settings.learning_claude_extraction:
         refine = ClaudeRefiner(open_claude(settings, resources.stack), settings)
     db = resources.database
-    return LearningHandler(db, ContextStore.over(db, resources.cache, settings.context_ttl_s),
+    return LearningHandler(Bound(db, PostgresLearning),
+                           ContextStore.over(db, resources.cache, settings.context_ttl_s),
                            resources.publisher, refine)
 
 

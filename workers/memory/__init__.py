@@ -6,6 +6,7 @@
   the echo of our own reply; a human takeover), `summary.py`, `rows.py` (a row -> the
   `MemoryPart` every reader gets).
 - Shell: `worker.py` (transaction, idempotency ledger, cache write-through, publish),
+  `ports.py` (what it needs of the store and the cache, as Protocols its unit tests fake),
   `store.py` (the statements), `lead.py` (a group's leads in one query), `context.py` and
   `cache.py` (the Redis working context, read through to Postgres).
 - Operator tools: `tools.py` (export, forget, rebuild), `legacy.py`/`legacy_import.py`.

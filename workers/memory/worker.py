@@ -19,11 +19,11 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from schemas.context import MemoryPart, ProfilePart
 from schemas.events import (
     CONVERSATION_EVENT,
     ContactChanged,
     ContactDeleted,
+    LeadActivityRecorded,
     MemoryUpdated,
     MessageIngested,
     ReplyDelivered,
@@ -34,12 +34,14 @@ from workers.memory import core, store
 from workers.memory.context import ContextStore
 from workers.memory.core import CONSUMER, MemoryInput
 from workers.memory.lead import load_leads
+from workers.memory.ports import Leads, MemoryCache, MemoryWrites
+from workers.memory.store import MessageOutcome
 from workers.runtime import processed
 from workers.runtime.boundary import Handler
 from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
 from workers.runtime.groups import of_tenant
 from workers.runtime.host import Resources, WorkerSpec
-from workers.runtime.ports import Publisher, Transactions
+from workers.runtime.ports import Bound, Publisher, Scoped
 from workers.runtime.record import Record
 from workers.tenants.store import ensure as ensure_tenant
 
@@ -54,7 +56,7 @@ def decode(record: Record) -> MemoryInput:
 
 
 class MemoryHandler:
-    def __init__(self, db: Transactions, contexts: ContextStore,
+    def __init__(self, db: Scoped[MemoryWrites], contexts: MemoryCache,
                  publisher: Publisher, hasher: AddressHasher | None = None) -> None:
         self.db = db
         self.contexts = contexts
@@ -80,8 +82,8 @@ class MemoryHandler:
             return
         known = tenant in self._known_tenants
         try:
-            async with self.db.transaction(tenant) as conn:
-                outcomes, leads = await self._write(conn, tenant, events)
+            async with self.db.transaction(tenant) as tx:
+                outcomes, leads = await self._write(tx, tenant, events)
         except BaseException:
             if not known:  # the tenant row was not committed after all
                 self._known_tenants.discard(tenant)
@@ -97,59 +99,87 @@ class MemoryHandler:
             if result is not None:
                 await self.publisher.publish(MemoryUpdated.model_validate(result))
 
-    async def _write(self, conn: Any, tenant: str, events: list[MemoryInput]) -> tuple[
-            list[dict[str, Any] | None], dict[str, tuple[MemoryPart | None, ProfilePart]]]:
+    async def _write(self, tx: MemoryWrites, tenant: str, events: list[MemoryInput]
+                     ) -> tuple[list[dict[str, Any] | None], Leads]:
         """Apply the not yet processed events; returns every event's result and the final
         memory of each lead of the group (to write through, redelivered or not)."""
         ensured: set[str] = set()  # contacts ensured in this transaction
 
         async def apply(event: MemoryInput) -> dict[str, Any] | None:
-            return await self._apply(conn, event, ensured)
+            return await self._apply(tx, event, ensured)
 
-        outcomes = (await processed.once(conn, tenant, CONSUMER, events, apply)).results
+        outcomes = (await processed.once(tx, tenant, CONSUMER, events, apply)).results
         # Every lead, redelivered events' too: a crash between a commit and its cache write
         # left the lead's cached context behind Postgres, and only a redelivery repairs it.
-        return outcomes, await load_leads(conn, tenant, core.leads_of(events))
+        return outcomes, await tx.load_leads(tenant, core.leads_of(events))
 
-    async def _ensure_lead(self, conn: Any, tenant: str, contact: str,
+    async def _ensure_lead(self, tx: MemoryWrites, tenant: str, contact: str,
                            ensured: set[str]) -> None:
         """`store.ensure_lead`, skipping what this process or transaction already ensured."""
-        await self._ensure_tenant(conn, tenant)
+        await self._ensure_tenant(tx, tenant)
         if contact not in ensured:
-            await conn.execute("INSERT INTO contacts (tenant_id, contact_id) VALUES ($1, $2) "
-                               "ON CONFLICT DO NOTHING", tenant, contact)
+            await tx.ensure_contact(tenant, contact)
             ensured.add(contact)
 
-    async def _ensure_tenant(self, conn: Any, tenant: str) -> None:
+    async def _ensure_tenant(self, tx: MemoryWrites, tenant: str) -> None:
         if tenant not in self._known_tenants:
-            await ensure_tenant(conn, tenant)
+            await tx.ensure_tenant(tenant)
             self._known_tenants.add(tenant)  # dropped again if the transaction fails
 
-    async def _apply(self, conn: Any, event: MemoryInput,
+    async def _apply(self, tx: MemoryWrites, event: MemoryInput,
                      ensured: set[str]) -> dict[str, Any] | None:
         """Persist the event; returns the `memory.updated` it produces (None: nothing new)."""
         tenant, contact = event.tenant_id, event.contact_id
         assert contact is not None
         if isinstance(event, ContactDeleted):
-            await store.forget_contact(conn, tenant, contact)
+            await tx.forget_contact(tenant, contact)
             ensured.discard(contact)
             return core.deleted_result(event)
         if isinstance(event, MessageIngested):
             # The contact row is created with the message insert (one round trip fewer).
-            await self._ensure_tenant(conn, tenant)
-            outcome = await store.record_message(conn, event,
-                                                 ensure_contact=contact not in ensured,
-                                                 hasher=self.hasher)
+            await self._ensure_tenant(tx, tenant)
+            outcome = await tx.record_message(event, ensure_contact=contact not in ensured,
+                                              hasher=self.hasher)
             ensured.add(contact)
             return core.message_result(event, outcome.stored, outcome.takeover)
-        await self._ensure_lead(conn, tenant, contact, ensured)
+        await self._ensure_lead(tx, tenant, contact, ensured)
         if isinstance(event, ReplyDelivered):
-            return core.delivered_result(event, await store.record_delivered(conn, event))
+            return core.delivered_result(event, await tx.record_delivered(event))
         if isinstance(event, ContactChanged):
-            return core.contact_result(event, await store.upsert_contact(conn, event,
-                                                                         self.hasher))
-        await store.record_activity(conn, event)
+            return core.contact_result(event, await tx.upsert_contact(event, self.hasher))
+        await tx.record_activity(event)
         return core.activity_result(event)
+
+
+class PostgresMemory(processed.PostgresLedger):
+    """`MemoryWrites` over a tenant transaction's connection: `store`'s statements."""
+
+    async def ensure_tenant(self, tenant: str) -> None:
+        await ensure_tenant(self.conn, tenant)
+
+    async def ensure_contact(self, tenant: str, contact: str) -> None:
+        await self.conn.execute("INSERT INTO contacts (tenant_id, contact_id) VALUES ($1, $2) "
+                                "ON CONFLICT DO NOTHING", tenant, contact)
+
+    async def forget_contact(self, tenant: str, contact: str) -> int:
+        return await store.forget_contact(self.conn, tenant, contact)
+
+    async def record_message(self, ev: MessageIngested, *, ensure_contact: bool,
+                             hasher: AddressHasher) -> MessageOutcome:
+        return await store.record_message(self.conn, ev, ensure_contact=ensure_contact,
+                                          hasher=hasher)
+
+    async def record_delivered(self, ev: ReplyDelivered) -> bool:
+        return await store.record_delivered(self.conn, ev)
+
+    async def upsert_contact(self, ev: ContactChanged, hasher: AddressHasher) -> list[str]:
+        return await store.upsert_contact(self.conn, ev, hasher)
+
+    async def record_activity(self, ev: LeadActivityRecorded) -> None:
+        await store.record_activity(self.conn, ev)
+
+    async def load_leads(self, tenant: str, contacts: Sequence[str]) -> Leads:
+        return await load_leads(self.conn, tenant, contacts)
 
 
 def build(resources: Resources) -> Handler:
@@ -160,7 +190,8 @@ def build(resources: Resources) -> Handler:
     if not secret:
         log.warning("LEADMEM_CONSENT_HASH_KEY is not set: the consent ledger hashes addresses "
                     "with the development key (set a key of your own in production, once)")
-    return MemoryHandler(db, store, resources.publisher, hasher_for(secret))
+    return MemoryHandler(Bound(db, PostgresMemory), store, resources.publisher,
+                         hasher_for(secret))
 
 
 SPEC = WorkerSpec(name="memory", topics=(CONVERSATION_EVENTS, REPLIES_DELIVERED), build=build)

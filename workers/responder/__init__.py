@@ -7,5 +7,6 @@
   `reply_facts.py`. Consent itself is `workers.consent`.
 - Shell: `worker.py` (read facts and context, call the core, Claude and the reply check,
   claim the reply in `workers.replies`), `store.py` (the one read of tenant and lead
-  facts), `compose.py` (Claude or the deterministic fallback).
+  facts), `compose.py` (Claude or the deterministic fallback), `ports.py` (what it needs of
+  the store, the context and the composer, as Protocols its unit tests fake).
 """

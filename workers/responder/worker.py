@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
+import asyncpg
 from prometheus_client import Counter
 from pydantic import Field, TypeAdapter
 
@@ -37,13 +38,14 @@ from workers.memory.context import ContextStore
 from workers.replies import Reply
 from workers.responder import draft, guards, modes, store
 from workers.responder.compose import Composer
+from workers.responder.ports import Compose, ContextReader, Published, ResponderStatements
 from workers.responder.reply_facts import reply_facts
 from workers.responder.store import LeadFacts
 from workers.runtime.boundary import Handler
 from workers.runtime.clients import open_claude
 from workers.runtime.groups import of_tenant
 from workers.runtime.host import Resources, WorkerSpec
-from workers.runtime.ports import Publisher, Transactions
+from workers.runtime.ports import Bound, Publisher, Scoped
 from workers.runtime.record import Record
 
 DECISIONS = Counter("leadmem_responder_decisions_total",
@@ -57,8 +59,9 @@ OUTPUT: TypeAdapter[Output] = TypeAdapter(Output)
 
 
 class ResponderHandler:
-    def __init__(self, db: Transactions, contexts: ContextStore, publisher: Publisher,
-                 composer: Composer, now: Callable[[], datetime] = utcnow,
+    def __init__(self, db: Scoped[ResponderStatements], contexts: ContextReader,
+                 publisher: Publisher, composer: Compose,
+                 now: Callable[[], datetime] = utcnow,
                  concurrency: int = 1) -> None:
         self.db = db
         self.concurrency = max(1, concurrency)
@@ -106,9 +109,8 @@ class ResponderHandler:
         tenant, contact = event.tenant_id, event.contact_id
         key = draft.reply_key(event)
         now = self.now()
-        async with self.db.transaction(tenant) as conn:
-            published, facts = await store.published_or_facts(conn, tenant, contact, key,
-                                                              now.date())
+        async with self.db.transaction(tenant) as tx:
+            published, facts = await tx.published_or_facts(tenant, contact, key, now.date())
         if facts is not None:
             ctx = await self.contexts.get_context(tenant, contact, holding=event.message_id)
             if ctx is None or not facts.tenant_known:  # forgotten lead or unknown tenant
@@ -116,8 +118,8 @@ class ResponderHandler:
                 return None
             row = await self._draft(draft.Turn.of(event, ctx, now), facts,
                                     draft.merged_context(ctx, event))
-            async with self.db.transaction(tenant) as conn:
-                published = await replies.store.claim(conn, row)
+            async with self.db.transaction(tenant) as tx:
+                published = await tx.claim(row)
         return published
 
     async def _draft(self, turn: draft.Turn, facts: LeadFacts, ctx: LeadContext) -> Reply:
@@ -148,9 +150,28 @@ class ResponderHandler:
         others: list[str] = []
         candidates = name_candidates(body)
         if candidates:
-            async with self.db.transaction(tenant) as conn:
-                others = await store.contacts_named(conn, tenant, contact, candidates)
+            async with self.db.transaction(tenant) as tx:
+                others = await tx.contacts_named(tenant, contact, candidates)
         return check_reply(body, reply_facts(ctx, facts, plan, others))
+
+
+class PostgresResponder:
+    """`ResponderStatements` over a tenant transaction's connection: `store`'s reads and the
+    claim in `workers.replies`."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def published_or_facts(self, tenant: str, contact: str, key: str, today: date
+                                 ) -> tuple[Published | None, LeadFacts | None]:
+        return await store.published_or_facts(self.conn, tenant, contact, key, today)
+
+    async def contacts_named(self, tenant: str, contact: str,
+                             candidates: list[str]) -> list[str]:
+        return await store.contacts_named(self.conn, tenant, contact, candidates)
+
+    async def claim(self, row: Reply) -> Published:
+        return await replies.store.claim(self.conn, row)
 
 
 def build(resources: Resources) -> Handler:
@@ -158,7 +179,8 @@ def build(resources: Resources) -> Handler:
     claude = open_claude(settings, resources.stack)
     # Leads drafted at once in a tenant group: each holds at most one pooled connection.
     db = resources.database
-    return ResponderHandler(db, ContextStore.over(db, resources.cache, settings.context_ttl_s),
+    return ResponderHandler(Bound(db, PostgresResponder),
+                            ContextStore.over(db, resources.cache, settings.context_ttl_s),
                             resources.publisher, Composer(claude, settings),
                             concurrency=max(1, settings.db_pool_max - 2))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 
@@ -42,6 +42,32 @@ E = TypeVar("E", bound=Envelope)
 Result = dict[str, Any] | None
 
 
+class Ledger(Protocol):
+    """The ledger's two statements in an open tenant transaction, as `once` runs them; a
+    worker's statements Protocol extends it (so its tests fake the ledger with the rest)."""
+
+    async def processed(self, tenant: str, consumer: str,
+                        event_ids: Sequence[str]) -> dict[str, Result]: ...
+
+    async def record_processed(self, tenant: str, consumer: str,
+                               done: Sequence[tuple[str, Result]]) -> None: ...
+
+
+class PostgresLedger:
+    """`Ledger` over a connection: `results` and `record`."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def processed(self, tenant: str, consumer: str,
+                        event_ids: Sequence[str]) -> dict[str, Result]:
+        return await results(self.conn, tenant, consumer, event_ids)
+
+    async def record_processed(self, tenant: str, consumer: str,
+                               done: Sequence[tuple[str, Result]]) -> None:
+        await record(self.conn, tenant, consumer, done)
+
+
 @dataclass(frozen=True)
 class Once:
     """What `once` did with a tenant group's events."""
@@ -50,13 +76,13 @@ class Once:
     redelivered: list[Envelope]  # the events processed before (their results re-published)
 
 
-async def once(conn: asyncpg.Connection, tenant: str, consumer: str, events: Sequence[E],
+async def once(ledger: Ledger, tenant: str, consumer: str, events: Sequence[E],
                apply: Callable[[E], Awaitable[Result]]) -> Once:
     """The idempotency ledger's loop, the one every consumer runs: read which events were
     processed (one round trip), `apply` each of the others in order, record their results
     (one round trip), in the caller's transaction. An event processed before, or earlier in
     the same group, is not applied again: its stored result stands."""
-    done = await results(conn, tenant, consumer, [e.event_id for e in events])
+    done = await ledger.processed(tenant, consumer, [e.event_id for e in events])
     fresh: list[tuple[str, Result]] = []
     out: list[Result] = []
     again: list[Envelope] = []
@@ -67,5 +93,5 @@ async def once(conn: asyncpg.Connection, tenant: str, consumer: str, events: Seq
             done[event.event_id] = await apply(event)
             fresh.append((event.event_id, done[event.event_id]))
         out.append(done[event.event_id])
-    await record(conn, tenant, consumer, fresh)
+    await ledger.record_processed(tenant, consumer, fresh)
     return Once(out, again)

@@ -11,7 +11,7 @@ import pytest
 from schemas.envelope import Envelope
 from workers.errors import InvalidEventError
 from workers.runtime.groups import of_tenant
-from workers.runtime.processed import once
+from workers.runtime.processed import PostgresLedger, once
 
 AT = datetime(2026, 12, 7, tzinfo=UTC)
 
@@ -48,7 +48,7 @@ async def test_applies_each_new_event_once_and_keeps_stored_results() -> None:
         return {"new": e.event_id}
 
     events = [ev("e1"), ev("e2"), ev("e3"), ev("e2"), ev("e4")]
-    got = await once(conn, "t1", "memory", events, apply)
+    got = await once(PostgresLedger(conn), "t1", "memory", events, apply)
     assert applied == ["e2", "e4"]  # e2 once, though it came twice
     assert got.results == [{"old": True}, {"new": "e2"}, None, {"new": "e2"}, {"new": "e4"}]
     assert [e.event_id for e in got.redelivered] == ["e1", "e3", "e2"]
@@ -61,7 +61,7 @@ async def test_nothing_new_records_nothing() -> None:
     async def apply(e: Envelope) -> dict[str, Any] | None:
         raise AssertionError("applied again")
 
-    got = await once(conn, "t1", "learning", [ev("e1")], apply)
+    got = await once(PostgresLedger(conn), "t1", "learning", [ev("e1")], apply)
     assert got.results == [None] and conn.round_trips == 1
 
 
