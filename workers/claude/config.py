@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from workers import secrets
 from workers.errors import PipelineError
+from workers.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +54,14 @@ def _secret(value: Any) -> str | None:
 
 
 def resolve_config(
-    settings: Any,
+    settings: Settings,
     *,
     model: str | None = None,
     max_tokens: int | None = None,
     api_key_enc: bytes | None = None,
     tenant: str = "",
 ) -> ClaudeConfig:
-    """The config for one tenant from its settings row (None = deployment default).
-
-    Settings fields beyond the `Settings` class are read with defaults (`claude_max_attempts`,
-    `claude_backoff_s`, `claude_backoff_max_s`, `claude_deadline_s`).
-    """
+    """The config for one tenant from its settings (None = the deployment's default)."""
     key, key_error = _secret(settings.anthropic_api_key), None
     if api_key_enc:
         master = _secret(settings.master_key)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from prometheus_client import Counter
 
@@ -16,6 +15,7 @@ from workers.claude import ClaudeClient, ClaudeUnavailableError, Usage, resolve_
 from workers.responder.modes import Plan, fallback_text
 from workers.responder.prompt import build_prompt, finalize
 from workers.responder.tenant import TenantProfile
+from workers.settings import Settings
 
 log = logging.getLogger(__name__)
 FALLBACKS = Counter(
@@ -37,7 +37,7 @@ class Composition:
 
 
 class Composer:
-    def __init__(self, claude: ClaudeClient, settings: Any) -> None:
+    def __init__(self, claude: ClaudeClient, settings: Settings) -> None:
         self.claude = claude
         self.settings = settings
 
