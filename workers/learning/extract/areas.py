@@ -9,7 +9,7 @@ street name ("1423 Gallatin Ave").
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -30,10 +30,15 @@ _RULED_OUT_BEFORE = re.compile(
     r"|\bexclude|\bcross off|\bdon'?t want|\bdont want|\bnot interested in|\bruled out"
     r"|\brule out|\bcrossed off|\bpass on"
     r"|\b(?:don'?t|dont|do not|stop|quit|no more)\s+(?:show|send)\w*(?:\s+(?:me|us))?"
-    r"(?:\s+(?:anything|any homes|homes|houses|listings|places|stuff))?"
+    r"(?:\s+(?:anything|any homes|homes|houses|listings|places|stuff|options|condos|townhomes"
+    r"|anymore))?"
+    r"|\bdej\w+ de (?:mandar|enviar|mostrar)\w*(?:\s+(?:opciones|casas|propiedades|cosas"
+    r"|nada|listados))?|\bno (?:me |nos )?(?:manden|envien|muestren)(?: mas)?(?:\s+(?:opciones"
+    r"|casas|propiedades|cosas|nada|listados))?"
     r"|\bno more (?:homes|houses|listings|places)|\bno en|\bnada en|\bexcepto|\bmenos"
     r"|\bya no en|\bno (?:queremos|quiero) (?:nada )?en|\bno me interesa)"
-    r"\s+(?:(?:in|the|on|at|near|around|looking at|looking in|anything in|considering)\s+)*$"
+    r"\s+(?:(?:in|the|on|at|near|around|looking at|looking in|anything in|considering|en|por"
+    r"|cerca de)\s+)*$"
 )
 _RULED_OUT_AFTER = re.compile(
     r"^\s*(?:is|'s|are|area is|feels|seems|'s just|is just)?\s*"
@@ -53,6 +58,47 @@ _HOME_NOW_BEFORE = re.compile(
     r"|estoy viviendo|estamos rentando|estoy rentando) (?:[\w'.@-]+\s+){0,3}?en"
     r"|somos de|soy de)\s*(?:the\s+|el\s+|la\s+)?$"
 )
+# Where the lead is now: a verb or adverb of present residence ("we rent", "staying w my
+# parents", "currently in a 2br", "vivimos", "ahorita") with the area after it in its clause ...
+_NOW_THERE = re.compile(
+    r"\b(?:live|lives|living|stay|staying|rent|rents|renting|lease|leasing|based|vivo|vivimos"
+    r"|viven|vive|rento|rentamos|rentando|alquilamos|alquilo|alquilando|viviendo)\b(?! or\b| o\b)"
+    # an adverb of now or "estamos" only with a place or a residence verb after it
+    r"|\b(?:currently|right now|rn|at the moment|ahorita|actualmente|estamos|estoy)\s+(?:(?:in|at"
+    r"|en)\b|(?:viviendo|rentando|living|renting|staying))"
+)
+# ... unless the cue is itself a plan ("looking to rent in", "vamos a rentar en") ...
+_PLAN_BEFORE = re.compile(r"\b(?:to|wanna|gonna|will|'ll|would|could|can|might|should|para|a"
+                          r"|queremos|quiero|podemos|pensamos|want|wants)\s+(?:\w+\s+)?$")
+# ... or a wish comes between it and the area ("we rent now and want to stay in Cedar Park").
+_WISH = re.compile(
+    r"\b(?:want|wants|wanna|looking|look|buy|buying|search\w*|need|needs|hoping|hope|move|moving"
+    r"|interested|interes\w+|consider\w*|like|love|prefer|open to|stay put|queremos|quiero"
+    r"|buscamos|busco|buscando|comprar|mudar\w*|necesit\w+|gustaria|preferimos)\b"
+)
+# "we're in Durham", "I'm out in Garner": being somewhere is where the lead is ...
+_BE_IN = re.compile(r"(?:^|\W)(?:we'?re|we are|i'?m|im|i am|we've been|i've been|been)\s+"
+                    r"(?:currently\s+|still\s+|now\s+|already\s+)?(?:out |up |down |over )?"
+                    r"(?:in|at)\s*$")
+# ... as is a place bought already ("just bought in Katy last month").
+_BOUGHT_IN = re.compile(r"\b(?:bought|purchased|closed|compramos|compre)\s+(?:[\w'-]+\s+){0,3}?"
+                        r"(?:in|at|en)\s*$")
+# An occupation at a place ("I'm a nurse at", "my husband is a teacher in") is where they work,
+# unless it is a role in the search ("I'm a first-time buyer in").
+_OCCUPATION = re.compile(r"\b(?:i'?m|im|i am|we'?re|we are|he'?s|she'?s|(?:my|our) \w+ is|soy|es)"
+                         r" (?:a|an|un|una) (?:[\w-]+ ){1,3}(?:in|at|for|en)\s*$")
+_LEAD_ROLE = re.compile(r"\b(?:buyer|seller|investor|renter|homeowner|owner|family|fan|local"
+                        r"|comprador\w*|vendedor\w*|inversionista)\b")
+_NOW_AFTER = re.compile(r"^\s*(?:right now|rn|currently|at the moment|for now|ahorita|actualmente"
+                        r"|por ahora|por el momento)\b")
+# Wanting the place one lives in: "we're staying in Mesa and want to buy here".
+_WANT_HERE = re.compile(
+    r"\b(?:want|wanna|like|hoping|hope|plan\w*|love|prefer|buy|stay|staying|looking|look"
+    r"|queremos|quiero|comprar|quedarnos|buscamos|busco|buscando)\b[^.!?]{0,40}?\b(?:here|there"
+    r"|aqui|ahi|alla|alli|in (?:the|this|that) area"
+    r"|same (?:area|town|city|neighbou?rhood)|local(?:ly)?|en la (?:misma )?zona)\b"
+    r"|\bstay(?:ing)? put\b"
+)
 # Place names that are also ordinary words, in their ordinary sense: "social media",
 # "golden retriever", "five star reviews", "liberty mutual", "sandy hair".
 _WORD_SENSE_BEFORE = re.compile(
@@ -71,9 +117,9 @@ _OTHER_BEFORE = re.compile(
     r"|\b(?:moving|relocating|relocate|coming|moved|transferring me|transferred|moving down"
     r"|moving up|moving over)\s+(?:here\s+)?from"
     # a home bought already: "we closed on a house in Cary"
-    r"|\b(?:closed on|bought|purchased|ended up buying|compramos)\s+(?:a|an|our|the|una|un"
-    r"|nuestra)\s+(?:[\w-]+\s+)?(?:house|home|place|condo|townhome|townhouse|casa|depa"
-    r"|departamento)\s+(?:in|at|en)"
+    r"|\b(?:closed on|bought|purchased|ended up buying|compramos|compre)\s+(?:(?:a|an|our|the"
+    r"|una|un|nuestra)\s+)?(?:[\w-]+\s+)?(?:house|home|place|condo|townhome|townhouse|casa"
+    r"|depa|departamento)\s+(?:in|at|en)"
     # "renting in Beaverton for now": where the lead lives now (a clause that starts so)
     r"|(?:^\W*|\b(?:and|but|so|while)\s+)(?:(?:we're|we are|i'm|im|i am|currently|still|now"
     r"|just|for now)\s+)*(?:renting|living|staying|leasing)(?:\s+[\w'-]+){0,2}?\s+(?:in|at|near)"
@@ -136,30 +182,64 @@ def _word_sense(text: str, start: int, end: int) -> bool:
 
 
 def classify_areas(
-    text: str, segments: Segments, areas: Sequence[Area], *, seller: bool = False
+    text: str, segments: Segments, areas: Sequence[Area], *, seller: bool = False,
+    remark: Callable[[int], bool] | None = None,
+    found: list[tuple[int, int, str]] | None = None,
 ) -> list[AreaMention]:
     """Area mentions of an inbound message with the sense in which each is named.
 
     Where the lead lives now is a location only for a seller (it is the home being sold).
+    ``remark`` tells a position in a remark about someone else's life (whose.py): an area
+    named there counts only if the lead then wants it too ("my friend bought in Doral ...
+    we're looking for something there").
     """
     mentions: list[AreaMention] = []
-    for start, end, name in find_areas(text, areas):
+    found = find_areas(text, areas) if found is None else found  # ``found``: already matched
+    for i, (start, end, name) in enumerate(found):
         before = segments.clause_before(start)
         sentence_before = text[max(segments.sentence(start)[0], start - 40) : start]
         after = segments.clause_after(end)
         sense: Sense = "want"
-        if (
-            _is_street(text, start, end, text[start:end])
-            or _word_sense(text, start, end)
-            or re.match(r"\s*for (?:work|my job|the job|business)\b", after)
-            or _OTHER_BEFORE.search(before)
-            or (not seller and _HOME_NOW_BEFORE.search(before))
-        ):
+        if _is_street(text, start, end, text[start:end]) or _word_sense(text, start, end):
             sense = "other"
+        elif (
+            re.match(r"\s*for (?:work|my job|the job|business)\b", after)
+            or _OTHER_BEFORE.search(before)
+            or (not seller and (_HOME_NOW_BEFORE.search(before) or _lives_there(before, after)))
+            or (remark is not None and remark(start))
+        ):
+            # where the lead lives or works now, or someone else's place, unless the lead
+            # wants it too before naming another area ("we're staying in Mesa and want to buy
+            # a bigger house here")
+            rest = text[end : found[i + 1][0] if i + 1 < len(found) else len(text)]
+            sense = "want" if _WANT_HERE.search(rest) else "other"
         elif _RULED_OUT_BEFORE.search(sentence_before) or _RULED_OUT_AFTER.match(after):
             sense = "ruled_out"
         mentions.append(AreaMention(start=start, end=end, name=name, sense=sense))
     return _spread_negation(text, mentions)
+
+
+def wished(before: str) -> bool:
+    """Does a clause, up to a point, state a wish ("want to", "looking", "queremos")?"""
+    return bool(_WISH.search(before))
+
+
+def _lives_there(before: str, after: str) -> bool:
+    """Is an area named as where the lead is now (its clause up to the area: ``before``; the
+    rest: ``after``)? "We're in Durham right now", "just bought in Katy" (not a seller)."""
+    if _BOUGHT_IN.search(before):
+        return True
+    job = _OCCUPATION.search(before)
+    if job and not _LEAD_ROLE.search(job.group(0)):
+        return True  # "I'm a teacher in Garner": where they work
+    if (_BE_IN.search(before) or _NOW_AFTER.match(after)) and not _WISH.search(before):
+        return True
+    for cue in _NOW_THERE.finditer(before):
+        if _PLAN_BEFORE.search(before, max(0, cue.start() - 24), cue.start()):
+            continue
+        if not _WISH.search(before, cue.end()):
+            return True
+    return False
 
 
 def _spread_negation(text: str, mentions: list[AreaMention]) -> list[AreaMention]:

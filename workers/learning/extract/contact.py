@@ -36,7 +36,8 @@ _AGENT_NEGATIVE = re.compile(
     r"|\b(?:necesito|necesitamos|busco|buscamos) (?:un |una )?(?:agente|realtor)\b"
 )
 _AGENT_POSITIVE = re.compile(
-    r"\b(?:my|our)\s+(?:[\w'-]+\s+)?(?:agent|realtor|broker)\b"
+    r"\b(?:my|our)\s+(?:[\w'-]+\s+)?(?:agent|realtor|broker)\b(?!\s+(?:friend|buddy|neighbou?r"
+    r"|cousin|sister|brother|uncle|aunt|dad|mom|father|mother|in-?laws?))"
     r"|\b(?:have|has|got|with|using|signed with|hired)\b(?:\s+[\w'-]+){0,4}\s+(?:agent|realtor"
     r"|broker)s?\b|\bsigned with\b|\bworking with (?!(?:a |an |our |my )?(?:lender|bank))[a-z]+"
     r"(?:\s+[a-z]+)?\s+(?:from|at|of|already)\b|\b(?:agent|realtor)\s+(?:already|is handling"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .areas import AreaMention
+from .areas import AreaMention, wished
 from .model import Intent
 from .questions import Question
 from .text import Segments
+from .whose import EVERYONE, Whose
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,17 @@ class MessageContext:
     areas: tuple[AreaMention, ...]
     recent_count: str | None = None  # bedrooms_min / bathrooms_min set by the lead's last message
     spanish: bool = False  # for the few words whose meaning depends on the language (lang.py)
+    whose: Whose = EVERYONE  # whose search each clause is about (whose.py)
+
+    def home_now(self, pos: int) -> bool:
+        """Does ``pos`` describe the lead's home now, as a reply to "where do you live now?"
+        (until the reply turns to a wish: "Pearland, but we want Katy")?"""
+        return self.direct and self.question.now_home and not wished(
+            self.segments.clause_before(pos))
+
+    def others(self, pos: int) -> bool:
+        """Is ``pos`` in a remark about someone else's life, which states nothing?"""
+        return self.whose.other(pos)
 
     @property
     def seller_only(self) -> bool:

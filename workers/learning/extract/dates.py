@@ -66,8 +66,9 @@ _DURATION = re.compile(
     rf"|proximos|proximas|mas o menos en|aproximadamente)\s+)?(?:the\s+|los\s+|las\s+)?"
     rf"(?:next\s+)?(?:about\s+|around\s+|like\s+|approx\.?\s+|roughly\s+|unos\s+|unas\s+)?"
     rf"(?P<n>{_QTY})(?:\s*(?:-|to|a|o)\s*(?P<n2>\d+))?\s*(?P<unit>{_UNIT})\b"
+    r"(?P<half>\s+(?:and a half|y medio|y media))?"
     r"(?:\s+(?:or|o)\s+(?P<n3>\d+|two|three|four|five|six|dos|tres|cuatro|cinco|seis))?"
-    r"(?P<tail>\s+from now|\s+a partir de hoy|\s+desde hoy)?"
+    r"(?P<tail>\s+from now|\s+out\b|\s+away\b|\s+a partir de hoy|\s+desde hoy)?"
 )
 _DURATION_STOP = re.compile(r"^\s*(?:ago|into|behind|old|late|in a row|straight|running"
                             r"|now that|atras|de atraso)")
@@ -102,8 +103,11 @@ _SEASON = re.compile(
 )
 _YEAR = re.compile(
     r"\b(?P<pre>end of|the end of|in|by|until|till|before|of|early|mid|late|around|sometime in"
-    r"|en|para|hasta|antes de|a principios de|a mediados de|a finales de|a fines de)"
+    r"|en|para|hasta|antes de|a principios de|a mediados de|a finales de|a fines de"
+    # a hedged year stands for the year too: "maybe 2028?", "probably 2029", "quizas 2028"
+    r"|maybe|probably|prob|possibly|hopefully|ideally|likely|like|quizas|tal vez|probablemente)"
     r"[\s-]+(?P<year>20\d\d)\b"
+    r"|^\W*(?P<alone>20\d\d)\W*$"  # a year said alone
 )
 # Where in the year a part points: mid -> July 1, late -> October 1, end -> December 31.
 _YEAR_PART: dict[str, tuple[int, int]] = {
@@ -168,6 +172,7 @@ _RELATIVE_RAW: tuple[tuple[str, str], ...] = (
                   r"|\b(?:after )?the first of the year\b"
                   r"|\b(?:el )?(?:proximo ano|ano que viene|ano entrante)\b|\bano nuevo\b"),
     ("end_of_year", r"\b(?:end of (?:the |this )?year|year[\s-]end|by december|fin de ano"
+                    r"|(?:finales|fines|fin) de(?:l| este)? ano"
                     r"|finales de(?:l)? ano|fines de(?:l)? ano|fin del ano)\b"),
     ("by_first", r"\bby the (?:1st|first)\b|\bpara el (?:1|primero) del? mes\b"),
 )
@@ -215,9 +220,10 @@ def _durations(text: str, today: date) -> list[DateMention]:
         if _DURATION_PAST.search(text[max(0, m.start() - 14) : m.start()]):
             continue
         unit = m.group("unit")
-        days = _qty(m.group("n3") or m.group("n2") or m.group("n")) * _UNIT_DAYS[
-            "y" if unit.startswith("an") else "m" if unit.startswith("mes") else unit[0]
-        ]
+        per_unit = _UNIT_DAYS["y" if unit.startswith("an") else "m" if unit.startswith("mes")
+                              else unit[0]]
+        half = 0.5 if m.group("half") and not (m.group("n3") or m.group("n2")) else 0.0
+        days = (_qty(m.group("n3") or m.group("n2") or m.group("n")) + half) * per_unit
         framed = bool(m.group("prep") or m.group("tail"))
         out.append(DateMention(m.start(), m.end(), today + timedelta(days=days), "duration",
                                framed))
@@ -330,8 +336,8 @@ def _end_of_month(day: date) -> date:
 def _years(text: str, today: date) -> list[DateMention]:
     out: list[DateMention] = []
     for m in _YEAR.finditer(text):
-        year = int(m.group("year"))
-        part = _YEAR_PART.get(m.group("pre"))
+        year = int(m.group("year") or m.group("alone"))
+        part = _YEAR_PART.get(m.group("pre") or "")
         # A year already begun only counts with a part of it ("mid 2026" said in January).
         if year < today.year or (year == today.year and part is None) or re.search(
             rf"\b(?:{_SEASON_WORD}|{_MONTH_WORD})\W*$", text[max(0, m.start() - 14) : m.start()]

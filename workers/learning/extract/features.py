@@ -17,8 +17,8 @@ _FEATURES_RAW: tuple[tuple[MustHave, str], ...] = (
     ("garage", r"\bgarage\b"),
     ("yard", r"\b(?:back ?yard|front ?yard|yard)s?\b(?! sale)"),
     ("basement", r"\bbasement\b"),
-    ("home_office", r"\bhome office\b|\boffice space\b|(?<!my )(?<!our )(?<!the )(?<!post )"
-                    r"(?<!box )\boffice\b(?! (?:is (?:in|at|downtown|near|close|far)|in|at|downtown"
+    ("home_office", r"\bhome office\b|\boffice space\b"
+                    r"|\boffice\b(?! (?:is (?:in|at|downtown|near|close|far)|in|at|downtown"
                     r"|building|park|job))"),
     ("single_story", r"\bsingle[\s-]?stor(?:y|ey)\b|\bone[\s-]?stor(?:y|ey)\b"
                      r"|\bsingle[\s-]?level\b|\bone[\s-]?level\b|\branch\b|\bno stairs\b"
@@ -73,8 +73,13 @@ _GATE: dict[MustHave, tuple[str, ...]] = {
     "updated_kitchen": ("kitchen", "cocina"),
     "no_hoa": ("hoa", "asociacion"),
 }
+# "the Phoenix office", "our whole office", "my office": a workplace, not a home office.
+_WORKPLACE_BEFORE = re.compile(
+    r"\b(?:the|my|our|his|her|their|your|its|company'?s?|corporate|regional|head|main"
+    r"|post|box)\s+(?:[\w'-]+\s+){0,2}$"
+)
 _HEDGE = re.compile(
-    r"would be (?:nice|great|cool|a (?:bonus|plus)|ideal)|\bif possible\b|\bbonus\b"
+    r"\bbe (?:nice|great|cool|a (?:bonus|plus)|ideal)\b|\bif possible\b|\bbonus\b"
     r"|nice to have|not required|not a (?:dealbreaker|deal breaker|must|requirement)"
     r"|\bprefer(?:red|ably)?\b|\bperfer\b|\bideally\b|\ba plus\b|wouldn'?t hurt|\bif we can\b"
     r"|\bnot necessary\b|\boptional\b|\bmaybe\b|\bwould love\b|\bnice if\b|\bopen to\b"
@@ -93,6 +98,9 @@ _NEGATION = re.compile(
     r"|\bscratch|\bforget(?: about)?|\bskip|\bdrop|\bremove|\bnix|\bno longer|\bwon'?t need"
     r"|\bwont need|\brather not|\binstead of|\bno (?:necesito|necesitamos|quiero|queremos)"
     r"|\bya no|\bolvida|\bquita|\bno hace falta|\bsin)\b(?:(?!\b(?:but|pero)\b)[^,.;])*$"
+    # "stop sending pool homes", "no more pool homes": the next words only
+    r"|\b(?:stop (?:send|show)\w*(?: me| us)?|no more|dej\w+ de (?:mandar|enviar|mostrar)\w*)"
+    r"\s+(?:[\w-]+\s+){0,2}$"
     r"|\b(?:no|not)\s+(?:a |an |the |any |un |una )?(?:[\w-]+\s+)?$"
 )
 _NEGATION_AFTER = re.compile(
@@ -129,7 +137,9 @@ def feature_events(ctx: MessageContext) -> list[tuple[int, MustHave, bool]]:
             before = ctx.segments.clause_before(m.start())
             after = ctx.segments.clause_after(m.end())
             sentence = ctx.segments.sentence_text(m.start())
-            if _CURRENT.search(before) or (
+            if m.group(0) == "office" and _WORKPLACE_BEFORE.search(before):
+                continue
+            if _CURRENT.search(before) or ctx.home_now(m.start()) or ctx.others(m.start()) or (
                 "?" in sentence and _LISTING_QUESTION.search(sentence)
             ):
                 continue

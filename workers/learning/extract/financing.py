@@ -20,7 +20,7 @@ _CASH = re.compile(
 _PREAPPROVED = re.compile(
     r"\bpre[\s-]?approv\w*|\bpreapproval\b|\bapproval letter\b|\bgot approved\b"
     r"|\bapproved (?:for|up to|with|through|thru)\b"
-    r"|\bpre[\s-]?aprobad[oa]s?\b|\bpre[\s-]?aprobacion\b|\bcarta de (?:pre[\s-]?)?aprobacion\b"
+    r"|\bpre[\s-]?aprob\w*|\bcarta de (?:pre[\s-]?)?aprobacion\b"
     r"|\baprobad[oa]s? (?:por|para|hasta|con)\b|\baprobacion (?:del banco|bancaria|de credito"
     r"|del prestamo|de(?:l)? (?:prestamo|credito) hipotecario)\b"
 )
@@ -39,16 +39,34 @@ _NEEDS = re.compile(
     r"|\bneed (?:a |one |to find a |to talk to a |to get a |a good )?(?:lender|loan|mortgage)\b"
     r"|\blender rec|\bfind a lender|\brecommend (?:a lender|someone)"
     r"|\bneed (?:financing|to finance)|\b(?:will|we'll|i'll|gonna) need (?:a loan|financing"
-    r"|to finance|a mortgage)|\b(?:va|fha|usda|conventional) loan"
+    r"|to finance|a mortgage)"
     r"|\bhaven'?t (?:applied|talked to a (?:bank|lender))|\bhavent (?:applied|talked)"
-    r"|\bnot (?:yet )?(?:pre[\s-]?)?approved\b|\bhaven'?t done the full|\bfha\b"
-    r"|\b(?:with|through|get|getting) a (?:mortgage|loan)\b"
+    r"|\bnot (?:yet )?(?:pre[\s-]?)?approved\b|\bhaven'?t done the full"
+    r"|\b(?:haven'?t|havent|have not|hasn'?t|has not|weren'?t|wasn'?t)\s+"
+    r"(?:been\s+|gotten\s+|got\s+)?(?:pre[\s-]?)?approved\b"
+    r"|\b(?:apply|applying) for (?:a |an |the )?(?:[\w-]+ )?(?:loan|mortgage)\b"
+    r"|\b(?:shop\w*|compar\w*|looking (?:for|at)|interview\w*|choos\w*|pick\w*)\s+(?:for\s+)?"
+    r"(?:a\s+|an\s+|some\s+|our\s+|different\s+)?(?:lenders?|loans?|mortgages?|mortgage (?:lenders?"
+    r"|brokers?)|loan officers?)\b"
+    r"|\b(?:buscar|busco|buscamos|conseguir|necesit\w+)\b[^.!?]{0,20}\bfinanci\w+"
     r"|\bpre[\s-]?calificad\w*|\bprecalificad\w*|\bnecesit\w+ (?:un |una |el |la )?(?:prestamo"
     r"|financiamiento|financiacion|credito|hipoteca|prestamista)\b"
     r"|\bvoy a necesitar (?:un )?(?:prestamo|financiamiento|credito|hipoteca)\b"
-    r"|\b(?:hablando|hable|hablamos|trabajando) con (?:un |el |nuestro |mi )?(?:prestamista|banco"
-    r"|lender)\b|\b(?:prestamo|credito) (?:fha|va|convencional|hipotecario)\b"
-    r"|\bcon (?:un )?(?:prestamo|credito|financiamiento)\b|\bfinanciar\b"
+    r"|\b(?:hablar|hablando|hable|hablamos|hablaremos|trabajando|consultar\w*) con (?:un |una |el "
+    r"|nuestro |mi )?(?:prestamista|banco|lender|asesor hipotecario)\b|\bfinanciar\b"
+    # a loan still in the works: "haven't started the loan process", "mortgage application"
+    r"|\b(?:loan|mortgage|financing) (?:process|application|paperwork)\b"
+    r"|\bno (?:lender|loan officer|pre[\s-]?approval|preapproval|prestamista)(?: yet| todavia)?\b"
+    r"|\b(?:be|are|will be|'ll be|'d be|gonna be|going to be) financing\b"
+)
+# A loan of some kind (FHA, VA, conventional): financing, but not its stage. It means a loan is
+# still needed only when the message says nothing of the stage ("pre-approved with an FHA loan"
+# is pre-approved; "we'd use an FHA loan" needs financing).
+_LOAN_KIND = re.compile(
+    r"\b(?:va|fha|usda|conventional|jumbo) (?:loan|mortgage)|\bfha\b"
+    r"|\b(?:with|through|get|getting) a (?:mortgage|loan)\b"
+    r"|\b(?:prestamo|credito) (?:fha|va|convencional|hipotecario)\b"
+    r"|\bcon (?:un )?(?:prestamo|credito|financiamiento)\b"
 )
 
 
@@ -64,7 +82,8 @@ def financing_events(ctx: MessageContext) -> list[tuple[int, Financing]]:
     ):
         out.append((-1, "needs_financing"))
     if ctx.question.asks("financing") and ctx.direct and re.match(
-        r"\W*(?:financ\w*|loan|mortgage)\b", text
+        r"\W*(?:financ\w*|loan|mortgage|va|fha|usda|conventional|conv|jumbo|credito|prestamo"
+        r"|hipoteca)\b", text
     ):
         out.append((-1, "needs_financing"))
     out.extend((m.start(), "cash") for m in _CASH.finditer(text))
@@ -76,4 +95,6 @@ def financing_events(ctx: MessageContext) -> list[tuple[int, Financing]]:
         else:
             out.append((m.start(), "preapproved"))
     out.extend((m.start(), "needs_financing") for m in _NEEDS.finditer(text))
-    return sorted(out, key=lambda e: e[0])
+    if not out:
+        out.extend((m.start(), "needs_financing") for m in _LOAN_KIND.finditer(text))
+    return sorted((e for e in out if not ctx.others(e[0])), key=lambda e: e[0])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .areas import wished
 from .context import MessageContext
 from .model import PropertyType
 from .numbers import number_tokens, small_count
@@ -26,6 +27,7 @@ _BED = re.compile(
     rf"\+?[\s-]*{_BED_WORD}(?! de (?:millon|hora))"
 )
 _ANY_BED_WORD = re.compile(rf"\b{_BED_WORD}")
+_MORE_AFTER = re.compile(r"\s+(?:more|extra|mas|adicional\w*|de mas)\b")
 # "a 4th bedroom", "a third bedroom", "una cuarta recamara": the count the lead needs.
 _BED_ORDINAL = re.compile(
     rf"\b(?:a|an|another|una|un|otra|otro)\s+(?:(?P<digit>\d)(?:st|nd|rd|th)"
@@ -40,7 +42,7 @@ _BATH = re.compile(
 )
 _CURRENT_HOME_BEFORE = re.compile(  # "make that 4 bedrooms" corrects; it describes nothing
     r"\b(?<!make )(?<!change )(?:my|our|its|it's|it has|their|his|her|the|this|that|current"
-    r"|existing|mi|mis|nuestra|nuestro|nuestras|nuestros|tiene|la|esta|este|esa|ese)\s+"
+    r"|existing|mi|mis|nuestra|nuestro|nuestras|nuestros|tiene|el|la|esta|este|esa|ese)\s+"
     # "our next house", "nuestra primera casa" is the wanted one
     r"(?!(?:next|new|first|future|dream|forever|primera|nueva|proxima|futura|siguiente)\b)"
     r"(?:(?!(?:for|of|in|on|at|to|a|an|with|and|or|is|are|was|want|need|like|get|buy)\b)"
@@ -89,7 +91,8 @@ _TYPES: tuple[tuple[PropertyType, re.Pattern[str]], ...] = tuple(
     (key, re.compile(pattern)) for key, pattern in _TYPES_RAW
 )
 _TYPE_NEGATION = re.compile(
-    r"(?:\bnot|\bno|\bnever|\bstop sending(?: me| us)?|\bdon'?t want|\bdont want|\binstead of"
+    r"(?:\bnot|\bno|\bnever|\bstop (?:send|show)\w*(?: me| us)?|\bdon'?t want|\bdont want"
+    r"|\binstead of|\bdej\w+ de (?:mandar|enviar|mostrar)\w*"
     r"|\brather than|\bnothing but|\bother than|\bno more|\bya no(?: me| nos)?(?: manden"
     r"| envien| quiero| queremos| busco| buscamos)?|\bno (?:quiero|queremos|busco|buscamos)"
     r"|\bnada de|\ben vez de|\ben lugar de)\s+(?:a |an |any |more |the |mas |un |una )?"
@@ -101,6 +104,8 @@ _MODIFIER = re.compile(r"\d|one|two|three|four|five|stor(?:y|ey|ies)|level|bed|b
 _MODIFIER_AFTER = re.compile(
     r"\s+(?:de|con|with)\s+(?:\d|un|una|dos|tres|cuatro|cinco|one|two|three|four)\w*\s+"
     r"(?:pisos?|plantas?|niveles?|recamaras?|habitacion\w*|cuartos?|stor\w+|levels?|bed\w*)\b"
+    # "no quiero casa con alberca", "not a condo with an HOA": the negation is the feature's
+    r"|\s+(?:con|with|w/)\s+(?:a |an |un |una |el |la )?[a-z]"
 )
 
 
@@ -125,17 +130,36 @@ _DESCRIBED_HOME_BEFORE = re.compile(
     r"(?:a\s+|an\s+)?$"
 )
 _PAST_HOME_BEFORE = re.compile(
-    r"\b(?:bought|sold|owned|had|lived in|rented|grew up in|closed on)\s+(?:a |an |the |our |my )?"
+    r"\b(?:bought|sold|owned|had|lived in|rented|grew up in|closed on|found|purchased"
+    r"|compramos|compre|encontramos|vendimos)\s+(?:a |an |the |our |my |una |un )?"
     r"(?:[\w'-]+\s+)?$"
 )
+
+
+# The home the lead is in now, a present tense with its subject: "currently renting a 1br",
+# "we live in a 2 bed", "rentamos un depa" (not the plan "looking to rent a 2br").
+_NOW_HOME_BEFORE = re.compile(
+    r"(?:\b(?:we|i|currently|still|now|right now|rn|we'?re|i'?m|im|we are|i am)\s+(?:currently\s+"
+    r"|still\s+|now\s+)?(?:rent|renting|lease|leasing|live in|living in|staying in|in)"
+    r"|\b(?:estamos en|vivimos en|rentamos|rentando|vivo en|rento))\s+(?:a |an |the |our |my |un "
+    r"|una |el |la )?(?:[\w'-]+\s+){0,3}$"
+)
+
+
+def _lives_in(before: str) -> bool:
+    """"we're in a 2 bed apartment": the home the lead is in now, unless a wish follows the
+    verb ("vivimos en Hialeah rentando y queremos comprar casa")."""
+    m = _NOW_HOME_BEFORE.search(before)
+    return m is not None and not wished(before[m.start() :])
 
 
 def _is_current_home(ctx: MessageContext, start: int, end: int) -> bool:
     """Our / my / the home, the home we rent, or one bought already: not the wanted home."""
     before = ctx.segments.clause_before(start)
     after = ctx.segments.clause_after(end)
-    return bool(
+    return ctx.home_now(start) or ctx.others(start) or bool(
         _CURRENT_HOME_BEFORE.search(before)
+        or _lives_in(before)
         or _PAST_HOME_BEFORE.search(before)
         or _DESCRIBED_HOME_BEFORE.search(before)
         or _CURRENT_HOME_AFTER.match(after)
@@ -153,8 +177,8 @@ def bedroom_events(ctx: MessageContext) -> list[tuple[int, int, bool]]:
     text = ctx.masked
     out: list[tuple[int, int, bool]] = []
     for m in _BED.finditer(text):
-        if _is_current_home(ctx, m.start(), m.end()):
-            continue
+        if _is_current_home(ctx, m.start(), m.end()) or _MORE_AFTER.match(text, m.end()):
+            continue  # "una recamara mas" is one bedroom more, not a total
         wanted = not _COUNT_NEGATION.search(ctx.segments.clause_before(m.start()))
         out.append((m.start(), int(_number(m.group("n"))), wanted))
     for m in _BED_ORDINAL.finditer(text):
@@ -198,7 +222,7 @@ def bathroom_events(ctx: MessageContext) -> list[tuple[int, float]]:
 def _answer_counts(ctx: MessageContext) -> dict[str, int]:
     """Bare counts answering "How many beds (and baths)?": "3", "3 and 2", "4 ideally, 3 min"."""
     wanted = [t for t in ctx.question.topics if t in ("bedrooms", "bathrooms")]
-    if not wanted or ctx.seller_only or not ctx.direct:
+    if not wanted or ctx.seller_only or not ctx.direct or ctx.question.now_home:
         return {}
     counts: list[tuple[int, int]] = []
     for tok in number_tokens(ctx.masked):

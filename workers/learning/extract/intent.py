@@ -17,6 +17,7 @@ from typing import Literal
 from .model import Intent
 from .questions import Question, polarity
 from .timeline import reads_as_browsing
+from .whose import EVERYONE, Whose
 
 _BUY = re.compile(
     r"\b(?:buy|buying|purchase|purchasing|homebuyers?)\b"
@@ -55,7 +56,8 @@ _RENT = re.compile(
     r"|\brent(?:ing)?\s+(?:a|an|something|somewhere|for now|in|first)\b(?!\s+\$?\d)"
     r"|\brent for (?:a while|a year|a bit|the first|now|\d+ (?:months|years))\b"
     r"|\b(?:do|help with|have|handle|manage|any)\s+(?:[\w-]+\s+){0,3}rentals\b"
-    r"|\b(?:look\w{0,3}|lookng|lokking|need|want)\s+(?:for\s+)?a rental\b"
+    r"|\b(?:look\w{0,3}|lookng|lokking|need|needs|want|wants|find|finding|searching)\s+(?:for\s+)?"
+    r"(?:a|an)\s+(?:[\w-]+\s+){0,3}?rental\b(?!\s+(?:propert\w*|income|investment|portfolio))"
     r"|\b(?:to|gonna|wanna|will)\s+lease\b(?!\s+(?:it\s+)?out)|\bleasing (?:a|an)\b"
     r"|\b(?:rentar|alquilar|arrendar)\b(?!\s+(?:la|lo|las|los)\b)"
     r"|\b(?:casas?|departamentos?|depas?|apartamentos?|algo)\s+(?:\w+\s+)?(?:en|para|de) (?:renta"
@@ -64,6 +66,14 @@ _RENT = re.compile(
 _NOT_RENT = re.compile(r"\b(?:we|i|currently|we're|i'm|im|still)\s+(?:currently\s+)?$")
 INVEST = re.compile(
     r"\binvest(?:or|ors|ment|ments|ing)?\b|\bflip(?:s|ping|per)?\b|\bfix and flip"
+    r"|\bresell\w*|\brevend\w+|\bairbnb\b|\bvrbo\b|\bshort[\s-]term rental"
+    r"|\bpassive income\b|\bincome propert\w*"
+    # bought to be rented: "comprar un duplex para rentar", "buy a condo to rent"
+    r"|\b(?:comprar|compro|compramos|buy|buying|purchase)\b"
+    r"(?:(?!\b(?:than|instead|rather|or|vs|o|que)\b)[^.!?,]){0,40}?\b(?:para|to)\s+(?:rentar"
+    r"|alquilar|rent|lease)\b(?!\s+(?:for now|first|in the meantime|por ahora))"
+    r"|\b(?:buy|buying|pick up|picking up|add|adding|acquire|grow)\s+(?:a |an |another |some |more "
+    r"|a couple(?: of)? |a few |\d+ |my |our )?rentals?\b(?! (?:house|home|place|for us))"
     r"|\brent (?:it |them )?out\b|\brental (?:income|propert\w*|investment|portfolio)"
     r"|\bcash[\s-]?flow|\bas (?:a )?rentals?\b|\bhold as rentals?\b"
     r"|\binvertir\b|\binversion(?:es)?\b|\binversionistas?\b|\b(?:rentar|alquilar)l[oa]s?\b"
@@ -157,7 +167,7 @@ def _status(text: str, start: int, end: int, kind: Intent) -> Status:
     return "plain"
 
 
-def _signals(text: str) -> list[Signal]:
+def _signals(text: str, whose: Whose) -> list[Signal]:
     found: list[tuple[int, int, Intent]] = []
     for m in _BUY.finditer(text):
         if not _INSTEAD.search(text[max(0, m.start() - 25) : m.start()]) and not re.match(
@@ -165,9 +175,9 @@ def _signals(text: str) -> list[Signal]:
         ):
             found.append((m.start(), m.end(), "buy"))
     for m in _SELL.finditer(text):
-        if not _NOT_SELL_SUBJECT.search(text[max(0, m.start() - 30) : m.start()]) and not (
-            _INSTEAD.search(text[max(0, m.start() - 25) : m.start()])
-        ):
+        proxy = whose.role(m.start()) == "proxy"  # "my mom ... she wants to sell"
+        subject = _NOT_SELL_SUBJECT.search(text[max(0, m.start() - 30) : m.start()])
+        if (proxy or not subject) and not _INSTEAD.search(text[max(0, m.start() - 25) : m.start()]):
             found.append((m.start(), m.end(), "sell"))
     for m in _RENT.finditer(text):
         if not _NOT_RENT.search(text[max(0, m.start() - 20) : m.start()]):
@@ -175,7 +185,8 @@ def _signals(text: str) -> list[Signal]:
     found.extend((m.start(), m.end(), "invest") for m in INVEST.finditer(text))
     found.extend((m.start(), m.end(), "buy_and_sell") for m in _SELL_FIRST.finditer(text))
     return sorted((Signal(start, kind, _status(text, start, end, kind))
-                   for start, end, kind in found), key=lambda sig: sig.pos)
+                   for start, end, kind in found if not whose.other(start)),
+                  key=lambda sig: sig.pos)
 
 
 def answer_intent(text: str, question: Question) -> Intent | None:
@@ -198,10 +209,12 @@ def answer_intent(text: str, question: Question) -> Intent | None:
     return None
 
 
-def message_intent(text: str, question: Question) -> tuple[Intent | None, set[Intent]]:
+def message_intent(text: str, question: Question,
+                   whose: Whose = EVERYONE) -> tuple[Intent | None, set[Intent]]:
     """The intent one inbound message states as the current plan (or ``None``), and the
-    intents it denies ("I'm not selling"), which are withdrawn and never set."""
-    signals = _signals(text)
+    intents it denies ("I'm not selling"), which are withdrawn and never set. A remark about
+    someone else's life ("my coworker had to sell") states none (whose.py)."""
+    signals = _signals(text, whose)
     negated = {sig.kind for sig in signals if sig.status == "negated"}
     signals = [sig for sig in signals if sig.status != "negated"]
     answered = answer_intent(text, question)

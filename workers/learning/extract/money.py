@@ -29,8 +29,8 @@ _EXCLUDE_BEFORE = re.compile(
 )
 _EXCLUDE_AFTER = re.compile(r"^\s*(?:down\b|in savings|saved|in equity|equity|on it|left on)")
 _PREAPPROVAL = re.compile(
-    r"(?:pre[\s-]?approv\w*|approved|pre[\s-]?approval|preapproval|pre[\s-]?aprobad[oa]s?"
-    r"|aprobad[oa]s?|pre[\s-]?aprobacion|aprobacion del banco)(?:\s+letter)?"
+    r"(?:pre[\s-]?approv\w*(?:\s+(?:us|me))?|approved|pre[\s-]?approval|preapproval"
+    r"|pre[\s-]?aprob\w*|aprobad[oa]s?|aprobacion del banco)(?:\s+letter)?"
     r"(?:\s+(?:for|up to|at|of|to|with|por|hasta|para|de))?(?:\s+(?:about|around|~|like"
     r"|unos|alrededor de))?\s*\$?\s*$"
 )
@@ -52,6 +52,9 @@ _SELL_CUE = re.compile(
     r"|worth|want|like|need|go for|goes for|appraise|vender\w*|venta|sacar|obtener|pedir|espero"
     r"|esperamos|vale|quiero|queremos)\b"
 )
+# A hope said after the figure: "450 would be amazing", "ojala 320" is before.
+_HOPE_AFTER = re.compile(r"^\s*(?:would be|would make (?:us|me)|is the dream|is the goal|ideally"
+                         r"|seria|estaria)\b(?!\s+(?:fine|ok|okay|acceptable))")
 _HOPE_CUE = re.compile(r"\b(?:hop(?:e|es|ed|ing)|ideally|like to get|aim|aiming|want|espero"
                        r"|esperamos|ojala|quisiera|quisieramos|me gustaria|nos gustaria)\b")
 _BUY_CUE = re.compile(
@@ -69,15 +72,16 @@ _MAX_BEFORE = re.compile(
     r"|keep it under|around or under|bump(?: the budget)? to|make it max|make it"
     r"|hasta|maximo|no mas de|menos de|que no pasen? de|no pasar de|como maximo|a lo mucho"
     r"|tope de|tope)"
-    r"\s*(?:of\s+|is\s+|about\s+|around\s+|like\s+|~\s*|unos\s+|como\s+)?\$?\s*$"
+    r"\s*(?:(?:of|is|about|around|like|unos|como)\b\s*|~\s*)?\$?\s*$"
 )
 _MIN_BEFORE = re.compile(
     r"(?:at least|over|above|minimum|min|starting at|more than|nothing below|nothing under"
     r"|north of|no less than|upwards of|from|por lo menos|al menos|minimo|mas de|desde"
-    r"|arriba de|no menos de)\s*(?:of\s+|is\s+)?\$?\s*$"
+    r"|arriba de|no menos de)\s*(?:(?:of|is)\b\s*)?\$?\s*$"
 )
 _MAX_AFTER = re.compile(
-    r"^\s*(?:is\s+)?(?:our\s+|my\s+|the\s+)?(?:max|maximum|tops|or less|or under|at most|ceiling"
+    r"^\s*(?:is\s+)?(?:our\s+|my\s+|the\s+)?(?:(?:absolute|abs|hard|total|firm)\s+)?"
+    r"(?:max|maximum|tops|or less|or under|at most|ceiling"
     r"|cap|limit|top end|maximo|como maximo|a lo mucho|tope|o menos)\b"
 )
 _MIN_AFTER = re.compile(
@@ -135,7 +139,8 @@ def _is_price_context(ctx: MessageContext, tok: NumberToken, before: str, talk: 
         return True
     # "a 3 bed under 400": a direction word before a three-digit figure is a price in thousands.
     after = _clause_after(ctx, tok.end)
-    direction = _MAX_BEFORE.search(before) or _MAX_AFTER.match(after)
+    direction = _MAX_BEFORE.search(before) or _MAX_AFTER.match(after) or _NEGATED_OVER.search(
+        before)
     return not ctx.renting and 50 <= tok.value < 1000 and bool(direction)
 
 
@@ -143,10 +148,11 @@ def _direction(tok: NumberToken, before: str, after: str) -> Direction:
     return "range" if tok.is_range else _direction_words(before, after)
 
 
+# A negation whose scope reaches "over X" caps the price: "we don't want to go over 350",
+# "I don't want anything over 350", "nada que pase de 400".
 _NEGATED_OVER = re.compile(
-    r"\b(?:not|don'?t|dont|do not|won'?t|wont|never|can'?t|cannot|rather not)\s+(?:\w+\s+){0,3}?"
-    r"(?:go(?:ing)?|spend(?:ing)?|be|pay(?:ing)?)\s+(?:over|above|more than|past|beyond)"
-    r"\s*\$?\s*$"
+    r"\b(?:not|don'?t|dont|do not|won'?t|wont|never|can'?t|cannot|rather not|no)\s+"
+    r"(?:[\w']+\s+){0,4}?(?:over|above|more than|past|beyond|higher than|north of)\s*\$?\s*$"
 )
 
 
@@ -171,7 +177,10 @@ def _kind(ctx: MessageContext, before: str, clause: str) -> Kind | None:
     if re.search(r"\bworth\b", before) and not seller:
         return None  # the value of a home the lead is not selling
     if not seller:
-        return "budget"
+        # answering "what are you hoping to list it for?" is a sale price, unless said as a
+        # purchase ("we can spend 400")
+        asked_sale = ctx.direct and ctx.question.asks("sell_price")
+        return "sell" if asked_sale and not _PURCHASE_CUE.search(before) else "budget"
     if ctx.intent == "sell" and not _PURCHASE_CUE.search(before):
         return "sell"  # a seller only: "nothing below 450" is the sale price, not a budget
     buy_cue = bool(_BUY_CUE.search(before))
@@ -197,8 +206,8 @@ def money_events(ctx: MessageContext) -> list[MoneyEvent]:
     previous_end = 0
     for tok in number_tokens(text):
         floor, previous_end = previous_end, tok.end
-        if tok.unit is not None:
-            continue
+        if tok.unit is not None or ctx.others(tok.start):
+            continue  # a unit, or a price in someone else's life ("my neighbor sold for 500k")
         clause_start = ctx.segments.clause(tok.start)[0]
         before_full = text[max(clause_start, floor) : tok.start]
         before = last_words(before_full, 6)
@@ -218,6 +227,6 @@ def money_events(ctx: MessageContext) -> list[MoneyEvent]:
         events.append(MoneyEvent(
             pos=tok.start, kind=kind, low=low, high=high,
             direction=_direction(tok, before, after),
-            hoped=bool(_HOPE_CUE.search(before)),
+            hoped=bool(_HOPE_CUE.search(before) or _HOPE_AFTER.match(after)),
         ))
     return sorted(events, key=lambda e: e.pos)

@@ -41,14 +41,35 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    r"|\b(?:me|le|nos) ofrecieron (?:un )?(?:trabajo|empleo|puesto)\b"
                    r"|\b(?:me|nos|lo|la|le) (?:van a |quieren |piensan )?(?:trasladar|transferir"
                    r"|reubicar)\b|\bpor (?:un|el) traslado\b"
-                   r"|\bconsegu\w+ (?:un )?(?:nuevo )?(?:trabajo|empleo|puesto)\b"),
+                   r"|\bconsegu\w+ (?:un )?(?:nuevo )?(?:trabajo|empleo|puesto)\b"
+                   # new work in other words: a new gig, posting, assignment, an offer with a firm
+                   r"|\bnew (?:gig|posting|assignment|contract|duty station|station|residency)\b"
+                   r"|\b(?:got|accepted|took|landed|starting|starts|start|matched (?:to|with)"
+                   r"|offered) (?:a|an|the|my|his|her|our) (?:new )?(?:gig|posting|assignment"
+                   r"|residency|fellowship|internship|placement|teaching job|nursing job)\b"
+                   r"|\b(?:accepted|took|got) (?:an|a|the) offer (?:with|from|at) "
+                   r"(?!(?:the )?(?:buyers?|sellers?|investors?|them|him|her)\b)"
+                   r"|\b(?:me|nos|le|les) (?:dieron|dan|van a dar|ofrecen) (?:un |el )?(?:nuevo )?"
+                   r"(?:puesto|trabajo|empleo|cargo)\b|\b(?:puesto|cargo|empleo|trabajo) nuevo\b"
+                   # an employer (or the service) moving the lead: "my company is moving its HQ",
+                   # "the army is sending us", "mi empresa me mando a trabajar a Houston"
+                   r"|\b(?:company|employer|firm|work|job|hq|headquarters|army|navy"
+                   r"|air force|military|marines|empresa|compania|trabajo)(?:'s)?(?: [\w']+){0,2}"
+                   r" (?:is |are |has |just )?(?:moving|relocating|transferring|sending|moved"
+                   r"|relocated|transferred|sent|posting|posted|stationing|me mando|nos mando"
+                   r"|me manda|nos manda|me envio|nos envio|me cambio|nos cambio)\b"),
     ("growing_family", r"\bbab(?:y|ies)\b|\bexpecting\b|\bpregnan\w*|\btwins\b"
                        r"|\bgrowing family\b|\bfamily is growing\b|\bfamily'?s growing\b"
                        r"|\bnewborn\b|\b(?:kid|child|#\d|another|one|little one|number \w+)"
                        r" on the way\b"
                        r"|\b(?:el|un|otro|nuestro|mi|al|del|segundo|primer|tercer|nuevo)\s+bebes?\b"
                        r"|\bembarazada\b|\bgemel[oa]s\b|\bfamilia (?:esta )?creciendo"
-                       r"|\bfamilia (?:crece|esta creciendo)\b|\b(?:otro|un) hijo en camino\b"),
+                       r"|\bfamilia (?:crece|esta creciendo)\b|\b(?:otro|un) hijo en camino\b"
+                       r"|\b(?:vamos a ser|seremos|voy a ser|van a ser)"
+                       r" (?:papas|padres|mama|papa)\b"
+                       r"|\bd(?:a|ar|oy|amos|ara) a luz\b|\bgiv(?:e|ing) birth\b"
+                       r"|\b(?:is|she'?s|i'?m|im|we'?re|am|are) due (?:in|on|this|next|any)\b"
+                       r"|\bdue date\b"),
     ("downsizing", r"\bdownsiz\w*|\bempty[\s-]?nest\w*|\bsomething smaller\b"
                    r"|\bsmaller (?:place|home|house)\b"
                    r"|\btoo (?:big|much house|much space|much for us)\b"
@@ -72,6 +93,15 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                          r"|\b(?:somos|soy) (?:compradores? )?primerizos\b"
                          r"|\bnunca (?:hemos|he) (?:tenido|comprado) (?:casa|una casa)\b"),
     ("investment", r"\brent (?:it |them )?out\b|\bflip(?:s|ping|per)?\b|\bfix and flip\b"
+                   r"|\bresell\w*|\brevend\w+|\bairbnb\b|\bvrbo\b|\bshort[\s-]term rental"
+                   r"|\bpassive income\b|\bincome propert\w*"
+                   r"|\b(?:comprar|compro|compramos|buy|buying|purchase)\b"
+                   r"(?:(?!\b(?:than|instead|rather|or|vs|o|que)\b)[^.!?,]){0,40}?"
+                   r"\b(?:para|to)\s+(?:rentar|alquilar|rent|lease)\b"
+                   r"(?!\s+(?:for now|first|in the meantime|por ahora))"
+                   r"|\b(?:buy|buying|pick up|picking up|add|adding|acquire|grow)\s+(?:a |an "
+                   r"|another |some |more |a couple(?: of)? |a few |\d+ |my |our )?rentals?\b"
+                   r"(?! (?:house|home|place|for us))"
                    r"|\bcash[\s-]?flow|\brental (?:income|propert\w*|investment)"
                    r"|\bas (?:a )?rentals?\b|\binvestment\b|\b(?:rentar|alquilar)l[oa]s?\b"
                    r"|\binversion\b|\bingresos? (?:por|de) (?:renta|alquiler)\b"),
@@ -87,7 +117,8 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                            r"|\bno (?:podemos|puedo) pagar\b"
                            r"|\batrasad[oa]s? (?:con|en) (?:la hipoteca"
                            r"|los pagos)\b|\bejecucion hipotecaria\b|\bbancarrota\b"),
-    ("retirement", r"\bretir(?:e|ed|ing|ement)\b|\bjubil\w+|\bretir(?:o|arme|arnos|ad[oa]s?)\b"),
+    ("retirement", r"\bretir(?:e|ed|ing|ement)\b|\bjubil\w+|\bretir(?:o|arme|arnos|ad[oa]s?)\b"
+                   r"|\b(?:me|nos|se) (?:\w+ ){0,2}retir(?:o|e|amos|aron|ar|ando)\b"),
 )
 _REASONS: tuple[tuple[Motivation, re.Pattern[str]], ...] = tuple(
     (key, re.compile(pattern)) for key, pattern in _REASONS_RAW
@@ -97,17 +128,17 @@ _NEAR_FAMILY = re.compile(
     r"\b(?:mov(?:e|ing|ed)|relocat\w*|head(?:ing)?|go(?:ing)?|get) back (?:to|home)\b"
     r"|\bback home to\b"
     r"|\b(?:to be|be|to live|move|moving|relocat\w+) (?:closer to|close to|near|nearer to"
-    r"|next to) (?:family|my|our"
+    r"|next to) (?:family|my|our|us\b|me\b"
     r"|his|her|the (?:kids|grandkids|family)|mom|dad|parents|family)\b"
     r"|\bcloser to (?:family|(?:my|our) (?:family|parents|mom|dad|kids|daughter|son"
     r"|grandkids|sister|brother))\b"
     r"|\b(?:estar|vivir) (?:mas )?cerca de (?:mi|mis|nuestr\w+|la) (?:familia|hij[oa]s?|nietos?"
-    r"|padres|mama|papa|madre|padre|suegr\w+|herman\w+)\b"
+    r"|padres|mamas?|papas?|madre|padre|suegr\w+|herman\w+)\b"
     r"|\b(?:regres\w+|volv\w+|de regreso) a (?:vivir|mi (?:pais|tierra|estado)|nuestr\w+ (?:pais"
     r"|tierra|estado))\b"
 )
 _SIZE_REASONS = frozenset({"downsizing", "upsizing"})
-_NOT_OURS = re.compile(r"\b(?:agent|realtor|broker|lender|he|she|they|boss)\s+(?:\w+\s+)?$")
+_NOT_OURS = re.compile(r"\b(agent|realtor|broker|lender|he|she|they|boss)\s+(?:\w+\s+)?$")
 
 
 def motivation_events(ctx: MessageContext) -> list[tuple[int, Motivation]]:
@@ -120,11 +151,10 @@ def motivation_events(ctx: MessageContext) -> list[tuple[int, Motivation]]:
     text = ctx.masked
     for name, pattern in _REASONS:
         for m in pattern.finditer(text):
-            if _NOT_OURS.search(text[max(0, m.start() - 30) : m.start()]):
+            if not _ours(ctx, m.start()):
                 continue
             out.append((m.start(), name))
-    near_family = [m.start() for m in _NEAR_FAMILY.finditer(text)
-                   if not _NOT_OURS.search(text[max(0, m.start() - 30) : m.start()])]
+    near_family = [m.start() for m in _NEAR_FAMILY.finditer(text) if _ours(ctx, m.start())]
     if near_family and not out:
         out.append((near_family[-1], "relocation"))
     if ctx.intent == "invest" and re.search(r"\brentals?\b|\b(?:rentar|alquilar)\b", text):
@@ -134,6 +164,16 @@ def motivation_events(ctx: MessageContext) -> list[tuple[int, Motivation]]:
     if any(name not in _SIZE_REASONS for _, name in out):
         out = [(pos, name) for pos, name in out if name not in _SIZE_REASONS]
     return sorted(out, key=lambda e: e[0])
+
+
+def _ours(ctx: MessageContext, pos: int) -> bool:
+    """A reason of the search: the lead's, or that of the person the lead writes for; not the
+    agent's, the lender's or someone else's life ("my sister just had a baby")."""
+    role = ctx.whose.role(pos)
+    if role == "other":
+        return False
+    subject = _NOT_OURS.search(ctx.masked[max(0, pos - 30) : pos])
+    return subject is None or (role == "proxy" and subject.group(1) in ("he", "she", "they"))
 
 
 def apply_motivation(current: Motivation | None, new: Motivation) -> Motivation:

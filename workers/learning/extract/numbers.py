@@ -37,7 +37,9 @@ _UNITS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("ordinal", r"^(?:st|nd|rd|th)\b"),
         ("time", r"^\s*(?:am|pm|a\.m|p\.m|o'?clock)\b|^:\d\d"),
         ("count", r"^\s*(?:kids?|children|dogs?|cats?|units?|people|of (?:us|my|our|them|the)"
-                  r"|times?|minutes?|mins?|hours?|hrs?|miles?|stor(?:y|ies|ey)|floors?|levels?"
+                  # "min" alone is a minimum ("3 min"); minutes only with a distance after it
+                  r"|times?|minutes?|mins|min(?=\s+(?:away|from|drive|walk|commute|to|of|out))"
+                  r"|hours?|hrs?|miles?|stor(?:y|ies|ey)|floors?|levels?"
                   r"|cars?|homes?|houses?|condos?|properties|doors|points|x\b|-?year-?old"
                   r"|yo\b|grandkids|bedroom|sqft|hijos|ninos|personas|perros|gatos|pisos"
                   r"|plantas|niveles|casas|propiedades|unidades|veces|minutos|horas|millas)\b"),

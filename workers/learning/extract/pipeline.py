@@ -29,6 +29,7 @@ from .spoken import spell_out_amounts
 from .state import ProfileBuilder
 from .text import Segments, mask_spans, normalize
 from .timeline import timeline_events
+from .whose import read_whose
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Reading:
     money_talk: bool = False
     last_inbound: int = -1
     count: int = 0
+    proxies: frozenset[str] = frozenset()  # the people the lead writes for (whose.py)
+    own_plan: bool = False  # the lead stated a plan of their own
 
     def copy(self) -> Reading:
         return replace(self, builder=self.builder.copy())
@@ -58,17 +61,20 @@ def read_on(reading: Reading, messages: Sequence[Message], areas: Sequence[Area]
         message = messages[index]
         if message.direction == "outbound":
             seller = builder.get("intent") in ("sell", "buy_and_sell")
-            r.question = classify_question(message.body, areas, seller=seller)
+            r.question = classify_question(message.body, seller=seller)
             r.money_talk = r.money_talk or r.question.asks("budget") or \
                 r.question.asks("sell_price")
             r.direct = True
             continue
         ctx = _context(index, message.body, areas, now, r.question, r.direct, builder,
-                       r.money_talk)
+                       r.money_talk, r.proxies, r.own_plan)
         ctx = replace(ctx, recent_count=_recent_count(builder, r.last_inbound))
+        r.proxies, r.own_plan = ctx.whose.proxies, ctx.whose.own_plan
         r.last_inbound = index
         if ctx.stated_intent or ctx.intent != builder.get("intent"):
             builder.set("intent", ctx.intent, index)
+        if r.direct and r.question.echo:
+            _answer_echo(ctx, r.question.echo, areas, builder, r.money_talk)
         _apply(ctx, message.body, builder)
         r.money_talk = r.money_talk or any(
             builder.get(f) is not None for f in ("budget_min", "budget_max", "sell_price")
@@ -109,34 +115,68 @@ def _context(
     direct: bool,
     builder: ProfileBuilder,
     money_talk: bool,
+    proxies: frozenset[str] = frozenset(),
+    own_plan: bool = False,
 ) -> MessageContext:
     text = normalize(body)
     segments = Segments.of(text)
+    whose = read_whose(text, proxies, own_plan)
     spanish = is_spanish(text)
-    masked = spell_out_amounts(mask_spans(text, [(a, b) for a, b, _ in find_areas(text, areas)]),
-                               spanish=spanish)
-    stated, denied = message_intent(masked, question if direct else NO_QUESTION)
+    found = find_areas(text, areas)
+    masked = spell_out_amounts(mask_spans(text, [(a, b) for a, b, _ in found]), spanish=spanish)
+    stated, denied = message_intent(masked, question if direct else NO_QUESTION, whose)
     current = withdraw_intent(builder.get("intent"), denied)
     intent = merge_intent(current, stated, text)
     seller = intent in ("sell", "buy_and_sell")
-    mentions = tuple(classify_areas(text, segments, areas, seller=seller))
-    return MessageContext(
+    ctx = MessageContext(
         index=index, text=text, masked=masked, segments=segments, question=question,
         direct=direct, intent=intent, stated_intent=stated, money_talk=money_talk, now=now,
-        areas=mentions, spanish=spanish,
+        areas=(), spanish=spanish, whose=whose,
     )
+    mentions = tuple(
+        replace(m, sense="other") if not seller and m.sense == "want" and ctx.home_now(m.start)
+        else m
+        for m in classify_areas(text, segments, areas, seller=seller, remark=whose.other,
+                                found=found)
+    )
+    return replace(ctx, areas=mentions)
 
 
-def _apply(ctx: MessageContext, body: str, builder: ProfileBuilder) -> None:
+def _answer_echo(ctx: MessageContext, echo: str, areas: Sequence[Area],
+                 builder: ProfileBuilder, money_talk: bool) -> None:
+    """A yes to a closed question states what it names; a no denies the areas and the
+    property type it names (SPEC: a yes / no answer confirms or denies what the question names).
+    The question is read as the lead's own words, before the answer's own statements."""
+    answer = polarity(ctx.text)
+    if answer is None:
+        return
+    # the question frames its own words ("Budget still 350?": thousands), never as an answer
+    said = _context(ctx.index, echo, areas, ctx.now, ctx.question, False, builder, money_talk,
+                    ctx.whose.proxies, ctx.whose.own_plan)
+    if answer == "yes":
+        if said.stated_intent and ctx.stated_intent is None:
+            builder.set("intent", said.intent, ctx.index)
+        _apply(said, echo, builder, echo=True)
+        return
+    if said.stated_intent and said.stated_intent == builder.get("intent") and (
+        ctx.stated_intent is None
+    ):
+        builder.set("intent", None, ctx.index)  # "Still want to sell?" -> "no, ya no"
+    for mention in said.areas:
+        if mention.sense == "want":
+            builder.remove("locations", mention.name, ctx.index)
+    for _, ptype, wanted in property_type_events(said):
+        if wanted and builder.get("property_type") == ptype:
+            builder.set("property_type", None, ctx.index)
+
+
+def _apply(ctx: MessageContext, body: str, builder: ProfileBuilder, *, echo: bool = False) -> None:
     index = ctx.index
     for mention in ctx.areas:
         if mention.sense == "want":
             builder.add("locations", mention.name, index)
         elif mention.sense == "ruled_out":
             builder.remove("locations", mention.name, index)
-    if ctx.direct and ctx.question.confirm_areas and polarity(ctx.text) == "yes":
-        for name in ctx.question.confirm_areas:
-            builder.add("locations", name, index)
     for _, value in timeline_events(ctx):
         builder.set("timeline", value, index)
     for _, financing in financing_events(ctx):
@@ -161,6 +201,8 @@ def _apply(ctx: MessageContext, body: str, builder: ProfileBuilder) -> None:
             builder.remove("must_haves", feature, index)
     for _, reason in motivation_events(ctx):
         builder.set("motivation", apply_motivation(builder.get("motivation"), reason), index)
+    if echo:
+        return  # the agent's words never speak for the lead's contact wishes
     for _, flag in agent_events(ctx):
         builder.set("has_agent", flag, index)
     for _, flag in human_events(ctx):
@@ -172,7 +214,8 @@ def _apply(ctx: MessageContext, body: str, builder: ProfileBuilder) -> None:
 def _apply_money(events: list[MoneyEvent], builder: ProfileBuilder, index: int) -> None:
     sells = [e for e in events if e.kind == "sell"]
     if sells:
-        hoped = [e for e in sells if e.hoped]
+        # the hoped-for price beats a floor said beside it ("maybe 360, at least 340")
+        hoped = [e for e in sells if e.hoped] or [e for e in sells if e.direction != "min"]
         builder.set("sell_price", (hoped or sells)[-1].low, index)
     for event in events:
         if event.kind == "preapproval":

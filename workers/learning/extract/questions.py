@@ -6,15 +6,15 @@ The agent's words never state preferences; they only frame the lead's next reply
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
-from .areas import find_areas
-from .model import Area
+from .dates import read_dates
 from .text import Segments, normalize
 
 Polarity = Literal["yes", "no"]
+_ANY_DAY = date(2026, 1, 1)  # only whether a question names a time is read, not which day
 
 _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
@@ -22,14 +22,21 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("rent_budget", r"monthly budget|budget (?:per|a|each) month|\bper month\b|\brent budget"
                         r"|\bal mes\b|\bpor mes\b|\bmensual"),
         ("sell_price", r"hop(?:e|ing) to (?:get|list)|(?:get|want) for (?:it|your|yours|the)"
+                       r"|\b(?:sell|list) (?:it|yours|your \w+|the \w+) (?:for|at)\b"
                        r"|\blist (?:it|yours|your \w+)(?: \w+)? (?:for|at)|want to list it"
                        r"|\bsell for\b|\bworth\b|asking price|price (?:are you )?hoping"
-                       r"|hoping for\b|want for it|cuanto (?:espera|quiere|piensa) (?:sacar|obtener"
+                       r"|hoping for\b|want for it|bottom line|lowest (?:you'?d|you would|you'?ll)"
+                       r" (?:take|accept|go)|least you'?d (?:take|accept)"
+                       r"|cuanto (?:espera|quiere|piensa) (?:sacar|obtener"
                        r"|pedir)|en cuanto (?:la |lo )?(?:quiere )?vender|cuanto vale"),
         ("budget", r"\bbudget\b|price range|price ceiling|purchase price|max(?:imum)? price"
-                   r"|price point|\bspend\b|\bafford\b|\bprice\b|number in mind|presupuesto"
+                   r"|price point|\bspend\w*|\bafford\w*|\bprice\b|presupuesto"
+                   r"|\b(?:number|figure|amount)\b[^.?!]{0,20}\bin mind\b"
+                   r"|\bhow much\b(?! (?:time|space|room|land|longer|notice|stuff))"
+                   r"|\b(?:your|the) (?:max|maximum|ceiling|top end|limit)\b|\bhow high\b"
+                   r"|\bhighest\b|\bmost (?:you'?d|you would|you can|you could|you want)\b"
                    r"|rango de precio"
-                   r"|cuanto (?:quiere|puede|piensa|planea) (?:gastar|pagar|invertir)"
+                   r"|cuanto (?:\w+ ){1,2}(?:gastar|pagar|invertir)"
                    r"|\bprecio\b"),
         ("bedrooms", r"\bbed(?:room)?s?\b|\bbrs?\b|how big|recamaras|habitaciones|cuartos"
                      r"|dormitorios|que tan grande"),
@@ -77,8 +84,12 @@ class Question:
     preapproval: bool = False
     lender: bool = False
     wh_intent: bool = False
-    confirm_areas: tuple[str, ...] = field(default_factory=tuple)
     asked: str = ""
+    # The closed (yes/no) questions in the lead's voice: a "yes" states them, a "no" denies
+    # them ("Still looking for a condo in Apex under 500?" -> "yep").
+    echo: str = ""
+    # "Where are you living now?": the reply describes the lead's home now, not the wanted one.
+    now_home: bool = False
 
     def asks(self, topic: str) -> bool:
         """True when ``topic`` is among the asked topics."""
@@ -88,7 +99,7 @@ class Question:
 NO_QUESTION = Question()
 
 
-def classify_question(body: str, areas: Sequence[Area], *, seller: bool) -> Question:
+def classify_question(body: str, *, seller: bool) -> Question:
     """Classify an outbound message; ``seller`` tells a bare "price" question apart."""
     text = normalize(body)
     if "?" not in text:
@@ -102,6 +113,8 @@ def classify_question(body: str, areas: Sequence[Area], *, seller: bool) -> Ques
         match = pattern.search(asked)
         if match:
             found.append((match.start(), name))
+    if not any(name == "timeline" for _, name in found) and read_dates(asked, _ANY_DAY):
+        found.append((len(asked), "timeline"))  # "Looking to buy in the next 3 months?"
     topics = [name for _, name in sorted(found)]
     if "rent_budget" in topics and "budget" in topics:
         topics.remove("budget")
@@ -110,7 +123,8 @@ def classify_question(body: str, areas: Sequence[Area], *, seller: bool) -> Ques
             topics.remove("sell_price")
         else:
             topics.remove("budget")
-    elif "budget" in topics and seller and re.search(r"\bprice\b|number in mind", asked) and not (
+    elif "budget" in topics and seller and re.search(r"\bprice\b|\bin mind\b|\bhow much\b",
+                                                     asked) and not (
         re.search(r"budget|price range|spend|afford|new place|next", asked)
     ):
         topics[topics.index("budget")] = "sell_price"
@@ -129,7 +143,6 @@ def classify_question(body: str, areas: Sequence[Area], *, seller: bool) -> Ques
             yes_intents.append("buy")
         if re.search(r"\b(?:rent|renting|rentar|alquilar)\b", asked):
             yes_intents.append("rent")
-    confirm = tuple(name for _, _, name in find_areas(asked, areas))
     wh_intent = any(
         re.search(r"\b(?:what|which|where|when|how|que|cual|donde|cuando|como)\b", text[a:b])
         and re.search(r"\b(?:buy|buying|sell|selling|rent|renting|comprar|vender|rentar)\b",
@@ -138,18 +151,62 @@ def classify_question(body: str, areas: Sequence[Area], *, seller: bool) -> Ques
         if "?" in text[a:b]
     )
     return Question(
+        echo="" if choice else _echo(text, segments),
+        now_home=bool(_NOW_HOME.search(asked) or _RENT_NOW.search(asked))
+        and not _WANTED.search(asked),
         topics=tuple(topics),
         yes_intents=tuple(yes_intents),
         intent_choice=choice,
         first_home=bool(re.search(r"first (?:home|house|purchase)|first[\s-]time|primera (?:casa"
                                   r"|vez|compra)", asked)),
         preapproval=bool(re.search(r"pre-?\s?approv|pre-?\s?aprob", asked)),
-        lender=bool(re.search(r"\blender|\bbank\b|\bloan\b|prestamista|\bbanco\b|prestamo",
-                              asked)),
+        lender=bool(re.search(r"\blender|\bbank\b|\bloan\b|\bfinanc\w*|\bmortgage\b|prestamista"
+                              r"|\bbanco\b|prestamo|credito|hipoteca", asked)),
         wh_intent=wh_intent,
-        confirm_areas=confirm,
         asked=asked,
     )
+
+
+# A question word near the start makes a sentence an open question, which "yes" cannot answer.
+_OPEN = re.compile(r"^\W*(?:[\w']+\W+){0,3}?(?:what|what'?s|whats|which|where|when|how|why|who"
+                   r"|whose|que|cual|cuales|cuanto|cuanta|cuantos|cuantas|donde|cuando|como)\b")
+# About something already done or sent ("did you see the listing in Cary?"): no preference.
+_RECEIVED = re.compile(r"\b(?:did|have|had)\s+(?:you|u)\s+(?:\w+\s+)?(?:see|seen|get|gotten|got"
+                       r"|receive|received|check|checked|look|looked|hear|heard|had a chance)\b")
+_NOW_HOME = re.compile(
+    r"\b(?:where|what (?:area|city|town|part of town|neighbou?rhood|kind of (?:place|home|house)"
+    r"|type of (?:place|home|house))|donde|en que (?:zona|ciudad|area|parte))\b[^?]*?\b(?:live"
+    r"|living|stay|staying|renting|rent|located|based|currently|now|right now|vive|viven|vives"
+    r"|renta|rentan|actualmente|ahorita|ahora)\b"
+)
+# "Are you currently renting?" -> "yes, in Morrisville": where they are.
+_RENT_NOW = re.compile(r"\b(?:are|do) (?:you|u) (?:currently |still |now )?(?:rent|renting|live"
+                       r"|living|lease|leasing|own)\b|\b(?:renta|vive|viven) (?:actualmente|ahora)")
+_WANTED = re.compile(r"\b(?:want|wanna|looking|hoping|hope|move to|moving to|buy|buying|like to"
+                     r"|interested|quiere|quieren|busca|buscan|comprar|mudar\w*|le gustaria)\b")
+# A tag question asks about the statement before it.
+_TAG = re.compile(r"^\W*(?:[\w']+\W+){0,4}?(?:right|correct|that|this|accurate|the case|true|so"
+                  r"|verdad|correcto|cierto|asi)\W*$")
+_SECOND_PERSON = re.compile(r"\b(?:you'?re|you are|u r|your|yours|you|u|ur|y'?all|usted)\b")
+_FIRST_PERSON = {"youre": "i'm", "you're": "i'm", "you are": "i am", "u r": "i am", "your": "my",
+                 "yours": "mine", "you": "i", "u": "i", "ur": "my", "yall": "we", "y'all": "we",
+                 "usted": "yo"}
+
+
+def _echo(text: str, segments: Segments) -> str:
+    """The closed questions of an outbound message, as the lead would state them: second person
+    turned first ("are you still wanting 3 bedrooms in apex" -> "are i still wanting ...")."""
+    closed: list[str] = []
+    sentences = segments.sentences()
+    for i, (a, b) in enumerate(sentences):
+        sentence = text[a:b]
+        if "?" not in sentence or _OPEN.search(sentence) or _RECEIVED.search(sentence):
+            continue
+        if i and _TAG.search(sentence):  # "4 beds in Apex - did I get that right?"
+            closed.append(text[sentences[i - 1][0] : sentences[i - 1][1]].strip())
+        closed.append(sentence.replace("?", " ").strip())
+    spoken = " . ".join(c for c in closed if c)
+    return _SECOND_PERSON.sub(lambda m: _FIRST_PERSON[m.group(0)], spoken)
 
 
 def polarity(text: str) -> Polarity | None:

@@ -23,6 +23,9 @@ _ASAP = re.compile(
     r"|\binmediatamente\b|\bya mismo\b|\bunas (?:pocas )?semanas\b"
 )
 _NOUN_BEFORE = re.compile(r"\b(?:the|a|your|my|our)\s+$")  # "take us off the list now"
+# Urgency denied in its clause: "not urgent", "don't need to move right away", "no es urgente".
+_NOT_URGENT = re.compile(r"\b(?:not|no|don'?t|dont|doesn'?t|isn'?t|aren'?t|won'?t|never|nothing"
+                         r"|no es|no hay|sin)\b")
 _SOON = re.compile(r"\bthis month\b|\bend of (?:the |this )?month\b|\bthis week\b|\bnext week\b"
                    r"|\beste mes\b|\b(?:a )?fin(?:ales)? de(?:l)? mes\b|\besta semana\b"
                    r"|\bla (?:proxima semana|semana (?:que viene|proxima))\b")
@@ -49,6 +52,25 @@ _MOVE_CUE = re.compile(
 _MOVE_AFTER = re.compile(
     r"\b(?:move|moving|moved in|close|closing|list|listing|buy|buying|sell|selling|relocat\w*"
     r"|settled|by then|be in|mudar\w*|comprar|vender)\b"
+)
+# A birth is an event of its own: "expecting a baby in August", "gemelos para julio" date the
+# birth, not the move -- unless the move is tied to it ("move after the baby comes in march",
+# "before the baby comes in feb") or a moving verb follows ("baby in may, need to move by june").
+_RELATION = re.compile(r"\b(?:before|after|once|when|until|till|by the time|antes de que"
+                       r"|despues de que|cuando|hasta que|en cuanto)\b")
+_BIRTH_CUE = re.compile(r"\b(?:due|expecting|baby|babies|newborn|twins|pregnan\w*|bebes?|gemel[oa]s"
+                        r"|embarazada|nace|nacer|born|parto)\b")
+# The message ties its move to the birth: "we'd like to move before she delivers".
+_TIED_TO_BIRTH = re.compile(
+    r"\b(?:move|moving|be in|settled|close|closing|mudar\w*|estar)\b[^.!?]{0,30}?\b(?:before|after"
+    r"|once|by the time|antes de que|despues de que|cuando)\b[^.!?]{0,20}?\b(?:baby|bebe|she"
+    r" delivers|delivery|birth|due date|arrives|comes|nazca|llegue|nacimiento)"
+)
+_MOVE_VERB = re.compile(
+    r"\b(?:move|moving|moved in|move in|buy|buying|sell|selling|list|listing|close|closing"
+    r"|settled|be in|in by|lease|relocat\w*|want|wanna|need|plan|planning|looking|ready"
+    r"|mudar\w*|mudo|mudamos|comprar|vender|cerrar|queremos|quiero|necesito|necesitamos"
+    r"|pensamos|planeamos|entrar)\b"
 )
 _PAST_CUE = re.compile(
     r"\b(?:lost|got|had|was|were|did|started|(?<!be )moved(?! in(?:to)?\b)|bought|sold|closed|last"
@@ -94,6 +116,13 @@ def _accepts(ctx: MessageContext, pos: int) -> bool:
     # in march" does not.
     if past and (not moves or past[-1] > moves[-1]):
         return False
+    births = list(_BIRTH_CUE.finditer(before))
+    if births and _TIED_TO_BIRTH.search(ctx.masked):
+        return True  # "due in July, we'd like to move before she delivers"
+    if births and not (_MOVE_VERB.search(before, births[-1].end())
+                       or _MOVE_VERB.search(before, 0, births[0].start())
+                       or _RELATION.search(before, 0, births[0].start())):
+        return False
     if ctx.question.asks("timeline") or moves:
         return True
     if _MOVE_AFTER.search(ctx.segments.clause_after(pos)):
@@ -107,14 +136,15 @@ def timeline_events(ctx: MessageContext) -> list[tuple[int, Timeline]]:
     today = ctx.now.date()
     out: list[tuple[int, Timeline]] = []
     out.extend((m.start(), "asap") for m in _ASAP.finditer(text)
-               if not _NOUN_BEFORE.search(text, max(0, m.start() - 6), m.start()))
+               if not _NOUN_BEFORE.search(text, max(0, m.start() - 6), m.start())
+               and not _NOT_URGENT.search(ctx.segments.clause_before(m.start())))
     out.extend((m.start(), "asap") for m in _SOON.finditer(text) if _accepts(ctx, m.start()))
     out.extend((m.start(), "browsing") for m in _BROWSING.finditer(text))
     answering = ctx.question.asks("timeline") and ctx.direct
     for mention in read_dates(text, today):
         if _believed(ctx, mention, answering):
             out.append((mention.start, bucket(_days_until(mention.target, today))))
-    return sorted(out, key=lambda e: e[0])
+    return sorted((e for e in out if not ctx.others(e[0])), key=lambda e: e[0])
 
 
 def _believed(ctx: MessageContext, mention: DateMention, answering: bool) -> bool:
