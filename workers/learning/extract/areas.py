@@ -41,18 +41,28 @@ _RULED_OUT_BEFORE = re.compile(
     r"|cerca de)\s+)*$"
 )
 _RULED_OUT_AFTER = re.compile(
-    r"^\s*(?:is|'s|are|area is|feels|seems|'s just|is just)?\s*"
+    # "we love Georgetown but it's too pricey", "nos gusta X pero esta muy caro"
+    r"^\s*(?:,?\s*(?:but|pero|aunque|though|tho)\s+(?:it'?s|its|it is|that'?s|they'?re)?\s*)?"
+    r"(?:is|'s|are|area is|feels|seems|'s just|is just)?\s*"
     r"(?:also\s+|now\s+|just\s+|way\s+|a bit\s+|kinda\s+|honestly\s+|definitely\s+|probably\s+)*"
     r"(?:out\b(?! of)|too\s+(?:far|pricey|expensive|loud|crowded|busy|much|small|congested|"
     r"rural|remote|noisy|sketchy|old|dense|hot)|off the (?:list|table)|not an option"
     r"|not for us|a no\b|a no-go|ruled out|out of the (?:question|running)"
+    r"|(?:crazy|insanely|ridiculously|super|way too) (?:expensive|pricey|high)"
+    r"|(?:crazy|insane|nuts|ridiculous|outrageous|out of reach|awful|terrible|horrible|the worst"
+    r"|a nightmare)\b"
     r"|isn'?t an option|is off|off limits|out of (?:our|my|the) (?:price range|budget|range)"
     r"|no longer (?:an option|in the running|on the list)|not (?:happening|doing it)"
     r"|(?:queda|esta|es) (?:muy |demasiado )?(?:lejos|caro)|no (?:nos |me )?interesa"
-    r"|descartad[oa]|no es opcion|ya no)"
+    r"|descartad[oa]|no es opcion|ya no"
+    r"|no\s*(?:[,.;!]|$)(?!\s*(?:problem|worries))"  # "en Apex no, muy caro"
+    r")"
 )
 _HOME_NOW_BEFORE = re.compile(
-    r"\b(?:grew up in|(?:we|i) (?:currently |now |still )?live (?:[\w'.@-]+\s+){0,5}?(?:in|near)"
+    # where they come from or leave: "originally from", "born in", "moving out of", "leaving"
+    r"\b(?:(?:originally|born|raised|born and raised)\s+(?:from|in)"
+    r"|out of|leaving|leave|away from|escape|escaping|salir de|salirnos de|irnos de)\s*(?:the\s+)?$"
+    r"|\b(?:grew up in|(?:we|i) (?:currently |now |still )?live (?:[\w'.@-]+\s+){0,5}?(?:in|near)"
     r"|we're from|i'm from|im from|we're currently in|we are currently in"
     r"|(?:actualmente |ahorita |ahora )?(?:vivo|vivimos|rento|rentamos|estamos viviendo"
     r"|estoy viviendo|estamos rentando|estoy rentando) (?:[\w'.@-]+\s+){0,3}?en"
@@ -61,7 +71,8 @@ _HOME_NOW_BEFORE = re.compile(
 # Where the lead is now: a verb or adverb of present residence ("we rent", "staying w my
 # parents", "currently in a 2br", "vivimos", "ahorita") with the area after it in its clause ...
 _NOW_THERE = re.compile(
-    r"\b(?:live|lives|living|stay|staying|rent|rents|renting|lease|leasing|based|vivo|vivimos"
+    r"(?<!for )(?<!en )\b(?:live|lives|living|stay|staying|rent|rents|renting|lease|leasing|based"
+    r"|vivo|vivimos"
     r"|viven|vive|rento|rentamos|rentando|alquilamos|alquilo|alquilando|viviendo)\b(?! or\b| o\b)"
     # an adverb of now or "estamos" only with a place or a residence verb after it
     r"|\b(?:currently|right now|rn|at the moment|ahorita|actualmente|estamos|estoy)\s+(?:(?:in|at"
@@ -81,8 +92,18 @@ _BE_IN = re.compile(r"(?:^|\W)(?:we'?re|we are|i'?m|im|i am|we've been|i've been
                     r"(?:currently\s+|still\s+|now\s+|already\s+)?(?:out |up |down |over )?"
                     r"(?:in|at)\s*$")
 # ... as is a place bought already ("just bought in Katy last month").
-_BOUGHT_IN = re.compile(r"\b(?:bought|purchased|closed|compramos|compre)\s+(?:[\w'-]+\s+){0,3}?"
-                        r"(?:in|at|en)\s*$")
+_BOUGHT_IN = re.compile(r"\b(?:bought|purchased|closed|compramos|compre|(?<!to )(?<!be )sold"
+                        r"|vendimos|vendi"
+                        # a search given up: "we were looking in Cary but now ..."
+                        r"|(?:were|was|had been|have been) (?:looking|searching)|looked)"
+                        r"\s+(?:[\w'-]+\s+){0,3}?"
+                        r"(?:in|at|en)\s*$"
+                        # moved there already: "we just moved to Durham" (not "want to be moved")
+                        r"|\b(?<!be )(?<!to )(?<!get )moved (?:here |down |up |out |over )?to\s*$"
+                        # "we sold our Cary house": the area names the home
+                        r"|\b(?:sold|bought|closed on|purchased|vendimos)\s+(?:our|my|the|a|an|his"
+                        r"|her|their)\s*$"
+                        r"|\b(?:me mude|me cambie) a\s*$")
 # An occupation at a place ("I'm a nurse at", "my husband is a teacher in") is where they work,
 # unless it is a role in the search ("I'm a first-time buyer in").
 _OCCUPATION = re.compile(r"\b(?:i'?m|im|i am|we'?re|we are|he'?s|she'?s|(?:my|our) \w+ is|soy|es)"
@@ -109,8 +130,14 @@ _WORD_SENSE_AFTER = re.compile(
     r"|reviews?|ratings?|service|rent-a-car|car rental|room|posts?|soil|hair)\b"
 )
 _OTHER_BEFORE = re.compile(
-    r"(?:\b(?:work|works|working|worked|job|jobs|office|commute|commuting|employer|campus"
+    r"(?:\b(?:work|works|working|worked|job|jobs|office|commut\w*|employer|campus"
     r"|university|hospital)\b(?:\s+[\w.'-]+){0,2}"
+    # school, church: "our kids go to school in Cary" (not "good schools in Cary")
+    r"|\b(?:go|goes|going|attend\w*|enrolled|study|studies|studying)\s+(?:to\s+)?(?:school|college"
+    r"|church|class(?:es)?)\s+(?:in|at)"
+    # past visits: "we visited Garner", "stayed in an airbnb in"
+    r"|\b(?:visited|visiting|vacationed|vacationing|stayed)(?:\s+(?:at|in))?(?:\s+[\w'-]+){0,3}?"
+    r"(?:\s+(?:in|at))?"
     r"|\b(?:we|i|we're|i'm|im|currently)\s+(?:currently\s+)?(?:rent|renting|lease|leasing)"
     r"(?:\s+[\w'-]+){0,3}\s+(?:in|at|near)"
     r"|\b(?:our|my)\s+(?:\d+\s*\w+\s+)?(?:rental|apartment|lease)\s+(?:is\s+)?(?:in|at|near)"
@@ -119,7 +146,7 @@ _OTHER_BEFORE = re.compile(
     # a home bought already: "we closed on a house in Cary"
     r"|\b(?:closed on|bought|purchased|ended up buying|compramos|compre)\s+(?:(?:a|an|our|the"
     r"|una|un|nuestra)\s+)?(?:[\w-]+\s+)?(?:house|home|place|condo|townhome|townhouse|casa"
-    r"|depa|departamento)\s+(?:in|at|en)"
+    r"|depa|departamento|one|otra|otro|another)\s+(?:in|at|en)"
     # "renting in Beaverton for now": where the lead lives now (a clause that starts so)
     r"|(?:^\W*|\b(?:and|but|so|while)\s+)(?:(?:we're|we are|i'm|im|i am|currently|still|now"
     r"|just|for now)\s+)*(?:renting|living|staying|leasing)(?:\s+[\w'-]+){0,2}?\s+(?:in|at|near)"
@@ -127,6 +154,10 @@ _OTHER_BEFORE = re.compile(
     r"|\b(?:nos mudamos|me mudo|nos mudaremos|venimos|vengo|nos venimos) (?:aqui )?de)"
     r"\s*(?:the\s+|el\s+|la\s+)?$"
 )
+
+
+_MOVING_TO = re.compile(r"\b(?:mov(?:e|es|ing)|relocat\w*|transferr?\w*|pcs\w*|(?:me|nos) mud\w*"
+                        r"|mudarnos|mudarme|mudandonos)\s+(?:back\s+|down\s+|up\s+|over\s+)?(?:to|a)\s*$")
 
 
 @dataclass(frozen=True)
@@ -203,7 +234,8 @@ def classify_areas(
         if _is_street(text, start, end, text[start:end]) or _word_sense(text, start, end):
             sense = "other"
         elif (
-            re.match(r"\s*for (?:work|my job|the job|business)\b", after)
+            (re.match(r"\s*for (?:work|my job|the job|business)\b", after)
+             and not _MOVING_TO.search(before))  # "relocating to Cary for work" moves there
             or _OTHER_BEFORE.search(before)
             or (not seller and (_HOME_NOW_BEFORE.search(before) or _lives_there(before, after)))
             or (remark is not None and remark(start))

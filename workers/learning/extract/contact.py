@@ -45,6 +45,8 @@ _AGENT_POSITIVE = re.compile(
     r"|\b(?:tengo|tenemos|trabajo con|trabajamos con|trabajando con)\s+(?:[\w'-]+\s+){0,2}?"
     r"(?:agente|realtor|corredora?)\b|\b(?:mi|nuestr[oa])\s+(?:agente|realtor|corredora?)\b"
     r"|\b(?:listada|listado) con\b|\blisted with (?!(?:zillow|fsbo|ourselves)\b)\w+"
+    r"|\ben venta con (?:otr[oa]|un[oa]?|el|la|mi|nuestr[oa]) (?:\w+ )?(?:agente|agencia|realtor"
+    r"|inmobiliaria|corredora?)\b"
 )
 _CALL = re.compile("|".join((
     r"\bcalls? (?:me|us)\b",
@@ -86,7 +88,8 @@ def agent_events(ctx: MessageContext) -> list[tuple[int, bool]]:
             continue
         agreement = _AGREEMENT.search(sentence)
         if not (_AGENT_NOUN.search(sentence) or agreement
-                or re.search(r"signed with|working with|represented by|listed with", sentence)
+                or re.search(r"signed with|working with|represented by|listed with|(?:listad[oa]|en"
+                             r" venta) con", sentence)
                 or (answers_agent and start == 0)):
             continue
         if _AGENT_NEGATIVE.search(sentence):

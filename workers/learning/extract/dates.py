@@ -53,10 +53,10 @@ _QTY_WORDS: dict[str, float] = {
     "un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
     "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "doce": 12, "dieciocho": 18,
     "un par de": 2, "unos": 3, "unas": 3, "unos cuantos": 3, "unas cuantas": 3, "pocos": 3,
-    "pocas": 3,
+    "pocas": 3, "half a": 0.5, "half an": 0.5, "medio": 0.5,
 }
-_QTY = (r"\d+(?:\.\d+)?|a couple(?: of)?|couple(?: of)?|a few|few|several|an?|one|two|three"
-        r"|four|five|six|seven|eight|nine|ten|twelve|eighteen|un par de|unos cuantos"
+_QTY = (r"\d+(?:\.\d+)?|half an?|medio|a couple(?: of)?|couple(?: of)?|a few|few|several|an?|one"
+        r"|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen|un par de|unos cuantos"
         r"|unas cuantas|unos|unas|pocos|pocas|una|uno|un|dos|tres|cuatro|cinco|seis|siete"
         r"|ocho|nueve|diez|doce|dieciocho")
 _UNIT = (r"days?|weeks?|wks?|months?|mos?|years?|yrs?|dias?|semanas?|mes(?:es)?|anos?")
@@ -65,7 +65,8 @@ _DURATION = re.compile(
     rf"|maybe|not for|like|least|after|than|give or take|en|dentro de|como en|despues de"
     rf"|proximos|proximas|mas o menos en|aproximadamente)\s+)?(?:the\s+|los\s+|las\s+)?"
     rf"(?:next\s+)?(?:about\s+|around\s+|like\s+|approx\.?\s+|roughly\s+|unos\s+|unas\s+)?"
-    rf"(?P<n>{_QTY})(?:\s*(?:-|to|a|o)\s*(?P<n2>\d+))?\s*(?P<unit>{_UNIT})\b"
+    rf"(?P<n>{_QTY})(?:\s*(?:-|to|or|a|o)\s*(?P<n2>\d+|two|three|four|five|six|seven|eight|nine"
+    rf"|ten|twelve|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce))?\s*(?P<unit>{_UNIT})\b"
     r"(?P<half>\s+(?:and a half|y medio|y media))?"
     r"(?:\s+(?:or|o)\s+(?P<n3>\d+|two|three|four|five|six|dos|tres|cuatro|cinco|seis))?"
     r"(?P<tail>\s+from now|\s+out\b|\s+away\b|\s+a partir de hoy|\s+desde hoy)?"
@@ -98,11 +99,12 @@ _SEASON = re.compile(
     rf"(?P<pre>\b(?:this|next|early|late|mid|by|in|end of|the end of|este|esta|el proximo"
     rf"|la proxima|proximo|proxima|para el|en el|a finales del|a finales de|a principios del"
     rf"|a principios de)\s+)?\b(?P<season>{_SEASON_WORD})\b"
-    r"(?P<next_after>\s+(?:que viene|entrante|proximo|next year))?"
+    r"(?P<next_after>\s+(?:que viene|entrante|proximo|(?:of |in )?next year"
+    r"|del? (?:ano que viene|proximo ano|ano proximo)))?"
     r"(?:\s+(?:of\s+|del?\s+)?(?P<year>20\d\d))?"
 )
 _YEAR = re.compile(
-    r"\b(?P<pre>end of|the end of|in|by|until|till|before|of|early|mid|late|around|sometime in"
+    r"\b(?P<pre>end of|the end of|in|by|until|till|til|before|of|early|mid|late|around|sometime in"
     r"|en|para|hasta|antes de|a principios de|a mediados de|a finales de|a fines de"
     # a hedged year stands for the year too: "maybe 2028?", "probably 2029", "quizas 2028"
     r"|maybe|probably|prob|possibly|hopefully|ideally|likely|like|quizas|tal vez|probablemente)"
@@ -117,7 +119,7 @@ _YEAR_PART: dict[str, tuple[int, int]] = {
 _BUILT_BEFORE = re.compile(r"\b(?:built|since|construida|desde)\s+(?:in\s+|en\s+)?$")
 _NUMERIC = re.compile(r"(?<![\d/.$])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])"
                       r"(?:/(?P<y>\d{2}|\d{4}))?(?![\d/])(?!\s*(?:ba|bath|br|bed))")
-_NUMERIC_LEAD = re.compile(r"\b(?:by|on|before|until|till|ends?|ending|up|starting|around|after"
+_NUMERIC_LEAD = re.compile(r"\b(?:by|on|before|until|till|til|ends?|ending|up|starting|around|after"
                            r"|para el|el|antes del?|hasta el)\s+(?:the\s+)?$")
 
 _HOLIDAY_RAW: tuple[tuple[str, str], ...] = (
@@ -141,7 +143,7 @@ _HOLIDAY_RAW: tuple[tuple[str, str], ...] = (
     ("veterans_day", r"\bveterans'? day\b"),
     ("mlk_day", r"\bmlk day\b|\bmartin luther king(?: jr\.?)? day\b"),
     ("presidents_day", r"\bpresidents'? day\b"),
-    ("school_start", r"\b(?:before|by|when|until|till) (?:the )?(?:new )?school(?: year)?"
+    ("school_start", r"\b(?:before|by|when|until|till|til) (?:the )?(?:new )?school(?: year)?"
                      r" (?:starts|begins|starting|beginning|kicks off|resumes)\b"
                      r"|\b(?:start|beginning) of (?:the )?(?:next |new )?school year\b"
                      r"|\bback to school\b|\b(?:before|by) (?:the )?(?:next |new )?school year"
@@ -209,6 +211,9 @@ def read_dates(text: str, today: date) -> list[DateMention]:
     for reader, words in _GATES:  # defined below the readers
         if any(word in text for word in words):
             out.extend(reader(text, today))
+    # a mention inside a longer one is part of it: "next year" in "fall of next year"
+    out = [d for d in out if not any(
+        o.start <= d.start and d.end <= o.end and o.end - o.start > d.end - d.start for o in out)]
     return sorted(out, key=lambda d: d.start)
 
 
@@ -223,7 +228,10 @@ def _durations(text: str, today: date) -> list[DateMention]:
         per_unit = _UNIT_DAYS["y" if unit.startswith("an") else "m" if unit.startswith("mes")
                               else unit[0]]
         half = 0.5 if m.group("half") and not (m.group("n3") or m.group("n2")) else 0.0
-        days = (_qty(m.group("n3") or m.group("n2") or m.group("n")) + half) * per_unit
+        qty = _qty(m.group("n3") or m.group("n2") or m.group("n")) + half
+        if per_unit == _UNIT_DAYS["y"] and not qty.is_integer():
+            per_unit = 12 * _UNIT_DAYS["m"]  # half a year is six months (a month = 30 days)
+        days = qty * per_unit
         framed = bool(m.group("prep") or m.group("tail"))
         out.append(DateMention(m.start(), m.end(), today + timedelta(days=days), "duration",
                                framed))
@@ -248,12 +256,12 @@ def _months(text: str, today: date) -> list[DateMention]:
         day_given = m.group("day") or m.group("dayfirst")
         lead = text[max(0, m.start() - 10) : m.start()]
         if word == "may" and not (day_given or m.group("pre") or re.search(
-            r"\b(?:in|by|of|until|till|before|early|mid|late|around|since)\s+$", lead
+            r"\b(?:in|by|of|until|till|til|before|early|mid|late|around|since)\s+$", lead
         )):
             continue  # the verb "may"
         if word in _ABBREVIATIONS and not (
             day_given or m.group("pre") or re.search(
-                r"\b(?:in|by|of|until|till|before|around)\s+$", lead)
+                r"\b(?:in|by|of|until|till|til|before|around)\s+$", lead)
         ):
             continue  # "mar", "dec", "jun" alone are not dates
         month = month_number(word)
@@ -280,6 +288,10 @@ def _seasons(text: str, today: date) -> list[DateMention]:
         year = int(m.group("year")) if m.group("year") else None
         pre = (m.group("pre") or "").strip()
         is_next = "next" in pre or "proxim" in pre or bool(m.group("next_after"))
+        after = m.group("next_after") or ""
+        check: Check = "context"
+        if year is None and ("year" in after or "ano" in after):
+            year, check = today.year + 1, "next_year"  # "fall of next year", as "next year"
         target = date(year or today.year, month, 1)
         if year is None and target < today:
             in_season = (today - target).days < 92 and not is_next
@@ -292,7 +304,7 @@ def _seasons(text: str, today: date) -> list[DateMention]:
             part_year = target.year + (part_month < month)
             day = 15 if pre == "mid" else 1 if pre == "late" else last_day(part_year, part_month)
             target = max(target, date(part_year, part_month, day))
-        out.append(DateMention(m.start(), m.end(), target, "context"))
+        out.append(DateMention(m.start(), m.end(), target, check))
     return out
 
 

@@ -19,6 +19,7 @@ _CASH = re.compile(
 )
 _PREAPPROVED = re.compile(
     r"\bpre[\s-]?approv\w*|\bpreapproval\b|\bapproval letter\b|\bgot approved\b"
+    r"|\bapproval (?:in hand|already|done)\b|\b(?:already|been|we'?re|we are|i'?m|im) approved\b"
     r"|\bapproved (?:for|up to|with|through|thru)\b"
     r"|\bpre[\s-]?aprob\w*|\bcarta de (?:pre[\s-]?)?aprobacion\b"
     r"|\baprobad[oa]s? (?:por|para|hasta|con)\b|\baprobacion (?:del banco|bancaria|de credito"
@@ -38,6 +39,8 @@ _NEEDS = re.compile(
     r"(?:lender|bank|loan officer|mortgage broker)"
     r"|\bneed (?:a |one |to find a |to talk to a |to get a |a good )?(?:lender|loan|mortgage)\b"
     r"|\blender rec|\bfind a lender|\brecommend (?:a lender|someone)"
+    r"|\b(?:know|have|recommend|suggest) (?:a |any )?(?:good |great )?(?:lenders?|loan officers?"
+    r"|mortgage (?:brokers?|lenders?))\b"
     r"|\bneed (?:financing|to finance)|\b(?:will|we'll|i'll|gonna) need (?:a loan|financing"
     r"|to finance|a mortgage)"
     r"|\bhaven'?t (?:applied|talked to a (?:bank|lender))|\bhavent (?:applied|talked)"

@@ -23,8 +23,8 @@ _ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "segu
 _BED_WORD = (r"(?:bed|beds|bedroom|bedrooms|br|brs|bd|bds|bdrm|bdrms|bedrm|bedrms|bdrooms?"
              r"|recamaras?|habitacion(?:es)?|cuartos?|dormitorios?|alcobas?)\b")
 _BED = re.compile(
-    rf"(?<![\w.])(?P<n>{_COUNT})\s*(?:\+|plus|o mas)?\s*(?:(?:-|to|or|a|o)\s*(?:{_COUNT})\s*)?"
-    rf"\+?[\s-]*{_BED_WORD}(?! de (?:millon|hora))"
+    rf"(?<![\w.])(?P<n>{_COUNT})\s*(?:\+|plus|o mas|or more|or bigger|or so|o mas)?\s*"
+    rf"(?:(?:-|to|or|a|o)\s*(?:{_COUNT})\s*)?\+?[\s-]*{_BED_WORD}(?! de (?:millon|hora))"
 )
 _ANY_BED_WORD = re.compile(rf"\b{_BED_WORD}")
 _MORE_AFTER = re.compile(r"\s+(?:more|extra|mas|adicional\w*|de mas)\b")
@@ -44,7 +44,8 @@ _CURRENT_HOME_BEFORE = re.compile(  # "make that 4 bedrooms" corrects; it descri
     r"\b(?<!make )(?<!change )(?:my|our|its|it's|it has|their|his|her|the|this|that|current"
     r"|existing|mi|mis|nuestra|nuestro|nuestras|nuestros|tiene|el|la|esta|este|esa|ese)\s+"
     # "our next house", "nuestra primera casa" is the wanted one
-    r"(?!(?:next|new|first|future|dream|forever|primera|nueva|proxima|futura|siguiente)\b)"
+    r"(?!(?:next|new|first|future|dream|forever|primera|primer|nueva|nuevo|proxima|proximo"
+    r"|futura|futuro|siguiente)\b)"
     r"(?:(?!(?:for|of|in|on|at|to|a|an|with|and|or|is|are|was|want|need|like|get|buy)\b)"
     r"[\w'@-]+\s+){0,3}$"
 )
@@ -90,6 +91,11 @@ _TYPES_RAW: tuple[tuple[PropertyType, str], ...] = (
 _TYPES: tuple[tuple[PropertyType, re.Pattern[str]], ...] = tuple(
     (key, re.compile(pattern)) for key, pattern in _TYPES_RAW
 )
+# "a house on 2 acres", "casa con terreno": land that comes with a home named before it.
+_LAND_WITH = re.compile(
+    r"\b(?:on|with|w/|plus|and|con|en)\s+(?:(?:some|a|an|its own|a little|a bit of|a few"
+    r"|\d+(?:\.\d+)?|half an?|one|two|three|five|ten|un|una|unos|poco de)\s+)?(?:[\w-]+\s+)?$"
+)
 _TYPE_NEGATION = re.compile(
     r"(?:\bnot|\bno|\bnever|\bstop (?:send|show)\w*(?: me| us)?|\bdon'?t want|\bdont want"
     r"|\binstead of|\bdej\w+ de (?:mandar|enviar|mostrar)\w*"
@@ -109,11 +115,20 @@ _MODIFIER_AFTER = re.compile(
 )
 
 
-# "actually make that 4": a bare count correcting the count the lead just gave.
+# "actually make that 4", "wait no 3 is fine": a bare count correcting the count just given.
 _CORRECTION = re.compile(
-    rf"\b(?:make (?:that|it)|change (?:that|it) to|actually|sorry|i meant|meant)\s+"
-    rf"(?P<n>{_COUNT})\b(?!\s*(?:k\b|m\b|%|\$))"
-    r"(?!\s+(?!(?:please|pls|instead|then|now|though|tho)\b)[a-z])"
+    rf"\b(?:make (?:that|it)|change (?:that|it) to|actually|sorry|i meant|meant|second thought"
+    rf"|(?:wait|hmm|oh)\W+(?:no|nah)|scratch that|mejor|perdon|digo)\W+"
+    rf"(?P<n>{_COUNT})\b(?![.,]?\d)(?!\s*(?:k\b|m\b|%|\$))"
+    r"(?!\s+(?!(?:please|pls|instead|then|now|though|tho|is (?:fine|ok|okay|enough|plenty)"
+    r"|works|would (?:work|do)|will do|esta bien|basta|alcanza)\b)[a-z])"
+)
+# "a 3/2", "at least a 4/3", "3/2 or bigger": beds / baths in shorthand (not a date "7/31").
+_SLASH = re.compile(
+    r"(?:\b(?:a|an|at least|at least a|min(?:imum)?|need|want|una?|minimo)\s+)(?P<b>[1-6])"
+    r"\s?/\s?(?P<ba>[1-4](?:\.5)?)(?![\d/])"
+    r"|\b(?P<b2>[1-6])/(?P<ba2>[1-4](?:\.5)?)(?=\s*(?:\+|or (?:bigger|more|larger)|min\b"
+    r"|minimum|house|home|condo|town\s?(?:home|house)))"
 )
 
 
@@ -140,7 +155,8 @@ _PAST_HOME_BEFORE = re.compile(
 # "we live in a 2 bed", "rentamos un depa" (not the plan "looking to rent a 2br").
 _NOW_HOME_BEFORE = re.compile(
     r"(?:\b(?:we|i|currently|still|now|right now|rn|we'?re|i'?m|im|we are|i am)\s+(?:currently\s+"
-    r"|still\s+|now\s+)?(?:rent|renting|lease|leasing|live in|living in|staying in|in)"
+    r"|still\s+|now\s+|already\s+)?(?:rent|renting|lease|leasing|live in|living in|staying in|in"
+    r"|own|have)"
     r"|\b(?:estamos en|vivimos en|rentamos|rentando|vivo en|rento))\s+(?:a |an |the |our |my |un "
     r"|una |el |la )?(?:[\w'-]+\s+){0,3}$"
 )
@@ -193,12 +209,16 @@ def bedroom_events(ctx: MessageContext) -> list[tuple[int, int, bool]]:
             _BARE_MIN.match(text, m.end()) and _ANY_BED_WORD.search(text)
         ):
             out.append((m.start(), int(m.group("n")), True))
+    for b, _, pos in _slash_counts(ctx):
+        out.append((pos, b, True))
     answer = _answer_counts(ctx)
-    if answer.get("bedrooms") is not None:
-        out.append((0, answer["bedrooms"], True))
-    if ctx.recent_count == "bedrooms_min":
-        out.extend((m.start(), int(_number(m.group("n"))), True)
-                   for m in _CORRECTION.finditer(text))
+    beds = answer.get("bedrooms")
+    if beds is not None and float(beds).is_integer():
+        out.append((0, int(beds), True))
+    for m in _CORRECTION.finditer(text):
+        # a correction of the count just given, in an earlier message or earlier in this one
+        if ctx.recent_count == "bedrooms_min" or any(pos < m.start() for pos, _, _ in out):
+            out.append((m.start(), int(_number(m.group("n"))), True))
     return sorted(out)
 
 
@@ -211,6 +231,7 @@ def bathroom_events(ctx: MessageContext) -> list[tuple[int, float]]:
         if _is_current_home(ctx, m.start(), m.end()):
             continue
         out.append((m.start(), _number(m.group("n")) + (0.5 if m.group("half") else 0.0)))
+    out.extend((pos, ba) for _, ba, pos in _slash_counts(ctx))
     answer = _answer_counts(ctx)
     if answer.get("bathrooms") is not None:
         out.append((0, float(answer["bathrooms"])))
@@ -219,17 +240,31 @@ def bathroom_events(ctx: MessageContext) -> list[tuple[int, float]]:
     return sorted(out)
 
 
-def _answer_counts(ctx: MessageContext) -> dict[str, int]:
+def _slash_counts(ctx: MessageContext) -> list[tuple[int, float, int]]:
+    """``(beds, baths, pos)`` of the wanted home said as "a 3/2"."""
+    out: list[tuple[int, float, int]] = []
+    for m in _SLASH.finditer(ctx.masked):
+        b, ba = (m.group("b"), m.group("ba")) if m.group("b") else (m.group("b2"), m.group("ba2"))
+        pos = m.start("b") if m.group("b") else m.start("b2")
+        if not _is_current_home(ctx, pos, m.end()):
+            out.append((int(b), float(ba), pos))
+    return out
+
+
+def _answer_counts(ctx: MessageContext) -> dict[str, float]:
     """Bare counts answering "How many beds (and baths)?": "3", "3 and 2", "4 ideally, 3 min"."""
     wanted = [t for t in ctx.question.topics if t in ("bedrooms", "bathrooms")]
     if not wanted or ctx.seller_only or not ctx.direct or ctx.question.now_home:
         return {}
-    counts: list[tuple[int, int]] = []
+    counts: list[tuple[int, float]] = []
     for tok in number_tokens(ctx.masked):
         if tok.unit is None and (value := small_count(tok)) is not None:
             counts.append((tok.start, value))
-    for m in re.finditer(r"\b(?:one|two|three|four|five|six|seven|eight)\b(?![\s-]+(?:stor|level))",
-                         ctx.masked):
+        elif tok.unit is None and not tok.explicit_money and tok.value < 10 and (
+                tok.value * 2).is_integer():
+            counts.append((tok.start, tok.value))  # "4 and 2.5": a half bath
+    for m in re.finditer(r"\b(?:one|two|three|four|five|six|seven|eight|dos|tres|cuatro|cinco"
+                         r"|seis)\b(?![\s-]+(?:stor|level|pisos|plantas|niveles))", ctx.masked):
         counts.append((m.start(), _WORDS[m.group(0)]))
     values = [value for _, value in sorted(counts)]
     if not values:
@@ -247,13 +282,17 @@ def property_type_events(ctx: MessageContext) -> list[tuple[int, PropertyType, b
     out: list[tuple[int, PropertyType, bool]] = []
     for name, pattern in _TYPES:
         for m in pattern.finditer(ctx.masked):
-            if name == "condo" and ctx.renting and "apartment" in m.group(0):
+            if name == "condo" and ctx.renting and not m.group(0).startswith("condo"):
+                # an apartment to rent is no condo; "apartment (to buy)" is (SPEC)
                 continue
             if _is_current_home(ctx, m.start(), m.end()):
                 continue
             before = ctx.masked[max(0, m.start() - 40) : m.start()]
             if re.search(r"\bflip\w*\s+$", before):
                 continue
+            if name == "land" and _LAND_WITH.search(before) and any(
+                    pat.search(ctx.masked, 0, m.start()) for key, pat in _TYPES if key != "land"):
+                continue  # "a house on 2 acres": the land comes with the home named before
             negation = _TYPE_NEGATION.search(ctx.segments.clause_before(m.start()))
             modifier = negation.group("modifier") if negation else None
             if negation and not (

@@ -21,29 +21,92 @@ from .whose import EVERYONE, Whose
 
 _BUY = re.compile(
     r"\b(?:buy|buying|purchase|purchasing|homebuyers?)\b"
-    r"|\b(?:cash|first[\s-]?time|we'?re|i'?m|im|are|serious|ready)\s+(?:home\s?)?buyers?\b"
+    r"|\b(?:cash|first[\s-]?time|we'?re|i'?m|im|are|serious|ready)\s+(?:a\s+)?(?:home\s?)?buyers?\b"
+    r"|\bbecome (?:home\s?)?owners\b|\b(?:ser|volvernos|hacernos) propietarios\b"
     r"|\bbuyers? here\b|\bfirst (?:home|house)\b"
     r"|\b(?:house|home)[\s-]hunting\b|\bin the market for\b|\bmake an offer\b"
+    # owning instead of renting: "we'd like to finally own", "algo propio", "casa propia"
+    r"|\b(?:to|finally|ready to|wanna|want to)\s+own\b(?!\s+(?:business|company|up))"
+    r"|\b(?:algo|casa|vivienda|hogar) propi[oa]\b|\band own (?:something|a |our |my |one)"
+    r"|\b(?:stop|quit|done|tired of|sick of) (?:renting|paying rent)\b"
+    r"|\b(?:dejar de|cansad[oa]s? de|hart[oa]s? de) (?:rentar|alquilar|pagar renta)\b"
+    r"|\b(?:home|house|condo)[\s-]shopping\b|\bshopping for (?:a|an|our|my)\s+(?:[\w-]+\s+)?"
+    r"(?:home|house|condo|townhome|townhouse|place|property)\b"
+    r"|\bcompradores? (?:\w+ )?por primera vez\b"
+
     r"|\bget (?:a|an)\s+(?:[\w-]+\s+){0,2}(?:condo|house|home|townhome|townhouse|place)\b"
     r"|\b(?:any|homes|houses|condos|townhomes|townhouses|lots|properties|land|listings|\w+ homes)"
     r"\s+(?:\w+\s+)?for sale\b"
+    # asking what is for sale: "what's for sale in Apex", "any houses on the market in Cary?"
+    r"|\bwhat'?s (?:\w+\s+)?(?:for sale|on the market)\b"
+    r"|\b(?:any|anything|homes|houses|condos|townhomes|townhouses|properties|listings)\s+"
+    r"(?:\w+\s+)?on the market\b"
+    r"|\b(?:any|got|have)\s+(?:land|lots?|acreage|terrenos?|lotes?)\b[^.?!]{0,20}?\b(?:available"
+    r"|disponibles?)\b"
     r"|\bclos(?:e|ing) on (?:a|an)\s+(?:[\w-]+\s+)?(?:house|home|condo|townhome|townhouse|place)\b"
     r"|(?<!ya )\bcompr(?:ar|arla|arlo|amos|ando|aria|ariamos|o)\b|\bprimera casa\b"
-    r"|\b(?:casas?|propiedades|terrenos?|lotes?|condos?|departamentos?)\s+(?:\w+\s+)?(?:en|de|a la)"
+    r"|(?<!poner )(?<!pongo )(?<!ponemos )(?<!ponerla )(?<!ponerlo )(?<!poner la )(?<!poner el )"
+    r"(?<!poner mi )(?<!poner mis )(?<!poner nuestra )(?<!poner nuestro )"
+    r"\b(?:casas?|propiedades|terrenos?|lotes?|condos?|departamentos?)\s+(?:\w+\s+)?(?:en|de|a la)"
     r" venta\b|\badquirir\b|\bcompradores? primerizos?\b|\b(?:somos|soy) primerizos\b"
 )
+# A rental the lead has already is what they own, not a plan: "got a rental property in Leander".
+_OWNED_BEFORE = re.compile(
+    r"(?:\b(?:got|have|has|own|owns|owned|had|inherited|tengo|tenemos|tiene)\s+(?:(?:a|an|one|two"
+    r"|\d+|some|this|that|una?)\s+)?|\b(?:my|our|his|her|their|mi|mis|nuestra|nuestro)\s+)"
+    r"(?:[\w-]+\s+)?$"
+)
+
+
+def mask_out(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with ``spans`` blanked (offsets kept)."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def owned_rental(text: str, start: int) -> bool:
+    """Is the rental named at ``start`` one the lead has ("our rental property")?"""
+    return text.startswith("rental", start) and bool(
+        _OWNED_BEFORE.search(text[max(0, start - 30) : start]))
+
+
 _INSTEAD = re.compile(r"(?:instead of|rather than|en vez de|en lugar de)\s+(?:\w+\s+)?$")
 _SELL = re.compile(
-    r"\b(?:sell|selling)\b"
+    r"\b(?:sell|selling)\b(?!\s+(?:me|us|you)\b)(?!\s+(?:(?:my|our|the|a|an|some|his|her)\s+)?"
+    r"(?:car|truck|boat|furniture|stuff|business|company|things|items|tickets|products?)\b)"
     r"|\b(?:thinking (?:of|about)|start|before|after|consider(?:ing)?|plan(?:ning)? (?:on|to))"
     r"\s+listing\b|\blisting (?:it|in|our|my|the house|the home|this)\b"
     r"|\b(?:we|i|we've|i've|already|just|have|is|been)\s+listed\b|\blisted (?:our|my|it)\b"
     r"|\b(?:we'?d|we|i|i'?d|to)\s+list (?:it |at |for |in |our |my )"
+    r"|\b(?:want|wanna|wants|hoping|hope|ready|need|needs|plan|planning|going|gonna|looking|like"
+    r"|time|about|try|trying)\s+(?:to\s+)?list\b"
+    r"(?!\s+(?:of|for (?:me|us)|them|the (?:homes|houses)))"
+    r"|\bput(?:ting)? (?:our|my|the|it|her|his|their)\b[^.!?]{0,40}?\b(?:up for sale|on sale)\b"
+    # the lead's home already for sale: "our home is on the market", "had it listed", "fsbo"
+    r"|\b(?:our|my) (?:[\w@-]+ )?(?:house|home|place|condo|townhome|townhouse|property|land|lot)"
+    r"(?: (?:in|on|at) [\w@ -]{1,30}?)? (?:is|'s) (?:already |now |currently |still )?"
+    r"(?:on the market|listed|for sale)\b"
+    r"|\b(?:had|have|has) (?:it|her|the house|the home|our (?:house|home|place)) listed\b"
+    r"|\bfor sale by owner\b|\bfsbo\b"
+    r"|\b(?:mi|nuestra|la) (?:casa|propiedad|depa|terreno)(?: (?:en|de) [\w@ ]{1,30}?)? (?:ya )?"
+    r"(?:esta|estan) (?:ya )?"
+    r"(?:en venta|listad[oa])\b"
+    r"|\b(?:tenemos|tengo) (?:la|mi|nuestra) (?:casa|propiedad) (?:listada|en venta)\b"
+    r"|\blist (?:our|my|his|her|their|mom'?s|dad'?s) (?:[\w-]+ ){0,2}?(?:house|home|place|condo"
+    r"|townhome|townhouse|property|land|lot|duplex|unit)\b"
+    r"|\bget\b[^.!?]{0,25}\bfor (?:our|my|the|his|her)\s+(?:[\w@-]+\s+)?(?:house|home|place"
+    r"|condo|townhome|townhouse|property|land|lot)\b"
+    r"|\bhow much\b[^.!?]{0,25}\b(?:i|we)\s+(?:could|can|would|will|might|should)\s+"
+    r"(?:get|sell|list)\b"
+    r"|\bcuanto (?:\w+ ){0,3}(?:den|dan|darian|pagarian|pagan|saco|sacaria|sacariamos|sacamos)"
+    r" (?:por|de) (?:mi|nuestra|nuestro|la|el) (?:casa|propiedad|depa|departamento|terreno|condo)\b"
     r"|\bhow much (?:could|can|would|will) (?:i|we) get for\b"
     r"|\bhoping to get \S+ for (?:the|our|my|it)\b|\blist for\b"
     r"|\bput(?:ting)? (?:our|my|the|it)\b[^.!?]{0,40}?\bon the market\b"
     r"|\bvend(?:er|erla|erlo|erlas|emos|iendo|eria|eriamos|o)\b"
-    r"|\bponer(?:la|lo)?\s+(?:\w+\s+){0,3}?(?:en|a la) venta\b"
+    r"|\bponer(?:la|lo)?\s+(?:[\w@]+\s+){0,4}?(?:en|a la) venta\b"
 )
 _NOT_SELL_SUBJECT = re.compile(
     r"\b(?:landlord|owner|owners|seller|sellers|neighbors?|builder|they|he|she|they're"
@@ -56,13 +119,18 @@ _RENT = re.compile(
     r"|\brent(?:ing)?\s+(?:a|an|something|somewhere|for now|in|first)\b(?!\s+\$?\d)"
     r"|\brent for (?:a while|a year|a bit|the first|now|\d+ (?:months|years))\b"
     r"|\b(?:do|help with|have|handle|manage|any)\s+(?:[\w-]+\s+){0,3}rentals\b"
+    r"|\b(?:what|which)\s+(?:[\w-]+\s+){0,2}rentals?\b(?=[^.!?]*\?)"
     r"|\b(?:look\w{0,3}|lookng|lokking|need|needs|want|wants|find|finding|searching)\s+(?:for\s+)?"
     r"(?:a|an)\s+(?:[\w-]+\s+){0,3}?rental\b(?!\s+(?:propert\w*|income|investment|portfolio))"
     r"|\b(?:to|gonna|wanna|will)\s+lease\b(?!\s+(?:it\s+)?out)|\bleasing (?:a|an)\b"
+    r"|\b(?:anything|something|homes?|houses?|places?|apartments?|condos?|units?|townhomes?)"
+    r"\s+(?:[\w@-]+\s+){0,2}?for (?:rent|lease)\b"
     r"|\b(?:rentar|alquilar|arrendar)\b(?!\s+(?:la|lo|las|los)\b)"
     r"|\b(?:casas?|departamentos?|depas?|apartamentos?|algo)\s+(?:\w+\s+)?(?:en|para|de) (?:renta"
     r"|alquiler)\b"
 )
+_RENT_IT_OUT = re.compile(r"\b(?:la|lo|las|los)\s+(?:(?:vamos|voy|van|queremos|quiero|pensamos"
+                          r"|podemos|podriamos|vamos a|a)\s+)+$")
 _NOT_RENT = re.compile(r"\b(?:we|i|currently|we're|i'm|im|still)\s+(?:currently\s+)?$")
 INVEST = re.compile(
     r"\binvest(?:or|ors|ment|ments|ing)?\b|\bflip(?:s|ping|per)?\b|\bfix and flip"
@@ -152,6 +220,7 @@ def _clause_before(text: str, pos: int, reach: int = 40) -> str:
 
 
 def _status(text: str, start: int, end: int, kind: Intent) -> Status:
+    text = text.replace("@", "x")  # a masked area name is a word of the clause
     before = _clause_before(text, start)
     after = text[end : end + 60]
     if _NEGATED.search(before) and not _NOT_READY.search(before):
@@ -167,7 +236,21 @@ def _status(text: str, start: int, end: int, kind: Intent) -> Status:
     return "plain"
 
 
+# Plans weighed against each other: "rent or buy?", "not sure if we should buy or rent".
+_WEIGHED = re.compile(
+    r"\b(?:rent|renting|buy|buying|sell|selling|rentar|comprar|vender|alquilar)\s+(?:or|vs\.?|versus"
+    r"|o)\s+(?:to\s+)?(?:rent|renting|buy|buying|sell|selling|rentar|comprar|vender|alquilar)\b"
+)
+
+
+_PREFERRED = re.compile(r"\b(?:rather|prefer|than|instead)\b")  # "rather buy than rent"
+
+
 def _signals(text: str, whose: Whose) -> list[Signal]:
+    weighed = [(m.start(), m.end()) for m in _WEIGHED.finditer(text)
+               if not _PREFERRED.search(text, max(0, m.start() - 25), m.end())]
+    if weighed:  # an undecided choice states no plan; the rest of the message still may
+        text = mask_out(text, weighed)
     found: list[tuple[int, int, Intent]] = []
     for m in _BUY.finditer(text):
         if not _INSTEAD.search(text[max(0, m.start() - 25) : m.start()]) and not re.match(
@@ -180,9 +263,14 @@ def _signals(text: str, whose: Whose) -> list[Signal]:
         if (proxy or not subject) and not _INSTEAD.search(text[max(0, m.start() - 25) : m.start()]):
             found.append((m.start(), m.end(), "sell"))
     for m in _RENT.finditer(text):
-        if not _NOT_RENT.search(text[max(0, m.start() - 20) : m.start()]):
+        if _RENT_IT_OUT.search(text, max(0, m.start() - 30), m.start()):
+            continue  # "la vamos a rentar": the lead's own home, rented out
+        # "we rent in Mesa" is where they live; "we're gonna rent" is the plan
+        if not (m.group().startswith("rent")
+                and _NOT_RENT.search(text[max(0, m.start() - 20) : m.start()])):
             found.append((m.start(), m.end(), "rent"))
-    found.extend((m.start(), m.end(), "invest") for m in INVEST.finditer(text))
+    found.extend((m.start(), m.end(), "invest") for m in INVEST.finditer(text)
+                 if not owned_rental(text, m.start()))
     found.extend((m.start(), m.end(), "buy_and_sell") for m in _SELL_FIRST.finditer(text))
     return sorted((Signal(start, kind, _status(text, start, end, kind))
                    for start, end, kind in found if not whose.other(start)),
@@ -195,14 +283,16 @@ def answer_intent(text: str, question: Question) -> Intent | None:
         first = re.match(r"\W*([a-z]+)", text)
         if first and first.group(1) in _ANSWER_WORDS:
             return _ANSWER_WORDS[first.group(1)]
+        if re.match(r"[^.!?,;]{0,20}\b(?:both|ambos|ambas|las dos(?: cosas)?)\b", text):
+            return "buy_and_sell"  # "a bit of both", "las dos cosas"
     substantive = polarity(text) != "no" and not text.rstrip().endswith("?")
     if question.yes_intents and (
         polarity(text) == "yes"
         or (_PROPERTY_WORD.match(text) and "buy" in question.yes_intents)
         or (question.wh_intent and substantive and not reads_as_browsing(text))
     ):
-        if "buy_and_sell" in question.yes_intents:
-            return "buy_and_sell"
+        if "buy_and_sell" in question.yes_intents or {"buy", "sell"} <= set(question.yes_intents):
+            return "buy_and_sell"  # "Do you need to sell before you buy?" -> "yes"
         return question.yes_intents[0]  # type: ignore[return-value]
     if question.first_home and polarity(text) == "yes":
         return "buy"

@@ -23,7 +23,10 @@ _EXCLUDE_BEFORE = re.compile(
     r"|deposit|sold (?:it )?for|sold at|bought (?:it |this |the \w+ |our \w+ )?(?:for|at)|paid"
     r"|pre[\s-]?qual\w*|prequal\w*|comps?|saved|saving|savings|have about|have around"
     r"|down payment|income|salary|earn|cover|fees?|dues|each unit|per unit|rent for"
-    r"|appraised|zestimate|assessed|(?:was|were) (?:listed|priced)(?: at| for)?"
+    r"|appraised|zestimate|assessed|net|clear|walk away with"
+    r"|(?:said|says|told (?:us|me)|thinks|estimated?)(?: [\w']+){0,3} (?:go for|sell for|get|list"
+    r" for|worth)|(?:zillow|redfin|realtor\.com|the estimate|estimate)"
+    r"(?: \w+)? (?:says|said|shows|has it at|thinks)|(?:was|were) (?:listed|priced)(?: at| for)?"
     r"|renta|rentas|mensualidad|pago mensual|pagos|hipoteca|debo|debemos|ahorrad\w+|ahorros"
     r"|enganche|ingresos|sueldo|cuotas?|pre[\s-]?calificad\w*|precalificad\w*)\b"
 )
@@ -49,8 +52,9 @@ _FLOOR = re.compile(
 )
 _SELL_CUE = re.compile(
     r"\b(?:hop(?:e|es|ed|ing)|get|getting|list|listing|listed|sell|selling|asking|aim|aiming"
-    r"|worth|want|like|need|go for|goes for|appraise|vender\w*|venta|sacar|obtener|pedir|espero"
-    r"|esperamos|vale|quiero|queremos)\b"
+    r"|worth|want|like|need|go for|goes for|appraise|happy with|settle for|take|accept"
+    r"|vender\w*|venta|sacar|obtener|pedir|espero"
+    r"|esperamos|vale|quiero|queremos|quisiera|quisieramos|gustaria)\b"
 )
 # A hope said after the figure: "450 would be amazing", "ojala 320" is before.
 _HOPE_AFTER = re.compile(r"^\s*(?:would be|would make (?:us|me)|is the dream|is the goal|ideally"
@@ -89,7 +93,7 @@ _MIN_AFTER = re.compile(
     r"|,?\s*(?:could|can|might) go higher|\+|o mas\b|para arriba\b|en adelante\b|minimo\b)"
 )
 _PRICE_CUE = re.compile(
-    r"(?:up to|under|max|maximum|no more than|at least|over|around|about|~|budget(?: is| of)?"
+    r"(?:up to|under|max|maximum|no more than|at least|over|around|about|~|budget(?:'?s| is| of)?"
     r"|stretch to|go up to|do up to|preapproved for|approved for|pre approved for|hoping for"
     r"|hoping to get|hoping|get|list at|aim for|like to get|stay around|stay under|said"
     r"|thinking|between|from|make it|bump it to|to|presupuesto(?: es| de)?|alrededor de|unos"
@@ -97,7 +101,7 @@ _PRICE_CUE = re.compile(
 )
 
 _STRONG_CUE = re.compile(
-    r"(?:budget(?:\s+(?:is|of|around|about|at|maybe|like|~|probably|roughly))*"
+    r"(?:budget(?:'?s)?(?:\s+(?:is|of|around|about|at|maybe|like|~|probably|roughly))*"
     r"|price range(?: is| of)?|pre[\s-]?approved (?:for|up to)"
     r"|approved for|spend(?: up to| about| around)?|list(?: it)? (?:at|for)|hoping to get"
     r"|sell (?:it )?for|presupuesto(?:\s+(?:es|de|como|alrededor de|unos|maximo))*"
@@ -156,9 +160,15 @@ _NEGATED_OVER = re.compile(
 )
 
 
+_NEGATED_UNDER = re.compile(
+    r"\b(?:no|not|nothing|never|nada|ni un \w+)\s+(?:a (?:penny|dime|cent|dollar)\s+)?"
+    r"(?:less|lower|under|below|menos)(?:\s+(?:than|de))?\s*\$?\s*$")
+
+
 def _direction_words(before: str, after: str) -> Direction:
-    if re.search(r"\bnothing (?:below|under|less than)\s*\$?\s*$", before):
-        return "min"
+    if re.search(r"\bnothing (?:below|under|less than)\s*\$?\s*$", before) or _NEGATED_UNDER.search(
+            before):
+        return "min"  # "no less than 310", "no menos de 310": a floor
     if _NEGATED_OVER.search(before):
         return "max"  # "we don't want to go over 350" caps the budget
     if _MAX_BEFORE.search(before) or _MAX_AFTER.match(after):

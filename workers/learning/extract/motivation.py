@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .context import MessageContext
+from .intent import owned_rental
 from .model import Motivation
 from .questions import polarity
 
@@ -40,8 +41,12 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    r"|reubican|reubicaron)\b|\breubicacion\b|\bpor una oferta de trabajo\b"
                    r"|\b(?:me|le|nos) ofrecieron (?:un )?(?:trabajo|empleo|puesto)\b"
                    r"|\b(?:me|nos|lo|la|le) (?:van a |quieren |piensan )?(?:trasladar|transferir"
-                   r"|reubicar)\b|\bpor (?:un|el) traslado\b"
-                   r"|\bconsegu\w+ (?:un )?(?:nuevo )?(?:trabajo|empleo|puesto)\b"
+                   r"|reubicar)\b|\b(?:por|el|un|mi|su|nuestro|del|al) traslado\b"
+                   r"|\bcons[ie]gu\w+ (?:un )?(?:nuevo )?(?:trabajo|empleo|puesto|chamba)\b"
+                   r"|\b(?:me|nos|lo|la|le|les) (?:cambiaron|cambian|van a cambiar|mandaron|mandan"
+                   r"|van a mandar) (?:de (?:trabajo|oficina|plaza|sede|base) )?(?:a|para)\b"
+                   r"|\b(?:me|le|nos|les) (?:salio|resulto) (?:un )?(?:nuevo )?(?:trabajo|empleo"
+                   r"|puesto|chamba)\b"
                    # new work in other words: a new gig, posting, assignment, an offer with a firm
                    r"|\bnew (?:gig|posting|assignment|contract|duty station|station|residency)\b"
                    r"|\b(?:got|accepted|took|landed|starting|starts|start|matched (?:to|with)"
@@ -63,7 +68,7 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                        r"|\bnewborn\b|\b(?:kid|child|#\d|another|one|little one|number \w+)"
                        r" on the way\b"
                        r"|\b(?:el|un|otro|nuestro|mi|al|del|segundo|primer|tercer|nuevo)\s+bebes?\b"
-                       r"|\bembarazada\b|\bgemel[oa]s\b|\bfamilia (?:esta )?creciendo"
+                       r"|\bembarazad[oa]s?\b|\bgemel[oa]s\b|\bfamilia (?:esta )?creciendo"
                        r"|\bfamilia (?:crece|esta creciendo)\b|\b(?:otro|un) hijo en camino\b"
                        r"|\b(?:vamos a ser|seremos|voy a ser|van a ser)"
                        r" (?:papas|padres|mama|papa)\b"
@@ -88,8 +93,13 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                  r"|\bno cabemos\b|\bbursting at the seams\b"),
     ("first_time_buyer", r"\bfirst[\s-]?time (?:home ?)?buyers?\b|\bfirst[\s-]?time buying\b"
                          r"|\bfirst (?:home|house|place)\b|\bnever owned\b"
+                         r"|\bfirst (?:own |ever )?(?:condo|townhome|townhouse|apartment|property"
+                         r"|purchase)\b|\bprimera compra\b"
                          r"|\bprimera (?:casa|vivienda|propiedad)\b|\bprimera vez (?:comprando"
                          r"|que compr\w+)\b|\bcompradores? primerizos?\b"
+                         r"|\bprimer (?:condo|depa|departamento|apartamento|hogar|townhouse)\b"
+                         r"|\b(?:compradores?|comprando|comprar|compramos|compro)"
+                         r" (?:\w+ )?por primera vez\b"
                          r"|\b(?:somos|soy) (?:compradores? )?primerizos\b"
                          r"|\bnunca (?:hemos|he) (?:tenido|comprado) (?:casa|una casa)\b"),
     ("investment", r"\brent (?:it |them )?out\b|\bflip(?:s|ping|per)?\b|\bfix and flip\b"
@@ -137,6 +147,12 @@ _NEAR_FAMILY = re.compile(
     r"|\b(?:regres\w+|volv\w+|de regreso) a (?:vivir|mi (?:pais|tierra|estado)|nuestr\w+ (?:pais"
     r"|tierra|estado))\b"
 )
+_FAMILY = re.compile(
+    r"\b(?:family|parents|mom|dad|mother|father|sister|brother|daughter|son|kids|grandkids"
+    r"|in-laws|suegr\w+|padres|mamas?|papas?|herman[oa]s?|hij[oa]s?|nietos?|familia)\b")
+_NEAR_THEM = re.compile(
+    r"\b(?:near|close to|closer to|next to|by|cerca de)\s+(?:her|him|them|ella|el|ellos|ellas)\b"
+    r"|\b(?:to be|be|estar|vivir) (?:close|closer|nearby|cerca)\b(?! (?:to|de)\b)")
 _SIZE_REASONS = frozenset({"downsizing", "upsizing"})
 _NOT_OURS = re.compile(r"\b(agent|realtor|broker|lender|he|she|they|boss)\s+(?:\w+\s+)?$")
 
@@ -153,8 +169,15 @@ def motivation_events(ctx: MessageContext) -> list[tuple[int, Motivation]]:
         for m in pattern.finditer(text):
             if not _ours(ctx, m.start()):
                 continue
+            if name == "investment" and owned_rental(text, m.start()):
+                continue  # "got a rental property in Leander" is what they own
             out.append((m.start(), name))
     near_family = [m.start() for m in _NEAR_FAMILY.finditer(text) if _ours(ctx, m.start())]
+    # "my sister lives in Tempe and we want to buy near her", "X is where my parents are so
+    # we'd want to be close": near the family member the message named
+    for m in _NEAR_THEM.finditer(text):
+        if _FAMILY.search(text, 0, m.start()) and _ours(ctx, m.start()):
+            near_family.append(m.start())
     if near_family and not out:
         out.append((near_family[-1], "relocation"))
     if ctx.intent == "invest" and re.search(r"\brentals?\b|\b(?:rentar|alquilar)\b", text):

@@ -24,11 +24,15 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("sell_price", r"hop(?:e|ing) to (?:get|list)|(?:get|want) for (?:it|your|yours|the)"
                        r"|\b(?:sell|list) (?:it|yours|your \w+|the \w+) (?:for|at)\b"
                        r"|\blist (?:it|yours|your \w+)(?: \w+)? (?:for|at)|want to list it"
+                       r"|\b(?:list|sell)(?: (?:it|yours|your \w+|the \w+))? (?:for|at)\b"
+                       r"|\blist(?:ing)? price\b|how much (?:are you|would you be) asking"
                        r"|\bsell for\b|\bworth\b|asking price|price (?:are you )?hoping"
                        r"|hoping for\b|want for it|bottom line|lowest (?:you'?d|you would|you'?ll)"
                        r" (?:take|accept|go)|least you'?d (?:take|accept)"
                        r"|cuanto (?:espera|quiere|piensa) (?:sacar|obtener"
-                       r"|pedir)|en cuanto (?:la |lo )?(?:quiere )?vender|cuanto vale"),
+                       r"|pedir)|en cuanto (?:\w+ ){0,3}?vender\w*|cuanto vale"
+                       r"|cuanto (?:\w+ ){0,2}(?:pide|pediria|quiere|quieren|espera|esperan)"
+                       r" (?:por|para)\b"),
         ("budget", r"\bbudget\b|price range|price ceiling|purchase price|max(?:imum)? price"
                    r"|price point|\bspend\w*|\bafford\w*|\bprice\b|presupuesto"
                    r"|\b(?:number|figure|amount)\b[^.?!]{0,20}\bin mind\b"
@@ -202,8 +206,14 @@ def _echo(text: str, segments: Segments) -> str:
         sentence = text[a:b]
         if "?" not in sentence or _OPEN.search(sentence) or _RECEIVED.search(sentence):
             continue
+        previous = text[sentences[i - 1][0] : sentences[i - 1][1]] if i else ""
         if i and _TAG.search(sentence):  # "4 beds in Apex - did I get that right?"
-            closed.append(text[sentences[i - 1][0] : sentences[i - 1][1]].strip())
+            closed.append(previous.strip())
+        elif i and "?" not in previous and re.search(r"\b(?:your|ur|su)\s+(?:\w+\s+)?(?:home"
+                                                     r"|house|place|condo|townhome|casa)\b",
+                                                     previous):
+            # "Following up on your home in Apex. Still thinking of selling?" asks about it
+            closed.append(previous.strip())
         closed.append(sentence.replace("?", " ").strip())
     spoken = " . ".join(c for c in closed if c)
     return _SECOND_PERSON.sub(lambda m: _FIRST_PERSON[m.group(0)], spoken)

@@ -37,12 +37,13 @@ _BROWSING = re.compile(
     r"|\b(?:just )?(?:seeing|see) what'?s out there\b"
     r"|\b(?:solo|nada mas|nomas|solamente) (?:estoy |estamos )?(?:viendo|mirando|curioseando"
     r"|echando un ojo)\b|\bsin planes\b|\bno (?:tenemos|tengo) planes\b"
-    r"|\b(?:todavia|aun) no (?:se|sabemos) (?:cuando)?\b"
+    r"|\b(?:todavia|aun) no (?:lo )?(?:se|sabemos|decidimos|hemos decidido)\b"
 )
 _MOVE_CUE = re.compile(
-    r"\b(?:by|before|until|till|move|moving|moved in|move in|buy|buying|sell|selling|list"
+    r"\b(?:by|before|until|till|til|move|moving|moved in|move in|buy|buying|sell|selling|list"
     r"|listing|listed|close|closing|settled|be in|in by|lease|relocat\w*|transferr?\w*"
     r"|timeline|want|wanna|need|hoping|hope|plan|planning|looking|ready|sometime|target|aim"
+    r"|thinking|targeting|aiming|shooting for|goal"
     r"|asap|then|out by|ideally|pcs\w*|orders|deploy\w*|traslad\w*|transfer\w*|reubic\w*"
     r"|(?:we|i)(?:'ll|'re|'m)?\s+(?:\w+\s+)?(?:report|arriv)\w*|start date"
     r"|mudar\w*|mudo|mudamos|comprar|vender|cerrar|listos?|queremos|quiero|necesito"
@@ -56,7 +57,7 @@ _MOVE_AFTER = re.compile(
 # A birth is an event of its own: "expecting a baby in August", "gemelos para julio" date the
 # birth, not the move -- unless the move is tied to it ("move after the baby comes in march",
 # "before the baby comes in feb") or a moving verb follows ("baby in may, need to move by june").
-_RELATION = re.compile(r"\b(?:before|after|once|when|until|till|by the time|antes de que"
+_RELATION = re.compile(r"\b(?:before|after|once|when|until|till|til|by the time|antes de que"
                        r"|despues de que|cuando|hasta que|en cuanto)\b")
 _BIRTH_CUE = re.compile(r"\b(?:due|expecting|baby|babies|newborn|twins|pregnan\w*|bebes?|gemel[oa]s"
                         r"|embarazada|nace|nacer|born|parto)\b")
@@ -74,10 +75,14 @@ _MOVE_VERB = re.compile(
 )
 _PAST_CUE = re.compile(
     r"\b(?:lost|got|had|was|were|did|started|(?<!be )moved(?! in(?:to)?\b)|bought|sold|closed|last"
-    r"|ago|since|born"
+    r"|ago|since|born|saw|seen|visited|toured|viewed|vimos|visitamos"
     r"|married|went|happened|laid|hace|pasado|pasada|fue|fuimos|compramos|vendimos|nacio"
     r"|perdi|perdimos)\b"
 )
+
+
+_BY_THEN = re.compile(r"\b(?:by|before|around|until|til|till) (?:then|that (?:date|day|time))\b"
+                      r"|\b(?:para|antes de) (?:entonces|esa fecha|ese dia|eso)\b")
 
 
 def reads_as_browsing(text: str) -> bool:
@@ -125,6 +130,8 @@ def _accepts(ctx: MessageContext, pos: int) -> bool:
         return False
     if ctx.question.asks("timeline") or moves:
         return True
+    if ctx.direct and ctx.question.yes_intents and ctx.question.echo:
+        return True  # "Still thinking of selling?" -> "yes, probably in the fall"
     if _MOVE_AFTER.search(ctx.segments.clause_after(pos)):
         return True
     return len(re.findall(r"\w+", clause)) <= 3
@@ -141,9 +148,16 @@ def timeline_events(ctx: MessageContext) -> list[tuple[int, Timeline]]:
     out.extend((m.start(), "asap") for m in _SOON.finditer(text) if _accepts(ctx, m.start()))
     out.extend((m.start(), "browsing") for m in _BROWSING.finditer(text))
     answering = ctx.question.asks("timeline") and ctx.direct
-    for mention in read_dates(text, today):
+    mentions = read_dates(text, today)
+    for mention in mentions:
         if _believed(ctx, mention, answering):
             out.append((mention.start, bucket(_days_until(mention.target, today))))
+    then = _BY_THEN.search(text)
+    if then:  # "I start on May 4, need a place by then": the move is tied to that date
+        dated = [d for d in mentions if d.end <= then.start()
+                 and not _PAST_CUE.search(ctx.segments.clause_before(d.start))]
+        if dated:
+            out.append((then.start(), bucket(_days_until(dated[-1].target, today))))
     return sorted((e for e in out if not ctx.others(e[0])), key=lambda e: e[0])
 
 
