@@ -171,7 +171,7 @@ class KafkaServer:
         self.config.write_text(server_properties(self.data_dir, self.port, self.controller_port))
         result = subprocess.run(
             self._java(libs, "kafka.tools.StorageTool", "format", "--standalone",
-                       "-t", new_cluster_id(), "-c", str(self.config)),
+                       f"--cluster-id={new_cluster_id()}", "-c", str(self.config)),
             capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise KafkaSetupError(f"formatting Kafka storage in {self.data_dir} failed:\n"

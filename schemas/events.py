@@ -161,9 +161,10 @@ class AgentAssistRequested(Envelope):
     type: Literal["agent.assist"] = "agent.assist"
     # possible_opt_out: a message that may ask to stop, left to a person; reply_stale: a draft
     # not delivered in time, handed to the agent as a suggestion; reply_held: a draft the
-    # reply check stopped (workers/consent/reply_check.py), handed to the agent as well.
+    # reply check stopped (workers/consent/reply_check.py), handed to the agent as well;
+    # reply_in_doubt: a reply GHL may or may not have sent (no answer proved it), never resent.
     reason: Literal["handoff", "coaching", "human_takeover", "possible_opt_out", "reply_stale",
-                    "reply_held"]
+                    "reply_held", "reply_in_doubt"]
     note: str
 
 

@@ -17,6 +17,8 @@ def all_models() -> dict[str, type[BaseModel]]:
     for ghl_type, model in ghl.WEBHOOK_MODELS.items():
         models[f"ghl.{ghl_type}"] = model
     models["ghl.Unknown"] = ghl.UnknownWebhook
+    for ghl_type, app_model in ghl.APP_WEBHOOK_MODELS.items():
+        models[f"ghl.{ghl_type}"] = app_model
     for internal in TOPIC_OF:
         models[f"internal.{internal.__name__}"] = internal
     return models

@@ -1,6 +1,8 @@
 """GHL webhook bodies as they arrive on `ghl.events` (see shared/GHL.md).
 
-Models are tolerant: unknown fields are kept, unknown `type`s parse as `UnknownWebhook`.
+Models are tolerant: unknown fields are kept, unknown `type`s parse as `UnknownWebhook`. The
+Marketplace app's INSTALL / UNINSTALL are `AppWebhook`s (`parse_delivery`): they may name a
+company and no location.
 Only what the pipeline relies on is required, with the types GHL documents.
 """
 
@@ -8,7 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 
 class GhlModel(BaseModel):
@@ -173,6 +182,61 @@ WEBHOOK_MODELS: dict[str, type[Webhook]] = {
 }
 
 
+class AppWebhook(GhlModel):
+    """The Marketplace app's INSTALL / UNINSTALL (to the app's default webhook URL). Not a
+    `Webhook`: an agency-level one names its `companyId` and no `locationId` (a bulk install
+    may list `locationIds`), so the receiver keys it by `locationId`, else by `companyId`
+    (`key`)."""
+
+    type: str = Field(min_length=1)
+    appId: str | None = None
+    companyId: str | None = Field(default=None, max_length=128)
+    locationId: str | None = Field(default=None, max_length=128)
+    locationIds: list[str] = Field(default_factory=list, max_length=10_000)
+    userId: str | None = None
+    planId: str | None = None
+    trial: dict[str, Any] | None = None
+    isWhitelabelCompany: bool | None = None
+    companyName: str | None = None
+    webhookId: str | None = None
+    timestamp: str | None = None
+
+    @model_validator(mode="after")
+    def _names_a_location_or_company(self) -> AppWebhook:
+        if not (self.locationId or "").strip() and not (self.companyId or "").strip():
+            raise ValueError(f"{self.type} names neither a locationId nor a companyId")
+        return self
+
+    @property
+    def key(self) -> str:
+        """What the record is keyed by (as the receiver keys it): the location, else the
+        company (stripped)."""
+        if self.locationId is not None and self.locationId.strip():
+            return self.locationId
+        return (self.companyId or "").strip()
+
+    @property
+    def locations(self) -> tuple[str, ...]:
+        """The locations it names (`locationId`, then `locationIds`; blank ones skipped),
+        each once; empty for an agency-level event naming only its company."""
+        named = [self.locationId or "", *self.locationIds]
+        return tuple(dict.fromkeys(x for x in named if x.strip()))
+
+
+class AppInstallWebhook(AppWebhook):
+    """INSTALL: the app was installed for a location (or an agency, or several locations)."""
+
+
+class AppUninstallWebhook(AppWebhook):
+    """UNINSTALL: the app was removed from a location (or from a whole agency)."""
+
+
+APP_WEBHOOK_MODELS: dict[str, type[AppWebhook]] = {
+    "INSTALL": AppInstallWebhook,
+    "UNINSTALL": AppUninstallWebhook,
+}
+
+
 def parse_webhook(data: object) -> Webhook:
     """Validate a decoded body as the model of its `type`; raises `ValidationError`."""
     if not isinstance(data, dict):
@@ -182,4 +246,15 @@ def parse_webhook(data: object) -> Webhook:
     return model.model_validate(data)
 
 
-__all__ = ["WEBHOOK_MODELS", "ValidationError", "Webhook", "parse_webhook"]
+def parse_delivery(data: object) -> Webhook | AppWebhook:
+    """A delivery to the webhook URL: the app's INSTALL / UNINSTALL, or a location's webhook
+    (`parse_webhook`); raises `ValidationError`."""
+    if isinstance(data, dict):
+        app = APP_WEBHOOK_MODELS.get(str(data.get("type")))
+        if app is not None:
+            return app.model_validate(data)
+    return parse_webhook(data)
+
+
+__all__ = ["APP_WEBHOOK_MODELS", "WEBHOOK_MODELS", "AppWebhook", "ValidationError", "Webhook",
+           "parse_delivery", "parse_webhook"]

@@ -12,6 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from devtools.kafka import KafkaServer
+from devtools.signing import PUBLIC_PEM
 from tests.support.kafka import reset_topics
 from tests.support.services import ServiceUrls, drop_database, service_urls
 from workers.db.migrate import migrate
@@ -73,6 +74,8 @@ def make_settings(migrated: ServiceUrls, kafka: str) -> Callable[..., Settings]:
             "http_port": 0,
             "retry_backoff_s": 0.01,
             "batch_timeout_ms": 20,
+            # the tests play GHL: they sign deliveries with devtools.signing's key
+            "ghl_ed25519_public_key": PUBLIC_PEM,
         }
         values.update(overrides)
         return Settings(**values)

@@ -7,8 +7,6 @@ broker address is configured. Settings are built in the composition root, never 
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -103,16 +101,26 @@ class Settings(BaseSettings):
 
     # Ingestion
     ghl_ed25519_public_key: str | None = Field(
-        default=None, description="PEM (or base64 raw) key for X-GHL-Signature."
+        default=None,
+        description="PEM (or base64 raw) key for X-GHL-Signature; unset: HighLevel's "
+        "published key (workers/ingestion/ghl_keys.py). Every delivery is verified: an "
+        "unsigned one passes only through a tenant's workflow webhook URL.",
     )
     ghl_rsa_public_key: str | None = Field(
-        default=None, description="PEM key for the legacy x-wh-signature."
+        default=None,
+        description="PEM key for the legacy x-wh-signature; unset: HighLevel's published key.",
     )
-    unsigned_policy: Literal["accept", "reject"] = Field(
-        default="reject",
-        description="What to do with an unsigned event when a public key is configured: "
-        "rejected, unless accepting is chosen here (a location's workflow webhooks carry no "
-        "signature); the choice is logged at start. Without a key nothing is verified.",
+    workflow_webhook_key: SecretStr | None = Field(
+        default=None,
+        description="Secret (32+ characters) deriving each tenant's workflow webhook URL "
+        "(`leadmem tenant webhook-url ID`; GHL workflow webhooks are unsigned) and the "
+        "binding ingestion checks. Set the same value on the receiver and ingestion; "
+        "changing it changes every URL. Unset: the workflow route is not served.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The receiver's public base URL (what GHL posts to, e.g. "
+        "https://hooks.example.com), for the URLs `leadmem tenant webhook-url` prints.",
     )
     max_event_age_s: int = Field(
         default=4200,
@@ -140,6 +148,24 @@ class Settings(BaseSettings):
         default=256, ge=1,
         description="Requests one receiver handles at once; more are answered 429 at once. "
         "Bounds its memory (at most this many bodies of max_body_bytes) under a flood.",
+    )
+    receiver_header_timeout_s: float = Field(
+        default=10.0, gt=0,
+        description="How long a connection may take to send a request's headers (from its "
+        "first byte, or from the connection's opening); then it is closed, so slow clients "
+        "(slowloris) cannot hold connections.",
+    )
+    receiver_idle_timeout_s: float = Field(
+        default=75.0, gt=0,
+        description="How long a keep-alive connection may stay idle between requests before "
+        "it is closed (keep it above a load balancer's idle timeout, e.g. 60 s).",
+    )
+    receiver_max_connections: int = Field(
+        default=512, ge=1,
+        description="Open connections one receiver keeps. Over it, a new connection first "
+        "sheds the longest idle or slowest header-sending one; when every connection is "
+        "handling a request it is answered 429 and closed. Keep it below the process's "
+        "open-files limit (ulimit -n).",
     )
 
     # Failure handling
@@ -178,7 +204,10 @@ class Settings(BaseSettings):
     # GHL outbound
     ghl_base_url: str = "https://services.leadconnectorhq.com"
     ghl_token: SecretStr | None = Field(
-        default=None, description="Default location access token (LEADMEM_GHL_TOKEN)."
+        default=None,
+        description="No longer used: a token is only used for its own location, so the "
+        "outbound worker refuses to start while LEADMEM_GHL_TOKEN is set (name its location "
+        "in LEADMEM_GHL_TOKENS instead).",
     )
     ghl_tokens: dict[str, SecretStr] = Field(
         default_factory=dict,
@@ -188,6 +217,12 @@ class Settings(BaseSettings):
         default=None, description="OAuth client id; with refresh tokens, tokens are refreshed."
     )
     ghl_oauth_client_secret: SecretStr | None = None
+    ghl_oauth_redirect_uri: str | None = Field(
+        default=None,
+        description="The Marketplace app's redirect URI: the receiver's GET /oauth/callback "
+        "as GHL reaches it, e.g. https://receiver.example.com/oauth/callback (registered "
+        "with the app; `leadmem app install-url` puts it in the install link).",
+    )
     ghl_refresh_tokens: dict[str, SecretStr] = Field(
         default_factory=dict, description='OAuth refresh tokens, JSON {"locationId": "token"}.'
     )
@@ -195,6 +230,12 @@ class Settings(BaseSettings):
         default=100, ge=1, description="Requests per location per interval (GHL burst limit)."
     )
     outbound_rate_interval_s: float = Field(default=10.0, gt=0)
+    outbound_daily_limit: int = Field(
+        default=200_000, ge=1, description="Requests per location per UTC day (GHL's daily "
+        "budget), counted in Redis for every replica; GHL's own count corrects it.")
+    outbound_rate_limit_fallback_replicas: int = Field(
+        default=4, ge=1, description="While Redis does not answer, each outbound replica "
+        "keeps to LEADMEM_OUTBOUND_RATE_LIMIT divided by this (set it to the replicas run).")
     outbound_max_attempts: int = Field(
         default=5, ge=1, description="HTTP attempts per send before the DLQ boundary's turn."
     )
@@ -261,6 +302,13 @@ class Settings(BaseSettings):
         "writes WAL (~300 bytes a row) that their commits wait to flush behind. With 0.02 s "
         "a prune deletes ~32,000 rows/s (~10 MB/s of WAL), with 0 100,000-200,000 rows/s "
         "(~56 MB/s); docs/performance.md, Retention.")
+    uninstall_purge_days: int = Field(
+        default=30, ge=1,
+        description="Days after a location uninstalls the app (UNINSTALL webhook) before "
+        "retention deletes its data (contacts, messages, profiles, facts, replies, CRM rows, "
+        "listings, settings...); its consent ledger is kept (detached from contacts, with "
+        "the keyed hashes of their addresses), so a reinstall still suppresses opted-out "
+        "leads. A reinstall within the window keeps everything.")
 
     # HTTP (/health, /metrics)
     http_host: str = "127.0.0.1"

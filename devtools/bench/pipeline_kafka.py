@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from devtools import signing
 from devtools.bench.pipeline_events import Planned, Renderer, Sent
 from schemas.topics import GHL_EVENTS
 from workers.registry import load_spec
@@ -33,7 +34,8 @@ def producer(bootstrap: str) -> AIOKafkaProducer:
 
 async def feed(bootstrap: str, planned: Sequence[Planned], renderer: Renderer,
                rate: float | None = None) -> list[Sent]:
-    """Produce every planned delivery, as fast as possible or paced at `rate` per second.
+    """Produce every planned delivery, as fast as possible or paced at `rate` per second,
+    signed as GHL signs it (`devtools.signing`, whose public key the workers are given).
     Each record's timestamp is its send time (what ingestion takes as 'webhook received')."""
     prod = producer(bootstrap)
     await prod.start()
@@ -48,8 +50,9 @@ async def feed(bootstrap: str, planned: Sequence[Planned], renderer: Renderer,
                     await asyncio.sleep(delay)
             s = renderer.render(p)
             s.sent_ms = int(time.time() * 1000)
+            signed = [(k, v.encode()) for k, v in signing.signed(s.value).items()]
             futures.append(await prod.send(GHL_EVENTS, s.value, key=p.tenant.encode(),
-                                           timestamp_ms=s.sent_ms))
+                                           timestamp_ms=s.sent_ms, headers=signed))
             sent.append(s)
         await asyncio.gather(*futures)
     finally:

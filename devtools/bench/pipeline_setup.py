@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from devtools import signing
 from devtools.bench.env import BenchEnv, bench_env, with_database
 from devtools.bench.machine_cpu import process_cpu
 from devtools.bench.processes import ProcessGroup, WorkerProcess
@@ -136,6 +137,7 @@ async def stage(base: Settings, tenants: list[str], *, tag: str, database: str,
             "anthropic_api_key": SecretStr("bench-key"), "anthropic_base_url": claude.base_url,
             "ghl_base_url": ghl.base_url, "ghl_tokens": tokens, "ghl_token": None,
             "ghl_oauth_client_id": None, "outbound_rate_limit": 10**9,
+            "ghl_ed25519_public_key": signing.PUBLIC_PEM,  # the bench signs as GHL would
             "log_level": "WARNING"})
         group = ProcessGroup(settings, log_dir)
         stack.callback(group.stop_all)

@@ -40,6 +40,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from devtools import signing
 from devtools.bench import machine_cpu
 from devtools.bench.machine_cpu import process_cpu
 from devtools.bench.pipeline_setup import wait_healthy
@@ -47,6 +48,7 @@ from devtools.bench.processes import ProcessGroup, WorkerProcess
 from devtools.bench.receiver_load import Bodies, WrkRun, lua_script, run_wrk, wrk_version
 from devtools.kafka import KafkaServer
 from schemas.topics import GHL_EVENTS
+from workers.ingestion.signatures import ED25519_HEADER
 from workers.receiver.app import WEBHOOK_PATH
 from workers.receiver.service import NAME as RECEIVER
 from workers.runtime.clients import open_producer
@@ -154,8 +156,8 @@ class Runner:
         self.receiver = receiver
         self.broker_pid = broker_pid
         self.work_dir = work_dir
-        self.bodies = Bodies(uuid.uuid4().hex[:6], cfg.tenants)
-        self.template = self.bodies.template()
+        bodies = Bodies(uuid.uuid4().hex[:6], cfg.tenants)
+        self.pool = bodies.signed(bodies.template())
         self.url = f"http://127.0.0.1:{receiver.port}{WEBHOOK_PATH}"
 
     @property
@@ -181,7 +183,7 @@ class Runner:
                     rate: float | None = None) -> Phase:
         per_thread = None if rate is None else rate / self.cfg.threads
         script = self.work_dir / f"{name}.lua"
-        script.write_text(lua_script(self.bodies, self.template, rate_per_thread=per_thread))
+        script.write_text(lua_script(self.pool, rate_per_thread=per_thread))
         count0 = await _settled(self.receiver.port)
         cpu0, snap0, began = (self._receiver_cpu(), machine_cpu.snapshot(self._labels()),
                               time.time())
@@ -203,20 +205,24 @@ class Runner:
         topic = f"bench.receiver.raw.{uuid.uuid4().hex[:8]}"
         partitions = len(await topic_partitions(self.bootstrap, (GHL_EVENTS,)))
         await ensure_topics(self.bootstrap, partitions, topics=(topic,))
-        rendered = [self.bodies.render(self.template, 0, n) for n in range(records)]
+        # the records the receiver writes: body, key and signature header
+        rendered = [(item.body, item.location.encode(),
+                     [(ED25519_HEADER, item.signature.encode())])
+                    for item in (self.pool[n % len(self.pool)] for n in range(records))]
         async with AsyncExitStack() as stack:
             prod: AIOKafkaProducer = await open_producer(self.settings, stack,
                                                          client_id=RECEIVER)
             started = time.perf_counter()
-            futures = [await prod.send(topic, body, key=key.encode()) for key, body in rendered]
+            futures = [await prod.send(topic, body, key=key, headers=headers)
+                       for body, key, headers in rendered]
             await asyncio.gather(*futures)
             pipelined_s = time.perf_counter() - started
 
             queue = iter(rendered)
 
             async def sender() -> None:
-                for key, body in queue:
-                    await (await prod.send(topic, body, key=key.encode()))
+                for body, key, headers in queue:
+                    await (await prod.send(topic, body, key=key, headers=headers))
 
             started = time.perf_counter()
             await asyncio.gather(*(sender() for _ in range(window)))
@@ -229,7 +235,7 @@ class Runner:
     async def run(self) -> dict[str, Any]:
         cfg, out = self.cfg, self.out
         out(f"load generator: {await wrk_version()} ({cfg.threads} thread(s)), "
-            f"{cfg.tenants} locationIds, a distinct webhookId per request")
+            f"{cfg.tenants} locationIds, {len(self.pool)} distinct signed bodies cycled")
         await self.phase("warmup", connections=cfg.connections, seconds=cfg.warmup_s)
         on_topic0 = await _records(self.bootstrap, GHL_EVENTS)
         sat = await self.phase("saturation", connections=cfg.connections,
@@ -323,8 +329,9 @@ async def run(settings: Settings, cfg: ReceiverBench, out: Out) -> dict[str, Any
         f"CPUs over 2 s, load average {load_avg}")
     async with AsyncExitStack() as stack:
         bootstrap, broker_pid = await stack.enter_async_context(broker(settings, work_dir))
-        receiver_settings = settings.model_copy(update={"kafka_bootstrap": bootstrap,
-                                                        "log_level": "WARNING"})
+        receiver_settings = settings.model_copy(update={
+            "kafka_bootstrap": bootstrap, "log_level": "WARNING",
+            "ghl_ed25519_public_key": signing.PUBLIC_PEM})  # the bench signs as GHL would
         group = ProcessGroup(receiver_settings, work_dir)
         stack.callback(group.stop_all)
         receiver = group.start("receiver")

@@ -1,10 +1,13 @@
 """The receiver benchmark's HTTP load: Debian's `wrk` (C, epoll, one thread by default) driven
 by a Lua script this module writes, and the same request bodies for the raw producer.
 
-Every request is a valid GHL `InboundMessage` (`devtools/demo/ghl_events.py`) with its own
-`webhookId` and `messageId`, spread over `tenants` locationIds round-robin; the Python side
-(`Bodies`) renders exactly the bytes the Lua side sends, so the raw produce rate is measured
-on the same records.
+Every request is a valid GHL `InboundMessage` (`devtools/demo/ghl_events.py`), signed as GHL
+signs it (`X-GHL-Signature`, Ed25519 with `devtools.signing`'s key, whose public key the
+receiver is given), so every request pays for the verification a real delivery does. Lua
+cannot sign, so the Python side (`Bodies.signed`) renders a pool of `pool` distinct bodies
+(each its own `webhookId` and `messageId`, locationIds round-robin over `tenants`) with their
+signatures, and the script cycles through them: the receiver does not deduplicate (ingestion,
+not in this bench, does). The raw producer writes the same bodies, keys and signatures.
 
 Two modes:
 - **closed loop** (saturation): every connection sends its next request as soon as the
@@ -32,11 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from devtools.demo.ghl_events import inbound_message
+from devtools.signing import signature
 from workers.receiver.app import WEBHOOK_PATH
 
 WRK_INSTALL = "apt-get install -y wrk (bash scripts/services.sh installs it when missing)"
-# Placeholders in the body template, replaced per request (Lua) or per record (Python).
+# Placeholders in the body template, replaced per body of the pool.
 _LOC, _WH, _MSG = "@@LOC@@", "@@WH@@", "@@MSG@@"
+POOL = 1000  # distinct signed bodies the requests cycle through
 _RESULT = re.compile(r"^LEADMEM (\{.*\})$", re.MULTILINE)
 
 
@@ -52,11 +57,21 @@ def wrk_path() -> str:
 
 
 @dataclass(frozen=True)
+class Signed:
+    """One body of the pool: its key (locationId), bytes and `X-GHL-Signature`."""
+
+    location: str
+    body: bytes
+    signature: str
+
+
+@dataclass(frozen=True)
 class Bodies:
-    """The requests' bodies: one template, three per-request fields."""
+    """The requests' bodies: one template, three fields per body of the pool."""
 
     tag: str  # this run's, so ids are new on a reused broker too
     tenants: int
+    pool: int = POOL
 
     def template(self) -> str:
         stamp = datetime.now(UTC)
@@ -69,32 +84,30 @@ class Bodies:
     def location(self, n: int) -> str:
         return f"bench-{self.tag}-loc{n % self.tenants:04d}"
 
-    def render(self, template: str, thread: int, n: int) -> tuple[str, bytes]:
-        """The key and bytes of thread `thread`'s request `n` (as the Lua `request()`)."""
+    def render(self, template: str, n: int) -> tuple[str, bytes]:
+        """The key and bytes of body `n` of the pool."""
         location = self.location(n)
-        body = (template.replace(_LOC, location)
-                .replace(_WH, f"wh-{self.tag}-{thread}-{n}")
-                .replace(_MSG, f"msg-{self.tag}-{thread}-{n}"))
+        body = (template.replace(_LOC, location).replace(_WH, f"wh-{self.tag}-{n}")
+                .replace(_MSG, f"msg-{self.tag}-{n}"))
         return location, body.encode()
 
+    def signed(self, template: str) -> list[Signed]:
+        """The pool: every body with its signature (request `n` sends body `n % pool`)."""
+        out = []
+        for n in range(self.pool):
+            location, body = self.render(template, n)
+            out.append(Signed(location, body, signature(body)))
+        return out
 
-def lua_script(bodies: Bodies, template: str, *, rate_per_thread: float | None) -> str:
-    """wrk's script: per-request bodies; pacing with `rate_per_thread` (None: closed loop)."""
-    pieces = re.split(f"({re.escape(_LOC)}|{re.escape(_WH)}|{re.escape(_MSG)})", template)
-    for piece in pieces:
-        if "]==]" in piece:
-            raise ValueError("body template cannot be quoted for Lua")
-    parts = []
-    for piece in pieces:
-        if piece == _LOC:
-            parts.append("loc(n)")
-        elif piece == _WH:
-            parts.append(f'"wh-{bodies.tag}-" .. id .. "-" .. n')
-        elif piece == _MSG:
-            parts.append(f'"msg-{bodies.tag}-" .. id .. "-" .. n')
-        elif piece:
-            parts.append(f"[==[{piece}]==]")
-    body_expr = " ..\n    ".join(parts)
+
+def lua_script(pool: list[Signed], *, rate_per_thread: float | None) -> str:
+    """wrk's script: the pool's bodies and signatures, cycled; pacing with `rate_per_thread`
+    (None: closed loop)."""
+    for item in pool:
+        if b"]==]" in item.body:
+            raise ValueError("a body cannot be quoted for Lua")
+    bodies = ",\n".join(f"[==[{item.body.decode()}]==]" for item in pool)
+    signatures = ",\n".join(f'"{item.signature}"' for item in pool)
     paced = "" if rate_per_thread is None else f"""
 local interval_us = {1e6 / rate_per_thread!r}
 local slot = nil
@@ -136,15 +149,19 @@ end
 
 id = 0
 local n = -1
-local headers = {{["Content-Type"] = "application/json"}}
-local function loc(i)
-  return string.format("bench-{bodies.tag}-loc%04d", i % {bodies.tenants})
-end
+local bodies = {{
+{bodies}
+}}
+local signatures = {{
+{signatures}
+}}
+local pool = {len(pool)}
 
 function request()
   n = n + 1
-  local body = {body_expr}
-  return wrk.format("POST", "{WEBHOOK_PATH}", headers, body)
+  local i = n % pool + 1
+  local headers = {{["Content-Type"] = "application/json", ["X-GHL-Signature"] = signatures[i]}}
+  return wrk.format("POST", "{WEBHOOK_PATH}", headers, bodies[i])
 end
 {paced}
 function done(summary, latency, requests)

@@ -114,3 +114,24 @@ def appointment_event(location: str, contact: str, *, when: datetime | None = No
             "dateAdded": _iso(when),
         },
     }
+
+
+def app_event(kind: str, *, location: str | None = None, company: str = "co-demo",
+              locations: list[str] | None = None, app: str = "app-leadmem",
+              company_name: str = "Demo Agency", when: datetime | None = None
+              ) -> dict[str, Any]:
+    """The Marketplace app's INSTALL / UNINSTALL (GHL.md "Marketplace app"): for a location,
+    or (no `location`) agency-level, optionally listing `locations` (a bulk install)."""
+    event: dict[str, Any] = {
+        "type": kind, "appId": app, "companyId": company, "webhookId": str(uuid.uuid4()),
+        "timestamp": _iso(when),
+    }
+    if location is not None:
+        event["locationId"] = location
+    if locations is not None:
+        event["locationIds"] = list(locations)
+    if kind == "INSTALL":
+        event.update({"userId": "user-admin", "planId": "plan-1",
+                      "trial": {"onTrial": False}, "isWhitelabelCompany": False,
+                      "companyName": company_name})
+    return event

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from devtools.demo.stream import Delivery
+from devtools.signing import signed
 from workers.receiver.accept import Reject, location_of
 from workers.receiver.app import WEBHOOK_PATH
 from workers.receiver.service import Receiver
@@ -53,7 +54,8 @@ def webhook_url(receiver: Receiver) -> str:
 def expected_status(delivery: Delivery) -> int:
     """What the receiver should answer: 400 for a body it cannot key by `locationId` (it
     dead-letters those itself), else 200. Everything else about a body is ingestion's call."""
-    return 400 if isinstance(location_of(delivery.value), Reject) else 200
+    keyed = location_of(delivery.value, company_for_app_events=True)
+    return 400 if isinstance(keyed, Reject) else 200
 
 
 @dataclass(frozen=True)
@@ -69,15 +71,17 @@ class Posted:
 
 async def post_stream(url: str, stream: list[Delivery],
                       on_answer: Callable[[Posted], None] | None = None) -> list[Posted]:
-    """POST every delivery's bytes, in order, one at a time (the receiver answers only after
-    the broker's ack, so each tenant's deliveries keep their order on `ghl.events`)."""
+    """POST every delivery's bytes, in order, one at a time, signed as GHL signs them (with
+    `devtools.signing`'s key, which the demo's receiver and ingestion are given); the receiver
+    answers only after the broker's ack, so each tenant's deliveries keep their order on
+    `ghl.events`."""
     out: list[Posted] = []
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as http:
         for d in stream:
             for attempt in range(1, RETRIES + 1):
-                async with http.post(url, data=d.value,
-                                     headers={"Content-Type": "application/json"}) as resp:
+                async with http.post(url, data=d.value, headers={
+                        "Content-Type": "application/json", **signed(d.value)}) as resp:
                     answer = await resp.json(content_type=None)
                     status = resp.status
                 if status != 429 or attempt == RETRIES:

@@ -18,6 +18,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
+from devtools import signing
 from devtools.demo.receiver import (
     Posted,
     expected_status,
@@ -28,7 +31,7 @@ from devtools.demo.receiver import (
 )
 from devtools.demo.report import report_crm
 from devtools.demo.report import report_replies as _report_replies
-from devtools.demo.services import fake_apis, onboard
+from devtools.demo.services import configure, fake_apis, install, reset
 from devtools.demo.stream import AREAS, Delivery, build_stream
 from devtools.demo.tail import TopicTail
 from devtools.inprocess import running
@@ -36,6 +39,7 @@ from devtools.kafka import KafkaServer, port_open
 from schemas import topics
 from workers.db.migrate import migrate
 from workers.receiver.app import WEBHOOK_PATH
+from workers.receiver.install import CALLBACK_PATH
 from workers.receiver.service import Receiver
 from workers.registry import available
 from workers.runtime.boundary import read_dead_letter
@@ -134,17 +138,28 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: fl
     async with dev_broker_if_needed(settings) as settings, AsyncExitStack() as stack:
         created = await ensure_topics(settings.bootstrap, settings.topic_partitions)
         print(f"  broker {settings.bootstrap}; topics created: {len(created)}")
-        await onboard(settings, AREAS)
-        print(f"  agencies onboarded with their service areas: {', '.join(AREAS)}")
-        settings, ghl = await stack.enter_async_context(fake_apis(settings, list(AREAS)))
+        await reset(settings, list(AREAS))
+        settings, ghl = await stack.enter_async_context(fake_apis(settings))
         print(f"  fake Claude Messages API at {settings.anthropic_base_url}, "
               f"fake GHL API at {settings.ghl_base_url}")
-        settings = settings.model_copy(update={"http_port": 0})
+        # the demo plays GHL: it signs every delivery with its own key (devtools.signing)
+        settings = settings.model_copy(update={"http_port": 0,
+                                               "ghl_ed25519_public_key": signing.PUBLIC_PEM})
         names = available()
         hosts = await stack.enter_async_context(running(settings, *names))
         receiver = await stack.enter_async_context(receiver_running(settings,
                                                                     port=receiver_port))
         print(f"  workers running: receiver, {', '.join(names)}")
+        url = webhook_url(receiver)
+        base = f"http://127.0.0.1:{receiver.port}"
+        async with aiohttp.ClientSession() as http:
+            answers = [await install(http, base, url, ghl, tenant) for tenant in AREAS]
+        print(f"  agencies installed from the Marketplace: GET {CALLBACK_PATH} (code -> tokens, "
+              f"stored encrypted) → {Counter(a for a, _ in answers)}, signed INSTALL → "
+              f"{Counter(b for _, b in answers)}; each installed with AI off")
+        await configure(settings, AREAS)
+        print(f"  configured (timezone, persona, service areas) and made live: "
+              f"{', '.join(AREAS)}")
         print(f"    {'receiver':10} POST {WEBHOOK_PATH}, /health /metrics on "
               f"http://127.0.0.1:{receiver.port}")
         for h in hosts:
@@ -158,7 +173,6 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: fl
         await tail.start()
         stack.push_async_callback(tail.stop)
         stream = build_stream()
-        url = webhook_url(receiver)
         print(f"2. POSTing {len(stream)} GHL webhook deliveries for "
               f"{len({d.tenant for d in stream})} agencies to {url}")
         print(f"  (the receiver answers 200 once {topics.GHL_EVENTS} has the delivery, 400 "

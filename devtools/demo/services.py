@@ -1,21 +1,31 @@
-"""What the demo stands up around the workers: onboarded agencies and loopback fakes of the
-Claude Messages API and the GHL API (this machine has no network)."""
+"""What the demo stands up around the workers: loopback fakes of the Claude Messages API and
+the GHL API (this machine has no network, the fake plays GHL's OAuth too), and its agencies,
+each installed through the Marketplace flow (callback + INSTALL over HTTP), configured and
+made live."""
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from devtools.fakes.ghl_api import FakeGHLAPI
 from devtools.fakes.messages_api import FakeMessagesAPI
+from devtools.signing import signed
 from workers.db.tenant import TenantDatabase
+from workers.receiver.install import CALLBACK_PATH
+from workers.secrets import generate_key
 from workers.settings import Settings
-from workers.tenants.store import ensure as ensure_tenant
+from workers.tenants import store as tenants
+from workers.tenants import validate
 
 PERSONAS = {
     "loc-austin-hills": ("Austin Hills Realty", "America/Chicago"),
@@ -44,29 +54,62 @@ CRM_FIELDS = {"budget_max": "fld-budget-max", "timeline": "fld-timeline",
 COMPS = {"loc-austin-hills": [("s-1", "Cedar Park", 598000, 4), ("s-2", "Cedar Park", 571000, 3)]}
 
 
-async def onboard(settings: Settings, areas: dict[str, list[dict[str, Any]]]) -> None:
-    """Each agency afresh, with its service areas, persona and timezone: a demo agency's
-    rows (and cached contexts) from an earlier run are deleted first, so each run starts
-    from nothing, as its fake GHL API does."""
+DEMO_CLIENT, DEMO_SECRET = "lead-memory-demo", "demo-client-secret"  # the app, as GHL knows it
+DEMO_REDIRECT = "https://demo.lead-memory.invalid/oauth/callback"
+DEMO_COMPANY = "co-demo"
+
+
+async def reset(settings: Settings, agencies: list[str]) -> None:
+    """A demo agency's rows (and cached contexts) from an earlier run are deleted, so each run
+    starts from nothing, as its fake GHL API does."""
     db = await TenantDatabase.connect(settings.database_url, min_size=1, max_size=2)
     cache = aioredis.Redis.from_url(settings.redis_url)
     try:
-        for tenant in areas:
+        for tenant in agencies:
             async with db.transaction(tenant) as conn:  # every tenant table cascades
                 await conn.execute("DELETE FROM tenants WHERE id = $1", tenant)
             keys = [k async for k in cache.scan_iter(match=f"lm:{{{tenant}}}:*")]
             if keys:
                 await cache.delete(*keys)
+    finally:
+        await cache.aclose()
+        await db.close()
+
+
+async def install(http: aiohttp.ClientSession, base_url: str, webhook_url: str,
+                  ghl: FakeGHLAPI, tenant: str) -> tuple[int, int]:
+    """The agency installs the app as it would in GHL: GHL sends its admin to our callback
+    with a code (exchanged for the location's tokens, stored encrypted), then posts a signed
+    INSTALL. Returns both answers' statuses."""
+    code = ghl.oauth.authorize_location(tenant, redirect_uri=DEMO_REDIRECT,
+                                        company_id=DEMO_COMPANY)
+    async with http.get(f"{base_url}{CALLBACK_PATH}", params={"code": code}) as resp:
+        callback = resp.status
+    event = {"type": "INSTALL", "appId": DEMO_CLIENT, "companyId": DEMO_COMPANY,
+             "locationId": tenant, "webhookId": str(uuid.uuid4()),
+             "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
+    raw = json.dumps(event).encode()
+    async with http.post(webhook_url, data=raw,
+                         headers={"Content-Type": "application/json", **signed(raw)}) as resp:
+        return callback, resp.status
+
+
+async def configure(settings: Settings, areas: dict[str, list[dict[str, Any]]]) -> None:
+    """What each agency does after installing: its service areas, persona and timezone (as
+    `leadmem tenant config` sets them), its listings and recent sales, then live (as `tenant
+    config ID --ai on` does, which refuses while one of those is missing)."""
+    db = await TenantDatabase.connect(settings.database_url, min_size=1, max_size=2)
+    try:
         for tenant, tenant_areas in areas.items():
             name, zone = PERSONAS.get(tenant, (tenant, "America/New_York"))
             async with db.transaction(tenant) as conn:
-                await ensure_tenant(conn, tenant, name)
-                await conn.execute(
-                    """INSERT INTO tenant_settings (tenant_id, service_areas, persona, timezone,
-                           crm_custom_fields, crm_default_user)
-                       VALUES ($1, $2::jsonb, $3, $4, $5::jsonb, $6)""",
-                    tenant, tenant_areas, f"a friendly, concise agent at {name}", zone,
-                    CRM_FIELDS, "user-front-desk")
+                await tenants.update(conn, tenant, {
+                    **validate.service_areas(json.dumps(tenant_areas)),
+                    **validate.persona(f"a friendly, concise agent at {name}"),
+                    **validate.timezone(zone),
+                    **validate.custom_fields(json.dumps(CRM_FIELDS)),
+                    **validate.crm_default_user("user-front-desk")})
+                await tenants.go_live(conn, tenant)
                 for lid, address, area, price, beds, baths, kind, features in \
                         LISTINGS.get(tenant, []):
                     await conn.execute(
@@ -82,7 +125,6 @@ async def onboard(settings: Settings, areas: dict[str, list[dict[str, Any]]]) ->
                                current_date - 20, $5) ON CONFLICT DO NOTHING""",
                         tenant, sid, area, price, beds)
     finally:
-        await cache.aclose()
         await db.close()
 
 
@@ -114,20 +156,23 @@ def scripted_model(request: dict[str, Any]) -> str:
 
 
 @asynccontextmanager
-async def fake_apis(settings: Settings, tenants: list[str]
-                    ) -> AsyncIterator[tuple[Settings, FakeGHLAPI]]:
-    """Start both fakes; returns settings pointing the workers at them."""
-    claude, ghl = FakeMessagesAPI(responder=scripted_model), FakeGHLAPI()
+async def fake_apis(settings: Settings) -> AsyncIterator[tuple[Settings, FakeGHLAPI]]:
+    """Start both fakes; returns settings pointing the workers at them, with the demo app's
+    OAuth client (no location token is configured: each comes from its install) and a master
+    key for the tokens at rest (a fresh one per run when none is set)."""
+    claude = FakeMessagesAPI(responder=scripted_model)
+    ghl = FakeGHLAPI(oauth_clients={DEMO_CLIENT: DEMO_SECRET})
     await claude.start()
     await ghl.start()
     try:
-        for tenant in tenants:
-            ghl.add_token(f"demo-token-{tenant}", tenant)
         yield settings.model_copy(update={
             "anthropic_api_key": SecretStr("demo-key"),
             "anthropic_base_url": claude.base_url,
             "ghl_base_url": ghl.base_url,
-            "ghl_tokens": {t: SecretStr(f"demo-token-{t}") for t in tenants},
+            "ghl_oauth_client_id": DEMO_CLIENT,
+            "ghl_oauth_client_secret": SecretStr(DEMO_SECRET),
+            "ghl_oauth_redirect_uri": DEMO_REDIRECT,
+            "master_key": settings.master_key or SecretStr(generate_key()),
         }), ghl
     finally:
         await ghl.stop()

@@ -8,6 +8,8 @@ import argparse
 import asyncio
 import json
 import signal
+import socket
+import struct
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +48,18 @@ class RecordedRequest:
             "fault": self.fault.to_json() if self.fault else None,
             "status": self.status,
         }
+
+
+def cut_connection(request: web.Request) -> None:
+    """Cut the request's connection with a TCP reset (SO_LINGER 0), as a crashed or
+    restarted server does: the client reads a reset, not an answer."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
 
 
 def _parse_body(raw: bytes, content_type: str) -> Any:
@@ -134,6 +148,11 @@ class FakeServer:
             try:
                 if fault is not None and fault.delay > 0:
                     await asyncio.sleep(fault.delay)
+                if fault is not None and fault.after:  # it takes effect; its answer is lost
+                    await handler(request)
+                if fault is not None and fault.reset:
+                    cut_connection(request)
+                    raise asyncio.CancelledError  # no answer: aiohttp drops the request
                 if fault is not None and fault.malformed:
                     resp: web.StreamResponse = web.Response(
                         text=MALFORMED_BODY, content_type="application/json"

@@ -10,15 +10,21 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-_FAULT_KEYS = ("status", "delay", "malformed", "retry_after", "message", "error_type", "path")
+_FAULT_KEYS = ("status", "delay", "malformed", "retry_after", "message", "error_type", "path",
+               "after", "reset")
 
 
 @dataclass
 class Fault:
-    """One injected failure. `delay` is applied first, then `malformed` or `status` (if any).
+    """One injected failure. `delay` is applied first, then `reset`, `malformed` or `status`
+    (if any).
 
     A delay-only fault still lets the request through afterwards (slow upstream); `path`
-    restricts the fault to requests whose path starts with it.
+    restricts the fault to requests whose path starts with it. `after`: the request is
+    handled first (it takes effect: a message is delivered, a task made) and only its answer
+    is replaced, as by a gateway that timed out on it (`status=504, after=True`: a 504 that
+    did send). `reset`: no answer at all, the connection is cut (TCP RST) after the request
+    was read (with `after`: once it was handled).
     """
 
     status: int | None = None
@@ -28,6 +34,8 @@ class Fault:
     message: str | None = None
     error_type: str | None = None
     path: str | None = None
+    after: bool = False
+    reset: bool = False
     times: int = 1
 
     def matches(self, path: str) -> bool:
@@ -46,8 +54,12 @@ class Fault:
         fault = cls(**data)
         if fault.times < 1:
             raise ValueError("times must be >= 1")
-        if fault.status is None and not fault.malformed and fault.delay <= 0:
-            raise ValueError("a fault needs status, malformed or delay")
+        if fault.status is None and not fault.malformed and not fault.reset:
+            if fault.delay <= 0:
+                raise ValueError("a fault needs status, malformed, reset or delay")
+            if fault.after:
+                raise ValueError("an `after` fault replaces the answer: status, malformed "
+                                 "or reset")
         return fault
 
 

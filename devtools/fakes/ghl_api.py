@@ -2,8 +2,11 @@
 notes, tags, custom fields, DND), OAuth refresh, rate limits.
 
 Enforces what the real API enforces and a client must cope with (Bearer token per location,
-`Version` header, body validation, the 100-per-10s per-location burst limit with its
-`X-RateLimit-*` headers, token expiry/refresh), and records each delivered message.
+`Version` header, body validation, the 100-per-10s per-location burst limit and the daily
+budget (`rate_limit_daily`, small in tests; the fake's day never ends) with GHL's
+`X-RateLimit-*` headers on every answer to a known location, token expiry/refresh), and
+records each delivered message. Faults (`devtools.fakes.faults`) include answers that hide
+what happened: a 504 or a connection reset after the message was delivered (`after=True`).
 Run standalone with `python -m devtools.fakes.ghl_api --port N`.
 """
 
@@ -24,6 +27,7 @@ from aiohttp import web
 
 from devtools.fakes.base import FakeServer, run_cli
 from devtools.fakes.faults import Fault
+from devtools.fakes.ghl_oauth import FakeGHLOAuth
 
 API_VERSION = "2021-04-15"
 CRM_API_VERSION = "2021-07-28"  # contacts endpoints: tasks, notes, tags, fields
@@ -222,8 +226,9 @@ def validate_message(body: Any) -> list[str]:
 class FakeGHLAPI(FakeServer):
     """Fake LeadConnector API. `valid_tokens` maps access token -> locationId.
 
-    `oauth_clients` (client_id -> secret), when given, is checked on refresh; otherwise any
-    non-empty client credentials are accepted.
+    `oauth_clients` (client_id -> secret), when given, is checked by every OAuth call;
+    otherwise any non-empty client credentials are accepted. The OAuth endpoints (code
+    exchange, refresh, agency tokens) are `oauth` (`devtools.fakes.ghl_oauth`).
     """
 
     valid_tokens: dict[str, str] = field(default_factory=dict)
@@ -243,6 +248,7 @@ class FakeGHLAPI(FakeServer):
         self.limiter = RateLimiter(
             self.rate_limit_burst, self.rate_limit_interval, self.rate_limit_daily, self.clock
         )
+        self.oauth = FakeGHLOAuth(self, token_ttl=TOKEN_TTL_SECONDS)
 
     def new_id(self, prefix: str = "") -> str:
         return prefix + "".join(self._ids.choices(_ALPHABET, k=20))
@@ -273,7 +279,7 @@ class FakeGHLAPI(FakeServer):
     # --- FakeServer hooks -----------------------------------------------------------------
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/conversations/messages", self._send_message)
-        app.router.add_post("/oauth/token", self._oauth_token)
+        self.oauth.add_routes(app)  # /oauth/token, /oauth/locationToken, ...
         app.router.add_post("/contacts/{contact}/tasks", self._add_task)
         app.router.add_post("/contacts/{contact}/notes", self._add_note)
         app.router.add_put("/contacts/{contact}/notes/{note}", self._update_note)
@@ -299,6 +305,7 @@ class FakeGHLAPI(FakeServer):
             self.add_refresh_token(refresh_token, location_id)
         for token in data.get("expire") or []:
             self.expire_token(token)
+        self.oauth.apply_control(data)
         limits = data.get("rate_limit") or {}
         self.limiter.burst = self.rate_limit_burst = int(limits.get("burst", self.limiter.burst))
         self.limiter.interval = self.rate_limit_interval = float(
@@ -307,7 +314,8 @@ class FakeGHLAPI(FakeServer):
         self.limiter.daily = self.rate_limit_daily = int(limits.get("daily", self.limiter.daily))
 
     def state(self) -> dict[str, Any]:
-        return {**super().state(), "delivered": [asdict(m) for m in self.delivered]}
+        return {**super().state(), "delivered": [asdict(m) for m in self.delivered],
+                **self.oauth.state()}
 
     def fault_response(self, fault: Fault, request: web.Request) -> web.StreamResponse:
         status = fault.status or 500
@@ -337,8 +345,9 @@ class FakeGHLAPI(FakeServer):
         location_id = self.location_for(request)
         if location_id is None:
             return ghl_error(401, "Invalid JWT")
-        if request.headers.get("Version") != version:
-            return ghl_error(400, "Version header is missing or invalid")
+        if request.headers.get("Version") != version:  # GHL's count on every answer it keys
+            return ghl_error(400, "Version header is missing or invalid",
+                             **self.limiter.headers(location_id))
         allowed, headers = self.limiter.hit(location_id)
         if not allowed:
             return ghl_error(429, "Too many requests", **headers)
@@ -457,40 +466,6 @@ class FakeGHLAPI(FakeServer):
                                     for k, v in record.custom_fields.items()]}
         return web.json_response({"contact": contact, "succeded": True}, headers=headers)
 
-    async def _oauth_token(self, request: web.Request) -> web.Response:
-        if request.content_type != "application/x-www-form-urlencoded":
-            return web.json_response(
-                {"error": "invalid_request", "error_description": "form body required"}, status=400
-            )
-        form = await request.post()
-        client_id, secret = str(form.get("client_id", "")), str(form.get("client_secret", ""))
-        known = self.oauth_clients
-        if not client_id or not secret or (known is not None and known.get(client_id) != secret):
-            return web.json_response(
-                {"error": "invalid_client", "error_description": "Invalid client"}, status=401
-            )
-        if form.get("grant_type") != "refresh_token":
-            return web.json_response({"error": "unsupported_grant_type"}, status=400)
-        location_id = self.refresh_tokens.pop(str(form.get("refresh_token", "")), None)
-        if location_id is None:  # unknown or already used: GHL refresh tokens are single-use
-            return web.json_response(
-                {"error": "invalid_grant", "error_description": "Invalid refresh token"}, status=400
-            )
-        access_token = self.issue_token(location_id)
-        refresh_token = self.new_id("fake-rt-")
-        self.add_refresh_token(refresh_token, location_id)
-        return web.json_response(
-            {
-                "access_token": access_token,
-                "token_type": "Bearer",
-                "expires_in": TOKEN_TTL_SECONDS,
-                "refresh_token": refresh_token,
-                "scope": "conversations/message.write conversations/message.readonly",
-                "userType": "Location",
-                "locationId": location_id,
-            }
-        )
-
 
 def main(argv: Sequence[str] | None = None) -> None:
     def add_args(parser: argparse.ArgumentParser) -> None:
@@ -503,6 +478,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         parser.add_argument("--rate-limit-burst", type=int, default=100)
         parser.add_argument("--rate-limit-interval", type=float, default=10.0)
+        parser.add_argument("--rate-limit-daily", type=int, default=200_000)
 
     def build(args: argparse.Namespace) -> FakeGHLAPI:
         tokens = dict(pair.split("=", 1) for pair in args.token)
@@ -513,6 +489,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             valid_tokens=tokens,
             rate_limit_burst=args.rate_limit_burst,
             rate_limit_interval=args.rate_limit_interval,
+            rate_limit_daily=args.rate_limit_daily,
         )
 
     run_cli(argv, "Fake GoHighLevel (LeadConnector) API", build, add_args)

@@ -103,7 +103,7 @@ async def test_no_automated_text_reaches_a_lead_who_said_stop(
     tenant = new_tenant()
     await onboard(migrated.database_url, tenant, [])
     settings = fake_api_settings(make_settings, claude, ghl, tenant,
-                                 ghl_ed25519_public_key=PUBLIC_PEM, unsigned_policy="reject")
+                                 ghl_ed25519_public_key=PUBLIC_PEM)
     confirmation = opt_out_text("Hill Country Homes")
     db = await TenantDatabase.connect(migrated.database_url)
     try:

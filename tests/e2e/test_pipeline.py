@@ -22,6 +22,7 @@ from devtools.demo.ghl_events import (
 )
 from devtools.fakes.ghl_api import FakeGHLAPI
 from devtools.fakes.messages_api import FakeMessagesAPI
+from devtools.signing import signed
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer, body, keyed, read_until
@@ -68,7 +69,8 @@ async def test_webhooks_in_replies_out(
     async def send(*events: dict[str, Any]) -> None:
         async with RawProducer(kafka) as producer:
             for event in events:
-                await producer.send(topics.GHL_EVENTS, json.dumps(event).encode(), key=tenant)
+                value = json.dumps(event).encode()
+                await producer.send(topics.GHL_EVENTS, value, key=tenant, headers=signed(value))
 
     def to(contact: str) -> list[Any]:
         return [d for d in ghl.delivered if d.contact_id == contact]

@@ -68,7 +68,7 @@ async def test_a_webhook_posted_to_the_receiver_is_remembered_and_answered(
     await onboard(migrated.database_url, tenant, AREAS)
     settings = fake_api_settings(
         make_settings, claude, ghl, tenant,
-        ghl_ed25519_public_key=PUBLIC_PEM, unsigned_policy="reject",
+        ghl_ed25519_public_key=PUBLIC_PEM,
     )
     # GHL's own formatting (not json.dumps'): a re-encoding on the way would break the
     # signature, and ingestion would dead-letter the delivery instead

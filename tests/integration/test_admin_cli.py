@@ -103,7 +103,7 @@ async def test_onboarding_a_tenant(leadmem: Leadmem, settings: Settings) -> None
     assert conf["service_areas"] == [{"name": "Austin", "aliases": []},
                                      {"name": "Round Rock", "aliases": ["RR"]}]
     assert conf["quiet_hours"] == {"no_texts_from": "21:00", "no_texts_until": "08:00"}
-    assert conf["reply_channels"] == ["sms", "email"]
+    assert conf["reply_channels"] == ["email", "sms"]  # a set, shown sorted
     assert conf["timezone"] == "America/Chicago" and conf["claude_api_key"] == "set"
     assert data["counts"] == {"contacts": 0, "messages": 0, "replies": 0, "lead_profiles": 0}
 

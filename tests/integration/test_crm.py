@@ -270,13 +270,42 @@ async def test_ghl_errors_before_it_took_the_task_are_retried_and_it_is_made_onc
     db: TenantDatabase, ghl: FakeGHLAPI, http: httpx.AsyncClient
 ) -> None:
     tenant, crm = await setup(db, ghl, http)
-    ghl.inject(Fault(status=503, path="/contacts/c1/tasks"), Fault(status=429, path="/contacts",
+    ghl.inject(Fault(status=408, path="/contacts/c1/tasks"), Fault(status=429, path="/contacts",
                                                                   retry_after=0.01))
     await crm(assist(tenant, "handoff", "Lead asked to talk to a person."))
     seen = ghl.contact(tenant, "c1")
     assert len(seen.tasks) == 1
     statuses = [r.status for r in ghl.requests if r.path == "/contacts/c1/tasks"]
     assert statuses[-1] == 201 and len(statuses) >= 2
+
+
+@pytest.mark.parametrize("fault", [Fault(status=502, after=True, path="/contacts/c1/tasks"),
+                                   Fault(reset=True, after=True, path="/contacts/c1/tasks")],
+                         ids=["502-that-made-it", "reset-after-making-it"])
+async def test_a_task_in_doubt_is_never_made_twice(
+    db: TenantDatabase, ghl: FakeGHLAPI, http: httpx.AsyncClient, fault: Fault
+) -> None:
+    tenant, crm = await setup(db, ghl, http)
+    ghl.inject(fault)
+    handoff = assist(tenant, "handoff", "Lead asked to talk to a person.")
+    await crm(handoff)  # in doubt: the claim stays 'sending', nothing raised, not repeated
+    await crm(handoff)  # a redelivery finds the claim in doubt
+    assert len(ghl.contact(tenant, "c1").tasks) == 1  # GHL made it; we never made it again
+    assert len([r for r in ghl.requests if r.path == "/contacts/c1/tasks"]) == 1
+    async with db.transaction(tenant) as conn:
+        assert await conn.fetchval("SELECT status FROM crm_writes WHERE kind = 'task'") \
+            == "sending"
+
+
+async def test_an_idempotent_write_in_doubt_is_made_again(
+    db: TenantDatabase, ghl: FakeGHLAPI, http: httpx.AsyncClient
+) -> None:
+    tenant, crm = await setup(db, ghl, http)
+    ghl.inject(Fault(status=504, after=True, path="/contacts/c1/tags"))
+    await crm(profile(tenant, "warm"))
+    assert ghl.contact(tenant, "c1").tags == ["warm-lead"]
+    tag_calls = [(r.method, r.status) for r in ghl.requests if r.path == "/contacts/c1/tags"]
+    assert tag_calls[0][1] == 504 and tag_calls[-1][1] in (200, 201)
 
 
 async def test_ghl_rejects_unknown_fields_and_a_note_it_does_not_have(

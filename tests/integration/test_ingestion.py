@@ -12,9 +12,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from devtools.demo.ghl_events import contact_event, inbound_message, opportunity_event
+from devtools.signing import signed as dev_signed
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer, body, keyed, read_until
+from tests.support.tenants import add_tenants
 from workers.ingestion.worker import SPEC
 from workers.runtime.boundary import read_dead_letter
 from workers.runtime.host import WorkerHost
@@ -42,19 +44,24 @@ async def test_events_for_several_tenants_arrive_normalised_in_tenant_order(
     make_settings: Callable[..., Settings], kafka: str
 ) -> None:
     tenants = [new_tenant() for _ in range(3)]
+    await add_tenants(make_settings().database_url, *tenants)
     sent: dict[str, list[str]] = {t: [] for t in tenants}
     async with RawProducer(kafka) as producer:
         for i in range(12):
             for t in tenants:
                 text = f"message {i} for {t}"
                 sent[t].append(text)
-                await producer.send(topics.GHL_EVENTS, raw(inbound_message(t, "c1", text)), key=t)
-        await producer.send(topics.GHL_EVENTS, raw(contact_event(tenants[0], "c1")),
-                            key=tenants[0])
-        await producer.send(topics.GHL_EVENTS, raw(opportunity_event(tenants[1], "c1")),
-                            key=tenants[1])
-        unknown = {"type": "SomethingNew", "locationId": tenants[2], "foo": 1}
-        await producer.send(topics.GHL_EVENTS, raw(unknown), key=tenants[2])
+                value = raw(inbound_message(t, "c1", text))
+                await producer.send(topics.GHL_EVENTS, value, key=t, headers=dev_signed(value))
+        contact = raw(contact_event(tenants[0], "c1"))
+        await producer.send(topics.GHL_EVENTS, contact, key=tenants[0],
+                            headers=dev_signed(contact))
+        opportunity = raw(opportunity_event(tenants[1], "c1"))
+        await producer.send(topics.GHL_EVENTS, opportunity, key=tenants[1],
+                            headers=dev_signed(opportunity))
+        unknown = raw({"type": "SomethingNew", "locationId": tenants[2], "foo": 1})
+        await producer.send(topics.GHL_EVENTS, unknown, key=tenants[2],
+                            headers=dev_signed(unknown))
 
     async with running(make_settings()):
         out = await read_until(
@@ -90,6 +97,7 @@ async def test_bad_input_is_dead_lettered_and_nothing_valid_is_lost(
         return {"x-ghl-signature": base64.b64encode(signing.sign(data)).decode()}
 
     tenant = new_tenant()
+    await add_tenants(make_settings().database_url, tenant)
     stale = inbound_message(tenant, "c9", "old news")
     stale["timestamp"] = "2020-01-01T00:00:00.000Z"
     wrong_types = inbound_message(tenant, "c9", "x")
@@ -122,8 +130,7 @@ async def test_bad_input_is_dead_lettered_and_nothing_valid_is_lost(
         valid.append("valid last")
         await producer.send(topics.GHL_EVENTS, last, key=tenant, headers=signed(last))
 
-    settings = make_settings(ghl_ed25519_public_key=public_pem, unsigned_policy="reject",
-                             max_body_bytes=1_000_000)
+    settings = make_settings(ghl_ed25519_public_key=public_pem, max_body_bytes=1_000_000)
     async with running(settings):
         out = await read_until(kafka, topics.CONVERSATION_EVENTS,
                                lambda s: len(s) >= len(valid), where=keyed({tenant}),
@@ -148,13 +155,14 @@ async def test_duplicate_delivery_produces_one_event(
     make_settings: Callable[..., Settings], kafka: str
 ) -> None:
     tenant = new_tenant()
+    await add_tenants(make_settings().database_url, tenant)
     with_id = raw(inbound_message(tenant, "c1", "first", webhook_id="wh-dup-1"))
     no_id_event = inbound_message(tenant, "c1", "second")
     del no_id_event["webhookId"]
     no_id = raw(no_id_event)
     async with RawProducer(kafka) as producer:
         for value in (with_id, with_id, no_id, no_id, with_id):
-            await producer.send(topics.GHL_EVENTS, value, key=tenant)
+            await producer.send(topics.GHL_EVENTS, value, key=tenant, headers=dev_signed(value))
     async with running(make_settings()):
         out = await read_until(kafka, topics.CONVERSATION_EVENTS, lambda s: len(s) >= 2,
                                where=keyed({tenant}), settle_s=2.0)

@@ -22,9 +22,11 @@ from aiokafka import AIOKafkaProducer
 from pydantic import BaseModel
 
 from devtools.demo.ghl_events import inbound_message
+from devtools.signing import signed
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer, body, keyed, read_until
+from tests.support.tenants import add_tenants
 from tests.support.workers import running
 from workers.cli.dlq_cmds import dlq_replay
 from workers.db.tenant import TenantDatabase
@@ -45,18 +47,19 @@ async def test_a_backlog_older_than_the_replay_window_is_accepted(
 ) -> None:
     """17 minutes of webhooks reached us while ingestion was down (window: 10 minutes)."""
     tenant = new_tenant()
+    await add_tenants(make_settings().database_url, tenant)
     then = datetime.now(UTC) - timedelta(minutes=17)
     texts = [f"backlog {i}" for i in range(5)]
     async with RawProducer(kafka) as producer:
         for i, text in enumerate(texts):
             sent = then + timedelta(seconds=i)
             value = json.dumps(inbound_message(tenant, "c1", text, when=sent)).encode()
-            await producer.send(topics.GHL_EVENTS, value, key=tenant,
+            await producer.send(topics.GHL_EVENTS, value, key=tenant, headers=signed(value),
                                 timestamp_ms=int((sent.timestamp() + 0.2) * 1000))
         # A replayed old webhook received *now* is still refused.
         old = then - timedelta(hours=1)
         forged = json.dumps(inbound_message(tenant, "c1", "replayed", when=old)).encode()
-        await producer.send(topics.GHL_EVENTS, forged, key=tenant)
+        await producer.send(topics.GHL_EVENTS, forged, key=tenant, headers=signed(forged))
     async with running(make_settings(max_event_age_s=600), "ingestion"):
         out = await read_until(kafka, topics.CONVERSATION_EVENTS, lambda s: len(s) >= 5,
                                where=keyed({tenant}), settle_s=0.5)
@@ -91,14 +94,15 @@ async def test_a_dead_lettered_claimed_delivery_is_published_once_on_replay(
 ) -> None:
     settings = make_settings()
     tenant = new_tenant()
+    await add_tenants(db, tenant)
     delivery = inbound_message(tenant, "c1", "please call me about the Elm St house",
                                webhook_id=f"wh-{tenant}")
     value = json.dumps(delivery).encode()
     # Where the delivery sat on ghl.events (a position no test record reaches), received now.
     record = Record(topics.GHL_EVENTS, 0, 10**9, value, key=tenant.encode(),
-                    timestamp_ms=int(time.time() * 1000))
+                    headers=signed(value), timestamp_ms=int(time.time() * 1000))
     handler = IngestionHandler(Bound(db, PostgresReceipts), FailingConversationEvents(), settings,
-                               SignatureVerifier())
+                               SignatureVerifier.of(settings))
     producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=True)
     await producer.start()
     try:
@@ -116,7 +120,7 @@ async def test_a_dead_lettered_claimed_delivery_is_published_once_on_replay(
     letter = read_dead_letter(Record.from_consumer(dlq[0]))
     assert letter.source_timestamp_ms == record.timestamp_ms
     async with RawProducer(kafka) as raw:  # GHL retries the same delivery meanwhile
-        await raw.send(topics.GHL_EVENTS, value, key=tenant)
+        await raw.send(topics.GHL_EVENTS, value, key=tenant, headers=signed(value))
     await dlq_replay(argparse.Namespace(all=False, tenant=tenant, settings=settings,
                                         positions=[f"{dlq[0].partition}:{dlq[0].offset}"]))
     await dlq_replay(argparse.Namespace(all=True, tenant=tenant, settings=settings,

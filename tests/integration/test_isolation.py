@@ -46,6 +46,7 @@ ROWS: dict[str, tuple[str, str]] = {
     "listings": ("tenant_id, listing_id, price", "$1, 'L1', 400000"),
     "comparable_sales": ("tenant_id, sale_id, sold_price, sold_at", "$1, 's1', 400000, now()"),
     "ghl_oauth_tokens": ("tenant_id, refresh_token_enc", "$1, '\\xdead'::bytea"),
+    "ghl_company_locations": ("tenant_id, company_id", "$1, 'co1'"),
     "crm_contacts": ("tenant_id, contact_id", "$1, 'c1'"),
     "crm_writes": ("tenant_id, intent_key, contact_id, kind, status",
                    "$1, 'task:e1', 'c1', 'task', 'done'"),

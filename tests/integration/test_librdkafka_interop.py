@@ -27,6 +27,7 @@ from devtools.demo.ghl_events import contact_event, inbound_message
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer, body, keyed, read_until
+from tests.support.tenants import add_tenants
 from tests.support.workers import running
 from workers.db.tenant import TenantDatabase
 from workers.settings import Settings
@@ -120,13 +121,14 @@ async def test_webhooks_from_librdkafka_flow_through_the_pipeline_like_aiokafkas
         return out
 
     by_rdk, by_aio = new_tenant(), new_tenant()
+    await add_tenants(db, by_rdk, by_aio)
     await asyncio.to_thread(produce_all, librdkafka_producer(kafka), topics.GHL_EVENTS,
                             webhooks(by_rdk))
     async with RawProducer(kafka) as producer:
         for key, value, headers in webhooks(by_aio):
             await producer.send(topics.GHL_EVENTS, value, key=key, headers=headers)
 
-    settings = make_settings(ghl_ed25519_public_key=public_pem, unsigned_policy="reject")
+    settings = make_settings(ghl_ed25519_public_key=public_pem)
     async with running(settings, "ingestion", "memory", "learning"):
         # The results, read back by librdkafka too.
         profiles = await asyncio.to_thread(

@@ -16,6 +16,7 @@ from tests.conftest import new_tenant
 from tests.support.events import BASE, contact_changed, contact_deleted, message
 from tests.support.kafka import body, keyed, publish_events, read_until
 from tests.support.services import ServiceUrls
+from tests.support.tenants import add_tenants
 from tests.support.workers import eventually, running
 from workers.db.tenant import TenantDatabase
 from workers.memory.cache import ContextCache, memory_key, profile_key
@@ -34,6 +35,7 @@ async def test_redelivery_changes_nothing_twice_and_republishes(
     make_settings: Callable[..., Settings], kafka: str, db: TenantDatabase
 ) -> None:
     tenant = new_tenant()
+    await add_tenants(db, tenant)
     first = message(tenant, "c1", "Looking for 3 beds in Round Rock", i=0)
     same_ghl_message = message(tenant, "c1", "Looking for 3 beds in Round Rock", i=0,
                                message_id=first.message_id)  # GHL re-sent, new webhookId
@@ -53,6 +55,7 @@ async def test_per_lead_order_and_context(
     redis: aioredis.Redis, migrated: ServiceUrls,
 ) -> None:
     tenant = new_tenant()
+    await add_tenants(db, tenant)
     msgs = [message(tenant, "c1", f"line {i}", i=i,
                     direction="inbound" if i % 2 == 0 else "outbound",
                     sender="lead" if i % 2 == 0 else "ai")
@@ -134,6 +137,7 @@ async def test_contact_delete_forgets_one_lead_only(
     redis: aioredis.Redis, migrated: ServiceUrls,
 ) -> None:
     a, b = new_tenant(), new_tenant()
+    await add_tenants(db, a, b)
     events = []
     for tenant in (a, b):
         for contact in ("gone", "kept"):

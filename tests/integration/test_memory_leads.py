@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from tests.conftest import new_tenant
 from tests.support.events import message
+from tests.support.tenants import add_tenants
 from workers.db.tenant import TenantDatabase
 from workers.memory import store
 from workers.memory.cache import ContextCache
@@ -30,6 +31,7 @@ async def test_load_leads_matches_the_per_lead_reads(
     db: TenantDatabase, redis: aioredis.Redis,
 ) -> None:
     tenant, other = new_tenant(), new_tenant()
+    await add_tenants(db, tenant, other)
     events = [message(tenant, "c1", f"line {i}", i=i) for i in range(25)]  # past the window
     events += [message(tenant, "c2", "Looking in Round Rock", i=30),
                message(tenant, "c2", "Budget is 450k", i=31, direction="outbound",

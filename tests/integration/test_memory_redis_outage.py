@@ -17,6 +17,7 @@ from tests.conftest import new_tenant
 from tests.support.events import message
 from tests.support.kafka import body, keyed, publish_events, read_until
 from tests.support.redis_process import RedisProcess
+from tests.support.tenants import add_tenants
 from tests.support.workers import running
 from workers.db.tenant import TenantDatabase
 from workers.memory.cache import ContextCache, memory_key
@@ -42,6 +43,7 @@ async def test_redis_down_mid_stream_loses_nothing_and_heals(
 ) -> None:
     await own_redis.ready()
     tenant = new_tenant()
+    await add_tenants(db, tenant)
     settings = make_settings(redis_url=own_redis.url)
     batches = [[message(tenant, "c1", f"msg {n}", i=n) for n in range(k, k + 10)]
                for k in (0, 10, 20)]

@@ -15,9 +15,11 @@ import httpx
 import pytest
 
 from devtools.demo.ghl_events import inbound_message
+from devtools.signing import signed
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer
+from tests.support.tenants import add_tenants
 from tests.support.workers import eventually, running
 from workers.ingestion.worker import SPEC as INGESTION
 from workers.runtime.host import WorkerHost
@@ -55,9 +57,11 @@ async def test_metrics_of_ingestion_and_metrics_workers_pass_promtool(
     make_settings: Callable[..., Settings], kafka: str, promtool: str
 ) -> None:
     tenant = new_tenant()
+    await add_tenants(make_settings().database_url, tenant)
     async with RawProducer(kafka) as producer:
         body = json.dumps(inbound_message(tenant, "c1", "Hi, is the house on Elm available?"))
-        await producer.send(topics.GHL_EVENTS, body.encode(), key=tenant)
+        await producer.send(topics.GHL_EVENTS, body.encode(), key=tenant,
+                            headers=signed(body.encode()))
         await producer.send(topics.GHL_EVENTS, b"{not json", key=tenant)
 
     async with running(make_settings(), "ingestion", "metrics") as hosts:

@@ -19,15 +19,16 @@ from typing import Any
 import aiohttp
 import pytest
 from aiokafka import ConsumerRecord
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import REGISTRY
 
 from devtools.demo.ghl_events import inbound_message
 from devtools.kafka import KafkaServer
+from devtools.signing import PUBLIC_PEM, signed
+from devtools.signing import signature as sign
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import body, keyed, read_until
+from tests.support.tenants import add_tenants
 from tests.support.workers import eventually, running
 from workers.receiver.app import WEBHOOK_PATH
 from workers.receiver.service import Receiver
@@ -37,15 +38,6 @@ from workers.runtime.record import Record
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration
-
-SIGNING = Ed25519PrivateKey.generate()
-PUBLIC_PEM = SIGNING.public_key().public_bytes(
-    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-
-
-def sign(data: bytes) -> str:
-    return base64.b64encode(SIGNING.sign(data)).decode()
-
 
 def delivery(tenant: str, text: str = "Is the 3 bed on Elm still available?",
              **kw: Any) -> bytes:
@@ -100,7 +92,7 @@ async def test_a_delivery_lands_bit_exact_keyed_signed_and_stamped_with_its_rece
     tenant = new_tenant()
     raw = delivery(tenant, "¿Sigue disponible? \u2014 <b>3 bed</b> & \"garage\"")
     legacy = "bGVnYWN5LXNpZ25hdHVyZQ=="  # forwarded as is: ingestion has no RSA key here
-    settings = make_settings(ghl_ed25519_public_key=PUBLIC_PEM, unsigned_policy="reject")
+    settings = make_settings(ghl_ed25519_public_key=PUBLIC_PEM)
     async with serving(settings) as receiver:
         written = await ends(kafka, topics.GHL_EVENTS)
         before = time.time() * 1000
@@ -174,7 +166,8 @@ async def test_a_body_over_the_limit_is_413_declared_or_chunked_and_nothing_is_w
         written = await ends(kafka, topics.GHL_EVENTS, topics.PIPELINE_DLQ)
         declared = await post(receiver, big)
         streamed = await post(receiver, chunked())
-        small = await post(receiver, delivery(tenant, "fits"))
+        fits = delivery(tenant, "fits")
+        small = await post(receiver, fits, signed(fits))
         assert await ends(kafka, topics.GHL_EVENTS, topics.PIPELINE_DLQ) == written + 1
     assert declared[:2] == (413, {"outcome": "too_large",
                                   "error": f"body of {len(big)} bytes or more is over the "
@@ -183,12 +176,12 @@ async def test_a_body_over_the_limit_is_413_declared_or_chunked_and_nothing_is_w
     assert small[0] == 200
 
 
-async def test_with_a_key_a_bad_or_missing_signature_is_401_counted_and_nothing_written(
+async def test_a_bad_or_missing_signature_is_401_counted_and_nothing_written(
     make_settings: Callable[..., Settings], kafka: str
 ) -> None:
     tenant = new_tenant()
     raw = delivery(tenant)
-    settings = make_settings(ghl_ed25519_public_key=PUBLIC_PEM, unsigned_policy="reject")
+    settings = make_settings(ghl_ed25519_public_key=PUBLIC_PEM)
     async with serving(settings) as receiver:
         written = await ends(kafka, topics.GHL_EVENTS, topics.PIPELINE_DLQ)
         counted = requests("unauthorized")
@@ -200,7 +193,8 @@ async def test_with_a_key_a_bad_or_missing_signature_is_401_counted_and_nothing_
     assert forged[:2] == (401, {"outcome": "unauthorized",
                                 "error": "webhook signature does not match the body"})
     assert unsigned[:2] == (401, {"outcome": "unauthorized",
-                                  "error": "unsigned webhook rejected by policy"})
+                                  "error": "unsigned webhook (a workflow webhook goes to its "
+                                           "tenant's own URL: leadmem tenant webhook-url)"})
     assert garbage[0] == 401  # a forgery does not even reach the DLQ
     assert signed[0] == 200
     assert requests("unauthorized") == counted + 3
@@ -234,10 +228,11 @@ async def test_broker_unreachable_is_429_until_it_answers_then_the_retry_is_acce
     settings = make_settings(kafka_bootstrap=f"127.0.0.1:{closed}",
                              receiver_produce_timeout_s=0.5)
     async with serving(settings, connected=False) as receiver:
-        status, answer, headers = await post(receiver, raw)
+        status, answer, headers = await post(receiver, raw, signed(raw))
         assert (status, answer) == (429, {"outcome": "unavailable"})
         assert int(headers["Retry-After"]) > 0
-        invalid = await post(receiver, b"[]")  # its dead letter cannot be written either
+        # its dead letter cannot be written either
+        invalid = await post(receiver, b"[]", signed(b"[]"))
         assert invalid[:2] == (429, {"outcome": "unavailable"})
         health = await aiohttp_get(url(receiver, "/health"))
         assert health[0] == 503 and json.loads(health[1])["checks"] == {"broker": False}
@@ -246,7 +241,7 @@ async def test_broker_unreachable_is_429_until_it_answers_then_the_retry_is_acce
         server = await forward(listen, (host, int(port)))  # the broker is back
         try:
             await eventually(receiver.broker_ok, timeout_s=30)
-            retried = await post(receiver, raw)  # GHL's retry of the same delivery
+            retried = await post(receiver, raw, signed(raw))  # GHL's retry of the delivery
         finally:
             server.close()
     assert retried[:2] == (200, {"outcome": "accepted"})
@@ -274,14 +269,15 @@ async def test_the_in_flight_cap_answers_429_and_slow_uploads_time_out_freeing_t
     async with serving(settings) as receiver:
         stalled = [await slow_upload(receiver.port, 500) for _ in range(2)]
         await eventually(lambda: receiver.handler.in_flight == 2, timeout_s=5)
-        busy = await post(receiver, delivery(tenant))
+        busy = await post(receiver, delivery(tenant))  # refused before its body is read
         assert busy[:2] == (429, {"outcome": "busy"}) and "Retry-After" in busy[2]
         for reader, writer in stalled:  # each answered when its read timeout passed
             head = await asyncio.wait_for(reader.read(4096), 5)
             assert head.startswith(b"HTTP/1.1 429") and b'"slow_upload"' in head
             writer.close()
         assert receiver.handler.in_flight == 0
-        after = await post(receiver, delivery(tenant))
+        raw = delivery(tenant)
+        after = await post(receiver, raw, signed(raw))
     assert after[:2] == (200, {"outcome": "accepted"})
 
 
@@ -290,11 +286,12 @@ async def test_end_to_end_a_posted_webhook_is_verified_ingested_and_published_on
 ) -> None:
     tenant = new_tenant()
     raw = delivery(tenant, "Hi, is the 3 bed on Elm still available?")
-    settings = make_settings(ghl_ed25519_public_key=PUBLIC_PEM, unsigned_policy="reject")
-    signed = {"X-GHL-Signature": sign(raw), "Content-Type": "application/json"}
+    settings = make_settings(ghl_ed25519_public_key=PUBLIC_PEM)
+    await add_tenants(settings.database_url, tenant)
+    headers = {"X-GHL-Signature": sign(raw), "Content-Type": "application/json"}
     async with serving(settings) as receiver, running(settings, "ingestion"):
-        first = await post(receiver, raw, signed)
-        again = await post(receiver, raw, signed)  # GHL redelivers the same webhookId
+        first = await post(receiver, raw, headers)
+        again = await post(receiver, raw, headers)  # GHL redelivers the same webhookId
         out = await read_until(kafka, topics.CONVERSATION_EVENTS, lambda seen: len(seen) >= 1,
                                where=keyed({tenant}), settle_s=1.5)
     assert first[0] == again[0] == 200
@@ -302,8 +299,8 @@ async def test_end_to_end_a_posted_webhook_is_verified_ingested_and_published_on
     assert event["type"] == "message.ingested" and event["tenant_id"] == tenant
     assert event["body"] == "Hi, is the 3 bed on Elm still available?"
     assert event["direction"] == "inbound" and event["channel"] == "sms"
-    # ingestion verified the forwarded bytes and signature itself (unsigned_policy=reject:
-    # anything it could not verify would be dead-lettered, keyed by the tenant)
+    # ingestion verified the forwarded bytes and signature itself (anything it could not
+    # verify would be dead-lettered, keyed by the tenant)
     assert not await read_until(kafka, topics.PIPELINE_DLQ, lambda seen: True,
                                 where=keyed({tenant}), settle_s=1.0)
 
@@ -315,7 +312,7 @@ async def test_leadmem_run_receiver_serves_until_sigterm(kafka: str) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "LEADMEM_KAFKA_BOOTSTRAP": kafka, "LEADMEM_HTTP_PORT": str(port),
-           "LEADMEM_HTTP_HOST": "127.0.0.1"}
+           "LEADMEM_HTTP_HOST": "127.0.0.1", "LEADMEM_GHL_ED25519_PUBLIC_KEY": PUBLIC_PEM}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "workers.cli", "run", "receiver", env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -329,8 +326,9 @@ async def test_leadmem_run_receiver_serves_until_sigterm(kafka: str) -> None:
             return False
 
         await eventually(ready, timeout_s=60)
+        raw = delivery(tenant)
         async with aiohttp.ClientSession() as http, http.post(
-                f"http://127.0.0.1:{port}{WEBHOOK_PATH}", data=delivery(tenant)) as resp:
+                f"http://127.0.0.1:{port}{WEBHOOK_PATH}", data=raw, headers=signed(raw)) as resp:
             assert resp.status == 200
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -353,17 +351,19 @@ async def test_a_delivery_answered_429_while_the_broker_is_stopped_is_processed_
     before = delivery(tenant, "first, while the broker is up")
     during = delivery(tenant, "second, while the broker is stopped")
     settings = make_settings(receiver_produce_timeout_s=1.0)
+    await add_tenants(settings.database_url, tenant)
     async with serving(settings) as receiver:
-        assert (await post(receiver, before))[:2] == (200, {"outcome": "accepted"})
+        assert (await post(receiver, before, signed(before)))[:2] == (200, {"outcome":
+                                                                            "accepted"})
         await asyncio.to_thread(kafka_server.stop)
         try:
-            refused = await post(receiver, during)
+            refused = await post(receiver, during, signed(during))
         finally:
             await asyncio.to_thread(kafka_server.start)
             await kafka_server.wait_ready(timeout_s=120)
         assert refused[0] == 429 and refused[1] == {"outcome": "unavailable"}
         await eventually(receiver.broker_ok, timeout_s=60)
-        retried = await post(receiver, during)  # GHL retries the same delivery
+        retried = await post(receiver, during, signed(during))  # GHL retries the delivery
         assert retried[:2] == (200, {"outcome": "accepted"})
     on_topic = await read_until(kafka, topics.GHL_EVENTS, lambda seen: len(seen) >= 3,
                                 where=keyed({tenant}), timeout_s=30, settle_s=0.5)

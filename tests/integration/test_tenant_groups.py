@@ -17,6 +17,7 @@ from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.events import message
 from tests.support.kafka import RawProducer, body, keyed, read_until
+from tests.support.tenants import add_tenants
 from tests.support.workers import running
 from workers.db.tenant import TenantDatabase
 from workers.errors import InvalidEventError
@@ -33,6 +34,7 @@ async def test_poison_in_a_multi_tenant_batch_is_dead_lettered_alone(
     make_settings: Callable[..., Settings], kafka: str, db: TenantDatabase
 ) -> None:
     a, b = new_tenant(), new_tenant()
+    await add_tenants(db, a, b)
     events = {t: [message(t, "c1", f"{t} line {i}", i=i) for i in range(4)] for t in (a, b)}
     poison = b'{"type": "MessageIngested", "tenant_id": "' + a.encode() + b'"}'
     async with RawProducer(kafka) as producer:  # all queued before the worker starts

@@ -273,6 +273,9 @@ def evaluate(stream: Stream, snap: Snapshot, delivered: list[DeliveredMessage],
             continue
         if bytes(rec.value) not in poison:
             headers = {k: v.decode(errors="replace") for k, v in rec.headers or ()}
+            if (headers.get("dlq-worker"), headers.get("dlq-error-type")) == (
+                    "outbound", "DeliveryInDoubtError"):
+                continue  # a reply in doubt (GHL's 5xx): counted with the in-doubt ones above
             lost.append(f"dead-lettered by {headers.get('dlq-worker')} from "
                         f"{headers.get('dlq-source-topic')}: {headers.get('dlq-error')}")
 

@@ -167,9 +167,8 @@ def plan_stream(rng: random.Random, ts: list[Tenant], key: Ed25519PrivateKey, ba
 
     def emit(at: float, tenant: Tenant, event: dict[str, Any]) -> None:
         raw = json.dumps(event).encode()
-        headers = {}
-        if rng.random() < 0.3:  # a share of deliveries is signed (and must verify)
-            headers[SIGNATURE_HEADER] = base64.b64encode(key.sign(raw)).decode()
+        # signed, as GHL signs every delivery (and ingestion takes no unsigned one)
+        headers = {SIGNATURE_HEADER: base64.b64encode(key.sign(raw)).decode()}
         records.append(Planned(at, tenant.id, raw, "valid", headers))
         if rng.random() < duplicate_share:  # GHL retried the webhook: the same bytes again
             records.append(Planned(at + rng.uniform(0.2, 8.0), tenant.id, raw, "duplicate",

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from schemas.context import MemoryPart, ProfilePart
 from tests.conftest import new_tenant
 from tests.support.events import message
+from tests.support.tenants import add_tenants
 from workers.db.tenant import TenantDatabase
 from workers.memory.cache import ContextCache
 from workers.memory.context import ContextStore
@@ -60,6 +61,7 @@ async def test_redelivery_after_a_crash_before_the_cache_write_repairs_the_conte
     db: TenantDatabase, redis: aioredis.Redis,
 ) -> None:
     tenant = new_tenant()
+    await add_tenants(db, tenant)
     first = message(tenant, "c1", "Looking in Round Rock", i=0)
     second = message(tenant, "c1", "Actually Cedar Park", i=1)
     cache = ContextCache(redis, 600)
@@ -92,6 +94,7 @@ async def test_learning_redelivery_after_a_crash_before_the_cache_write_repairs_
     from workers.learning.worker import LearningHandler, PostgresLearning
 
     tenant = new_tenant()
+    await add_tenants(db, tenant)
     cache = ContextCache(redis, 600)
     memory_out = Capture()
     memory = MemoryHandler(Bound(db, PostgresMemory), ContextStore(db, cache), memory_out)

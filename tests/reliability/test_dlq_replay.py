@@ -21,11 +21,13 @@ import pytest
 from devtools.demo.ghl_events import contact_event, inbound_message, number_of
 from devtools.fakes.ghl_api import FakeGHLAPI
 from devtools.fakes.messages_api import FakeMessagesAPI
+from devtools.signing import signed
 from schemas import topics
 from tests.conftest import new_tenant
 from tests.support.kafka import RawProducer, keyed, read_until
 from tests.support.pipeline import fake_api_settings
 from tests.support.services import ServiceUrls
+from tests.support.tenants import add_tenants
 from tests.support.workers import eventually, running
 from tests.support.zones import midday_zone
 from workers.cli.dlq_cmds import dlq_replay
@@ -54,6 +56,7 @@ async def test_dead_lettered_deliveries_fixed_and_replayed_are_processed_once(
     claude, ghl = fakes
     tenant = new_tenant()
     db = await TenantDatabase.connect(migrated.database_url)
+    await add_tenants(db, tenant)
     settings = fake_api_settings(make_settings, claude, ghl, tenant,
                                  max_body_bytes=LIMIT, max_event_age_s=WINDOW_S)
     leads = [f"lead{i}" for i in range(LEADS)]
@@ -70,7 +73,9 @@ async def test_dead_lettered_deliveries_fixed_and_replayed_are_processed_once(
                 contact = {**contact_event(tenant, c, first=c.title(), phone=phone),
                            "timezone": zone}
                 for event in (contact, short[c], long[c]):
-                    await producer.send(topics.GHL_EVENTS, json.dumps(event).encode(), key=tenant)
+                    value = json.dumps(event).encode()
+                    await producer.send(topics.GHL_EVENTS, value, key=tenant,
+                                        headers=signed(value))
         async with running(settings, "ingestion", "memory", "learning", "responder",
                            "outbound"):
             dlq = await read_until(kafka, topics.PIPELINE_DLQ, lambda s: len(s) >= LEADS,

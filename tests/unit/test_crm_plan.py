@@ -59,6 +59,19 @@ def test_a_possible_opt_out_is_a_task_a_person_must_decide() -> None:
     assert writes[0].key == "task:ev-3" and writes[0].body["assignedTo"] == "user-ana"
 
 
+def test_a_reply_in_doubt_is_one_task_to_check_the_conversation() -> None:
+    """GHL may or may not have sent it and we never send it again: a person looks."""
+    doubt = Change("ev-9", "c1", NOW, assist_reason="reply_in_doubt",
+                   assist_note="GHL's answer (504) does not say. The reply: See you at 5?")
+    writes = plan(doubt, replace(STATE, last_said="Can we meet?"), SETTINGS, HOUR)
+    assert kinds(writes) == ["task"]  # the living note is not about deliveries
+    task = writes[0]
+    assert task.key == "task:ev-9" and task.body["assignedTo"] == "user-ana"
+    assert task.body["title"] == "Check that Ana got the AI reply: GHL gave no clear answer"
+    assert 'It answered: "Can we meet?"' in task.body["body"]
+    assert "The reply: See you at 5?" in task.body["body"]
+
+
 def test_the_living_note_is_updated_in_place_at_most_once_per_interval() -> None:
     noted = replace(STATE, note_id="note-1", note_updated_at=NOW - timedelta(minutes=5))
     coaching = Change("ev-2", "c1", NOW, assist_reason="coaching", assist_note="Ask about DP")
@@ -201,3 +214,15 @@ def test_each_write_back_can_be_switched_off() -> None:
     assert plan(handoff(), STATE, off, HOUR) == []
     assert plan(Change("e", "c1", NOW, score="warm", profile={"budget_max": 1}), STATE, off,
                 HOUR) == []
+
+
+def test_nothing_at_all_is_written_back_for_a_tenant_that_is_not_live() -> None:
+    """Uninstalled (its write-backs stop at once, whatever the event), installed and not
+    live yet, or no tenant: `CrmSettings.of` says so (`active`), and no call is planned, an
+    opt-out's DND and tag included."""
+    off = replace(SETTINGS, active=False)
+    changes = [handoff(), Change("ev-8", "c1", NOW, score="hot", profile={"budget_max": 1}),
+               Change("ev-9", "c1", NOW, assist_reason="coaching", assist_note="ask budget")]
+    for state in (STATE, OUT, replace(OUT, score_tag="warm-lead", note_id="note-1")):
+        assert any(plan(c, state, SETTINGS, HOUR) for c in changes)  # live: writes
+        assert all(plan(c, state, off, HOUR) == [] for c in changes)

@@ -25,7 +25,8 @@ from workers.tenants.validate import SettingsError
 def register(sub: Sub) -> None:
     p = sub.add_parser(
         "prune", help="delete what the retention windows no longer keep (idempotency ledgers; "
-        "messages of tenants with a message retention)")
+        "messages of tenants with a message retention; the data of tenants uninstalled "
+        "longer ago than LEADMEM_UNINSTALL_PURGE_DAYS, their consent ledger kept)")
     p.add_argument("--dry-run", action="store_true",
                    help="count what would be deleted; delete nothing")
     p.set_defaults(func=lambda a: run(prune(a), a.settings))
@@ -68,7 +69,9 @@ async def retention_show(args: argparse.Namespace) -> int:
     table([("TABLE", "TENANT", "KEPT FOR")] + [
         (name, "(all)", f"{window.days} days")
         for name, window in retention.ledger_windows(s).items()] + [
-        ("messages", tenant, f"{days} days") for tenant, days in tenants])
+        ("messages", tenant, f"{days} days") for tenant, days in tenants] + [
+        ("(all of an uninstalled tenant's but its consent ledger)", "(each)",
+         f"{s.uninstall_purge_days} days after its uninstall")])
     print(f"messages of every other tenant are kept for ever; pruned every "
           f"{s.retention_interval_s:g} s by the metrics worker" if s.retention_interval_s
           else "messages of every other tenant are kept for ever; periodic pruning is off "

@@ -1,4 +1,5 @@
-"""`leadmem tenant add|list|show|config`: onboard and configure agencies (GHL locations).
+"""`leadmem tenant add|list|show|config|webhook-url`: onboard and configure agencies (GHL
+locations).
 
 Tenant-scoped reads and writes go through `TenantDatabase.transaction` as the workers' role,
 under row-level security; `tenant list` reads across tenants on the admin connection.
@@ -18,9 +19,11 @@ from workers.cli.errors import CliError
 from workers.cli.ops_common import Sub, admin_conn, run, table, tenant_tx
 from workers.errors import ConfigurationError
 from workers.ghl.token_store import put_refresh_token
+from workers.ingestion.workflow import WorkflowKey, webhook_url
 from workers.secrets import MasterKey, encrypt
 from workers.tenants import TenantSettings, validate
 from workers.tenants import store as tenants
+from workers.tenants.lifecycle import LifecycleError
 from workers.tenants.model import SETTINGS_FIELDS, to_column
 from workers.tenants.validate import CHANNELS, CRM_KINDS, SettingsError
 
@@ -28,7 +31,8 @@ from workers.tenants.validate import CHANNELS, CRM_KINDS, SettingsError
 def register(sub: Sub) -> None:
     t = sub.add_parser("tenant", help="onboard and configure tenants (GHL locations)")
     ts = t.add_subparsers(dest="tenant_command", required=True, metavar="ACTION")
-    p = ts.add_parser("add", help="create a tenant (idempotent)")
+    p = ts.add_parser("add", help="create a live tenant (idempotent; a location that "
+                      "installs the app from GHL becomes a tenant without it)")
     p.add_argument("tenant_id", metavar="ID", help="the GHL locationId")
     p.add_argument("--name")
     p.set_defaults(func=lambda a: run(tenant_add(a), a.settings))
@@ -62,7 +66,10 @@ def register(sub: Sub) -> None:
                    help="no automated texts from HH:MM until HH:MM, the lead's local time "
                         "(21:00-08:00 is one night; on top of the legal hours), or off")
     p.add_argument("--channels", help="reply channels, comma separated: " + ",".join(CHANNELS))
-    p.add_argument("--ai", choices=("on", "off"), help="AI replies on or off")
+    p.add_argument("--ai", choices=("on", "off"),
+                   help="AI replies on or off; on also makes a tenant installed from the GHL "
+                        "Marketplace live, once it has --timezone, --persona and "
+                        "--service-areas (given in the same command or before)")
     p.add_argument("--timezone", metavar="TZ", help="IANA name, e.g. America/Chicago")
     p.add_argument("--allowed-domains", metavar="A,B",
                    help="domains a drafted reply may link to (subdomains included; the "
@@ -89,6 +96,10 @@ def register(sub: Sub) -> None:
                    help="tag added in GHL to a lead who opted out in words (default "
                         "opted-out; '' for none)")
     p.set_defaults(func=lambda a: run(tenant_config(a), a.settings))
+    p = ts.add_parser("webhook-url", help="the tenant's workflow webhook URL, for a GHL "
+                      "workflow's Webhook action (unsigned: this URL is bound to the tenant)")
+    p.add_argument("tenant_id", metavar="ID")
+    p.set_defaults(func=lambda a: run(tenant_webhook_url(a), a.settings))
 
 
 async def tenant_add(args: argparse.Namespace) -> int:
@@ -101,14 +112,14 @@ async def tenant_add(args: argparse.Namespace) -> int:
 async def tenant_list(args: argparse.Namespace) -> int:
     async with admin_conn(args.settings) as conn:
         rows = await conn.fetch(
-            """SELECT t.id, coalesce(t.name, '') AS name, t.ai_enabled,
+            """SELECT t.id, coalesce(t.name, '') AS name, t.ai_enabled, t.status,
                       coalesce(s.claude_model, '-') AS model,
                       s.claude_api_key_enc IS NOT NULL AS own_key,
                       (SELECT count(*) FROM contacts c WHERE c.tenant_id = t.id) AS contacts
                FROM tenants t LEFT JOIN tenant_settings s ON s.tenant_id = t.id
                ORDER BY t.id""")
-    table([("TENANT", "NAME", "AI", "MODEL", "OWN KEY", "CONTACTS")] + [
-        (r["id"], r["name"], "on" if r["ai_enabled"] else "off", r["model"],
+    table([("TENANT", "NAME", "STATUS", "AI", "MODEL", "OWN KEY", "CONTACTS")] + [
+        (r["id"], r["name"], r["status"], "on" if r["ai_enabled"] else "off", r["model"],
          "yes" if r["own_key"] else "no", str(r["contacts"])) for r in rows])
     print(f"{len(rows)} tenant(s)")
     return 0
@@ -142,7 +153,9 @@ async def tenant_show(args: argparse.Namespace) -> int:
         "version": oauth["version"], "updated_by": oauth["updated_by"],
         "updated_at": oauth["updated_at"], "access_expires_at": oauth["access_expires_at"]}
     tenant = {"id": conf.tenant_id, "name": conf.name, "ai_enabled": conf.ai_enabled,
-              "created_at": conf.created_at}
+              "created_at": conf.created_at, "status": conf.status,
+              "company_id": conf.company_id, "installed_at": conf.installed_at,
+              "uninstalled_at": conf.uninstalled_at, "purged_at": conf.purged_at}
     print(json.dumps({**tenant, "settings": settings, "counts": counts},
                      indent=2, default=str))
     return 0
@@ -243,9 +256,12 @@ async def tenant_config(args: argparse.Namespace) -> int:
     async with tenant_tx(args.settings, args.tenant_id) as conn:
         if not await tenants.exists(conn, args.tenant_id):
             raise CliError(f"no tenant {args.tenant_id!r} (add it with `tenant add`)")
-        if args.ai is not None:
-            await tenants.set_ai(conn, args.tenant_id, args.ai == "on")
         await tenants.update(conn, args.tenant_id, changes)
+        if args.ai is not None:  # after the settings: going live checks them (all or none)
+            try:
+                await tenants.set_ai(conn, args.tenant_id, args.ai == "on")
+            except LifecycleError as exc:
+                raise CliError(str(exc)) from exc
         if refresh_token is not None:
             token_version = await put_refresh_token(
                 conn, args.tenant_id, refresh_token, args.settings.master_key)
@@ -255,4 +271,23 @@ async def tenant_config(args: argparse.Namespace) -> int:
     if token_version is not None:
         shown.append(f"ghl_refresh_token (encrypted, version {token_version})")
     print(f"tenant {args.tenant_id}: updated " + ", ".join(shown))
+    return 0
+
+
+async def tenant_webhook_url(args: argparse.Namespace) -> int:
+    """Print `leadmem tenant webhook-url ID`: derived from LEADMEM_WORKFLOW_WEBHOOK_KEY (the
+    receiver checks it the same way) under LEADMEM_PUBLIC_URL; the tenant must exist."""
+    s = args.settings
+    key = WorkflowKey.from_setting(
+        s.workflow_webhook_key.get_secret_value() if s.workflow_webhook_key else None)
+    if key is None:
+        raise CliError("LEADMEM_WORKFLOW_WEBHOOK_KEY is not set (the receiver serves no "
+                       "workflow webhook URL without it)")
+    if not s.public_url:
+        raise CliError("LEADMEM_PUBLIC_URL is not set: the receiver's public base URL, e.g. "
+                       "https://hooks.example.com")
+    async with tenant_tx(s, args.tenant_id) as conn:
+        if not await tenants.exists(conn, args.tenant_id):
+            raise CliError(f"no tenant {args.tenant_id!r}")
+    print(webhook_url(s.public_url, key, args.tenant_id))
     return 0

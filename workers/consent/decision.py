@@ -9,7 +9,9 @@ Consent itself is the consent ledger's fold (`workers.consent_ledger`): recorded
 unsure readings and GHL's DND, never re-read from message history, so retention, forgetting,
 late webhooks and quoted words cannot lift it.
 
-The order is the compliance order: AI off for the tenant or the channel, a human agent's
+The order is the compliance order: a tenant that uninstalled the app (nothing at all is sent
+for it, not even an opt-out's confirmation, however long ago the text was drafted), AI off
+for the tenant or the channel, a human agent's
 takeover, an opt-out, an unsure reading (no automated text: a person decides), DND (global or
 this channel's), a newer message of the lead's (stored, or accepted and still on its way: a
 STOP in flight), a draft gone stale (counted from the lead's message, or from the end of the
@@ -40,10 +42,10 @@ Verdict = Literal["send", "hold", "block"]
 # Where a tenant lets the AI answer when its settings say nothing (the column's default).
 DEFAULT_REPLY_CHANNELS = frozenset({"sms", "email", "live_chat", "whatsapp", "fb", "ig", "gmb"})
 # Why a text was not sent: each a terminal status reason (`replies.suppressed_reason`).
-BLOCK_REASONS = ("ai_disabled", "channel_disabled", "human_takeover", "opted_out",
-                 "possible_opt_out", "dnd", "stale", "no_send_window", "superseded",
-                 "not_opted_out", "confirmation_late", "not_the_opt_out", "in_flight",
-                 "daily_cap")
+BLOCK_REASONS = ("uninstalled", "ai_disabled", "channel_disabled", "human_takeover",
+                 "opted_out", "possible_opt_out", "dnd", "stale", "no_send_window",
+                 "superseded", "not_opted_out", "confirmation_late", "not_the_opt_out",
+                 "in_flight", "daily_cap")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class ConsentState:
     # A newer inbound message of the lead's was accepted but is not stored yet.
     in_flight: bool = False
     texts_24h: int = 0  # automated texts sent to the lead in the last 24 hours
+    uninstalled: bool = False  # the tenant removed the app: nothing is sent for it
 
     @property
     def zone(self) -> ZoneInfo:
@@ -85,7 +88,8 @@ def lead_state(*, ai_enabled: bool, reply_channels: frozenset[str], human_takeov
                ledger: Consent, contact_tz: str | None, phone: str | None,
                state: str | None, tenant_tz: str | None, tenant_quiet: QuietWindow | None,
                postal_code: str | None = None, later_messages: Sequence[str] = (),
-               in_flight: bool = False, texts_24h: int = 0) -> ConsentState:
+               in_flight: bool = False, texts_24h: int = 0,
+               uninstalled: bool = False) -> ConsentState:
     """The state from the stored facts as both callers have them: every zone and state the
     lead may be in (its own zone, state, postal code and phone's area code; the tenant's zone
     only when none is known), so that a text goes only when the law allows it in each."""
@@ -95,7 +99,7 @@ def lead_state(*, ai_enabled: bool, reply_channels: frozenset[str], human_takeov
         where=whereabouts(contact_tz=contact_tz, state=state, postal_code=postal_code,
                           phone=phone, tenant_tz=tenant_tz),
         tenant_quiet=tenant_quiet, later_messages=tuple(later_messages), in_flight=in_flight,
-        texts_24h=texts_24h)
+        texts_24h=texts_24h, uninstalled=uninstalled)
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,8 @@ def confirms(out_answers: str | None, ledger: Consent) -> bool:
 
 def decide(out: Outgoing, state: ConsentState, now: datetime,
            limits: Limits = DEFAULT_LIMITS) -> ConsentDecision:
+    if state.uninstalled:
+        return ConsentDecision("block", "uninstalled")
     if not state.ai_enabled:
         return ConsentDecision("block", "ai_disabled")
     if out.channel not in state.reply_channels:

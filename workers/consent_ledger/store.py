@@ -1,4 +1,5 @@
-"""Every statement of `consent_events`: the one writer (`append`, `forget`) and the reads.
+"""Every statement of `consent_events`: the one writer (`append`, `forget`, `forget_tenant`)
+and the reads.
 
 Each function takes a connection inside `TenantDatabase.transaction(tenant)`, so row-level
 security scopes it to one tenant. The workers' role may not delete ledger rows, and a trigger
@@ -93,6 +94,23 @@ async def forget(conn: asyncpg.Connection, tenant: str, contact: str) -> int:
                                                WHERE tenant_id = $1 AND contact_id = $2),
                                               '{}'::text[])) a ORDER BY a)
             WHERE e.tenant_id = $1 AND e.contact_id = $2""", tenant, contact)
+    return int(status.rsplit(" ", 1)[-1])
+
+
+async def forget_tenant(conn: asyncpg.Connection, tenant: str) -> int:
+    """`forget` for every contact of a tenant at once (its data is purged after it
+    uninstalled the app): each row keeps the keyed hashes of its contact's addresses, so a
+    reinstall still suppresses the same phone or email. Returns the rows detached. Call
+    before the contacts are deleted."""
+    status = await conn.execute(
+        """UPDATE consent_events e
+              SET contact_id = NULL,
+                  addresses = ARRAY(SELECT DISTINCT a FROM unnest(
+                      e.addresses || coalesce((SELECT c.address_hashes FROM contacts c
+                                               WHERE c.tenant_id = e.tenant_id
+                                                 AND c.contact_id = e.contact_id),
+                                              '{}'::text[])) a ORDER BY a)
+            WHERE e.tenant_id = $1 AND e.contact_id IS NOT NULL""", tenant)
     return int(status.rsplit(" ", 1)[-1])
 
 

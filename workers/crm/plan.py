@@ -3,6 +3,8 @@
 - A hand-off (`agent.assist` reason handoff) becomes one GHL task on the contact, assigned to
   the contact's owner (or the tenant's default user), due now, with what the lead asked and a
   short summary of the lead.
+- A reply GHL may or may not have sent (`agent.assist` reason reply_in_doubt) becomes one
+  task as well: the agent checks the conversation (we never send it again).
 - Coaching, takeovers, held and stale replies keep **one living note** per contact current:
   created once, then updated in place, at most once per `note_interval` (a hand-off updates it
   at once).
@@ -21,6 +23,10 @@ An opted-out lead (any opt-out in force, any source) gets nothing beyond what th
 to see: its note (which says so) and the opt-out above; no task, no score tag (the one we set
 before is removed, so nurture workflows keyed on it stop), no profile fields. Each kind can be
 switched off per tenant; the opt-out's DND and the removal of our score tag cannot.
+
+Only a live tenant is written back to: none of this for a location that uninstalled the app
+(its write-backs stop at once, whatever was planned before), or that installed it and is not
+live yet.
 """
 
 from __future__ import annotations
@@ -56,13 +62,17 @@ class CrmSettings:
     field_map: Mapping[str, str] = field(default_factory=dict)  # profile field -> GHL field id
     default_user: str | None = None
     opted_out_tag: str = DEFAULT_OPTED_OUT_TAG  # "" : no tag
+    # A live tenant (`TenantSettings.live`): nothing at all is written back for a location
+    # that uninstalled the app, installed it and is not live yet, or is no tenant.
+    active: bool = True
 
     @classmethod
     def of(cls, settings: TenantSettings) -> CrmSettings:
         """The CRM's slice of the tenant's settings (`workers.tenants`)."""
-        return cls(tasks=settings.crm_tasks, notes=settings.crm_notes, tags=settings.crm_tags,
-                   fields=settings.crm_fields, tag_names=settings.crm_tag_names,
-                   field_map=settings.crm_custom_fields, default_user=settings.crm_default_user,
+        return cls(active=settings.live, tasks=settings.crm_tasks, notes=settings.crm_notes,
+                   tags=settings.crm_tags, fields=settings.crm_fields,
+                   tag_names=settings.crm_tag_names, field_map=settings.crm_custom_fields,
+                   default_user=settings.crm_default_user,
                    opted_out_tag=settings.crm_opted_out_tag)
 
 
@@ -201,6 +211,8 @@ def plan(change: Change, state: ContactState, settings: CrmSettings,
          note_interval: timedelta, now: datetime | None = None) -> list[Write]:
     """The writes one event calls for, in the order they should be made; `now` (default: the
     event's time) decides whether the note was updated too recently."""
+    if not settings.active:  # uninstalled, not live yet, or no tenant: no call at all
+        return []
     now = now or change.at
     writes = opt_out_writes(change, state, settings)
     if change.assist_reason is not None:
@@ -253,6 +265,11 @@ TASK_REASONS = {
                          "{who} may have asked to stop automated texts, so none are sent "
                          "until a person decides. Read the message, then record the "
                          "answer (opted out, or cleared to continue)"),
+    # A reply GHL may or may not have sent (`workers.ghl.outcome`): never sent again by us.
+    "reply_in_doubt": ("Check that {who} got the AI reply: GHL gave no clear answer",
+                       "An AI reply to {who} may or may not have been sent (GHL's answer "
+                       "proved nothing), so it is not sent again: look at the conversation "
+                       "and send it yourself if it is missing. It answered"),
 }
 
 

@@ -8,8 +8,9 @@ limit and the single-use refresh token shared across processes).
 
 Calls GHL cannot dedupe (a task, a note's creation) are claimed in `crm_writes` before the
 call and finished after it: a crash in between leaves the claim, and the call is never made
-twice (counted as in doubt). The rest (note updates, tags, fields) are idempotent and are
-simply made again on a redelivery.
+twice (counted as in doubt); so does an answer that proves nothing (a 5xx, a connection cut
+after sending: `ghl.outcome`). The rest (note updates, tags, fields) are idempotent and are
+simply made again, on a redelivery or after such an answer (`idempotent`).
 
 An opt-out's write-back (DND on the channels it covers, the opted-out tag) is claimed too,
 once per ledger entry, so a redelivery after it was made repeats nothing; but its calls are
@@ -49,6 +50,12 @@ CRM_WRITES = Counter(
     "repeated, failed = GHL refused, retry = not applied, retried later).",
     ["kind", "outcome"],
 )
+
+
+def idempotent(method: str, path: str) -> bool:
+    """Calls made twice with no harm: PUT and DELETE set a state, and adding tags is a set
+    union; POSTing a task or a note creates a second one."""
+    return method in ("PUT", "DELETE") or (method == "POST" and path.endswith("/tags"))
 
 
 class _Claim:
@@ -140,10 +147,13 @@ class CrmHandler:
 
     async def _call(self, tenant: str, method: str, path: str, body: dict[str, Any],
                     claim: _Claim | None = None, turn_taken: bool = False) -> dict[str, Any]:
+        """One call through the sender. Only a POST creates something GHL cannot dedupe (a
+        task, a note); every other call here (a note's update, tags, fields, DND) sets a
+        state, so an answer in doubt makes it again (`Sender.call(idempotent=...)`)."""
         client = self.client
         return await self.sender.call(
             tenant, lambda token: client.call(token, method, path, body), claim=claim,
-            turn_taken=turn_taken)
+            turn_taken=turn_taken, idempotent=idempotent(method, path))
 
     async def _once(self, tenant: str, contact: str, write: Write) -> None:
         """A task or a note's creation: claimed, called, finished; never made twice."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -40,13 +40,17 @@ TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-def begin_statement(tenant_id: str) -> str | None:
+TENANT_SETTING = "app.tenant_id"
+COMPANY_SETTING = "app.company_id"  # a GHL agency's own rows (ghl_company_tokens)
+
+
+def begin_statement(tenant_id: str, setting: str = TENANT_SETTING) -> str | None:
     """`BEGIN` plus the tenant setting as one simple-protocol round trip, when the id follows
     the safe-id rule (GHL location ids do) and can be inlined; None otherwise (the
     parameterised path, one more round trip)."""
-    if not is_safe_id(tenant_id):
+    if not is_safe_id(tenant_id) or setting not in (TENANT_SETTING, COMPANY_SETTING):
         return None
-    return f"BEGIN; SELECT set_config('app.tenant_id', '{tenant_id}', true)"
+    return f"BEGIN; SELECT set_config('{setting}', '{tenant_id}', true)"
 
 
 async def _release(conn: asyncpg.Connection) -> None:
@@ -84,21 +88,31 @@ class TenantDatabase:
     async def close(self) -> None:
         await self.pool.close()
 
-    @asynccontextmanager
-    async def transaction(self, tenant_id: str) -> AsyncIterator[asyncpg.Connection]:
+    def transaction(self, tenant_id: str) -> AbstractAsyncContextManager[asyncpg.Connection]:
         """A transaction in which only `tenant_id`'s rows exist; transient errors retry.
 
         The transaction is begun by hand (to save a round trip), so asyncpg does not know of
         it: inside, use explicit SAVEPOINTs, never `conn.transaction()`."""
         if not tenant_id:
             raise ValueError("a tenant-scoped transaction needs a tenant id")
-        begin = begin_statement(tenant_id)
+        return self._scoped(TENANT_SETTING, tenant_id)
+
+    def company_transaction(self, company_id: str
+                            ) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        """A transaction in which only GHL agency `company_id`'s own rows exist (its OAuth
+        tokens) and no tenant's; otherwise as `transaction`."""
+        if not company_id:
+            raise ValueError("a company-scoped transaction needs a company id")
+        return self._scoped(COMPANY_SETTING, company_id)
+
+    @asynccontextmanager
+    async def _scoped(self, setting: str, value: str) -> AsyncIterator[asyncpg.Connection]:
+        begin = begin_statement(value, setting)
         try:
             async with self.pool.acquire() as conn:
                 if begin is None:
                     await conn.execute("BEGIN")
-                    await conn.execute("SELECT set_config('app.tenant_id', $1, true)",
-                                       tenant_id)
+                    await conn.execute("SELECT set_config($1, $2, true)", setting, value)
                 else:
                     await conn.execute(begin)
                 try:

@@ -1,15 +1,23 @@
 """One request to GHL's send-message endpoint, and what its answer means.
 
-`classify` turns a response into a `Delivered` or one of four errors, so the sender decides
-with types, not status codes: retry after a wait (429, 5xx, connection refused), refresh the
-token (401), give up on this reply (other 4xx), or stop because GHL may already have it
-(a timeout or a dropped connection after the request went out: at most once, never resend).
+`classify` turns a response into a `Delivered` or one of five errors, so the sender decides
+with types, not status codes; which error an answer means is `outcome`'s table: retry after
+GHL's window (429), refresh the token (401), retry after a backoff (the request never left:
+connection refused), give up on this reply (other 4xx), or stop because GHL may already have
+it (a 5xx, or a timeout or dropped connection after the request went out: at most once,
+never resent).
+
+Every answer's `X-RateLimit-*` headers are handed to whoever collects them
+(`collect_reports`: the sender, for its limiter), so GHL's own count corrects ours.
 """
 
 from __future__ import annotations
 
 import html
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -18,7 +26,9 @@ from typing import Any
 import httpx
 
 from workers.errors import PermanentError, RetryableError
+from workers.ghl.limits import Report, report_of
 from workers.ghl.metrics import HTTP_ATTEMPTS, REQUEST_SECONDS
+from workers.ghl.outcome import Outcome, of_error, of_status
 
 API_VERSION = "2021-04-15"
 SEND_PATH = "/conversations/messages"
@@ -35,11 +45,18 @@ class Delivered:
 
 
 class RateLimitedError(RetryableError):
-    """429: GHL's burst or daily limit; `retry_after` from its headers when it said."""
+    """429: GHL's burst or daily limit; `retry_after` from its headers when it said, and
+    the rest of what they said (`report`: its daily count, its limits)."""
+
+    def __init__(self, message: str, retry_after: float | None = None,
+                 report: Report | None = None) -> None:
+        super().__init__(message, retry_after)
+        self.report = report
 
 
 class GHLUnavailableError(RetryableError):
-    """5xx or no connection: GHL did not take the message; try again later."""
+    """GHL provably did not take the message (the request never left, a 408, a redirect):
+    try again later."""
 
 
 class TokenRejectedError(RetryableError):
@@ -55,7 +72,14 @@ class ReplyRejectedError(PermanentError):
 
 
 class DeliveryInDoubtError(PermanentError):
-    """The request went out but no usable answer came back: GHL may have sent it."""
+    """The request went out but no answer proves what GHL did (a 5xx, a timeout or a cut
+    connection after sending, a 2xx without the message's id): GHL may have done it, so it
+    is never repeated, unless repeating it is harmless (an idempotent write)."""
+
+    def __init__(self, message: str, *, status: int | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status, self.retry_after = status, retry_after
 
 
 def message_payload(
@@ -105,6 +129,8 @@ def status_class(status: int) -> str:
 
 
 def _error_text(resp: httpx.Response) -> str:
+    if "html" in resp.headers.get("content-type", ""):  # a gateway's page: its status says it
+        return resp.reason_phrase
     try:
         data = resp.json()
     except ValueError:
@@ -135,43 +161,69 @@ def raise_for_status(resp: httpx.Response, what: str) -> None:
     """The error a non-2xx answer to a request about `what` means (nothing for a 2xx): the
     one mapping of GHL's statuses, for messages and CRM write-backs alike."""
     status = resp.status_code
-    if 200 <= status < 300:
+    outcome = of_status(status)
+    if outcome is Outcome.TAKEN:
         return
-    if status == 401:
+    if outcome is Outcome.TOKEN_REJECTED:
         raise TokenRejectedError(f"GHL answered 401 to {what}: {_error_text(resp)}")
-    if status == 429:
+    if outcome is Outcome.RATE_LIMITED:
         raise RateLimitedError(f"GHL answered 429 to {what}: {_error_text(resp)}",
-                               retry_after=retry_after_s(resp.headers))
-    if status >= 500 or status == 408 or status < 200 or 300 <= status < 400:
+                               retry_after=retry_after_s(resp.headers),
+                               report=report_of(resp.headers))
+    if outcome is Outcome.NOT_TAKEN:
         raise GHLUnavailableError(f"GHL answered {status} to {what}: {_error_text(resp)}",
                                   retry_after=retry_after_s(resp.headers))
-    raise ReplyRejectedError(f"GHL rejected {what}: {status} {_error_text(resp)}", status)
+    if outcome is Outcome.REFUSED:
+        raise ReplyRejectedError(f"GHL rejected {what}: {status} {_error_text(resp)}", status)
+    raise DeliveryInDoubtError(
+        f"GHL answered {status} to {what} ({_error_text(resp)}): it may have been done",
+        status=status, retry_after=retry_after_s(resp.headers))
 
 
 async def request(http: httpx.AsyncClient, method: str, url: str, *, token: str,
                   version: str, body: dict[str, Any], what: str,
                   effect: str) -> httpx.Response:
     """One request to GHL with a location's token, timed and counted; its answer is for the
-    caller to classify. No answer is `GHLUnavailableError` when the request cannot have
-    left (connection refused, pool wait: a retry is safe) and `DeliveryInDoubtError`
-    otherwise (GHL may have `effect`-ed it: never resent). Messages and CRM calls both go
-    through here, so both read a lost answer the same way."""
+    caller to classify, its rate-limit headers go to the collector (`collect_reports`). No
+    answer is `GHLUnavailableError` when the request cannot have left (connection refused,
+    pool wait: a retry is safe) and `DeliveryInDoubtError` otherwise (GHL may have
+    `effect`-ed it), as `outcome.TRANSPORT` says. Messages and CRM calls both go through
+    here, so both read a lost answer the same way."""
     headers = {"Authorization": f"Bearer {token}", "Version": version,
                "Accept": "application/json"}
     started = time.perf_counter()
     try:
         resp = await http.request(method, url, json=body, headers=headers)
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+    except httpx.HTTPError as exc:
         HTTP_ATTEMPTS.labels("transport").inc()
-        raise GHLUnavailableError(f"GHL unreachable: {exc!r}") from exc
-    except httpx.HTTPError as exc:  # the request may have reached GHL
-        HTTP_ATTEMPTS.labels("transport").inc()
+        if of_error(exc) is Outcome.NOT_TAKEN:
+            raise GHLUnavailableError(f"GHL unreachable: {exc!r}") from exc
         raise DeliveryInDoubtError(
             f"no answer from GHL {what} ({exc!r}): it may have been {effect}") from exc
     finally:
         REQUEST_SECONDS.observe(time.perf_counter() - started)
     HTTP_ATTEMPTS.labels(status_class(resp.status_code)).inc()
+    collected = _REPORTS.get()  # a 429's report travels with its error, beside its pause
+    if collected is not None and resp.status_code != 429 \
+            and (report := report_of(resp.headers)) is not None:
+        collected.append(report)
     return resp
+
+
+_REPORTS: ContextVar[list[Report] | None] = ContextVar("ghl_rate_limit_reports", default=None)
+
+
+@contextmanager
+def collect_reports() -> Iterator[list[Report]]:
+    """The `X-RateLimit-*` reports of the answers to requests made inside the block (in
+    this task), in order: how the sender hears GHL's count without every client and
+    every request function passing it back."""
+    found: list[Report] = []
+    token = _REPORTS.set(found)
+    try:
+        yield found
+    finally:
+        _REPORTS.reset(token)
 
 
 class GHLClient:

@@ -1,7 +1,8 @@
 """One call to GHL's contacts API (tasks, notes, tags, custom fields), classified as the
-send-message answer is (`ghl.client`): retry after a wait (429, 5xx, connection
-refused), refresh the token (401), give up (other 4xx), or stop because GHL may already have
-it (no answer after the request went out)."""
+send-message answer is (`ghl.client`, by `ghl.outcome`'s table): retry after a wait (429,
+connection refused), refresh the token (401), give up (other 4xx), or stop because GHL may
+already have it (a 5xx, no answer after the request went out); the caller says whether such
+a call may be made again (`Sender.call(idempotent=...)`)."""
 
 from __future__ import annotations
 

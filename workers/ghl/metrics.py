@@ -25,6 +25,18 @@ RATE_LIMIT_WAIT_SECONDS = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 
+RATE_LIMIT_FALLBACKS = Counter(
+    "leadmem_ghl_rate_limit_fallback_total",
+    "Turns to call GHL decided by one replica alone (a share of the limit) because Redis, "
+    "where every replica counts them, did not answer.",
+)
+
+RATE_LIMIT_CORRECTIONS = Counter(
+    "leadmem_ghl_rate_limit_corrections_total",
+    "Requests GHL's X-RateLimit-Remaining counted in a location's window beyond ours (someone "
+    "else calls GHL for the location), added to the shared count.",
+)
+
 REQUEST_SECONDS = Histogram(
     "leadmem_outbound_ghl_request_seconds",
     "Latency of one request to GHL's send-message endpoint.",
@@ -37,6 +49,7 @@ TOKEN_REFRESHES = Counter(
     "stored), reused (a fresh token another replica or an earlier run stored), conflict "
     "(refreshed while another writer replaced the stored tokens: theirs kept), unsaved "
     "(refreshed, but the rotated refresh token could not be stored yet: a crash loses it), "
+    "minted (a location an agency installed the app for: minted with the agency's token), "
     "failed.",
     ["outcome"],
 )

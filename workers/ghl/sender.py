@@ -1,25 +1,33 @@
-"""Sending one message with bounded retries: rate limit, 429 waits, 5xx backoff, one refresh.
+"""Sending one message with bounded retries: rate limit, 429 waits, one refresh.
 
-Only errors that prove GHL did not take the message are retried here (429, 5xx, connection
-refused, 401 once after a refresh); anything else propagates at once. When the attempts are
-spent, the last retryable error propagates and the caller releases its claim.
+Only errors that prove GHL did not take the message are retried here (429, the request never
+sent: connection refused, 401 once after a refresh), as `outcome` classifies GHL's answers;
+anything else propagates at once, in doubt (a 5xx, a cut connection after sending) included,
+unless the caller says the request is idempotent (a tag, a field, DND: made twice, no harm),
+when an answer in doubt is retried too. When the attempts are spent, the last retryable error
+propagates and the caller releases its claim. Every answer's `X-RateLimit-*` headers go to
+the limiter (`Limiter.observe`), so GHL's own count corrects the shared one.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from workers.errors import RetryableError
 from workers.ghl.client import (
     Delivered,
+    DeliveryInDoubtError,
     GHLUnavailableError,
     RateLimitedError,
     TokenRejectedError,
+    collect_reports,
 )
+from workers.ghl.limits import Report
 from workers.ghl.metrics import RATE_LIMIT_WAIT_SECONDS, RATE_LIMIT_WAITS
-from workers.ghl.ratelimit import LocationLimiter, Sleep
+from workers.ghl.ratelimit import Limiter, Sleep
 from workers.ghl.tokens import TokenProvider
 
 T = TypeVar("T")
@@ -53,7 +61,7 @@ class Sender:
         self,
         client: MessageClient,
         tokens: TokenProvider,
-        limiter: LocationLimiter,
+        limiter: Limiter,
         *,
         max_attempts: int = 5,
         backoff_s: float = 0.5,
@@ -90,9 +98,12 @@ class Sender:
                                claim=claim, turn_taken=turn_taken)
 
     async def call(self, location: str, request: Callable[[str], Awaitable[T]], *,
-                   claim: ClaimWindow | None = None, turn_taken: bool = False) -> T:
+                   claim: ClaimWindow | None = None, turn_taken: bool = False,
+                   idempotent: bool = False) -> T:
         """`request(token)` with the location's rate limit, token and bounded retries: the
-        one way every call to GHL goes (messages and CRM write-backs share the limit)."""
+        one way every call to GHL goes (messages and CRM write-backs share the limit). An
+        answer in doubt is raised (`DeliveryInDoubtError`: never repeated) unless the
+        request is `idempotent`, when it is repeated like one GHL did not take."""
         refreshed = server_paused = False
         last: RetryableError | None = None
         delay = 0.0
@@ -109,7 +120,12 @@ class Sender:
             server_paused = False
             token = await self._tokens.get(location)
             try:
-                return await request(token)
+                with collect_reports() as reports:
+                    try:
+                        return await request(token)
+                    finally:
+                        for report in reports:
+                            await self._limiter.observe(location, report)
             except TokenRejectedError as exc:
                 if refreshed:
                     raise TokenRejectedError(
@@ -118,12 +134,20 @@ class Sender:
                 refreshed, last = True, exc
                 await self._tokens.refresh(location)
             except RateLimitedError as exc:
-                # No advice from GHL: wait out a whole window of our own limit.
+                # No advice from GHL: wait out a whole window of our own limit. Its count in
+                # the window (none left) is the pause; the rest of its report stands.
                 wait = exc.retry_after if exc.retry_after is not None else self._limiter.interval_s
-                self._limiter.pause(location, min(wait, self._max_wait_s))
+                await self._limiter.observe(location, replace(
+                    exc.report or Report(), remaining=None, pause_s=min(wait, self._max_wait_s)))
                 server_paused, last = True, exc
-            except GHLUnavailableError as exc:
-                last = exc
+            except (GHLUnavailableError, DeliveryInDoubtError) as exc:
+                if isinstance(exc, DeliveryInDoubtError):
+                    if not idempotent:
+                        raise  # GHL may have done it: never made twice
+                    last = GHLUnavailableError(f"unconfirmed, made again (idempotent): {exc}",
+                                               retry_after=exc.retry_after)
+                else:
+                    last = exc
                 if attempt < self._max_attempts:
                     hint = exc.retry_after
                     delay = self.backoff(attempt) if hint is None else min(hint, self._max_wait_s)

@@ -3,6 +3,10 @@
 `get` returns the token to use now; `refresh` is called once after a 401 and returns a new
 one. A location with no usable token raises `TokenUnavailableError`, a retryable error: the
 reply is not at fault, and once the deployment is fixed a retry or a DLQ replay sends it.
+
+A token is only ever used for its own location: there is no default token for locations
+without one, a refresh whose answer names another location is refused, and a location an
+agency installed the app for gets tokens minted for it alone (`company_tokens`).
 """
 
 from __future__ import annotations
@@ -13,13 +17,22 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
 
 from workers.errors import RetryableError
+from workers.ghl.company_tokens import CompanyLocationTokens, TokenError
 from workers.ghl.metrics import TOKEN_REFRESHES
+from workers.ghl.oauth import (
+    ForeignGrantError,
+    Grant,
+    MalformedGrantError,
+    OAuthClient,
+    OAuthRefusedError,
+    UserType,
+    bound,
+)
 from workers.ghl.ratelimit import Clock, Sleep
 from workers.ghl.token_store import StoredTokens, TokenStore
 from workers.runtime.bounded import TENANT_STATE_MAX, LRUMap
@@ -48,14 +61,14 @@ class TokenProvider(Protocol):
 
 
 class StaticTokenProvider:
-    """Tokens from settings: per location (`LEADMEM_GHL_TOKENS`), else a default one."""
+    """Tokens from settings, per location (`LEADMEM_GHL_TOKENS`); a location without one of
+    its own gets none (there is no default token)."""
 
-    def __init__(self, tokens: Mapping[str, str], default: str | None = None) -> None:
+    def __init__(self, tokens: Mapping[str, str]) -> None:
         self._tokens = dict(tokens)
-        self._default = default
 
     async def get(self, location: str) -> str:
-        token = self._tokens.get(location, self._default)
+        token = self._tokens.get(location)
         if not token:
             raise TokenUnavailableError(f"no GHL access token configured for location {location}")
         return token
@@ -82,8 +95,12 @@ class _Refused(Exception):
         self.maybe_spent = maybe_spent
 
 
-def _reseed_hint(location: str) -> str:
-    return (f"authorize the app for the location again and store its refresh token with "
+def _reseed_hint(location: str, user_type: UserType = "Location") -> str:
+    if user_type == "Company":
+        return (f"install the app for agency {location} again (`leadmem app install-url` "
+                "prints the link)")
+    return (f"install the app for the location again (`leadmem app install-url` prints the "
+            f"link), or store a refresh token with "
             f"`leadmem tenant config {location} --ghl-refresh-token-stdin`")
 
 
@@ -137,6 +154,12 @@ class OAuthTokenProvider:
     connection that loses GHL's answer) in between loses the location's OAuth grant; the
     operator then re-authorizes (see `_reseed_hint`). The POST and the write run shielded
     from cancellation, with nothing but encryption between them.
+
+    * **binding**: every refresh answer must name the location (or, with
+      `user_type="Company"`, the agency: the same lifecycle keyed by company id, store
+      `ghl_company_tokens`) it was asked for; any other is refused and nothing is stored.
+    * **agency installs**: a location with no tokens of its own gets one minted by `company`
+      (with its agency's token), minted again when it expires or GHL refuses it.
     """
 
     def __init__(
@@ -151,10 +174,14 @@ class OAuthTokenProvider:
         access_tokens: Mapping[str, str] | None = None,
         clock: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
+        user_type: UserType = "Location",
+        company: CompanyLocationTokens | None = None,
     ) -> None:
-        self._http = http
-        self._url = base_url.rstrip("/") + "/oauth/token"
-        self._client = (client_id, client_secret)
+        self._oauth = OAuthClient(http, base_url=base_url, client_id=client_id,
+                                  client_secret=client_secret)
+        self._user_type = user_type
+        self._kind = "agency" if user_type == "Company" else "location"  # for messages
+        self._company = company
         self._store = store
         self._seeds = dict(seed_refresh_tokens or {})
         self._clock = clock
@@ -207,6 +234,8 @@ class OAuthTokenProvider:
     async def _obtain(self, location: str) -> str:
         try:
             stored = await self._load(location)
+            if stored is None:
+                return await self._minted(location)
             if self._usable(location, stored):
                 TOKEN_REFRESHES.labels("reused").inc()
                 return self._use(location, stored)
@@ -215,6 +244,25 @@ class OAuthTokenProvider:
             TOKEN_REFRESHES.labels("failed").inc()
             raise
         return token
+
+    async def _minted(self, location: str) -> str:
+        """A location with no tokens of its own: a token minted with the token of the agency
+        that installed the app for it, if one did (never another location's token)."""
+        if self._company is not None:
+            try:
+                minted = await self._company.token(location, self._rejected.get(location))
+            except TokenError as exc:
+                raise TokenUnavailableError(str(exc)) from exc
+            if minted is not None:
+                TOKEN_REFRESHES.labels("minted").inc()
+                self._access[location] = _Access(minted.token, minted.until)
+                return minted.token
+        hint = _reseed_hint(location, self._user_type)
+        if self._user_type == "Company":
+            raise TokenUnavailableError(f"no GHL tokens stored for agency {location}: {hint}")
+        raise TokenUnavailableError(
+            f"no GHL refresh token stored for location {location}, and no agency installed "
+            f"the app for it: {hint}")
 
     def _usable(self, location: str, stored: StoredTokens) -> bool:
         """Whether the stored access token is fresh and not the one GHL last refused."""
@@ -230,9 +278,10 @@ class OAuthTokenProvider:
         self._access[location] = _Access(stored.access_token, until)
         return stored.access_token
 
-    async def _load(self, location: str) -> StoredTokens:
+    async def _load(self, location: str) -> StoredTokens | None:
         """The location's tokens as they should be now: an unsaved rotation first (stored
-        now if the database allows), else the store's row, seeded from settings if none."""
+        now if the database allows), else the store's row, seeded from settings if none;
+        None when it has none."""
         pending = self._unsaved.get(location)
         if pending is not None:
             try:
@@ -254,10 +303,8 @@ class OAuthTokenProvider:
                 stored = await self._store.seed(location, self._seeds[location])
         except SecretDecryptionError as exc:
             raise TokenUnavailableError(
-                f"the stored GHL tokens of location {location} do not decrypt: {exc}") from exc
-        if stored is None:
-            raise TokenUnavailableError(
-                f"no GHL refresh token stored for location {location}: {_reseed_hint(location)}")
+                f"the stored GHL tokens of {self._kind} {location} do not "
+                f"decrypt: {exc}") from exc
         return stored
 
     async def _refresh(self, location: str, stored: StoredTokens) -> str:
@@ -268,7 +315,8 @@ class OAuthTokenProvider:
                 newer = await self._newer(location, stored.version) \
                     if refused.maybe_spent else None
                 if newer is None:
-                    hint = f"; {_reseed_hint(location)}" if refused.maybe_spent else ""
+                    hint = f"; {_reseed_hint(location, self._user_type)}" \
+                        if refused.maybe_spent else ""
                     raise TokenUnavailableError(f"{refused}{hint}") from None
                 if self._usable(location, newer):  # another replica refreshed: use its token
                     TOKEN_REFRESHES.labels("reused").inc()
@@ -294,14 +342,12 @@ class OAuthTokenProvider:
         """Spend `stored`'s refresh token and store the rotated one before the new access
         token is used: nothing but parsing and encryption between GHL's answer and the
         write."""
-        data = await self._grant(location, stored.refresh_token)
-        expires_in = float(data.get("expires_in") or 0)
+        grant = await self._grant(location, stored.refresh_token)
         rotated = StoredTokens(
-            refresh_token=str(data.get("refresh_token") or stored.refresh_token),
+            refresh_token=grant.refresh_token or stored.refresh_token,
             version=stored.version,
-            access_token=str(data["access_token"]),
-            access_expires_at=(datetime.fromtimestamp(self._clock() + expires_in, UTC)
-                               if expires_in > 0 else None),
+            access_token=grant.access_token,
+            access_expires_at=grant.expires_at(self._clock()),
         )
         return await self._persist(location, rotated)
 
@@ -341,37 +387,30 @@ class OAuthTokenProvider:
         TOKEN_REFRESHES.labels("ok").inc()
         return self._use(location, saved)
 
-    async def _grant(self, location: str, refresh_token: str) -> dict[str, Any]:
-        form = {
-            "client_id": self._client[0],
-            "client_secret": self._client[1],
-            "grant_type": "refresh_token",
-            "refresh_token": refresh_token,
-            "user_type": "Location",
-        }
+    async def _grant(self, location: str, refresh_token: str) -> Grant:
+        """GHL's answer to spending `refresh_token`, bound to `location` (its location or
+        agency): an answer for any other is refused, and its tokens are never stored."""
+        what = f"{self._kind} {location}"
         try:
-            resp = await self._http.post(self._url, data=form)
-        except httpx.HTTPError as exc:
-            raise RetryableError(f"GHL token refresh failed: {exc!r}") from exc
-        if resp.status_code >= 500:
-            raise RetryableError(f"GHL token refresh answered {resp.status_code}")
+            grant = await self._oauth.refresh(refresh_token, user_type=self._user_type)
+        except OAuthRefusedError as exc:
+            raise _Refused(f"GHL refused to refresh the token of {what}: {exc}",
+                           maybe_spent=not exc.client_refused) from None
+        except MalformedGrantError as exc:
+            raise _Refused(f"GHL's answer to refreshing the token of {what}: {exc}",
+                           maybe_spent=False) from None
         try:
-            data = resp.json()
-        except ValueError:
-            data = {}
-        if resp.status_code != 200 or not isinstance(data, dict) or not data.get("access_token"):
-            error = data.get("error") if isinstance(data, dict) else None
-            why = (data.get("error_description") or error) if isinstance(data, dict) else None
-            raise _Refused(
-                f"GHL refused to refresh the token of location {location}: "
-                f"{resp.status_code} {why or resp.text[:200]}",
-                maybe_spent=error != "invalid_client" and resp.status_code != 200,
-            )
-        return data
+            return bound(grant, self._user_type, location)
+        except ForeignGrantError as exc:
+            log.error("outbound: %s; the refresh token of %s is spent: %s", exc, what,
+                      _reseed_hint(location, self._user_type))
+            raise _Refused(str(exc), maybe_spent=False) from None
 
     async def close(self) -> None:
         """Store what could not be stored before (called at shutdown); what still cannot
-        be is lost with the process, and said so."""
+        be is lost with the process, and said so. The agencies' provider too."""
+        if self._company is not None:
+            await self._company.close()
         for location in list(self._unsaved):
             pending = self._unsaved[location]
             try:

@@ -14,7 +14,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from schemas.ghl import Webhook, parse_webhook
+from schemas.ghl import AppWebhook, Webhook, parse_delivery, parse_webhook
 from workers.errors import InvalidEventError, StaleEventError
 
 MAX_DEPTH = 32  # GHL's payloads nest a few levels; anything deeper is not a webhook
@@ -66,6 +66,14 @@ def decode_webhook(raw: bytes, *, max_bytes: int) -> Webhook:
     if len(raw) > max_bytes:
         raise InvalidEventError(f"body of {len(raw)} bytes exceeds the limit of {max_bytes}")
     return parse_webhook(clean(json_object(raw)))
+
+
+def decode_delivery(raw: bytes, *, max_bytes: int) -> Webhook | AppWebhook:
+    """`decode_webhook`, where the app's INSTALL / UNINSTALL (which may name no location)
+    are `AppWebhook`s."""
+    if len(raw) > max_bytes:
+        raise InvalidEventError(f"body of {len(raw)} bytes exceeds the limit of {max_bytes}")
+    return parse_delivery(clean(json_object(raw)))
 
 
 def parse_time(value: str | int | float | None) -> datetime | None:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from workers.tenants.model import Status
+
 Position = tuple[int, int]  # (partition, offset) of a `ghl.events` record
 # An inbound mark: (tenant, contact, event_id, message_id, occurred_at); see `inbound_marks`.
 Mark = tuple[str, str, str, str | None, datetime]
@@ -34,8 +36,9 @@ class Held:
 
 
 class Receipts(Protocol):
-    async def ensure_tenant(self, tenant: str) -> None:
-        """The tenant's row, created on first sight."""
+    async def tenant_status(self, tenant: str) -> Status | None:
+        """The tenant's lifecycle status; None: no tenant (never installed, never added by
+        an operator). Nothing is created."""
 
     async def claim(self, tenant: str, receipts: Sequence[Receipt]) -> list[Held]:
         """Claim each receipt's key unless it is claimed (one pipelined round trip, each
@@ -43,3 +46,21 @@ class Receipts(Protocol):
 
     async def mark(self, marks: Sequence[Mark]) -> None:
         """Each contact's newest inbound message, unless a newer one is marked."""
+
+    async def install(self, location: str, company: str | None, name: str | None,
+                      at: datetime) -> Status:
+        """The app's INSTALL for `location` (`workers.tenants.store.install`); the status
+        after it."""
+
+    async def uninstall(self, location: str, at: datetime) -> Status | None:
+        """The app's UNINSTALL for `location` (`workers.tenants.store.uninstall`) and, when
+        it is uninstalled, its GHL tokens deleted; the status after it (None: no tenant)."""
+
+    async def company_locations(self, company: str) -> list[str]:
+        """The tenants an agency's INSTALL recorded as its locations."""
+
+
+class AgencyTokens(Protocol):
+    async def forget(self, company: str) -> bool:
+        """Delete an agency's own GHL tokens (its agency-level UNINSTALL); True when it had
+        some."""

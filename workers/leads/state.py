@@ -65,15 +65,20 @@ class SendSettings(Protocol):
     @property
     def quiet(self) -> QuietWindow | None: ...
 
+    @property
+    def uninstalled(self) -> bool: ...
+
 
 def consent_state(tenant: SendSettings, lead: Lead, *, later_messages: Sequence[str] = (),
                   in_flight: bool = False, texts_24h: int = 0) -> ConsentState:
     """What consent rests on, for the responder when it drafts and for the outbound when it
     claims: the tenant's switches and quiet hours, the lead's flags, every zone it may be in,
-    its recorded consent; the outbound adds what happened since the message answered."""
+    its recorded consent; the outbound adds what happened since the message answered. A
+    tenant that uninstalled the app is asked about too: nothing is sent for it."""
     return lead_state(
         ai_enabled=tenant.ai_enabled, reply_channels=tenant.reply_channels,
         human_takeover=lead.human_takeover, ledger=lead.consent, contact_tz=lead.timezone,
         phone=lead.phone, state=lead.state, postal_code=lead.postal_code,
         tenant_tz=tenant.timezone, tenant_quiet=tenant.quiet,
-        later_messages=later_messages, in_flight=in_flight, texts_24h=texts_24h)
+        later_messages=later_messages, in_flight=in_flight, texts_24h=texts_24h,
+        uninstalled=tenant.uninstalled)

@@ -19,8 +19,6 @@ Leads = dict[str, tuple[MemoryPart | None, ProfilePart]]  # contact -> (memory, 
 
 
 class MemoryWrites(Ledger, Protocol):
-    async def ensure_tenant(self, tenant: str) -> None: ...
-
     async def ensure_contact(self, tenant: str, contact: str) -> None:
         """The contact's row, created on first sight (the tenant's row exists)."""
 

@@ -41,6 +41,8 @@ class MessageOutcome:
 
 
 async def ensure_lead(conn: asyncpg.Connection, tenant: str, contact: str) -> None:
+    """The lead's row, and its tenant's if missing: for operators' imports (`leadmem import
+    legacy`); the memory worker never creates a tenant (it ensures the contact alone)."""
     await ensure_tenant(conn, tenant)
     await conn.execute(
         "INSERT INTO contacts (tenant_id, contact_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",

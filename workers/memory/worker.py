@@ -17,6 +17,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
 from pydantic import TypeAdapter
 
 from schemas.events import (
@@ -30,6 +31,7 @@ from schemas.events import (
 )
 from schemas.topics import CONVERSATION_EVENTS, REPLIES_DELIVERED
 from workers.consent_ledger.addresses import AddressHasher, hasher_for
+from workers.errors import InvalidEventError
 from workers.memory import core, store
 from workers.memory.context import ContextStore
 from workers.memory.core import CONSUMER, MemoryInput
@@ -38,12 +40,10 @@ from workers.memory.ports import Leads, MemoryCache, MemoryWrites
 from workers.memory.store import MessageOutcome
 from workers.runtime import processed
 from workers.runtime.boundary import Handler
-from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
 from workers.runtime.groups import of_tenant
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Bound, Publisher, Scoped
 from workers.runtime.record import Record
-from workers.tenants.store import ensure as ensure_tenant
 
 log = logging.getLogger(__name__)
 _DELIVERED: TypeAdapter[ReplyDelivered] = TypeAdapter(ReplyDelivered)
@@ -62,8 +62,6 @@ class MemoryHandler:
         self.contexts = contexts
         self.publisher = publisher
         self.hasher = hasher or hasher_for(None)
-        # Forgetting a tenant costs one `INSERT ... ON CONFLICT DO NOTHING` at its next event.
-        self._known_tenants: BoundedSet[str] = BoundedSet(TENANT_STATE_MAX)
 
     async def __call__(self, record: Record) -> None:
         event = decode(record)
@@ -80,14 +78,12 @@ class MemoryHandler:
         events = core.with_lead(events)
         if not events:
             return
-        known = tenant in self._known_tenants
         try:
             async with self.db.transaction(tenant) as tx:
                 outcomes, leads = await self._write(tx, tenant, events)
-        except BaseException:
-            if not known:  # the tenant row was not committed after all
-                self._known_tenants.discard(tenant)
-            raise
+        except asyncpg.ForeignKeyViolationError as exc:  # every row references its tenant
+            raise InvalidEventError(f"no tenant {tenant!r}: ingestion admits only installed "
+                                    "or operator-added locations") from exc
         if self.contexts.dirty:
             await self.contexts.heal()
         for contact in core.to_forget(events, leads):
@@ -115,16 +111,11 @@ class MemoryHandler:
 
     async def _ensure_lead(self, tx: MemoryWrites, tenant: str, contact: str,
                            ensured: set[str]) -> None:
-        """`store.ensure_lead`, skipping what this process or transaction already ensured."""
-        await self._ensure_tenant(tx, tenant)
+        """The contact's row, unless this transaction already ensured it. The tenant's row
+        is never created here: a tenant installed the app or was added by an operator."""
         if contact not in ensured:
             await tx.ensure_contact(tenant, contact)
             ensured.add(contact)
-
-    async def _ensure_tenant(self, tx: MemoryWrites, tenant: str) -> None:
-        if tenant not in self._known_tenants:
-            await tx.ensure_tenant(tenant)
-            self._known_tenants.add(tenant)  # dropped again if the transaction fails
 
     async def _apply(self, tx: MemoryWrites, event: MemoryInput,
                      ensured: set[str]) -> dict[str, Any] | None:
@@ -137,7 +128,6 @@ class MemoryHandler:
             return core.deleted_result(event)
         if isinstance(event, MessageIngested):
             # The contact row is created with the message insert (one round trip fewer).
-            await self._ensure_tenant(tx, tenant)
             outcome = await tx.record_message(event, ensure_contact=contact not in ensured,
                                               hasher=self.hasher)
             ensured.add(contact)
@@ -153,9 +143,6 @@ class MemoryHandler:
 
 class PostgresMemory(processed.PostgresLedger):
     """`MemoryWrites` over a tenant transaction's connection: `store`'s statements."""
-
-    async def ensure_tenant(self, tenant: str) -> None:
-        await ensure_tenant(self.conn, tenant)
 
     async def ensure_contact(self, tenant: str, contact: str) -> None:
         await self.conn.execute("INSERT INTO contacts (tenant_id, contact_id) VALUES ($1, $2) "

@@ -40,16 +40,25 @@ def _mapping(value: Any, name: str) -> dict[str, str]:
     return {str(k): v for k, v in ((k, _plain(v)) for k, v in value.items()) if v}
 
 
+NO_DEFAULT_TOKEN = (
+    "LEADMEM_GHL_TOKEN is set, but a default GHL token is no longer used: a token is only "
+    "ever used for its own location, and one token for every location would send one "
+    "agency's replies with another's token. Name its location instead, "
+    "LEADMEM_GHL_TOKENS='{\"<locationId>\": \"<token>\"}', or install the app "
+    "(`leadmem app install-url`), then unset LEADMEM_GHL_TOKEN and restart")
+
+
 @dataclass(frozen=True)
 class OutboundConfig:
     base_url: str = "https://services.leadconnectorhq.com"
     tokens: Mapping[str, str] = field(default_factory=dict)
-    default_token: str | None = None
     oauth_client_id: str | None = None
     oauth_client_secret: str | None = None
     refresh_tokens: Mapping[str, str] = field(default_factory=dict)
     rate_limit: int = 100
     rate_interval_s: float = 10.0
+    daily_limit: int = 200_000
+    rate_limit_fallback_replicas: int = 4
     max_attempts: int = 5
     backoff_s: float = 0.5
     backoff_max_s: float = 8.0
@@ -71,15 +80,18 @@ class OutboundConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> OutboundConfig:
         s = settings
+        if _plain(s.ghl_token):
+            raise ConfigurationError(NO_DEFAULT_TOKEN)
         return cls(
             base_url=s.ghl_base_url,
             tokens=_mapping(s.ghl_tokens, "LEADMEM_GHL_TOKENS"),
-            default_token=_plain(s.ghl_token),
             oauth_client_id=_plain(s.ghl_oauth_client_id),
             oauth_client_secret=_plain(s.ghl_oauth_client_secret),
             refresh_tokens=_mapping(s.ghl_refresh_tokens, "LEADMEM_GHL_REFRESH_TOKENS"),
             rate_limit=int(s.outbound_rate_limit),
             rate_interval_s=float(s.outbound_rate_interval_s),
+            daily_limit=int(s.outbound_daily_limit),
+            rate_limit_fallback_replicas=int(s.outbound_rate_limit_fallback_replicas),
             max_attempts=int(s.outbound_max_attempts),
             backoff_s=float(s.outbound_backoff_s),
             backoff_max_s=float(s.outbound_backoff_max_s),

@@ -21,6 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol, cast
 
+import asyncpg
+
 from schemas.events import ReplyDrafted
 from workers.consent.decision import (
     DEFAULT_LIMITS,
@@ -30,6 +32,7 @@ from workers.consent.decision import (
     Outgoing,
 )
 from workers.consent.decision import decide as consent
+from workers.errors import InvalidEventError
 from workers.ghl.client import Delivered
 from workers.leads import consent_state
 from workers.leads import store as leads
@@ -37,11 +40,9 @@ from workers.leads.state import from_row as lead_of
 from workers.replies import CLAIM_COLUMNS, Action, Reply
 from workers.replies import store as replies
 from workers.replies.claim import claim_action
-from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet
 from workers.runtime.ports import Transactions
 from workers.tenants import store as tenants
 from workers.tenants.model import from_row as tenant_of
-from workers.tenants.store import ensure as ensure_tenant
 
 # A tenant id no GHL location has: the due scan needs a transaction but reads no tenant's
 # rows itself (the SECURITY DEFINER function of 0005 returns only (tenant, key) pairs).
@@ -123,17 +124,19 @@ class ReplyStore:
     def __init__(self, db: Transactions, limits: Limits = DEFAULT_LIMITS) -> None:
         self.db = db
         self.limits = limits
-        # Bounded: a forgotten tenant costs one `INSERT ... ON CONFLICT DO NOTHING`.
-        self._known_tenants: BoundedSet[str] = BoundedSet(TENANT_STATE_MAX)
 
     async def claim(self, ev: ReplyDrafted, now: datetime) -> Claim:
         """Upsert the reply from its event, then decide and record the transition atomically
-        (the row is locked, so two consumers of one reply cannot both claim it)."""
+        (the row is locked, so two consumers of one reply cannot both claim it). A reply
+        for a location that is no tenant (never installed, never added) is refused: no tenant
+        is created on its behalf."""
         tenant = ev.tenant_id
         async with self.db.transaction(tenant) as conn:
-            if tenant not in self._known_tenants:
-                await ensure_tenant(conn, tenant)
-            await replies.upsert_drafted(conn, ev)
+            try:
+                await replies.upsert_drafted(conn, ev)
+            except asyncpg.ForeignKeyViolationError as exc:
+                raise InvalidEventError(f"no tenant {tenant!r}: a reply for a location that "
+                                        "never installed the app is not sent") from exc
             locked = await conn.fetchrow(_LOCK, tenant, ev.idempotency_key, HISTORY, now)
             row = Reply.from_row(locked)
             step = claim_action(
@@ -151,7 +154,6 @@ class ReplyStore:
                                               now)
                 row = replace(row, status="suppressed", suppressed_reason=verdict.reason,
                               blocked_at=now)  # as a redelivery will read it
-        self._known_tenants.add(tenant)
         return Claim(action, row, verdict)
 
     async def mark_sent(self, tenant: str, key: str, delivered: Delivered) -> datetime:

@@ -5,7 +5,9 @@ Per reply: claim it in Postgres (see `delivery`), then send with the location's 
 token and bounded retries (see `sender`), record GHL's `messageId` and publish
 `ReplyDelivered` so the memory worker links the `OutboundMessage` echo. Replies due later
 are held and re-queued by the scheduler (see `scheduler`). A reply GHL refuses is marked
-failed and dead-lettered; one that may have gone out is never sent again.
+failed and dead-lettered; one that may have gone out (`workers.ghl.outcome`: a 5xx, a cut
+connection after sending) is never sent again, and the agent is told (`in_doubt_notice`).
+Every replica takes its turns from one count per location in Redis (`ghl.shared_limit`).
 """
 
 from __future__ import annotations
@@ -31,10 +33,18 @@ from workers.ghl.client import (
     ReplyRejectedError,
     message_payload,
 )
+from workers.ghl.company_tokens import CompanyLocationTokens
 from workers.ghl.contacts import ContactsClient
-from workers.ghl.ratelimit import LocationLimiter
+from workers.ghl.limits import Limits as GHLLimits
+from workers.ghl.oauth import OAuthClient
 from workers.ghl.sender import ClaimLostError, Sender
-from workers.ghl.token_store import PostgresTokenStore, TokenStore
+from workers.ghl.shared_limit import RedisWindows, SharedLimiter
+from workers.ghl.token_store import (
+    PostgresCompanyLinks,
+    PostgresCompanyTokenStore,
+    PostgresTokenStore,
+    TokenStore,
+)
 from workers.ghl.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
 from workers.outbound.config import OutboundConfig
 from workers.outbound.delivery import Claim, ReplyClaims, ReplyStore
@@ -73,6 +83,24 @@ def stale_notice(ev: ReplyDrafted, reply: Reply) -> AgentAssistRequested:
         causation_id=ev.event_id, reason="reply_stale",
         note=("This reply was not sent: it was not delivered within the time a draft stays "
               f"current. Suggested text, if it still fits: {reply.body}"),
+    )
+
+
+# Opens the error noted on a reply left 'sending' because GHL's answer proved nothing (the
+# agent was told); a row 'sending' without it was left by a crash, or is being sent now.
+IN_DOUBT = "in doubt:"
+
+
+def in_doubt_notice(ev: ReplyDrafted, reply: Reply, error: str,
+                    at: datetime) -> AgentAssistRequested:
+    """What the agent is told of a reply GHL may or may not have sent. Its id is stable per
+    reply, so a re-publish (a redelivery) is the same notice: one task for the agent."""
+    return AgentAssistRequested(
+        event_id=derive_event_id(ev.tenant_id, reply.idempotency_key, "in_doubt"),
+        tenant_id=ev.tenant_id, contact_id=reply.contact_id, occurred_at=at,
+        received_at=ev.received_at, causation_id=ev.event_id, reason="reply_in_doubt",
+        note=(f"GHL's answer ({error.removeprefix(IN_DOUBT).strip()[:300]}) does not say "
+              f"whether it sent this reply, so it is not sent again. The reply: {reply.body}"),
     )
 
 
@@ -126,6 +154,9 @@ class OutboundHandler:
             SENDS.labels("republished").inc()
         elif claim.action is Action.IN_DOUBT:
             SENDS.labels("in_doubt").inc()
+            error = reply.send_error or ""
+            if error.startswith(IN_DOUBT):  # told before; again, in case that publish was lost
+                await self.publisher.publish(in_doubt_notice(ev, reply, error, self.now()))
             log.warning(
                 "outbound: reply %s/%s was claimed before and may have been sent; not resending "
                 "(reconcile it by hand)", ev.tenant_id, ev.idempotency_key,
@@ -158,7 +189,9 @@ class OutboundHandler:
             SENDS.labels("failed").inc()
             raise
         except DeliveryInDoubtError as exc:
-            await self.store.note_in_doubt(tenant, key, str(exc))
+            error = f"{IN_DOUBT} {exc}"
+            await self.store.note_in_doubt(tenant, key, error)
+            await self.publisher.publish(in_doubt_notice(ev, reply, error, self.now()))
             SENDS.labels("in_doubt").inc()
             raise
         except RetryableError as exc:
@@ -199,9 +232,11 @@ class OutboundHandler:
 
 def token_provider(
     config: OutboundConfig, http: httpx.AsyncClient, store: TokenStore | None = None,
+    company: CompanyLocationTokens | None = None,
 ) -> TokenProvider:
     """OAuth when the client credentials are configured (refresh tokens come from `store`,
-    seeded from the settings), else the static tokens."""
+    seeded from the settings; locations an agency installed the app for get tokens minted
+    by `company`), else the static tokens, each for its own location only."""
     if config.uses_oauth:
         assert config.oauth_client_id and config.oauth_client_secret
         if store is None:
@@ -210,8 +245,25 @@ def token_provider(
             http, base_url=config.base_url, client_id=config.oauth_client_id,
             client_secret=config.oauth_client_secret, store=store,
             seed_refresh_tokens=config.refresh_tokens, access_tokens=config.tokens,
+            company=company,
         )
-    return StaticTokenProvider(config.tokens, config.default_token)
+    return StaticTokenProvider(config.tokens)
+
+
+def company_tokens(resources: Resources, config: OutboundConfig,
+                   http: httpx.AsyncClient) -> CompanyLocationTokens | None:
+    """Tokens minted with an agency's token for the locations it installed the app for
+    (OAuth only; the master key was checked by `token_store`)."""
+    if not config.uses_oauth:
+        return None
+    assert config.oauth_client_id and config.oauth_client_secret
+    key, db = resources.settings.master_key, resources.database
+    base, client, secret = config.base_url, config.oauth_client_id, config.oauth_client_secret
+    agencies = OAuthTokenProvider(http, base_url=base, client_id=client, client_secret=secret,
+                                  store=PostgresCompanyTokenStore(db, key), user_type="Company")
+    return CompanyLocationTokens(
+        OAuthClient(http, base_url=base, client_id=client, client_secret=secret),
+        PostgresCompanyLinks(db, key), agencies)
 
 
 def token_store(resources: Resources, config: OutboundConfig) -> TokenStore | None:
@@ -240,14 +292,17 @@ def build(
     http = httpx.AsyncClient(timeout=cfg.timeout_s, follow_redirects=False)
     resources.stack.push_async_callback(http.aclose)
     if tokens is None:
-        tokens = token_provider(cfg, http, token_store(resources, cfg))
+        tokens = token_provider(cfg, http, token_store(resources, cfg),
+                                company_tokens(resources, cfg, http))
         if isinstance(tokens, OAuthTokenProvider):
             resources.stack.push_async_callback(tokens.close)  # before the pool closes
     store = ReplyStore(resources.database,
                        Limits(max_age=timedelta(seconds=cfg.reply_max_age_s)))
     sender = Sender(
         GHLClient(http, cfg.base_url), tokens,
-        LocationLimiter(cfg.rate_limit, cfg.rate_interval_s),
+        SharedLimiter(RedisWindows(resources.cache, GHLLimits(
+            cfg.rate_limit, cfg.rate_interval_s, cfg.daily_limit)),
+            fallback_replicas=cfg.rate_limit_fallback_replicas, max_wait_s=cfg.max_wait_s),
         max_attempts=cfg.max_attempts, backoff_s=cfg.backoff_s,
         backoff_max_s=cfg.backoff_max_s, max_wait_s=cfg.max_wait_s,
     )
@@ -276,4 +331,4 @@ class GHLGateway:
 
 
 SPEC = WorkerSpec(name="outbound", topics=(REPLIES_OUTBOUND, AGENT_ASSIST, LEAD_PROFILE_UPDATED),
-                  build=build, needs_redis=False)
+                  build=build)  # Redis: GHL's limits, counted once for every replica

@@ -5,5 +5,6 @@ The core is `accept` (the pure decision on one delivery); the shell is `app` (th
 and `service` (the record a delivery becomes, and the receiver's `WorkerSpec`: a worker that
 consumes nothing, hosted by `runtime.host.WorkerHost`, which opens its producer through
 `runtime.clients`, serves its route beside `/health` and `/metrics`, and starts and stops it);
-`metrics` counts.
+`metrics` counts. `install` serves the Marketplace app's OAuth callback (`GET /oauth/callback`)
+on the same port, with its own lazily opened database pool (`install_pages`: its pages).
 """

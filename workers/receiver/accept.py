@@ -4,27 +4,37 @@ Pure (no I/O, no clock), so the whole policy is one table of unit tests; `app.py
 and maps each decision to a status code. The checks run in this order, each for a reason:
 
 1. size: a body over the limit was never read whole, so nothing else can be judged (413);
-2. signature, when a key is configured: a forged request is refused before anything is
-   written, not even a dead letter, so forgeries cannot fill a topic (401);
+2. authenticity: a GHL delivery (`decide`) must carry a signature that verifies with GHL's
+   keys (HighLevel's published ones unless configured); a workflow webhook (`decide_workflow`,
+   unsigned by GHL) must come to its tenant's own URL, with that tenant's token. Anything else
+   is refused before anything is written, not even a dead letter, so forgeries cannot fill a
+   topic (401);
 3. shape: the record is keyed by `locationId`, so the body must be a JSON object with a
-   non-blank string `locationId` (400; the bytes still go to the DLQ).
+   non-blank string `locationId` (400; the bytes still go to the DLQ); the app's INSTALL /
+   UNINSTALL of a whole agency names only its `companyId`, which keys it then; on a workflow
+   URL the `locationId` must also be the URL's tenant (401: one tenant cannot speak for
+   another).
 
 Everything else about the body (its type, fields, timestamp, duplicates) is ingestion's job:
-the receiver forwards the bytes unchanged, so the signature ingestion checks again still holds.
+the receiver forwards the bytes unchanged, so the signature (or the workflow binding the
+receiver adds) that ingestion checks again still holds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from schemas.topics import HEADER_TENANT
 from workers.errors import InvalidEventError, SignatureMismatchError
 from workers.ingestion.decode import json_object
 from workers.ingestion.signatures import ED25519_HEADER, RSA_HEADER, SignatureVerifier, Verdict
+from workers.ingestion.workflow import WORKFLOW_HEADER, WorkflowKey
 
 SIGNATURE_HEADERS: tuple[str, ...] = (ED25519_HEADER, RSA_HEADER)
 MAX_LOCATION_ID = 128  # as schemas.ghl.Webhook.locationId: longer ones are no GHL location
+APP_EVENTS: tuple[str, ...] = ("INSTALL", "UNINSTALL")  # the Marketplace app's own webhooks
 
 
 @dataclass(frozen=True)
@@ -54,8 +64,8 @@ class TooLarge:
 
 @dataclass(frozen=True)
 class Unauthorized:
-    """A key is configured and the signature is missing (under `unsigned_policy=reject`) or
-    does not match (401): nothing written."""
+    """The signature is missing or does not match, or a workflow URL's token or tenant is
+    not the body's (401): nothing written."""
 
     reason: str
 
@@ -79,22 +89,41 @@ def signature_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def location_of(body: bytes) -> str | Reject:
+def location_of(body: bytes, *, company_for_app_events: bool = False) -> str | Reject:
     """The body's `locationId`, or why the body cannot be keyed. Decoded by ingestion's own
-    `json_object`, so what passes here is not rejected there for its encoding."""
+    `json_object`, so what passes here is not rejected there for its encoding. With
+    `company_for_app_events` (GHL's webhook URL), the app's INSTALL / UNINSTALL of a whole
+    agency, which names its `companyId` and no `locationId`, is keyed by the company."""
+    data = _object(body)
+    return data if isinstance(data, Reject) else _key(data, company_for_app_events)
+
+
+def _object(body: bytes) -> dict[str, Any] | Reject:
     try:
-        data = json_object(body)
+        return json_object(body)
     except InvalidEventError as exc:
         return Reject(str(exc))
+
+
+def _key(data: dict[str, Any], company_for_app_events: bool) -> str | Reject:
     location = data.get("locationId")
+    company = data.get("companyId")
+    no_location = location is None or (isinstance(location, str) and not location.strip())
+    if (company_for_app_events and no_location and data.get("type") in APP_EVENTS
+            and isinstance(company, str) and company.strip()):
+        return _usable("companyId", company.strip())
     if not isinstance(location, str):
         shown = "missing" if location is None else f"a JSON {type(location).__name__}"
         return Reject(f"locationId is {shown}, not a string")
-    if not location.strip():
-        return Reject("locationId is blank")
-    if len(location) > MAX_LOCATION_ID:
-        return Reject(f"locationId is {len(location)} characters (at most {MAX_LOCATION_ID})")
-    return location
+    return _usable("locationId", location)
+
+
+def _usable(name: str, value: str) -> str | Reject:
+    if not value.strip():
+        return Reject(f"{name} is blank")
+    if len(value) > MAX_LOCATION_ID:
+        return Reject(f"{name} is {len(value)} characters (at most {MAX_LOCATION_ID})")
+    return value
 
 
 def decide(
@@ -108,7 +137,28 @@ def decide(
         verdict = verifier.verify(body, signatures)
     except SignatureMismatchError as exc:
         return Unauthorized(str(exc))
-    location = location_of(body)
+    location = location_of(body, company_for_app_events=True)
     if isinstance(location, Reject):
         return Reject(location.reason, signatures)
     return Accept(location, {**signatures, HEADER_TENANT: location}, verdict)
+
+
+def decide_workflow(
+    body: bytes, *, tenant: str, token: str, max_bytes: int, key: WorkflowKey
+) -> Decision:
+    """The decision for one delivery to `tenant`'s workflow webhook URL (its `token`)."""
+    if over := too_large(len(body), max_bytes):
+        return over
+    if not key.token_matches(tenant, token):
+        return Unauthorized("not this tenant's workflow webhook URL")
+    data = _object(body)
+    location = data if isinstance(data, Reject) else _key(data, False)
+    if isinstance(location, Reject):  # the tenant is authenticated: its dead letter says so
+        return Reject(location.reason, {HEADER_TENANT: tenant})
+    if isinstance(data, dict) and data.get("type") in APP_EVENTS:
+        return Unauthorized("the app's INSTALL / UNINSTALL come signed from GHL, never from "
+                            "a workflow")
+    if location != tenant:
+        return Unauthorized("the body's locationId is not this workflow URL's tenant")
+    return Accept(tenant, {HEADER_TENANT: tenant,
+                           WORKFLOW_HEADER: key.record_mac(tenant, body)}, "workflow")

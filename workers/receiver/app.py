@@ -1,5 +1,7 @@
-"""The receiver's HTTP layer: `POST /webhooks/ghl`, served by the worker host beside its
-`/health` and `/metrics` on one port (`routes`).
+"""The receiver's HTTP layer: `POST /webhooks/ghl` and, with a workflow webhook key,
+`POST /webhooks/workflow/{tenant}/{token}`, served by the worker host beside its `/health` and
+`/metrics` on one port (`routes`), behind the connection guard (`runtime.connections`: header
+timeout, idle timeout, connection cap).
 
 Why `aiohttp.web`: it is already a dependency and already serves every worker's `/health` and
 `/metrics` (`runtime/http.py`, serving it too); it hands the handler the body as a stream,
@@ -26,11 +28,22 @@ from typing import Protocol
 from aiohttp import ClientPayloadError, StreamReader, web
 
 from workers.ingestion.signatures import SignatureVerifier
-from workers.receiver.accept import Accept, Reject, TooLarge, decide, too_large
+from workers.ingestion.workflow import WORKFLOW_ROUTE
+from workers.receiver.accept import (
+    Accept,
+    Decision,
+    Reject,
+    TooLarge,
+    decide,
+    decide_workflow,
+    too_large,
+)
 from workers.receiver.metrics import BODY_BYTES, IN_FLIGHT, STATUS, RequestCounter
+from workers.runtime.connections import ConnectionLimits
 from workers.runtime.http import Routes
 
 WEBHOOK_PATH = "/webhooks/ghl"
+WORKFLOW_PATH = WORKFLOW_ROUTE  # /webhooks/workflow/{tenant}/{token}
 # GHL retries on its own schedule (about 10 minutes apart); the header is for other clients.
 RETRY_AFTER_S = 10
 
@@ -49,6 +62,7 @@ class Limits:
     max_body_bytes: int
     read_timeout_s: float
     max_in_flight: int
+    connections: ConnectionLimits | None = None  # None: aiohttp's own (tests of the handler)
 
 
 async def read_bounded(stream: StreamReader, limit: int) -> bytes:
@@ -78,18 +92,41 @@ class WebhookHandler:
         self.in_flight = 0
 
     async def receive(self, request: web.Request) -> web.Response:
+        """`POST /webhooks/ghl`: a delivery signed by GHL."""
+        def decision(body: bytes) -> Decision:
+            return decide(body, request.headers, max_bytes=self.limits.max_body_bytes,
+                          verifier=self.verifier)
+
+        return await self._receive(request, decision)
+
+    async def receive_workflow(self, request: web.Request) -> web.Response:
+        """`POST /webhooks/workflow/{tenant}/{token}`: a tenant's own workflow webhook (served
+        only with a workflow key)."""
+        key = self.verifier.workflow
+        assert key is not None, "the workflow route is served only with a workflow key"
+        tenant, token = request.match_info["tenant"], request.match_info["token"]
+
+        def decision(body: bytes) -> Decision:
+            return decide_workflow(body, tenant=tenant, token=token,
+                                   max_bytes=self.limits.max_body_bytes, key=key)
+
+        return await self._receive(request, decision)
+
+    async def _receive(self, request: web.Request,
+                       decision: Callable[[bytes], Decision]) -> web.Response:
         received_ms = int(self.clock() * 1000)
         if self.in_flight >= self.limits.max_in_flight:
             return self._answer("busy")  # before reading: a flood costs no memory
         self.in_flight += 1
         IN_FLIGHT.inc()
         try:
-            return await self._handle(request, received_ms)
+            return await self._handle(request, received_ms, decision)
         finally:
             self.in_flight -= 1
             IN_FLIGHT.dec()
 
-    async def _handle(self, request: web.Request, received_ms: int) -> web.Response:
+    async def _handle(self, request: web.Request, received_ms: int,
+                      decide_on: Callable[[bytes], Decision]) -> web.Response:
         limit = self.limits.max_body_bytes
         if declared := too_large(request.content_length, limit):
             return self._too_large(declared)
@@ -101,7 +138,7 @@ class WebhookHandler:
         except (ConnectionError, ClientPayloadError):
             return self._answer("aborted")
         BODY_BYTES.observe(len(body))
-        decision = decide(body, request.headers, max_bytes=limit, verifier=self.verifier)
+        decision = decide_on(body)
         if isinstance(decision, Accept):
             ok = await self.sink.forward(body, decision, received_ms)
             return self._answer("accepted" if ok else "unavailable", decision.location)
@@ -129,9 +166,12 @@ class WebhookHandler:
 
 
 def routes(handler: WebhookHandler, *, shutdown_timeout: float) -> Routes:
-    """The receiver's route, for the host to serve beside `/health` and `/metrics`.
-    `client_max_size` also bounds any other body read; stopping waits `shutdown_timeout`
-    for the requests under way."""
-    return Routes((web.post(WEBHOOK_PATH, handler.receive),), f"POST {WEBHOOK_PATH}",
+    """The receiver's routes (the workflow one only with a workflow key), for the host to
+    serve beside `/health` and `/metrics`. `client_max_size` also bounds any other body read;
+    stopping waits `shutdown_timeout` for the requests under way."""
+    served = [web.post(WEBHOOK_PATH, handler.receive)]
+    if handler.verifier.workflow is not None:
+        served.append(web.post(WORKFLOW_PATH, handler.receive_workflow))
+    return Routes(tuple(served), ", ".join(f"POST {r.path}" for r in served),
                   client_max_size=handler.limits.max_body_bytes + 1,
-                  shutdown_timeout=shutdown_timeout)
+                  shutdown_timeout=shutdown_timeout, connections=handler.limits.connections)

@@ -28,12 +28,14 @@ from aiokafka.errors import KafkaError
 from schemas.topics import GHL_EVENTS, PIPELINE_DLQ
 from workers.errors import InvalidEventError
 from workers.ingestion.signatures import SignatureVerifier
+from workers.receiver import install
 from workers.receiver.accept import Accept, Reject
-from workers.receiver.app import Limits, WebhookHandler, routes
+from workers.receiver.app import RETRY_AFTER_S, Limits, WebhookHandler, routes
 from workers.receiver.metrics import PRODUCE_SECONDS, RequestCounter
 from workers.runtime.background import Loop
 from workers.runtime.boundary import dead_letter_headers
 from workers.runtime.clients import ProducerLink, connect_producer
+from workers.runtime.connections import ConnectionLimits
 from workers.runtime.host import Resources, WorkerHost, WorkerSpec
 from workers.settings import Settings
 
@@ -62,16 +64,17 @@ class Receiver:
         self.settings = settings
         self.port = settings.port_for(NAME) if port is None else port
         self.counter = RequestCounter(settings.metrics_tenant_labels)
-        verifier = SignatureVerifier.from_settings(
-            settings.ghl_ed25519_public_key, settings.ghl_rsa_public_key,
-            settings.unsigned_policy,
-        )
+        verifier = SignatureVerifier.of(settings)
+        connections = ConnectionLimits(settings.receiver_max_connections,
+                                       settings.receiver_header_timeout_s,
+                                       settings.receiver_idle_timeout_s, RETRY_AFTER_S)
         limits = Limits(settings.max_body_bytes, settings.receiver_read_timeout_s,
-                        settings.receiver_max_in_flight)
+                        settings.receiver_max_in_flight, connections)
         self.handler = WebhookHandler(self, verifier, limits, self.counter)
         # The deployment's producer (`runtime.kafka.make_producer`: idempotent, acks=all): the
         # receiver sets each record's timestamp and headers itself, no FastStream publisher.
         self.producer: ProducerLink | None = None
+        self.installs: install.InstallHandler | None = None  # the Marketplace app's callback
         self._host: WorkerHost | None = None
         self._failed = 0
         self._last_letter_us = 0
@@ -90,6 +93,7 @@ class Receiver:
         # Let requests under way finish (read + produce) when stopping, then close.
         grace = s.receiver_read_timeout_s + s.receiver_produce_timeout_s + 1
         resources.serve(routes(self.handler, shutdown_timeout=grace))
+        self.installs = install.attach(resources)  # GET /oauth/callback (its own lazy pool)
         resources.add_check("broker", self.broker_ok)
         resources.run_in_background(Loop("receiver-rerank", self._rerank))
 

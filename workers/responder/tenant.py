@@ -28,6 +28,7 @@ class TenantProfile:
     own_phones: tuple[str, ...] = ()
     own_emails: tuple[str, ...] = ()
     allowed_phrases: tuple[str, ...] = ()
+    uninstalled: bool = False  # the tenant removed the app: nothing is drafted or sent
 
 
 def tenant_profile(settings: TenantSettings) -> TenantProfile:
@@ -49,4 +50,5 @@ def tenant_profile(settings: TenantSettings) -> TenantProfile:
         own_phones=settings.own_phones,
         own_emails=settings.own_emails,
         allowed_phrases=settings.allowed_phrases,
+        uninstalled=settings.uninstalled,
     )

@@ -89,8 +89,9 @@ class Resources:
 
     def serve(self, routes: Routes) -> None:
         """Serve `routes` on the worker's port beside `/health` and `/metrics` from the
-        moment the host opened it (the receiver's `POST /webhooks/ghl`)."""
-        self.routes = routes
+        moment the host opened it (the receiver's `POST /webhooks/ghl`); each call adds its
+        routes to those of the calls before (the receiver's `GET /oauth/callback`)."""
+        self.routes = routes if self.routes is None else self.routes.plus(routes)
 
     def add_check(self, name: str, check: Check) -> None:
         """One more dependency in `/health` (the receiver's producer: `broker`)."""

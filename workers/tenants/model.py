@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, time
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal, get_args
 
 from workers.consent.decision import DEFAULT_REPLY_CHANNELS
 from workers.consent.quiet import QuietWindow, tenant_window
@@ -26,6 +26,10 @@ from workers.learning.extract.model import Area
 DEFAULT_TAGS: Mapping[str, str] = MappingProxyType(
     {"hot": "hot-lead", "warm": "warm-lead", "cold": "cold-lead"})
 DEFAULT_OPTED_OUT_TAG = "opted-out"
+# Where a tenant is in the Marketplace app's lifecycle (`tenants.status`, migrations/0014;
+# the transitions: `workers.tenants.lifecycle`).
+Status = Literal["installed", "live", "uninstalled"]
+STATUSES: tuple[Status, ...] = get_args(Status)
 PREFIX = "tenant__"  # the result columns of `store.COLUMNS`, apart from a reader's own
 
 
@@ -37,6 +41,12 @@ class TenantSettings:
     name: str | None = None
     ai_enabled: bool = False
     created_at: datetime | None = None
+    # Its install lifecycle (`tenants.status`...; the column's default: operators' tenants).
+    status: Status = "live"
+    company_id: str | None = None  # the GHL agency that installed it, when known
+    installed_at: datetime | None = None
+    uninstalled_at: datetime | None = None
+    purged_at: datetime | None = None
     # `tenant_settings` (no row: every default below, which are the columns' defaults).
     persona: str | None = None
     instructions: str | None = None
@@ -73,8 +83,19 @@ class TenantSettings:
     def area_names(self) -> tuple[str, ...]:
         return tuple(a.name for a in self.service_areas)
 
+    @property
+    def live(self) -> bool:
+        """A tenant that may be answered and written back to (AI aside): known and live."""
+        return self.known and self.status == "live"
 
-TENANT_FIELDS = ("known", "name", "ai_enabled", "created_at")  # from `tenants`
+    @property
+    def uninstalled(self) -> bool:
+        """The app was removed from the location: nothing may be sent or written back."""
+        return self.known and self.status == "uninstalled"
+
+
+TENANT_FIELDS = ("known", "name", "ai_enabled", "created_at", "status", "company_id",
+                 "installed_at", "uninstalled_at", "purged_at")  # from `tenants`
 SETTINGS_FIELDS: tuple[str, ...] = tuple(
     f.name for f in fields(TenantSettings) if f.name not in ("tenant_id", *TENANT_FIELDS))
 
@@ -133,9 +154,8 @@ def from_row(tenant_id: str, row: Mapping[str, Any]) -> TenantSettings:
     """The settings from a row carrying `store.COLUMNS` (NULLs: the defaults)."""
     if not row[PREFIX + "known"]:
         return TenantSettings(tenant_id)
-    values: dict[str, Any] = {"known": True, "name": row[PREFIX + "name"],
-                              "ai_enabled": bool(row[PREFIX + "ai_enabled"]),
-                              "created_at": row[PREFIX + "created_at"]}
+    values: dict[str, Any] = {name: row[PREFIX + name] for name in TENANT_FIELDS}
+    values["known"], values["ai_enabled"] = True, bool(values["ai_enabled"])
     for name in SETTINGS_FIELDS:
         raw = row[PREFIX + name]
         if raw is not None:

@@ -46,6 +46,9 @@ def test_a_plain_reply_goes_out() -> None:
 
 
 @pytest.mark.parametrize(("change", "expect"), [
+    # The tenant uninstalled the app: nothing is sent for it, first of all.
+    ({"uninstalled": True}, ("block", "uninstalled")),
+    ({"uninstalled": True, "ai_enabled": False}, ("block", "uninstalled")),
     ({"ai_enabled": False}, ("block", "ai_disabled")),
     ({"reply_channels": frozenset({"email"})}, ("block", "channel_disabled")),
     ({"human_takeover": True}, ("block", "human_takeover")),
@@ -154,6 +157,8 @@ def test_the_one_confirmation_answers_the_opt_out_itself_within_five_minutes() -
     by_operator = replace(state, ledger=led(e(Kind.OPTED_OUT, ALL, Source.OPERATOR, "stop-1",
                                               night)))
     assert decide(confirm, by_operator, night).reason == "not_the_opt_out"
+    # Nor for a tenant that uninstalled the app (no token, no consent to speak for it).
+    assert decide(confirm, replace(state, uninstalled=True), night).reason == "uninstalled"
 
 
 def test_state_is_plain_data() -> None:

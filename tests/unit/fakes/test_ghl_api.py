@@ -158,6 +158,62 @@ async def test_scripted_faults(server: FakeGHLAPI, http: httpx.AsyncClient) -> N
     assert len(server.delivered) == 1
 
 
+async def test_a_504_that_did_send_and_a_reset_after_receiving(
+    server: FakeGHLAPI, http: httpx.AsyncClient
+) -> None:
+    server.inject(Fault(status=504, after=True), Fault(reset=True, after=True),
+                  Fault(reset=True))
+    gateway = await send(http)  # delivered, but the answer says nothing of it
+    assert gateway.status_code == 504 and gateway.headers["content-type"].startswith("text/html")
+    assert gateway.headers["X-RateLimit-Remaining"] == "99"  # GHL counted it
+    with pytest.raises(httpx.ReadError):  # delivered, then the connection was cut
+        await send(http)
+    with pytest.raises(httpx.ReadError):  # cut before it was handled: nothing delivered
+        await send(http)
+    assert [r.status for r in server.requests] == [504, None, None]
+    assert len(server.delivered) == 2
+    assert (await send(http)).status_code == 201  # the fake serves on
+    assert len(server.delivered) == 3
+
+
+async def test_every_answer_to_a_known_location_carries_ghls_count(
+    server: FakeGHLAPI, http: httpx.AsyncClient
+) -> None:
+    ok = await send(http)
+    bad_version = await send(http, headers={**HEADERS, "Version": "2020-01-01"})
+    invalid = await send(http, body={"type": "SMS"})
+    for answer, remaining in ((ok, "99"), (bad_version, "99"), (invalid, "98")):
+        assert answer.headers["X-RateLimit-Remaining"] == remaining
+        assert answer.headers["X-RateLimit-Max"] == "100"
+        assert answer.headers["X-RateLimit-Interval-Milliseconds"] == "10000"
+    unknown = await send(http, headers={**HEADERS, "Authorization": "Bearer nope"})
+    assert unknown.status_code == 401 and "X-RateLimit-Remaining" not in unknown.headers
+
+
+async def test_the_daily_budget_is_enforced(clock: FakeClock) -> None:
+    async with FakeGHLAPI(valid_tokens={TOKEN: LOCATION}, clock=clock,
+                          rate_limit_daily=3) as fake, \
+            httpx.AsyncClient(base_url=fake.base_url) as http:
+        answers = [await send(http) for _ in range(4)]
+        assert [a.status_code for a in answers] == [201, 201, 201, 429]
+        assert [a.headers["X-RateLimit-Daily-Remaining"] for a in answers] == ["2", "1", "0", "0"]
+        clock.now += 3600  # the burst window is long past; the day's budget is not
+        assert (await send(http)).status_code == 429
+        assert len(fake.delivered) == 3
+
+
+@pytest.mark.parametrize(("data", "error"), [
+    ({"after": True}, "a fault needs"),
+    ({"delay": 1.0, "after": True}, "replaces the answer"),
+    ({"reset": True, "bogus": 1}, "unknown fault keys"),
+])
+def test_fault_specs_are_checked(data: dict[str, Any], error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        Fault.from_json(data)
+    assert Fault.from_json({"status": 504, "after": True}).to_json() == {
+        "status": 504, "after": True, "times": 1}
+
+
 async def test_delay_fault_triggers_client_timeout(
     server: FakeGHLAPI, http: httpx.AsyncClient
 ) -> None:

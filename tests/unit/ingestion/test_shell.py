@@ -41,10 +41,11 @@ KEY = Ed25519PrivateKey.generate()
 class Shell:
     def __init__(self, verifier: SignatureVerifier | None = None) -> None:
         self.store = FakeReceipts()
+        self.store.add(TENANT, OTHER)  # added by an operator: live
         self.publisher = JournalPublisher(self.store.journal)
         db: Scoped[Receipts] = self.store  # mypy checks the fake against the Protocol
         self.handler = IngestionHandler(db, self.publisher, Settings(),
-                                        verifier or SignatureVerifier())
+                                        verifier or SignatureVerifier(KEY.public_key()))
 
     def published(self) -> list[dict[str, Any]]:
         return self.publisher.events(CONVERSATION_EVENTS)
@@ -58,10 +59,13 @@ def shell() -> Shell:
 def record(body: dict[str, Any], offset: int = 0, *, key: str | None = TENANT,
            partition: int = 0, headers: dict[str, str] | None = None,
            raw: bytes | None = None) -> Record:
-    """A `ghl.events` record as the receiver writes it: keyed by tenant, stamped now."""
-    return Record(GHL_EVENTS, partition, offset, raw if raw is not None else
-                  json.dumps(body).encode(), key=key.encode() if key else None,
-                  headers=dict(headers or {}), timestamp_ms=int(time.time() * 1000))
+    """A `ghl.events` record as the receiver writes it: keyed by tenant, stamped now, signed
+    with `KEY` unless `headers` are given."""
+    value = raw if raw is not None else json.dumps(body).encode()
+    if headers is None:
+        headers = {ED25519_HEADER: base64.b64encode(KEY.sign(value)).decode()}
+    return Record(GHL_EVENTS, partition, offset, value, key=key.encode() if key else None,
+                  headers=dict(headers), timestamp_ms=int(time.time() * 1000))
 
 
 def message(text: str, *, contact: str = "c1", tenant: str = TENANT,
@@ -75,7 +79,7 @@ async def test_a_delivery_is_claimed_marked_and_published_after_the_commit(
     await shell.handler(record(body, 5))
     event = shell.published()[0]
     assert shell.store.journal == [
-        ("begin", TENANT), ("ensure_tenant", TENANT), ("claim", TENANT, ("wh:wh-1",)),
+        ("begin", TENANT), ("tenant_status", TENANT), ("claim", TENANT, ("wh:wh-1",)),
         ("mark", (("c1", event["event_id"]),)), ("commit", TENANT),
         ("publish", CONVERSATION_EVENTS),
     ]
@@ -87,12 +91,12 @@ async def test_a_delivery_is_claimed_marked_and_published_after_the_commit(
     assert mark[:4] == (TENANT, "c1", event["event_id"], body["messageId"])
 
 
-async def test_the_tenant_row_is_ensured_once_and_only_lead_messages_are_marked(
+async def test_the_tenant_s_status_is_read_once_and_only_lead_messages_are_marked(
         shell: Shell) -> None:
     await shell.handler(record(message("one"), 0))
     await shell.handler(record(outbound_message(TENANT, "c1", "agent here"), 1))
     await shell.handler(record(contact_event(TENANT, "c1"), 2))
-    assert len(shell.store.entries("ensure_tenant")) == 1
+    assert len(shell.store.entries("tenant_status")) == 1
     assert len(shell.store.entries("mark")) == 1  # neither our side's message nor a contact
     assert [e["type"] for e in shell.published()] == [
         "message.ingested", "message.ingested", "contact.changed"]
@@ -132,10 +136,11 @@ async def test_a_replayed_dead_letter_claims_as_its_original(shell: Shell) -> No
     body = message("hello", webhook_id="wh-1")
     await shell.handler(record(body, 40, partition=1))
     # `leadmem dlq replay` put it back on ghl.events at another offset, naming the original
-    replayed = record(body, 900, headers={REPLAY_SOURCE: f"{GHL_EVENTS}:1:40"})
+    signature = record(body).headers  # a replay keeps the original's headers
+    replayed = record(body, 900, headers={**signature, REPLAY_SOURCE: f"{GHL_EVENTS}:1:40"})
     await shell.handler(replayed)
     assert len(shell.published()) == 2  # the original's claim: republished, not a duplicate
-    other = record(body, 901, headers={REPLAY_SOURCE: f"{GHL_EVENTS}:1:41"})
+    other = record(body, 901, headers={**signature, REPLAY_SOURCE: f"{GHL_EVENTS}:1:41"})
     await shell.handler(other)
     assert len(shell.published()) == 2  # another position: a duplicate
 
@@ -151,7 +156,7 @@ async def test_a_group_is_claimed_in_one_transaction_and_published_in_batch_orde
         record(message("second", webhook_id="wh-3"), 4),
     ]
     await shell.handler.handle_group(TENANT, records)
-    assert shell.store.names() == ["begin", "ensure_tenant", "claim", "mark", "commit",
+    assert shell.store.names() == ["begin", "tenant_status", "claim", "mark", "commit",
                                    "publish", "publish", "publish"]
     assert shell.store.entries("claim") == [
         ("claim", TENANT, ("wh:wh-1", "wh:wh-2", "wh:wh-1", "wh:wh-3"))]
@@ -200,8 +205,8 @@ async def test_signatures_are_checked_over_the_record_s_bytes() -> None:
     forged = {ED25519_HEADER: base64.b64encode(KEY.sign(raw + b" ")).decode()}
     with pytest.raises(SignatureMismatchError):
         await shell.handler(record({}, 1, raw=raw, headers=forged))
-    with pytest.raises(SignatureMismatchError):  # unsigned: rejected by the default policy
-        await shell.handler(record({}, 2, raw=raw))
+    with pytest.raises(SignatureMismatchError):  # unsigned: rejected
+        await shell.handler(record({}, 2, raw=raw, headers={}))
     assert shell.store.journal == []
     await shell.handler(record({}, 3, raw=raw, headers=signed))
     assert len(shell.published()) == 1
@@ -216,8 +221,8 @@ async def test_a_failed_commit_publishes_nothing_and_the_retry_claims_afresh(
     assert shell.publisher.published == [] and shell.store.claims == {}
     await shell.handler(delivery)
     assert len(shell.published()) == 1
-    # the tenant row was not committed the first time: ensured again
-    assert len(shell.store.entries("ensure_tenant")) == 2
+    # the status read stands (a read, not a write): not read again
+    assert len(shell.store.entries("tenant_status")) == 1
     assert shell.store.names()[-2:] == ["commit", "publish"]
 
 

@@ -1,5 +1,6 @@
 """SignatureVerifier: Ed25519 (`x-ghl-signature`) and legacy RSA-SHA256 (`x-wh-signature`)
-over the exact bytes received; unsigned deliveries under each policy; key loading."""
+over the exact bytes received; unsigned deliveries (refused, but for a workflow binding to
+their tenant); HighLevel's published keys as the defaults; key loading."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Literal
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from workers.errors import ConfigurationError, PermanentError, SignatureMismatchError
+from workers.ingestion.ghl_keys import GHL_ED25519_PUBLIC_KEY, GHL_RSA_PUBLIC_KEY
 from workers.ingestion.signatures import (
     ED25519_HEADER,
     RSA_HEADER,
@@ -21,9 +24,8 @@ from workers.ingestion.signatures import (
     load_ed25519,
     load_rsa,
 )
-
-Policy = Literal["accept", "reject"]
-POLICIES: list[Policy] = ["accept", "reject"]
+from workers.ingestion.workflow import WORKFLOW_HEADER, WorkflowKey
+from workers.settings import Settings
 
 BODY = b'{"type": "InboundMessage", "locationId": "loc1", "contactId": "c1", "body": "hi"}'
 # the same JSON, other bytes: a signature covers the bytes, never a re-serialisation
@@ -48,18 +50,21 @@ def rsa_sig(body: bytes, key: rsa.RSAPrivateKey = RSA_KEY) -> str:
     return base64.b64encode(key.sign(body, padding.PKCS1v15(), hashes.SHA256())).decode()
 
 
-def verifier(kind: Literal["ed", "rsa", "both"], policy: Policy = "reject") -> SignatureVerifier:
+WORKFLOW = WorkflowKey(b"w" * 32)
+
+
+def verifier(kind: Literal["ed", "rsa", "both"],
+             workflow: WorkflowKey | None = WORKFLOW) -> SignatureVerifier:
     return SignatureVerifier(
         ED_KEY.public_key() if kind in ("ed", "both") else None,
         RSA_KEY.public_key() if kind in ("rsa", "both") else None,
-        policy,
+        workflow,
     )
 
 
 # --- valid signatures -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize(("kind", "headers"), [
     ("ed", {ED25519_HEADER: ed_sig(BODY)}),
     ("ed", {ED25519_HEADER: f"  {ed_sig(BODY)}\n"}),          # surrounding blanks are stripped
@@ -72,14 +77,14 @@ def verifier(kind: Literal["ed", "rsa", "both"], policy: Policy = "reject") -> S
     ("both", {ED25519_HEADER: "", RSA_HEADER: rsa_sig(BODY)}),  # an empty one is absent
 ])
 def test_a_valid_signature_is_verified(kind: Literal["ed", "rsa", "both"],
-                                       headers: dict[str, str], policy: Policy) -> None:
-    assert verifier(kind, policy).verify(BODY, headers) == "verified"
+                                       headers: dict[str, str]) -> None:
+    assert verifier(kind).verify(BODY, headers) == "verified"
+    assert verifier(kind).verify(BODY, headers, "loc1") == "verified"
 
 
 # --- mismatches -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize(("kind", "body", "headers"), [
     ("ed", BODY + b" ", {ED25519_HEADER: ed_sig(BODY)}),                # tampered body
     ("ed", BODY.replace(b"hi", b"ho"), {ED25519_HEADER: ed_sig(BODY)}),
@@ -95,15 +100,14 @@ def test_a_valid_signature_is_verified(kind: Literal["ed", "rsa", "both"],
     ("both", BODY, {ED25519_HEADER: ed_sig(BODY, OTHER_ED_KEY), RSA_HEADER: rsa_sig(BODY)}),
     ("both", BODY + b"x", {RSA_HEADER: rsa_sig(BODY)}),
 ])
-def test_a_signature_that_does_not_match_is_rejected_under_any_policy(
-    kind: Literal["ed", "rsa", "both"], body: bytes, headers: dict[str, str], policy: Policy
+def test_a_signature_that_does_not_match_is_rejected(
+    kind: Literal["ed", "rsa", "both"], body: bytes, headers: dict[str, str]
 ) -> None:
     with pytest.raises(SignatureMismatchError, match="does not match the body") as err:
-        verifier(kind, policy).verify(body, headers)
+        verifier(kind).verify(body, headers)
     assert isinstance(err.value, PermanentError)
 
 
-@pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize(("kind", "headers"), [
     ("ed", {ED25519_HEADER: "junk!!"}),
     ("ed", {ED25519_HEADER: "abc"}),               # bad padding
@@ -111,11 +115,11 @@ def test_a_signature_that_does_not_match_is_rejected_under_any_policy(
     ("rsa", {RSA_HEADER: "not base64 at all"}),
     ("both", {ED25519_HEADER: "%%%", RSA_HEADER: rsa_sig(BODY)}),
 ])
-def test_a_signature_that_is_not_base64_is_rejected_under_any_policy(
-    kind: Literal["ed", "rsa", "both"], headers: dict[str, str], policy: Policy
+def test_a_signature_that_is_not_base64_is_rejected(
+    kind: Literal["ed", "rsa", "both"], headers: dict[str, str]
 ) -> None:
     with pytest.raises(SignatureMismatchError, match="not valid base64"):
-        verifier(kind, policy).verify(BODY, headers)
+        verifier(kind).verify(BODY, headers)
 
 
 # --- unsigned deliveries --------------------------------------------------------------------
@@ -132,20 +136,12 @@ UNSIGNED: list[dict[str, str]] = [
 
 @pytest.mark.parametrize("kind", ["ed", "rsa", "both"])
 @pytest.mark.parametrize("headers", UNSIGNED)
-def test_with_a_key_an_unsigned_delivery_is_rejected_by_default(
+def test_an_unsigned_delivery_is_rejected(
     kind: Literal["ed", "rsa", "both"], headers: dict[str, str]
 ) -> None:
-    assert SignatureVerifier().unsigned_policy == "reject"
-    with pytest.raises(SignatureMismatchError, match="unsigned webhook rejected by policy"):
-        verifier(kind, "reject").verify(BODY, headers)
-
-
-@pytest.mark.parametrize("kind", ["ed", "rsa", "both"])
-@pytest.mark.parametrize("headers", UNSIGNED)
-def test_with_a_key_an_unsigned_delivery_passes_unverified_when_chosen(
-    kind: Literal["ed", "rsa", "both"], headers: dict[str, str]
-) -> None:
-    assert verifier(kind, "accept").verify(BODY, headers) == "unverified"
+    with pytest.raises(SignatureMismatchError, match="unsigned webhook") as err:
+        verifier(kind).verify(BODY, headers, "loc1")
+    assert isinstance(err.value, PermanentError)
 
 
 @pytest.mark.parametrize(("kind", "headers"), [
@@ -155,20 +151,14 @@ def test_with_a_key_an_unsigned_delivery_passes_unverified_when_chosen(
 def test_a_signature_for_a_key_not_configured_counts_as_unsigned(
     kind: Literal["ed", "rsa"], headers: dict[str, str]
 ) -> None:
-    assert verifier(kind, "accept").verify(BODY, headers) == "unverified"
-    with pytest.raises(SignatureMismatchError, match="rejected by policy"):
-        verifier(kind, "reject").verify(BODY, headers)
+    with pytest.raises(SignatureMismatchError, match="unsigned webhook"):
+        verifier(kind).verify(BODY, headers)
 
 
 @pytest.mark.parametrize("header", ["  ", "\n", "\t"])
-def test_a_blank_signature_header_is_rejected_under_the_reject_policy(header: str) -> None:
-    with pytest.raises(SignatureMismatchError):
-        verifier("ed", "reject").verify(BODY, {ED25519_HEADER: header})
-
-
-@pytest.mark.parametrize("header", ["  ", "\n"])
-def test_a_blank_signature_header_is_unsigned_under_the_accept_policy(header: str) -> None:
-    assert verifier("ed", "accept").verify(BODY, {ED25519_HEADER: header}) == "unverified"
+def test_a_blank_signature_header_is_unsigned(header: str) -> None:
+    with pytest.raises(SignatureMismatchError, match="unsigned webhook"):
+        verifier("ed").verify(BODY, {ED25519_HEADER: header})
 
 
 def test_a_blank_ed25519_header_leaves_the_rsa_signature_to_decide() -> None:
@@ -176,17 +166,55 @@ def test_a_blank_ed25519_header_leaves_the_rsa_signature_to_decide() -> None:
     assert verifier("both").verify(BODY, headers) == "verified"
 
 
-@pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("headers", [
     *UNSIGNED,
     {ED25519_HEADER: "junk!!"},
-    {ED25519_HEADER: ed_sig(b"another body")},
+    {ED25519_HEADER: ed_sig(BODY)},
     {RSA_HEADER: rsa_sig(BODY)},
+    {WORKFLOW_HEADER: WORKFLOW.record_mac("loc1", BODY)},  # no workflow key either
 ])
-def test_without_a_key_nothing_is_verified_and_everything_passes(
-    headers: dict[str, str], policy: Policy
+def test_without_any_key_nothing_verifies_and_everything_is_rejected(
+    headers: dict[str, str]
 ) -> None:
-    assert SignatureVerifier(unsigned_policy=policy).verify(BODY, headers) == "unverified"
+    with pytest.raises(SignatureMismatchError):
+        SignatureVerifier().verify(BODY, headers, "loc1")
+
+
+# --- workflow webhooks: unsigned, bound to their tenant and bytes by the receiver ------------
+
+
+def test_an_unsigned_delivery_with_its_tenant_s_workflow_binding_passes_as_workflow() -> None:
+    headers = {WORKFLOW_HEADER: WORKFLOW.record_mac("loc1", BODY)}
+    assert verifier("both").verify(BODY, headers, "loc1") == "workflow"
+
+
+@pytest.mark.parametrize(("body", "tenant", "mac", "match"), [
+    (BODY, "loc2", WORKFLOW.record_mac("loc1", BODY), "does not match"),    # another tenant
+    (BODY, None, WORKFLOW.record_mac("loc1", BODY), "does not match"),      # no tenant known
+    (REFORMATTED, "loc1", WORKFLOW.record_mac("loc1", BODY), "does not match"),  # other bytes
+    (BODY, "loc1", WorkflowKey(b"x" * 32).record_mac("loc1", BODY), "does not match"),
+    (BODY, "loc1", WORKFLOW.url_token("loc1"), "does not match"),  # the URL's token is not it
+    (BODY, "loc1", "junk", "does not match"),
+    (BODY, "loc1", " ", "unsigned webhook"),  # blank: no binding at all
+])
+def test_a_workflow_binding_of_another_tenant_key_or_body_is_rejected(
+    body: bytes, tenant: str | None, mac: str, match: str
+) -> None:
+    with pytest.raises(SignatureMismatchError, match=match):
+        verifier("ed").verify(body, {WORKFLOW_HEADER: mac}, tenant)
+
+
+def test_a_workflow_binding_cannot_pass_without_the_workflow_key() -> None:
+    headers = {WORKFLOW_HEADER: WORKFLOW.record_mac("loc1", BODY)}
+    with pytest.raises(SignatureMismatchError, match="LEADMEM_WORKFLOW_WEBHOOK_KEY"):
+        verifier("ed", workflow=None).verify(BODY, headers, "loc1")
+
+
+def test_a_bad_ghl_signature_is_not_rescued_by_a_workflow_binding() -> None:
+    headers = {ED25519_HEADER: ed_sig(BODY, OTHER_ED_KEY),
+               WORKFLOW_HEADER: WORKFLOW.record_mac("loc1", BODY)}
+    with pytest.raises(SignatureMismatchError, match="does not match the body"):
+        verifier("ed").verify(BODY, headers, "loc1")
 
 
 # --- from_settings and key loading ----------------------------------------------------------
@@ -225,45 +253,66 @@ def test_a_non_rsa_key_is_a_configuration_error() -> None:
         load_rsa(pem(ED_KEY))
 
 
-@pytest.mark.parametrize("policy", POLICIES)
-def test_from_settings_builds_a_verifier_of_both_keys(policy: Policy) -> None:
-    built = SignatureVerifier.from_settings(pem(ED_KEY), pem(RSA_KEY), policy)
-    assert built.unsigned_policy == policy
+def test_from_settings_builds_a_verifier_of_both_keys() -> None:
+    built = SignatureVerifier.from_settings(pem(ED_KEY), pem(RSA_KEY))
     assert built.verify(BODY, {ED25519_HEADER: ed_sig(BODY)}) == "verified"
     assert built.verify(BODY, {RSA_HEADER: rsa_sig(BODY)}) == "verified"
+    assert built.workflow is None
 
 
-@pytest.mark.parametrize(("ed", "rsa_pem", "policy", "warning"), [
-    (None, None, "reject", "no GHL webhook public key configured"),
-    ("", "", "accept", "no GHL webhook public key configured"),
-    (pem(ED_KEY), None, "accept", "LEADMEM_UNSIGNED_POLICY=accept"),
-    (None, pem(RSA_KEY), "accept", "LEADMEM_UNSIGNED_POLICY=accept"),
-    (pem(ED_KEY), None, "reject", None),
-    (None, pem(RSA_KEY), "reject", None),
+def test_ghl_s_published_keys_load_as_an_ed25519_key_and_a_4096_bit_rsa_key() -> None:
+    ed = load_ed25519(GHL_ED25519_PUBLIC_KEY)
+    assert isinstance(ed, Ed25519PublicKey) and len(ed.public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)) == 32
+    legacy = load_rsa(GHL_RSA_PUBLIC_KEY)
+    assert isinstance(legacy, RSAPublicKey)
+    assert legacy.key_size == 4096 and legacy.public_numbers().e == 65537
+
+
+@pytest.mark.parametrize("unset", [None, "", "  \n"])
+def test_unset_keys_are_ghl_s_published_ones(unset: str | None,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="workers.ingestion.signatures"):
+        built = SignatureVerifier.from_settings(unset, unset)
+    assert built.ed25519 == load_ed25519(GHL_ED25519_PUBLIC_KEY)
+    assert built.rsa is not None and built.rsa.public_numbers() == \
+        load_rsa(GHL_RSA_PUBLIC_KEY).public_numbers()
+    # our test key's signatures do not verify with GHL's: the defaults are in force
+    with pytest.raises(SignatureMismatchError, match="does not match"):
+        built.verify(BODY, {ED25519_HEADER: ed_sig(BODY)})
+    assert "HighLevel's published keys" in caplog.text and "workflow webhooks: off" in caplog.text
+
+
+def test_one_key_configured_leaves_the_other_ghl_s() -> None:
+    built = SignatureVerifier.from_settings(pem(ED_KEY), None)
+    assert built.verify(BODY, {ED25519_HEADER: ed_sig(BODY)}) == "verified"
+    assert built.rsa is not None and built.rsa.key_size == 4096  # GHL's
+
+
+def test_the_settings_default_to_ghl_s_keys_and_have_no_unsigned_switch() -> None:
+    settings = Settings()
+    assert settings.ghl_ed25519_public_key is None and settings.ghl_rsa_public_key is None
+    assert not hasattr(settings, "unsigned_policy")
+    built = SignatureVerifier.of(settings)
+    assert built.ed25519 == load_ed25519(GHL_ED25519_PUBLIC_KEY) and built.workflow is None
+    with pytest.raises(SignatureMismatchError, match="unsigned webhook"):
+        built.verify(BODY, {}, "loc1")
+
+
+def test_the_workflow_key_comes_from_the_settings() -> None:
+    built = SignatureVerifier.of(Settings(workflow_webhook_key="k" * 40))
+    assert built.workflow == WorkflowKey(b"k" * 40)
+    headers = {WORKFLOW_HEADER: WorkflowKey(b"k" * 40).record_mac("loc1", BODY)}
+    assert built.verify(BODY, headers, "loc1") == "workflow"
+
+
+@pytest.mark.parametrize(("loader", "text", "match"), [
+    (load_rsa, "garbage", "bad RSA public key"),
+    (load_ed25519, "-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----",
+     "bad Ed25519 public key"),
 ])
-def test_from_settings_warns_about_unverified_deliveries(
-    ed: str | None, rsa_pem: str | None, policy: Policy, warning: str | None,
-    caplog: pytest.LogCaptureFixture,
+def test_an_unreadable_pem_is_a_configuration_error(
+    loader: Callable[[str], object], text: str, match: str
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="workers.ingestion.signatures"):
-        built = SignatureVerifier.from_settings(ed, rsa_pem, policy)
-    assert (built.ed25519 is not None) == bool(ed)
-    assert (built.rsa is not None) == bool(rsa_pem)
-    messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    if warning is None:
-        assert messages == []
-    else:
-        assert len(messages) == 1 and warning in messages[0]
-
-
-@pytest.mark.parametrize(("loader", "text"), [
-    (load_rsa, "garbage"),
-    (load_ed25519, "-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----"),
-])
-def test_an_unreadable_pem_surfaces_as_cryptography_s_value_error(
-    loader: Callable[[str], object], text: str
-) -> None:
-    """As the code is: not wrapped in ConfigurationError (start-up only, but inconsistent
-    with the other bad-key cases above)."""
-    with pytest.raises(ValueError, match="Unable to load PEM"):
+    with pytest.raises(ConfigurationError, match=match):
         loader(text)

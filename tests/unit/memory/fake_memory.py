@@ -38,9 +38,6 @@ class FakeMemory(FakeLedger):
         self.leads[(tenant, contact)] = (part, ProfilePart(tenant_id=tenant, contact_id=contact))
         return part
 
-    async def ensure_tenant(self, tenant: str) -> None:
-        self._call("ensure_tenant", tenant)
-
     async def ensure_contact(self, tenant: str, contact: str) -> None:
         self._call("ensure_contact", tenant, contact)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import asyncpg
 import pytest
 from pydantic import ValidationError
 
@@ -78,7 +79,7 @@ async def test_an_inbound_message_is_written_then_cached_and_published(shell: Sh
     shell.store.lead(T, "c1", message_count=1)
     await shell.handler(record(ev))
     assert shell.store.journal == [
-        ("begin", T), ("processed", T, CONSUMER, (ev.event_id,)), ("ensure_tenant", T),
+        ("begin", T), ("processed", T, CONSUMER, (ev.event_id,)),
         ("record_message", T, ev.event_id, True), ("record_processed", T, CONSUMER,
                                                    (ev.event_id,)),
         ("load_leads", T, ("c1",)), ("commit", T), ("cache.write_through", ((T, "c1"),)),
@@ -144,7 +145,7 @@ async def test_a_group_runs_each_event_s_statement_in_one_transaction(shell: She
         ("begin", T),
         ("processed", T, CONSUMER, tuple(e.event_id for e in (msg, changed, booked, reply,
                                                                gone))),
-        ("ensure_tenant", T), ("record_message", T, msg.event_id, True),
+        ("record_message", T, msg.event_id, True),
         ("ensure_contact", T, "c2"), ("upsert_contact", T, changed.event_id),
         # c1's row came with its message in this transaction: not ensured again
         ("record_activity", T, booked.event_id), ("record_delivered", T, reply.event_id),
@@ -205,16 +206,25 @@ async def test_a_failed_transaction_publishes_nothing_and_the_retry_writes_again
     shell.store.fail.clear()
     await shell.handler(record(ev))
     assert len(shell.published()) == 1
-    # the tenant row was rolled back with the rest: ensured again
-    assert len(shell.store.entries("ensure_tenant")) == 2
     assert len(shell.store.entries("record_message")) == 2
 
 
-async def test_a_known_tenant_is_not_ensured_again(shell: Shell) -> None:
+async def test_no_tenant_is_created_only_a_lead_s_contact_row(shell: Shell) -> None:
     await shell.handler(record(message(T, "c1", "one")))
     await shell.handler(record(delivered("c2")))
-    assert shell.store.entries("ensure_tenant") == [("ensure_tenant", T)]
     assert shell.store.entries("ensure_contact") == [("ensure_contact", T, "c2")]
+    assert "ensure_tenant" not in shell.store.names()
+
+
+async def test_an_event_of_a_location_that_is_no_tenant_is_a_permanent_error(
+        shell: Shell) -> None:
+    """Ingestion admits only tenants; should an event of another location come anyway,
+    its rows cannot reference a tenant: dead-lettered at once, nothing created."""
+    shell.store.fail["record_message"] = asyncpg.ForeignKeyViolationError(
+        'insert or update on table "messages" violates foreign key constraint')
+    with pytest.raises(InvalidEventError, match="no tenant"):
+        await shell.handler(record(message(T, "c1", "hello")))
+    assert shell.store.names()[-1] == "rollback" and shell.publisher.published == []
 
 
 async def test_leads_left_dirty_by_a_failed_cache_write_are_healed_first(

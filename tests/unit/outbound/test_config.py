@@ -16,7 +16,7 @@ from workers.settings import Settings
 def test_defaults() -> None:
     cfg = OutboundConfig.from_settings(Settings())
     assert cfg.rate_limit == 100 and cfg.rate_interval_s == 10.0
-    assert cfg.tokens == {} and cfg.default_token is None and not cfg.uses_oauth
+    assert cfg.tokens == {} and not cfg.uses_oauth
 
 
 def test_tokens_from_the_environment_as_json_and_secrets(
@@ -24,15 +24,26 @@ def test_tokens_from_the_environment_as_json_and_secrets(
 ) -> None:
     monkeypatch.setenv("LEADMEM_GHL_TOKENS", '{"loc-a": "tok-a"}')
     monkeypatch.setenv("LEADMEM_GHL_REFRESH_TOKENS", '{"loc-a": "rt-a"}')
-    monkeypatch.setenv("LEADMEM_GHL_TOKEN", "tok-default")
     monkeypatch.setenv("LEADMEM_GHL_BASE_URL", "http://ghl.test")
     settings = Settings(ghl_oauth_client_id="cid", ghl_oauth_client_secret=SecretStr("sec"),
                         outbound_rate_limit=5, outbound_rate_interval_s=1)
     cfg = OutboundConfig.from_settings(settings)
-    assert cfg.tokens == {"loc-a": "tok-a"} and cfg.default_token == "tok-default"
+    assert cfg.tokens == {"loc-a": "tok-a"}
     assert cfg.refresh_tokens == {"loc-a": "rt-a"} and cfg.uses_oauth
     assert (cfg.rate_limit, cfg.rate_interval_s, cfg.base_url) == (5, 1.0, "http://ghl.test")
     assert "tok-a" not in repr(settings)  # secrets never show in logs
+
+
+def test_a_default_token_for_every_location_refuses_to_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LEADMEM_GHL_TOKEN was used for any location without a token of its own: the start
+    says it is no longer used and what to set instead, rather than ignoring it."""
+    monkeypatch.setenv("LEADMEM_GHL_TOKEN", "tok-default")
+    with pytest.raises(ConfigurationError, match=r"LEADMEM_GHL_TOKEN is set.*LEADMEM_GHL_TOKENS"):
+        OutboundConfig.from_settings(Settings())
+    monkeypatch.setenv("LEADMEM_GHL_TOKEN", "")  # set but empty: nothing to refuse
+    assert OutboundConfig.from_settings(Settings()).tokens == {}
 
 
 @pytest.mark.parametrize("bad", ["{not json", '["a"]'])

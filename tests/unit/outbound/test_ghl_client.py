@@ -1,4 +1,5 @@
-"""Classifying GHL's answers, building send bodies, and transport failures."""
+"""Classifying GHL's answers, building send bodies, transport failures, and the rate-limit
+reports every answer hands to its collector."""
 
 from __future__ import annotations
 
@@ -18,10 +19,12 @@ from workers.ghl.client import (
     ReplyRejectedError,
     TokenRejectedError,
     classify,
+    collect_reports,
     message_payload,
     retry_after_s,
     status_class,
 )
+from workers.ghl.limits import Report
 
 
 def response(status: int, json: object = None, headers: dict[str, str] | None = None,
@@ -70,10 +73,28 @@ def test_retry_after_as_http_date() -> None:
     assert retry_after_s(httpx.Headers({"Retry-After": "soon"}), now) is None
 
 
-@pytest.mark.parametrize("status", [500, 502, 503, 504, 408])
-def test_server_errors_are_retryable(status: int) -> None:
+@pytest.mark.parametrize("status", [408, 302, 307])
+def test_answers_proving_nothing_was_taken_are_retryable(status: int) -> None:
     with pytest.raises(GHLUnavailableError, match=str(status)):
-        classify(response(status, text="<html><h1>Bad Gateway</h1></html>"))
+        classify(response(status, text="<html><h1>Request Timeout</h1></html>"))
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_server_errors_leave_the_message_in_doubt(status: int) -> None:
+    with pytest.raises(DeliveryInDoubtError, match=f"{status}.*may have been done") as err:
+        classify(response(status, text="<html><h1>Bad Gateway</h1></html>",
+                          headers={"Retry-After": "3"}))
+    assert err.value.status == status and err.value.retry_after == 3.0
+
+
+def test_a_429_carries_ghls_report_beside_its_wait() -> None:
+    headers = {"Retry-After": "2", "X-RateLimit-Remaining": "0", "X-RateLimit-Max": "100",
+               "X-RateLimit-Interval-Milliseconds": "10000",
+               "X-RateLimit-Daily-Remaining": "0"}
+    with pytest.raises(RateLimitedError) as err:
+        classify(response(429, {"message": "Too many requests"}, headers=headers))
+    assert err.value.retry_after == 2.0 and err.value.report is not None
+    assert err.value.report.daily_remaining == 0 and err.value.report.max == 100
 
 
 def test_other_4xx_rejects_the_reply_with_ghls_reasons() -> None:
@@ -122,3 +143,18 @@ async def test_a_timeout_after_sending_is_in_doubt() -> None:
         with pytest.raises(DeliveryInDoubtError, match="may have been delivered"):
             await GHLClient(http, server.base_url).send("tok", message_payload("sms", "c", "Hi"))
         assert len(server.requests) == 1
+
+
+async def test_answers_report_ghls_count_to_the_collector() -> None:
+    async with FakeGHLAPI(valid_tokens={"tok": "loc"}, rate_limit_daily=50) as server, \
+            httpx.AsyncClient() as http:
+        client, sms = GHLClient(http, server.base_url), message_payload("sms", "c", "Hi")
+        await client.send("tok", sms)  # nobody collects: nothing is kept
+        with collect_reports() as reports:
+            await client.send("tok", sms)
+            server.inject(Fault(status=422))
+            with pytest.raises(ReplyRejectedError):
+                await client.send("tok", sms)
+        assert reports == [
+            Report(remaining=98, max=100, interval_s=10.0, daily_remaining=48, daily_max=50),
+            Report(remaining=98, max=100, interval_s=10.0, daily_remaining=48, daily_max=50)]

@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel
 
 from schemas.envelope import derive_event_id
-from schemas.events import ReplyDelivered, ReplyDrafted
+from schemas.events import AgentAssistRequested, ReplyDelivered, ReplyDrafted
 from schemas.topics import REPLIES_OUTBOUND
 from tests.unit.outbound.conftest import ManualClock
 from tests.unit.outbound.fakes_handler import (
@@ -40,7 +40,12 @@ from workers.ghl.ratelimit import LocationLimiter
 from workers.ghl.sender import Sender
 from workers.ghl.tokens import StaticTokenProvider, TokenUnavailableError
 from workers.outbound import worker
-from workers.outbound.worker import OutboundHandler, delivered_event, stale_notice
+from workers.outbound.worker import (
+    OutboundHandler,
+    delivered_event,
+    in_doubt_notice,
+    stale_notice,
+)
 from workers.replies import Reply
 from workers.runtime.record import Record
 
@@ -106,7 +111,7 @@ def record(ev: ReplyDrafted, key: bytes | None = TENANT.encode()) -> Record:
 # --- GHL's answers, fresh per POST --------------------------------------------------------
 
 def unavailable() -> Answer:
-    return GHLUnavailableError("GHL answered 503 to the message: busy")
+    return GHLUnavailableError("GHL unreachable: ConnectError('connection refused')")
 
 
 def rate_limited() -> Answer:
@@ -119,6 +124,11 @@ def rejected() -> Answer:
 
 def in_doubt() -> Answer:
     return DeliveryInDoubtError("no answer from GHL after sending: it may have been delivered")
+
+
+def server_error() -> Answer:
+    return DeliveryInDoubtError("GHL answered 504 to the message (Gateway Timeout): it may "
+                                "have been done", status=504)
 
 
 def token_rejected() -> Answer:
@@ -136,7 +146,7 @@ class Step:
     answers: tuple[Callable[[], Answer], ...] = ()  # GHL's answers to them (else: accepted)
     consent: tuple[ConsentDecision, ...] = ()  # each claim's verdict that would send
     raises: type[Exception] | None = None
-    published: tuple[str, ...] = ()  # "delivered" / "stale": the events it published
+    published: tuple[str, ...] = ()  # "delivered" / "stale" / "in_doubt": what it published
 
 
 @dataclass(frozen=True)
@@ -163,16 +173,22 @@ CASES = [
     Case("a channel GHL cannot send: failed without a POST",
          (Step("failed", raises=ReplyRejectedError),), ("drafted", "sending", "failed"),
          channel="call"),
-    Case("in doubt: the claim is kept, never resent",
-         (Step("sending", posts=1, answers=(in_doubt,), raises=DeliveryInDoubtError),
-          Step("sending")),
+    Case("in doubt: the claim is kept, never resent, the agent told (the same notice again "
+         "on redelivery)",
+         (Step("sending", posts=1, answers=(in_doubt,), raises=DeliveryInDoubtError,
+               published=("in_doubt",)),
+          Step("sending", published=("in_doubt",))),
          ("drafted", "sending", "sending")),
-    Case("in doubt after a 5xx: the claim is kept, never resent",
+    Case("a 5xx is in doubt: the claim is kept, never resent, the agent told",
+         (Step("sending", posts=1, answers=(server_error,), raises=DeliveryInDoubtError,
+               published=("in_doubt",)),),
+         ("drafted", "sending", "sending")),
+    Case("in doubt after a refused connection: the claim is kept, never resent",
          (Step("sending", posts=2, answers=(unavailable, in_doubt),
-               raises=DeliveryInDoubtError),
-          Step("sending")),
+               raises=DeliveryInDoubtError, published=("in_doubt",)),
+          Step("sending", published=("in_doubt",))),
          ("drafted", "sending", "drafted", "sending", "sending")),
-    Case("5xx until the attempts are spent: released; a redelivery sends once",
+    Case("refused connections until the attempts are spent: released; a redelivery sends once",
          (Step("drafted", posts=MAX_ATTEMPTS, answers=(unavailable,) * MAX_ATTEMPTS,
                raises=GHLUnavailableError),
           SENT),
@@ -215,6 +231,9 @@ CASES = [
 
 def expected(kind: str, ev: ReplyDrafted, row: Reply) -> BaseModel:
     """The event of `kind` the handler must publish for the row as it is now."""
+    if kind == "in_doubt":
+        assert row.send_error is not None and row.send_error.startswith(worker.IN_DOUBT)
+        return in_doubt_notice(ev, row, row.send_error, NOW)
     return delivered_event(ev, row) if kind == "delivered" else stale_notice(ev, row)
 
 
@@ -268,6 +287,22 @@ async def test_first_delivery_records_ghls_ids_and_publishes_a_stable_event(
 
     await world.handler(record(ev))  # redelivered: the very same event again
     assert world.publisher.events == [event, event] and len(world.ghl.posts) == 1
+
+
+async def test_a_reply_in_doubt_tells_the_agent_with_one_notice(world: World) -> None:
+    ev = drafted()
+    world.ghl.answers = [server_error()]
+    with pytest.raises(DeliveryInDoubtError):
+        await world.handler(record(ev))
+    await world.handler(record(ev))  # a redelivery: the same notice (one task downstream)
+    first, again = world.publisher.events
+    assert isinstance(first, AgentAssistRequested) and first == again
+    assert first.event_id == derive_event_id(TENANT, KEY, "in_doubt")
+    assert (first.reason, first.contact_id, first.causation_id) == (
+        "reply_in_doubt", CONTACT, ev.event_id)
+    assert "504" in first.note and ev.body in first.note and "in doubt:" not in first.note
+    assert world.publisher.topics == [None, None]  # agent.assist, the event's own topic
+    assert world.row.status == "sending" and len(world.ghl.posts) == 1
 
 
 async def test_retries_give_the_claim_back_between_attempts_and_at_the_end(

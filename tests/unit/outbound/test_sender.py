@@ -12,6 +12,7 @@ from devtools.fakes.ghl_api import FakeGHLAPI
 from tests.unit.outbound.conftest import ManualClock
 from tests.unit.outbound.fake_token_store import FakeTokenStore
 from workers.ghl.client import (
+    DeliveryInDoubtError,
     GHLClient,
     GHLUnavailableError,
     RateLimitedError,
@@ -19,6 +20,7 @@ from workers.ghl.client import (
     TokenRejectedError,
     message_payload,
 )
+from workers.ghl.contacts import ContactsClient
 from workers.ghl.ratelimit import LocationLimiter
 from workers.ghl.sender import ClaimLostError, Sender
 from workers.ghl.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
@@ -70,21 +72,62 @@ async def test_429_without_advice_waits_a_window_capped(
     assert clock.sleeps == [pytest.approx(30.0)]  # never longer than max_wait_s
 
 
-async def test_5xx_backs_off_then_sends(
+async def test_answers_proving_nothing_was_taken_back_off_then_send(
     server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    server.inject(Fault(status=500), Fault(status=502))
+    server.inject(Fault(status=408), Fault(status=408))  # GHL: "not the whole request"
     await sender(server, http, clock).send(LOC, SMS)
-    assert statuses(server) == [500, 502, 201] and clock.sleeps == [0.5, 1.0]
+    assert statuses(server) == [408, 408, 201] and clock.sleeps == [0.5, 1.0]
+
+
+@pytest.mark.parametrize("fault", [
+    Fault(status=500), Fault(status=502), Fault(status=503), Fault(status=504),
+    Fault(status=504, after=True), Fault(status=502, after=True),
+    Fault(reset=True), Fault(reset=True, after=True),
+], ids=["500", "502", "503", "504", "504-that-sent", "502-that-sent", "reset",
+        "reset-after-sending"])
+async def test_an_answer_in_doubt_is_never_resent(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock, fault: Fault
+) -> None:
+    server.inject(fault)
+    with pytest.raises(DeliveryInDoubtError, match="may have been"):
+        await sender(server, http, clock).send(LOC, SMS)
+    assert len(statuses(server)) == 1 and clock.sleeps == []  # one POST, never a second
+    assert len(server.delivered) == (1 if fault.after else 0)  # what GHL did, unknown to us
+
+
+async def test_an_idempotent_call_in_doubt_is_made_again(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    contacts = ContactsClient(http, server.base_url)
+    server.inject(Fault(status=502, after=True, path="/contacts"), Fault(reset=True))
+    answer = await sender(server, http, clock).call(
+        LOC, lambda token: contacts.call(token, "POST", "/contacts/c1/tags", {"tags": ["hot"]}),
+        idempotent=True)
+    assert answer["tags"] == ["hot"] and server.contact(LOC, "c1").tags == ["hot"]
+    assert [r.status for r in server.requests] == [502, None, 201]
+    assert clock.sleeps == [0.5, 1.0]
+
+
+async def test_every_answer_tells_the_limiter_ghls_count(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    for _ in range(95):  # someone else used the location's window at GHL
+        server.limiter.hit(LOC)
+    limiter = LocationLimiter(100, 10.0, clock=clock, sleep=clock.sleep)
+    one = Sender(GHLClient(http, server.base_url), StaticTokenProvider({LOC: "tok"}), limiter,
+                 sleep=clock.sleep)
+    await one.send(LOC, SMS)
+    assert limiter.bucket(LOC).available() == 4  # GHL said 4 remain; we had counted 1
 
 
 async def test_gives_up_after_the_bounded_attempts(
     server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    server.inject(Fault(status=503, times=10))
+    server.inject(Fault(status=408, times=10))
     with pytest.raises(GHLUnavailableError, match="gave up after 3 attempts"):
         await sender(server, http, clock, max_attempts=3).send(LOC, SMS)
-    assert statuses(server) == [503] * 3 and server.delivered == []
+    assert statuses(server) == [408] * 3 and server.delivered == []
     server.clear_faults()
     server.inject(Fault(status=429, times=10))
     with pytest.raises(RateLimitedError):
@@ -147,11 +190,11 @@ class RecordingClaim:
 async def test_the_claim_is_given_back_for_every_wait_between_attempts(
     server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    server.inject(Fault(status=500), Fault(status=429, retry_after=2.0))
+    server.inject(Fault(status=408), Fault(status=429, retry_after=2.0))
     claim = RecordingClaim(clock, [True, True])
     await sender(server, http, clock).send(LOC, SMS, claim=claim)
-    assert statuses(server) == [500, 429, 201]
-    # 500: released, backoff, retaken; 429: released, the server's pause, retaken.
+    assert statuses(server) == [408, 429, 201]
+    # 408: released, backoff, retaken; 429: released, the server's pause, retaken.
     assert claim.events == ["release after 0 waits", "retake after 1 waits",
                             "release after 1 waits", "retake after 2 waits"]
 
@@ -159,10 +202,10 @@ async def test_the_claim_is_given_back_for_every_wait_between_attempts(
 async def test_a_claim_taken_by_someone_else_meanwhile_stops_the_sender(
     server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    server.inject(Fault(status=503))
+    server.inject(Fault(status=408))
     with pytest.raises(ClaimLostError):
         await sender(server, http, clock).send(LOC, SMS, claim=RecordingClaim(clock, [False]))
-    assert statuses(server) == [503]  # nothing sent after the claim was lost
+    assert statuses(server) == [408]  # nothing sent after the claim was lost
 
 
 async def test_a_turn_taken_before_the_claim_is_not_taken_twice(

@@ -34,10 +34,11 @@ LOC = "loc-a"
 OAUTH = "/oauth/token"
 
 
-async def test_static_tokens_per_location_then_default() -> None:
-    tokens = StaticTokenProvider({"loc-a": "tok-a"}, default="tok-any")
+async def test_static_tokens_each_for_its_own_location_only() -> None:
+    tokens = StaticTokenProvider({"loc-a": "tok-a"})
     assert await tokens.get("loc-a") == "tok-a"
-    assert await tokens.get("loc-b") == "tok-any"
+    with pytest.raises(TokenUnavailableError, match="loc-b"):  # never another's token
+        await tokens.get("loc-b")
     with pytest.raises(TokenUnavailableError, match="cannot be refreshed"):
         await tokens.refresh("loc-a")
 
@@ -379,3 +380,19 @@ async def test_a_configured_access_token_refused_by_ghl_is_not_used_again(
         tokens._access[f"other-{i}"] = entry
     assert LOC not in tokens._access
     assert await tokens.get(LOC) == renewed  # read back from the store, not the setting
+
+
+async def test_a_refresh_that_answers_another_locations_token_is_refused(
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    """The stored refresh token turns out to be loc-b's: GHL's answer is a token of loc-b,
+    which is never used for loc-a nor stored as loc-a's."""
+    server.add_refresh_token("rt-of-b", "loc-b")
+    store = FakeTokenStore()
+    store.put(LOC, "rt-of-b")
+    with pytest.raises(TokenUnavailableError,
+                       match=r"token of location loc-b for location loc-a: refused"):
+        await provider(server, http, clock, store).get(LOC)
+    assert store.rows[LOC] == StoredTokens("rt-of-b", 1)  # nothing of loc-b's stored
+    assert clock.sleeps == []  # nothing to wait for: no other replica's doing
+    assert [r.status for r in server.requests] == [200]  # GHL answered; nothing was sent

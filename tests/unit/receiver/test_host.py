@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
+from devtools.signing import PUBLIC_PEM, signed
 from workers.receiver.app import WEBHOOK_PATH
 from workers.receiver.service import SPEC, Receiver
 from workers.registry import available, load_spec, runnable
@@ -51,7 +52,8 @@ def test_the_receiver_is_a_worker_spec_that_consumes_nothing() -> None:
 
 async def test_hosted_it_serves_at_once_with_the_broker_away_then_stops() -> None:
     with refused_bootstrap() as bootstrap:
-        settings = Settings(kafka_bootstrap=bootstrap, receiver_produce_timeout_s=0.2)
+        settings = Settings(kafka_bootstrap=bootstrap, receiver_produce_timeout_s=0.2,
+                            ghl_ed25519_public_key=PUBLIC_PEM)
         host = WorkerHost(SPEC, settings, http_port=0)
         await asyncio.wait_for(host.start(), 5)  # waits for no broker
         try:
@@ -63,7 +65,7 @@ async def test_hosted_it_serves_at_once_with_the_broker_away_then_stops() -> Non
             assert isinstance(rerank, Loop) and rerank.name == "receiver-rerank"
             base = f"http://127.0.0.1:{host.http.port}"
             async with aiohttp.ClientSession() as http, http.post(
-                    base + WEBHOOK_PATH, data=b"[]") as resp:
+                    base + WEBHOOK_PATH, data=b"[]", headers=signed(b"[]")) as resp:
                 # unkeyable: its dead letter cannot be written while the producer connects
                 assert resp.status == 429 and await resp.json() == {"outcome": "unavailable"}
             status, body = await get(base + "/health")

@@ -44,7 +44,7 @@ def receiver(behaviour: str | None) -> tuple[Receiver, FakeProducer | None]:
     return r, fake
 
 
-ACCEPT = Accept("loc1", {"x-ghl-signature": "c2ln", "tenant-id": "loc1"}, "unverified")
+ACCEPT = Accept("loc1", {"x-ghl-signature": "c2ln", "tenant-id": "loc1"}, "verified")
 
 
 async def test_a_record_is_the_body_keyed_with_headers_and_the_receive_time() -> None:

@@ -4,7 +4,6 @@ built on them, stay the same size (and memory) however many tenants pass through
 from __future__ import annotations
 
 import gc
-import itertools
 import tracemalloc
 from collections.abc import Callable
 from typing import Any, cast
@@ -12,12 +11,13 @@ from typing import Any, cast
 import pytest
 
 import workers.claude.client as claude_client
-from tests.unit.memory.fake_memory import FakeMemory
+import workers.ingestion.worker as ingestion_worker
 from workers.claude import BreakerRegistry, ClaudeClient, ClaudeConfig
 from workers.ghl.ratelimit import LocationLimiter
-from workers.memory.worker import MemoryHandler
-from workers.outbound.delivery import ReplyStore
+from workers.ingestion.signatures import SignatureVerifier
+from workers.ingestion.worker import IngestionHandler
 from workers.runtime.bounded import TENANT_STATE_MAX, BoundedSet, LRUMap
+from workers.settings import Settings
 
 TENANTS = 100_000
 
@@ -104,45 +104,17 @@ def test_100k_tenants_through_a_bounded_set_keep_memory_flat() -> None:
     assert held > 0
 
 
-class _Quiet(FakeMemory):
-    """The memory worker's statements, journaling nothing (the journal would grow)."""
-
-    def note(self, *entry: Any) -> None:
-        pass
-
-
-async def test_100k_tenants_through_the_memory_workers_known_tenants() -> None:
-    handler = MemoryHandler(cast(Any, None), cast(Any, None), cast(Any, None))
-    conn = _Quiet()
-    names = [f"loc{i:012d}" for i in range(TENANTS)]
-    steps = iter(names)
-
-    async def ensure(n: int) -> None:
-        for name in itertools.islice(steps, n):
-            await handler._ensure_tenant(conn, name)
-
-    tracemalloc.start()
-    try:
-        gc.collect()
-        before = tracemalloc.get_traced_memory()[0]
-        marks = []
-        for n in (TENANT_STATE_MAX, TENANT_STATE_MAX, TENANTS - 2 * TENANT_STATE_MAX):
-            await ensure(n)
-            gc.collect()
-            marks.append(tracemalloc.get_traced_memory()[0] - before)
-    finally:
-        tracemalloc.stop()
-    assert len(handler._known_tenants) == TENANT_STATE_MAX
-    held, settled, end = marks
-    assert end < 2 * held + 64 * 1024 and end - settled < 64 * 1024, marks
-
-
-def test_the_reply_store_knows_a_bounded_number_of_tenants() -> None:
-    store = ReplyStore(cast(Any, None))
-    assert isinstance(store._known_tenants, BoundedSet)
-    for i in range(TENANTS):
-        store._known_tenants.add(f"loc{i}")
-    assert len(store._known_tenants) == TENANT_STATE_MAX
+def test_100k_locations_through_ingestions_status_cache_and_log_marks_keep_memory_flat(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ingestion remembers admitted tenants and when it last logged a kept-out location;
+    neither grows with the locations seen (a flood of unknown locations included)."""
+    monkeypatch.setattr(ingestion_worker.log, "disabled", True)  # one line per new location
+    handler = IngestionHandler(cast(Any, None), cast(Any, None), Settings(),
+                               SignatureVerifier(), clock=lambda: 0.0)
+    flat(lambda i: handler._note_status(f"loc{i:012d}", "live"),
+         lambda: len(handler._admitted), TENANT_STATE_MAX)
+    flat(lambda i: handler._keep_out(f"loc{i:012d}", None, []),
+         lambda: len(handler._logged), TENANT_STATE_MAX)
 
 
 def test_100k_locations_through_the_rate_limiter_keep_memory_flat() -> None:

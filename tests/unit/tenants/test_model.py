@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -30,6 +30,7 @@ def row(known: bool = True, **values: Any) -> dict[str, Any]:
     out: dict[str, Any] = {PREFIX + name: None for name in (*TENANT_FIELDS, *SETTINGS_FIELDS)}
     out[PREFIX + "known"] = known
     out[PREFIX + "ai_enabled"] = True if known else None
+    out[PREFIX + "status"] = "live" if known else None  # NOT NULL, 'live' by default
     out.update({PREFIX + k: v for k, v in values.items()})
     return out
 
@@ -115,7 +116,10 @@ def test_each_reader_takes_its_slice_of_the_one_value() -> None:
         tasks=False, notes=True, tags=False, fields=True,
         tag_names={"hot": "H", "warm": "W", "cold": "C"}, field_map={"budget_max": "f1"},
         default_user="u1", opted_out_tag="DNC")
-    assert CrmSettings.of(TenantSettings("loc1")) == CrmSettings()
+    # No tenant, or one not live: nothing is written back (issue #25).
+    assert CrmSettings.of(TenantSettings("loc1")) == CrmSettings(active=False)
+    for status in ("installed", "uninstalled"):
+        assert CrmSettings.of(replace(s, status=status)).active is False
     profile = tenant_profile(s)
     assert profile == TenantProfile(
         "loc1", name="Acme", ai_enabled=True, persona="Warm", instructions="Be brief",
