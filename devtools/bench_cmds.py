@@ -201,8 +201,42 @@ def cmd_bench_optout(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_first_touch(bsub: Sub) -> None:
+    from devtools.bench.first_touch import FirstTouchBench
+
+    d = FirstTouchBench()
+    p = bsub.add_parser("first-touch", help="speed to lead: ContactCreate accepted at the "
+                        "receiver to the first message POSTed to GHL (model time zero), P50/P95")
+    p.add_argument("--leads", type=int, default=d.leads, help=f"new contacts ({d.leads})")
+    p.add_argument("--pace-s", type=float, default=d.pace_s,
+                   help=f"seconds between ContactCreates ({d.pace_s:g})")
+    p.add_argument("--timer-interval-s", type=float, default=d.timer_interval_s,
+                   help=f"the responder's timer scan interval ({d.timer_interval_s:g})")
+    p.add_argument("--timeout-s", type=float, default=d.timeout_s)
+    p.add_argument("--database", default=d.database, help=f"bench database ({d.database})")
+    p.add_argument("--redis-db", type=int, default=d.redis_db,
+                   help=f"bench Redis db, flushed ({d.redis_db})")
+    p.add_argument("--json", action="store_true", help="print only the JSON result")
+    p.set_defaults(func=cmd_bench_first_touch)
+
+
+def cmd_bench_first_touch(args: argparse.Namespace) -> int:
+    from devtools.bench.first_touch import FirstTouchBench, run
+
+    if args.leads < 1 or args.pace_s < 0 or args.timer_interval_s <= 0:
+        raise CliError("--leads must be positive, --pace-s not negative, "
+                       "--timer-interval-s positive")
+    cfg = FirstTouchBench(leads=args.leads, pace_s=args.pace_s,
+                          timer_interval_s=args.timer_interval_s, timeout_s=args.timeout_s,
+                          database=args.database, redis_db=args.redis_db)
+    result = asyncio.run(run(args.settings, cfg, report(args)))
+    print(json.dumps(result, default=str))
+    return 0 if result["ok"] else 1
+
+
 BENCHES: tuple[Callable[[Sub], None], ...] = (add_context, add_pipeline, add_extract,
-                                              add_receiver, add_retention, add_optout)
+                                              add_receiver, add_retention, add_optout,
+                                              add_first_touch)
 
 
 def register(sub: Sub) -> None:

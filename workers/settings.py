@@ -251,6 +251,13 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="How often held (quiet-hours) replies are checked."
     )
     outbound_scheduler_batch: int = Field(default=200, ge=1)
+    timer_interval_s: float = Field(
+        default=1.0, gt=0, description="How often the responder looks for due timers (first "
+        "touch: speed to lead).")
+    timer_lease_s: float = Field(
+        default=120.0, gt=0, description="A claimed timer not done after this long (its "
+        "replica died) is fired again; longer than a draft (the Claude deadline).")
+    timer_batch: int = Field(default=50, ge=1, description="Due timers fired per scan.")
     crm_note_interval_s: float = Field(
         default=600.0, ge=0,
         description="The living CRM note of a lead is updated at most once per this many "

@@ -53,6 +53,8 @@ ROWS: dict[str, tuple[str, str]] = {
     "consent_events": ("tenant_id, entry_id, contact_id, channel, kind, source, occurred_at",
                        "$1, 'x1', 'c1', 'all', 'opted_out', 'lead_message', now()"),
     "inbound_marks": ("tenant_id, contact_id, event_id, occurred_at", "$1, 'c1', 'e1', now()"),
+    "timers": ("tenant_id, timer_id, contact_id, kind, due_at",
+               "$1, 't1', 'c1', 'first_touch', now()"),
 }
 
 

@@ -39,6 +39,7 @@ EVERY_SETTING = {
     **validate.custom_fields('{"budget_max": "f1"}'),
     **validate.score_tags('{"hot": "H", "warm": "W", "cold": "C"}'),
     **validate.crm_default_user("u1"), **validate.crm_opted_out_tag("DNC"),
+    **validate.first_touch_sources("Website Form,Zillow"),
 }
 
 

@@ -95,6 +95,10 @@ def register(sub: Sub) -> None:
     p.add_argument("--crm-opted-out-tag", metavar="TAG",
                    help="tag added in GHL to a lead who opted out in words (default "
                         "opted-out; '' for none)")
+    p.add_argument("--first-touch-sources", metavar="A,B",
+                   help="GHL contact sources whose new leads consented to be texted first "
+                        "(e.g. \"Website Form,Zillow\", case-insensitive), or off (the "
+                        "default: only leads who wrote first are texted)")
     p.set_defaults(func=lambda a: run(tenant_config(a), a.settings))
     p = ts.add_parser("webhook-url", help="the tenant's workflow webhook URL, for a GHL "
                       "workflow's Webhook action (unsigned: this URL is bound to the tenant)")
@@ -178,6 +182,7 @@ OPTIONS: tuple[tuple[str, Callable[[str], validate.Changes]], ...] = (
     ("score_tags", validate.score_tags),
     ("crm_default_user", validate.crm_default_user),
     ("crm_opted_out_tag", validate.crm_opted_out_tag),
+    ("first_touch_sources", validate.first_touch_sources),
 )
 
 

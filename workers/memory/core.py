@@ -31,6 +31,7 @@ from workers.consent.engagement import reengages
 from workers.consent.quoting import lead_words
 from workers.consent_ledger import entries as ledger
 from workers.memory import echo, summary
+from workers.timers.core import LeadEvent
 
 CONSUMER = "memory"
 MemoryInput = MessageIngested | ContactChanged | ContactDeleted | LeadActivityRecorded | \
@@ -237,6 +238,25 @@ def to_cache(leads: Mapping[str, tuple[MemoryPart | None, ProfilePart]]
 def reply_needed(direction: str, sender: str) -> bool:
     """Only the lead's own inbound message awaits a reply."""
     return direction == "inbound" and sender == "lead"
+
+
+def timer_event(event: MessageIngested, stored: bool, takeover: bool) -> LeadEvent | None:
+    """What a stored message does to the lead's timers (`workers.timers`): the lead wrote
+    (a first touch not yet sent is cancelled: the normal reply answers), or a person took
+    over the conversation; None: nothing (a duplicate, our own reply's echo)."""
+    if not stored:
+        return None
+    if reply_needed(event.direction, event.sender):
+        return LeadEvent("inbound", event.occurred_at, event.message_id or event.event_id)
+    if takeover:
+        return LeadEvent("takeover", event.occurred_at, event.message_id or event.event_id)
+    return None
+
+
+def first_touch_candidate(event: ContactChanged) -> bool:
+    """A contact GHL just created, with a source: it may get a first touch (whether its
+    tenant lists that source is `workers.timers.core.wants_first_touch`)."""
+    return event.change == "create" and bool(event.contact.source)
 
 
 def message_changes(direction: str, takeover: bool) -> list[str]:

@@ -14,6 +14,7 @@ from schemas.events import ContactChanged, LeadActivityRecorded, MessageIngested
 from workers.consent_ledger.addresses import AddressHasher
 from workers.memory.store import MessageOutcome
 from workers.runtime.processed import Ledger
+from workers.timers.core import LeadEvent
 
 Leads = dict[str, tuple[MemoryPart | None, ProfilePart]]  # contact -> (memory, profile)
 
@@ -32,6 +33,13 @@ class MemoryWrites(Ledger, Protocol):
     async def upsert_contact(self, ev: ContactChanged, hasher: AddressHasher) -> list[str]: ...
 
     async def record_activity(self, ev: LeadActivityRecorded) -> None: ...
+
+    async def first_touch(self, ev: ContactChanged) -> bool:
+        """Schedule the new contact's first touch when its tenant is live and lists its
+        source (`workers.timers`); True when scheduled."""
+
+    async def timer_event(self, tenant: str, contact: str, event: LeadEvent) -> None:
+        """Cancel or move the lead's timers as `event` says (`workers.timers`)."""
 
     async def load_leads(self, tenant: str, contacts: Sequence[str]) -> Leads:
         """Each contact's (memory, profile) as Postgres holds them now (memory None: no such

@@ -6,6 +6,10 @@ skip if already processed (re-publishing what it produced the first time), else 
 change and record the result; after commit, write the lead's memory through to Redis and
 publish `memory.updated` (what changed, and whether an inbound lead message awaits a reply).
 
+A new contact from a source its tenant lists gets its first-touch timer, and a lead's
+message (or a takeover) cancels or moves its timers, in the same transaction
+(`workers.timers`).
+
 This is the shell: transaction, processed-events ledger, `store` calls, cache and publish.
 What each event produces, which events and leads count and which leads to forget are
 decided without I/O in `core`.
@@ -44,6 +48,9 @@ from workers.runtime.groups import of_tenant
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Bound, Publisher, Scoped
 from workers.runtime.record import Record
+from workers.tenants import store as tenants
+from workers.timers import store as timers
+from workers.timers.core import LeadEvent, wants_first_touch
 
 log = logging.getLogger(__name__)
 _DELIVERED: TypeAdapter[ReplyDelivered] = TypeAdapter(ReplyDelivered)
@@ -131,12 +138,18 @@ class MemoryHandler:
             outcome = await tx.record_message(event, ensure_contact=contact not in ensured,
                                               hasher=self.hasher)
             ensured.add(contact)
+            timer_event = core.timer_event(event, outcome.stored, outcome.takeover)
+            if timer_event is not None:  # in this transaction: the message and its effect
+                await tx.timer_event(tenant, contact, timer_event)
             return core.message_result(event, outcome.stored, outcome.takeover)
         await self._ensure_lead(tx, tenant, contact, ensured)
         if isinstance(event, ReplyDelivered):
             return core.delivered_result(event, await tx.record_delivered(event))
         if isinstance(event, ContactChanged):
-            return core.contact_result(event, await tx.upsert_contact(event, self.hasher))
+            changes = await tx.upsert_contact(event, self.hasher)
+            if core.first_touch_candidate(event):  # scheduled with the contact it greets
+                await tx.first_touch(event)
+            return core.contact_result(event, changes)
         await tx.record_activity(event)
         return core.activity_result(event)
 
@@ -167,6 +180,19 @@ class PostgresMemory(processed.PostgresLedger):
 
     async def load_leads(self, tenant: str, contacts: Sequence[str]) -> Leads:
         return await load_leads(self.conn, tenant, contacts)
+
+    async def first_touch(self, ev: ContactChanged) -> bool:
+        assert ev.contact_id is not None
+        settings = await tenants.read(self.conn, ev.tenant_id)
+        if not wants_first_touch(settings.live, settings.first_touch_sources,
+                                 ev.contact.source):
+            return False
+        # Due at once: the timer loop drafts it within its interval (speed to lead).
+        return await timers.schedule_first_touch(self.conn, ev.tenant_id, ev.contact_id,
+                                                 ev.received_at, ev.event_id)
+
+    async def timer_event(self, tenant: str, contact: str, event: LeadEvent) -> None:
+        await timers.on_event(self.conn, tenant, contact, event)
 
 
 def build(resources: Resources) -> Handler:

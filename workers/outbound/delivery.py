@@ -93,7 +93,9 @@ SELECT {", ".join("r." + c for c in CLAIM_COLUMNS)},
        ARRAY(SELECT m.body FROM messages m
               WHERE m.tenant_id = r.tenant_id AND m.contact_id = r.contact_id
                 AND m.direction = 'inbound' AND m.sender = 'lead'
-                AND (m.occurred_at, m.created_at) > (a.occurred_at, a.created_at)
+                AND (m.occurred_at, m.created_at)
+                    > (coalesce(a.occurred_at, r.created_at),  -- a first touch: its draft
+                       coalesce(a.created_at, r.created_at))
               ORDER BY m.occurred_at, m.created_at LIMIT $3) AS later_messages,
        EXISTS (SELECT 1 FROM inbound_marks k
                 WHERE k.tenant_id = r.tenant_id AND k.contact_id = r.contact_id

@@ -42,12 +42,12 @@ class Composer:
         self.settings = settings
 
     async def compose(self, ctx: LeadContext, tenant: TenantProfile, plan: Plan, channel: str,
-                      now: datetime) -> Composition:
+                      now: datetime, task: str | None = None) -> Composition:
         config = resolve_config(
             self.settings, model=tenant.claude_model, max_tokens=tenant.claude_max_tokens,
             api_key_enc=tenant.claude_api_key_enc, tenant=tenant.tenant_id,
         )
-        prompt = build_prompt(ctx, tenant, plan, channel, now)
+        prompt = build_prompt(ctx, tenant, plan, channel, now, task)
         first_name = ctx.memory.contact.first_name
         try:
             result = await self.claude.create(

@@ -46,6 +46,8 @@ class Plan:
     match_line: str | None = None
     talking_point: str | None = None
     pathway: str | None = None
+    # A first touch (`responder.first_touch`): the deterministic message, the fallback's text.
+    opener: str | None = None
 
 
 def is_seller_turn(profile: dict[str, Any], qualification: dict[str, Any]) -> bool:
@@ -109,6 +111,8 @@ def first_name_of(name: str | None) -> str:
 
 def fallback_text(plan: Plan, first_name: str | None) -> str:
     """A complete reply built only from the framework, for when Claude cannot answer."""
+    if plan.opener:  # a first touch: nothing to thank the lead for yet
+        return plan.opener
     greet = f"Thanks{first_name_of(first_name)}!"
     if plan.mode == "recommendation" and plan.match_line:
         return f"{greet} {plan.match_line} Would you like to see it?"

@@ -41,6 +41,8 @@ from workers.responder.compose import Composer
 from workers.responder.ports import Compose, ContextReader, Published, ResponderStatements
 from workers.responder.reply_facts import reply_facts
 from workers.responder.store import LeadFacts
+from workers.responder.timer_loop import TimerLoop
+from workers.runtime.background import Loop
 from workers.runtime.boundary import Handler
 from workers.runtime.clients import open_claude
 from workers.runtime.groups import of_tenant
@@ -179,10 +181,14 @@ def build(resources: Resources) -> Handler:
     claude = open_claude(settings, resources.stack)
     # Leads drafted at once in a tenant group: each holds at most one pooled connection.
     db = resources.database
-    return ResponderHandler(Bound(db, PostgresResponder),
-                            ContextStore.over(db, resources.cache, settings.context_ttl_s),
-                            resources.publisher, Composer(claude, settings),
-                            concurrency=max(1, settings.db_pool_max - 2))
+    contexts = ContextStore.over(db, resources.cache, settings.context_ttl_s)
+    composer = Composer(claude, settings)
+    timer_loop = TimerLoop(db, contexts, resources.own_publisher(), composer,
+                           interval_s=settings.timer_interval_s,
+                           lease_s=settings.timer_lease_s, batch=settings.timer_batch)
+    resources.run_in_background(Loop("responder-timers", timer_loop.run))
+    return ResponderHandler(Bound(db, PostgresResponder), contexts, resources.publisher,
+                            composer, concurrency=max(1, settings.db_pool_max - 2))
 
 
 SPEC = WorkerSpec(name="responder", topics=(LEAD_PROFILE_UPDATED,), build=build)

@@ -73,6 +73,9 @@ class TenantSettings:
     crm_custom_fields: Mapping[str, str] = field(default_factory=dict)  # profile field -> id
     crm_default_user: str | None = None
     crm_opted_out_tag: str = DEFAULT_OPTED_OUT_TAG  # "": no tag
+    # GHL contact sources whose new leads get a first touch (workers/timers; case-insensitive;
+    # empty: only leads who wrote first are texted).
+    first_touch_sources: tuple[str, ...] = ()
 
     @property
     def quiet(self) -> QuietWindow | None:
@@ -133,6 +136,7 @@ _DECODE: Mapping[str, Callable[[Any], Any]] = {
     "own_phones": _strings,
     "own_emails": _strings,
     "allowed_phrases": _strings,
+    "first_touch_sources": _strings,
     "crm_tag_names": lambda raw: _mapping(raw) or DEFAULT_TAGS,
     "crm_custom_fields": _mapping,
     "crm_opted_out_tag": lambda raw: raw.strip(),
@@ -145,6 +149,7 @@ _ENCODE: Mapping[str, Callable[[Any], Any]] = {
     "own_phones": list,
     "own_emails": list,
     "allowed_phrases": list,
+    "first_touch_sources": list,
     "crm_tag_names": dict,
     "crm_custom_fields": dict,
 }

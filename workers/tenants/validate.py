@@ -146,6 +146,19 @@ def allowed_phrases(text: str) -> Changes:
     return {"allowed_phrases": tuple(dict.fromkeys(phrases))}
 
 
+def first_touch_sources(text: str) -> Changes:
+    """`Website Form,Zillow` -> the GHL contact sources whose new leads get a first touch
+    (matched case-insensitively, so kept once whatever their case); `off`: none."""
+    sources: dict[str, str] = {}
+    for item in _items(text):
+        name = " ".join(item.split())
+        if len(name) > 100:
+            raise SettingsError(f"--first-touch-sources: {name[:20]!r}... is longer than 100 "
+                                "characters")
+        sources.setdefault(name.casefold(), name)
+    return {"first_touch_sources": tuple(sources.values())}
+
+
 def crm_switches(text: str) -> Changes:
     """`tasks=on,fields=off` -> {"crm_tasks": True, "crm_fields": False}."""
     out: Changes = {}

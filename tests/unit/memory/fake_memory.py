@@ -14,6 +14,7 @@ from tests.unit.runtime.fake_store import Entry, FakeLedger
 from workers.consent_ledger.addresses import AddressHasher
 from workers.memory.ports import Leads
 from workers.memory.store import MessageOutcome
+from workers.timers.core import LeadEvent
 
 
 class FakeMemory(FakeLedger):
@@ -60,6 +61,13 @@ class FakeMemory(FakeLedger):
 
     async def record_activity(self, ev: LeadActivityRecorded) -> None:
         self._call("record_activity", ev.tenant_id, ev.event_id)
+
+    async def first_touch(self, ev: ContactChanged) -> bool:
+        self._call("first_touch", ev.tenant_id, ev.event_id)
+        return True
+
+    async def timer_event(self, tenant: str, contact: str, event: LeadEvent) -> None:
+        self._call("timer_event", tenant, contact, event.kind)
 
     async def load_leads(self, tenant: str, contacts: Sequence[str]) -> Leads:
         self._call("load_leads", tenant, tuple(contacts))

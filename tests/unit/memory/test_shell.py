@@ -80,8 +80,9 @@ async def test_an_inbound_message_is_written_then_cached_and_published(shell: Sh
     await shell.handler(record(ev))
     assert shell.store.journal == [
         ("begin", T), ("processed", T, CONSUMER, (ev.event_id,)),
-        ("record_message", T, ev.event_id, True), ("record_processed", T, CONSUMER,
-                                                   (ev.event_id,)),
+        ("record_message", T, ev.event_id, True),
+        ("timer_event", T, "c1", "inbound"),  # the lead wrote: its timers, in the same tx
+        ("record_processed", T, CONSUMER, (ev.event_id,)),
         ("load_leads", T, ("c1",)), ("commit", T), ("cache.write_through", ((T, "c1"),)),
         ("publish", MEMORY_UPDATED),
     ]
@@ -145,7 +146,7 @@ async def test_a_group_runs_each_event_s_statement_in_one_transaction(shell: She
         ("begin", T),
         ("processed", T, CONSUMER, tuple(e.event_id for e in (msg, changed, booked, reply,
                                                                gone))),
-        ("record_message", T, msg.event_id, True),
+        ("record_message", T, msg.event_id, True), ("timer_event", T, "c1", "inbound"),
         ("ensure_contact", T, "c2"), ("upsert_contact", T, changed.event_id),
         # c1's row came with its message in this transaction: not ensured again
         ("record_activity", T, booked.event_id), ("record_delivered", T, reply.event_id),

@@ -75,7 +75,7 @@ class FakeComposer:
         self.in_flight = self.most_in_flight = 0
 
     async def compose(self, ctx: LeadContext, tenant: TenantProfile, plan: Plan, channel: str,
-                      now: datetime) -> Composition:
+                      now: datetime, task: str | None = None) -> Composition:
         contact = ctx.memory.contact_id
         self.journal.append(("compose", tenant.tenant_id, contact, plan.mode, channel))
         self.in_flight += 1

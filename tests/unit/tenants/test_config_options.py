@@ -43,3 +43,11 @@ def test_the_reply_check_settings() -> None:
 def test_bad_values_are_refused(options: tuple[str, str]) -> None:
     with pytest.raises(CliError):
         changes(*options)
+
+
+def test_first_touch_sources() -> None:
+    assert changes("--first-touch-sources", "Website Form, zillow") == {
+        "first_touch_sources": ("Website Form", "zillow")}
+    assert changes("--first-touch-sources", "off") == {"first_touch_sources": ()}
+    with pytest.raises(CliError, match="--first-touch-sources"):
+        changes("--first-touch-sources", "y" * 101)

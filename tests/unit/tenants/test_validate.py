@@ -86,3 +86,18 @@ def test_what_is_refused_and_why(check: Any, text: str, says: str) -> None:
     with pytest.raises(SettingsError, match=None) as info:
         check(text)
     assert says in str(info.value)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Website Form,Zillow", ("Website Form", "Zillow")),
+    (" Website   Form , zillow,ZILLOW ", ("Website Form", "zillow")),  # once, whatever case
+    ("off", ()),
+    ("none", ()),
+])
+def test_first_touch_sources(text: str, expected: tuple[str, ...]) -> None:
+    assert validate.first_touch_sources(text) == {"first_touch_sources": expected}
+
+
+def test_first_touch_sources_too_long() -> None:
+    with pytest.raises(SettingsError, match="--first-touch-sources"):
+        validate.first_touch_sources("x" * 101)

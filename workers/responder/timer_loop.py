@@ -1,0 +1,196 @@
+"""The responder's timer loop: fires due first-touch timers (`workers.timers`), a
+`runtime.background.Loop` beside the responder's consumer.
+
+The responder owns it because a first touch is a draft like any reply: the same facts, the
+same guards (consent, quiet hours), the same composer (Claude or the fallback), the same
+reply check and the same claim through `workers.replies`; only the trigger differs.
+
+Every `interval_s`: the due timers of every tenant (`timers_due`, a SECURITY DEFINER scan
+returning (tenant, timer) pairs), each then, in its tenant's transactions:
+1. claim it (`FOR UPDATE SKIP LOCKED`, pending -> firing, leased) with the lead's facts;
+   a reply already claimed for it (an earlier fire that crashed before `done`) is only
+   published again;
+2. draft outside any transaction (Claude bounded by its deadline), check Claude's text;
+3. lock the timer: still firing under this claim (not cancelled by the lead's message
+   meanwhile, not taken over)? claim the reply (keyed by the timer) and commit;
+4. publish what the claim holds (ReplyDrafted: the outbound's consent claim decides at send
+   time; a held draft's AgentAssistRequested) and flush; then mark the timer done.
+A crash anywhere leaves the timer firing; once its lease runs out another fire repeats the
+step that did not finish, and the reply's key makes it one text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Protocol
+
+import asyncpg
+from aiokafka.errors import KafkaError
+from prometheus_client import Counter
+from pydantic import Field, TypeAdapter
+
+from schemas.context import LeadContext
+from schemas.envelope import utcnow
+from schemas.events import AgentAssistRequested, ReplyDrafted
+from workers.consent.reply_check import ReplyCheck, check_reply, name_candidates
+from workers.errors import PipelineError
+from workers.leads import consent_state
+from workers.replies import store as replies
+from workers.replies.row import Reply
+from workers.responder import first_touch, guards, store
+from workers.responder.modes import Plan
+from workers.responder.ports import Compose, ContextReader
+from workers.responder.reply_facts import reply_facts
+from workers.responder.store import LeadFacts
+from workers.runtime.ports import Publisher, Transactions
+from workers.timers import store as timers
+from workers.timers.core import Timer
+
+log = logging.getLogger(__name__)
+FIRED = Counter("leadmem_timers_fired_total",
+                "Timers fired, by kind and what came of it (sent: a draft claimed to send; "
+                "held: the reply check held it for the agent; suppressed; republished; "
+                "cancelled: the lead's event came first).", ["kind", "outcome"])
+Output = Annotated[ReplyDrafted | AgentAssistRequested, Field(discriminator="type")]
+OUTPUT: TypeAdapter[Output] = TypeAdapter(Output)
+CHANNEL = "sms"  # a first touch is a text: the sources' consent is to be texted
+
+
+class Flushing(Publisher, Protocol):
+    """The loop's own publisher (`Resources.own_publisher`): each fire is flushed before
+    its timer is marked done."""
+
+    async def flush(self) -> None: ...
+
+
+class TimerLoop:
+    def __init__(self, db: Transactions, contexts: ContextReader, publisher: Flushing,
+                 composer: Compose, *, interval_s: float, lease_s: float, batch: int,
+                 now: Callable[[], datetime] = utcnow) -> None:
+        self.db = db
+        self.contexts = contexts
+        self.publisher = publisher
+        self.composer = composer
+        self.interval_s = interval_s
+        self.lease = timedelta(seconds=lease_s)
+        self.batch = batch
+        self.now = now
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except (PipelineError, KafkaError, OSError, asyncpg.PostgresError) as exc:
+                log.warning("responder: timer scan failed, retrying: %r", exc)
+            await asyncio.sleep(self.interval_s)
+
+    async def tick(self) -> int:
+        """Fire the due timers; returns how many this replica fired."""
+        async with self.db.transaction(timers.SCAN_SCOPE) as conn:
+            due = await timers.due(conn, self.now(), self.lease, self.batch)
+        fired = 0
+        for tenant, timer_id in due:
+            try:
+                fired += await self.fire(tenant, timer_id)
+            except Exception:  # one timer's failure must not stop the others
+                # Left firing: fired again once its lease runs out (failed after
+                # `MAX_ATTEMPTS` claims), so a timer that always crashes is given up.
+                log.exception("responder: timer %s/%s failed", tenant, timer_id)
+        return fired
+
+    async def fire(self, tenant: str, timer_id: str) -> bool:
+        """Claim and fire one timer; False when another replica has it or it is not due."""
+        now = self.now()
+        async with self.db.transaction(tenant) as conn:
+            timer = await timers.claim(conn, tenant, timer_id, now, self.lease)
+            if timer is None:
+                return False
+            key = first_touch.Touch(timer, CHANNEL, now).key
+            published, facts = await store.published_or_facts(conn, tenant, timer.contact_id,
+                                                               key, now.date())
+            extras = await _contact_extras(conn, tenant, timer.contact_id)
+        if timer.kind != "first_touch":  # follow-ups are fired by their owner (next)
+            raise PipelineError(f"no firing for timer kind {timer.kind!r}")
+        if published is not None:  # claimed by an earlier fire that did not finish
+            FIRED.labels(timer.kind, "republished").inc()
+            await self._publish(published)
+            await self._finish(timer)
+            return True
+        assert facts is not None
+        row = await self._draft(first_touch.Touch(timer, CHANNEL, now), facts, extras)
+        async with self.db.transaction(tenant) as conn:
+            if not await timers.still_firing(conn, timer):
+                FIRED.labels(timer.kind, "cancelled").inc()
+                return False
+            published = await replies.claim(conn, row)
+        FIRED.labels(timer.kind, _outcome(row)).inc()
+        await self._publish(published)
+        await self._finish(timer)
+        return True
+
+    async def _draft(self, touch: first_touch.Touch, facts: LeadFacts,
+                     extras: dict[str, Any]) -> Reply:
+        timer = touch.timer
+        ctx = await self.contexts.get_context(timer.tenant_id, timer.contact_id)
+        if ctx is None or not facts.tenant_known or not facts.lead.known:
+            return first_touch.suppressed(touch, "unknown_lead")
+        if any(m.direction == "inbound" and m.sender == "lead" for m in ctx.memory.recent):
+            return first_touch.suppressed(touch, "lead_wrote_first")
+        if not facts.lead.phone:
+            return first_touch.suppressed(touch, "no_phone")
+        verdict = guards.decide(guards.GuardInput(
+            channel=touch.channel, consent=consent_state(facts.tenant, facts.lead),
+            opt_out_confirmed=False, wants_human=False, asked_at=touch.now), touch.now)
+        if verdict.action != "reply":
+            return first_touch.suppressed(touch, verdict.reason)
+        opener = first_touch.Opener.of(facts.lead.first_name, facts.lead.source,
+                                       extras["tags"], extras["custom_fields"])
+        plan = first_touch.plan(opener, facts.tenant.name)
+        comp = await self.composer.compose(ctx, facts.tenant, plan, touch.channel, touch.now,
+                                           first_touch.task(touch.channel))
+        check = None
+        if comp.outcome == "ok":  # Claude's text, not ours: checked before it is claimed
+            check = await self._check(touch, ctx, facts, plan, comp.body)
+        return first_touch.composed(touch, verdict, comp, check)
+
+    async def _check(self, touch: first_touch.Touch, ctx: LeadContext, facts: LeadFacts,
+                     plan: Plan, body: str) -> ReplyCheck:
+        others: list[str] = []
+        candidates = name_candidates(body)
+        if candidates:
+            async with self.db.transaction(touch.timer.tenant_id) as conn:
+                others = await store.contacts_named(conn, touch.timer.tenant_id,
+                                                    touch.timer.contact_id, candidates)
+        return check_reply(body, reply_facts(ctx, facts, plan, others))
+
+    async def _publish(self, published: list[dict[str, Any]]) -> None:
+        for raw in published:
+            await self.publisher.publish(OUTPUT.validate_python(raw))
+        await self.publisher.flush()
+
+    async def _finish(self, timer: Timer) -> None:
+        async with self.db.transaction(timer.tenant_id) as conn:
+            await timers.finish(conn, timer)
+
+
+def _outcome(row: Reply) -> str:
+    if row.status != "suppressed":
+        return "sent"
+    return "held" if (row.suppressed_reason or "").startswith("reply_check:") else "suppressed"
+
+
+async def _contact_extras(conn: asyncpg.Connection, tenant: str,
+                          contact: str) -> dict[str, Any]:
+    """What a first touch reads of the contact beyond `workers.leads`: tags and custom
+    fields (the property asked about, the language)."""
+    row = await conn.fetchrow("SELECT tags, custom_fields FROM contacts "
+                              "WHERE tenant_id = $1 AND contact_id = $2", tenant, contact)
+    fields = row["custom_fields"] if row is not None else None
+    if isinstance(fields, str):  # a bare connection has no jsonb codec
+        fields = json.loads(fields)
+    return {"tags": list(row["tags"] or []) if row is not None else [],
+            "custom_fields": dict(fields or {})}
