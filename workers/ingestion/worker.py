@@ -240,6 +240,11 @@ class IngestionHandler:
             )
         # unsigned: only with the receiver's workflow binding of these bytes to this tenant
         verdict = self.verifier.verify(record.value, record.headers, location)
+        if isinstance(webhook, AppWebhook) and verdict != "verified":
+            # Only GHL installs and uninstalls the app: a tenant's workflow binding (or a
+            # record produced straight to the topic with one) never does.
+            raise SignatureMismatchError(
+                f"{webhook.type} must carry GHL's signature, not a workflow binding")
         replay_without_time = REPLAY_SOURCE in record.headers and not record.timestamp_ms
         if not replay_without_time:  # an operator's replay of an untimed record is trusted
             check_fresh(webhook.timestamp, received_at(record, now),

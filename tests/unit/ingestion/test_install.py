@@ -21,10 +21,11 @@ from schemas.ghl import AppInstallWebhook, AppUninstallWebhook, parse_delivery
 from schemas.topics import CONVERSATION_EVENTS, GHL_EVENTS
 from tests.unit.ingestion.fake_receipts import FakeReceipts
 from tests.unit.runtime.fake_store import JournalPublisher
-from workers.errors import InvalidEventError
+from workers.errors import InvalidEventError, SignatureMismatchError
 from workers.ingestion.ports import AgencyTokens, Receipts
 from workers.ingestion.signatures import ED25519_HEADER, SignatureVerifier
 from workers.ingestion.worker import ADMITTED_FOR_S, KEPT_OUT_LOG_EVERY_S, IngestionHandler
+from workers.ingestion.workflow import WORKFLOW_HEADER, WorkflowKey
 from workers.runtime.ports import Scoped
 from workers.runtime.record import Record
 from workers.settings import Settings
@@ -233,3 +234,29 @@ async def test_a_reinstall_is_installed_again_and_not_live(shell: Shell) -> None
         "installed", False)
     await shell.handler(record(inbound_message(LIVE, "c1", "back"), 3))
     assert [e["body"] for e in shell.published()] == ["back"]
+
+
+# --- only GHL installs the app -----------------------------------------------------------------
+
+async def test_an_install_bound_only_by_a_workflow_webhook_is_refused() -> None:
+    """A tenant's workflow URL (or a record produced to the topic with its binding) cannot
+    install or uninstall anything: the app's events must carry GHL's own signature."""
+    key = WorkflowKey.from_setting("k" * 40)
+    assert key is not None
+    store = Shell().store
+    handler = IngestionHandler(store, JournalPublisher(store.journal), Settings(),
+                               SignatureVerifier(ed25519=KEY.public_key(), workflow=key),
+                               agencies=Agencies(CO))
+    for kind in ("INSTALL", "UNINSTALL"):
+        raw = json.dumps(app_event(kind, location=LIVE, company=CO)).encode()
+        bound = Record(GHL_EVENTS, 0, 1, raw, key=LIVE.encode(),
+                       headers={WORKFLOW_HEADER: key.record_mac(LIVE, raw)},
+                       timestamp_ms=int(time.time() * 1000))
+        with pytest.raises(SignatureMismatchError, match="must carry GHL's signature"):
+            await handler(bound)
+    # The same binding on a location's own webhook is accepted (the workflow route's use).
+    raw = json.dumps(inbound_message(LIVE, "c1", "hi")).encode()
+    await handler(Record(GHL_EVENTS, 0, 2, raw, key=LIVE.encode(),
+                         headers={WORKFLOW_HEADER: key.record_mac(LIVE, raw)},
+                         timestamp_ms=int(time.time() * 1000)))
+    assert store.entries("claim")
