@@ -16,13 +16,23 @@ it contains, in order of the rules below (`RULES`):
 - `link`: a link (a URL, `www.`, or a bare domain such as `example.com`, also written
   `example[.]com`) whose host is not one of the tenant's allowed domains
   (`--allowed-domains`, subdomains included) or of its listings' links.
+- `social`: a social-media handle (`@jdoe`, `IG: jdoe`, `snap - jdoe`) that is not the
+  tenant's own: the local part of an own email address, the name of an allowed domain
+  (`@lonestar` for `lonestar.com`) or a handle among the allowed phrases.
+
+The phone, email, link and social rules read the draft with disguised contact details
+written plainly (`reply_evasion.contact_text`): full-width, spaced and spelled dots
+(`evil . com`, `evil dot com`, `evil punto com`), `(at)` / `arroba`, number words (`five
+one two ...`, `cinco uno dos ...`) and letters for digits inside digit runs (`5l2-555-O199`).
 - `commitment`: words that promise or change terms, English and Spanish: waive, guarantee,
   discount, free (not "feel free", "are you free Saturday?"), rebate, commission, refund,
   we'll pay / cover, promise, cash back, no cost; gratis, descuento, garantía, reembolso,
   rebaja, comisión, exonerar, condonar, pagaremos, prometemos, sin costo, bonificación.
   Matched case- and accent-insensitively, also in leetspeak (`w41ve`), spaced out
   (`f r e e`) or with lookalike letters; "I can't guarantee" / "no promises" are no
-  commitment.
+  commitment. Also commitments without those words (`reply_evasion.commitments`): the
+  seller will cover closing costs, your offer was accepted / they took your offer, your loan
+  is approved / you're approved for the loan (and in Spanish), unless asked or denied.
 - `percentage`: a percentage (`3%`, "percent", "por ciento").
 - `price`: a dollar amount (`$450,000`, `$450k`, `$1.2M`, `450 mil dólares`, `USD 5000`)
   that is not a price the tenant's listings or recent sales hold (written with the
@@ -46,10 +56,12 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from workers.consent.reply_evasion import commitments, contact_text, handles
+
 Rule = Literal["hidden_text", "prompt_markup", "other_contact", "phone", "email", "link",
-               "commitment", "percentage", "price"]
+               "social", "commitment", "percentage", "price"]
 RULES: tuple[Rule, ...] = ("hidden_text", "prompt_markup", "other_contact", "phone", "email",
-                           "link", "commitment", "percentage", "price")
+                           "link", "social", "commitment", "percentage", "price")
 WHY: dict[Rule, str] = {
     "hidden_text": "it contains invisible characters",
     "prompt_markup": "it repeats the prompt's own markup",
@@ -57,6 +69,7 @@ WHY: dict[Rule, str] = {
     "phone": "it contains a phone number that is not yours or the lead's",
     "email": "it contains an email address that is not yours or the lead's",
     "link": "it contains a link outside your allowed domains",
+    "social": "it contains a social-media handle that is not yours",
     "commitment": "it makes a commitment or offer",
     "percentage": "it states a percentage",
     "price": "it states a dollar amount that is not a listing price or the lead's own figure",
@@ -355,6 +368,18 @@ def name_candidates(text: str, longest: int = 4, limit: int = 400) -> list[str]:
     return list(dict.fromkeys(grams))[:limit]
 
 
+def _own_handles(facts: ReplyFacts) -> set[str]:
+    """The handles a draft may give: the tenant's (its email names, its domains' names, the
+    handles among its allowed phrases) and the lead's (its email names)."""
+    own = {e.strip().lower().partition("@")[0] for e in (*facts.own_emails, *facts.lead_emails)}
+    for domain in facts.allowed_domains:
+        d = domain.strip().lower().rstrip(".").removeprefix("www.")
+        own.add(d.rpartition(".")[0] or d)
+    for phrase in facts.allowed_phrases:
+        own.update(handles(fold(phrase)))
+    return {h for h in own if h}
+
+
 def check_reply(draft: str, facts: ReplyFacts) -> ReplyCheck:
     """The rules the draft breaks (none: it may be sent)."""
     findings: list[Finding] = []
@@ -375,16 +400,22 @@ def check_reply(draft: str, facts: ReplyFacts) -> ReplyCheck:
         if len(key.split()) >= 2 and key not in own \
                 and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", folded):
             add("other_contact", name)
-    for number in phones(text):
+    contact = contact_text(text, _TLDS)
+    for number in phones(contact):
         if not _phone_allowed(number, (*facts.own_phones, *facts.lead_phones)):
             add("phone", number)
     allowed_emails = {e.strip().lower() for e in (*facts.own_emails, *facts.lead_emails)}
-    for address in emails(text):
+    for address in emails(contact):
         if address.lower() not in allowed_emails:
             add("email", address)
-    for written, host in links(text):
+    for written, host in links(contact):
         if not _domain_allowed(host, facts.allowed_domains):
             add("link", written)
+    own_handles = _own_handles(facts)
+    folded_contact = fold(contact)
+    for handle in dict.fromkeys(h for v in variants(folded_contact) for h in handles(v)):
+        if handle not in own_handles:
+            add("social", handle)
     for phrase in facts.allowed_phrases:
         key = fold(phrase)
         if key:
@@ -402,6 +433,10 @@ def check_reply(draft: str, facts: ReplyFacts) -> ReplyCheck:
             if word not in seen:
                 seen.add(word)
                 add("commitment", word)
+        for phrase in commitments(variant):
+            if phrase not in seen:
+                seen.add(phrase)
+                add("commitment", phrase)
     for m in _PERCENT.finditer(folded):
         add("percentage", folded[max(0, m.start() - 6):m.end()].strip())
     for written, readings, start, end in amounts(folded):

@@ -163,3 +163,102 @@ def test_any_text_is_checked_without_error(draft: str) -> None:
     result = check_reply(draft, FACTS)
     assert result.ok == (result.rule is None) and all(f.rule in RULES for f in result.findings)
     name_candidates(draft)
+
+
+# Contact details written to slip past the rules, commitments without the usual words.
+EVASION_HELD = [
+    ("Go to evil . com now", "link"),
+    ("Visit evil dot com/claim", "link"),
+    ("Visit evil\uff0ecom", "link"),  # full-width dot
+    ("Visit evil\u3002com", "link"),  # ideographic full stop
+    ("Visit evil (dot) net", "link"),
+    ("Write jdoe. com today", "link"),
+    ("Entra en evil punto com", "link"),
+    ("Check facebook . com/jdoe", "link"),
+    ("Write bob (at) evil.com", "email"),
+    ("Escribe a bob arroba evil.com", "email"),
+    ("Call five one two, five five five, zero one nine nine", "phone"),
+    ("Llama al cinco uno dos cinco cinco cinco cero uno nueve nueve", "phone"),
+    ("Call 512 five five five 0199", "phone"),
+    ("Call five five five zero one nine nine", "phone"),
+    ("Call 5l2-555-O199", "phone"),
+    ("Text 512.555.Ol99 today", "phone"),
+    ("Follow @jdoe_realty for deals", "social"),
+    ("IG: jdoe_homes", "social"),
+    ("Add me on snap - jdoe22", "social"),
+    ("My insta handle is @bigdeals", "social"),
+    ("Find him on tiktok @houseflipper", "social"),
+    ("Búscalo en instagram: casas_baratas", "social"),
+    ("i n s t a: jdoe", "social"),
+    ("Good news: the seller will cover your closing costs.", "commitment"),
+    ("The seller has agreed to pay the closing costs.", "commitment"),
+    ("Your offer was accepted!", "commitment"),
+    ("They took your offer, congrats!", "commitment"),
+    ("The sellers accepted your offer.", "commitment"),
+    ("Your loan is approved.", "commitment"),
+    ("You're approved for the loan!", "commitment"),
+    ("El vendedor pagará los gastos de cierre.", "commitment"),
+    ("El dueño va a cubrir los costos de cierre", "commitment"),
+    ("Su oferta fue aceptada.", "commitment"),
+    ("Aceptaron su oferta, ¡felicidades!", "commitment"),
+    ("Su préstamo fue aprobado.", "commitment"),
+    ("Está aprobado para el préstamo.", "commitment"),
+]
+
+EVASION_SENT = [
+    "Call me at your convenience.",
+    "The house is at 12 Oak St. Want to see it?",
+    "It's listed at $425,000 with 3 beds and 2 baths.",
+    "A 3.5 bath home. See you at 10.30 on Friday.",
+    "We can meet at 10.30 or 11.15 tomorrow.",
+    "Reach us at hello@lonestar.com or @lonestar on Instagram.",  # the agency's own
+    "Follow us on Instagram for new photos!",
+    "Will the seller cover closing costs? I'll ask.",
+    "Has your offer been accepted yet?",
+    "The seller won't pay closing costs, sadly.",
+    "Your offer was not accepted, but let's keep looking.",
+    "Are you approved for a loan yet?",
+    "Once your loan is approved, let me know.",
+    "Let me know if your loan is approved.",
+    "I'd ask the seller if they'd pay for repairs.",
+    "If the seller covers closing costs, would you offer more?",
+    "¿El vendedor pagará los gastos de cierre? Lo consulto.",
+    "¿Su préstamo ya fue aprobado?",
+    "Su oferta no fue aceptada todavía.",
+    "One or two bedrooms? Three bathrooms maybe.",
+    "We have one, two or three bedroom homes.",
+    "Built in 2015, 1,850 sq ft, 2 car garage.",
+    "Open house Sat 10 am - 2 pm. Let me know.",
+    "Sounds good. Me too!",
+    "I'm in. Co-op buildings are different.",
+    "Thanks Ana! Lot size is 0.25 acres.",
+    "Cinco recámaras y dos baños. ¿Le interesa?",
+    "Casa de tres recámaras en la calle Oak 12.",
+    "Llámenos al (512) 555-0111.",
+    "Model 5O1 is out.",
+    "Call five five five zero one one one",  # the agency's own number (555-0111)
+    "Rooms: one, two, three. Tour at 10 30?",
+]
+
+
+@pytest.mark.parametrize(("draft", "rule"), EVASION_HELD)
+def test_evasions_are_held(draft: str, rule: str) -> None:
+    check = check_reply(draft, FACTS)
+    assert check.rule == rule, check.findings
+    assert check.why()
+
+
+@pytest.mark.parametrize("draft", EVASION_SENT)
+def test_ordinary_sentences_still_go(draft: str) -> None:
+    check = check_reply(draft, FACTS)
+    assert check.ok, check.why()
+
+
+def test_the_agencys_own_handle_is_allowed_by_its_settings() -> None:
+    assert check_reply("Follow @lonestar_tx for listings", FACTS).rule == "social"
+    allowed = ReplyFacts(allowed_phrases=("@lonestar_tx",))
+    assert check_reply("Follow @lonestar_tx for listings", allowed).ok
+    assert check_reply("Our IG: hello", ReplyFacts(own_emails=("hello@lonestar.com",))).ok
+    check = check_reply("The seller will cover closing costs.",
+                        ReplyFacts(allowed_phrases=("seller will cover closing costs",)))
+    assert check.ok, check.why()
