@@ -30,9 +30,11 @@ async def test_every_decider_reads_the_same_lead(db: TenantDatabase) -> None:
         await tenants.add(conn, tenant, "Acme")
         await conn.execute(
             """INSERT INTO contacts (tenant_id, contact_id, first_name, last_name, name, email,
-                   phone, timezone, state, postal_code, source, assigned_to, human_takeover)
+                   phone, timezone, state, postal_code, source, assigned_to, human_takeover,
+                   tags, custom_fields)
                VALUES ($1, 'c1', 'Ana', 'Ruiz', 'Ana Ruiz', 'ana@example.com',
-                       '+19155550100', 'America/Denver', 'TX', '79901', 'Zillow', 'u7', true)""",
+                       '+19155550100', 'America/Denver', 'TX', '79901', 'Zillow', 'u7', true,
+                       '{Spanish}', '{"f1": "12 Oak St"}')""",
             tenant)
         await ledger.append(conn, tenant, "c1", [
             Entry("m0:o", Kind.OPTED_OUT, "sms", Source.LEAD_MESSAGE, at, "m0")])
@@ -50,6 +52,7 @@ async def test_every_decider_reads_the_same_lead(db: TenantDatabase) -> None:
     assert (lead.known, lead.first_name, lead.phone, lead.postal_code, lead.source,
             lead.assigned_to, lead.human_takeover) == (
         True, "Ana", "+19155550100", "79901", "Zillow", "u7", True)
+    assert (lead.tags, lead.custom_fields) == (("Spanish",), {"f1": "12 Oak St"})
     assert lead.consent.opted_out_of("sms") and not lead.consent.opted_out_of("email")
     assert (crm.first_name, crm.assigned_to, crm.opted_out, crm.opt_out_scope) == (
         "Ana", "u7", True, "sms")

@@ -13,7 +13,6 @@ statement as the rest of the state, never from `contacts.opted_out` or the learn
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -27,6 +26,7 @@ from workers.crm.plan import (
     lead_opt_out,
     opt_out_key,
 )
+from workers.db.tenant import json_value
 from workers.leads import store as leads
 from workers.leads.state import from_row as lead_of
 from workers.tenants import store as tenants
@@ -50,11 +50,6 @@ SELECT {tenants.COLUMNS},
 """
 
 
-def _json(value: Any) -> Any:
-    """A jsonb value (decoded by the pool's codec; text only on a bare connection)."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
 async def load(conn: asyncpg.Connection, tenant: str,
                contact: str) -> tuple[CrmSettings, ContactState]:
     row = await conn.fetchrow(_STATE, tenant, contact, f"note:{contact}")
@@ -70,15 +65,15 @@ async def load(conn: asyncpg.Connection, tenant: str,
         note_id=row["note_id"], note_in_doubt=row["note_id"] is None
         and row["note_claim"] == "sending",
         note_updated_at=row["note_updated_at"], score_tag=row["score_tag"],
-        fields=_json(row["fields"]) or {}, assigned_to=lead.assigned_to,
+        fields=json_value(row["fields"]) or {}, assigned_to=lead.assigned_to,
         opted_out=consent.any_opt_out,
         opt_out_entry=entry.entry_id if entry else None,
         opt_out_at=entry.occurred_at if entry else None,
         opt_out_scope=entry.channel if entry else ALL, opt_out_written=bool(written),
         dnd_on=consent.dnd,
         first_name=lead.first_name, summary=row["summary"] or "", score=row["score"],
-        score_reasons=tuple(_json(row["score_reasons"]) or ()),
-        next_questions=tuple(_json(row["next_questions"]) or ()),
+        score_reasons=tuple(json_value(row["score_reasons"]) or ()),
+        next_questions=tuple(json_value(row["next_questions"]) or ()),
         last_said=row["last_said"] or "")
     return settings, state
 

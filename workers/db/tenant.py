@@ -53,6 +53,12 @@ def begin_statement(tenant_id: str, setting: str = TENANT_SETTING) -> str | None
     return f"BEGIN; SELECT set_config('{setting}', '{tenant_id}', true)"
 
 
+def json_value(value: Any) -> Any:
+    """A json/jsonb column's value: decoded by the pool's codec (`_init_connection`), text
+    only on a bare connection (an admin or test connection without the codec)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 async def _release(conn: asyncpg.Connection) -> None:
     """Pool reset: end a transaction left open; there is no session state to reset."""
     if conn.is_in_transaction():

@@ -8,17 +8,19 @@ Pure. The row comes from `store.columns` embedded in each reader's own statement
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from workers.consent.decision import ConsentState, lead_state
 from workers.consent.quiet import QuietWindow
 from workers.consent_ledger import NONE, Consent
 from workers.consent_ledger import store as ledger
+from workers.db.tenant import json_value
 
 PREFIX = "lead__"
 CONTACT_FIELDS = ("first_name", "last_name", "name", "email", "phone", "timezone", "state",
-                  "postal_code", "source", "assigned_to", "human_takeover")
+                  "postal_code", "source", "assigned_to", "human_takeover", "tags",
+                  "custom_fields")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Lead:
     source: str | None = None
     assigned_to: str | None = None
     human_takeover: bool = False  # an agent stepped in: no automated text
+    tags: tuple[str, ...] = ()
+    custom_fields: Mapping[str, Any] = field(default_factory=dict)  # GHL field id -> value
     consent: Consent = NONE  # the lead's recorded consent (the ledger's fold)
 
 
@@ -47,6 +51,8 @@ def from_row(tenant_id: str, contact_id: str, row: Mapping[str, Any]) -> Lead:
         return Lead(tenant_id, contact_id, consent=consent)
     values = {name: row[PREFIX + name] for name in CONTACT_FIELDS}
     values["human_takeover"] = bool(values["human_takeover"])
+    values["tags"] = tuple(values["tags"] or ())
+    values["custom_fields"] = dict(json_value(values["custom_fields"]) or {})
     return Lead(tenant_id, contact_id, known=True, consent=consent, **values)
 
 

@@ -22,7 +22,6 @@ step that did not finish, and the reply's key makes it one text.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -112,7 +111,6 @@ class TimerLoop:
             key = first_touch.Touch(timer, CHANNEL, now).key
             published, facts = await store.published_or_facts(conn, tenant, timer.contact_id,
                                                                key, now.date())
-            extras = await _contact_extras(conn, tenant, timer.contact_id)
         if timer.kind != "first_touch":  # follow-ups are fired by their owner (next)
             raise PipelineError(f"no firing for timer kind {timer.kind!r}")
         if published is not None:  # claimed by an earlier fire that did not finish
@@ -121,7 +119,7 @@ class TimerLoop:
             await self._finish(timer)
             return True
         assert facts is not None
-        row = await self._draft(first_touch.Touch(timer, CHANNEL, now), facts, extras)
+        row = await self._draft(first_touch.Touch(timer, CHANNEL, now), facts)
         async with self.db.transaction(tenant) as conn:
             if not await timers.still_firing(conn, timer):
                 FIRED.labels(timer.kind, "cancelled").inc()
@@ -132,8 +130,7 @@ class TimerLoop:
         await self._finish(timer)
         return True
 
-    async def _draft(self, touch: first_touch.Touch, facts: LeadFacts,
-                     extras: dict[str, Any]) -> Reply:
+    async def _draft(self, touch: first_touch.Touch, facts: LeadFacts) -> Reply:
         timer = touch.timer
         ctx = await self.contexts.get_context(timer.tenant_id, timer.contact_id)
         if ctx is None or not facts.tenant_known or not facts.lead.known:
@@ -147,8 +144,9 @@ class TimerLoop:
             opt_out_confirmed=False, wants_human=False, asked_at=touch.now), touch.now)
         if verdict.action != "reply":
             return first_touch.suppressed(touch, verdict.reason)
-        opener = first_touch.Opener.of(facts.lead.first_name, facts.lead.source,
-                                       extras["tags"], extras["custom_fields"])
+        lead = facts.lead  # its tags and fields: the property asked about, the language
+        opener = first_touch.Opener.of(lead.first_name, lead.source, lead.tags,
+                                       lead.custom_fields)
         plan = first_touch.plan(opener, facts.tenant.name)
         comp = await self.composer.compose(ctx, facts.tenant, plan, touch.channel, touch.now,
                                            first_touch.task(touch.channel))
@@ -182,15 +180,3 @@ def _outcome(row: Reply) -> str:
         return "sent"
     return "held" if (row.suppressed_reason or "").startswith("reply_check:") else "suppressed"
 
-
-async def _contact_extras(conn: asyncpg.Connection, tenant: str,
-                          contact: str) -> dict[str, Any]:
-    """What a first touch reads of the contact beyond `workers.leads`: tags and custom
-    fields (the property asked about, the language)."""
-    row = await conn.fetchrow("SELECT tags, custom_fields FROM contacts "
-                              "WHERE tenant_id = $1 AND contact_id = $2", tenant, contact)
-    fields = row["custom_fields"] if row is not None else None
-    if isinstance(fields, str):  # a bare connection has no jsonb codec
-        fields = json.loads(fields)
-    return {"tags": list(row["tags"] or []) if row is not None else [],
-            "custom_fields": dict(fields or {})}

@@ -12,7 +12,6 @@ responder's `TenantProfile.of`) from this one value; none reads the table with i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, time
@@ -21,6 +20,7 @@ from typing import Any, Literal, get_args
 
 from workers.consent.decision import DEFAULT_REPLY_CHANNELS
 from workers.consent.quiet import QuietWindow, tenant_window
+from workers.db.tenant import json_value
 from workers.learning.extract.model import Area
 
 DEFAULT_TAGS: Mapping[str, str] = MappingProxyType(
@@ -103,15 +103,10 @@ SETTINGS_FIELDS: tuple[str, ...] = tuple(
     f.name for f in fields(TenantSettings) if f.name not in ("tenant_id", *TENANT_FIELDS))
 
 
-def _json(value: Any) -> Any:
-    """A jsonb value (decoded by the pool's codec; text only on a bare connection)."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def areas(raw: Any) -> tuple[Area, ...]:
     """`service_areas` holds names or `{"name": ..., "aliases": [...]}` objects."""
     out = []
-    for item in _json(raw) or []:
+    for item in json_value(raw) or []:
         name = item.get("name") if isinstance(item, dict) else item
         if isinstance(name, str) and name.strip():
             aliases = item.get("aliases", []) if isinstance(item, dict) else []
@@ -125,7 +120,7 @@ def _strings(raw: Any) -> tuple[str, ...]:
 
 
 def _mapping(raw: Any) -> Mapping[str, str]:
-    return dict(_json(raw) or {})
+    return dict(json_value(raw) or {})
 
 
 # Columns whose stored form is not the field's type (the rest are stored as they are).
