@@ -55,6 +55,10 @@ ROWS: dict[str, tuple[str, str]] = {
     "inbound_marks": ("tenant_id, contact_id, event_id, occurred_at", "$1, 'c1', 'e1', now()"),
     "timers": ("tenant_id, timer_id, contact_id, kind, due_at",
                "$1, 't1', 'c1', 'first_touch', now()"),
+    "booking_offers": ("tenant_id, offer_id, contact_id, calendar_id, timezone, slots",
+                       "$1, 'o1', 'c1', 'cal1', 'America/Chicago', '[]'::jsonb"),
+    "appointments": ("tenant_id, appointment_id, contact_id, status",
+                     "$1, 'a1', 'c1', 'confirmed'"),
 }
 
 

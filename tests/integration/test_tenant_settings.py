@@ -40,6 +40,8 @@ EVERY_SETTING = {
     **validate.score_tags('{"hot": "H", "warm": "W", "cold": "C"}'),
     **validate.crm_default_user("u1"), **validate.crm_opted_out_tag("DNC"),
     **validate.first_touch_sources("Website Form,Zillow"),
+    **validate.follow_ups("PT1H,P1D,P3D"),
+    **validate.calendar("cal-showings"),
 }
 
 

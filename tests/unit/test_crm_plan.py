@@ -226,3 +226,10 @@ def test_nothing_at_all_is_written_back_for_a_tenant_that_is_not_live() -> None:
     for state in (STATE, OUT, replace(OUT, score_tag="warm-lead", note_id="note-1")):
         assert any(plan(c, state, SETTINGS, HOUR) for c in changes)  # live: writes
         assert all(plan(c, state, off, HOUR) == [] for c in changes)
+
+
+def test_the_living_note_says_when_the_next_follow_up_is() -> None:
+    line = "Next follow-up: 2026-12-09 15:00 UTC (2 of 5)"
+    body = note_body(replace(STATE, follow_up=line), "reply held")
+    assert line in body and body.index(line) < body.index("Last change")
+    assert "follow-up" not in note_body(STATE, "reply held").lower()

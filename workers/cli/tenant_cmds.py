@@ -26,6 +26,7 @@ from workers.tenants import store as tenants
 from workers.tenants.lifecycle import LifecycleError
 from workers.tenants.model import SETTINGS_FIELDS, to_column
 from workers.tenants.validate import CHANNELS, CRM_KINDS, SettingsError
+from workers.timers.follow_ups import iso
 
 
 def register(sub: Sub) -> None:
@@ -99,6 +100,12 @@ def register(sub: Sub) -> None:
                    help="GHL contact sources whose new leads consented to be texted first "
                         "(e.g. \"Website Form,Zillow\", case-insensitive), or off (the "
                         "default: only leads who wrote first are texted)")
+    p.add_argument("--follow-ups", metavar="DURATIONS",
+                   help="follow-ups of a quiet lead, ISO 8601 durations after our last text "
+                        "(e.g. \"PT1H,P1D,P3D,P7D,P14D\"; at most 10), or off (the default)")
+    p.add_argument("--calendar", metavar="CALENDAR_ID",
+                   help="the GHL calendar showings and calls are booked on, or off (the "
+                        "default: requests for a showing go to the agent)")
     p.set_defaults(func=lambda a: run(tenant_config(a), a.settings))
     p = ts.add_parser("webhook-url", help="the tenant's workflow webhook URL, for a GHL "
                       "workflow's Webhook action (unsigned: this URL is bound to the tenant)")
@@ -139,6 +146,7 @@ def shown_settings(conf: TenantSettings) -> dict[str, Any]:
     start, end = out.pop("no_texts_from"), out.pop("no_texts_until")
     out["quiet_hours"] = None if start is None or end is None else {
         "no_texts_from": f"{start:%H:%M}", "no_texts_until": f"{end:%H:%M}"}
+    out["follow_ups"] = [iso(s) for s in conf.follow_ups]  # as `--follow-ups` takes them
     return out
 
 
@@ -183,6 +191,8 @@ OPTIONS: tuple[tuple[str, Callable[[str], validate.Changes]], ...] = (
     ("crm_default_user", validate.crm_default_user),
     ("crm_opted_out_tag", validate.crm_opted_out_tag),
     ("first_touch_sources", validate.first_touch_sources),
+    ("follow_ups", validate.follow_ups),
+    ("calendar", validate.calendar),
 )
 
 

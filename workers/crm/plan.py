@@ -98,6 +98,7 @@ class ContactState:
     score_reasons: tuple[str, ...] = ()
     next_questions: tuple[str, ...] = ()
     last_said: str = ""  # the lead's latest message
+    follow_up: str | None = None  # "Next follow-up: ..." / "Follow-ups: stopped (...)"
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,8 @@ def note_body(state: ContactState, last_change: str) -> str:
         lines.append(f"Summary: {state.summary}")
     if state.next_questions:
         lines.append("Still unknown: " + " | ".join(state.next_questions[:4]))
+    if state.follow_up:
+        lines.append(state.follow_up)
     lines.append(f"Last change: {last_change}")
     text = "\n".join(lines)
     return text if len(text) <= NOTE_LIMIT else text[: NOTE_LIMIT - 1] + "…"

@@ -31,6 +31,8 @@ from workers.leads import store as leads
 from workers.leads.state import from_row as lead_of
 from workers.tenants import store as tenants
 from workers.tenants.model import from_row
+from workers.timers import store as timers
+from workers.timers.follow_ups import describe
 
 _STATE = f"""
 SELECT {tenants.COLUMNS},
@@ -41,7 +43,8 @@ SELECT {tenants.COLUMNS},
        p.summary, p.score, p.score_reasons, p.next_questions,
        (SELECT m.body FROM messages m WHERE m.tenant_id = $1 AND m.contact_id = $2
            AND m.direction = 'inbound' AND m.sender = 'lead'
-         ORDER BY m.occurred_at DESC, m.created_at DESC LIMIT 1) AS last_said
+         ORDER BY m.occurred_at DESC, m.created_at DESC LIMIT 1) AS last_said,
+       {timers.follow_up_columns("$1", "$2")}
   FROM (SELECT 1) one
   {tenants.joins("$1")}
   LEFT JOIN crm_contacts k ON k.tenant_id = $1 AND k.contact_id = $2
@@ -74,8 +77,20 @@ async def load(conn: asyncpg.Connection, tenant: str,
         first_name=lead.first_name, summary=row["summary"] or "", score=row["score"],
         score_reasons=tuple(json_value(row["score_reasons"]) or ()),
         next_questions=tuple(json_value(row["next_questions"]) or ()),
-        last_said=row["last_said"] or "")
+        last_said=row["last_said"] or "",
+        follow_up=follow_up_line(row))
     return settings, state
+
+
+def follow_up_line(row: asyncpg.Record) -> str | None:
+    """The living note's follow-up line, when the tenant follows leads up at all."""
+    stopped = row["follow_up_stopped"]
+    if row["follow_up_due"] is not None:
+        return describe(row["follow_up_due"], row["follow_up_step"] or 0,
+                        row["follow_up_steps"] or 0)
+    if stopped:
+        return describe(None, 0, 0, [stopped.removeprefix("follow_up_stopped:")])
+    return None
 
 
 Claim = Literal["claimed", "done", "in_doubt"]

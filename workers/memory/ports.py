@@ -41,6 +41,15 @@ class MemoryWrites(Ledger, Protocol):
     async def timer_event(self, tenant: str, contact: str, event: LeadEvent) -> None:
         """Cancel or move the lead's timers as `event` says (`workers.timers`)."""
 
+    async def appointment(self, ev: LeadActivityRecorded) -> None:
+        """An appointment GHL reports: stored (`workers.booking`); a booked one ends the
+        lead's follow-ups, a cancelled one restarts them."""
+
+    async def follow_up(self, ev: ReplyDelivered) -> bool:
+        """Our text reached the lead: the timer that fired it is done, and the lead's next
+        follow-up is scheduled when its tenant has a cadence (`workers.timers.follow_ups`);
+        True when scheduled."""
+
     async def load_leads(self, tenant: str, contacts: Sequence[str]) -> Leads:
         """Each contact's (memory, profile) as Postgres holds them now (memory None: no such
         contact), in one round trip."""

@@ -6,8 +6,9 @@ skip if already processed (re-publishing what it produced the first time), else 
 change and record the result; after commit, write the lead's memory through to Redis and
 publish `memory.updated` (what changed, and whether an inbound lead message awaits a reply).
 
-A new contact from a source its tenant lists gets its first-touch timer, and a lead's
-message (or a takeover) cancels or moves its timers, in the same transaction
+A new contact from a source its tenant lists gets its first-touch timer, a text of ours
+that reached a lead schedules its next follow-up when its tenant has a cadence, and a
+lead's message (or a takeover) cancels or moves its timers, each in the same transaction
 (`workers.timers`).
 
 This is the shell: transaction, processed-events ledger, `store` calls, cache and publish.
@@ -34,8 +35,11 @@ from schemas.events import (
     ReplyDelivered,
 )
 from schemas.topics import CONVERSATION_EVENTS, REPLIES_DELIVERED
+from workers.booking import appointment
+from workers.booking import store as booking
 from workers.consent_ledger.addresses import AddressHasher, hasher_for
 from workers.errors import InvalidEventError
+from workers.ingestion.decode import parse_time
 from workers.memory import core, store
 from workers.memory.context import ContextStore
 from workers.memory.core import CONSUMER, MemoryInput
@@ -49,6 +53,7 @@ from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Bound, Publisher, Scoped
 from workers.runtime.record import Record
 from workers.tenants import store as tenants
+from workers.timers import follow_ups
 from workers.timers import store as timers
 from workers.timers.core import LeadEvent, wants_first_touch
 
@@ -144,13 +149,17 @@ class MemoryHandler:
             return core.message_result(event, outcome.stored, outcome.takeover)
         await self._ensure_lead(tx, tenant, contact, ensured)
         if isinstance(event, ReplyDelivered):
-            return core.delivered_result(event, await tx.record_delivered(event))
+            stored = await tx.record_delivered(event)
+            await tx.follow_up(event)  # the quiet lead's next follow-up, in this transaction
+            return core.delivered_result(event, stored)
         if isinstance(event, ContactChanged):
             changes = await tx.upsert_contact(event, self.hasher)
             if core.first_touch_candidate(event):  # scheduled with the contact it greets
                 await tx.first_touch(event)
             return core.contact_result(event, changes)
         await tx.record_activity(event)
+        if event.kind == "appointment" and event.ref_id:  # follow-ups end or restart with it
+            await tx.appointment(event)
         return core.activity_result(event)
 
 
@@ -193,6 +202,53 @@ class PostgresMemory(processed.PostgresLedger):
 
     async def timer_event(self, tenant: str, contact: str, event: LeadEvent) -> None:
         await timers.on_event(self.conn, tenant, contact, event)
+
+    async def appointment(self, ev: LeadActivityRecorded) -> None:
+        assert ev.contact_id is not None and ev.ref_id is not None
+        status = appointment.status_of(ev.ghl_type, ev.status)
+        raw = ev.data.get("appointment")
+        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        changed = await booking.record_appointment(
+            self.conn, ev.tenant_id, ev.ref_id, ev.contact_id, status=status,
+            at=ev.occurred_at, calendar_id=data.get("calendarId"),
+            start=parse_time(data.get("startTime")))
+        effect = appointment.effect(ev.ghl_type, ev.status)
+        if not changed or effect is None:
+            return
+        if effect == "booked":
+            await timers.on_event(self.conn, ev.tenant_id, ev.contact_id,
+                                  LeadEvent("booked", ev.occurred_at, ev.ref_id))
+            return
+        settings = await tenants.read(self.conn, ev.tenant_id)  # cancelled: follow up again
+        timeline = await self.conn.fetchval(
+            "SELECT profile->>'timeline' FROM lead_profiles WHERE tenant_id = $1 "
+            "AND contact_id = $2", ev.tenant_id, ev.contact_id)
+        nxt = follow_ups.after_delivery(settings.follow_ups, f"appointment:{ev.ref_id}", None,
+                                        timeline, ev.occurred_at)
+        if nxt is not None:
+            await timers.schedule_follow_up(self.conn, ev.tenant_id, ev.contact_id,
+                                            f"appointment:{ev.ref_id}:{ev.event_id}",
+                                            nxt.step, nxt.steps, nxt.due_at, ev.event_id)
+
+    async def follow_up(self, ev: ReplyDelivered) -> bool:
+        assert ev.contact_id is not None
+        await timers.delivered(self.conn, ev.tenant_id, ev.idempotency_key)
+        settings = await tenants.read(self.conn, ev.tenant_id)
+        if not settings.follow_ups:
+            return False
+        row = await self.conn.fetchrow(
+            """SELECT (SELECT mode FROM replies WHERE tenant_id = $1 AND idempotency_key = $3)
+                          AS mode,
+                      (SELECT profile->>'timeline' FROM lead_profiles
+                        WHERE tenant_id = $1 AND contact_id = $2) AS timeline""",
+            ev.tenant_id, ev.contact_id, ev.idempotency_key)
+        nxt = follow_ups.after_delivery(settings.follow_ups, ev.idempotency_key, row["mode"],
+                                        row["timeline"], ev.occurred_at)
+        if nxt is None:
+            return False
+        return await timers.schedule_follow_up(self.conn, ev.tenant_id, ev.contact_id,
+                                               ev.idempotency_key, nxt.step, nxt.steps,
+                                               nxt.due_at, ev.event_id)
 
 
 def build(resources: Resources) -> Handler:

@@ -168,23 +168,23 @@ def suppressed(touch: Touch, reason: str) -> Reply:
 
 
 def composed(touch: Touch, verdict: guards.Verdict, comp: Composition,
-             check: ReplyCheck | None) -> Reply:
-    """The first message Claude (or the fallback) wrote: to send (held to the morning by
-    `send_after` when it is night for the lead), or held for the agent when the reply check
-    stopped Claude's text."""
+             check: ReplyCheck | None, mode: str = MODE) -> Reply:
+    """The text Claude (or the fallback) wrote for a timer (a first touch; a follow-up's
+    `mode`): to send (held to the morning by `send_after` when it is night for the lead), or
+    held for the agent when the reply check stopped Claude's text."""
     if check is not None and not check.ok:
         note = REPLY_HELD.format(why=check.why(), draft=comp.body)
-        return touch.row(body=comp.body, mode=MODE, status="suppressed",
+        return touch.row(body=comp.body, mode=mode, status="suppressed",
                          suppressed_reason=f"reply_check:{check.rule}",
                          published=[touch.assist("reply_held", note)], **_cost(comp))
     t, u = touch.timer, comp.usage
     reply = ReplyDrafted(  # received: when the lead came in (the timer is due from then)
         event_id=touch._event_id(), tenant_id=t.tenant_id, contact_id=t.contact_id,
         occurred_at=touch.now, received_at=min(t.due_at, touch.now), causation_id=t.causation_id,
-        idempotency_key=touch.key, channel=touch.channel, body=comp.body, mode=MODE,
+        idempotency_key=touch.key, channel=touch.channel, body=comp.body, mode=mode,
         reply_to_message_id=None, send_after=verdict.send_after, model=comp.model,
         input_tokens=u.input_tokens, output_tokens=u.output_tokens,
         cache_read_tokens=u.cache_read_tokens, cache_write_tokens=u.cache_write_tokens,
         cost_usd=comp.cost_usd, latency_ms=comp.latency_ms)
-    return touch.row(body=comp.body, mode=MODE, send_after=verdict.send_after,
+    return touch.row(body=comp.body, mode=mode, send_after=verdict.send_after,
                      published=[reply.model_dump(mode="json")], **_cost(comp))

@@ -93,6 +93,31 @@ async def published_or_facts(conn: asyncpg.Connection, tenant: str, contact: str
     )
 
 
+@dataclass(frozen=True)
+class FollowUpEnd:
+    """What a quiet lead's follow-ups stop on, beside its consent and memory: an appointment
+    booked and not cancelled (`appointments`, workers/booking), or its GHL opportunity
+    marked lost (the latest opportunity event's status)."""
+
+    booked: bool
+    lost: bool
+
+
+CANCELLED_APPOINTMENT = ("cancelled", "canceled", "invalid", "noshow")
+
+
+async def follow_up_ended(conn: asyncpg.Connection, tenant: str, contact: str) -> FollowUpEnd:
+    row = await conn.fetchrow(
+        """SELECT EXISTS (SELECT 1 FROM appointments WHERE tenant_id = $1 AND contact_id = $2
+                            AND lower(status) <> ALL($3::text[])) AS booked,
+                  (SELECT lower(status) FROM lead_events WHERE tenant_id = $1
+                      AND contact_id = $2 AND kind = 'opportunity' AND status IS NOT NULL
+                    ORDER BY occurred_at DESC LIMIT 1) = 'lost' AS lost""",
+        tenant, contact, list(CANCELLED_APPOINTMENT))
+    assert row is not None
+    return FollowUpEnd(bool(row["booked"]), bool(row["lost"]))
+
+
 async def contacts_named(conn: asyncpg.Connection, tenant: str, contact: str,
                          candidates: list[str]) -> list[str]:
     """Full names of the tenant's contacts other than `contact` that are among `candidates`

@@ -1,5 +1,6 @@
-"""The responder's timer loop: fires due first-touch timers (`workers.timers`), a
-`runtime.background.Loop` beside the responder's consumer.
+"""The responder's timer loop: fires due timers (`workers.timers`) — a new lead's first
+touch, a quiet lead's follow-up — a `runtime.background.Loop` beside the responder's
+consumer.
 
 The responder owns it because a first touch is a draft like any reply: the same facts, the
 same guards (consent, quiet hours), the same composer (Claude or the fallback), the same
@@ -40,12 +41,13 @@ from workers.errors import PipelineError
 from workers.leads import consent_state
 from workers.replies import store as replies
 from workers.replies.row import Reply
-from workers.responder import first_touch, guards, store
+from workers.responder import first_touch, follow_up, guards, store
 from workers.responder.modes import Plan
 from workers.responder.ports import Compose, ContextReader
 from workers.responder.reply_facts import reply_facts
 from workers.responder.store import LeadFacts
 from workers.runtime.ports import Publisher, Transactions
+from workers.timers import follow_ups
 from workers.timers import store as timers
 from workers.timers.core import Timer
 
@@ -111,15 +113,19 @@ class TimerLoop:
             key = first_touch.Touch(timer, CHANNEL, now).key
             published, facts = await store.published_or_facts(conn, tenant, timer.contact_id,
                                                                key, now.date())
-        if timer.kind != "first_touch":  # follow-ups are fired by their owner (next)
-            raise PipelineError(f"no firing for timer kind {timer.kind!r}")
+            ended = (await store.follow_up_ended(conn, tenant, timer.contact_id)
+                     if timer.kind == "follow_up" else None)
         if published is not None:  # claimed by an earlier fire that did not finish
             FIRED.labels(timer.kind, "republished").inc()
             await self._publish(published)
             await self._finish(timer)
             return True
         assert facts is not None
-        row = await self._draft(first_touch.Touch(timer, CHANNEL, now), facts)
+        touch = first_touch.Touch(timer, CHANNEL, now)
+        if timer.kind == "follow_up":
+            row = await self._draft_follow_up(touch, facts, ended)
+        else:
+            row = await self._draft(touch, facts)
         async with self.db.transaction(tenant) as conn:
             if not await timers.still_firing(conn, timer):
                 FIRED.labels(timer.kind, "cancelled").inc()
@@ -127,8 +133,42 @@ class TimerLoop:
             published = await replies.claim(conn, row)
         FIRED.labels(timer.kind, _outcome(row)).inc()
         await self._publish(published)
-        await self._finish(timer)
+        await self._finish(timer, row.suppressed_reason)
         return True
+
+    async def _draft_follow_up(self, touch: first_touch.Touch, facts: LeadFacts,
+                               ended: store.FollowUpEnd | None) -> Reply:
+        """A quiet lead's follow-up: stopped for good when `follow_ups.stop_reason` says so
+        (recorded as the reply's reason, so firing again stays silent and no next step is
+        scheduled), else drafted from the lead's memory like any reply."""
+        timer = touch.timer
+        ctx = await self.contexts.get_context(timer.tenant_id, timer.contact_id)
+        if ctx is None or not facts.tenant_known or not facts.lead.known:
+            return first_touch.suppressed(touch, "unknown_lead")
+        if not facts.lead.phone:
+            return first_touch.suppressed(touch, "no_phone")
+        verdict = guards.decide(guards.GuardInput(
+            channel=touch.channel, consent=consent_state(facts.tenant, facts.lead),
+            opt_out_confirmed=facts.opt_out_confirmed, wants_human=False,
+            asked_at=touch.now), touch.now)
+        step, steps = int(timer.payload.get("step", 0)), int(timer.payload.get("steps", 0))
+        stop = follow_ups.stop_reason(follow_ups.StopFacts(
+            consent_block=None if verdict.action == "reply" else verdict.reason,
+            takeover=facts.lead.human_takeover,
+            has_agent=ctx.profile.profile.get("has_agent") is True,
+            booked=ended is not None and ended.booked,
+            pipeline_lost=ended is not None and ended.lost,
+            lead_messages=follow_up.last_lead_messages(ctx), step=step, steps=steps))
+        if stop is not None:
+            reason = verdict.reason if stop == "consent" else stop
+            return first_touch.suppressed(touch, f"follow_up_stopped:{reason}")
+        plan = follow_up.plan(ctx, facts.listings, step, steps)
+        comp = await self.composer.compose(ctx, facts.tenant, plan, touch.channel, touch.now,
+                                           follow_up.task(touch.channel))
+        check = None
+        if comp.outcome == "ok":  # Claude's text, not ours: checked before it is claimed
+            check = await self._check(touch, ctx, facts, plan, comp.body)
+        return first_touch.composed(touch, verdict, comp, check, follow_up.MODE)
 
     async def _draft(self, touch: first_touch.Touch, facts: LeadFacts) -> Reply:
         timer = touch.timer
@@ -170,9 +210,9 @@ class TimerLoop:
             await self.publisher.publish(OUTPUT.validate_python(raw))
         await self.publisher.flush()
 
-    async def _finish(self, timer: Timer) -> None:
+    async def _finish(self, timer: Timer, reason: str | None = None) -> None:
         async with self.db.transaction(timer.tenant_id) as conn:
-            await timers.finish(conn, timer)
+            await timers.finish(conn, timer, reason)
 
 
 def _outcome(row: Reply) -> str:

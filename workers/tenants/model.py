@@ -76,6 +76,10 @@ class TenantSettings:
     # GHL contact sources whose new leads get a first touch (workers/timers; case-insensitive;
     # empty: only leads who wrote first are texted).
     first_touch_sources: tuple[str, ...] = ()
+    # Follow-ups of a quiet lead: each step's delay in seconds (workers/timers/follow_ups.py;
+    # empty: off). The GHL calendar showings and calls are booked on (None: no booking).
+    follow_ups: tuple[int, ...] = ()
+    calendar_id: str | None = None
 
     @property
     def quiet(self) -> QuietWindow | None:
@@ -132,6 +136,7 @@ _DECODE: Mapping[str, Callable[[Any], Any]] = {
     "own_emails": _strings,
     "allowed_phrases": _strings,
     "first_touch_sources": _strings,
+    "follow_ups": tuple,
     "crm_tag_names": lambda raw: _mapping(raw) or DEFAULT_TAGS,
     "crm_custom_fields": _mapping,
     "crm_opted_out_tag": lambda raw: raw.strip(),
@@ -145,6 +150,7 @@ _ENCODE: Mapping[str, Callable[[Any], Any]] = {
     "own_emails": list,
     "allowed_phrases": list,
     "first_touch_sources": list,
+    "follow_ups": list,
     "crm_tag_names": dict,
     "crm_custom_fields": dict,
 }

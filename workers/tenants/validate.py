@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from schemas.events import Channel
 from workers.consent.quiet import FEDERAL_QUIET, QuietWindow, next_open
 from workers.learning.extract.model import PROFILE_FIELDS, Area
+from workers.timers.follow_ups import parse_cadence as follow_up_cadence
 
 CHANNELS: tuple[str, ...] = get_args(Channel)
 CRM_KINDS = ("tasks", "notes", "tags", "fields")
@@ -157,6 +158,24 @@ def first_touch_sources(text: str) -> Changes:
                                 "characters")
         sources.setdefault(name.casefold(), name)
     return {"first_touch_sources": tuple(sources.values())}
+
+
+def follow_ups(text: str) -> Changes:
+    """`PT1H,P1D,P3D` (ISO 8601 durations) -> the follow-up cadence in seconds; `off`: none."""
+    try:
+        return {"follow_ups": follow_up_cadence(text)}
+    except ValueError as exc:
+        raise SettingsError(f"--follow-ups: {exc}") from exc
+
+
+def calendar(text: str) -> Changes:
+    """The GHL calendar showings and calls are booked on; `off`: none (no booking)."""
+    value = text.strip()
+    if value.lower() in _OFF:
+        return {"calendar_id": None}
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+        raise SettingsError(f"--calendar: {value!r} is not a GHL calendar id")
+    return {"calendar_id": value}
 
 
 def crm_switches(text: str) -> Changes:

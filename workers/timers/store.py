@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from workers.timers import core
+from workers.timers import core, follow_ups
 from workers.timers.core import Change, LeadEvent, Timer
 
 SCAN_SCOPE = "~timers-scan"  # the scan's transaction sees no tenant's rows itself
@@ -25,6 +25,22 @@ def _timer(row: Mapping[str, Any]) -> Timer:
                  row["due_at"], row["state"], row["attempt"], row["claimed_at"],
                  json.loads(payload) if isinstance(payload, str) else dict(payload or {}),
                  row["causation_id"])
+
+
+def follow_up_columns(tenant: str, contact: str) -> str:
+    """SELECT columns a reader embeds for the lead's follow-ups (the CRM's living note):
+    `follow_up_due`, `follow_up_step`, `follow_up_steps` of the pending one, and
+    `follow_up_stopped`, why the last one stopped for good (`follow_up_stopped:<why>`)."""
+    pending = (f"FROM timers WHERE tenant_id = {tenant} AND contact_id = {contact} "
+               "AND kind = 'follow_up' AND state = 'pending' ORDER BY due_at LIMIT 1")
+    return (f"(SELECT due_at {pending}) AS follow_up_due, "
+            f"(SELECT (payload->>'step')::int {pending}) AS follow_up_step, "
+            f"(SELECT (payload->>'steps')::int {pending}) AS follow_up_steps, "
+            f"(SELECT suppressed_reason FROM replies WHERE tenant_id = {tenant} "
+            f"AND contact_id = {contact} AND mode = 'none' "
+            "AND idempotency_key LIKE 'timer:follow_up:%' "
+            "AND suppressed_reason LIKE 'follow_up_stopped:%' "
+            "ORDER BY created_at DESC LIMIT 1) AS follow_up_stopped")
 
 
 async def schedule(conn: asyncpg.Connection, timer: Timer) -> bool:
@@ -51,6 +67,27 @@ async def schedule_first_touch(conn: asyncpg.Connection, tenant: str, contact: s
         return False
     return await schedule(conn, Timer(tenant, core.first_touch_id(contact), contact,
                                       "first_touch", due_at, causation_id=causation_id))
+
+
+async def schedule_follow_up(conn: asyncpg.Connection, tenant: str, contact: str,
+                             after_key: str, step: int, steps: int, due_at: datetime,
+                             causation_id: str | None) -> bool:
+    """The lead's next follow-up (`follow_ups.after_delivery`), unless it has an open one
+    (at most one: the unique index) or this one exists (a redelivered event)."""
+    timer_id = follow_ups.follow_up_id(contact, step, after_key)
+    return await schedule(conn, Timer(tenant, timer_id, contact, "follow_up", due_at,
+                                      payload={"step": step, "steps": steps},
+                                      causation_id=causation_id))
+
+
+async def delivered(conn: asyncpg.Connection, tenant: str, idempotency_key: str) -> None:
+    """A text a timer fired reached the lead: that timer is done, if its loop has not marked
+    it yet (the delivery may overtake it), so that the next follow-up can be scheduled."""
+    if idempotency_key.startswith(core.REPLY_PREFIX):
+        await conn.execute(
+            "UPDATE timers SET state = 'done', reason = coalesce(reason, 'delivered'), "
+            "updated_at = now() WHERE tenant_id = $1 AND timer_id = $2 AND state = 'firing'",
+            tenant, idempotency_key[len(core.REPLY_PREFIX):])
 
 
 async def open_timers(conn: asyncpg.Connection, tenant: str, contact: str) -> list[Timer]:

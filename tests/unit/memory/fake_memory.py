@@ -69,6 +69,13 @@ class FakeMemory(FakeLedger):
     async def timer_event(self, tenant: str, contact: str, event: LeadEvent) -> None:
         self._call("timer_event", tenant, contact, event.kind)
 
+    async def appointment(self, ev: LeadActivityRecorded) -> None:
+        self._call("appointment", ev.tenant_id, ev.event_id)
+
+    async def follow_up(self, ev: ReplyDelivered) -> bool:
+        self._call("follow_up", ev.tenant_id, ev.event_id)
+        return True
+
     async def load_leads(self, tenant: str, contacts: Sequence[str]) -> Leads:
         self._call("load_leads", tenant, tuple(contacts))
         return {c: self.leads.get((tenant, c), (None, ProfilePart(tenant_id=tenant,

@@ -71,7 +71,7 @@ def delivered(contact: str, key: str = "r-1") -> ReplyDelivered:
 def activity(contact: str | None) -> LeadActivityRecorded:
     return LeadActivityRecorded(event_id=f"ev-act-{contact}", tenant_id=T, contact_id=contact,
                                 occurred_at=BASE, received_at=BASE, kind="appointment",
-                                ghl_type="AppointmentCreate")
+                                ghl_type="AppointmentCreate", ref_id="appt-1")
 
 
 async def test_an_inbound_message_is_written_then_cached_and_published(shell: Shell) -> None:
@@ -149,7 +149,8 @@ async def test_a_group_runs_each_event_s_statement_in_one_transaction(shell: She
         ("record_message", T, msg.event_id, True), ("timer_event", T, "c1", "inbound"),
         ("ensure_contact", T, "c2"), ("upsert_contact", T, changed.event_id),
         # c1's row came with its message in this transaction: not ensured again
-        ("record_activity", T, booked.event_id), ("record_delivered", T, reply.event_id),
+        ("record_activity", T, booked.event_id), ("appointment", T, booked.event_id),
+        ("record_delivered", T, reply.event_id), ("follow_up", T, reply.event_id),
         ("forget_contact", T, "c3"),
         ("record_processed", T, CONSUMER, tuple(e.event_id for e in (msg, changed, booked,
                                                                       reply, gone))),

@@ -51,3 +51,10 @@ def test_first_touch_sources() -> None:
     assert changes("--first-touch-sources", "off") == {"first_touch_sources": ()}
     with pytest.raises(CliError, match="--first-touch-sources"):
         changes("--first-touch-sources", "y" * 101)
+
+
+def test_follow_ups_and_calendar() -> None:
+    assert changes("--follow-ups", "PT1H,P1D") == {"follow_ups": (3600, 86400)}
+    assert changes("--calendar", "cal-1") == {"calendar_id": "cal-1"}
+    with pytest.raises(CliError, match="--follow-ups"):
+        changes("--follow-ups", "tomorrow")

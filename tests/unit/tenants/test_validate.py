@@ -101,3 +101,29 @@ def test_first_touch_sources(text: str, expected: tuple[str, ...]) -> None:
 def test_first_touch_sources_too_long() -> None:
     with pytest.raises(SettingsError, match="--first-touch-sources"):
         validate.first_touch_sources("x" * 101)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("PT1H,P1D,P3D,P7D,P14D", (3600, 86400, 3 * 86400, 7 * 86400, 14 * 86400)),
+    ("PT5S,PT10S", (5, 10)), ("off", ()),
+])
+def test_follow_ups(text: str, expected: tuple[int, ...]) -> None:
+    assert validate.follow_ups(text) == {"follow_ups": expected}
+
+
+@pytest.mark.parametrize("text", ["1 hour", "P1D,PT0S", "P2Y"])
+def test_follow_ups_refused(text: str) -> None:
+    with pytest.raises(SettingsError, match="--follow-ups"):
+        validate.follow_ups(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("cal_8Hx2k-1", "cal_8Hx2k-1"), (" abc ", "abc"), ("off", None), ("", None)])
+def test_calendar(text: str, expected: str | None) -> None:
+    assert validate.calendar(text) == {"calendar_id": expected}
+
+
+@pytest.mark.parametrize("text", ["cal 1", "a/b", "x" * 65])
+def test_calendar_refused(text: str) -> None:
+    with pytest.raises(SettingsError, match="--calendar"):
+        validate.calendar(text)
