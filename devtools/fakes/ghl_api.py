@@ -1,5 +1,6 @@
 """Fake GoHighLevel (LeadConnector) API on loopback: send-message, CRM write-backs (tasks,
-notes, tags, custom fields, DND), OAuth refresh, rate limits.
+notes, tags, custom fields, DND), calendars (free slots, booking, a contact's appointments),
+OAuth refresh, rate limits.
 
 Enforces what the real API enforces and a client must cope with (Bearer token per location,
 `Version` header, body validation, the 100-per-10s per-location burst limit and the daily
@@ -17,11 +18,14 @@ import hashlib
 import random
 import string
 import time
+import uuid
 from collections import defaultdict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
@@ -38,6 +42,20 @@ DND_CHANNELS = ("Call", "Email", "SMS", "WhatsApp", "GMB", "FB")  # `dndSettings
 DND_STATUSES = ("active", "inactive", "permanent")
 DND_FIELDS = frozenset({"status", "message", "code"})
 TOKEN_TTL_SECONDS = 86399
+# Calendars (`Version: 2021-04-15`, HighLevel's `apps/calendars.json`): the body of a booking
+# (`AppointmentCreateSchema`), the free-slots query, and what GHL answers a slot not free.
+APPOINTMENT_FIELDS = frozenset({
+    "calendarId", "locationId", "contactId", "startTime", "endTime", "title",
+    "meetingLocationType", "meetingLocationId", "overrideLocationConfig", "appointmentStatus",
+    "assignedUserId", "description", "address", "ignoreDateRange", "toNotify",
+    "ignoreFreeSlotValidation", "rrule"})
+APPOINTMENT_STATUSES = ("new", "confirmed", "cancelled", "showed", "noshow", "invalid")
+MEETING_LOCATION_TYPES = ("custom", "zoom", "gmeet", "phone", "address", "ms_teams", "google")
+FREE_SLOTS_PARAMS = frozenset({"startDate", "endDate", "timezone", "userId", "userIds"})
+FREE_SLOTS_MAX_DAYS = 31
+SLOT_TAKEN_MESSAGE = "The slot you have selected is no longer available."
+NO_ACCESS_MESSAGE = "The token does not have access to this location."
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ALPHABET = string.ascii_letters + string.digits
 _GATEWAY_HTML = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
 
@@ -112,6 +130,30 @@ class ContactRecord:
     dnd: bool = False
     dnd_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     dnd_updates: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class CalendarRecord:
+    """A calendar of one location: its free slots (aware instants; a booking takes the ones
+    it overlaps), each `slot_minutes` long, written in `timezone` when a caller names none.
+    The fake has no per-user availability: every slot is every team member's."""
+
+    location_id: str
+    slots: list[datetime] = field(default_factory=list)
+    slot_minutes: int = 30
+    timezone: str = "UTC"
+
+
+def parse_instant(text: Any) -> datetime | None:
+    """An ISO 8601 time with an offset (or Z) as an aware datetime; None for anything else
+    (the fake, stricter than GHL, takes no wall time without its offset)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.utcoffset() is not None else None
 
 
 def _unknown(body: dict[str, Any], allowed: frozenset[str]) -> list[str]:
@@ -222,6 +264,61 @@ def validate_message(body: Any) -> list[str]:
     return problems
 
 
+def _zone_problem(name: str, value: Any) -> list[str]:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return [f"{name} must be a valid IANA timezone"]
+    return []
+
+
+def validate_free_slots_query(query: Mapping[str, str]) -> list[str]:
+    """The free-slots query: startDate and endDate (epoch ms, start before end, at most 31
+    days apart), timezone (IANA, optional), userId / userIds (taken, not used)."""
+    problems = [f"property {k} should not exist" for k in sorted(set(query) - FREE_SLOTS_PARAMS)]
+    bounds = []
+    for key in ("startDate", "endDate"):
+        value = query.get(key)
+        if value is None or not (value.isascii() and value.isdigit()):
+            problems.append(f"{key} must be a number (epoch milliseconds)")
+        else:
+            bounds.append(int(value))
+    if len(bounds) == 2 and bounds[0] >= bounds[1]:
+        problems.append("endDate must be after startDate")
+    elif len(bounds) == 2 and bounds[1] - bounds[0] > FREE_SLOTS_MAX_DAYS * 86_400_000:
+        problems.append(f"Date range cannot be more than {FREE_SLOTS_MAX_DAYS} days")
+    if "timezone" in query:
+        problems += _zone_problem("timezone", query["timezone"])
+    return problems
+
+
+def validate_appointment(body: Any) -> list[str]:
+    """A booking (`AppointmentCreateSchema`): calendarId, locationId, contactId and startTime
+    required; times ISO 8601 with an offset; the enums and types of HighLevel's schema."""
+    if not isinstance(body, dict):
+        return ["body must be a JSON object"]
+    problems = _unknown(body, APPOINTMENT_FIELDS)
+    for key in ("calendarId", "locationId", "contactId"):
+        if not isinstance(body.get(key), str) or not body[key]:
+            problems.append(f"{key} must be a string")
+    for key in ("startTime", "endTime"):
+        if (key == "startTime" or key in body) and parse_instant(body.get(key)) is None:
+            problems.append(f"{key} must be a valid ISO 8601 date string with an offset")
+    for key in ("title", "meetingLocationId", "assignedUserId", "description", "address",
+                "rrule"):
+        if key in body and not isinstance(body[key], str):
+            problems.append(f"{key} must be a string")
+    for key in ("overrideLocationConfig", "ignoreDateRange", "toNotify",
+                "ignoreFreeSlotValidation"):
+        if key in body and not isinstance(body[key], bool):
+            problems.append(f"{key} must be a boolean value")
+    for key, allowed in (("appointmentStatus", APPOINTMENT_STATUSES),
+                         ("meetingLocationType", MEETING_LOCATION_TYPES)):
+        if key in body and body[key] not in allowed:
+            problems.append(f"{key} must be one of the following values: {', '.join(allowed)}")
+    return problems
+
+
 @dataclass(kw_only=True, eq=False)
 class FakeGHLAPI(FakeServer):
     """Fake LeadConnector API. `valid_tokens` maps access token -> locationId.
@@ -241,6 +338,8 @@ class FakeGHLAPI(FakeServer):
     clock: Callable[[], float] = time.monotonic
     delivered: list[DeliveredMessage] = field(default_factory=list, init=False)
     contacts: dict[tuple[str, str], ContactRecord] = field(default_factory=dict, init=False)
+    calendars: dict[str, CalendarRecord] = field(default_factory=dict, init=False)
+    appointments: list[dict[str, Any]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -286,15 +385,43 @@ class FakeGHLAPI(FakeServer):
         app.router.add_post("/contacts/{contact}/tags", self._add_tags)
         app.router.add_delete("/contacts/{contact}/tags", self._remove_tags)
         app.router.add_put("/contacts/{contact}", self._update_contact)
+        app.router.add_get("/contacts/{contact}/appointments", self._contact_appointments)
+        app.router.add_get("/calendars/{calendar}/free-slots", self._free_slots)
+        app.router.add_post("/calendars/events/appointments", self._book)
 
     def contact(self, location_id: str, contact_id: str) -> ContactRecord:
         """What an agent of `location_id` sees on the contact (created on first write)."""
         return self.contacts.setdefault((location_id, contact_id), ContactRecord())
 
+    def set_calendar(self, calendar_id: str, location_id: str, slots: Iterable[str | datetime],
+                     *, slot_minutes: int = 30, timezone: str = "UTC") -> CalendarRecord:
+        """Give `location_id` a calendar whose free slots are `slots` (ISO 8601 with an
+        offset, or aware datetimes), replacing one of the same id."""
+        instants = [s if isinstance(s, datetime) else parse_instant(s) for s in slots]
+        if any(s is None or s.utcoffset() is None for s in instants):
+            raise ValueError(f"calendar {calendar_id}: slots must be ISO 8601 times with an "
+                             "offset")
+        if slot_minutes < 1 or _zone_problem("timezone", timezone):
+            raise ValueError(f"calendar {calendar_id}: slot_minutes >= 1 and an IANA timezone")
+        calendar = CalendarRecord(location_id, sorted(s for s in instants if s is not None),
+                                  slot_minutes, timezone)
+        self.calendars[calendar_id] = calendar
+        return calendar
+
+    def appointments_of(self, location_id: str, contact_id: str) -> list[dict[str, Any]]:
+        """The appointments booked for a contact of `location_id`, in order."""
+        return [a for a in self.appointments
+                if a["locationId"] == location_id and a["contactId"] == contact_id]
+
+    def trace_id(self) -> str:
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
     def reset(self) -> None:
         super().reset()
         self.delivered.clear()
         self.contacts.clear()
+        self.calendars.clear()
+        self.appointments.clear()
         self.limiter.clear()
 
     def apply_control(self, data: dict[str, Any]) -> None:
@@ -305,6 +432,10 @@ class FakeGHLAPI(FakeServer):
             self.add_refresh_token(refresh_token, location_id)
         for token in data.get("expire") or []:
             self.expire_token(token)
+        for calendar_id, spec in (data.get("calendars") or {}).items():
+            self.set_calendar(calendar_id, spec["location_id"], spec.get("slots") or [],
+                              slot_minutes=int(spec.get("slot_minutes", 30)),
+                              timezone=spec.get("timezone", "UTC"))
         self.oauth.apply_control(data)
         limits = data.get("rate_limit") or {}
         self.limiter.burst = self.rate_limit_burst = int(limits.get("burst", self.limiter.burst))
@@ -315,7 +446,7 @@ class FakeGHLAPI(FakeServer):
 
     def state(self) -> dict[str, Any]:
         return {**super().state(), "delivered": [asdict(m) for m in self.delivered],
-                **self.oauth.state()}
+                "appointments": self.appointments, **self.oauth.state()}
 
     def fault_response(self, fault: Fault, request: web.Request) -> web.StreamResponse:
         status = fault.status or 500
@@ -465,6 +596,82 @@ class FakeGHLAPI(FakeServer):
                    "customFields": [{"id": k, "value": v}
                                     for k, v in record.custom_fields.items()]}
         return web.json_response({"contact": contact, "succeded": True}, headers=headers)
+
+    # --- calendars ------------------------------------------------------------------------
+    def _calendar_of(self, calendar_id: str, location_id: str, headers: dict[str, str]
+                     ) -> CalendarRecord | web.Response:
+        """The calendar, when the token's location owns it: else GHL's 404 (no such
+        calendar) or 403 (another location's)."""
+        calendar = self.calendars.get(calendar_id)
+        if calendar is None:
+            return ghl_error(404, "Calendar not found", **headers)
+        if calendar.location_id != location_id:
+            return ghl_error(403, NO_ACCESS_MESSAGE, **headers)
+        return calendar
+
+    async def _free_slots(self, request: web.Request) -> web.Response:
+        query = request.query
+        checked = await self._checked(request, API_VERSION,
+                                      lambda _body: validate_free_slots_query(query))
+        if isinstance(checked, web.Response):
+            return checked
+        location_id, headers, _ = checked
+        calendar = self._calendar_of(request.match_info["calendar"], location_id, headers)
+        if isinstance(calendar, web.Response):
+            return calendar
+        start = _EPOCH + timedelta(milliseconds=int(query["startDate"]))
+        end = _EPOCH + timedelta(milliseconds=int(query["endDate"]))
+        zone = ZoneInfo(query.get("timezone") or calendar.timezone)
+        days: dict[str, Any] = {}
+        for slot in calendar.slots:
+            if start <= slot < end:
+                local = slot.astimezone(zone)
+                days.setdefault(local.date().isoformat(), {"slots": []})["slots"].append(
+                    local.isoformat(timespec="seconds"))
+        return web.json_response({**days, "traceId": self.trace_id()}, headers=headers)
+
+    async def _book(self, request: web.Request) -> web.Response:
+        checked = await self._checked(request, API_VERSION, validate_appointment)
+        if isinstance(checked, web.Response):
+            return checked
+        location_id, headers, body = checked
+        if body["locationId"] != location_id:
+            return ghl_error(403, NO_ACCESS_MESSAGE, **headers)
+        calendar = self._calendar_of(body["calendarId"], location_id, headers)
+        if isinstance(calendar, web.Response):
+            return calendar
+        start = parse_instant(body["startTime"])
+        assert start is not None  # validated
+        length = timedelta(minutes=calendar.slot_minutes)
+        end = parse_instant(body["endTime"]) if "endTime" in body else start + length
+        assert end is not None
+        if end <= start:
+            return ghl_error(422, ["endTime must be after startTime"], **headers)
+        # GHL holds the start to its own free slots (unless told to ignore them)
+        if start not in calendar.slots and not body.get("ignoreFreeSlotValidation"):
+            return ghl_error(400, SLOT_TAKEN_MESSAGE, **headers)
+        calendar.slots = [s for s in calendar.slots if not (s < end and s + length > start)]
+        appointment: dict[str, Any] = {
+            "id": self.new_id(), "calendarId": body["calendarId"], "locationId": location_id,
+            "contactId": body["contactId"], "startTime": body["startTime"],
+            "endTime": body.get("endTime") or end.isoformat(timespec="seconds"),
+            "appointmentStatus": body.get("appointmentStatus", "new"), "isRecurring": False,
+            **{k: body[k] for k in ("title", "assignedUserId", "address", "description",
+                                    "meetingLocationType") if k in body},
+        }
+        self.appointments.append(appointment)
+        return web.json_response(appointment, headers=headers)  # 200, as HighLevel documents
+
+    async def _contact_appointments(self, request: web.Request) -> web.Response:
+        query = request.query
+        checked = await self._checked(request, CRM_API_VERSION,
+                                      lambda _body: _unknown(dict(query), frozenset()))
+        if isinstance(checked, web.Response):
+            return checked
+        location_id, headers, _ = checked
+        events = self.appointments_of(location_id, request.match_info["contact"])
+        return web.json_response({"events": events, "traceId": self.trace_id()},
+                                 headers=headers)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -9,7 +9,8 @@ limits as pure decisions), `ratelimit` (the `Limiter` Protocol, one process's co
 its own location only), `oauth` (GHL's OAuth endpoints, their answers read and bound to what
 was asked for, the install link's scopes), `installs` (what an install of the Marketplace app
 stores), `company_tokens` (tokens minted with an agency's token), `contacts` (tasks, notes,
-tags, fields and DND on a contact) and `metrics`.
+tags, fields and DND on a contact), `calendars` (free slots, booking, a contact's
+appointments; a slot taken, a booking in doubt) and `metrics`.
 
 Dependencies point one way: `outbound` -> `crm` -> `ghl`.
 """

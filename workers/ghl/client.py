@@ -181,19 +181,20 @@ def raise_for_status(resp: httpx.Response, what: str) -> None:
 
 
 async def request(http: httpx.AsyncClient, method: str, url: str, *, token: str,
-                  version: str, body: dict[str, Any], what: str,
-                  effect: str) -> httpx.Response:
+                  version: str, body: dict[str, Any] | None, what: str,
+                  effect: str, params: dict[str, str] | None = None) -> httpx.Response:
     """One request to GHL with a location's token, timed and counted; its answer is for the
     caller to classify, its rate-limit headers go to the collector (`collect_reports`). No
     answer is `GHLUnavailableError` when the request cannot have left (connection refused,
     pool wait: a retry is safe) and `DeliveryInDoubtError` otherwise (GHL may have
-    `effect`-ed it), as `outcome.TRANSPORT` says. Messages and CRM calls both go through
-    here, so both read a lost answer the same way."""
+    `effect`-ed it), as `outcome.TRANSPORT` says. Messages, CRM and calendar calls all go
+    through here, so all read a lost answer the same way. A read sends no `body` (None) and
+    its query as `params`."""
     headers = {"Authorization": f"Bearer {token}", "Version": version,
                "Accept": "application/json"}
     started = time.perf_counter()
     try:
-        resp = await http.request(method, url, json=body, headers=headers)
+        resp = await http.request(method, url, json=body, params=params, headers=headers)
     except httpx.HTTPError as exc:
         HTTP_ATTEMPTS.labels("transport").inc()
         if of_error(exc) is Outcome.NOT_TAKEN:
