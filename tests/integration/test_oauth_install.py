@@ -27,8 +27,8 @@ from tests.support.zones import midday_zone
 from workers.db.tenant import TenantDatabase
 from workers.ghl.token_store import put_refresh_token
 from workers.ghl.tokens import TokenUnavailableError
+from workers.outbound.access import company_tokens, token_provider, token_store
 from workers.outbound.config import OutboundConfig
-from workers.outbound.worker import company_tokens, token_provider, token_store
 from workers.receiver.install import CALLBACK_PATH
 from workers.receiver.service import Receiver
 from workers.runtime.boundary import read_dead_letter

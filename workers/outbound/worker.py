@@ -18,34 +18,22 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import httpx
-
 from schemas.envelope import derive_event_id
 from schemas.events import AgentAssistRequested, ReplyDelivered, ReplyDrafted
 from schemas.topics import AGENT_ASSIST, LEAD_PROFILE_UPDATED, REPLIES_OUTBOUND
 from workers.consent.decision import Limits
 from workers.crm.writer import CrmHandler
-from workers.errors import ConfigurationError, InvalidEventError, RetryableError
+from workers.errors import InvalidEventError, RetryableError
 from workers.ghl.client import (
     Delivered,
     DeliveryInDoubtError,
-    GHLClient,
     ReplyRejectedError,
     message_payload,
 )
-from workers.ghl.company_tokens import CompanyLocationTokens
 from workers.ghl.contacts import ContactsClient
-from workers.ghl.limits import Limits as GHLLimits
-from workers.ghl.oauth import OAuthClient
 from workers.ghl.sender import ClaimLostError, Sender
-from workers.ghl.shared_limit import RedisWindows, SharedLimiter
-from workers.ghl.token_store import (
-    PostgresCompanyLinks,
-    PostgresCompanyTokenStore,
-    PostgresTokenStore,
-    TokenStore,
-)
-from workers.ghl.tokens import OAuthTokenProvider, StaticTokenProvider, TokenProvider
+from workers.ghl.tokens import TokenProvider
+from workers.outbound.access import open_ghl
 from workers.outbound.config import OutboundConfig
 from workers.outbound.delivery import Claim, ReplyClaims, ReplyStore
 from workers.outbound.metrics import CONSENT_BLOCKS, SENDS
@@ -56,7 +44,6 @@ from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.ports import Publisher
 from workers.runtime.record import Record
-from workers.secrets import encrypt
 
 log = logging.getLogger(__name__)
 
@@ -230,82 +217,15 @@ class OutboundHandler:
         return await self.store.mark_sent(tenant, key, delivered)
 
 
-def token_provider(
-    config: OutboundConfig, http: httpx.AsyncClient, store: TokenStore | None = None,
-    company: CompanyLocationTokens | None = None,
-) -> TokenProvider:
-    """OAuth when the client credentials are configured (refresh tokens come from `store`,
-    seeded from the settings; locations an agency installed the app for get tokens minted
-    by `company`), else the static tokens, each for its own location only."""
-    if config.uses_oauth:
-        assert config.oauth_client_id and config.oauth_client_secret
-        if store is None:
-            raise ConfigurationError("GHL OAuth needs a token store for rotated refresh tokens")
-        return OAuthTokenProvider(
-            http, base_url=config.base_url, client_id=config.oauth_client_id,
-            client_secret=config.oauth_client_secret, store=store,
-            seed_refresh_tokens=config.refresh_tokens, access_tokens=config.tokens,
-            company=company,
-        )
-    return StaticTokenProvider(config.tokens)
-
-
-def company_tokens(resources: Resources, config: OutboundConfig,
-                   http: httpx.AsyncClient) -> CompanyLocationTokens | None:
-    """Tokens minted with an agency's token for the locations it installed the app for
-    (OAuth only; the master key was checked by `token_store`)."""
-    if not config.uses_oauth:
-        return None
-    assert config.oauth_client_id and config.oauth_client_secret
-    key, db = resources.settings.master_key, resources.database
-    base, client, secret = config.base_url, config.oauth_client_id, config.oauth_client_secret
-    agencies = OAuthTokenProvider(http, base_url=base, client_id=client, client_secret=secret,
-                                  store=PostgresCompanyTokenStore(db, key), user_type="Company")
-    return CompanyLocationTokens(
-        OAuthClient(http, base_url=base, client_id=client, client_secret=secret),
-        PostgresCompanyLinks(db, key), agencies)
-
-
-def token_store(resources: Resources, config: OutboundConfig) -> TokenStore | None:
-    """The encrypted Postgres store of OAuth tokens; with OAuth configured and no master key
-    the worker refuses to start (a rotated refresh token is never stored in clear, and one
-    kept only in memory is lost on restart)."""
-    if not config.uses_oauth:
-        return None
-    key = resources.settings.master_key
-    if key is None:
-        raise ConfigurationError(
-            "GHL OAuth is configured (LEADMEM_GHL_OAUTH_CLIENT_ID/SECRET) but "
-            "LEADMEM_MASTER_KEY is not: rotated refresh tokens are stored encrypted with it; "
-            "set it (python -c 'from workers.secrets import generate_key; "
-            "print(generate_key())') and restart")
-    encrypt("probe", key)  # a malformed key fails here, at start-up
-    return PostgresTokenStore(resources.database, key)
-
-
 def build(
     resources: Resources, config: OutboundConfig | None = None,
     tokens: TokenProvider | None = None,
 ) -> Handler:
     """Wire the handler; `config` and `tokens` default to the deployment's settings."""
     cfg = config or OutboundConfig.from_settings(resources.settings)
-    http = httpx.AsyncClient(timeout=cfg.timeout_s, follow_redirects=False)
-    resources.stack.push_async_callback(http.aclose)
-    if tokens is None:
-        tokens = token_provider(cfg, http, token_store(resources, cfg),
-                                company_tokens(resources, cfg, http))
-        if isinstance(tokens, OAuthTokenProvider):
-            resources.stack.push_async_callback(tokens.close)  # before the pool closes
+    http, sender = open_ghl(resources, cfg, tokens)
     store = ReplyStore(resources.database,
                        Limits(max_age=timedelta(seconds=cfg.reply_max_age_s)))
-    sender = Sender(
-        GHLClient(http, cfg.base_url), tokens,
-        SharedLimiter(RedisWindows(resources.cache, GHLLimits(
-            cfg.rate_limit, cfg.rate_interval_s, cfg.daily_limit)),
-            fallback_replicas=cfg.rate_limit_fallback_replicas, max_wait_s=cfg.max_wait_s),
-        max_attempts=cfg.max_attempts, backoff_s=cfg.backoff_s,
-        backoff_max_s=cfg.backoff_max_s, max_wait_s=cfg.max_wait_s,
-    )
     scheduler = HeldReplyScheduler(store, resources.own_publisher(),
                                    interval_s=cfg.scheduler_interval_s,
                                    batch=cfg.scheduler_batch)

@@ -6,8 +6,8 @@ import pytest
 from pydantic import SecretStr
 
 from workers.errors import ConfigurationError
+from workers.outbound.access import token_store
 from workers.outbound.config import OutboundConfig
-from workers.outbound.worker import token_store
 from workers.runtime.host import Resources
 from workers.runtime.publisher import EventPublisher
 from workers.settings import Settings
