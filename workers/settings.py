@@ -273,6 +273,11 @@ class Settings(BaseSettings):
     )
     metrics_rerank_s: float = Field(default=300.0, gt=0, description="Re-rank busiest tenants.")
     metrics_lag_interval_s: float = Field(default=15.0, gt=0, description="Lag probe period.")
+    metrics_funnel_interval_s: float = Field(
+        default=300.0, ge=0,
+        description="How often the metrics worker recomputes the lead funnel (last 7 days) of "
+                    "each tenant it names in labels, from Postgres (first 60 s after it "
+                    "starts); 0 turns that off (`leadmem report` still reads it).")
 
     # Retention (docs/operations.md "Retention"): `leadmem prune`, and the metrics worker
     # every retention_interval_s. A window must outlast every way a row's event can come

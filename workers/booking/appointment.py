@@ -11,7 +11,10 @@ from __future__ import annotations
 from typing import Literal
 
 Effect = Literal["booked", "cancelled"]
-CANCELLED = frozenset({"cancelled", "canceled", "invalid", "noshow", "deleted"})
+# Withdrawn: the appointment never happened (the funnel does not count it as booked).
+WITHDRAWN = frozenset({"cancelled", "canceled", "invalid", "deleted"})
+# No live appointment any more (withdrawn, or the lead did not show): follow-ups restart.
+CANCELLED = WITHDRAWN | {"noshow"}
 BOOKED = frozenset({"new", "confirmed", "booked", "showed"})
 
 

@@ -13,6 +13,9 @@ Exports to its /metrics (names in `workers.metrics.families`):
   so a restarted metrics worker catching up does not report its own backlog as latency;
 - consumer lag per group, topic and partition for every worker (a periodic probe).
 
+It refreshes each named tenant's lead funnel of the last 7 days as gauges
+(`workers.metrics.funnel`, every `LEADMEM_METRICS_FUNNEL_INTERVAL_S`).
+
 It also runs retention (`workers.metrics.retention`): every `LEADMEM_RETENTION_INTERVAL_S`
 it prunes the ledgers and the messages of tenants with a retention, so nothing grows without
 an operator.
@@ -45,6 +48,7 @@ from schemas.topics import (
     REPLIES_OUTBOUND,
 )
 from workers.metrics import families as m
+from workers.metrics.funnel import FunnelJob
 from workers.metrics.lag import every, probe_lag, worker_groups
 from workers.metrics.observe import (
     decode,
@@ -151,6 +155,10 @@ def build(resources: Resources) -> Handler:
     resources.run_in_background(Loop("metrics-lag", lambda: every(lag_every, lag)))
     resources.run_in_background(
         Loop("metrics-rerank", lambda: every(rerank_every, handler.rerank)))
+    if s.metrics_funnel_interval_s > 0:
+        funnel = FunnelJob(s, lambda: handler.tenants.labelled, handler.series)
+        resources.stack.push_async_callback(funnel.close)  # after the loop is stopped
+        resources.run_in_background(Loop("metrics-funnel", funnel.run))
     if s.retention_interval_s > 0:
         job = RetentionJob(s)
         resources.stack.push_async_callback(job.close)  # after the loop is stopped

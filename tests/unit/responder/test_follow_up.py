@@ -17,7 +17,7 @@ OAK = Listing("L1", 420_000, "12 Oak St", "Round Rock", 3, 2.0, "single_family")
 
 
 def ctx(profile: dict[str, Any], *messages: tuple[str, str]) -> LeadContext:
-    recent = [ContextMessage(direction=d, sender="lead" if d == "inbound" else "ai",  # type: ignore[arg-type]
+    recent = [ContextMessage(direction=d, sender="lead" if d == "inbound" else "ai",
                              channel="sms", body=b, at=AT) for d, b in messages]
     return LeadContext(
         memory=MemoryPart(tenant_id="t", contact_id="c", recent=recent,
