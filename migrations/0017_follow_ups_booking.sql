@@ -13,7 +13,8 @@
 --   state: offered -> booking (a slot chosen; committed BEFORE the appointment is created in
 --   GHL, so a crash between the call and the commit is found and reconciled, never booked
 --   twice) -> booked (appointment_id) | taken (GHL refused the slot: the next ones are
---   offered in a new offer); offered -> declined | expired | superseded.
+--   offered in a new offer) | failed (GHL refused the booking otherwise: the agent is asked);
+--   offered -> declined | expired | superseded.
 -- appointments: the lead's appointments as GHL reports them (AppointmentCreate / Update /
 --   Delete webhooks) and as we booked them; the funnel counts them; a cancelled one restarts
 --   follow-ups. Owner: workers/booking/.
@@ -26,11 +27,12 @@ CREATE TABLE booking_offers (
     offer_id        text NOT NULL,
     contact_id      text NOT NULL,
     calendar_id     text NOT NULL,
+    kind            text NOT NULL DEFAULT 'showing' CHECK (kind IN ('showing', 'call')),
     timezone        text NOT NULL,
     slots           jsonb NOT NULL,          -- ["2026-03-14T10:00:00-05:00", ...], as offered
     state           text NOT NULL DEFAULT 'offered'
-                    CHECK (state IN ('offered', 'booking', 'booked', 'taken', 'declined',
-                                     'expired', 'superseded')),
+                    CHECK (state IN ('offered', 'booking', 'booked', 'taken', 'failed',
+                                     'declined', 'expired', 'superseded')),
     chosen_start    timestamptz,
     appointment_id  text,
     message_id      text,                    -- the lead's message that asked (or chose)

@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 
+from workers.booking import appointment
 from workers.consent_ledger import Consent
 from workers.leads import Lead
 from workers.leads import store as leads
@@ -103,7 +104,6 @@ class FollowUpEnd:
     lost: bool
 
 
-CANCELLED_APPOINTMENT = ("cancelled", "canceled", "invalid", "noshow")
 
 
 async def follow_up_ended(conn: asyncpg.Connection, tenant: str, contact: str) -> FollowUpEnd:
@@ -113,7 +113,7 @@ async def follow_up_ended(conn: asyncpg.Connection, tenant: str, contact: str) -
                   (SELECT lower(status) FROM lead_events WHERE tenant_id = $1
                       AND contact_id = $2 AND kind = 'opportunity' AND status IS NOT NULL
                     ORDER BY occurred_at DESC LIMIT 1) = 'lost' AS lost""",
-        tenant, contact, list(CANCELLED_APPOINTMENT))
+        tenant, contact, sorted(appointment.CANCELLED))
     assert row is not None
     return FollowUpEnd(bool(row["booked"]), bool(row["lost"]))
 

@@ -29,6 +29,7 @@ class TenantProfile:
     own_emails: tuple[str, ...] = ()
     allowed_phrases: tuple[str, ...] = ()
     uninstalled: bool = False  # the tenant removed the app: nothing is drafted or sent
+    calendar_id: str | None = None  # showings and calls are booked on it (workers/booking)
 
 
 def tenant_profile(settings: TenantSettings) -> TenantProfile:
@@ -51,4 +52,5 @@ def tenant_profile(settings: TenantSettings) -> TenantProfile:
         own_emails=settings.own_emails,
         allowed_phrases=settings.allowed_phrases,
         uninstalled=settings.uninstalled,
+        calendar_id=settings.calendar_id,
     )

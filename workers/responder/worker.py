@@ -13,6 +13,9 @@ Suppressed and held messages are recorded too, so a redelivery stays silent. A t
 records of one batch are answered lead by lead concurrently and published in batch order
 (`handle_group`).
 
+A lead who asks to see a home (or to meet) when its tenant mapped a calendar is offered free
+slots, and its choice books one (`responder.booking`).
+
 This is the shell (reads, Claude, the reply check's name lookup, the claim, publish); every
 decision and every row and event it claims is built by the pure core, `draft`.
 """
@@ -34,9 +37,13 @@ from schemas.events import AgentAssistRequested, ProfileUpdated, ReplyDrafted
 from schemas.topics import LEAD_PROFILE_UPDATED
 from workers import replies
 from workers.consent.reply_check import ReplyCheck, check_reply, name_candidates
+from workers.ghl.calendars import CalendarsClient
 from workers.memory.context import ContextStore
+from workers.outbound.access import open_ghl
+from workers.outbound.config import OutboundConfig
 from workers.replies import Reply
 from workers.responder import draft, guards, modes, store
+from workers.responder.booking import Booker, GhlCalendar
 from workers.responder.compose import Composer
 from workers.responder.ports import Compose, ContextReader, Published, ResponderStatements
 from workers.responder.reply_facts import reply_facts
@@ -64,8 +71,9 @@ class ResponderHandler:
     def __init__(self, db: Scoped[ResponderStatements], contexts: ContextReader,
                  publisher: Publisher, composer: Compose,
                  now: Callable[[], datetime] = utcnow,
-                 concurrency: int = 1) -> None:
+                 concurrency: int = 1, booker: Booker | None = None) -> None:
         self.db = db
+        self.booker = booker
         self.concurrency = max(1, concurrency)
         self.contexts = contexts
         self.publisher = publisher
@@ -132,6 +140,10 @@ class ResponderHandler:
         DECISIONS.labels(verdict.action, verdict.reason).inc()
         plan = modes.plan_reply(event.profile, ctx.profile.qualification, event.next_questions,
                                 facts.listings, facts.comps, turn.now.date())
+        if self.booker is not None:  # a showing asked for, a slot chosen: booking answers
+            booked = await self.booker.reply(turn, verdict, facts, ctx)
+            if booked is not None:
+                return booked
         decided = draft.without_claude(turn, verdict, facts, ctx, plan)
         if decided is not None:
             return decided
@@ -188,7 +200,16 @@ def build(resources: Resources) -> Handler:
                            lease_s=settings.timer_lease_s, batch=settings.timer_batch)
     resources.run_in_background(Loop("responder-timers", timer_loop.run))
     return ResponderHandler(Bound(db, PostgresResponder), contexts, resources.publisher,
-                            composer, concurrency=max(1, settings.db_pool_max - 2))
+                            composer, concurrency=max(1, settings.db_pool_max - 2),
+                            booker=open_booker(resources))
+
+
+def open_booker(resources: Resources, config: OutboundConfig | None = None) -> Booker:
+    """Booking's calls to GHL, through the same tokens and shared rate limit as the
+    outbound's (`outbound.access`)."""
+    cfg = config or OutboundConfig.from_settings(resources.settings)
+    http, sender = open_ghl(resources, cfg)
+    return Booker(resources.database, GhlCalendar(sender, CalendarsClient(http, cfg.base_url)))
 
 
 SPEC = WorkerSpec(name="responder", topics=(LEAD_PROFILE_UPDATED,), build=build)
