@@ -943,6 +943,18 @@ _RULES: tuple[_Rule, ...] = (
               rf" {_MSG}\b"), "opt_out",
           _refrain_check,
           needs=(("not", "no longer", "never"),)),
+    # "these" standing for our texts: "I'd rather not get these anymore" (not "these listings").
+    _Rule(_rx(r"\b(?:prefer|rather|like|wish|want|choose)(?: to)? (?:not|no longer|never)"
+              r"(?: to)? (?:receive|get|be sent|keep getting|be getting) (?:any more of )?"
+              r"(?:these|them|those)(?: (?:anymore|any more|again|going forward|from now on"
+              r"|in the future|please|thanks|thank you))*\s*(?=$|[,.!?;:\n])"), "opt_out",
+          _refrain_check,
+          needs=(("not", "no longer", "never"),)),
+    # declining what is to come: "I'll pass on future messages", "pass on getting more of these".
+    _Rule(_rx(r"\bpass on (?:(?:getting|receiving) )?(?:any |all )?(?:(?:future|more|further"
+              rf"|additional|upcoming) )?(?:{_MSG}|of (?:these|them|those|your {_MSG}))\b"),
+          "opt_out", _refrain_check,
+          needs=(("pass on",),)),
     _Rule(_rx(r"\b(?:dont|do not|not|no longer|never)(?: (?:want|wish|care|need|like)(?:s|ed)?)?"
               r"(?: to)? be (?:contacted|texted|messaged|called|bothered|disturbed|emailed"
               r"|spammed|solicited|on (?:your|this|the|any) (?:\w+ )?list)\b"), "opt_out",
@@ -1066,6 +1078,16 @@ _RULES: tuple[_Rule, ...] = (
               r"|ningun|ningunos?))? (?:mensajes|textos|msjs?|sms|correos|emails|llamadas"
               r"|notificaciones|nada)\b"), "opt_out", _refrain_check,
           needs=(("quiero", "queremos", "deseo", "deseamos", "necesito"),)),
+    # preferring not to: "prefiero no recibir más mensajes", "preferimos ya no recibirlos",
+    # "paso de recibir más mensajes", "prefiero que ya no me escriban" (not "prefiero no ver
+    # esa casa", not "prefiero no recibir llamadas, solo mensajes": a channel preference).
+    _Rule(_rx(r"\b(?:prefier\w*|preferi\w*|paso|pasamos) (?:de |ya no |no )(?:seguir |volver a )?"
+              r"recibi\w*?(?:(?:los|las)\b|(?: mas)?(?: (?:sus|estos|estas|tus|los|ningun\w*))?"
+              r" (?:mensajes|textos|msjs?|sms|correos|emails|notificaciones|nada)\b)"
+              r"|\b(?:prefier\w*|preferi\w*) que (?:ya )?no (?:me|nos) (?:escriban|manden|envien"
+              r"|contacten|sigan escribiendo|vuelvan a escribir)\b"),
+          "opt_out", _refrain_check,
+          needs=(("prefier", "preferi", "paso", "pasamos"),)),
     # "no deseo seguir recibiendo información", "ya no quiero recibir más publicidad".
     _Rule(_rx(r"\b(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|necesitamos|me interesa)"
               r" (?:(?:seguir|continuar) (?:recibiendo|obteniendo|recibir)(?:los|las)?\b"

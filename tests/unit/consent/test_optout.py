@@ -42,6 +42,13 @@ NATURAL_EN: list[tuple[str, Signal | None]] = [
     ("take us off your list, we bought", "opt_out"),
     ("pls take my number off ur list", "opt_out"), ("How do I get off this list?", "opt_out"),
     ("lose my number", "opt_out"), ("delete my info please", "opt_out"),
+    # "these" for our texts, and declining what is to come
+    ("I'd rather not get these anymore", "opt_out"),
+    ("we'd rather not get these, thanks", "opt_out"),
+    ("I'm going to pass on future messages", "opt_out"),
+    ("I'll pass on getting more of these", "opt_out"),
+    ("I'd rather not get these listings", None), ("I'll pass on that one", None),
+    ("pass on the listings for now", None), ("I'll pass on the open house", None),
     ("Please delete my number from your records", "opt_out"),
     ("unsubscribe me from these", "opt_out"), ("opt me out", "opt_out"),
     ("How do I opt out of these texts?", "opt_out"), ("I don't want any more texts", "opt_out"),
@@ -76,6 +83,11 @@ NATURAL_EN: list[tuple[str, Signal | None]] = [
 ]
 
 NATURAL_ES: list[tuple[str, Signal | None]] = [
+    ("prefiero no recibir más mensajes", "opt_out"), ("prefiero ya no recibirlos", "opt_out"),
+    ("paso de recibir más mensajes", "opt_out"), ("preferimos que no nos escriban", "opt_out"),
+    ("prefiero que ya no me escriban", "opt_out"), ("prefiero no ver esa casa", None),
+    ("paso de esa casa", None), ("prefiero recibir mensajes por la tarde", None),
+    ("prefiero no recibir llamadas, solo mensajes", None),
     ("ya no me escriban", "opt_out"), ("Ya no me escribas porfa", "opt_out"),
     ("no me envíen más mensajes", "opt_out"), ("no me manden mensajes", "opt_out"),
     ("dejen de escribirme por favor", "opt_out"), ("deja de mandarme mensajes", "opt_out"),
