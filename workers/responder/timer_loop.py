@@ -36,15 +36,15 @@ from pydantic import Field, TypeAdapter
 from schemas.context import LeadContext
 from schemas.envelope import utcnow
 from schemas.events import AgentAssistRequested, ReplyDrafted
-from workers.consent.reply_check import ReplyCheck, check_reply, name_candidates
+from workers.consent.reply_check import ReplyCheck
 from workers.errors import PipelineError
 from workers.leads import consent_state
 from workers.replies import store as replies
 from workers.replies.row import Reply
 from workers.responder import first_touch, follow_up, guards, store
+from workers.responder.checked import check_draft
 from workers.responder.modes import Plan
 from workers.responder.ports import Compose, ContextReader
-from workers.responder.reply_facts import reply_facts
 from workers.responder.store import LeadFacts
 from workers.runtime.ports import Publisher, Transactions
 from workers.timers import follow_ups
@@ -197,13 +197,14 @@ class TimerLoop:
 
     async def _check(self, touch: first_touch.Touch, ctx: LeadContext, facts: LeadFacts,
                      plan: Plan, body: str) -> ReplyCheck:
-        others: list[str] = []
-        candidates = name_candidates(body)
-        if candidates:
-            async with self.db.transaction(touch.timer.tenant_id) as conn:
-                others = await store.contacts_named(conn, touch.timer.tenant_id,
-                                                    touch.timer.contact_id, candidates)
-        return check_reply(body, reply_facts(ctx, facts, plan, others))
+        timer = touch.timer
+
+        async def others_named(candidates: list[str]) -> list[str]:
+            async with self.db.transaction(timer.tenant_id) as conn:
+                return await store.contacts_named(conn, timer.tenant_id, timer.contact_id,
+                                                  candidates)
+
+        return await check_draft(body, ctx, facts, plan, others_named)
 
     async def _publish(self, published: list[dict[str, Any]]) -> None:
         for raw in published:

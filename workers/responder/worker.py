@@ -36,7 +36,7 @@ from schemas.envelope import utcnow
 from schemas.events import AgentAssistRequested, ProfileUpdated, ReplyDrafted
 from schemas.topics import LEAD_PROFILE_UPDATED
 from workers import replies
-from workers.consent.reply_check import ReplyCheck, check_reply, name_candidates
+from workers.consent.reply_check import ReplyCheck
 from workers.ghl.calendars import CalendarsClient
 from workers.memory.context import ContextStore
 from workers.outbound.access import open_ghl
@@ -44,9 +44,9 @@ from workers.outbound.config import OutboundConfig
 from workers.replies import Reply
 from workers.responder import draft, guards, modes, store
 from workers.responder.booking import Booker, GhlCalendar
+from workers.responder.checked import check_draft
 from workers.responder.compose import Composer
 from workers.responder.ports import Compose, ContextReader, Published, ResponderStatements
-from workers.responder.reply_facts import reply_facts
 from workers.responder.store import LeadFacts
 from workers.responder.timer_loop import TimerLoop
 from workers.runtime.background import Loop
@@ -157,16 +157,14 @@ class ResponderHandler:
 
     async def _check(self, turn: draft.Turn, ctx: LeadContext, facts: LeadFacts,
                      plan: modes.Plan, body: str) -> ReplyCheck:
-        """The reply check of a Claude draft, with the tenant's other contacts whose full
-        name the draft contains (one indexed lookup)."""
         tenant, contact = turn.event.tenant_id, turn.event.contact_id
         assert contact is not None
-        others: list[str] = []
-        candidates = name_candidates(body)
-        if candidates:
+
+        async def others_named(candidates: list[str]) -> list[str]:
             async with self.db.transaction(tenant) as tx:
-                others = await tx.contacts_named(tenant, contact, candidates)
-        return check_reply(body, reply_facts(ctx, facts, plan, others))
+                return await tx.contacts_named(tenant, contact, candidates)
+
+        return await check_draft(body, ctx, facts, plan, others_named)
 
 
 class PostgresResponder:
