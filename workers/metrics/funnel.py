@@ -19,7 +19,6 @@ role when a run first needs it; a failed run is counted and the next one retries
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack
@@ -32,6 +31,7 @@ from workers.metrics.families import TenantSeries
 from workers.metrics.tenants import OTHER
 from workers.outcomes import Funnel
 from workers.outcomes import store as outcomes
+from workers.runtime.background import periodically
 from workers.runtime.clients import open_database
 from workers.settings import Settings
 
@@ -105,17 +105,10 @@ class FunnelJob:
         return done
 
     async def run(self) -> None:
-        await asyncio.sleep(self.first_run_after_s)
-        while True:
-            try:
-                await self.run_once()
-            except Exception as exc:  # a failed run must not end the loop: the next retries
-                REFRESHES.labels("failed").inc()
-                log.warning("funnel: refresh failed, retrying in %.0f s: %r",
-                            self.settings.metrics_funnel_interval_s, exc)
-            else:
-                REFRESHES.labels("ok").inc()
-            await asyncio.sleep(self.settings.metrics_funnel_interval_s)
+        await periodically("funnel", self.run_once,
+                           interval_s=self.settings.metrics_funnel_interval_s,
+                           first_after_s=self.first_run_after_s,
+                           outcome=lambda o: REFRESHES.labels(o).inc())
 
     async def close(self) -> None:
         self._db = None

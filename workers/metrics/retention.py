@@ -11,7 +11,6 @@ LOCKED and split the rows.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from contextlib import AsyncExitStack
@@ -20,6 +19,7 @@ from prometheus_client import Counter, Gauge
 
 from workers.db import retention
 from workers.db.tenant import TenantDatabase
+from workers.runtime.background import periodically
 from workers.runtime.clients import open_database
 from workers.settings import Settings
 
@@ -63,20 +63,16 @@ class RetentionJob:
 
     async def run(self) -> None:
         """Prune `first_run_after_s` after the start, then every `retention_interval_s`."""
-        await asyncio.sleep(self.first_run_after_s)
-        while True:
+
+        async def timed() -> None:
             started = time.perf_counter()
-            try:
-                await self.run_once()
-            except Exception as exc:  # a failed run must not end the loop: the next retries
-                RUNS.labels("failed").inc()
-                log.warning("retention: run failed, retrying in %.0f s: %r",
-                            self.settings.retention_interval_s, exc)
-            else:
-                RUNS.labels("ok").inc()
-                LAST_SUCCESS.set_to_current_time()
-                log.debug("retention: run took %.2f s", time.perf_counter() - started)
-            await asyncio.sleep(self.settings.retention_interval_s)
+            await self.run_once()
+            LAST_SUCCESS.set_to_current_time()
+            log.debug("retention: run took %.2f s", time.perf_counter() - started)
+
+        await periodically("retention", timed, interval_s=self.settings.retention_interval_s,
+                           first_after_s=self.first_run_after_s,
+                           outcome=lambda o: RUNS.labels(o).inc())
 
     async def close(self) -> None:
         self._db = None

@@ -11,6 +11,24 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 
+async def periodically(name: str, run_once: Callable[[], Awaitable[object]], *,
+                       interval_s: float, first_after_s: float = 0.0,
+                       outcome: Callable[[str], None] = lambda _: None) -> None:
+    """`run_once()` `first_after_s` after the start, then every `interval_s`, for ever; a
+    failed run is logged and reported (`outcome("failed")`, else `"ok"`) and never ends the
+    loop: the next run retries."""
+    await asyncio.sleep(first_after_s)
+    while True:
+        try:
+            await run_once()
+        except Exception as exc:
+            outcome("failed")
+            log.warning("%s: run failed, retrying in %.0f s: %r", name, interval_s, exc)
+        else:
+            outcome("ok")
+        await asyncio.sleep(interval_s)
+
+
 class Loop:
     """`run()` as a named task; a crash is logged (a silent dead loop would look healthy)."""
 
