@@ -3,7 +3,9 @@
 Sets everything up that it needs (migrations, a dev broker when none is configured, topics,
 loopback fakes of the Claude and GHL APIs), runs the webhook receiver and every available
 worker in this process, POSTs the stream to the receiver over HTTP as GHL would (the receiver
-puts each delivery on `ghl.events`) and prints what each stage did.
+puts each delivery on `ghl.events`) and prints what each stage did. Then one lead's whole
+journey through an agency that takes the initiative (`journey`): texted first, silent,
+followed up, answers, books. The exit code is 0 only when both went as expected.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import aiohttp
 
 from devtools import signing
+from devtools.demo import journey
 from devtools.demo.receiver import (
     Posted,
     expected_status,
@@ -138,7 +141,8 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: fl
     async with dev_broker_if_needed(settings) as settings, AsyncExitStack() as stack:
         created = await ensure_topics(settings.bootstrap, settings.topic_partitions)
         print(f"  broker {settings.bootstrap}; topics created: {len(created)}")
-        await reset(settings, list(AREAS))
+        agencies = {**AREAS, **journey.AREAS}
+        await reset(settings, list(agencies))
         settings, ghl = await stack.enter_async_context(fake_apis(settings))
         print(f"  fake Claude Messages API at {settings.anthropic_base_url}, "
               f"fake GHL API at {settings.ghl_base_url}")
@@ -153,13 +157,13 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: fl
         url = webhook_url(receiver)
         base = f"http://127.0.0.1:{receiver.port}"
         async with aiohttp.ClientSession() as http:
-            answers = [await install(http, base, url, ghl, tenant) for tenant in AREAS]
+            answers = [await install(http, base, url, ghl, tenant) for tenant in agencies]
         print(f"  agencies installed from the Marketplace: GET {CALLBACK_PATH} (code -> tokens, "
               f"stored encrypted) → {Counter(a for a, _ in answers)}, signed INSTALL → "
               f"{Counter(b for _, b in answers)}; each installed with AI off")
-        await configure(settings, AREAS)
+        await configure(settings, agencies)
         print(f"  configured (timezone, persona, service areas) and made live: "
-              f"{', '.join(AREAS)}")
+              f"{', '.join(agencies)}")
         print(f"    {'receiver':10} POST {WEBHOOK_PATH}, /health /metrics on "
               f"http://127.0.0.1:{receiver.port}")
         for h in hosts:
@@ -192,14 +196,16 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: fl
         _report(tail, stream, expected, posted)
         _report_replies(tail, ghl)
         report_crm(ghl)
+        ok = all(tail.count(t) == n for t, n in expected.items()) and all(
+            p.status == expected_status(p.delivery) for p in posted)
+        walked = await journey.run_journey(settings, ghl, url)
         if linger_s > 0:
             print(f"  keeping the receiver and the workers running for {linger_s:g}s "
                   f"(--linger); webhooks POSTed to {url} go through them", flush=True)
             await asyncio.sleep(linger_s)
-    print(f"done in {time.monotonic() - started:.1f}s")
-    ok = all(tail.count(t) == n for t, n in expected.items()) and all(
-        p.status == expected_status(p.delivery) for p in posted)
-    return 0 if ok else 1
+    print(f"done in {time.monotonic() - started:.1f}s"
+          + ("" if walked is not None else "; the lead's journey did not complete"))
+    return 0 if ok and walked is not None else 1
 
 
 def _report(tail: TopicTail, stream: list[Delivery], expected: dict[str, int],

@@ -32,6 +32,7 @@ PERSONAS = {
     "loc-phoenix-sun": ("Sun Valley Homes", "America/Phoenix"),
     "loc-tampa-bay": ("Bayside Realty", "America/New_York"),
     "loc-raleigh-oak": ("Oak City Realty", "America/New_York"),
+    "loc-denver-peak": ("Peak Realty", "America/Denver"),  # the journey's (demo/journey.py)
 }
 
 
@@ -141,6 +142,9 @@ def scripted_model(request: dict[str, Any]) -> str:
     system = _text(request.get("system"))
     user = "\n".join(_text(m.get("content")) for m in request.get("messages", []))
     name = re.search(r'first_name: "(\w+)', user)  # values are JSON (responder/render.py)
+    mode = re.search(r"^# This turn \(mode: (\w+)\)", system, re.MULTILINE)
+    if mode and mode.group(1) in ("first_touch", "follow_up"):  # the agency writes first
+        return _initiative(mode.group(1), system, name.group(1) if name else None)
     question = re.search(r"Most valuable open question: (.+)", system)
     known = [template.format(m.group(1).strip()) for template, field in (
         ("in {}", "locations"), ("up to ${}", "budget_max"), ("{}+ beds", "bedrooms_min"))
@@ -153,6 +157,29 @@ def scripted_model(request: dict[str, Any]) -> str:
     ask = f" {question.group(1).strip()}" if question else ""
     hello = f"Thanks {name.group(1)}!" if name and name.group(1) != "unknown" else "Thanks!"
     return (hello + ack + ask).replace("[", "").replace("]", "").replace('"', "")
+
+
+def _initiative(mode: str, system: str, name: str | None) -> str:
+    """A first touch or a follow-up, from what the turn's instructions give (the agency,
+    the property asked about or the source, a listing that fits)."""
+    hi = f"Hi {name}" if name and name != "unknown" else "Hi"
+    if mode == "follow_up":
+        match = re.search(r"A listing that fits and was not sent before: (.+?)(?: Write in|$)",
+                          system, re.MULTILINE)
+        if match:
+            return f"{hi}, a new one that fits came up: {match.group(1).strip()} Want to see it?"
+        return (f"{hi}, no rush at all: are you still thinking about a move? Happy to pick "
+                "it up whenever suits you.")
+    agency = re.search(r"^Agency: (.+)$", system, re.MULTILINE)
+    about = re.search(r"The property they asked about: (.+?)\.(?= |$)", system, re.MULTILINE)
+    via = re.search(r"They came in through: (.+?)\.(?= |$)", system, re.MULTILINE)
+    text = f"{hi}, this is {agency.group(1).strip() if agency else 'the team'}!"
+    if about:
+        return (text + f" Thanks for asking about {about.group(1)}. Would you like to see it, "
+                "or shall I send a few similar homes?")
+    thanks = f" Thanks for reaching out through {via.group(1)}." if via else " Thanks for " \
+        "reaching out."
+    return text + thanks + " Are you looking to buy, sell, or both?"
 
 
 @asynccontextmanager
