@@ -23,8 +23,12 @@ def register(sub: Sub) -> None:
     p.add_argument("--partitions", type=int, help="partitions per topic")
     p.add_argument("--detach", action="store_true", help="leave the broker running and return")
     p.add_argument("--stop", action="store_true", help="stop a broker started with --detach")
-    p.add_argument("--data-dir", type=Path, default=Path("var/kafka"),
-                   help="the broker's data folder (kept across restarts)")
+    p.add_argument("--data-dir", type=Path,
+                   help="the broker's data folder (kept across restarts; default var/kafka, "
+                   "with --secure var/kafka-secure)")
+    p.add_argument("--secure", action="store_true",
+                   help="its client listener SASL_SSL (SCRAM-SHA-512, a self-signed CA) as a "
+                   "managed Kafka's; the client settings are written to DATA_DIR/client.env")
     p.set_defaults(func=cmd_dev)
 
     p = sub.add_parser("demo", help="run the pipeline on the bundled sample GHL event stream")
@@ -42,8 +46,11 @@ def register(sub: Sub) -> None:
 def cmd_dev(args: argparse.Namespace) -> int:
     from devtools.kafka import KafkaServer, port_open, stop_detached
     from workers.runtime.kafka import ensure_topics
+    from workers.runtime.kafka_access import kafka_access
 
     s = args.settings
+    if args.data_dir is None:
+        args.data_dir = Path("var/kafka-secure" if args.secure else "var/kafka")
     if args.stop:
         pid = stop_detached(args.data_dir)
         print(f"stopped the broker (pid {pid})" if pid
@@ -51,15 +58,16 @@ def cmd_dev(args: argparse.Namespace) -> int:
         return 0
     partitions = args.partitions or s.topic_partitions
     if s.kafka_bootstrap or port_open("127.0.0.1", s.dev_broker_port):
-        created = asyncio.run(ensure_topics(s.bootstrap, partitions, s.topic_replication))
+        created = asyncio.run(ensure_topics(kafka_access(s), partitions, s.topic_replication))
         print(f"broker at {s.bootstrap} already up; created topics: {created or 'none'}")
         return 0
-    broker = KafkaServer(args.data_dir, s.dev_broker_port, controller_port=s.dev_broker_port + 1)
+    broker = KafkaServer(args.data_dir, s.dev_broker_port, controller_port=s.dev_broker_port + 1,
+                         secure=args.secure)
     broker.start(detach=args.detach)
 
     async def ready() -> list[str]:
         await broker.wait_ready()
-        return await ensure_topics(broker.bootstrap, partitions)
+        return await ensure_topics(broker.access, partitions)
 
     try:
         created = asyncio.run(ready())
@@ -69,8 +77,11 @@ def cmd_dev(args: argparse.Namespace) -> int:
     print(f"Apache Kafka {broker.version} pid {broker.pid} at {broker.bootstrap}, data in "
           f"{args.data_dir}; topics created ({partitions} partitions): "
           f"{', '.join(created) or 'none (all exist)'}")
+    if broker.secure:
+        print(f"SASL_SSL ({broker.client_settings()['kafka_sasl_mechanism']}): its clients' "
+              f"LEADMEM_KAFKA_* settings are in {broker.client_env} (set -a; . that file)")
     if args.detach:
-        print("`leadmem dev --stop` stops it")
+        print(f"`leadmem dev{' --secure' if broker.secure else ''} --stop` stops it")
         return 0
     print("Ctrl-C stops it (the data stays for the next start)")
     try:

@@ -6,6 +6,12 @@ folder, and started with `java -cp`. `leadmem dev` keeps its data under `var/kaf
 restart of the broker keeps every topic and offset; the tests start one per session and the
 bench one per run, each in a temporary folder. Needs Java 17+ and Maven (scripts/services.sh
 checks both).
+
+`secure=True` starts it as a managed Kafka would be reached: its client listener SASL_SSL
+(SCRAM-SHA-512, a user created when the storage is formatted; a self-signed CA and broker
+certificate, `devtools.kafka_tls`), the controller's listener PLAINTEXT on loopback. The
+client settings (LEADMEM_KAFKA_*: the user's password, the CA file) are written to
+`client.env` in its data folder (`KafkaServer.client_settings`).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import asyncio
 import base64
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -22,6 +29,10 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workers.runtime.kafka_access import KafkaAccess
 
 KAFKA_VERSION = "4.4.0"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +44,16 @@ JVM_FLAGS = (
     "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
     "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true",
 )
+
+
+# The secure listener's SASL mechanism and user (its password is made per data folder).
+SCRAM_MECHANISM = "SCRAM-SHA-512"
+SCRAM_USER = "leadmem"
+# The Settings fields of a client's Kafka security (all of them: a client built from
+# `client_settings` takes none from the environment).
+SECURITY_FIELDS = ("kafka_security_protocol", "kafka_sasl_mechanism", "kafka_sasl_username",
+                   "kafka_sasl_password", "kafka_ssl_cafile", "kafka_ssl_certfile",
+                   "kafka_ssl_keyfile", "kafka_ssl_key_password")
 
 
 class KafkaSetupError(RuntimeError):
@@ -121,18 +142,63 @@ def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
     ])
 
 
+def secure_properties(port: int, controller_port: int, tls_dir: Path, password: str,
+                      keystore_password: str) -> dict[str, str]:
+    """What `secure=True` changes in `server_properties`: the client listener SASL_SSL with
+    SCRAM (the broker authenticates to itself, inter-broker, as the same user), TLS from
+    `tls_dir` (`devtools.kafka_tls`); the controller listener stays PLAINTEXT on loopback."""
+    jaas = ("org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f'username="{SCRAM_USER}" password="{password}";')
+    listener = f"listener.name.sasl_ssl.{SCRAM_MECHANISM.lower()}.sasl.jaas.config"
+    return {
+        "listeners": f"SASL_SSL://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        "advertised.listeners": f"SASL_SSL://127.0.0.1:{port}",
+        "inter.broker.listener.name": "SASL_SSL",
+        "listener.security.protocol.map": "SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+        "sasl.enabled.mechanisms": SCRAM_MECHANISM,
+        "sasl.mechanism.inter.broker.protocol": SCRAM_MECHANISM,
+        listener: jaas,
+        "ssl.keystore.type": "PKCS12",
+        "ssl.keystore.location": str(tls_dir / "broker.p12"),
+        "ssl.keystore.password": keystore_password,
+        "ssl.key.password": keystore_password,
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(tls_dir / "ca.crt"),
+    }
+
+
+def _with(properties: str, changes: dict[str, str]) -> str:
+    """`properties` with the values of `changes` (replaced in place, or added at the end)."""
+    lines, left = [], dict(changes)
+    for line in properties.splitlines():
+        key = line.split("=", 1)[0]
+        lines.append(f"{key}={left.pop(key)}" if key in left else line)
+    return "\n".join([*lines, *(f"{k}={v}" for k, v in left.items()), ""])
+
+
+def _write_private(path: Path, text: str) -> None:
+    """A file only its owner can read (it holds a password)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+
+
 class KafkaServer:
     """One Kafka process on 127.0.0.1:`port` with its data in `data_dir`.
 
     The first start formats the storage; later starts (after `stop` or `kill`) reuse it with
-    the same ports, so topics, records and committed offsets survive a restart."""
+    the same ports, so topics, records and committed offsets survive a restart (and, with
+    `secure`, the same certificates and user)."""
 
     def __init__(self, data_dir: Path, port: int | None = None, *,
-                 controller_port: int | None = None, heap: str = "512m") -> None:
+                 controller_port: int | None = None, heap: str = "512m",
+                 secure: bool = False) -> None:
         self.data_dir = Path(data_dir)
         self.config = self.data_dir / "server.properties"
         self.log_path = self.data_dir / "kafka.log"
+        self.client_env = self.data_dir / "client.env"
         self.heap = heap
+        self.secure = secure
         self.process: subprocess.Popen[bytes] | None = None
         if self.config.exists():
             props = dict(line.split("=", 1) for line in self.config.read_text().splitlines()
@@ -140,6 +206,7 @@ class KafkaServer:
             self.port = int(props["advertised.listeners"].rsplit(":", 1)[1])
             self.controller_port = int(props["controller.quorum.bootstrap.servers"]
                                        .rsplit(":", 1)[1])
+            self.secure = props["advertised.listeners"].startswith("SASL_SSL://")
         else:
             self.port = port or free_port()
             self.controller_port = controller_port or free_port()
@@ -151,6 +218,28 @@ class KafkaServer:
     @property
     def version(self) -> str:
         return KAFKA_VERSION
+
+    def client_settings(self) -> dict[str, Any]:
+        """The Settings fields of a client of this broker (its address and every security
+        field): `Settings(**server.client_settings(), ...)`."""
+        values: dict[str, Any] = dict.fromkeys(SECURITY_FIELDS)
+        values.update(kafka_bootstrap=self.bootstrap, kafka_security_protocol="PLAINTEXT",
+                      kafka_ssl_check_hostname=True)
+        if self.secure:
+            for line in self.client_env.read_text().splitlines():
+                name, _, value = line.partition("=")
+                values[name.removeprefix("LEADMEM_").lower()] = value
+        return values
+
+    @property
+    def access(self) -> KafkaAccess:
+        """How a client reaches this broker (`workers.runtime.kafka_access`)."""
+        from workers.runtime.kafka_access import KafkaAccess, kafka_access
+        from workers.settings import Settings
+
+        if not self.secure:
+            return KafkaAccess(self.bootstrap)
+        return kafka_access(Settings(**self.client_settings()))
 
     @property
     def pid(self) -> int | None:
@@ -168,14 +257,42 @@ class KafkaServer:
         if (self.data_dir / "log" / "meta.properties").exists():
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.config.write_text(server_properties(self.data_dir, self.port, self.controller_port))
-        result = subprocess.run(
-            self._java(libs, "kafka.tools.StorageTool", "format", "--standalone",
-                       f"--cluster-id={new_cluster_id()}", "-c", str(self.config)),
-            capture_output=True, text=True, check=False)
+        properties = server_properties(self.data_dir, self.port, self.controller_port)
+        tool = ["kafka.tools.StorageTool", "format", "--standalone",
+                f"--cluster-id={new_cluster_id()}", "-c", str(self.config)]
+        if not self.secure:
+            self.config.write_text(properties)
+            result = subprocess.run(self._java(libs, *tool), capture_output=True, text=True,
+                                    check=False)
+        else:
+            result = self._format_secure(libs, properties, tool)
         if result.returncode != 0:
             raise KafkaSetupError(f"formatting Kafka storage in {self.data_dir} failed:\n"
                                   f"{result.stdout[-2000:]}{result.stderr[-2000:]}")
+
+    def _format_secure(self, libs: Path, properties: str, tool: list[str],
+                       ) -> subprocess.CompletedProcess[str]:
+        """Certificates, the SCRAM user (created by the format: KRaft keeps it in the cluster
+        metadata) and the client settings. The password reaches the format tool in a Java
+        argument file, never on a command line."""
+        from devtools.kafka_tls import write_broker_tls
+
+        password, keystore_password = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        tls = write_broker_tls((self.data_dir / "tls").resolve(), keystore_password)
+        _write_private(self.config, _with(properties, secure_properties(
+            self.port, self.controller_port, tls.cafile.parent, password, keystore_password)))
+        _write_private(self.client_env, "".join(f"LEADMEM_{k}={v}\n" for k, v in (
+            ("KAFKA_BOOTSTRAP", self.bootstrap), ("KAFKA_SECURITY_PROTOCOL", "SASL_SSL"),
+            ("KAFKA_SASL_MECHANISM", SCRAM_MECHANISM), ("KAFKA_SASL_USERNAME", SCRAM_USER),
+            ("KAFKA_SASL_PASSWORD", password), ("KAFKA_SSL_CAFILE", tls.cafile))))
+        scram = f"{SCRAM_MECHANISM}=[name={SCRAM_USER},password={password}]"
+        argfile = self.data_dir / "format.args"
+        _write_private(argfile, "\n".join(f'"{arg}"' for arg in [*tool, "--add-scram", scram]))
+        try:
+            return subprocess.run(self._java(libs, f"@{argfile}"), capture_output=True,
+                                  text=True, check=False)
+        finally:
+            argfile.unlink()
 
     def start(self, *, detach: bool = False) -> None:
         """Start the process (formatting the storage first if it is new)."""
@@ -196,6 +313,7 @@ class KafkaServer:
 
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
+        access = self.access
         while True:
             if self.process is not None and self.process.poll() is not None:
                 raise KafkaSetupError(f"Kafka exited with status {self.process.returncode}; "
@@ -204,7 +322,7 @@ class KafkaServer:
                 raise TimeoutError(f"Kafka did not answer on {self.bootstrap} in {timeout_s} s")
             if port_open("127.0.0.1", self.port):
                 with contextlib.suppress(KafkaError):
-                    await probe_broker(self.bootstrap)
+                    await probe_broker(access)
                     return
             await asyncio.sleep(0.1)
 

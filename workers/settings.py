@@ -7,8 +7,15 @@ broker address is configured. Settings are built in the composition root, never 
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+KafkaSaslMechanism = Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"]
 
 WORKER_PORTS: dict[str, int] = {
     "ingestion": 9101,
@@ -77,6 +84,45 @@ class Settings(BaseSettings):
     )
     heartbeat_interval_ms: int = Field(
         default=2_000, ge=1, description="Consumer heartbeat; a third of the session timeout."
+    )
+
+    # Kafka security, for every client of the deployment (workers, receiver, CLI): turned into
+    # client arguments in one place, workers/runtime/kafka_access.py. docs/operations.md,
+    # "Managed Kafka (TLS, SASL)".
+    kafka_security_protocol: KafkaSecurityProtocol = Field(
+        default="PLAINTEXT",
+        description="PLAINTEXT (the dev broker), SSL (TLS), SASL_SSL (TLS and a user: managed "
+        "Kafka) or SASL_PLAINTEXT (a user over a trusted network only).",
+    )
+    kafka_sasl_mechanism: KafkaSaslMechanism | None = Field(
+        default=None,
+        description="With SASL_*: SCRAM-SHA-512 or SCRAM-SHA-256 (MSK, Aiven, self-run "
+        "Kafka), PLAIN (Confluent Cloud's API keys; only over SASL_SSL in production).",
+    )
+    kafka_sasl_username: str | None = Field(
+        default=None, description="With SASL_*: the user (Confluent Cloud: the API key).")
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None, description="With SASL_*: its password (Confluent Cloud: the API secret).")
+    kafka_ssl_cafile: str | None = Field(
+        default=None,
+        description="With SSL or SASL_SSL: PEM file of the CA(s) that signed the brokers' "
+        "certificates (Aiven's project CA, a private CA); unset: the system's CAs (Confluent "
+        "Cloud, MSK).",
+    )
+    kafka_ssl_certfile: str | None = Field(
+        default=None,
+        description="With SSL or SASL_SSL: PEM file of this client's certificate chain, for "
+        "brokers that authenticate clients by certificate (mutual TLS, Aiven's default).",
+    )
+    kafka_ssl_keyfile: str | None = Field(
+        default=None, description="PEM file of that certificate's private key (unset: it is "
+        "in kafka_ssl_certfile).")
+    kafka_ssl_key_password: SecretStr | None = Field(
+        default=None, description="Password of an encrypted private key.")
+    kafka_ssl_check_hostname: bool = Field(
+        default=True,
+        description="Check that a broker's certificate names the host connected to. Turn off "
+        "only for brokers reached by an address their certificate does not name.",
     )
 
     # Postgres
@@ -336,6 +382,60 @@ class Settings(BaseSettings):
                 f"heartbeat_interval_ms ({self.heartbeat_interval_ms}) must be below "
                 f"session_timeout_ms ({self.session_timeout_ms}): a member that heartbeats "
                 "less often than its session lasts is evicted between heartbeats")
+        return self
+
+    @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
+    @classmethod
+    def _kafka_names_in_capitals(cls, value: object, info: ValidationInfo) -> object:
+        """`sasl_ssl` is SASL_SSL; an empty variable is an unset one."""
+        if isinstance(value, str):
+            value = value.strip().upper()
+            if not value:
+                return "PLAINTEXT" if info.field_name == "kafka_security_protocol" else None
+        return value
+
+    @field_validator("kafka_sasl_username", "kafka_sasl_password", "kafka_ssl_cafile",
+                     "kafka_ssl_certfile", "kafka_ssl_keyfile", "kafka_ssl_key_password",
+                     mode="before")
+    @classmethod
+    def _kafka_empty_is_unset(cls, value: object) -> object:
+        """An empty variable (compose's `${VAR:-}`) is an unset one."""
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _kafka_security_is_complete(self) -> Settings:
+        """The Kafka security settings agree with each other and their files exist, or the
+        process does not start: a client never finds out later, at its first connection."""
+        protocol = self.kafka_security_protocol
+        sasl = {"LEADMEM_KAFKA_SASL_MECHANISM": self.kafka_sasl_mechanism,
+                "LEADMEM_KAFKA_SASL_USERNAME": self.kafka_sasl_username,
+                "LEADMEM_KAFKA_SASL_PASSWORD": self.kafka_sasl_password}
+        files = {"LEADMEM_KAFKA_SSL_CAFILE": self.kafka_ssl_cafile,
+                 "LEADMEM_KAFKA_SSL_CERTFILE": self.kafka_ssl_certfile,
+                 "LEADMEM_KAFKA_SSL_KEYFILE": self.kafka_ssl_keyfile}
+        if protocol.startswith("SASL_"):
+            missing = [name for name, value in sasl.items() if not value]
+            if missing:
+                raise ValueError(f"LEADMEM_KAFKA_SECURITY_PROTOCOL={protocol} needs "
+                                 f"{', '.join(missing)}")
+        elif given := [name for name, value in sasl.items() if value]:
+            raise ValueError(f"{', '.join(given)} set, but LEADMEM_KAFKA_SECURITY_PROTOCOL is "
+                             f"{protocol}: set it to SASL_SSL (or SASL_PLAINTEXT) to use them")
+        tls = protocol in ("SSL", "SASL_SSL")
+        given = [name for name, value in files.items() if value]
+        if self.kafka_ssl_key_password is not None:
+            given.append("LEADMEM_KAFKA_SSL_KEY_PASSWORD")
+        if given and not tls:
+            raise ValueError(f"{', '.join(given)} set, but LEADMEM_KAFKA_SECURITY_PROTOCOL is "
+                             f"{protocol}: set it to SSL or SASL_SSL to use them")
+        for name, value in files.items():
+            if value and not (Path(value).is_file() and os.access(value, os.R_OK)):
+                raise ValueError(f"{name}: no readable file at {value}")
+        if self.kafka_ssl_keyfile and not self.kafka_ssl_certfile:
+            raise ValueError("LEADMEM_KAFKA_SSL_KEYFILE needs LEADMEM_KAFKA_SSL_CERTFILE (the "
+                             "certificate of that key)")
+        if self.kafka_ssl_key_password is not None and not self.kafka_ssl_certfile:
+            raise ValueError("LEADMEM_KAFKA_SSL_KEY_PASSWORD needs LEADMEM_KAFKA_SSL_CERTFILE")
         return self
 
     @model_validator(mode="after")

@@ -88,7 +88,7 @@ class Runner:
         self.st, self.cfg, self.out = st, cfg, out
         self.tenants = tenant_ids(st.tag, cfg.tenants)
         self.renderer = Renderer(midday_zone(), cfg.seed, st.tag)
-        self.probe = LagProbe(st.bootstrap, st.settings.consumer_group_prefix, PIPELINE)
+        self.probe = LagProbe(st.kafka, st.settings.consumer_group_prefix, PIPELINE)
 
     async def drain(self, phase: str, events: int, rate: float | None = None
                     ) -> tuple[list[Sent], float, float]:
@@ -97,7 +97,7 @@ class Runner:
         since = await self.probe.end_offsets(EFFECT_TOPICS)
         delivered_before = len(self.st.ghl.delivered)
         start = time.time()
-        sent = await feed(self.st.bootstrap, planned, self.renderer, rate)
+        sent = await feed(self.st.kafka, planned, self.renderer, rate)
         await self.probe.drained(self.cfg.drain_timeout_s, self.st.group.sample_memory)
         last = max([await last_effect_ms(self.probe, since) / 1000] +
                    [d.at for d in self.st.ghl.delivered[delivered_before:]])
@@ -155,7 +155,7 @@ class Runner:
                      for load in sorted({*cfg.latency_loads, cfg.latency_load})]
             head = next(c for c in curve if c["load"] == cfg.latency_load)
             idle_cpu = await self.idle() if cfg.idle_s > 0 else {}
-            raw_broker = await broker_rate(st.bootstrap, sent, st.settings.topic_partitions)
+            raw_broker = await broker_rate(st.kafka, sent, st.settings.topic_partitions)
             raw_pg = await postgres_rate(st.env.db, sent)
             self.out(f"machine: {raw_broker} {raw_pg}")
             scaling = await self.scale(cpu, eps) if cfg.scaling else {}
@@ -190,7 +190,7 @@ class Runner:
         paced, _, _ = await self.drain(f"l{round(load * 100)}", self.cfg.latency_events, rate)
         cpu = machine_cpu.usage(cpu_before, machine_cpu.snapshot(self.worker_pids()),
                                 time.time() - began)
-        stamps = await read_stamps(self.st.bootstrap, trace_since,
+        stamps = await read_stamps(self.st.kafka, trace_since,
                                    await self.probe.end_offsets(TRACE_TOPICS))
         samples, hops = await self.latencies(paced, stamps)
         hops_ms = hop_stats(hops)
@@ -235,5 +235,5 @@ async def run(settings: Settings, cfg: PipelineBench, out: Out) -> dict[str, Any
                      redis_db=cfg.redis_db, partitions=settings.topic_partitions,
                      log_dir=Path(cfg.log_dir)) as st:
         out(f"workers up ({', '.join(w.label for w in st.group.workers)}), "
-            f"broker {st.bootstrap}, database {cfg.database}")
+            f"broker {st.kafka.bootstrap}, database {cfg.database}")
         return await Runner(st, cfg, out).run()

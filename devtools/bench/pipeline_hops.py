@@ -21,6 +21,7 @@ from schemas.topics import (
     MEMORY_UPDATED,
     REPLIES_OUTBOUND,
 )
+from workers.runtime.kafka_access import KafkaAccess
 
 # Hop name -> the topic its stage publishes to, in pipeline order (ingestion reads ghl.events).
 STAGES: tuple[tuple[str, str], ...] = (
@@ -46,14 +47,14 @@ def message_key(topic: str, value: bytes) -> str | None:
     return key if isinstance(key, str) else None
 
 
-async def read_stamps(bootstrap: str, since: Mapping[TopicPartition, int],
+async def read_stamps(kafka: KafkaAccess, since: Mapping[TopicPartition, int],
                       ends: Mapping[TopicPartition, int]) -> Stamps:
     """First timestamp per message id on each trace topic, between `since` and `ends`."""
     stamps: Stamps = {t: {} for t in TRACE_TOPICS}
     wanted = {tp: end for tp, end in ends.items() if end > since.get(tp, 0)}
     if not wanted:
         return stamps
-    c = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+    c = AIOKafkaConsumer(**kafka.client_kwargs(), enable_auto_commit=False,
                          max_partition_fetch_bytes=8 * 1024 * 1024)
     await c.start()
     try:

@@ -20,24 +20,25 @@ from devtools.bench.pipeline_events import Planned, Renderer, Sent
 from schemas.topics import GHL_EVENTS
 from workers.registry import load_spec
 from workers.runtime.kafka import topic_partitions
+from workers.runtime.kafka_access import KafkaAccess
 
 # Topics whose records are effects of a GHL event (the pipeline's outputs and hand-offs).
 EFFECT_TOPICS = ("memory.updated", "lead.profile.updated", "replies.outbound",
                  "replies.delivered", "agent.assist")
 
 
-def producer(bootstrap: str) -> AIOKafkaProducer:
+def producer(kafka: KafkaAccess) -> AIOKafkaProducer:
     """Producer settings as the workers' (acks=all, short linger)."""
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2,
+    return AIOKafkaProducer(**kafka.client_kwargs(), acks="all", linger_ms=2,
                             max_request_size=16 * 1024 * 1024)
 
 
-async def feed(bootstrap: str, planned: Sequence[Planned], renderer: Renderer,
+async def feed(kafka: KafkaAccess, planned: Sequence[Planned], renderer: Renderer,
                rate: float | None = None) -> list[Sent]:
     """Produce every planned delivery, as fast as possible or paced at `rate` per second,
     signed as GHL signs it (`devtools.signing`, whose public key the workers are given).
     Each record's timestamp is its send time (what ingestion takes as 'webhook received')."""
-    prod = producer(bootstrap)
+    prod = producer(kafka)
     await prod.start()
     sent: list[Sent] = []
     futures = []
@@ -63,8 +64,8 @@ async def feed(bootstrap: str, planned: Sequence[Planned], renderer: Renderer,
 class LagProbe:
     """Consumer lag of every pipeline group, and end offsets of any topic."""
 
-    def __init__(self, bootstrap: str, prefix: str, workers: Sequence[str]) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, kafka: KafkaAccess, prefix: str, workers: Sequence[str]) -> None:
+        self.kafka = kafka
         self.groups = {f"{prefix}.{w}": load_spec(w).topics for w in workers}
         self._consumers: dict[str, AIOKafkaConsumer] = {}
         self._ends: AIOKafkaConsumer | None = None
@@ -72,11 +73,11 @@ class LagProbe:
 
     async def start(self) -> None:
         for group in self.groups:
-            c = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=group,
+            c = AIOKafkaConsumer(**self.kafka.client_kwargs(), group_id=group,
                                  enable_auto_commit=False)
             await c.start()
             self._consumers[group] = c
-        self._ends = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
+        self._ends = AIOKafkaConsumer(**self.kafka.client_kwargs())
         await self._ends.start()
 
     async def stop(self) -> None:
@@ -86,7 +87,7 @@ class LagProbe:
 
     async def partitions(self, topics: Sequence[str]) -> list[TopicPartition]:
         missing = [t for t in topics if t not in self._partitions]
-        for tp in await topic_partitions(self.bootstrap, missing):
+        for tp in await topic_partitions(self.kafka, missing):
             self._partitions.setdefault(tp.topic, []).append(tp)
         return [tp for t in topics for tp in self._partitions.get(t, [])]
 
@@ -131,7 +132,7 @@ async def last_effect_ms(probe: LagProbe, since: dict[TopicPartition, int]) -> i
     wanted = {tp: end for tp, end in ends.items() if end > since.get(tp, 0)}
     if not wanted:
         return 0
-    c = AIOKafkaConsumer(bootstrap_servers=probe.bootstrap, enable_auto_commit=False)
+    c = AIOKafkaConsumer(**probe.kafka.client_kwargs(), enable_auto_commit=False)
     await c.start()
     newest = 0
     try:

@@ -22,13 +22,15 @@ from devtools.bench.pipeline_events import MESSAGE_KINDS, Sent
 from devtools.bench.pipeline_kafka import producer
 from workers.db.tenant import TenantDatabase
 from workers.runtime.kafka import ensure_topics
+from workers.runtime.kafka_access import KafkaAccess
 
 
-async def broker_rate(bootstrap: str, sent: list[Sent], partitions: int) -> dict[str, float]:
+async def broker_rate(kafka: KafkaAccess, sent: list[Sent], partitions: int,
+                      ) -> dict[str, float]:
     """Records/s to produce then consume `sent` (and each half alone)."""
     topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
-    await ensure_topics(bootstrap, partitions, topics=(topic,))
-    prod = producer(bootstrap)
+    await ensure_topics(kafka, partitions, topics=(topic,))
+    prod = producer(kafka)
     await prod.start()
     try:
         started = time.perf_counter()
@@ -37,7 +39,7 @@ async def broker_rate(bootstrap: str, sent: list[Sent], partitions: int) -> dict
         produce_s = time.perf_counter() - started
     finally:
         await prod.stop()
-    cons = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+    cons = AIOKafkaConsumer(**kafka.client_kwargs(), enable_auto_commit=False,
                             max_poll_records=500, fetch_max_bytes=16 * 1024 * 1024)
     await cons.start()
     try:

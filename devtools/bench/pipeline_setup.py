@@ -30,6 +30,7 @@ from devtools.fakes.ghl_api import FakeGHLAPI
 from devtools.fakes.messages_api import FakeMessagesAPI
 from devtools.kafka import KafkaServer
 from workers.runtime.kafka import ensure_topics
+from workers.runtime.kafka_access import KafkaAccess, kafka_access
 from workers.settings import Settings
 
 PIPELINE = ("ingestion", "memory", "learning", "responder", "outbound")
@@ -45,7 +46,7 @@ class Stage:
     group: ProcessGroup
     ghl: FakeGHLAPI
     claude: FakeMessagesAPI
-    bootstrap: str
+    kafka: KafkaAccess
     tag: str
 
 
@@ -108,16 +109,18 @@ async def stage(base: Settings, tenants: list[str], *, tag: str, database: str,
         if old.endswith(".log"):
             os.remove(os.path.join(log_dir, old))
     async with AsyncExitStack() as stack:
-        bootstrap = base.kafka_bootstrap
-        if bootstrap is None:
+        if base.kafka_bootstrap is not None:  # with the configured security
+            kafka = kafka_access(base)
+        else:
             kafka_dir = log_dir / "kafka"
             shutil.rmtree(kafka_dir, ignore_errors=True)  # each run on an empty broker
             broker = KafkaServer(kafka_dir, heap="1g")
             broker.start()
             stack.callback(broker.stop)
             await broker.wait_ready()
-            bootstrap = broker.bootstrap
-        await ensure_topics(bootstrap, partitions, base.topic_replication)
+            kafka = broker.access
+            base = base.model_copy(update=broker.client_settings())
+        await ensure_topics(kafka, partitions, base.topic_replication)
         env = await stack.enter_async_context(bench_env(base, database, redis_db))
         await onboard(env, tenants)
         ghl = FakeGHLAPI(rate_limit_burst=10**9, rate_limit_daily=10**12)
@@ -130,7 +133,7 @@ async def stage(base: Settings, tenants: list[str], *, tag: str, database: str,
             ghl.add_token(f"tok-{tenant}", tenant)
             tokens[tenant] = SecretStr(f"tok-{tenant}")
         settings = base.model_copy(update={
-            "kafka_bootstrap": bootstrap, "topic_partitions": partitions,
+            "kafka_bootstrap": kafka.bootstrap, "topic_partitions": partitions,
             "database_url": with_database(base.database_url, database),
             "admin_database_url": with_database(base.admin_database_url, database),
             "redis_url": env.redis_url, "consumer_group_prefix": f"bench{tag}",
@@ -144,4 +147,4 @@ async def stage(base: Settings, tenants: list[str], *, tag: str, database: str,
         for name in PIPELINE:
             group.start(name)
         await wait_healthy(group.workers)
-        yield Stage(settings, env, group, ghl, claude, bootstrap, tag)
+        yield Stage(settings, env, group, ghl, claude, kafka, tag)

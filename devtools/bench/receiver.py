@@ -53,6 +53,7 @@ from workers.receiver.app import WEBHOOK_PATH
 from workers.receiver.service import NAME as RECEIVER
 from workers.runtime.clients import open_producer
 from workers.runtime.kafka import ensure_topics, log_end_offsets, topic_partitions
+from workers.runtime.kafka_access import KafkaAccess, kafka_access
 from workers.settings import Settings
 
 Out = Callable[[str], None]
@@ -108,9 +109,9 @@ async def _settled(port: int, timeout_s: float = 10.0) -> dict[str, float]:
         await asyncio.sleep(0.05)
 
 
-async def _records(bootstrap: str, topic: str) -> int:
-    parts = await topic_partitions(bootstrap, (topic,))
-    return sum((await log_end_offsets(bootstrap, parts)).values())
+async def _records(kafka: KafkaAccess, topic: str) -> int:
+    parts = await topic_partitions(kafka, (topic,))
+    return sum((await log_end_offsets(kafka, parts)).values())
 
 
 @dataclass
@@ -152,7 +153,7 @@ class Runner:
     def __init__(self, cfg: ReceiverBench, out: Out, settings: Settings,
                  receiver: WorkerProcess, work_dir: Path, broker_pid: int | None) -> None:
         self.cfg, self.out, self.settings = cfg, out, settings
-        self.bootstrap = settings.bootstrap
+        self.kafka = kafka_access(settings)
         self.receiver = receiver
         self.broker_pid = broker_pid
         self.work_dir = work_dir
@@ -203,8 +204,8 @@ class Runner:
     async def raw_produce(self, records: int, window: int) -> dict[str, float]:
         """The same bodies and keys through a plain producer with the receiver's settings."""
         topic = f"bench.receiver.raw.{uuid.uuid4().hex[:8]}"
-        partitions = len(await topic_partitions(self.bootstrap, (GHL_EVENTS,)))
-        await ensure_topics(self.bootstrap, partitions, topics=(topic,))
+        partitions = len(await topic_partitions(self.kafka, (GHL_EVENTS,)))
+        await ensure_topics(self.kafka, partitions, topics=(topic,))
         # the records the receiver writes: body, key and signature header
         rendered = [(item.body, item.location.encode(),
                      [(ED25519_HEADER, item.signature.encode())])
@@ -237,10 +238,10 @@ class Runner:
         out(f"load generator: {await wrk_version()} ({cfg.threads} thread(s)), "
             f"{cfg.tenants} locationIds, {len(self.pool)} distinct signed bodies cycled")
         await self.phase("warmup", connections=cfg.connections, seconds=cfg.warmup_s)
-        on_topic0 = await _records(self.bootstrap, GHL_EVENTS)
+        on_topic0 = await _records(self.kafka, GHL_EVENTS)
         sat = await self.phase("saturation", connections=cfg.connections,
                                seconds=cfg.duration_s)
-        on_topic = await _records(self.bootstrap, GHL_EVENTS) - on_topic0
+        on_topic = await _records(self.kafka, GHL_EVENTS) - on_topic0
         s = sat.summary()
         out(f"saturation ({cfg.connections} connections, closed loop, {s['seconds']} s): "
             f"{s['accepted_per_s']} accepted/s of {s['requests_per_s']} requests/s "
@@ -291,13 +292,15 @@ class Runner:
 
 
 @asynccontextmanager
-async def broker(settings: Settings, work_dir: Path) -> AsyncIterator[tuple[str, int | None]]:
-    """A fresh Apache Kafka node (empty, 1 GB heap), or the configured one; its address and
+async def broker(settings: Settings, work_dir: Path,
+                 ) -> AsyncIterator[tuple[dict[str, Any], int | None]]:
+    """A fresh Apache Kafka node (empty, 1 GB heap), or the configured one; the Kafka settings
+    of its clients (address and security: none to change for the configured one) and its
     process id (None: not ours)."""
     if settings.kafka_bootstrap:
-        await ensure_topics(settings.kafka_bootstrap, settings.topic_partitions,
+        await ensure_topics(kafka_access(settings), settings.topic_partitions,
                             settings.topic_replication)
-        yield settings.kafka_bootstrap, None
+        yield {}, None
         return
     kafka_dir = work_dir / "kafka"
     shutil.rmtree(kafka_dir, ignore_errors=True)
@@ -305,8 +308,8 @@ async def broker(settings: Settings, work_dir: Path) -> AsyncIterator[tuple[str,
     server.start()
     try:
         await server.wait_ready()
-        await ensure_topics(server.bootstrap, settings.topic_partitions)
-        yield server.bootstrap, server.pid
+        await ensure_topics(server.access, settings.topic_partitions)
+        yield server.client_settings(), server.pid
     finally:
         server.stop()
 
@@ -328,16 +331,16 @@ async def run(settings: Settings, cfg: ReceiverBench, out: Out) -> dict[str, Any
     out(f"machine before the run: busy {background['machine_busy']} of {background['cpus']} "
         f"CPUs over 2 s, load average {load_avg}")
     async with AsyncExitStack() as stack:
-        bootstrap, broker_pid = await stack.enter_async_context(broker(settings, work_dir))
+        kafka, broker_pid = await stack.enter_async_context(broker(settings, work_dir))
         receiver_settings = settings.model_copy(update={
-            "kafka_bootstrap": bootstrap, "log_level": "WARNING",
+            **kafka, "log_level": "WARNING",
             "ghl_ed25519_public_key": signing.PUBLIC_PEM})  # the bench signs as GHL would
         group = ProcessGroup(receiver_settings, work_dir)
         stack.callback(group.stop_all)
         receiver = group.start("receiver")
         await wait_healthy([receiver])
         out(f"receiver pid {receiver.proc.pid if receiver.proc else '?'} on "
-            f"127.0.0.1:{receiver.port}, broker {bootstrap} "
+            f"127.0.0.1:{receiver.port}, broker {receiver_settings.bootstrap} "
             f"({settings.topic_partitions} partitions)")
         result = await Runner(cfg, out, receiver_settings, receiver, work_dir,
                               broker_pid).run()

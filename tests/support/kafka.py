@@ -1,4 +1,5 @@
-"""Producing raw records and reading topics in tests, with the plain aiokafka client."""
+"""Producing raw records and reading topics in tests, with the plain aiokafka client (opened
+with a `KafkaAccess`, or the bare address of the session's PLAINTEXT broker)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from schemas.topics import ALL_TOPICS
 from workers.runtime.kafka import ensure_topics
+from workers.runtime.kafka_access import Kafka, as_access
 
 
-async def reset_topics(bootstrap: str, partitions: int, timeout_s: float = 30.0) -> None:
+async def reset_topics(kafka: Kafka, partitions: int, timeout_s: float = 30.0) -> None:
     """Delete the project's topics and create them empty: a test module's workers start
     from the earliest offset in fresh groups, so they must not find an earlier module's
     records. Deletion is asynchronous: wait until the broker no longer lists them."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(**as_access(kafka).client_kwargs(), request_timeout_ms=10_000)
     await admin.start()
     try:
         loop = asyncio.get_running_loop()
@@ -30,13 +32,13 @@ async def reset_topics(bootstrap: str, partitions: int, timeout_s: float = 30.0)
             await asyncio.sleep(0.05)
     finally:
         await admin.close()
-    await ensure_topics(bootstrap, partitions)
+    await ensure_topics(kafka, partitions)
 
 
 class RawProducer:
-    def __init__(self, bootstrap: str) -> None:
-        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
-                                          max_request_size=8_000_000)
+    def __init__(self, kafka: Kafka) -> None:
+        self._producer = AIOKafkaProducer(**as_access(kafka).client_kwargs(),
+                                          enable_idempotence=True, max_request_size=8_000_000)
 
     async def __aenter__(self) -> RawProducer:
         await self._producer.start()
@@ -56,7 +58,7 @@ class RawProducer:
 
 
 async def read_until(
-    bootstrap: str,
+    kafka: Kafka,
     topic: str,
     done: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
     *,
@@ -66,7 +68,7 @@ async def read_until(
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """All records of `topic` (from the start) matching `where`, once `done` holds; then
     keep reading `settle_s` more seconds so that extra (duplicate) records would show."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
+    consumer = AIOKafkaConsumer(topic, **as_access(kafka).client_kwargs(), group_id=None,
                                 auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     seen: list[ConsumerRecord[bytes, bytes]] = []
@@ -97,9 +99,9 @@ def keyed(tenants: set[str]) -> Callable[[ConsumerRecord[bytes, bytes]], bool]:
     return lambda r: r.key is not None and r.key.decode() in tenants
 
 
-async def publish_events(bootstrap: str, topic: str, events: list[Any]) -> None:
+async def publish_events(kafka: Kafka, topic: str, events: list[Any]) -> None:
     """Publish internal events keyed by tenant, as the workers do."""
-    async with RawProducer(bootstrap) as producer:
+    async with RawProducer(kafka) as producer:
         for event in events:
             await producer.send(topic, event.model_dump_json().encode(), key=event.tenant_id,
                                 headers={"event-type": event.type})

@@ -82,7 +82,7 @@ def test_app_environment_names_are_settings_fields(name: str) -> None:
 
 def test_app_environment_points_at_the_compose_services() -> None:
     env: dict[str, str] = SERVICES["ingestion"]["environment"]
-    assert env["LEADMEM_KAFKA_BOOTSTRAP"] == "kafka:9092"
+    assert env["LEADMEM_KAFKA_BOOTSTRAP"] == "${LEADMEM_KAFKA_BOOTSTRAP:-kafka:9092}"
     assert env["LEADMEM_HTTP_HOST"] == "0.0.0.0"
     app = urlsplit(env["LEADMEM_DATABASE_URL"])
     assert (app.username, app.hostname, app.path) == (Settings().app_role, "postgres", "/leadmem")
@@ -104,13 +104,31 @@ def test_state_lives_in_named_volumes() -> None:
         assert any(src in declared and dst == path for src, dst, *_ in mounts), name
 
 
-def test_observability_services_mount_infra_and_publish_their_ports() -> None:
-    for name, port in (("prometheus", 9090), ("grafana", 3000)):
-        assert f"{port}:{port}" in SERVICES[name]["ports"]
+def test_observability_services_mount_infra() -> None:
+    for name in ("prometheus", "grafana"):
         for volume in SERVICES[name]["volumes"]:
             source = volume.split(":")[0]
             if source.startswith("./"):
                 assert (ROOT / source).is_dir(), volume
+
+
+def test_no_backing_service_is_published_and_the_rest_only_on_the_loopback() -> None:
+    for name in ("kafka", "postgres", "redis", "prometheus"):
+        assert "ports" not in SERVICES[name], name
+    assert SERVICES["grafana"]["ports"] == ["127.0.0.1:3000:3000"]
+    assert SERVICES["receiver"]["ports"] == ["127.0.0.1:9107:9107"]
+    for name, svc in SERVICES.items():
+        for port in svc.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), (name, port)
+    listeners = SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    assert listeners == "PLAINTEXT://kafka:9092"  # nothing advertised for the host
+
+
+def test_grafana_has_no_default_admin_password() -> None:
+    env = SERVICES["grafana"]["environment"]
+    password = env["GF_SECURITY_ADMIN_PASSWORD"]
+    assert password.startswith("${GRAFANA_ADMIN_PASSWORD:?"), password  # compose refuses unset
+    assert env["GF_USERS_ALLOW_SIGN_UP"] == "false"
 
 
 def test_prometheus_scrapes_every_worker_by_service_name_and_port() -> None:

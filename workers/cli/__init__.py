@@ -55,7 +55,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         args.settings = Settings()
     except ValidationError as exc:
-        print(f"leadmem {args.command}: error: invalid LEADMEM_* settings: {exc}",
+        # Without the input values: they hold the passwords and keys the settings name.
+        problems = "; ".join(
+            ".".join(str(part) for part in e["loc"]) + (": " if e["loc"] else "") + e["msg"]
+            for e in exc.errors(include_url=False, include_input=False))
+        print(f"leadmem {args.command}: error: invalid LEADMEM_* settings: {problems}",
               file=sys.stderr)
         raise SystemExit(2) from None
     try:

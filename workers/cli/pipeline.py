@@ -53,9 +53,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_topics(args: argparse.Namespace) -> int:
     from workers.runtime.kafka import ensure_topics
+    from workers.runtime.kafka_access import kafka_access
 
     s = args.settings
-    created = asyncio.run(ensure_topics(s.bootstrap, args.partitions or s.topic_partitions,
+    created = asyncio.run(ensure_topics(kafka_access(s), args.partitions or s.topic_partitions,
                                         s.topic_replication))
     print(f"created: {', '.join(created) or 'nothing (all exist)'}")
     return 0

@@ -16,6 +16,7 @@ from aiokafka.errors import KafkaError
 from workers.metrics.families import CONSUMER_LAG, LAG_PROBE_FAILURES
 from workers.registry import available, load_spec
 from workers.runtime.kafka import consumer_lag
+from workers.runtime.kafka_access import Kafka, KafkaAccessRefused
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,11 +27,11 @@ def worker_groups(settings: Settings) -> dict[str, tuple[str, ...]]:
     return {settings.group_id(name): load_spec(name).topics for name in available()}
 
 
-async def probe_lag(bootstrap: str, groups: dict[str, tuple[str, ...]], timeout_s: float) -> None:
+async def probe_lag(kafka: Kafka, groups: dict[str, tuple[str, ...]], timeout_s: float) -> None:
     for group, topics in groups.items():
         try:
-            lag = await asyncio.wait_for(consumer_lag(bootstrap, group, topics), timeout_s)
-        except (KafkaError, OSError, TimeoutError) as exc:
+            lag = await asyncio.wait_for(consumer_lag(kafka, group, topics), timeout_s)
+        except (KafkaError, KafkaAccessRefused, OSError, TimeoutError) as exc:
             LAG_PROBE_FAILURES.labels(group).inc()
             log.warning("consumer lag of %s: probe failed: %r", group, exc)
             continue

@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from schemas.topics import PIPELINE_DLQ
 from workers.metrics.lag import worker_groups
 from workers.runtime.kafka import consumer_lag, topic_partitions
+from workers.runtime.kafka_access import Kafka, as_access, kafka_access, start_client
 from workers.settings import WORKER_PORTS, Settings
 
 KAFKA_AWAY = (KafkaError, OSError, TimeoutError)
@@ -55,10 +56,10 @@ async def health(client: httpx.AsyncClient, name: str, url: str) -> WorkerHealth
 async def lag_by_group(settings: Settings, timeout_s: float = 10.0) -> dict[str, int | None]:
     """Total lag of each worker's group (None: the probe failed)."""
     out: dict[str, int | None] = {}
+    kafka = kafka_access(settings)
     for group, topics in worker_groups(settings).items():
         try:
-            lag = await asyncio.wait_for(consumer_lag(settings.bootstrap, group, topics),
-                                         timeout_s)
+            lag = await asyncio.wait_for(consumer_lag(kafka, group, topics), timeout_s)
         except KAFKA_AWAY:
             out[group] = None
         else:
@@ -66,12 +67,13 @@ async def lag_by_group(settings: Settings, timeout_s: float = 10.0) -> dict[str,
     return out
 
 
-async def dlq_size(bootstrap: str) -> int | None:
+async def dlq_size(kafka: Kafka) -> int | None:
     """Records on the dead-letter topic (end minus beginning offsets, every partition)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    access = as_access(kafka)
+    consumer = AIOKafkaConsumer(**access.client_kwargs(), group_id=None)
     try:
-        await consumer.start()
-        parts = await topic_partitions(bootstrap, [PIPELINE_DLQ])
+        await start_client(consumer, access)
+        parts = await topic_partitions(access, [PIPELINE_DLQ])
         ends = await consumer.end_offsets(parts)
         begins = await consumer.beginning_offsets(parts) if parts else {}
         return sum(ends[tp] - begins[tp] for tp in parts)
@@ -107,4 +109,4 @@ async def gather(settings: Settings, host: str | None, overrides: dict[str, str]
     lags = await lag_by_group(settings)
     for w in workers:
         w.lag = lags.get(settings.group_id(w.name))
-    return workers, await dlq_size(settings.bootstrap), cache
+    return workers, await dlq_size(kafka_access(settings)), cache

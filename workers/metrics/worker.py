@@ -63,6 +63,7 @@ from workers.metrics.tenants import OTHER, BoundedValues, TenantLabels
 from workers.runtime.background import Loop
 from workers.runtime.boundary import Handler, read_dead_letter
 from workers.runtime.host import Resources, WorkerSpec
+from workers.runtime.kafka_access import kafka_access
 from workers.runtime.record import Record
 from workers.settings import WORKER_PORTS
 
@@ -146,11 +147,12 @@ def build(resources: Resources) -> Handler:
     s = resources.settings
     handler = MetricsHandler(s.metrics_tenant_labels)
     groups = worker_groups(s)
+    kafka = kafka_access(s)
     lag_every = s.metrics_lag_interval_s
     rerank_every = s.metrics_rerank_s
 
     async def lag() -> None:
-        await probe_lag(s.bootstrap, groups, timeout_s=max(1.0, min(lag_every, 10.0)))
+        await probe_lag(kafka, groups, timeout_s=max(1.0, min(lag_every, 10.0)))
 
     resources.run_in_background(Loop("metrics-lag", lambda: every(lag_every, lag)))
     resources.run_in_background(

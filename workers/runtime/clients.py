@@ -21,6 +21,7 @@ from workers.claude import ClaudeClient
 from workers.claude.breaker import BreakerRegistry
 from workers.db.tenant import TenantDatabase
 from workers.runtime.kafka import make_producer
+from workers.runtime.kafka_access import kafka_access, refusal, start_client
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -74,10 +75,11 @@ async def open_producer(settings: Settings, stack: AsyncExitStack, *,
                         client_id: str) -> AIOKafkaProducer:
     """A started bare producer (`runtime.kafka.make_producer`), for a command that sets each
     record's timestamp and headers itself (`leadmem dlq replay`); a broker that does not
-    answer raises the client's KafkaError."""
+    answer raises the client's KafkaError, one that refuses this client's credentials or TLS
+    `KafkaAccessRefused`."""
     producer = make_producer(settings, client_id=client_id)
     stack.push_async_callback(producer.stop)  # also after a failed start: it closes what opened
-    await producer.start()
+    await start_client(producer, kafka_access(settings))
     return producer
 
 
@@ -116,6 +118,8 @@ class ProducerLink:
                     log.warning("%s: broker %s not answering (%r); connecting until it does",
                                 self.client_id, self.settings.bootstrap, exc)
                     warned = True
+                    if (refused := await refusal(kafka_access(self.settings))) is not None:
+                        log.error("%s: %s", self.client_id, refused)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue

@@ -44,6 +44,7 @@ from workers.runtime.clients import open_database, open_redis
 from workers.runtime.groups import process_batch
 from workers.runtime.http import Check, HealthServer, Routes
 from workers.runtime.kafka import make_broker, wait_for_broker
+from workers.runtime.kafka_access import kafka_access
 from workers.runtime.publisher import EventPublisher, RawProducer
 from workers.runtime.record import Record
 from workers.settings import Settings
@@ -203,7 +204,7 @@ class WorkerHost:
         once)."""
         spec = self.spec
         if spec.consumes:
-            await wait_for_broker(self.settings.bootstrap, self.settings.broker_wait_s)
+            await wait_for_broker(kafka_access(self.settings), self.settings.broker_wait_s)
         res = Resources(spec.name, self.settings, self.publisher,
                         producer=self.broker if spec.consumes else None)
         await res.stack.__aenter__()
@@ -308,7 +309,7 @@ async def run_worker(spec: WorkerSpec, settings: Settings) -> None:
             if loop.time() > deadline:
                 raise
             log.warning("%s: the broker went away while starting; waiting for it", spec.name)
-            await wait_for_broker(settings.bootstrap, max(1.0, deadline - loop.time()))
+            await wait_for_broker(kafka_access(settings), max(1.0, deadline - loop.time()))
 
 
 async def _serve(host: WorkerHost) -> None:
