@@ -20,6 +20,7 @@ WORKER_MODULES: dict[str, str] = {
 # in-process consumers) leaves them out.
 EDGE_MODULES: dict[str, str] = {
     "receiver": "workers.receiver.service",
+    "listings": "workers.listings.service",  # no HTTP edge: the RESO feeds' periodic sync
 }
 
 

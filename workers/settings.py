@@ -25,6 +25,7 @@ WORKER_PORTS: dict[str, int] = {
     "outbound": 9105,
     "metrics": 9106,
     "receiver": 9107,  # also serves POST /webhooks/ghl (workers/receiver)
+    "listings": 9108,  # the RESO feeds' periodic sync (workers/listings)
 }
 
 
@@ -304,6 +305,30 @@ class Settings(BaseSettings):
         default=120.0, gt=0, description="A claimed timer not done after this long (its "
         "replica died) is fired again; longer than a draft (the Claude deadline).")
     timer_batch: int = Field(default=50, ge=1, description="Due timers fired per scan.")
+
+    # The agency's own listings, replicated from its MLS over the RESO Web API by the
+    # listings worker (workers/listings; `leadmem tenant config ID --reso-url ...`).
+    listings_sync_interval_s: float = Field(
+        default=900.0, ge=0,
+        description="How long after a tenant's last feed sync the listings worker syncs it "
+        "again (pages of what changed since the watermark); 0 turns the periodic sync off "
+        "(`leadmem listings sync ID` still runs one).")
+    listings_reconcile_interval_s: float = Field(
+        default=86_400.0, gt=0,
+        description="How often a feed's key reconciliation runs (every key the feed has: "
+        "rows it dropped are deleted, first photos refreshed), with a sync.")
+    listings_sync_lease_s: float = Field(
+        default=600.0, gt=0,
+        description="A sync holds its tenant's feed this long after its last committed page; "
+        "a claim older than this is a dead sync's and another may take the feed over.")
+    listings_sync_concurrency: int = Field(
+        default=4, ge=1, description="Tenants' feeds the listings worker syncs at once.")
+    listings_http_timeout_s: float = Field(
+        default=60.0, gt=0, description="Timeout of one RESO Web API request.")
+    listings_max_retry_after_s: float = Field(
+        default=120.0, ge=0,
+        description="The longest Retry-After of a 429 a sync waits out; a longer one stops "
+        "the sync (rate_limited), and the next resumes where it stopped.")
     crm_note_interval_s: float = Field(
         default=600.0, ge=0,
         description="The living CRM note of a lead is updated at most once per this many "

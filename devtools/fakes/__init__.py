@@ -1,1 +1,2 @@
-"""Loopback fake HTTP servers (Anthropic Messages, GoHighLevel) standing in for outside services."""
+"""Loopback fake HTTP servers (Anthropic Messages, GoHighLevel, an MLS's RESO Web API)
+standing in for outside services."""

@@ -59,6 +59,7 @@ ROWS: dict[str, tuple[str, str]] = {
                        "$1, 'o1', 'c1', 'cal1', 'America/Chicago', '[]'::jsonb"),
     "appointments": ("tenant_id, appointment_id, contact_id, status",
                      "$1, 'a1', 'c1', 'confirmed'"),
+    "listing_feeds": ("tenant_id, base_url, auth", "$1, 'https://api.example.com', 'bearer'"),
 }
 
 

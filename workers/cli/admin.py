@@ -15,7 +15,15 @@ from __future__ import annotations
 import argparse
 
 from schemas.topics import PIPELINE_DLQ
-from workers.cli import app_cmds, consent_cmds, dlq_cmds, prune_cmds, report_cmds, tenant_cmds
+from workers.cli import (
+    app_cmds,
+    consent_cmds,
+    dlq_cmds,
+    listings_cmds,
+    prune_cmds,
+    report_cmds,
+    tenant_cmds,
+)
 from workers.cli.errors import CliError
 from workers.cli.ops_common import Sub, run, table
 from workers.metrics import status as pipeline_status
@@ -28,6 +36,7 @@ def register(sub: Sub) -> None:
     consent_cmds.register(sub)
     app_cmds.register(sub)
     report_cmds.register(sub)
+    listings_cmds.register(sub)
 
     p = sub.add_parser("status", help="worker health, consumer lag, DLQ size, cache hit rate")
     p.add_argument("--host", help="where the workers listen (default LEADMEM_HTTP_HOST); "

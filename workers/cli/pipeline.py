@@ -25,7 +25,8 @@ def register(sub: Sub) -> None:
 
     p = sub.add_parser("run", help="run one worker (FastStream app) until SIGTERM")
     p.add_argument("worker", help="ingestion | memory | learning | responder | outbound | metrics"
-                   " | receiver (the GHL webhook endpoint)")
+                   " | receiver (the GHL webhook endpoint) | console (the admin console)"
+                   " | listings (the RESO feeds' periodic sync)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("schemas", help="event contracts")

@@ -20,6 +20,10 @@ from workers.cli.ops_common import Sub, admin_conn, run, table, tenant_tx
 from workers.errors import ConfigurationError
 from workers.ghl.token_store import put_refresh_token
 from workers.ingestion.workflow import WorkflowKey, webhook_url
+from workers.listings import store as listings_store
+from workers.listings.feed import Changes as FeedChanges
+from workers.listings.feed import FeedSettingsError
+from workers.listings.feed import changes as feed_changes
 from workers.secrets import MasterKey, encrypt
 from workers.tenants import TenantSettings, validate
 from workers.tenants import store as tenants
@@ -106,11 +110,79 @@ def register(sub: Sub) -> None:
     p.add_argument("--calendar", metavar="CALENDAR_ID",
                    help="the GHL calendar showings and calls are booked on, or off (the "
                         "default: requests for a showing go to the agent)")
+    add_reso_options(p)
     p.set_defaults(func=lambda a: run(tenant_config(a), a.settings))
     p = ts.add_parser("webhook-url", help="the tenant's workflow webhook URL, for a GHL "
                       "workflow's Webhook action (unsigned: this URL is bound to the tenant)")
     p.add_argument("tenant_id", metavar="ID")
     p.set_defaults(func=lambda a: run(tenant_webhook_url(a), a.settings))
+
+
+def add_reso_options(p: argparse.ArgumentParser) -> None:
+    """`tenant config`'s options of the agency's RESO Web API feed (workers/listings; stored
+    in `listing_feeds`, secrets encrypted, never from argv)."""
+    p.add_argument("--reso-url", metavar="URL",
+                   help="the agency's RESO Web API (OData service root, e.g. "
+                        "https://api.mlsgrid.com/v2): its listings are replicated from it; "
+                        "off removes the feed")
+    token = p.add_mutually_exclusive_group()
+    token.add_argument("--reso-token-env", metavar="VAR",
+                       help="the feed's bearer token, read from environment variable VAR "
+                            "(stored encrypted)")
+    token.add_argument("--reso-token-stdin", action="store_true",
+                       help="the feed's bearer token, read from standard input")
+    token.add_argument("--reso-token", nargs="?", const="", help=argparse.SUPPRESS)  # refused
+    p.add_argument("--reso-client-id", metavar="ID",
+                   help="OAuth2 client credentials instead of a token: the client id")
+    secret_group = p.add_mutually_exclusive_group()
+    secret_group.add_argument("--reso-client-secret-env", metavar="VAR",
+                              help="the client secret, read from environment variable VAR "
+                                   "(stored encrypted)")
+    secret_group.add_argument("--reso-client-secret-stdin", action="store_true",
+                              help="the client secret, read from standard input")
+    secret_group.add_argument("--reso-client-secret", nargs="?", const="",
+                              help=argparse.SUPPRESS)  # refused
+    p.add_argument("--reso-token-url", metavar="URL",
+                   help="the token URL the client credentials buy access tokens at")
+    p.add_argument("--reso-filter", metavar="ODATA",
+                   help="a $filter ANDed to every query, e.g. \"OriginatingSystemName eq "
+                        "'actris'\", or off")
+    p.add_argument("--reso-page-size", metavar="N",
+                   help="records per page ($top; the vendor's maximum with $expand=Media, "
+                        "default 200)")
+    p.add_argument("--reso-rate", metavar="PER_S[/PER_DAY]",
+                   help="the vendor's rate limit, kept by the sync: requests per second and "
+                        "per day (MLS Grid: 2/40000, the default)")
+
+
+def reso_changes(args: argparse.Namespace) -> FeedChanges:
+    """The feed changes of the `--reso-*` options (CliError on bad input); secrets are read
+    from the environment or standard input and refused on the command line."""
+    for option in ("reso_token", "reso_client_secret"):
+        if getattr(args, option) is not None:
+            name = option.replace("_", "-")
+            raise CliError(f"--{name} does not take the secret on the command line (it shows "
+                           f"in `ps` and stays in shell history): use --{name}-env VAR or "
+                           f"--{name}-stdin")
+    if sum(bool(getattr(args, f, False)) for f in (
+            "api_key_stdin", "ghl_refresh_token_stdin", "reso_token_stdin",
+            "reso_client_secret_stdin")) > 1:
+        raise CliError("several --*-stdin options would read standard input: pass all but "
+                       "one with its -env option instead")
+    token = secret(args, "reso-token", "RESO bearer token")
+    client_secret = secret(args, "reso-client-secret", "RESO client secret")
+    try:
+        reso = feed_changes(url=args.reso_url, token=token, client_id=args.reso_client_id,
+                            client_secret=client_secret, token_url=args.reso_token_url,
+                            filter_text=args.reso_filter, page_size_text=args.reso_page_size,
+                            rate_text=args.reso_rate)
+    except FeedSettingsError as exc:
+        raise CliError(str(exc)) from exc
+    for value, what in ((reso.token, "the RESO token"),
+                        (reso.client_secret, "the RESO client secret")):
+        if value is not None:
+            encrypted(args, value, what)  # refuse before writing anything
+    return reso
 
 
 async def tenant_add(args: argparse.Namespace) -> int:
@@ -160,6 +232,7 @@ async def tenant_show(args: argparse.Namespace) -> int:
         oauth = await conn.fetchrow(
             "SELECT version, updated_by, updated_at, access_expires_at "
             "FROM ghl_oauth_tokens WHERE tenant_id = $1", args.tenant_id)
+        listings = await listings_store.summary(conn, args.tenant_id)
     settings = shown_settings(conf)
     settings["ghl_refresh_token"] = "not set" if oauth is None else {
         "version": oauth["version"], "updated_by": oauth["updated_by"],
@@ -168,8 +241,8 @@ async def tenant_show(args: argparse.Namespace) -> int:
               "created_at": conf.created_at, "status": conf.status,
               "company_id": conf.company_id, "installed_at": conf.installed_at,
               "uninstalled_at": conf.uninstalled_at, "purged_at": conf.purged_at}
-    print(json.dumps({**tenant, "settings": settings, "counts": counts},
-                     indent=2, default=str))
+    print(json.dumps({**tenant, "settings": settings, "counts": counts,
+                      "listings": listings}, indent=2, default=str))
     return 0
 
 
@@ -265,9 +338,11 @@ async def tenant_config(args: argparse.Namespace) -> int:
     refresh_token = secret(args, "ghl-refresh-token", "GHL refresh token")
     if refresh_token is not None:
         encrypted(args, refresh_token, "the refresh token")  # refuse before writing anything
-    if not changes and args.ai is None and refresh_token is None:
+    reso = reso_changes(args)
+    if not changes and args.ai is None and refresh_token is None and reso.empty:
         raise CliError("nothing to change: give at least one option (see --help)")
     token_version: int | None = None
+    reso_shown: list[str] = []
     async with tenant_tx(args.settings, args.tenant_id) as conn:
         if not await tenants.exists(conn, args.tenant_id):
             raise CliError(f"no tenant {args.tenant_id!r} (add it with `tenant add`)")
@@ -280,12 +355,19 @@ async def tenant_config(args: argparse.Namespace) -> int:
         if refresh_token is not None:
             token_version = await put_refresh_token(
                 conn, args.tenant_id, refresh_token, args.settings.master_key)
+        if not reso.empty:
+            try:
+                reso_shown = await listings_store.put_feed(conn, args.tenant_id, reso,
+                                                           args.settings.master_key)
+            except FeedSettingsError as exc:
+                raise CliError(str(exc)) from exc
     shown = [c if c != "claude_api_key_enc" else "claude_api_key (encrypted)" for c in changes]
     if args.ai is not None:
         shown.append("ai_enabled")
     if token_version is not None:
         shown.append(f"ghl_refresh_token (encrypted, version {token_version})")
-    print(f"tenant {args.tenant_id}: updated " + ", ".join(shown))
+    shown += reso_shown
+    print(f"tenant {args.tenant_id}: updated " + (", ".join(shown) or "nothing"))
     return 0
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from schemas.context import LeadContext
 from workers.learning.extract.lang import is_spanish
+from workers.learning.extract.model import Area
 from workers.responder.first_touch import Language
 from workers.responder.listings import Listing, ScoredListing, best_match, describe_match
 from workers.responder.modes import Plan
@@ -99,11 +100,12 @@ def recap(profile: Mapping[str, Any], lang: Language) -> str | None:
 
 
 def new_match(profile: dict[str, Any], listings: list[Listing],
-              our_texts: Iterable[str]) -> ScoredListing | None:
-    """The listing that fits the lead best, unless one of our texts named it already."""
+              our_texts: Iterable[str], areas: Sequence[Area] = ()) -> ScoredListing | None:
+    """The listing that fits the lead best, unless one of our texts named it already
+    (`areas`: the tenant's, whose aliases a listing's area may read)."""
     said = " ".join(our_texts).casefold()
     fresh = [x for x in listings if not (x.address and x.address.casefold() in said)]
-    return best_match(profile, fresh)
+    return best_match(profile, fresh, areas)
 
 
 def fallback_text(first_name: str | None, profile: Mapping[str, Any],
@@ -116,12 +118,13 @@ def fallback_text(first_name: str | None, profile: Mapping[str, Any],
     return t["recap"].format(hi=hi, recap=what) if what else t["plain"].format(hi=hi)
 
 
-def plan(ctx: LeadContext, listings: list[Listing], step: int, steps: int) -> Plan:
+def plan(ctx: LeadContext, listings: list[Listing], step: int, steps: int,
+         areas: Sequence[Area] = ()) -> Plan:
     """The follow-up's plan: Claude's goal, the match to mention, and the fallback's text."""
     profile = ctx.profile.profile
     lang = language(ctx)
     ours = [m.body for m in ctx.memory.recent if m.direction == "outbound"]
-    match = new_match(profile, listings, ours)
+    match = new_match(profile, listings, ours, areas)
     line = describe_match(match, profile) if match is not None else None
     goal = GOAL + f" This is follow-up {step + 1} of {steps}."
     if line:

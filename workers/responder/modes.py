@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from workers.learning.extract.model import Area
 from workers.responder.listings import (
     Comparable,
     Listing,
     ScoredListing,
     best_match,
-    comps_talking_point,
     describe_match,
+    link,
+    recent_sales,
 )
 
 QUESTIONS = {  # mirrors workers.learning.qualification.QUESTIONS (its owner may change it)
@@ -45,6 +48,8 @@ class Plan:
     match: ScoredListing | None = None
     match_line: str | None = None
     talking_point: str | None = None
+    # For the agent: how many closed sales the talking point's median stands on, and when.
+    sales_note: str | None = None
     pathway: str | None = None
     # A first touch (`responder.first_touch`): the deterministic message, the fallback's text.
     opener: str | None = None
@@ -70,7 +75,9 @@ def seller_pathway(condition: str | None) -> str | None:
 
 def plan_reply(profile: dict[str, Any], qualification: dict[str, Any],
                next_questions: list[str], listings: list[Listing],
-               comps: list[Comparable], today: date) -> Plan:
+               comps: list[Comparable], today: date, areas: Sequence[Area] = ()) -> Plan:
+    """`areas`: the tenant's service areas, whose aliases a listing's or a sale's area may
+    read."""
     question = next_questions[0] if next_questions else None
     if is_seller_turn(profile, qualification):
         if profile.get("sell_price") is None:
@@ -78,11 +85,13 @@ def plan_reply(profile: dict[str, Any], qualification: dict[str, Any],
         elif "condition" in (qualification.get("open") or []):
             question = QUESTIONS["condition"]
         condition = qualification.get("home_condition")
+        sales = recent_sales(profile, comps, today, areas)
         return Plan("seller", "Qualify the seller: price expectation, condition of the home, "
                     "then the listing vs as-is pathway.", question,
-                    talking_point=comps_talking_point(profile, comps, today),
+                    talking_point=sales.talking_point() if sales else None,
+                    sales_note=sales.note() if sales else None,
                     pathway=seller_pathway(condition))
-    match = best_match(profile, listings)
+    match = best_match(profile, listings, areas)
     if match is not None:
         return Plan("recommendation", "Share the top listing match in one line and ask if "
                     "they'd like to see it.", question, match, describe_match(match, profile))
@@ -115,7 +124,9 @@ def fallback_text(plan: Plan, first_name: str | None) -> str:
         return plan.opener
     greet = f"Thanks{first_name_of(first_name)}!"
     if plan.mode == "recommendation" and plan.match_line:
-        return f"{greet} {plan.match_line} Would you like to see it?"
+        url = link(plan.match.listing.url) if plan.match else None
+        details = f" Details: {url}" if url else ""
+        return f"{greet} {plan.match_line}{details} Would you like to see it?"
     parts = [greet]
     if plan.mode == "seller" and plan.talking_point:
         parts.append(plan.talking_point)
@@ -149,7 +160,10 @@ def coaching_note(profile: dict[str, Any], score: str, reasons: list[str], plan:
     lines = [f"{score.upper()} lead ({'; '.join(reasons[:4]) or 'no score reasons'}).",
              f"Next best action: {action}."]
     if plan.match_line:
-        lines.append(f"Top match: {plan.match_line}")
+        url = link(plan.match.listing.url) if plan.match else None
+        lines.append(f"Top match: {plan.match_line}" + (f" {url}" if url else ""))
+    if plan.sales_note:
+        lines.append(f"Comparable sales: {plan.sales_note}.")
     if objections:
         lines.append("Objection handling: " + "; ".join(objections) + ".")
     if plan.question:

@@ -8,6 +8,7 @@ ContextStore`) and the reply's text (`Compose`: Claude or the fallback; the real
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -22,9 +23,11 @@ Published = list[dict[str, Any]]  # the events a claimed reply publishes
 
 
 class ResponderStatements(Protocol):
-    async def published_or_facts(self, tenant: str, contact: str, key: str, today: date
+    async def published_or_facts(self, tenant: str, contact: str, key: str, today: date,
+                                 profile: Mapping[str, Any] | None = None
                                  ) -> tuple[Published | None, LeadFacts | None]:
-        """What the reply to `key` published, if it is claimed; else the facts to draft it."""
+        """What the reply to `key` published, if it is claimed; else the facts to draft it
+        (the listings and sales for the lead's `profile`)."""
 
     async def contacts_named(self, tenant: str, contact: str,
                              candidates: list[str]) -> list[str]:

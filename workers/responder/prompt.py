@@ -23,6 +23,7 @@ from typing import Any
 
 from schemas.context import LeadContext
 from workers.responder.framework import FRAMEWORK
+from workers.responder.listings import link
 from workers.responder.modes import Plan
 from workers.responder.render import (
     MESSAGE_CHARS,
@@ -72,8 +73,12 @@ def turn_instructions(plan: Plan, channel: str) -> str:
     if plan.match_line:
         lines.append("Listing match to share (use only these facts): "
                      + data_string(plan.match_line))
-        if plan.match and plan.match.listing.url:
-            lines.append(f"Listing link: {data_string(plan.match.listing.url)}")
+        url = link(plan.match.listing.url) if plan.match else None
+        photo = link(plan.match.listing.photo_url) if plan.match else None
+        if url:
+            lines.append(f"Listing link: {data_string(url)}")
+        if photo:
+            lines.append(f"Listing photo: {data_string(photo)}")
     if plan.talking_point:
         lines.append("Talking point from recent comparable sales: "
                      + data_string(plan.talking_point))

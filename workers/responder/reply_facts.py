@@ -1,5 +1,9 @@
 """What a drafted reply may mention, for the reply check (pure): gathered from the tenant's
-settings and listings, the lead's own contact details and figures, and the turn's plan."""
+settings and listings, the lead's own contact details and figures, and the turn's plan.
+
+Links: the tenant's allowed domains, the hosts of the links of the listings loaded for this
+lead (the tenant's own rows), and the host of the matched listing's photo when the turn
+gives it to Claude (`prompt.turn_instructions`): a photo CDN is allowed only then."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from urllib.parse import urlsplit
 
 from schemas.context import LeadContext
 from workers.consent.reply_check import ReplyFacts, amounts, fold
+from workers.responder.listings import link
 from workers.responder.modes import Plan
 from workers.responder.store import LeadFacts
 
@@ -30,7 +35,10 @@ def shown_prices(texts: Iterable[str | None]) -> list[int]:
 def reply_facts(ctx: LeadContext, facts: LeadFacts, plan: Plan,
                 other_contacts: Iterable[str] = ()) -> ReplyFacts:
     tenant, contact, profile = facts.tenant, ctx.memory.contact, ctx.profile.profile
-    hosts = [h for x in facts.listings if x.url and (h := _host(x.url))]
+    shown = [plan.match.listing.url, plan.match.listing.photo_url] \
+        if plan.match and plan.match_line else []
+    urls = (link(u) for u in (*(x.url for x in facts.listings), *shown))
+    hosts = list(dict.fromkeys(h for u in urls if u and (h := _host(u))))
     figures = [int(v) for v in (profile.get(k) for k in LEAD_FIGURES)
                if isinstance(v, int | float) and not isinstance(v, bool) and abs(v) < 1e12]
     return ReplyFacts(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from workers.consent.decision import DEFAULT_REPLY_CHANNELS
 from workers.consent.quiet import QuietWindow
+from workers.learning.extract.model import Area
 from workers.tenants import TenantSettings
 
 
@@ -30,6 +31,9 @@ class TenantProfile:
     allowed_phrases: tuple[str, ...] = ()
     uninstalled: bool = False  # the tenant removed the app: nothing is drafted or sent
     calendar_id: str | None = None  # showings and calls are booked on it (workers/booking)
+    # The service areas with their aliases: a lead's locations match listings and sales
+    # by them (`workers.tenants.model.area_terms`).
+    areas: tuple[Area, ...] = ()
 
 
 def tenant_profile(settings: TenantSettings) -> TenantProfile:
@@ -53,4 +57,5 @@ def tenant_profile(settings: TenantSettings) -> TenantProfile:
         allowed_phrases=settings.allowed_phrases,
         uninstalled=settings.uninstalled,
         calendar_id=settings.calendar_id,
+        areas=settings.service_areas,
     )

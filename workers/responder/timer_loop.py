@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Protocol
 
@@ -162,7 +163,12 @@ class TimerLoop:
         if stop is not None:
             reason = verdict.reason if stop == "consent" else stop
             return first_touch.suppressed(touch, f"follow_up_stopped:{reason}")
-        plan = follow_up.plan(ctx, facts.listings, step, steps)
+        # The listings its search admits: a second read, as its profile is the context's,
+        # read after the timer's claim (the first read knew no profile).
+        async with self.db.transaction(timer.tenant_id) as conn:
+            facts = replace(facts, listings=await store.candidates(
+                conn, timer.tenant_id, ctx.profile.profile))
+        plan = follow_up.plan(ctx, facts.listings, step, steps, facts.tenant.areas)
         comp = await self.composer.compose(ctx, facts.tenant, plan, touch.channel, touch.now,
                                            follow_up.task(touch.channel))
         check = None

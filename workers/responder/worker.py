@@ -23,7 +23,7 @@ decision and every row and event it claims is built by the pure core, `draft`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -120,7 +120,8 @@ class ResponderHandler:
         key = draft.reply_key(event)
         now = self.now()
         async with self.db.transaction(tenant) as tx:
-            published, facts = await tx.published_or_facts(tenant, contact, key, now.date())
+            published, facts = await tx.published_or_facts(tenant, contact, key, now.date(),
+                                                           event.profile)
         if facts is not None:
             ctx = await self.contexts.get_context(tenant, contact, holding=event.message_id)
             if ctx is None or not facts.tenant_known:  # forgotten lead or unknown tenant
@@ -139,7 +140,8 @@ class ResponderHandler:
         verdict = guards.decide(turn.guard_input(ctx, facts), turn.now)
         DECISIONS.labels(verdict.action, verdict.reason).inc()
         plan = modes.plan_reply(event.profile, ctx.profile.qualification, event.next_questions,
-                                facts.listings, facts.comps, turn.now.date())
+                                facts.listings, facts.comps, turn.now.date(),
+                                facts.tenant.areas)
         if self.booker is not None:  # a showing asked for, a slot chosen: booking answers
             booked = await self.booker.reply(turn, verdict, facts, ctx)
             if booked is not None:
@@ -174,9 +176,10 @@ class PostgresResponder:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
-    async def published_or_facts(self, tenant: str, contact: str, key: str, today: date
+    async def published_or_facts(self, tenant: str, contact: str, key: str, today: date,
+                                 profile: Mapping[str, Any] | None = None
                                  ) -> tuple[Published | None, LeadFacts | None]:
-        return await store.published_or_facts(self.conn, tenant, contact, key, today)
+        return await store.published_or_facts(self.conn, tenant, contact, key, today, profile)
 
     async def contacts_named(self, tenant: str, contact: str,
                              candidates: list[str]) -> list[str]:

@@ -12,7 +12,7 @@ responder's `TenantProfile.of`) from this one value; none reads the table with i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, time
 from types import MappingProxyType
@@ -117,6 +117,19 @@ def areas(raw: Any) -> tuple[Area, ...]:
             out.append(Area(name=name.strip(),
                             aliases=tuple(a for a in aliases if isinstance(a, str))))
     return tuple(out)
+
+
+def area_terms(areas: Iterable[Area], names: Iterable[str]) -> frozenset[str]:
+    """What a listing's or a sale's area may read for a lead who wants the areas `names`
+    (a profile's `locations`): each name and the aliases of the service area it names
+    (matched case-insensitively), lower-cased, blanks left out. Its SQL twin, for the
+    statements that filter on it, is `store.area_terms`."""
+    wanted = {n.strip(" ").lower() for n in names if isinstance(n, str) and n.strip(" ")}
+    terms = set(wanted)
+    for area in areas:
+        if area.name.strip(" ").lower() in wanted:
+            terms.update(a.strip(" ").lower() for a in area.aliases if a.strip(" "))
+    return frozenset(terms)
 
 
 def _strings(raw: Any) -> tuple[str, ...]:

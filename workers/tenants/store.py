@@ -45,6 +45,27 @@ def joins(tenant_expr: str) -> str:
 _READ = f"SELECT {COLUMNS} FROM (SELECT 1) one {joins('$1')}"
 
 
+def area_terms(tenant_expr: str, names_expr: str) -> str:
+    """SQL: `model.area_terms` as a text[] for the tenant named by `tenant_expr` and the area
+    names in the text[] `names_expr`: the names and the aliases of the service areas they
+    name, lower-cased, blanks left out (`service_areas` holds names or
+    `{"name": ..., "aliases": [...]}` objects; aliases that are not strings are skipped)."""
+    wanted = f"SELECT lower(btrim(n, ' ')) FROM unnest({names_expr}::text[]) n"
+    return f"""ARRAY(
+        {wanted} WHERE btrim(n, ' ') <> ''
+        UNION
+        SELECT lower(btrim(alias #>> '{{}}', ' '))
+          FROM tenant_settings s,
+               jsonb_array_elements(CASE jsonb_typeof(s.service_areas)
+                                    WHEN 'array' THEN s.service_areas ELSE '[]' END) area,
+               jsonb_array_elements(CASE jsonb_typeof(area -> 'aliases')
+                                    WHEN 'array' THEN area -> 'aliases' ELSE '[]' END) alias
+         WHERE s.tenant_id = {tenant_expr} AND jsonb_typeof(alias) = 'string'
+           AND btrim(alias #>> '{{}}', ' ') <> ''
+           AND jsonb_typeof(area -> 'name') = 'string'
+           AND lower(btrim(area ->> 'name', ' ')) IN ({wanted}))"""
+
+
 async def read(conn: asyncpg.Connection, tenant_id: str) -> TenantSettings:
     row = await conn.fetchrow(_READ, tenant_id)
     assert row is not None

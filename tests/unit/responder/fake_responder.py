@@ -7,9 +7,9 @@ in flight counted). Every decision stays with the code under test."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from schemas.context import LeadContext
 from tests.unit.runtime.fake_store import Entry, FakeTransactions
@@ -29,10 +29,13 @@ class FakeResponder(FakeTransactions):
         self.facts = facts
         self.rows: dict[tuple[str, str], Reply] = {}  # (tenant, idempotency key) -> claimed
         self.contacts: list[str] = []  # the full names of the tenant's other contacts
+        self.profiles: list[Mapping[str, Any] | None] = []  # the profiles facts were read for
 
-    async def published_or_facts(self, tenant: str, contact: str, key: str, today: date
+    async def published_or_facts(self, tenant: str, contact: str, key: str, today: date,
+                                 profile: Mapping[str, Any] | None = None
                                  ) -> tuple[Published | None, LeadFacts | None]:
         self.note("published_or_facts", tenant, contact, key, today)
+        self.profiles.append(profile)
         row = self.rows.get((tenant, key))
         return (list(row.published), None) if row is not None else (None, self.facts)
 

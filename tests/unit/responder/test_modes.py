@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
+from workers.learning.extract.model import Area
 from workers.responder.listings import Comparable, Listing
 from workers.responder.modes import (
     coaching_note,
@@ -61,6 +63,43 @@ def test_buy_and_sell_is_a_seller_until_the_sale_is_qualified() -> None:
     done = {**both, "sell_price": 400_000}
     assert plan_reply(done, {"open": ["budget"]}, [], [HOUSE], [], TODAY).mode == \
         "recommendation"
+
+
+def test_a_match_under_an_alias_is_recommended_with_its_link() -> None:
+    profile = {"intent": "buy", "budget_max": 450_000, "locations": ["Round Rock"],
+               "bedrooms_min": 3}
+    listed = replace(HOUSE, area="RR", url="https://homes.example/l/1")
+    assert plan_reply(profile, {}, [], [listed], [], TODAY).mode == "buyer_qualification"
+    areas = (Area(name="Round Rock", aliases=("RR",)),)
+    plan = plan_reply(profile, {}, [], [listed], [], TODAY, areas)
+    assert plan.mode == "recommendation"
+    assert fallback_text(plan, "Ana") == (
+        "Thanks, Ana! There's a 3-bed single-family home in RR at $435,000 (12 Oak St) that "
+        "fits your budget. Details: https://homes.example/l/1 Would you like to see it?")
+    note = coaching_note(profile, "hot", [], plan)
+    assert "Top match: There's a 3-bed" in note and "(12 Oak St) that fits your budget. " \
+        "https://homes.example/l/1" in note
+    # a feed's value that is no http(s) link is never sent
+    odd = plan_reply(profile, {}, [], [replace(listed, url="javascript:x()")], [], TODAY,
+                     areas)
+    assert "javascript" not in fallback_text(odd, "Ana")
+    assert "javascript" not in coaching_note(profile, "hot", [], odd)
+
+
+def test_the_agent_is_told_how_many_sales_and_when() -> None:
+    seller = {"intent": "sell", "locations": ["Round Rock"], "sell_price": 460_000}
+    comps = [Comparable(440_000, date(2026, 10, 1), "Round Rock"),
+             Comparable(452_000, date(2026, 6, 3), "RR"),
+             Comparable(460_000, date(2026, 9, 9), "round rock")]
+    areas = (Area(name="Round Rock", aliases=("RR",)),)
+    plan = plan_reply(seller, {"open": ["condition"]}, [], [], comps, TODAY, areas)
+    assert plan.sales_note == ("Median of 3 closed sales in Round Rock, Jun 3 \u2013 Oct 1: "
+                               "$452,000")
+    note = coaching_note(seller, "hot", [], plan)
+    assert ("Comparable sales: Median of 3 closed sales in Round Rock, Jun 3 \u2013 Oct 1: "
+            "$452,000.") in note
+    assert "anchor on recent comparable sales" in note
+    assert plan_reply(seller, {"open": []}, [], [], [], TODAY, areas).sales_note is None
 
 
 def test_seller_pathway() -> None:

@@ -96,6 +96,8 @@ async def test_a_reply_is_drafted_outside_any_transaction_claimed_and_published(
         "begin", "claim", "commit", "publish"]
     assert shell.store.entries("published_or_facts") == [
         ("published_or_facts", T, "c1", "m-c1-1", NOW.date())]
+    # the listings and sales are read for the event's profile, in that one read
+    assert shell.store.profiles == [{"intent": "buy", "bedrooms_min": 3}]
     assert shell.store.entries("get_context") == [("get_context", T, "c1", "m-c1-1")]
     [out] = shell.published(REPLIES_OUTBOUND)
     assert out["type"] == "reply.drafted" and out["body"] == shell.composer.text

@@ -19,6 +19,7 @@ from workers.tenants.model import (
     PREFIX,
     SETTINGS_FIELDS,
     TENANT_FIELDS,
+    area_terms,
     areas,
     from_row,
     to_column,
@@ -127,4 +128,21 @@ def test_each_reader_takes_its_slice_of_the_one_value() -> None:
         timezone="America/Chicago", quiet=QuietWindow(time(21), time(8)), claude_model="m",
         claude_max_tokens=300, claude_api_key_enc=b"secret",
         allowed_link_domains=("acme.com",), own_phones=("+15125550111",),
-        own_emails=("a@acme.com",), allowed_phrases=("free consultation",))
+        own_emails=("a@acme.com",), allowed_phrases=("free consultation",),
+        areas=(Area(name="Round Rock", aliases=("RR",)), Area(name="Austin")))
+
+
+@pytest.mark.parametrize(("names", "expected"), [
+    (["Round Rock"], {"round rock", "rr", "round rock tx"}),
+    (["round rock "], {"round rock", "rr", "round rock tx"}),  # the name in any case
+    (["Austin", "Cedar Park"], {"austin", "atx", "cedar park"}),
+    (["Georgetown"], {"georgetown"}),  # not a service area: its own name only
+    (["RR"], {"rr"}),  # an alias is not an area name
+    (["", " "], set()),
+    ([], set()),
+])
+def test_area_terms_are_the_names_and_their_aliases(names: list[str],
+                                                    expected: set[str]) -> None:
+    areas = (Area(name="Round Rock", aliases=("RR", " Round Rock TX", " ")),
+             Area(name="Austin", aliases=("ATX",)), Area(name="Cedar Park"))
+    assert area_terms(areas, names) == expected
