@@ -21,6 +21,7 @@ WORKER_MODULES: dict[str, str] = {
 EDGE_MODULES: dict[str, str] = {
     "receiver": "workers.receiver.service",
     "listings": "workers.listings.service",  # no HTTP edge: the RESO feeds' periodic sync
+    "console": "workers.console.service",  # the admin console's pages (workers/console)
 }
 
 

@@ -393,6 +393,32 @@ class Settings(BaseSettings):
         "the keyed hashes of their addresses), so a reinstall still suppresses opted-out "
         "leads. A reinstall within the window keeps everything.")
 
+    # The admin console (`leadmem run console`, workers/console; docs/operations.md "Console")
+    console_port: int = Field(
+        default=9110, ge=0, le=65535,
+        description="Port of the admin console's pages (beside its /health and /metrics).")
+    console_public_url: str | None = Field(
+        default=None,
+        description="The console's public base URL as people open it (e.g. "
+        "https://console.example.com): with https, its cookies are Secure (also when a "
+        "TLS-terminating proxy forwards plain HTTP to it).")
+    console_session_ttl_s: float = Field(
+        default=8 * 3600.0, gt=0,
+        description="A console session ends this long after its login, however active.")
+    console_session_idle_s: float = Field(
+        default=30 * 60.0, gt=0,
+        description="A console session unused this long ends (log in again).")
+    console_login_max_failures: int = Field(
+        default=5, ge=1,
+        description="Failed logins of one account within console_login_window_s before its "
+        "logins are refused until the window passes (counted in Redis).")
+    console_login_max_failures_ip: int = Field(
+        default=20, ge=1,
+        description="Failed logins from one address within console_login_window_s before "
+        "its logins are refused until the window passes (counted in Redis).")
+    console_login_window_s: float = Field(
+        default=900.0, gt=0, description="The console's login rate limit window.")
+
     # HTTP (/health, /metrics)
     http_host: str = "127.0.0.1"
     http_port: int | None = Field(
@@ -479,8 +505,11 @@ class Settings(BaseSettings):
         return self.kafka_bootstrap or f"127.0.0.1:{self.dev_broker_port}"
 
     def port_for(self, worker: str) -> int:
-        """Each worker serves /metrics and /health on its own port."""
-        return self.http_port if self.http_port is not None else WORKER_PORTS[worker]
+        """Each worker serves /metrics and /health on its own port (the console on
+        `console_port`, with its pages: it is no pipeline worker `leadmem status` probes)."""
+        if self.http_port is not None:
+            return self.http_port
+        return self.console_port if worker == "console" else WORKER_PORTS[worker]
 
     def group_id(self, worker: str) -> str:
         return f"{self.consumer_group_prefix}.{worker}"

@@ -18,6 +18,7 @@ from schemas.topics import PIPELINE_DLQ
 from workers.cli import (
     app_cmds,
     consent_cmds,
+    console_cmds,
     dlq_cmds,
     listings_cmds,
     prune_cmds,
@@ -37,6 +38,7 @@ def register(sub: Sub) -> None:
     app_cmds.register(sub)
     report_cmds.register(sub)
     listings_cmds.register(sub)
+    console_cmds.register(sub)
 
     p = sub.add_parser("status", help="worker health, consumer lag, DLQ size, cache hit rate")
     p.add_argument("--host", help="where the workers listen (default LEADMEM_HTTP_HOST); "

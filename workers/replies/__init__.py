@@ -23,9 +23,12 @@ suppressed (the responder's guards or reply check kept it silent). Then:
     sending   -> failed      outbound             GHL refused it for good
     sending   -> drafted     outbound             GHL provably did not take it: may retry
     sending   -> sending     outbound             in doubt (maybe sent): never resent
+    suppressed -> drafted    console (a person)   releases a draft the reply check held
 
-sent, failed and suppressed are final. "sending" is committed before the POST, so a crash
-after it leaves the reply in doubt rather than sent twice.
+sent, failed and suppressed are final for the pipeline; the one exit is a person's release of
+a draft the reply check held (`reply_check:*`), once (`store.release_held`; cancelling it,
+`store.cancel_held`, only records the decision). "sending" is committed before the POST, so
+a crash after it leaves the reply in doubt rather than sent twice.
 
 Where a change goes:
 - a new status or edge: `status` (`Status`, `EDGES`), then the write in `store` that moves it,

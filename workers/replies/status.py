@@ -50,9 +50,16 @@ EDGES: dict[tuple[Status, Status], str] = {
                                       "send it",
     (Status.SENDING, Status.SENDING): "outbound: in doubt (maybe delivered); the error is noted, "
                                       "the claim kept",
+    (Status.SUPPRESSED, Status.DRAFTED): "console: a person releases a draft the reply check "
+                                         "held (reply_check:*, not reviewed yet); the "
+                                         "outbound's claim still decides consent",
 }
 
+# sent, failed and suppressed are final for the pipeline: only a person's release of a draft
+# the reply check held (`RELEASED`, from the console) leaves one.
 FINAL = frozenset({Status.SENT, Status.FAILED, Status.SUPPRESSED})
+RELEASED: tuple[Status, Status] = (Status.SUPPRESSED, Status.DRAFTED)
+HELD_FOR_REVIEW = "reply_check:"  # the prefix of suppressed_reason of a draft held for a person
 
 
 def can_move(a: Status | str, b: Status | str) -> bool:

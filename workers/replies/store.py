@@ -17,7 +17,7 @@ import asyncpg
 
 from schemas.events import ReplyDrafted
 from workers.replies.row import Reply
-from workers.replies.status import Status
+from workers.replies.status import HELD_FOR_REVIEW, RELEASED, Status
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -188,3 +188,36 @@ async def mark_drafted(conn: asyncpg.Connection, tenant: str, key: str) -> None:
     """A due held reply was re-queued: its claim starts again (the caller holds the row
     locked, read `AND status = 'held'`)."""
     await conn.execute(f"UPDATE replies SET status = 'drafted' {_KEY}", tenant, key)
+
+
+# --- A person's review of a draft the reply check held (the console) -----------------------
+
+_AWAITING_REVIEW = (f"AND status = 'suppressed' AND suppressed_reason LIKE "
+                    f"'{HELD_FOR_REVIEW}%' AND review IS NULL")
+
+
+@moves(RELEASED)
+async def release_held(conn: asyncpg.Connection, tenant: str, key: str, by: str,
+                       at: datetime) -> Reply | None:
+    """A person releases a draft the reply check held: it is drafted again, due at `at`
+    (`send_after`, so its age counts from the release), for the caller to publish as a
+    `ReplyDrafted`; the outbound's claim then decides consent as for any draft. Returns the
+    row as released; None when the key names no draft awaiting review (released or cancelled
+    before, or never held)."""
+    row = await conn.fetchrow(
+        "UPDATE replies SET status = 'drafted', send_after = $4, review = 'released', "
+        f"reviewed_by = $3, reviewed_at = $4 {_KEY} {_AWAITING_REVIEW} RETURNING *",
+        tenant, key, by, at,
+    )
+    return None if row is None else Reply.from_row(row)
+
+
+async def cancel_held(conn: asyncpg.Connection, tenant: str, key: str, by: str,
+                      at: datetime) -> bool:
+    """A person cancels a draft the reply check held: it stays suppressed (not a status
+    move), the decision recorded. False when the key names no draft awaiting review."""
+    done = await conn.fetchval(
+        "UPDATE replies SET review = 'cancelled', reviewed_by = $3, reviewed_at = $4 "
+        f"{_KEY} {_AWAITING_REVIEW} RETURNING true", tenant, key, by, at,
+    )
+    return bool(done)

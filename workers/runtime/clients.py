@@ -51,6 +51,16 @@ async def open_admin_connection(settings: Settings, stack: AsyncExitStack) -> as
     return conn
 
 
+async def open_admin_pool(settings: Settings, stack: AsyncExitStack, *, min_size: int = 1,
+                          max_size: int = 3) -> asyncpg.Pool:
+    """A small pool as the admin role, for a server that needs it on every request (the
+    console's own tables, its cross-tenant pages and the DLQ replay ledger)."""
+    pool = await asyncpg.create_pool(settings.admin_database_url, min_size=min_size,
+                                     max_size=max_size, command_timeout=30)
+    stack.push_async_callback(pool.close)
+    return pool
+
+
 def open_redis(settings: Settings, stack: AsyncExitStack, *,
                timeout_s: float | None = WORKER_REDIS_TIMEOUT_S) -> aioredis.Redis:
     """The Redis client (connections open lazily); `timeout_s=None` waits as long as a

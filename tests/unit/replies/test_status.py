@@ -9,7 +9,7 @@ import pytest
 
 from workers.replies import EDGES, Action, Status, can_move, decide
 from workers.replies import store as replies
-from workers.replies.status import FINAL, INITIAL
+from workers.replies.status import FINAL, INITIAL, RELEASED
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 LATER, EARLIER = NOW + timedelta(hours=8), NOW - timedelta(minutes=1)
@@ -63,15 +63,16 @@ def test_every_allowed_edge_has_its_write() -> None:
 def test_the_status_writes_are_all_declared() -> None:
     assert set(replies.TRANSITIONS) == {
         "mark_sending", "mark_held", "mark_suppressed", "mark_sent", "mark_failed",
-        "release", "note_in_doubt", "mark_drafted"}
+        "release", "note_in_doubt", "mark_drafted", "release_held"}
 
 
-def test_nothing_leaves_a_final_status_but_sent_recorded_again() -> None:
+def test_nothing_leaves_a_final_status_but_sent_recorded_again_or_a_persons_release() -> None:
     out_of_final = {(a, b) for a, b in EDGES if a in FINAL}
-    assert out_of_final == {(Status.SENT, Status.SENT)}
+    assert out_of_final == {(Status.SENT, Status.SENT), RELEASED}
+    assert RELEASED == (Status.SUPPRESSED, Status.DRAFTED)
     for final in FINAL:
         for other in Status:
-            if (final, other) != (Status.SENT, Status.SENT):
+            if (final, other) not in ((Status.SENT, Status.SENT), RELEASED):
                 assert not can_move(final, other)
 
 
@@ -85,7 +86,8 @@ def test_can_move() -> None:
     assert can_move("drafted", "sending") and can_move(Status.HELD, Status.DRAFTED)
     assert not can_move("sent", "drafted")
     assert not can_move("failed", "sending")
-    assert not can_move("suppressed", "drafted")
+    assert can_move("suppressed", "drafted")  # only a person's release (the console)
+    assert not can_move("suppressed", "sending")
     assert not can_move("drafted", "sent")  # only through a claim ('sending')
     assert not can_move("drafted", "cancelled")  # not a status of this machine
     assert not can_move("cancelled", "drafted")

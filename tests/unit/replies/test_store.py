@@ -46,6 +46,7 @@ WRITES: dict[str, Callable[[Conn], Awaitable[Any]]] = {
     "release": lambda c: replies.release(c, "t1", "k1", "429"),
     "note_in_doubt": lambda c: replies.note_in_doubt(c, "t1", "k1", "timeout"),
     "mark_drafted": lambda c: replies.mark_drafted(c, "t1", "k1"),
+    "release_held": lambda c: replies.release_held(c, "t1", "k1", "ops@example.com", AT),
 }
 
 
