@@ -70,3 +70,20 @@ def usage(before: CpuSnapshot, after: CpuSnapshot, seconds: float) -> dict[str, 
     busy = (after.busy_s - before.busy_s) / total if total > 0 else 0.0
     return {"cores_by_process": {k: v for k, v in cores.items() if v > 0},
             "machine_busy": round(busy, 3), "cpus": os.cpu_count()}
+
+
+NOT_PIPELINE = frozenset({"bench", "other"})  # the load generator and the rest of the machine
+
+
+def pipeline_cpu_s(before: CpuSnapshot, after: CpuSnapshot) -> float:
+    """CPU seconds the pipeline's processes (workers, broker, Postgres, Redis) used between
+    two snapshots; processes that ended meanwhile are left out."""
+    return sum(v - before.by_kind[k] for k, v in after.by_kind.items()
+               if k in before.by_kind and k not in NOT_PIPELINE)
+
+
+def cpu_ms_per_event(before: CpuSnapshot, after: CpuSnapshot, events: int) -> float | None:
+    """What one event cost the pipeline's processes, in CPU milliseconds (None: no events)."""
+    if events <= 0:
+        return None
+    return round(pipeline_cpu_s(before, after) * 1000 / events, 2)

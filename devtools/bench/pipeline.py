@@ -10,6 +10,8 @@ with Claude and GHL as zero-delay fakes in this process. Phases, one run:
    by a paced producer at each; each reply's latency is its inbound webhook's record
    timestamp -> the fake GHL's delivery time;
 4. the machine's limits for the same work (see `pipeline_raw`) and the pipeline as ratios;
+   at every pace and in the backlog, `cpu_ms_per_event`: the CPU the pipeline's processes
+   (broker, workers, Postgres, Redis; not the bench) spent per event;
 5. replica scaling: a second replica of the busiest worker (most CPU seconds in 2.), a
    fresh warm-up (rebalance), and the throughput phase again.
 """
@@ -147,7 +149,12 @@ class Runner:
             await self.drain("w", cfg.warmup_events)
             cpu0 = cpu_seconds(st.group.workers)
             replies0 = len(st.ghl.delivered)
+            machine0 = machine_cpu.snapshot(self.worker_pids())
             sent, eps, busy = await self.throughput("d")
+            backlog_ms = machine_cpu.cpu_ms_per_event(
+                machine0, machine_cpu.snapshot(self.worker_pids()), len(sent))
+            self.out(f"backlog: {backlog_ms} CPU ms per event (broker, workers, Postgres, "
+                     "Redis)")
             cpu = {k: round(v - cpu0.get(k, 0.0), 2)
                    for k, v in cpu_seconds(st.group.workers).items()}
             replies = len(st.ghl.delivered) - replies0
@@ -164,7 +171,7 @@ class Runner:
         st.group.sample_memory()
         rows_per_s = eps * message_rows(sent) / max(len(sent), 1)
         return {
-            "events_per_s": round(eps, 1),
+            "events_per_s": round(eps, 1), "cpu_ms_per_event": backlog_ms,
             **{k: head[k] for k in ("e2e_p50_ms", "e2e_p95_ms", "e2e_p99_ms")},
             "latency_rate_per_s": head["rate_per_s"], "latency_load": cfg.latency_load,
             "latency_samples": head["samples"], "latency_cpu": head["cpu"],
@@ -188,19 +195,20 @@ class Runner:
         trace_since = await self.probe.end_offsets(TRACE_TOPICS)
         cpu_before, began = machine_cpu.snapshot(self.worker_pids()), time.time()
         paced, _, _ = await self.drain(f"l{round(load * 100)}", self.cfg.latency_events, rate)
-        cpu = machine_cpu.usage(cpu_before, machine_cpu.snapshot(self.worker_pids()),
-                                time.time() - began)
+        cpu_after = machine_cpu.snapshot(self.worker_pids())
+        cpu = machine_cpu.usage(cpu_before, cpu_after, time.time() - began)
+        per_event = machine_cpu.cpu_ms_per_event(cpu_before, cpu_after, len(paced))
         stamps = await read_stamps(self.st.kafka, trace_since,
                                    await self.probe.end_offsets(TRACE_TOPICS))
         samples, hops = await self.latencies(paced, stamps)
         hops_ms = hop_stats(hops)
         lat = percentiles(samples, "e2e") if samples else {
             "e2e_p50_ms": None, "e2e_p95_ms": None, "e2e_p99_ms": None}
-        self.out(f"  e2e {lat}; CPU {cpu}")
+        self.out(f"  e2e {lat}; CPU {cpu}; {per_event} CPU ms per event")
         self.out("  by hop (ms, p50/p95): " + ", ".join(
             f"{name} {v['p50']}/{v['p95']}" for name, v in hops_ms.items()))
         return {"load": load, "rate_per_s": round(rate, 1), **lat, "samples": len(samples),
-                "hops_ms": hops_ms, "cpu": cpu}
+                "hops_ms": hops_ms, "cpu": cpu, "cpu_ms_per_event": per_event}
 
     async def idle(self) -> dict[str, Any]:
         """Cores used with no traffic at all: what waiting for records costs (the consumers'

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.integration
 
 KEYS = {"events_per_s", "e2e_p50_ms", "e2e_p95_ms", "e2e_p99_ms", "broker_ratio",
         "postgres_ratio", "broker_events_per_s", "postgres_rows_per_s", "peak_rss_mb",
-        "scaling", "handler_s", "latency_cpu", "idle_cpu", "hops_ms", "latency_curve"}
+        "scaling", "handler_s", "latency_cpu", "idle_cpu", "hops_ms", "latency_curve",
+        "cpu_ms_per_event"}
 
 
 async def test_bench_pipeline_prints_json(migrated: ServiceUrls, tmp_path: Path) -> None:
@@ -50,6 +51,9 @@ def run(migrated: ServiceUrls, tmp_path: Path, database: str) -> None:
     assert any(k.startswith("memory#") for k in result["peak_rss_mb"])
     assert [c["load"] for c in result["latency_curve"]] == [0.5, 1.0]
     assert result["e2e_p95_ms"] == result["latency_curve"][1]["e2e_p95_ms"]
+    # what an event cost the pipeline's processes, in the backlog and at every pace
+    assert result["cpu_ms_per_event"] > 0
+    assert all(c["cpu_ms_per_event"] > 0 for c in result["latency_curve"])
     idle = result["idle_cpu"]  # measured with no traffic: the broker answers idle polls
     assert idle["cpus"] >= 1 and 0 <= idle["machine_busy"] <= 1
     assert idle["cores_by_process"].get("broker", 0) > 0
