@@ -856,8 +856,12 @@ def _resub_check(f: _Folded, m: re.Match[str]) -> Signal | None:
         return None
     head = max(0, m.start() - _REACH)
     raw_head = f.raw[f.at(head) : f.at(m.start())].lower()
-    if (_CONDITIONAL.search(f.text, head, m.start()) or _SI.search(raw_head)
-            or not _fill_only(_after(f, m))):
+    if _CONDITIONAL.search(f.text, head, m.start()) or _SI.search(raw_head):
+        return None
+    # "unstop" is no ordinary word: opening the message, what follows may explain it
+    # ("unstop lol sorry, meant to text my brother"); any other permission must stand alone.
+    opens = not f.text[:m.start()].strip() and m.group(0).startswith("unstop")
+    if not opens and not _fill_only(_after(f, m)):
         return None
     return None if _question_at(f, m.end()) else "resubscribe"
 

@@ -42,6 +42,9 @@ NATURAL_EN: list[tuple[str, Signal | None]] = [
     ("take us off your list, we bought", "opt_out"),
     ("pls take my number off ur list", "opt_out"), ("How do I get off this list?", "opt_out"),
     ("lose my number", "opt_out"), ("delete my info please", "opt_out"),
+    # "unstop" opening a message that explains it; not a question, a condition or a later time
+    ("unstop lol sorry meant to text my brother", "resubscribe"), ("unstop?", None),
+    ("unstop if you find something under 300", None), ("unstop in march", None),
     # "these" for our texts, and declining what is to come
     ("I'd rather not get these anymore", "opt_out"),
     ("we'd rather not get these, thanks", "opt_out"),
