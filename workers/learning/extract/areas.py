@@ -24,7 +24,10 @@ _STREET = re.compile(
     r"|parkway|hwy|highway|pike|pl|place|cir|circle|trl|trail|ter|terrace)\b"
 )
 _RULED_OUT_BEFORE = re.compile(
-    r"(?:\bnot|\banywhere but|\banything but|\bexcept|\bexcluding|\bavoid(?:ing)?|\bcan'?t do"
+    r"(?:\bnot a (?:big )?fan of|\bnot crazy about|\bnot into|\b(?:don'?t|dont|do not) (?:like"
+    r"|love)"
+    r"|\bhate|\bno me gusta|\bno nos gusta|\bnot|\banywhere but|\banything but|\bexcept"
+    r"|\bexcluding|\bavoid(?:ing)?|\bcan'?t do"
     r"|\bcannot do|\bscratch|\bforget(?: about)?|\bskip|\bdrop|\bremove|\binstead of"
     r"|\brather than|\bnothing in|\bno longer(?: want)?|\bnever|\bno way|\bno to|\bnix"
     r"|\bexclude|\bcross off|\bdon'?t want|\bdont want|\bnot interested in|\bruled out"
@@ -56,13 +59,18 @@ _RULED_OUT_AFTER = re.compile(
     r"|(?:queda|esta|es) (?:muy |demasiado )?(?:lejos|caro)|no (?:nos |me )?interesa"
     r"|descartad[oa]|no es opcion|ya no"
     r"|no\s*(?:[,.;!]|$)(?!\s*(?:problem|worries))"  # "en Apex no, muy caro"
+    # wanted but out of reach: "we love holly springs but can't afford it"
+    r"|(?:,?\s*(?:but|pero)\s+)?(?:we|i)?\s*(?:can'?t|cannot|could never|won'?t be able to) afford"
+    r"|(?:,?\s*(?:but|pero)\s+)?no (?:nos |me )?alcanza"
     r")"
 )
 _HOME_NOW_BEFORE = re.compile(
     # where they come from or leave: "originally from", "born in", "moving out of", "leaving"
-    r"\b(?:(?:originally|born|raised|born and raised)\s+(?:from|in)"
+    r"\b(?:(?:originally|born|raised|born and raised|grew up)\s+(?:from|in|near|outside|around)"
     r"|out of|leaving|leave|away from|escape|escaping|salir de|salirnos de|irnos de)\s*(?:the\s+)?$"
-    r"|\b(?:grew up in|(?:we|i) (?:currently |now |still )?live (?:[\w'.@-]+\s+){0,5}?(?:in|near)"
+    r"|\b(?:grew up in|used to (?:live|rent|stay)(?: \w+)? (?:in|near|at)|(?:we"
+    r"|i) lived (?:\w+ )?in"
+    r"|(?:we|i) (?:currently |now |still )?live (?:[\w'.@-]+\s+){0,5}?(?:in|near)"
     r"|we're from|i'm from|im from|we're currently in|we are currently in"
     r"|(?:actualmente |ahorita |ahora )?(?:vivo|vivimos|rento|rentamos|estamos viviendo"
     r"|estoy viviendo|estamos rentando|estoy rentando) (?:[\w'.@-]+\s+){0,3}?en"
@@ -79,7 +87,7 @@ _NOW_THERE = re.compile(
     r"|en)\b|(?:viviendo|rentando|living|renting|staying))"
 )
 # ... unless the cue is itself a plan ("looking to rent in", "vamos a rentar en") ...
-_PLAN_BEFORE = re.compile(r"\b(?:to|wanna|gonna|will|'ll|would|could|can|might|should|para|a"
+_PLAN_BEFORE = re.compile(r"\b(?:to|wanna|gonna|will|'ll|'d|would|could|can|might|should|para|a"
                           r"|queremos|quiero|podemos|pensamos|want|wants)\s+(?:\w+\s+)?$")
 # ... or a wish comes between it and the area ("we rent now and want to stay in Cedar Park").
 _WISH = re.compile(
@@ -103,7 +111,76 @@ _BOUGHT_IN = re.compile(r"\b(?:bought|purchased|closed|compramos|compre|(?<!to )
                         # "we sold our Cary house": the area names the home
                         r"|\b(?:sold|bought|closed on|purchased|vendimos)\s+(?:our|my|the|a|an|his"
                         r"|her|their)\s*$"
+                        # "vendimos la casa de Helotes", "compramos el depa de Doral"
+                        r"|\b(?:vendimos|vendi|compramos|compre)\s+(?:la|el|nuestra|nuestro|mi|una"
+                        r"|un)\s+(?:[\w-]+\s+)?(?:de|en)\s*$"
                         r"|\b(?:me mude|me cambie) a\s*$")
+# A verdict against an area said after it, anywhere in its sentence: "holly springs is nice but
+# too far from work", "we toured homes in apex but didn't love it", "cary? no thanks".
+_VERDICT_AFTER = re.compile(
+    r"^[^.!?;]*?(?:(?<!not )(?<!isnt )(?<!isn't )(?<!never )\btoo (?:far|expensive|pricey|crowded"
+    r"|rural|far out)"
+    r"|\bno thanks\b|\bnot for us\b|\bdidn'?t (?:love|like) (?:it|the area)\b|\bwasn'?t for us\b"
+    r"|\bnot a fan\b|\bhated it\b|\b(?:traffic|commute) (?:is|was|'s) (?:awful|terrible|bad"
+    r"|horrible"
+    r"|a nightmare|insane|brutal)\b|\bmuy lejos\b|\bno me gusto\b|\bno nos gusto\b)"
+)
+# Incidental places: "found your number on a sign in Apex", "we drove through Holly Springs",
+# "vi su anuncio en Apex", "our realtor in Durham", "my kids' daycare is in Garner".
+_INCIDENTAL_BEFORE = re.compile(
+    r"\b(?:drove|drive|driving|passed|passing|stopped)\s+(?:through|by|in|thru)\s*$"
+    r"|\b(?:sign|ad|advert\w*|billboard|flyer|post|anuncio|letrero"
+    r"|open house)s?\s+(?:\w+\s+)?(?:in|at|en|near)"
+    r"\s*$"
+    r"|\b(?:realtor|agent|lender|daycare|day care|school|church|gym|doctor|dentist|store|clinic"
+    r"|mall"
+    r"|airport|restaurant|family|relatives|friends|in-laws|folks|parents)\s+(?:is\s+|are\s+"
+    r"|lives?\s+"
+    r"|live\s+)?(?:in|at|en|near|out in|up in|down in)\s*$"
+)
+# "only Garner", "garner only", "solo en Katy", "nothing but Apex": these areas and no others.
+_ONLY_BEFORE = re.compile(r"\b(?:only|solo|solamente|unicamente|nothing but|just)\s+(?:in\s+"
+                          r"|en\s+)?$")
+_ONLY_AFTER = re.compile(r"\s+(?:only|solamente|nada mas|and nowhere else|y ya)\b")
+# A visit, not a move: "we'll be in cary this weekend visiting family".
+_VISIT_AFTER = re.compile(r"\s*(?:this weekend|today|tomorrow|tonight|next week|this week"
+                          r"|for the day)?"
+                          r"\s*,?\s*(?:visiting|for (?:a |the |my |our )?(?:visit|wedding|game"
+                          r"|conference"
+                          r"|funeral|meeting|trip|vacation))\b")
+# "Cary is where we work / live now", "Doral es donde trabajo": the area in another sense.
+_WHERE_WE_ARE = re.compile(
+    r"\s+(?:is|'s|es)\s+where\s+(?:we|i|my \w+|our \w+|he|she|they)\s+(?:both\s+|all\s+"
+    r"|currently\s+)?"
+    r"(?:work|works|live|lives|rent|rents|commute|grew up|go to school|study)\b"
+    r"|\s+es\s+donde\s+(?:\w+\s+)?(?:trabaj|viv|rent|estudi)\w*"
+)
+# A home the lead owns there now: "we own a condo in Tempe", "tenemos un terreno en Boerne".
+_OWN_THERE = re.compile(
+    r"\b(?:we|i)\s+(?:already\s+|still\s+|also\s+)?(?:own|have|got)\s+(?:a|an|one|two|\d+|some)"
+    r"\s+(?:[\w-]+\s+)?(?:house|home|place|condo|townhome|townhouse|land|lot|rental|rentals"
+    r"|propert\w+|duplex|cabin)\s+(?:in|at|near|out in)\s*$"
+    r"|\b(?:tenemos|tengo|poseemos)\s+(?:ya\s+)?(?:un|una|unos|unas|dos|\d+)\s+(?:[\w-]+\s+)?"
+    r"(?:casa|casas|terreno|terrenos|lote|lotes|depa|departamento|condo|propiedad|propiedades"
+    r"|rancho)\s+(?:en|cerca de)\s*$"
+)
+# The lead's own street or neighbourhood: "what homes on my street in Round Rock go for".
+_MY_STREET = re.compile(r"\b(?:my|our|mi|nuestr[oa])\s+(?:street|block|neighbou?rhood|subdivision"
+                        r"|building|complex|community|calle|cuadra|colonia|vecindario|barrio)"
+                        r"\s+(?:in|at|en|de)\s*$")
+# "our townhouse in Cary", "nuestra casa en Katy": a home the lead owns there.
+_OWNED_HOME = re.compile(
+    r"\b(?:our|my|mi|nuestr[oa])\s+(?!(?:next|new|first|future|dream|forever|right|perfect|ideal"
+    r"|own|primera|primer|nueva|nuevo|proxima|proximo|futura|futuro|propia)\b)(?:[\w-]+\s+)?"
+    r"(?:house|home|place|condo|townhouse|townhome|property|casa|propiedad|condominio)\s+"
+    r"(?:in|at|en|de)\s*$"
+)
+# A purchase already made there: for a seller, a home bought elsewhere is not the one sold.
+_BOUGHT_ALREADY = re.compile(r"\b(?:bought|purchased|closed on|compramos|compre)\b"
+                             r"(?:\s+[\w'-]+){0,3}?\s+(?:in|at|en)\s*$")
+# An office that is a room of the wanted home ("2br + office"), not a workplace.
+_ROOM_OFFICE = re.compile(r"(?:\+|\bplus\b|&|\b(?:bed(?:room)?s?|br|bd|bdrm)\s+(?:and|with|w/))"
+                          r"\s*(?:an?\s+)?(?:home\s+)?office\b")
 # An occupation at a place ("I'm a nurse at", "my husband is a teacher in") is where they work,
 # unless it is a role in the search ("I'm a first-time buyer in").
 _OCCUPATION = re.compile(r"\b(?:i'?m|im|i am|we'?re|we are|he'?s|she'?s|(?:my|our) \w+ is|soy|es)"
@@ -119,6 +196,10 @@ _WANT_HERE = re.compile(
     r"|aqui|ahi|alla|alli|in (?:the|this|that) area"
     r"|same (?:area|town|city|neighbou?rhood)|local(?:ly)?|en la (?:misma )?zona)\b"
     r"|\bstay(?:ing)? put\b"
+    r"|\b(?:go|goes|going|move|moving|come|coming|head|heading|get|getting)\s+back\b(?!\s+to\b)"
+    r"|\b(?:volver|regresar|regresarnos)\b(?!\s+a\b)"
+    r"|\b(?:want|wants|wanna|like|hoping|hope|plan\w*|prefer|love)\s+(?:to\s+)?stay\b"
+    r"(?!\s+(?:with|at|close|near|nearby|within|around|in touch|on)\b)"
 )
 # Place names that are also ordinary words, in their ordinary sense: "social media",
 # "golden retriever", "five star reviews", "liberty mutual", "sandy hair".
@@ -132,6 +213,7 @@ _WORD_SENSE_AFTER = re.compile(
 _OTHER_BEFORE = re.compile(
     r"(?:\b(?:work|works|working|worked|job|jobs|office|commut\w*|employer|campus"
     r"|university|hospital)\b(?:\s+[\w.'-]+){0,2}"
+    r"|\b(?:teach|teaches|teaching|taught|nurse at|intern\w* at)\b(?:\s+[\w.'-]+){0,4}"
     # school, church: "our kids go to school in Cary" (not "good schools in Cary")
     r"|\b(?:go|goes|going|attend\w*|enrolled|study|studies|studying)\s+(?:to\s+)?(?:school|college"
     r"|church|class(?:es)?)\s+(?:in|at)"
@@ -157,7 +239,8 @@ _OTHER_BEFORE = re.compile(
 
 
 _MOVING_TO = re.compile(r"\b(?:mov(?:e|es|ing)|relocat\w*|transferr?\w*|pcs\w*|(?:me|nos) mud\w*"
-                        r"|mudarnos|mudarme|mudandonos)\s+(?:back\s+|down\s+|up\s+|over\s+)?(?:to|a)\s*$")
+                        r"|mudarnos|mudarme|mudandonos)\s+(?:back\s+|down\s+|up\s+|over\s+)?(?:to"
+                        r"|a)\s*$")
 
 
 @dataclass(frozen=True)
@@ -168,6 +251,11 @@ class AreaMention:
     end: int
     name: str
     sense: Sense
+    # the lead's own home is there ("our townhouse in Cary"): the area of the home sold if the
+    # lead later says they sell it
+    owned: bool = False
+    # "garner only", "solo en Katy": the wanted areas are these and no others
+    only: bool = False
 
 
 @lru_cache(maxsize=4096)  # a tenant's aliases recur on every message; compile each once
@@ -233,11 +321,18 @@ def classify_areas(
         sense: Sense = "want"
         if _is_street(text, start, end, text[start:end]) or _word_sense(text, start, end):
             sense = "other"
+        elif _WHERE_WE_ARE.match(text, end):
+            sense = "other"  # "cary is where we both work": the area is where they are
         elif (
-            (re.match(r"\s*for (?:work|my job|the job|business)\b", after)
+            _VISIT_AFTER.match(text, end)  # a visit, a sign in Apex, the realtor in Durham
+            or (_INCIDENTAL_BEFORE.search(before) and not wished(before))
+            or (re.match(r"\s*for (?:work|my job|the job|business)\b", after)
              and not _MOVING_TO.search(before))  # "relocating to Cary for work" moves there
-            or _OTHER_BEFORE.search(before)
-            or (not seller and (_HOME_NOW_BEFORE.search(before) or _lives_there(before, after)))
+            or _OTHER_BEFORE.search(_ROOM_OFFICE.sub(lambda o: " " * len(o.group(0)), before))
+            or (not seller and (_HOME_NOW_BEFORE.search(before) or _owned_home(before)
+                                or _lives_there(before, after)))
+            # a seller's home is the one sold: one bought already beside another area is not
+            or (seller and len(found) > 1 and _BOUGHT_ALREADY.search(before) is not None)
             or (remark is not None and remark(start))
         ):
             # where the lead lives or works now, or someone else's place, unless the lead
@@ -245,10 +340,32 @@ def classify_areas(
             # a bigger house here")
             rest = text[end : found[i + 1][0] if i + 1 < len(found) else len(text)]
             sense = "want" if _WANT_HERE.search(rest) else "other"
-        elif _RULED_OUT_BEFORE.search(sentence_before) or _RULED_OUT_AFTER.match(after):
+        elif _RULED_OUT_BEFORE.search(sentence_before) or _ruled_out_after(text, segments, end,
+                                                                          found, i):
             sense = "ruled_out"
-        mentions.append(AreaMention(start=start, end=end, name=name, sense=sense))
+        owned = sense == "other" and (_owned_home(before) or bool(_OWN_THERE.search(before)))
+        only = sense == "want" and bool(_ONLY_BEFORE.search(before) or _ONLY_AFTER.match(text, end))
+        mentions.append(AreaMention(start=start, end=end, name=name, sense=sense, owned=owned,
+                                    only=only))
     return _spread_negation(text, mentions)
+
+
+def _ruled_out_after(text: str, segments: Segments, end: int,
+                     found: list[tuple[int, int, str]], i: int) -> bool:
+    """A verdict against the area after it, up to the next area: "we love Cary but it's too
+    pricey"; an area asked about alone takes the next sentence's answer ("cary? no thanks")."""
+    stop = found[i + 1][0] if i + 1 < len(found) else len(text)
+    sentence_end = segments.sentence(end)[1]
+    if text[end:sentence_end].strip() in ("?", "??"):  # "cary? no thanks"
+        sentence_end = segments.sentence(min(sentence_end + 1, len(text) - 1))[1]
+    rest = text[end : min(sentence_end, stop)]
+    return bool(_RULED_OUT_AFTER.match(rest) or _VERDICT_AFTER.match(rest.lstrip("? ")))
+
+
+def _owned_home(before: str) -> bool:
+    """"our townhouse in": the lead's own home, unless a wish governs it ("buy our home in")."""
+    m = _OWNED_HOME.search(before)
+    return m is not None and not _WISH.search(before, 0, m.start())
 
 
 def wished(before: str) -> bool:
@@ -259,7 +376,7 @@ def wished(before: str) -> bool:
 def _lives_there(before: str, after: str) -> bool:
     """Is an area named as where the lead is now (its clause up to the area: ``before``; the
     rest: ``after``)? "We're in Durham right now", "just bought in Katy" (not a seller)."""
-    if _BOUGHT_IN.search(before):
+    if _BOUGHT_IN.search(before) or _OWN_THERE.search(before) or _MY_STREET.search(before):
         return True
     job = _OCCUPATION.search(before)
     if job and not _LEAD_ROLE.search(job.group(0)):

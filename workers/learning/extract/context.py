@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from .areas import AreaMention, wished
+from .dates import DateMention
 from .model import Intent
 from .questions import Question
 from .text import Segments
 from .whose import EVERYONE, Whose
+
+# Words about the next home, which a lead only selling may still describe ("selling our
+# townhouse, then we need something with 4 bedrooms") ...
+_NEXT_HOME = re.compile(
+    r"\b(?:need|needs|want|wants|wanna|looking for|look for|looking at|search\w*|next (?:one|place"
+    r"|home|house)|new (?:place|home|house)|move (?:to|into)|moving (?:to|into)|buy|buying|purchase"
+    r"|find|upgrade to|downsize to|necesit\w+|queremos|quiero|buscamos|busco|buscar|comprar"
+    r"|mudarnos a)\b"
+)
+# ... after the words about the home they sell ("we need to sell our 4 bed" is that home).
+_SOLD_HOME = re.compile(r"\b(?:sell|selling|sold|list|listing|listed|vender|vendemos|vendo"
+                        r"|vendiendo"
+                        r"|our|my|mi|mis|nuestr[oa]s?|it|it's|its|tiene)\b")
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,10 @@ class MessageContext:
     recent_count: str | None = None  # bedrooms_min / bathrooms_min set by the lead's last message
     spanish: bool = False  # for the few words whose meaning depends on the language (lang.py)
     whose: Whose = EVERYONE  # whose search each clause is about (whose.py)
+    # the last day an earlier message of the lead named ("baby due in sept" ... "we want to
+    # move before then"), for a "by then" with no date of its own
+    prior_date: date | None = None
+    dates: tuple[DateMention, ...] = ()  # the message's date expressions (dates.read_dates)
 
     def home_now(self, pos: int) -> bool:
         """Does ``pos`` describe the lead's home now, as a reply to "where do you live now?"
@@ -44,6 +63,25 @@ class MessageContext:
     def others(self, pos: int) -> bool:
         """Is ``pos`` in a remark about someone else's life, which states nothing?"""
         return self.whose.other(pos)
+
+    def next_home(self, pos: int) -> bool:
+        """Is ``pos`` in words about the home the lead wants next (for a lead only selling, whose
+        other home words describe the home sold)? The wish must come after any word about the
+        sold home in the sentence."""
+        before = self.masked[self.segments.sentence(pos)[0] : pos]
+        wish = [m.end() for m in _NEXT_HOME.finditer(before)]
+        sold = [m.end() for m in _SOLD_HOME.finditer(before)]
+        return bool(wish) and (not sold or wish[-1] > sold[-1])
+
+    def describes_sold_home(self, pos: int) -> bool:
+        """For a lead only selling: home details at ``pos`` describe the home sold."""
+        return self.seller_only and not self.next_home(pos)
+
+    @property
+    def may_name_next_home(self) -> bool:
+        """Cheap gate: could this message name the home wanted next (not for a lead only
+        selling whose message has no wish word)?"""
+        return not self.seller_only or bool(_NEXT_HOME.search(self.masked))
 
     @property
     def seller_only(self) -> bool:

@@ -50,12 +50,14 @@ _QTY_WORDS: dict[str, float] = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "eighteen": 18, "a couple": 2,
     "a couple of": 2, "couple": 2, "couple of": 2, "a few": 3, "few": 3, "several": 3,
+    "another": 1,
     "un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
     "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "doce": 12, "dieciocho": 18,
     "un par de": 2, "unos": 3, "unas": 3, "unos cuantos": 3, "unas cuantas": 3, "pocos": 3,
     "pocas": 3, "half a": 0.5, "half an": 0.5, "medio": 0.5,
 }
-_QTY = (r"\d+(?:\.\d+)?|half an?|medio|a couple(?: of)?|couple(?: of)?|a few|few|several|an?|one"
+_QTY = (r"\d+(?:\.\d+)?|half an?|medio|a couple(?: of)?|couple(?: of)?|a few|few|several|another"
+        r"|an?|one"
         r"|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen|un par de|unos cuantos"
         r"|unas cuantas|unos|unas|pocos|pocas|una|uno|un|dos|tres|cuatro|cinco|seis|siete"
         r"|ocho|nueve|diez|doce|dieciocho")
@@ -65,11 +67,13 @@ _DURATION = re.compile(
     rf"|maybe|not for|like|least|after|than|give or take|en|dentro de|como en|despues de"
     rf"|proximos|proximas|mas o menos en|aproximadamente)\s+)?(?:the\s+|los\s+|las\s+)?"
     rf"(?:next\s+)?(?:about\s+|around\s+|like\s+|approx\.?\s+|roughly\s+|unos\s+|unas\s+)?"
-    rf"(?P<n>{_QTY})(?:\s*(?:-|to|or|a|o)\s*(?P<n2>\d+|two|three|four|five|six|seven|eight|nine"
+    # a quantity is a whole word: "regresamos" holds no "a mos" (a month)
+    rf"\b(?P<n>{_QTY})(?:\s*(?:-|to|or|a|o)\s*(?P<n2>\d+|two|three|four|five|six|seven|eight|nine"
     rf"|ten|twelve|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce))?\s*(?P<unit>{_UNIT})\b"
     r"(?P<half>\s+(?:and a half|y medio|y media))?"
     r"(?:\s+(?:or|o)\s+(?P<n3>\d+|two|three|four|five|six|dos|tres|cuatro|cinco|seis))?"
-    r"(?P<tail>\s+from now|\s+out\b|\s+away\b|\s+a partir de hoy|\s+desde hoy)?"
+    r"(?P<tail>\s+from now|\s+out\b|\s+away\b|\s+a partir de hoy|\s+desde hoy|\s+notice\b"
+    r"|\s+(?:de )?aviso\b)?"
 )
 _DURATION_STOP = re.compile(r"^\s*(?:ago|into|behind|old|late|in a row|straight|running"
                             r"|now that|atras|de atraso)")
@@ -96,7 +100,8 @@ _ABBREVIATIONS = frozenset(("jan", "feb", "mar", "apr", "jun", "jul", "aug", "se
                             "nov", "dec"))
 _SEASON_WORD = r"spring|summer|fall|autumn|winter|primavera|verano|otono|invierno"
 _SEASON = re.compile(
-    rf"(?P<pre>\b(?:this|next|early|late|mid|by|in|end of|the end of|este|esta|el proximo"
+    rf"(?P<pre>\b(?:after(?: the)?|despues del?|pasando el|this|next|early|late|mid|by|in|end of"
+    rf"|the end of|este|esta|el proximo"
     rf"|la proxima|proximo|proxima|para el|en el|a finales del|a finales de|a principios del"
     rf"|a principios de)\s+)?\b(?P<season>{_SEASON_WORD})\b"
     r"(?P<next_after>\s+(?:que viene|entrante|proximo|(?:of |in )?next year"
@@ -149,7 +154,10 @@ _HOLIDAY_RAW: tuple[tuple[str, str], ...] = (
                      r"|\bback to school\b|\b(?:before|by) (?:the )?(?:next |new )?school year"
                      r"|\b(?:inicio|regreso|comienzo) (?:a |de )?(?:las )?clases\b"
                      r"|\bantes de que (?:empiecen|comiencen|inicien) (?:las )?clases\b"),
-    ("school_end", r"\b(?:end of (?:the )?school year|when school (?:ends|gets out|lets out"
+    ("school_end", r"\b(?:end of (?:the )?school year|(?:finish|finishes|finishing|done with"
+                   r"|complete"
+                   r"|completes) (?:the )?school year"
+                   r"|when school (?:ends|gets out|lets out"
                    r"|is out)|after (?:the )?school year|once school (?:ends|is out|gets out)"
                    r"|school(?: year)? (?:ends|is over|gets out|lets out)"
                    r"|fin (?:de|del) (?:ano escolar|curso|clases)"
@@ -162,7 +170,8 @@ _HOLIDAY_RAW: tuple[tuple[str, str], ...] = (
 _HOLIDAYS = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _HOLIDAY_RAW))
 _RELATIVE_RAW: tuple[tuple[str, str], ...] = (
     ("end_next_month", r"\bend of next month\b|\bfinales del proximo mes\b"),
-    ("next_month", r"\bnext month\b|\bel (?:proximo mes|mes que viene|mes entrante)\b"),
+    ("next_month", r"\bnext month\b|\bel (?:proximo mes|mes que viene|mes entrante"
+                   r"|mes que entra)\b"),
     ("year_after_next", r"\bthe year after next\b|\bdentro de dos anos\b"),
     ("this_time_next_year", r"\bthis time next year\b|\b(?:a|para) estas alturas del"
                             r" proximo ano\b"),
@@ -174,6 +183,7 @@ _RELATIVE_RAW: tuple[tuple[str, str], ...] = (
                   r"|\b(?:after )?the first of the year\b"
                   r"|\b(?:el )?(?:proximo ano|ano que viene|ano entrante)\b|\bano nuevo\b"),
     ("end_of_year", r"\b(?:end of (?:the |this )?year|year[\s-]end|by december|fin de ano"
+                    r"|(?:sometime |later |some time )?this year|(?:este|en este) ano"
                     r"|(?:finales|fines|fin) de(?:l| este)? ano"
                     r"|finales de(?:l)? ano|fines de(?:l)? ano|fin del ano)\b"),
     ("by_first", r"\bby the (?:1st|first)\b|\bpara el (?:1|primero) del? mes\b"),
@@ -255,7 +265,10 @@ def _months(text: str, today: date) -> list[DateMention]:
         word = m.group("month")
         day_given = m.group("day") or m.group("dayfirst")
         lead = text[max(0, m.start() - 10) : m.start()]
-        if word == "may" and not (day_given or m.group("pre") or re.search(
+        alone = not text[: m.start()].strip(" !.,-") and not re.match(
+            r"\s+(?:i|we|you|u|he|she|they|be|have|need|want|take|get|not|just|also|as)\b",
+            text[m.end() :])  # "may" as the whole answer, or "may probably"
+        if word == "may" and not (day_given or m.group("pre") or alone or re.search(
             r"\b(?:in|by|of|until|till|til|before|early|mid|late|around|since)\s+$", lead
         )):
             continue  # the verb "may"
@@ -296,7 +309,11 @@ def _seasons(text: str, today: date) -> list[DateMention]:
         if year is None and target < today:
             in_season = (today - target).days < 92 and not is_next
             target = today if in_season else date(today.year + 1, month, 1)
-        if pre in ("late", "mid") or "end of" in pre or "finales" in pre:
+        if pre.startswith(("after", "despues", "pasando")):
+            # after the season: the first day of the next one ("after summer" = Sep 1)
+            after_month = (month + 2) % 12 + 1
+            target = date(target.year + (after_month < month), after_month, 1)
+        elif pre in ("late", "mid") or "end of" in pre or "finales" in pre:
             # late summer: its last month; mid summer: the 15th of its middle month; end of
             # summer: its last day.
             shift = 1 if pre == "mid" else 2
@@ -338,6 +355,32 @@ def _relative(text: str, today: date) -> list[DateMention]:
             continue  # "happy new year!"
         target, check = targets[m.lastgroup or ""]
         out.append(DateMention(m.start(), m.end(), target, check))
+    return out
+
+
+# "we have to be out by the 15th", "para el 20": the next such day of a month.
+_DAY_OF_MONTH = re.compile(
+    r"\b(?:by|before|until|till|til|no later than|para el|antes del?|hasta el)\s+(?:the\s+)?"
+    r"(?P<d>[12]?\d|3[01])(?:st|nd|rd|th)?\b(?!\s*(?:of|de)\b)(?![\s-]*(?:/|k\b|%|\$|am\b|pm\b"
+    r"|o'?clock|days?|weeks?|months?|years?|mil\b|bed|br\b|bath|dias|semanas|meses|anos"
+    r"|recamaras|cuartos))"
+)
+
+
+def _days_of_month(text: str, today: date) -> list[DateMention]:
+    out: list[DateMention] = []
+    for m in _DAY_OF_MONTH.finditer(text):
+        raw = m.group(0)
+        if not re.search(r"\d(?:st|nd|rd|th)\b|\bthe\s+\d|\b(?:para|antes|hasta)\s+el\b", raw):
+            continue  # "by 15" alone is no day: only "the 15th", "el 15"
+        day = int(m.group("d"))
+        if not 1 <= day <= 31:
+            continue
+        month, year = today.month, today.year
+        if day < today.day:
+            month, year = (1, year + 1) if month == 12 else (month + 1, year)
+        target = date(year, month, min(day, last_day(year, month)))
+        out.append(DateMention(m.start(), m.end(), target, "year"))
     return out
 
 
@@ -394,4 +437,6 @@ _GATES: tuple[tuple[Callable[[str, date], list[DateMention]], tuple[str, ...]], 
                  "fin", "december", "ano", "mes")),
     (_years, ("20",)),
     (_numeric, ("/",)),
+    (_days_of_month, ("by", "before", "until", "till", "til", "later than", "para el", "antes del",
+                      "hasta el")),
 )

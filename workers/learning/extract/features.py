@@ -18,6 +18,10 @@ _FEATURES_RAW: tuple[tuple[MustHave, str], ...] = (
     ("yard", r"\b(?:back ?yard|front ?yard|yard)s?\b(?! sale)"),
     ("basement", r"\bbasement\b"),
     ("home_office", r"\bhome office\b|\boffice space\b"
+                    # a room beside the bedrooms: "2br + office", "3 bedrooms and an office"
+                    r"|(?:\+|\bplus\b|&|\b(?:bed(?:room)?s?|br|bd|bdrm)\s+(?:and|with"
+                    r"|w/))\s*(?:an?\s+)?"
+                    r"office\b"
                     r"|\boffice\b(?! (?:is (?:in|at|downtown|near|close|far)|in|at|downtown"
                     r"|building|park|job))"),
     ("single_story", r"\bsingle[\s-]?stor(?:y|ey)\b|\bone[\s-]?stor(?:y|ey)\b"
@@ -123,7 +127,7 @@ _LISTING_QUESTION = re.compile(r"\b(?:does it|does the \w+|is there|how big|how 
 
 def feature_events(ctx: MessageContext) -> list[tuple[int, MustHave, bool]]:
     """``(pos, feature, required)`` statements; ``required=False`` withdraws the feature."""
-    if ctx.seller_only:
+    if not ctx.may_name_next_home:
         return []
     text = ctx.masked
     out: list[tuple[int, MustHave, bool]] = []
@@ -151,7 +155,7 @@ def feature_events(ctx: MessageContext) -> list[tuple[int, MustHave, bool]]:
             elif not (_HEDGE.search(clause) or _HEDGE_AFTER_BUT.match(text[m.end() :])):
                 out.append((m.start(), name, True))
     out.extend(_answered_feature(ctx))
-    return sorted(out, key=lambda e: e[0])
+    return sorted((e for e in out if not ctx.describes_sold_home(e[0])), key=lambda e: e[0])
 
 
 def _answered_feature(ctx: MessageContext) -> list[tuple[int, MustHave, bool]]:

@@ -11,7 +11,8 @@ import re
 from .areas import wished
 from .context import MessageContext
 from .model import PropertyType
-from .numbers import number_tokens, small_count
+from .numbers import number_tokens, small_count, unit_after
+from .questions import polarity
 
 _COUNT = (r"\d+(?:\.5)?|one|two|three|four|five|six|seven|eight|una|uno|un|dos|tres|cuatro"
           r"|cinco|seis|siete|ocho")
@@ -27,6 +28,33 @@ _BED = re.compile(
     rf"(?:(?:-|to|or|a|o)\s*(?:{_COUNT})\s*)?\+?[\s-]*{_BED_WORD}(?! de (?:millon|hora))"
 )
 _ANY_BED_WORD = re.compile(rf"\b{_BED_WORD}")
+# "need a third" in a message about bedrooms: the ordinal stands for the next bedroom.
+_ORDINAL_ALONE = re.compile(
+    rf"\b(?:need|needs|want|wants|add|adding|plus|necesitamos|necesito|queremos|quiero)\s+"
+    rf"(?:a|an|another|una|un|otra|otro)\s+(?:(?P<digit>\d)(?:st|nd|rd|th)"
+    rf"|(?P<word>{'|'.join(_ORDINALS)}))"
+    rf"(?:\s+(?:one|room|uno|una|cuarto))?(?=\s*(?:$|[.,!?;)]|\b(?:for|para|so|and|y|because|porque"
+    rf"|too|tambien|as well)\b))"
+)
+# "i think 3 is enough", "3 would do": a count settled on after another was said.
+_ENOUGH = re.compile(
+    rf"(?<![\w.])(?P<n>{_COUNT})\s+(?:is|would be|will be|are|should be|es|son|seria|serian)\s+"
+    r"(?:enough|fine|plenty|ok|okay|good|sufficient|suficientes?|bastante|suficiente)\b"
+    rf"|(?<![\w.])(?P<n2>{_COUNT})\s+(?:would|will|should)\s+(?:do|work|be fine)\b"
+    # the fewest settled for: "but could do 3", "4 preferred, 3 minimum", "podríamos con 3"
+    rf"|\b(?:could|can|would|'d)\s+(?:probably\s+|still\s+)?(?:do|live with|make do with|work with"
+    rf"|settle for|go with|go down to)\s+(?P<n3>{_COUNT})\b(?![.,]?\d)"
+    rf"|(?<![\w.])(?P<n4>{_COUNT})\s+(?:min\b|minimum|at (?:the )?(?:very )?least|minimo"
+    rf"|como minimo"
+    rf"|por lo menos|al menos)"
+    rf"|\b(?:podriamos|podemos|nos conformamos) con\s+(?P<n5>{_COUNT})\b"
+)
+# A count said as a wish beside a firmer one: "yes, but 4 would be better", "5 if possible".
+_HEDGED_COUNT = re.compile(
+    r"\s*(?:would be|'d be|is|are|seria|serian)?\s*(?:even\s+|much\s+|way\s+)?(?:better|nicer|nice"
+    r"|great|ideal|a bonus|a plus|a dream|preferred|preferable|mejor|ideal)\b"
+    r"|\s*(?:if possible|ideally|preferably|de preferencia|si se puede|si es posible|even better)\b"
+)
 _MORE_AFTER = re.compile(r"\s+(?:more|extra|mas|adicional\w*|de mas)\b")
 # "a 4th bedroom", "a third bedroom", "una cuarta recamara": the count the lead needs.
 _BED_ORDINAL = re.compile(
@@ -44,10 +72,12 @@ _CURRENT_HOME_BEFORE = re.compile(  # "make that 4 bedrooms" corrects; it descri
     r"\b(?<!make )(?<!change )(?:my|our|its|it's|it has|their|his|her|the|this|that|current"
     r"|existing|mi|mis|nuestra|nuestro|nuestras|nuestros|tiene|el|la|esta|este|esa|ese)\s+"
     # "our next house", "nuestra primera casa" is the wanted one
-    r"(?!(?:next|new|first|future|dream|forever|primera|primer|nueva|nuevo|proxima|proximo"
-    r"|futura|futuro|siguiente)\b)"
-    r"(?:(?!(?:for|of|in|on|at|to|a|an|with|and|or|is|are|was|want|need|like|get|buy)\b)"
-    r"[\w'@-]+\s+){0,3}$"
+    r"(?!(?:next|new|first|future|dream|forever|right|perfect|ideal|primera|primer|nueva|nuevo"
+    r"|proxima|proximo|futura|futuro|siguiente|ideal)\b)"
+    # a verb after the noun makes it a subject: "my wife wants 4 bedrooms"
+    r"(?:(?!(?:for|of|in|on|at|to|a|an|with|and|or|is|are|was|wants?|needs?|likes?|get|buy"
+    r"|prefers?|says|said|thinks|insists|would|will|requires?|must|quiere|quieren|necesita"
+    r"|necesitan|busca|buscan|prefiere|dice)\b)[\w'@-]+\s+){0,3}$"
 )
 _CURRENT_HOME_AFTER = re.compile(
     r"^[\w\s/.+-]{0,30}?\b(?:we|i)\s+(?:currently\s+)?(?:rent|own|live|have|had|bought)\b"
@@ -118,7 +148,8 @@ _MODIFIER_AFTER = re.compile(
 # "actually make that 4", "wait no 3 is fine": a bare count correcting the count just given.
 _CORRECTION = re.compile(
     rf"\b(?:make (?:that|it)|change (?:that|it) to|actually|sorry|i meant|meant|second thought"
-    rf"|(?:wait|hmm|oh)\W+(?:no|nah)|scratch that|mejor|perdon|digo)\W+"
+    rf"|(?:wait|hmm|oh)\W+(?:no|nah)|scratch that|mejor|perdon|digo|let'?s say|lets say"
+    rf"|let'?s (?:do|go with)|lets (?:do|go with)|call it|go with|settle on|pongale|digamos)\W+"
     rf"(?P<n>{_COUNT})\b(?![.,]?\d)(?!\s*(?:k\b|m\b|%|\$))"
     r"(?!\s+(?!(?:please|pls|instead|then|now|though|tho|is (?:fine|ok|okay|enough|plenty)"
     r"|works|would (?:work|do)|will do|esta bien|basta|alcanza)\b)[a-z])"
@@ -155,10 +186,19 @@ _PAST_HOME_BEFORE = re.compile(
 # "we live in a 2 bed", "rentamos un depa" (not the plan "looking to rent a 2br").
 _NOW_HOME_BEFORE = re.compile(
     r"(?:\b(?:we|i|currently|still|now|right now|rn|we'?re|i'?m|im|we are|i am)\s+(?:currently\s+"
-    r"|still\s+|now\s+|already\s+)?(?:rent|renting|lease|leasing|live in|living in|staying in|in"
-    r"|own|have)"
-    r"|\b(?:estamos en|vivimos en|rentamos|rentando|vivo en|rento))\s+(?:a |an |the |our |my |un "
+    r"|still\s+|now\s+|already\s+)?(?:rent|renting|lease|leasing|live in|living in|staying in"
+    r"|in(?! the market)|own|have)"
+    r"|\b(?:estamos en|vivimos en|rentamos|rentando|vivo en|rento|tengo|tenemos))\s+(?:a |an |the "
+    r"|our |my |un "
     r"|una |el |la )?(?:[\w'-]+\s+){0,3}$"
+)
+
+
+# A question about a listed home's details: "does it have 4 beds?", "the listing on oak has 3?".
+_ASKS_ABOUT_LISTING = re.compile(
+    r"\b(?:it|the (?:listing|house|home|one|place|property|condo|townhome)|that (?:one|house"
+    r"|listing)"
+    r"|this (?:one|house|listing))\b[^?]{0,30}\b(?:has|have|with|got|tiene)\b"
 )
 
 
@@ -173,8 +213,10 @@ def _is_current_home(ctx: MessageContext, start: int, end: int) -> bool:
     """Our / my / the home, the home we rent, or one bought already: not the wanted home."""
     before = ctx.segments.clause_before(start)
     after = ctx.segments.clause_after(end)
+    sentence = ctx.segments.sentence_text(start)
     return ctx.home_now(start) or ctx.others(start) or bool(
-        _CURRENT_HOME_BEFORE.search(before)
+        ("?" in sentence and _ASKS_ABOUT_LISTING.search(sentence))  # "the one on oak has 4 beds?"
+        or _CURRENT_HOME_BEFORE.search(before)
         or _lives_in(before)
         or _PAST_HOME_BEFORE.search(before)
         or _DESCRIBED_HOME_BEFORE.search(before)
@@ -188,7 +230,7 @@ def bedroom_events(ctx: MessageContext) -> list[tuple[int, int, bool]]:
     ``wanted=False`` withdraws that count ("stop sending me 2 bedrooms"): it clears the field
     only if it is the current value, and never sets it.
     """
-    if ctx.seller_only:
+    if not ctx.may_name_next_home:
         return []
     text = ctx.masked
     out: list[tuple[int, int, bool]] = []
@@ -207,7 +249,9 @@ def bedroom_events(ctx: MessageContext) -> list[tuple[int, int, bool]]:
         # message about bedrooms ("STOP sending me 2 bedrooms. I need 3 min").
         if _ANY_BED_WORD.search(ctx.segments.sentence_text(m.start())) or (
             _BARE_MIN.match(text, m.end()) and _ANY_BED_WORD.search(text)
-        ):
+        ) or (ctx.recent_count == "bedrooms_min" and not ctx.question.asks("bathrooms")):
+            # ... or right after the lead's last message gave the bedroom count ("3 bed" ...
+            # "we need 4 now, baby on the way")
             out.append((m.start(), int(m.group("n")), True))
     for b, _, pos in _slash_counts(ctx):
         out.append((pos, b, True))
@@ -219,12 +263,25 @@ def bedroom_events(ctx: MessageContext) -> list[tuple[int, int, bool]]:
         # a correction of the count just given, in an earlier message or earlier in this one
         if ctx.recent_count == "bedrooms_min" or any(pos < m.start() for pos, _, _ in out):
             out.append((m.start(), int(_number(m.group("n"))), True))
-    return sorted(out)
+    if _ANY_BED_WORD.search(text):
+        for m in _ORDINAL_ALONE.finditer(text):  # its own verb states the wish
+            if not (ctx.others(m.start()) or ctx.home_now(m.start())):
+                digit = m.group("digit")
+                out.append((m.start(), int(digit) if digit else _ORDINALS[m.group("word")], True))
+    for m in _ENOUGH.finditer(text):
+        # settling on a count after another: "wants 4 bedrooms but i think 3 is enough"
+        raw = m.group("n") or m.group("n2") or m.group("n3") or m.group("n4") or m.group("n5")
+        if (ctx.recent_count == "bedrooms_min" or any(pos < m.start() for pos, _, _ in out)) \
+                and not _BATH.match(text, m.start()):
+            value = _number(raw)
+            if value.is_integer() and 0 < value < 10:
+                out.append((m.start(), int(value), True))
+    return sorted(e for e in out if not ctx.describes_sold_home(e[0]))
 
 
 def bathroom_events(ctx: MessageContext) -> list[tuple[int, float]]:
     """``(pos, bathrooms_min)`` statements of a buyer or renter, in text order."""
-    if ctx.seller_only:
+    if not ctx.may_name_next_home:
         return []
     out: list[tuple[int, float]] = []
     for m in _BATH.finditer(ctx.masked):
@@ -237,7 +294,7 @@ def bathroom_events(ctx: MessageContext) -> list[tuple[int, float]]:
         out.append((0, float(answer["bathrooms"])))
     if ctx.recent_count == "bathrooms_min":
         out.extend((m.start(), _number(m.group("n"))) for m in _CORRECTION.finditer(ctx.masked))
-    return sorted(out)
+    return sorted(e for e in out if not ctx.describes_sold_home(e[0]))
 
 
 def _slash_counts(ctx: MessageContext) -> list[tuple[int, float, int]]:
@@ -265,7 +322,14 @@ def _answer_counts(ctx: MessageContext) -> dict[str, float]:
             counts.append((tok.start, tok.value))  # "4 and 2.5": a half bath
     for m in re.finditer(r"\b(?:one|two|three|four|five|six|seven|eight|dos|tres|cuatro|cinco"
                          r"|seis)\b(?![\s-]+(?:stor|level|pisos|plantas|niveles))", ctx.masked):
-        counts.append((m.start(), _WORDS[m.group(0)]))
+        if unit_after(ctx.masked, m.end()) in (None, "bed", "bath") and not re.match(
+                r"\s+(?:for|of|per|each)\b", ctx.masked[m.end() :]):  # not "two kids", "one for us"
+            counts.append((m.start(), _WORDS[m.group(0)]))
+    firm = [(pos, value) for pos, value in counts
+            if not _HEDGED_COUNT.match(ctx.masked, pos + len(_count_text(ctx.masked, pos)))]
+    confirmed = polarity(ctx.text) == "yes" and bool(_ANY_BED_WORD.search(ctx.question.echo))
+    if firm or confirmed:  # a wish beside a firmer count (or a count confirmed) is no count
+        counts = firm
     values = [value for _, value in sorted(counts)]
     if not values:
         return {}
@@ -274,10 +338,15 @@ def _answer_counts(ctx: MessageContext) -> dict[str, float]:
     return dict(zip(wanted, values, strict=False))
 
 
+def _count_text(text: str, pos: int) -> str:
+    m = re.match(r"[\w.]+", text[pos:])
+    return m.group(0) if m else ""
+
+
 def property_type_events(ctx: MessageContext) -> list[tuple[int, PropertyType, bool]]:
     """``(pos, type, wanted)`` statements; ``wanted=False`` withdraws that type ("not a
     condo", "stop sending me condos"): it clears the field if it is the current type."""
-    if ctx.seller_only:
+    if not ctx.may_name_next_home:
         return []
     out: list[tuple[int, PropertyType, bool]] = []
     for name, pattern in _TYPES:
@@ -302,4 +371,4 @@ def property_type_events(ctx: MessageContext) -> list[tuple[int, PropertyType, b
                 out.append((m.start(), name, False))
                 continue
             out.append((m.start(), name, True))
-    return sorted(out, key=lambda e: e[0])
+    return sorted((e for e in out if not ctx.describes_sold_home(e[0])), key=lambda e: e[0])

@@ -24,11 +24,22 @@ _BUY = re.compile(
     r"|\b(?:cash|first[\s-]?time|we'?re|i'?m|im|are|serious|ready)\s+(?:a\s+)?(?:home\s?)?buyers?\b"
     r"|\bbecome (?:home\s?)?owners\b|\b(?:ser|volvernos|hacernos) propietarios\b"
     r"|\bbuyers? here\b|\bfirst (?:home|house)\b"
-    r"|\b(?:house|home)[\s-]hunting\b|\bin the market for\b|\bmake an offer\b"
+    r"|\b(?:house|home)[\s-]hunting\b|\bin the market for\b"
+    r"|\b(?:make|put|putting|write|writing|submit|submitting|place|making)\s+(?:in\s+)?an? offer\b"
+    r"|\bhacer una oferta\b"
     # owning instead of renting: "we'd like to finally own", "algo propio", "casa propia"
     r"|\b(?:to|finally|ready to|wanna|want to)\s+own\b(?!\s+(?:business|company|up))"
     r"|\b(?:algo|casa|vivienda|hogar) propi[oa]\b|\band own (?:something|a |our |my |one)"
-    r"|\b(?:stop|quit|done|tired of|sick of) (?:renting|paying rent)\b"
+    r"|\b(?:stop|quit|done|done with|tired of|sick of|get out of|getting out of|over)"
+    r" (?:renting|paying rent|being renters?)\b|\b(?:to|into|start|towards?) owning\b"
+    r"|\bget(?:ting)? into the (?:housing |real estate |home )?market\b"
+    r"|\b(?:something|somewhere|a place|a home|a house|one) (?:we|i) (?:can )?own\b"
+    r"|\ba (?:place|home|house) of (?:our|my) own\b|\bpropi[oa] (?:casa|vivienda|hogar)\b"
+    # asking what there is: "any lots in fuquay?", "do you have any condos downtown?", "hay
+    # casas en Doral?" (a question about homes, not about rentals)
+    r"|\b(?:any|hay|tienen|tiene)\s+(?:[\w@-]+\s+){0,2}?(?:homes|houses|lots|land|acreage|condos"
+    r"|townhomes|townhouses|listings|properties|duplexes|casas|terrenos|lotes|propiedades)\b"
+    r"(?=[^.!?]*\?)(?![^.!?]*\b(?:rent|rental|rentals|lease|renta|rentar|alquiler)\b)"
     r"|\b(?:dejar de|cansad[oa]s? de|hart[oa]s? de) (?:rentar|alquilar|pagar renta)\b"
     r"|\b(?:home|house|condo)[\s-]shopping\b|\bshopping for (?:a|an|our|my)\s+(?:[\w-]+\s+)?"
     r"(?:home|house|condo|townhome|townhouse|place|property)\b"
@@ -47,10 +58,21 @@ _BUY = re.compile(
     r"|(?<!ya )\bcompr(?:ar|arla|arlo|amos|ando|aria|ariamos|o)\b|\bprimera casa\b"
     r"|(?<!poner )(?<!pongo )(?<!ponemos )(?<!ponerla )(?<!ponerlo )(?<!poner la )(?<!poner el )"
     r"(?<!poner mi )(?<!poner mis )(?<!poner nuestra )(?<!poner nuestro )"
+    # "mi casa esta a la venta" is the lead's own home for sale, not a home they ask about
+    r"(?<!\bmi )(?<!\bmis )(?<!\bsu )(?<!\bnuestra )(?<!\bnuestro )"
     r"\b(?:casas?|propiedades|terrenos?|lotes?|condos?|departamentos?)\s+(?:\w+\s+)?(?:en|de|a la)"
     r" venta\b|\badquirir\b|\bcompradores? primerizos?\b|\b(?:somos|soy) primerizos\b"
 )
 # A rental the lead has already is what they own, not a plan: "got a rental property in Leander".
+# Selling said other ways: "a townhome we need to unload", "cashing out of our house".
+_UNLOAD = re.compile(r"\b(?:unload|unloading|offload|offloading|off-load|get(?:ting)? rid of"
+                     r"|part(?:ing)? with|cash(?:ing)? out of)\b")
+_HOME_NOUN = (r"(?:house|home|place|condo|townhome|townhouse|property|land|lot|duplex|unit|casa"
+              r"|depa|terreno)")
+_UNLOAD_OBJECT = re.compile(rf"(?:\s+[\w@'-]+){{0,3}}?\s+{_HOME_NOUN}\b|\s+(?:it|this one"
+                            rf"|that one)\b")
+_UNLOAD_END = re.compile(r"\s*(?:$|[.,!?;]|\b(?:before|by|this|next|in|asap|soon|quickly|fast"
+                         r"|now)\b)")
 _OWNED_BEFORE = re.compile(
     r"(?:\b(?:got|have|has|own|owns|owned|had|inherited|tengo|tenemos|tiene)\s+(?:(?:a|an|one|two"
     r"|\d+|some|this|that|una?)\s+)?|\b(?:my|our|his|her|their|mi|mis|nuestra|nuestro)\s+)"
@@ -66,8 +88,35 @@ def mask_out(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+# A stay as a guest is no investment: "we stayed at an airbnb in Castle Rock".
+_GUEST_STAY = re.compile(r"\b(?:stay\w*|booked|book|rent(?:ed|ing)?|vacation\w*)\s+(?:at|in)\s+"
+                         r"(?:an?|the|our|my|some|this|that|una?)\s+(?:airbnb|vrbo"
+                         r"|short[\s-]term rental)")
+
+
+def guest_stay(text: str, start: int) -> bool:
+    """Is the rental word at ``start`` a place the lead stayed in as a guest?"""
+    return any(m.start() <= start < m.end()
+               for m in _GUEST_STAY.finditer(text, max(0, start - 40), start + 30))
+
+
+# Renting out the home the lead leaves: "rent out our current place", "keep the house and rent it
+# out" -- what they own, not a purchase to rent out.
+_OWN_HOME_OUT = re.compile(r"\s+(?:our|my)\s+(?:[\w@-]+\s+){0,2}?(?:house|home|place|condo|townhome"
+                           r"|townhouse|unit|casa|depa)\b")
+_KEEP_HOME = re.compile(r"\b(?:keep|keeping|hold onto|holding onto|hang onto|quedarnos con)\s+"
+                        r"(?:our|my|the|la|nuestra)\s+(?:current\s+|old\s+)?(?:house|home|place"
+                        r"|condo"
+                        r"|townhome|casa)\b[^.!?]{0,25}$")
+
+
 def owned_rental(text: str, start: int) -> bool:
-    """Is the rental named at ``start`` one the lead has ("our rental property")?"""
+    """Is the rental named at ``start`` one the lead has ("our rental property", "rent out
+    our current place")?"""
+    if text.startswith("rent", start) and not text.startswith("rental", start):
+        out = text.find("out", start, start + 14)
+        return out >= 0 and bool(_OWN_HOME_OUT.match(text, out + 3) or _KEEP_HOME.search(
+            text, max(0, start - 60), start))
     return text.startswith("rental", start) and bool(
         _OWNED_BEFORE.search(text[max(0, start - 30) : start]))
 
@@ -78,21 +127,27 @@ _SELL = re.compile(
     r"(?:car|truck|boat|furniture|stuff|business|company|things|items|tickets|products?)\b)"
     r"|\b(?:thinking (?:of|about)|start|before|after|consider(?:ing)?|plan(?:ning)? (?:on|to))"
     r"\s+listing\b|\blisting (?:it|in|our|my|the house|the home|this)\b"
-    r"|\b(?:we|i|we've|i've|already|just|have|is|been)\s+listed\b|\blisted (?:our|my|it)\b"
+    r"|\b(?:we|i|we've|i've|we're|we are|i'm|i am|already|just|have|is|been)\s+listed\b"
+    r"|\blisted (?:our|my|it)\b"
     r"|\b(?:we'?d|we|i|i'?d|to)\s+list (?:it |at |for |in |our |my )"
+    r"|\b(?:we'?re|we are|i'?m|im|i am|be|been)\s+listing (?:at|for|it|next|this)\b"
+    # only a seller cuts their own price: "we dropped the price to 390"
+    r"|\b(?:drop|dropped|dropping|reduce|reduced|reducing|lower|lowered|lowering|cut|cutting)"
+    r" (?:the|our|my) (?:asking |list(?:ing)? )?price\b"
     r"|\b(?:want|wanna|wants|hoping|hope|ready|need|needs|plan|planning|going|gonna|looking|like"
-    r"|time|about|try|trying)\s+(?:to\s+)?list\b"
+    r"|time|about|try|trying|may|might|could|will|we'll|i'll|should)\s+(?:to\s+)?list\b"
     r"(?!\s+(?:of|for (?:me|us)|them|the (?:homes|houses)))"
     r"|\bput(?:ting)? (?:our|my|the|it|her|his|their)\b[^.!?]{0,40}?\b(?:up for sale|on sale)\b"
     # the lead's home already for sale: "our home is on the market", "had it listed", "fsbo"
     r"|\b(?:our|my) (?:[\w@-]+ )?(?:house|home|place|condo|townhome|townhouse|property|land|lot)"
-    r"(?: (?:in|on|at) [\w@ -]{1,30}?)? (?:is|'s) (?:already |now |currently |still )?"
+    r"(?: (?:in|on|at) [\w@ -]{1,30}?)? (?:is|'s|has been|'s been|was|went) (?:already |now "
+    r"|currently |still |been )?"
     r"(?:on the market|listed|for sale)\b"
     r"|\b(?:had|have|has) (?:it|her|the house|the home|our (?:house|home|place)) listed\b"
     r"|\bfor sale by owner\b|\bfsbo\b"
     r"|\b(?:mi|nuestra|la) (?:casa|propiedad|depa|terreno)(?: (?:en|de) [\w@ ]{1,30}?)? (?:ya )?"
     r"(?:esta|estan) (?:ya )?"
-    r"(?:en venta|listad[oa])\b"
+    r"(?:en venta|a la venta|listad[oa])\b"
     r"|\b(?:tenemos|tengo) (?:la|mi|nuestra) (?:casa|propiedad) (?:listada|en venta)\b"
     r"|\blist (?:our|my|his|her|their|mom'?s|dad'?s) (?:[\w-]+ ){0,2}?(?:house|home|place|condo"
     r"|townhome|townhouse|property|land|lot|duplex|unit)\b"
@@ -104,13 +159,20 @@ _SELL = re.compile(
     r" (?:por|de) (?:mi|nuestra|nuestro|la|el) (?:casa|propiedad|depa|departamento|terreno|condo)\b"
     r"|\bhow much (?:could|can|would|will) (?:i|we) get for\b"
     r"|\bhoping to get \S+ for (?:the|our|my|it)\b|\blist for\b"
-    r"|\bput(?:ting)? (?:our|my|the|it)\b[^.!?]{0,40}?\bon the market\b"
+    r"|\b(?:put(?:ting)?|get(?:ting)?|place|placing)\s+(?:our|my|the"
+    r"|it)\b[^.!?]{0,40}?\bon the market\b"
     r"|\bvend(?:er|erla|erlo|erlas|emos|iendo|eria|eriamos|o)\b"
     r"|\bponer(?:la|lo)?\s+(?:[\w@]+\s+){0,4}?(?:en|a la) venta\b"
 )
 _NOT_SELL_SUBJECT = re.compile(
     r"\b(?:landlord|owner|owners|seller|sellers|neighbors?|builder|they|he|she|they're"
     r"|dueno|duenos|vendedor|vendedores|ellos|el|ella)\b(?:\s+\w+){0,2}\s*$"
+)
+# Homes as the subject of "sell": "what homes are selling for", "what did the house on oak
+# sell for" (but "the house is listed" is the lead's).
+_HOMES_SUBJECT = re.compile(
+    r"\b(?:homes|houses|properties|condos|townhomes|places|listings|things|the (?:house|home"
+    r"|place|condo|one)|that (?:house|home|one)|casas|propiedades)\b(?:\s+[\w@]+){0,3}\s*$"
 )
 _RENT = re.compile(
     r"\b(?:to|gonna|wanna|will|we'll|i'll|going to|plan to|rather|prefer to|could)"
@@ -123,9 +185,12 @@ _RENT = re.compile(
     r"|\b(?:look\w{0,3}|lookng|lokking|need|needs|want|wants|find|finding|searching)\s+(?:for\s+)?"
     r"(?:a|an)\s+(?:[\w-]+\s+){0,3}?rental\b(?!\s+(?:propert\w*|income|investment|portfolio))"
     r"|\b(?:to|gonna|wanna|will)\s+lease\b(?!\s+(?:it\s+)?out)|\bleasing (?:a|an)\b"
+    r"|\b(?:looking for|need|needs|want|wants|find|sign)\s+(?:a|an)\s+(?:new\s+"
+    r"|short[\s-]term\s+)?lease\b"
     r"|\b(?:anything|something|homes?|houses?|places?|apartments?|condos?|units?|townhomes?)"
     r"\s+(?:[\w@-]+\s+){0,2}?for (?:rent|lease)\b"
     r"|\b(?:rentar|alquilar|arrendar)\b(?!\s+(?:la|lo|las|los)\b)"
+    r"|\b(?:keep|keep on|continue|stay)\s+renting\b|\bseguir (?:rentando|alquilando)\b"
     r"|\b(?:casas?|departamentos?|depas?|apartamentos?|algo)\s+(?:\w+\s+)?(?:en|para|de) (?:renta"
     r"|alquiler)\b"
 )
@@ -143,8 +208,13 @@ INVEST = re.compile(
     r"|\b(?:buy|buying|pick up|picking up|add|adding|acquire|grow)\s+(?:a |an |another |some |more "
     r"|a couple(?: of)? |a few |\d+ |my |our )?rentals?\b(?! (?:house|home|place|for us))"
     r"|\brent (?:it |them )?out\b|\brental (?:income|propert\w*|investment|portfolio)"
+    r"|\bbuy[\s-]and[\s-]hold\b|\bhouse[\s-]?hack\w*|\brent (?:out )?the other(?: (?:side|unit"
+    r"|half|units))?\b"
     r"|\bcash[\s-]?flow|\bas (?:a )?rentals?\b|\bhold as rentals?\b"
     r"|\binvertir\b|\binversion(?:es)?\b|\binversionistas?\b|\b(?:rentar|alquilar)l[oa]s?\b"
+    r"|\b(?:add(?:ing)? to|grow(?:ing)?|expand(?:ing)?|build(?:ing)?)\s+(?:my|our)\s+(?:rental "
+    r"|real estate"
+    r" |investment |property )?portfolio\b"
 )
 _SELL_FIRST = re.compile(
     r"\bsell\w*\b[^.!?]{0,60}\b(?:first|before (?:we|i) (?:can )?buy)\b"
@@ -185,7 +255,7 @@ _LATER_AFTER = re.compile(
 _LATER_BEFORE = re.compile(
     r"\b(?:before (?:deciding|we decide|figuring out)(?: \w+)? (?:to|where to|whether to|if we)"
     r"|eventually|someday|later|(?:then )?down the road|antes de decidir(?: \w+)?(?: si)?"
-    r"|mas adelante|algun dia)\s+(?:\w+\s+){0,2}$"
+    r"|mas adelante|algun dia|despues|luego|mas tarde|afterwards|after that)\s+(?:\w+\s+){0,2}$"
 )
 _NEXT_CLAUSE = re.compile(r"[,;]|\b(?:and|but|then|so|y|pero|luego)\b")
 # The plan for now: "rent for now", "rentar por ahora"; renting is also the plan for now when it
@@ -195,9 +265,10 @@ _NOW = (r"for now|for the time being|in the meantime|temporarily|por ahora|por e
 _NOW_AFTER = re.compile(rf"^\s*(?:\w+\s+){{0,5}}?(?:{_NOW})\b")
 _NOW_AFTER_RENT = re.compile(
     rf"^\s*(?:\w+\s+){{0,5}}?(?:{_NOW}|for a while|short[\s-]term|for (?:a|one|1|the first) year"
-    rf"|first|por un tiempo|por un ano|primero)\b"
+    rf"|first|at first|initially|to start|por un tiempo|por un ano|primero|al principio"
+    rf"|para empezar)\b"
 )
-_PROGRESSIVE = re.compile(r"\w+ing\b")
+_PROGRESSIVE = re.compile(r"(?!going\b|trying\b|planning\b|hoping\b)\w+ing\b")
 _PROPERTY_WORD = re.compile(r"^\W*(?:land|a lot|lot|house|home|condo|townhome|townhouse|duplex)\b")
 
 
@@ -238,7 +309,8 @@ def _status(text: str, start: int, end: int, kind: Intent) -> Status:
 
 # Plans weighed against each other: "rent or buy?", "not sure if we should buy or rent".
 _WEIGHED = re.compile(
-    r"\b(?:rent|renting|buy|buying|sell|selling|rentar|comprar|vender|alquilar)\s+(?:or|vs\.?|versus"
+    r"\b(?:rent|renting|buy|buying|sell|selling|rentar|comprar|vender|alquilar)\s+(?:or|vs\.?"
+    r"|versus"
     r"|o)\s+(?:to\s+)?(?:rent|renting|buy|buying|sell|selling|rentar|comprar|vender|alquilar)\b"
 )
 
@@ -259,8 +331,17 @@ def _signals(text: str, whose: Whose) -> list[Signal]:
             found.append((m.start(), m.end(), "buy"))
     for m in _SELL.finditer(text):
         proxy = whose.role(m.start()) == "proxy"  # "my mom ... she wants to sell"
-        subject = _NOT_SELL_SUBJECT.search(text[max(0, m.start() - 30) : m.start()])
+        subject = _NOT_SELL_SUBJECT.search(text[max(0, m.start() - 30) : m.start()]) or (
+            m.group(0).startswith("sell")
+            and _HOMES_SUBJECT.search(text[max(0, m.start() - 40) : m.start()]))
         if (proxy or not subject) and not _INSTEAD.search(text[max(0, m.start() - 25) : m.start()]):
+            found.append((m.start(), m.end(), "sell"))
+    for m in _UNLOAD.finditer(text):
+        sentence_start = max(text.rfind(c, 0, m.start()) for c in ".!?\n") + 1
+        if _UNLOAD_OBJECT.match(text, m.end()) or (
+            _UNLOAD_END.match(text, m.end())
+            and re.search(rf"\b{_HOME_NOUN}\b", text[sentence_start : m.start()])
+        ):
             found.append((m.start(), m.end(), "sell"))
     for m in _RENT.finditer(text):
         if _RENT_IT_OUT.search(text, max(0, m.start() - 30), m.start()):
@@ -270,19 +351,47 @@ def _signals(text: str, whose: Whose) -> list[Signal]:
                 and _NOT_RENT.search(text[max(0, m.start() - 20) : m.start()])):
             found.append((m.start(), m.end(), "rent"))
     found.extend((m.start(), m.end(), "invest") for m in INVEST.finditer(text)
-                 if not owned_rental(text, m.start()))
+                 if not owned_rental(text, m.start()) and not guest_stay(text, m.start()))
     found.extend((m.start(), m.end(), "buy_and_sell") for m in _SELL_FIRST.finditer(text))
     return sorted((Signal(start, kind, _status(text, start, end, kind))
                    for start, end, kind in found if not whose.other(start)),
                   key=lambda sig: sig.pos)
 
 
+# "the first one", "the latter", "la segunda opcion": an option of a choice question by its place.
+_ORDINAL_ANSWER = re.compile(
+    r"^\W*(?:[\w']+\W+){0,2}?(?:the |option |opcion |la |el |lo )?(?:(?P<first>first|1st|former"
+    r"|primer[ao]?|#1)|(?P<second>second|2nd|segund[ao]|#2)|(?P<third>third|3rd|tercer[ao]?"
+    r"|#3)|(?P<last>latter|last|ultim[ao]))\b(?!\s*(?:time|home|house|casa|vez|bed|br))"
+)
+
+
+_TO_LIVE_IN = re.compile(r"\W*(?:(?:\w+\W+){0,2}?)(?:to live in|live in it|primary"
+                         r"|our (?:own )?home"
+                         r"|(?:a )?residence|for (?:us|ourselves|me|myself|my family|our family)"
+                         r"|owner[\s-]occupied|para vivir|vivienda|para nosotros)\b")
+
+
+def _ordinal_option(text: str, options: tuple[str, ...]) -> Intent | None:
+    m = _ORDINAL_ANSWER.match(text)
+    if not m or not options:
+        return None
+    index = {"first": 0, "second": 1, "third": 2, "last": len(options) - 1}[m.lastgroup or ""]
+    return options[index] if index < len(options) else None  # type: ignore[return-value]
+
+
 def answer_intent(text: str, question: Question) -> Intent | None:
-    """Intent given by a reply to a buy/sell/rent question ("rent", "both", "yes")."""
+    """Intent given by a reply to a buy/sell/rent question ("rent", "both", "yes", "the first
+    one")."""
     if question.intent_choice:
         first = re.match(r"\W*([a-z]+)", text)
         if first and first.group(1) in _ANSWER_WORDS:
             return _ANSWER_WORDS[first.group(1)]
+        ordinal = _ordinal_option(text, question.options)
+        if ordinal:
+            return ordinal
+        if "invest" in question.options and _TO_LIVE_IN.match(text):
+            return "buy"  # "to live in or as an investment?" -> "to live in"
         if re.match(r"[^.!?,;]{0,20}\b(?:both|ambos|ambas|las dos(?: cosas)?)\b", text):
             return "buy_and_sell"  # "a bit of both", "las dos cosas"
     substantive = polarity(text) != "no" and not text.rstrip().endswith("?")

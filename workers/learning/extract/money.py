@@ -30,7 +30,13 @@ _EXCLUDE_BEFORE = re.compile(
     r"|renta|rentas|mensualidad|pago mensual|pagos|hipoteca|debo|debemos|ahorrad\w+|ahorros"
     r"|enganche|ingresos|sueldo|cuotas?|pre[\s-]?calificad\w*|precalificad\w*)\b"
 )
-_EXCLUDE_AFTER = re.compile(r"^\s*(?:down\b|in savings|saved|in equity|equity|on it|left on)")
+_EXCLUDE_AFTER = re.compile(r"^\s*(?:down\b|in savings|saved|in equity|equity|on it|left on"
+                            r"|for (?:a |the )?(?:down ?payment|closing costs?|reserves)"
+                            r"|in (?:the bank|cash reserves)|(?:a|per) year\b|annually)")
+# What the lead earns: "we make about 120k", "my husband brings in 90k".
+_INCOME_BEFORE = re.compile(r"\b(?:we|i|he|she|they|husband|wife|hubby|both)\s+(?:both\s+|each\s+)?"
+                            r"(?:make|makes|making|earn|earns|earning|bring (?:in|home)|brings"
+                            r" (?:in|home)|gan\w+)\b")
 _PREAPPROVAL = re.compile(
     r"(?:pre[\s-]?approv\w*(?:\s+(?:us|me))?|approved|pre[\s-]?approval|preapproval"
     r"|pre[\s-]?aprob\w*|aprobad[oa]s?|aprobacion del banco)(?:\s+letter)?"
@@ -50,8 +56,30 @@ _FLOOR = re.compile(
     r" (?:en |por )?menos de|lo (?:minimo|menos) que (?:acepto|aceptaria|aceptamos)(?: es)?)"
     r"\s*\$?\s*$"
 )
+# What a seller would settle for, a floor beside the price hoped for: "we'd take 410",
+# "aceptaríamos 380" (SPEC: the hoped-for price wins over a floor said with it).
+_SETTLE = re.compile(
+    r"(?:\b(?:would|'d|could|can|will|might)\s+(?:probably\s+|still\s+|even\s+)?(?:take|accept"
+    r"|settle for|go (?:as low as|down to)|be (?:ok|okay|fine|good) with|let it go for)"
+    r"|\b(?:aceptar\w*|acepto|aceptamos|aceptaria\w*|dejariamos|dejaria))"
+    r"\s*(?:(?:as low as|like|about|around|unos|como|en|por)\s+)?\$?\s*$"
+)
+# A figure said as the price of a home: "thinking 525 for ours", "400 for the right house".
+_FOR_HOME_AFTER = re.compile(
+    r"^\s*(?:k\b)?\s*(?:for|por)\s+(?:it|ours|mine|(?:our|my|the|this|that|his|her|their|la|el"
+    r"|mi|nuestra|nuestro)\s+(?:[\w@-]+\s+)?(?:house|home|place|condo|townhome|townhouse"
+    r"|property|casa|depa|propiedad))\b"
+)
+# A floor said after the figure: "400 is my bottom dollar", "410 minimum", "300 lo mínimo".
+_FLOOR_AFTER = re.compile(
+    r"\s*(?:k\b)?\s*(?:is|would be|'s|es|seria)?\s*(?:my|our|the|mi|nuestro|el"
+    r"|lo)?\s*(?:absolute\s+)?"
+    r"(?:bottom (?:dollar|line)|rock bottom|floor|minimum|min\b|lowest|least we'?d take|minimo"
+    r"|lo menos)"
+)
 _SELL_CUE = re.compile(
     r"\b(?:hop(?:e|es|ed|ing)|get|getting|list|listing|listed|sell|selling|asking|aim|aiming"
+    r"|price|priced|pricing|goal|target|love|market|ideally|idealmente"
     r"|worth|want|like|need|go for|goes for|appraise|happy with|settle for|take|accept"
     r"|vender\w*|venta|sacar|obtener|pedir|espero"
     r"|esperamos|vale|quiero|queremos|quisiera|quisieramos|gustaria)\b"
@@ -59,7 +87,9 @@ _SELL_CUE = re.compile(
 # A hope said after the figure: "450 would be amazing", "ojala 320" is before.
 _HOPE_AFTER = re.compile(r"^\s*(?:would be|would make (?:us|me)|is the dream|is the goal|ideally"
                          r"|seria|estaria)\b(?!\s+(?:fine|ok|okay|acceptable))")
-_HOPE_CUE = re.compile(r"\b(?:hop(?:e|es|ed|ing)|ideally|like to get|aim|aiming|want|espero"
+_HOPE_CUE = re.compile(r"\b(?:hop(?:e|es|ed|ing)|ideally|idealmente|like to get|aim|aiming|want"
+                       r"|espero|love"
+                       r"|goal|dream"
                        r"|esperamos|ojala|quisiera|quisieramos|me gustaria|nos gustaria)\b")
 _BUY_CUE = re.compile(
     r"\b(?:budget|afford|spend|buy\w*|purchase|up to|under|max|no more than|stretch|go up"
@@ -102,6 +132,9 @@ _PRICE_CUE = re.compile(
 
 _STRONG_CUE = re.compile(
     r"(?:budget(?:'?s)?(?:\s+(?:is|of|around|about|at|maybe|like|~|probably|roughly))*"
+    # "our budget for the next one is 450", "we can afford about 425"
+    r"|budget(?:\s+[\w@'-]+){1,5}?\s+(?:is|of|around|about|at|would be|will be)"
+    r"|afford(?:\s+(?:up to|about|around|maybe|like|roughly|to spend|to pay))?"
     r"|price range(?: is| of)?|pre[\s-]?approved (?:for|up to)"
     r"|approved for|spend(?: up to| about| around)?|list(?: it)? (?:at|for)|hoping to get"
     r"|sell (?:it )?for|presupuesto(?:\s+(?:es|de|como|alrededor de|unos|maximo))*"
@@ -137,12 +170,15 @@ def _is_price_context(ctx: MessageContext, tok: NumberToken, before: str, talk: 
         return talk or asked
     if talk and _PRICE_CUE.search(before):
         return True
-    if ctx.intent in ("sell", "buy_and_sell") and 50 <= tok.value < 10_000 and _SELL_CUE.search(
-        before
+    after = _clause_after(ctx, tok.end)
+    if 50 <= tok.value < 10_000 and (
+        _FOR_HOME_AFTER.match(after)
+        or (ctx.intent in ("sell", "buy_and_sell") and (
+            _SELL_CUE.search(before) or _SETTLE.search(before) or _MIN_BEFORE.search(before)
+            or _FLOOR_AFTER.match(after) or _HOPE_CUE.search(before)))
     ):
         return True
     # "a 3 bed under 400": a direction word before a three-digit figure is a price in thousands.
-    after = _clause_after(ctx, tok.end)
     direction = _MAX_BEFORE.search(before) or _MAX_AFTER.match(after) or _NEGATED_OVER.search(
         before)
     return not ctx.renting and 50 <= tok.value < 1000 and bool(direction)
@@ -166,6 +202,8 @@ _NEGATED_UNDER = re.compile(
 
 
 def _direction_words(before: str, after: str) -> Direction:
+    if _SETTLE.search(before) or _FLOOR_AFTER.match(after):
+        return "min"  # "but we'd take 410", "410 minimum": what they would accept, a floor
     if re.search(r"\bnothing (?:below|under|less than)\s*\$?\s*$", before) or _NEGATED_UNDER.search(
             before):
         return "min"  # "no less than 310", "no menos de 310": a floor
@@ -178,7 +216,7 @@ def _direction_words(before: str, after: str) -> Direction:
     return "single"
 
 
-def _kind(ctx: MessageContext, before: str, clause: str) -> Kind | None:
+def _kind(ctx: MessageContext, before: str, clause: str, pos: int) -> Kind | None:
     if _PREAPPROVAL.search(before) or _answers_preapproval(ctx, before):
         return "preapproval"
     if _FLOOR.search(before):
@@ -191,8 +229,12 @@ def _kind(ctx: MessageContext, before: str, clause: str) -> Kind | None:
         # purchase ("we can spend 400")
         asked_sale = ctx.direct and ctx.question.asks("sell_price")
         return "sell" if asked_sale and not _PURCHASE_CUE.search(before) else "budget"
-    if ctx.intent == "sell" and not _PURCHASE_CUE.search(before):
-        return "sell"  # a seller only: "nothing below 450" is the sale price, not a budget
+    # a seller only: "nothing below 450" is the sale price, not a budget -- unless the figure
+    # caps the next home ("selling ours, then looking for a house up to 400k")
+    next_cap = ctx.next_home(pos) and (_MAX_BEFORE.search(before) is not None
+                                       or not _SELL_CUE.search(before))
+    if ctx.intent == "sell" and not _PURCHASE_CUE.search(before) and not next_cap:
+        return "sell"
     buy_cue = bool(_BUY_CUE.search(before))
     if buy_cue or ctx.question.asks("budget"):
         return "budget"
@@ -228,9 +270,10 @@ def money_events(ctx: MessageContext) -> list[MoneyEvent]:
             continue
         if not tok.explicit_money and not thousands:
             continue
-        if _EXCLUDE_BEFORE.search(before) or _EXCLUDE_AFTER.match(after):
+        if _EXCLUDE_BEFORE.search(before) or _EXCLUDE_AFTER.match(after) or _INCOME_BEFORE.search(
+                before):
             continue
-        kind = _kind(ctx, before, before_full + after)
+        kind = _kind(ctx, before, before_full + after, tok.start)
         if kind is None or (kind == "budget" and ctx.renting):
             continue
         low, high = amounts

@@ -12,16 +12,28 @@ from __future__ import annotations
 import re
 
 from .context import MessageContext
-from .intent import owned_rental
+from .intent import guest_stay, owned_rental
 from .model import Motivation
 from .questions import polarity
 
 _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
     ("relocation", r"\brelocat\w*|\btransferr?(?:ing|ed)\b|\bjob transfer\b|\bnew job\b"
                    r"|\b(?:got|accepted|took|starting|start) a (?:new )?job\b"
-                   r"|\bfor (?:my|his|her|our) (?:[\w']+ )?(?:job|work)\b"
+                   r"|\bfor (?:my|his|her|our) (?:[\w']+ )?(?:job|work|residency|fellowship"
+                   r"|internship"
+                   r"|position|new role|job offer|transfer|assignment|orders|posting)\b"
                    r"|\bmoving (?:down |up |over |out )?(?:here )?from\b"
-                   r"|\bmoving (?:here )?for (?:work|a job|my job)\b"
+                   # from a place named later: "moving to miami in january from new york"
+                   r"|\bmov(?:e|es|ing)\b(?:\s+[\w@'-]+){1,5}?\s+from\b(?!\s+(?:our|my|the|a|an"
+                   r"|this"
+                   r"|that|his|her|their|a|una?|el|la|nuestr\w+|mi)\b)"
+                   r"|\b(?:mov(?:e|es|ing)|com(?:e|es|ing)"
+                   r"|relocat\w+)\b(?:\s+[\w@'-]+){0,4}?\s+for (?:work|a job"
+                   r"|the job|a new job"
+                   r"|(?:my|his|her|our) (?:[\w']+ )?(?:job|work))\b"
+                   # a transfer had or asked for: "got a transfer to the austin office"
+                   r"|\b(?:got|gets|getting|received|accepted|took|requested) (?:a|the|his|her|my"
+                   r"|our) (?:job |work )?transfer\b"
                    r"|\b(?:job|company|employer|work) is (?:moving|relocating|transferring|sending)"
                    r" (?:me|us)\b"
                    # moved here already, for a job: "just moved here for a job at intel"
@@ -49,6 +61,10 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    r"|puesto|chamba)\b"
                    # new work in other words: a new gig, posting, assignment, an offer with a firm
                    r"|\bnew (?:gig|posting|assignment|contract|duty station|station|residency)\b"
+                   r"|\b(?:got into|matched (?:at|into|to)|starting|start|doing) (?:a |her |his "
+                   r"|my |our )?"
+                   r"(?:residency|fellowship)\b|\bresidency (?:at|in)\b"
+                   r"|\bcom(?:e|es|ing) (?:here |down |up |over )?from\b"
                    r"|\b(?:got|accepted|took|landed|starting|starts|start|matched (?:to|with)"
                    r"|offered) (?:a|an|the|my|his|her|our) (?:new )?(?:gig|posting|assignment"
                    r"|residency|fellowship|internship|placement|teaching job|nursing job)\b"
@@ -65,9 +81,15 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    r"|me manda|nos manda|me envio|nos envio|me cambio|nos cambio)\b"),
     ("growing_family", r"\bbab(?:y|ies)\b|\bexpecting\b|\bpregnan\w*|\btwins\b"
                        r"|\bgrowing family\b|\bfamily is growing\b|\bfamily'?s growing\b"
+                       r"|\bfamily (?:is |'s )?(?:getting bigger|expanding)\b"
+                       r"|\badopt(?:ing|ed)? (?:a |an |our |two |three |\d+ )?(?:baby|child|kid"
+                       r"|kids|children|son"
+                       r"|daughter|siblings?)\b"
+                       r"|\badoption\b|\bfoster(?:ing)? (?:kids|children|a child)\b"
                        r"|\bnewborn\b|\b(?:kid|child|#\d|another|one|little one|number \w+)"
                        r" on the way\b"
                        r"|\b(?:el|un|otro|nuestro|mi|al|del|segundo|primer|tercer|nuevo)\s+bebes?\b"
+                       r"|\b(?:otro|otra|un|una|bebe|nino|nina|hijo|hija)\s+(?:\w+\s+)?en camino\b"
                        r"|\bembarazad[oa]s?\b|\bgemel[oa]s\b|\bfamilia (?:esta )?creciendo"
                        r"|\bfamilia (?:crece|esta creciendo)\b|\b(?:otro|un) hijo en camino\b"
                        r"|\b(?:vamos a ser|seremos|voy a ser|van a ser)"
@@ -78,21 +100,42 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
     ("downsizing", r"\bdownsiz\w*|\bempty[\s-]?nest\w*|\bsomething smaller\b"
                    r"|\bsmaller (?:place|home|house)\b"
                    r"|\btoo (?:big|much house|much space|much for us)\b"
+                   r"|\btoo much (?:house |home )?to (?:keep up|maintain|take care|handle|manage"
+                   r"|clean)\b"
                    r"|\bway too much (?:house|for us|space)\b"
                    r"|\bkids (?:are )?(?:all )?(?:grown|gone|off to college|out of the house)"
                    r"|\bjust the (?:2|two) of us\b"
+                   r"|\bkids (?:have )?(?:all )?moved out\b|\bdon'?t need (?:all )?(?:this|that"
+                   r"|so much|the)"
+                   r" (?:space|room|house|square footage)\b|\bless (?:house|space|yard|upkeep"
+                   r"|maintenance)\b"
+                   r"|\beasier to (?:maintain|keep up|take care of)\b|\blow[\s-]maintenance\b"
                    r"|\balgo mas (?:pequeno|chico|chica|pequena)\b|\bnos sobra (?:espacio|casa)\b"
                    r"|\bnido vacio\b|\bhijos ya se (?:fueron|casaron)\b"
                    r"|\b(?:casa|esta casa) (?:es |ya es )?(?:muy|demasiado) grande\b"
                    r"|\b(?:nos|me) queda (?:muy |demasiado )?grande\b|\bdemasiada casa\b"),
-    ("upsizing", r"\bupsiz\w*|\bmore (?:space|room)\b|\bbigger\b|\boutgr(?:ew|own|owing)\b"
+    # bigger / larger said of the home, not of a part of it ("a bigger yard") or in a comparison
+    ("upsizing", r"\bupsiz\w*|\bmore (?:space|room|square footage)\b"
+                 r"|(?<!the )\b(?:bigger|larger)\b(?!\s+(?:yard|kitchen|garage|lot|closets?|bath\w*"
+                 r"|master|primary|bedrooms?|backyard|pool|deck|patio|office|basement|driveway|than"
+                 r"|the|living room|dining|laundry|windows|tub|shower|island|pantry)\b)"
+                 r"|\boutgr(?:ew|own|owing)\b|\bupgrad(?:e|ing) to\b"
                  r"|\bcramped\b|\bout of (?:space|room)\b"
                  r"|\b(?:our|my|we)\b[^.,!?]*\btoo small\b"
-                 r"|\bmas (?:grande|espacio|amplia)\b|\bse nos hace (?:muy )?(?:chica|chico|pequena"
+                 # "más grande" of the home, not "un patio más grande"
+                 r"|(?<!patio )(?<!cocina )(?<!jardin )(?<!cochera )(?<!garaje )(?<!terreno )"
+                 r"(?<!closet )(?<!bano )(?<!sala )(?<!recamara )(?<!cuarto )"
+                 r"\bmas (?:grande|espacio|amplia)\b|\bse nos hace (?:muy )?(?:chica|chico|pequena"
                  r"|pequeno)\b|\b(?:nos )?queda (?:muy )?(?:chica|chico|pequena|pequeno)\b"
-                 r"|\bno cabemos\b|\bbursting at the seams\b"),
+                 r"|\bno cabemos\b|\bbursting at the seams\b|\bon top of each other\b"
+                 r"|\bnot enough (?:room|space|bedrooms)\b|\bya no (?:nos )?(?:alcanza|cabemos)\b"
+                 r"|\btoo (?:tight|cramped)\b"
+                 r"|\b(?:need|needs|want|wants|require)\s+(?:a few |a couple |some |way "
+                 r"|a lot )?more"
+                 r" (?:bedrooms|rooms)\b"
+                 r"|\bqued(?:o|a|aron|ado) (?:muy |bien )?(?:chic[oa]|pequen[oa])\b"),
     ("first_time_buyer", r"\bfirst[\s-]?time (?:home ?)?buyers?\b|\bfirst[\s-]?time buying\b"
-                         r"|\bfirst (?:home|house|place)\b|\bnever owned\b"
+                         r"|\bfirst (?:home|house|place)\b|\bnever (?:owned|bought|purchased)\b"
                          r"|\bfirst (?:own |ever )?(?:condo|townhome|townhouse|apartment|property"
                          r"|purchase)\b|\bprimera compra\b"
                          r"|\bprimera (?:casa|vivienda|propiedad)\b|\bprimera vez (?:comprando"
@@ -113,30 +156,54 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    r"|another |some |more |a couple(?: of)? |a few |\d+ |my |our )?rentals?\b"
                    r"(?! (?:house|home|place|for us))"
                    r"|\bcash[\s-]?flow|\brental (?:income|propert\w*|investment)"
+                   r"|\bbuy[\s-]and[\s-]hold\b|\bhouse[\s-]?hack\w*"
+                   r"|\brent (?:out )?the other(?: (?:side|unit|half"
+                   r"|units|ones?))?\b"
                    r"|\bas (?:a )?rentals?\b|\binvestment\b|\b(?:rentar|alquilar)l[oa]s?\b"
                    r"|\binversion\b|\bingresos? (?:por|de) (?:renta|alquiler)\b"),
     ("divorce", r"\bdivorc\w*|\bseparat(?:ed|ing|ion)\b|\bsplit(?:ting)? up\b|\bdivorci\w*"
                 r"|\bseparacion\b|\bnos (?:estamos )?separ\w+"),
     ("financial_hardship", r"\blost (?:my|our|his|her) (?:jobs?|income)\b|\blaid off\b"
-                           r"|\bhours (?:got )?cut\b|\bcan'?t afford (?:the|my|our|it|this"
-                           r"|rent|payments?|mortgage)\b|\bcannot afford\b|\bforeclos\w*"
+                           # what they pay now, not a place they want ("love holly springs
+                           # but can't afford it")
+                           r"|\bhours (?:got )?cut\b|\b(?:can'?t|cannot|can not) afford (?:(?:the"
+                           r"|my|our) (?:[\w-]+ )?(?:rent|mortgage|payments?|bills|note|taxes|house"
+                           r"|home|place)|(?:it|this|that) (?:anymore|any more|no more)|rent"
+                           r"|payments?"
+                           r"|mortgage|to (?:stay|keep))\b|\bforeclos\w*"
                            r"|\bcan'?t keep up\b|\bbehind on (?:the |my |our )?(?:mortgage"
                            r"|payments|rent|bills)\b|\bbankrupt\w*|\bmedical bills\b"
                            r"|\bfinancial(?:ly)? (?:hardship|trouble|struggl\w*)"
+                           r"|\bmoney(?:'s| is) (?:tight|short)\b|\btight on money\b"
+                           r"|\bcan'?t make ends meet\b"
                            r"|\bperd(?:i|io|imos) (?:mi|el|su|nuestro) (?:trabajo|empleo)\b"
                            r"|\bno (?:podemos|puedo) pagar\b"
                            r"|\batrasad[oa]s? (?:con|en) (?:la hipoteca"
                            r"|los pagos)\b|\bejecucion hipotecaria\b|\bbancarrota\b"),
-    ("retirement", r"\bretir(?:e|ed|ing|ement)\b|\bjubil\w+|\bretir(?:o|arme|arnos|ad[oa]s?)\b"
+    ("retirement", r"\bretir(?:e|es|ing|ement)\b|\bretired\b(?!\s+(?:military|army|navy|marine|air"
+                   r" force|veteran|vet|teacher|cop|police|nurse|firefighter|officer|from the)\b)"
+                   r"|\b(?:just|recently|finally|now|both|already) retired\b|\bjubil\w+"
+                   r"|\bretir(?:o|arme|arnos|ad[oa]s?)\b"
                    r"|\b(?:me|nos|se) (?:\w+ ){0,2}retir(?:o|e|amos|aron|ar|ando)\b"),
 )
 _REASONS: tuple[tuple[Motivation, re.Pattern[str]], ...] = tuple(
     (key, re.compile(pattern)) for key, pattern in _REASONS_RAW
 )
+_KIN_OF = (r"(?:my|our|mi|mis|nuestr\w+)\s+(?:[\w-]+\s+)?(?:family|parents|mom|dad|mother|father"
+           r"|sister|brother|daughter|son|kids|grandkids|in-laws|familia|padres|mama|papa|madre"
+           r"|padre|hermana|hermano|hija|hijo|hijos|hijas|nietos|suegros)")
 # Moving back home or to be near family: relocation, unless another reason is stated.
 _NEAR_FAMILY = re.compile(
-    r"\b(?:mov(?:e|ing|ed)|relocat\w*|head(?:ing)?|go(?:ing)?|get) back (?:to|home)\b"
+    r"\b(?:mov(?:e|ing|ed)|relocat\w*|head(?:ing)?|go(?:ing)?|get) back (?:to|home|there|here)\b"
+    # where family lives, as what decides the place: "my in-laws live in pearland so we'd like
+    # to be in pearland", "mis papás viven en Doral, por eso buscamos ahí"
+    rf"|\b{_KIN_OF}\s+(?:live|lives|is|are|vive|viven|esta|estan)\s+(?:[\w@-]+\s+){{0,4}}?(?:so"
+    rf"|that'?s"
+    rf" why|and we(?:'d)? (?:want|like|need)|asi que|por eso|y queremos)\b"
     r"|\bback home to\b"
+    # going to live with family: "nos vamos a Texas con mi hija", "moving in with my parents"
+    rf"|\b(?:mov\w+|going|go|goes|vamos|nos vamos|me voy|irnos|mudarnos|mudamos|nos mudamos)\b"
+    rf"[^.!?]{{0,30}}?\b(?:with|con)\s+{_KIN_OF}\b"
     r"|\b(?:to be|be|to live|move|moving|relocat\w+) (?:closer to|close to|near|nearer to"
     r"|next to) (?:family|my|our|us\b|me\b"
     r"|his|her|the (?:kids|grandkids|family)|mom|dad|parents|family)\b"
@@ -146,6 +213,13 @@ _NEAR_FAMILY = re.compile(
     r"|padres|mamas?|papas?|madre|padre|suegr\w+|herman\w+)\b"
     r"|\b(?:regres\w+|volv\w+|de regreso) a (?:vivir|mi (?:pais|tierra|estado)|nuestr\w+ (?:pais"
     r"|tierra|estado))\b"
+    # going back: "nos regresamos a México", "me regreso para Texas"
+    r"|\b(?:nos|me) (?:regres\w+|volvemos|vuelvo|volveremos) (?:a|para)\b|\bde regreso (?:a|para)\b"
+    # where family lives, as the reason: "porque allá vive mi hija", "since my son lives there"
+    rf"|\b(?:because|since|cause|cuz|bc|porque|ya que|pues)\s+(?:(?:alla|alli|ahi|there|aqui"
+    rf"|here)\s+)?"
+    rf"(?:(?:vive|viven|esta|estan)\s+{_KIN_OF}\b|{_KIN_OF}\s+(?:lives?|vive|viven|(?:is|are|esta"
+    rf"|estan)\s+(?:there|here|nearby|close|alla|alli|ahi|aqui|cerca))\b)"
 )
 _FAMILY = re.compile(
     r"\b(?:family|parents|mom|dad|mother|father|sister|brother|daughter|son|kids|grandkids"
@@ -153,6 +227,11 @@ _FAMILY = re.compile(
 _NEAR_THEM = re.compile(
     r"\b(?:near|close to|closer to|next to|by|cerca de)\s+(?:her|him|them|ella|el|ellos|ellas)\b"
     r"|\b(?:to be|be|estar|vivir) (?:close|closer|nearby|cerca)\b(?! (?:to|de)\b)")
+# A reason only possible: "depends on if my job offer comes through", "si me dan el puesto".
+_CONDITIONAL = re.compile(r"\b(?:if|whether|unless|in case|(?:depends|depending) on (?:if|whether)"
+                          r"|en caso de que|depende de si)\b[^.!?,;]*$")
+_BOUGHT_BEFORE = re.compile(r"\b(?:bought|purchased|closed on|owned|sold|compramos|compre"
+                            r"|vendimos|tuvimos)\b[^.!?,;]*$")
 _SIZE_REASONS = frozenset({"downsizing", "upsizing"})
 _NOT_OURS = re.compile(r"\b(agent|realtor|broker|lender|he|she|they|boss)\s+(?:\w+\s+)?$")
 
@@ -167,12 +246,23 @@ def motivation_events(ctx: MessageContext) -> list[tuple[int, Motivation]]:
     text = ctx.masked
     for name, pattern in _REASONS:
         for m in pattern.finditer(text):
-            if not _ours(ctx, m.start()):
-                continue
-            if name == "investment" and owned_rental(text, m.start()):
+            if not _ours(ctx, m.start()) or _CONDITIONAL.search(
+                    text, ctx.segments.sentence(m.start())[0], m.start()):
+                continue  # someone else's reason, or one that may not happen ("if my offer...")
+            if name == "relocation" and m.group(0).endswith("from") and re.match(
+                    r"\s+(?:the\s+)?@", text[m.end() :]):
+                continue  # "moving from chandler to gilbert": a move inside the market
+            if name == "first_time_buyer" and _BOUGHT_BEFORE.search(
+                    text, max(0, m.start() - 30), m.start()):
+                continue  # "we bought our first place in 2021": a first purchase in the past
+            if name == "investment" and (owned_rental(text, m.start())
+                                         or guest_stay(text, m.start())):
                 continue  # "got a rental property in Leander" is what they own
             out.append((m.start(), name))
-    near_family = [m.start() for m in _NEAR_FAMILY.finditer(text) if _ours(ctx, m.start())]
+    # the reason is the lead's when the match ends in the lead's words ("my in-laws live in
+    # Pearland so we'd like to be there")
+    near_family = [m.start() for m in _NEAR_FAMILY.finditer(text)
+                   if _ours(ctx, m.start()) or _ours(ctx, min(m.end() + 1, len(text)))]
     # "my sister lives in Tempe and we want to buy near her", "X is where my parents are so
     # we'd want to be close": near the family member the message named
     for m in _NEAR_THEM.finditer(text):
@@ -200,7 +290,9 @@ def _ours(ctx: MessageContext, pos: int) -> bool:
 
 
 def apply_motivation(current: Motivation | None, new: Motivation) -> Motivation:
-    """Latest reason wins, except that "more room" never replaces a growing family."""
-    if current == "growing_family" and new == "upsizing":
+    """Latest reason wins, except that a size ("more room", "something smaller") never
+    replaces a life event said before it (a baby, a job, retiring, family): the size is what
+    the event asks for, as SPEC's "a baby ... even when 'more room' is said too"."""
+    if current is not None and current not in _SIZE_REASONS and new in _SIZE_REASONS:
         return current
     return new

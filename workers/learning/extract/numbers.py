@@ -75,6 +75,11 @@ class NumberToken:
         return bool(self.suffix or self.dollar or self.grouped)
 
 
+def unit_after(text: str, end: int) -> str | None:
+    """The unit a number ending at ``end`` is counted in ("kids", "months", "bed"), if any."""
+    return _unit_after(text, end)
+
+
 def _unit_after(text: str, end: int) -> str | None:
     tail = text[end : end + 24]
     for name, pattern in _UNITS:

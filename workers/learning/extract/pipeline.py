@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from .areas import classify_areas, find_areas
 from .contact import agent_events, human_events, opt_events
 from .context import MessageContext
+from .dates import read_dates
 from .features import feature_events
 from .financing import financing_events
 from .home import bathroom_events, bedroom_events, property_type_events
@@ -46,9 +47,14 @@ class Reading:
     count: int = 0
     proxies: frozenset[str] = frozenset()  # the people the lead writes for (whose.py)
     own_plan: bool = False  # the lead stated a plan of their own
+    last_date: date | None = None  # the last day the lead's messages named (a later "by then")
+    owned: tuple[str, ...] = ()  # areas of the lead's own home, named before they said they sell
 
     def copy(self) -> Reading:
         return replace(self, builder=self.builder.copy())
+
+
+_SELLING = ("sell", "buy_and_sell")
 
 
 def read_on(reading: Reading, messages: Sequence[Message], areas: Sequence[Area],
@@ -68,14 +74,29 @@ def read_on(reading: Reading, messages: Sequence[Message], areas: Sequence[Area]
             continue
         ctx = _context(index, message.body, areas, now, r.question, r.direct, builder,
                        r.money_talk, r.proxies, r.own_plan)
-        ctx = replace(ctx, recent_count=_recent_count(builder, r.last_inbound))
+        ctx = replace(ctx, recent_count=_recent_count(builder, r.last_inbound),
+                      prior_date=r.last_date)
         r.proxies, r.own_plan = ctx.whose.proxies, ctx.whose.own_plan
         r.last_inbound = index
+        was_seller = builder.get("intent") in _SELLING
         if ctx.stated_intent or ctx.intent != builder.get("intent"):
             builder.set("intent", ctx.intent, index)
         if r.direct and r.question.echo:
             _answer_echo(ctx, r.question.echo, areas, builder, r.money_talk)
+            if builder.get("intent") != ctx.intent:  # "Will she be selling?" -> "yes, ... 400"
+                ctx = replace(ctx, intent=builder.get("intent"))
         _apply(ctx, message.body, builder)
+        owned = tuple(m.name for m in ctx.areas if m.owned)
+        if builder.get("intent") in _SELLING and not was_seller:
+            # now selling: the home they own, named before, is the home sold (SPEC: locations
+            # take the area of the home being sold)
+            for name in r.owned:
+                builder.add("locations", name, index)
+            r.owned = ()
+        else:
+            r.owned = tuple(dict.fromkeys(r.owned + owned))
+        if ctx.dates:
+            r.last_date = ctx.dates[-1].target
         r.money_talk = r.money_talk or any(
             builder.get(f) is not None for f in ("budget_min", "budget_max", "sell_price")
         ) or builder.preapproval is not None
@@ -131,7 +152,7 @@ def _context(
     ctx = MessageContext(
         index=index, text=text, masked=masked, segments=segments, question=question,
         direct=direct, intent=intent, stated_intent=stated, money_talk=money_talk, now=now,
-        areas=(), spanish=spanish, whose=whose,
+        areas=(), spanish=spanish, whose=whose, dates=tuple(read_dates(masked, now.date())),
     )
     mentions = tuple(
         replace(m, sense="other") if not seller and m.sense == "want" and ctx.home_now(m.start)
@@ -172,6 +193,11 @@ def _answer_echo(ctx: MessageContext, echo: str, areas: Sequence[Area],
 
 def _apply(ctx: MessageContext, body: str, builder: ProfileBuilder, *, echo: bool = False) -> None:
     index = ctx.index
+    if any(m.only for m in ctx.areas):  # "garner only now": the wanted areas are these alone
+        keep = {m.name for m in ctx.areas if m.sense == "want"}
+        for name in list(builder.get("locations")):
+            if name not in keep:
+                builder.remove("locations", name, index)
     for mention in ctx.areas:
         if mention.sense == "want":
             builder.add("locations", mention.name, index)

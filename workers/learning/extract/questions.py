@@ -70,6 +70,7 @@ _YES = re.compile(
     r"^(?:\W*\w+\W+){0,2}?\W*(?:yes|yeah|yep|yup|ya|yea|yess+|yas|sure|correct|definitely"
     r"|absolutely|of course|certainly|ok|okay|please do|that'?d be great|sounds good|for sure"
     r"|indeed|affirmative|👍|claro|por supuesto|correcto|asi es|exacto|efectivamente"
+    r"|we are|i am|we do|i do|we still are|i still am|we sure are|you bet|totally|yessir"
     # Spanish "si" is yes, but "si es posible" / "si hay" is "if"
     r"|si(?!\s+(?:es|se|puedo|podemos|hay|tiene|no|me|nos|el|la|lo)\b))\b"
 )
@@ -84,6 +85,9 @@ class Question:
     topics: tuple[str, ...] = ()
     yes_intents: tuple[str, ...] = ()
     intent_choice: bool = False
+    # The plans a choice question offers, in the order it names them ("buying, selling, or
+    # both?" -> buy, sell, buy_and_sell), for "the first one" / "the latter".
+    options: tuple[str, ...] = ()
     first_home: bool = False
     preapproval: bool = False
     lender: bool = False
@@ -136,7 +140,9 @@ def classify_question(body: str, *, seller: bool) -> Question:
                             r"|tiene|firmo", asked)
     if "agent" in topics and not agent_asked:
         topics.remove("agent")
-    choice = bool(_CHOICE.search(text))
+    choice_match = _CHOICE.search(text)
+    choice = bool(choice_match)
+    options = _options(text, choice_match.start()) if choice_match else ()
     yes_intents: list[str] = []
     if not choice:
         if re.search(r"\balso sell|\btambien vender", text):
@@ -161,6 +167,7 @@ def classify_question(body: str, *, seller: bool) -> Question:
         topics=tuple(topics),
         yes_intents=tuple(yes_intents),
         intent_choice=choice,
+        options=options,
         first_home=bool(re.search(r"first (?:home|house|purchase)|first[\s-]time|primera (?:casa"
                                   r"|vez|compra)", asked)),
         preapproval=bool(re.search(r"pre-?\s?approv|pre-?\s?aprob", asked)),
@@ -169,6 +176,27 @@ def classify_question(body: str, *, seller: bool) -> Question:
         wh_intent=wh_intent,
         asked=asked,
     )
+
+
+_OPTION_WORDS: dict[str, str] = {
+    "buy": "buy", "buying": "buy", "purchase": "buy", "purchasing": "buy", "comprar": "buy",
+    "sell": "sell", "selling": "sell", "vender": "sell", "rent": "rent", "renting": "rent",
+    "rentar": "rent", "alquilar": "rent", "both": "buy_and_sell", "ambos": "buy_and_sell",
+    "ambas": "buy_and_sell", "invest": "invest", "investing": "invest", "invertir": "invest",
+    "investment": "invest", "inversion": "invest", "residence": "buy",
+}
+_OPTION = re.compile(r"\b(?:" + "|".join(_OPTION_WORDS) + r"|las dos)\b")
+
+
+def _options(text: str, start: int) -> tuple[str, ...]:
+    """The plans a choice question names, in order, from where the choice starts to its "?"."""
+    end = text.find("?", start)
+    found: list[str] = []
+    for m in _OPTION.finditer(text, start, end if end >= 0 else len(text)):
+        option = _OPTION_WORDS.get(m.group(0), "buy_and_sell")
+        if option not in found:
+            found.append(option)
+    return tuple(found)
 
 
 # A question word near the start makes a sentence an open question, which "yes" cannot answer.
@@ -219,9 +247,16 @@ def _echo(text: str, segments: Segments) -> str:
     return _SECOND_PERSON.sub(lambda m: _FIRST_PERSON[m.group(0)], spoken)
 
 
+# A greeting or interjection said before the answer: "hi! yes we are", "omg yes".
+_OPENER = re.compile(r"^\W*(?:hi|hey|hello|hiya|yo|hola|buenas(?: tardes| noches)?|buenos dias|oh"
+                     r"|ooh"
+                     r"|omg|wow|haha|hahaha|lol|thanks|thank you|gracias|good morning|morning"
+                     r"|hi there|hey there)(?:\s+[a-z]+)?\s*[!.,]+\s*")
+
+
 def polarity(text: str) -> Polarity | None:
     """Whether a reply opens with a yes or a no ("eventually, yes ..." counts as yes)."""
-    head = re.split(r"[.!?\n]", text.strip(), maxsplit=1)[0]
+    head = re.split(r"[.!?\n]", _OPENER.sub("", text.strip(), count=1), maxsplit=1)[0]
     if _NO.search(head):
         return "no"
     # A negation after "but" qualifies the yes ("yes for 425k but we don't want to go over").

@@ -41,10 +41,35 @@ def fold(text: str) -> str:
     return text if text.isascii() else "".join(_fold_char(c) for c in text)
 
 
+# Texting spellings, written out so every rule reads one spelling: dropped g's ("sellin",
+# "lookin"), "bout", "nxt", "yr", "1st time", "bby", "we r", "sell n buy".
+_GERUNDS = ("sell", "buy", "look", "think", "hop", "mov", "rent", "plann", "try", "search", "hunt",
+            "relocat", "downsiz", "upsiz", "retir", "expect", "com", "go", "leav", "list", "clos",
+            "gett", "start", "need", "want", "shopp", "leas", "invest", "flipp", "build", "tour",
+            "work", "liv", "stay", "wait", "sav")
+_SMS_WORDS: dict[str, str] = {
+    **{f"{stem}in": f"{stem}ing" for stem in _GERUNDS},
+    "bout": "about", "abt": "about", "nxt": "next", "yr": "year", "yrs": "years", "bby": "baby",
+    "hubs": "husband", "thru": "through", "cuz": "because", "bc": "because", "b/c": "because",
+    "ftb": "first time buyer", "ftbs": "first time buyers", "1st time": "first time",
+    "1st home": "first home", "1st house": "first house", "wnt": "want",
+    "wanna": "want to", "gonna": "going to", "tryna": "trying to", "gotta": "got to",
+    "prolly": "probably", "prob": "probably", "def": "definitely", "rn": "right now",
+}
+_SMS = re.compile(r"(?<![\w'])(?:" + ""
+                  r"|".join(sorted(map(re.escape, _SMS_WORDS), key=len, reverse=True))
+                  + r")(?![\w'])")
+# "we r looking", "sell n buy": single letters standing for words, between words only.
+_LETTER_WORDS = re.compile(r"\b(?P<who>we|you|u|they|kids) r(?= [a-z])|(?<=[a-z] )n(?= [a-z])")
+
+
 def normalize(body: str) -> str:
-    """Lower-case, fold accents, unify quotes and dashes, collapse spaces, mask phone numbers."""
+    """Lower-case, fold accents, unify quotes and dashes, collapse spaces, mask phone numbers,
+    write out texting spellings ("sellin" -> "selling")."""
     text = fold(body.translate(_QUOTES).lower())
     text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
+    text = _SMS.sub(lambda m: _SMS_WORDS[m.group(0)], text)
+    text = _LETTER_WORDS.sub(lambda m: f"{m.group('who')} are" if m.group("who") else "and", text)
     return _PHONE.sub(lambda m: re.sub(r"\d", "#", m.group(0)), text)
 
 

@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from .context import MessageContext
-from .dates import DateMention, read_dates
+from .dates import DateMention
 from .model import Timeline
 
 _ASAP = re.compile(
@@ -21,19 +21,27 @@ _ASAP = re.compile(
     r"|\bfew weeks\b|\bcouple (?:of )?weeks\b"
     r"|\blo (?:antes|mas pronto) posible\b|\bcuanto antes\b|\bde inmediato\b"
     r"|\binmediatamente\b|\bya mismo\b|\bunas (?:pocas )?semanas\b"
+    r"|\bthe sooner the better\b|\bsooner rather than later\b|\bentre mas pronto mejor\b"
+    r"|\b(?:me|nos|le|les) urge\b"
+    # a move wanted fast: "need to sell fast", "find something quick", "a quick close"
+    r"|\b(?:sell|move|buy|close|rent|find|list|vender|mudar\w*|comprar|rentar)\w*\b"
+    r"(?:\s+[\w@'-]+){0,3}?\s+(?:fast|quick|quickly|rapido)\b|\bquick (?:close|closing|sale)\b"
 )
 _NOUN_BEFORE = re.compile(r"\b(?:the|a|your|my|our)\s+$")  # "take us off the list now"
 # Urgency denied in its clause: "not urgent", "don't need to move right away", "no es urgente".
 _NOT_URGENT = re.compile(r"\b(?:not|no|don'?t|dont|doesn'?t|isn'?t|aren'?t|won'?t|never|nothing"
                          r"|no es|no hay|sin)\b")
 _SOON = re.compile(r"\bthis month\b|\bend of (?:the |this )?month\b|\bthis week\b|\bnext week\b"
+                   r"|\b(?:this|next) weekend\b|\beste fin de semana\b"
                    r"|\beste mes\b|\b(?:a )?fin(?:ales)? de(?:l)? mes\b|\besta semana\b"
-                   r"|\bla (?:proxima semana|semana (?:que viene|proxima))\b")
+                   r"|\bla (?:proxima semana|semana (?:que viene|proxima|que entra))\b")
 _BROWSING = re.compile(
     r"\bjust (?:browsing|looking(?! for (?!now))|curious|starting to look|window shopping"
     r"|daydreaming|dreaming|looking around|poking around|checking things out)\b"
     r"|\bno (?:real |set |concrete |firm )?plans\b|\bnot sure (?:yet|when)\b|\bno timeline\b"
     r"|\bsomeday\b|\bnothing (?:set )?in stone\b|\bkeeping an eye on\b"
+    r"|\bjust (?:exploring|researching|doing (?:some )?research)\b|\b(?:very "
+    r"|still )?early stages?\b"
     r"|\b(?:just )?(?:seeing|see) what'?s out there\b"
     r"|\b(?:solo|nada mas|nomas|solamente) (?:estoy |estamos )?(?:viendo|mirando|curioseando"
     r"|echando un ojo)\b|\bsin planes\b|\bno (?:tenemos|tengo) planes\b"
@@ -46,10 +54,18 @@ _MOVE_CUE = re.compile(
     r"|thinking|targeting|aiming|shooting for|goal"
     r"|asap|then|out by|ideally|pcs\w*|orders|deploy\w*|traslad\w*|transfer\w*|reubic\w*"
     r"|(?:we|i)(?:'ll|'re|'m)?\s+(?:\w+\s+)?(?:report|arriv)\w*|start date"
+    r"|(?:send\w*|sent|ship\w*|post\w*|station\w*) (?:us|me|him|her)"
+    r"|(?:kick\w*|forc\w*|push\w*|want\w*|need\w*) (?:us|me) out|be out(?! of town)|move out"
+    r"|notice"
     r"|mudar\w*|mudo|mudamos|comprar|vender|cerrar|listos?|queremos|quiero|necesito"
+    r"|contrato|vence|vencer|se acaba|se termina"
+    # a revised date: "now it's more like august", "pushed back to september"
+    r"|more like|pushed (?:it )?(?:back |out )?to|push(?:ing)? (?:it )?(?:back |out )?to|closer to"
+    r"|changed (?:it )?to|instead|after|once"
     r"|necesitamos|para|antes|hasta|piensan|pensamos|planeamos|esperamos|como en|entrar"
     r"|tenemos que|tengo que)\b"
 )
+_NEAR_CUES = frozenset(("by", "after", "once"))
 _MOVE_AFTER = re.compile(
     r"\b(?:move|moving|moved in|close|closing|list|listing|buy|buying|sell|selling|relocat\w*"
     r"|settled|by then|be in|mudar\w*|comprar|vender)\b"
@@ -81,6 +97,13 @@ _PAST_CUE = re.compile(
 )
 
 
+# The date of something else than the move: a call, a showing, a listing's availability.
+_OTHER_EVENT = re.compile(
+    r"\b(?:talk|call|text|chat|follow up|check (?:back|in)|reach out|circle back|touch base|speak"
+    r"|hear (?:back|from)|get back to|ping|remind|email|tour|see it|see the|showing|open house"
+    r"|appointment|meeting|out of town|listing says|ad says|it says|says available|available"
+    r"|llam\w+|hablamos|hablar|escrib\w+|cita|visita)\b"
+)
 _BY_THEN = re.compile(r"\b(?:by|before|around|until|til|till) (?:then|that (?:date|day|time))\b"
                       r"|\b(?:para|antes de) (?:entonces|esa fecha|ese dia|eso)\b")
 
@@ -107,7 +130,7 @@ def _days_until(target: date, today: date) -> int:
     return max(0, (target - today).days)
 
 
-def _accepts(ctx: MessageContext, pos: int) -> bool:
+def _accepts(ctx: MessageContext, pos: int, end: int | None = None) -> bool:
     """A date reads as a timeline only in a moving context, never for a past event.
 
     The cue must come before the date in its clause ("want to move in august"), so "expecting
@@ -115,8 +138,12 @@ def _accepts(ctx: MessageContext, pos: int) -> bool:
     """
     before = ctx.segments.clause_before(pos)
     clause = ctx.segments.clause_text(pos)
-    past = [m.end() for m in _PAST_CUE.finditer(before)]
-    moves = [m.end() for m in _MOVE_CUE.finditer(before)]
+    # a past event, or a date of something else (a call, a showing): not the move
+    past = sorted([m.end() for m in _PAST_CUE.finditer(before)]
+                  + [m.end() for m in _OTHER_EVENT.finditer(before)])
+    # a preposition is a cue only right before the date ("by june"), not "stop by the house"
+    moves = [m.end() for m in _MOVE_CUE.finditer(before)
+             if m.group(0) not in _NEAR_CUES or len(before[m.end() :].split()) <= 2]
     # The nearest cue decides: "got a job so we're moving in the spring" moves; "we moved
     # in march" does not.
     if past and (not moves or past[-1] > moves[-1]):
@@ -134,6 +161,11 @@ def _accepts(ctx: MessageContext, pos: int) -> bool:
         return True  # "Still thinking of selling?" -> "yes, probably in the fall"
     if _MOVE_AFTER.search(ctx.segments.clause_after(pos)):
         return True
+    if end is not None:  # a date said alone ("a mediados de mayo"): at most a word beside it
+        start_c, end_c = ctx.segments.clause(pos)
+        beside = ctx.segments.text[start_c:pos] + " " + ctx.segments.text[end:end_c]
+        if not re.findall(r"\w+", beside):
+            return True
     return len(re.findall(r"\w+", clause)) <= 3
 
 
@@ -144,32 +176,47 @@ def timeline_events(ctx: MessageContext) -> list[tuple[int, Timeline]]:
     out: list[tuple[int, Timeline]] = []
     out.extend((m.start(), "asap") for m in _ASAP.finditer(text)
                if not _NOUN_BEFORE.search(text, max(0, m.start() - 6), m.start())
-               and not _NOT_URGENT.search(ctx.segments.clause_before(m.start())))
+               and not _NOT_URGENT.search(ctx.segments.clause_before(m.start()))
+               and not _OTHER_EVENT.search(ctx.segments.clause_before(m.start())))
     out.extend((m.start(), "asap") for m in _SOON.finditer(text) if _accepts(ctx, m.start()))
     out.extend((m.start(), "browsing") for m in _BROWSING.finditer(text))
     answering = ctx.question.asks("timeline") and ctx.direct
-    mentions = read_dates(text, today)
+    mentions = ctx.dates
     for mention in mentions:
         if _believed(ctx, mention, answering):
             out.append((mention.start, bucket(_days_until(mention.target, today))))
     then = _BY_THEN.search(text)
     if then:  # "I start on May 4, need a place by then": the move is tied to that date
-        dated = [d for d in mentions if d.end <= then.start()
+        dated = [d.target for d in mentions if d.end <= then.start()
                  and not _PAST_CUE.search(ctx.segments.clause_before(d.start))]
+        if not dated and ctx.prior_date is not None and ctx.prior_date >= today:
+            dated = [ctx.prior_date]  # "baby due in sept" ... "we want to buy before then"
         if dated:
-            out.append((then.start(), bucket(_days_until(dated[-1].target, today))))
+            out.append((then.start(), bucket(_days_until(dated[-1], today))))
     return sorted((e for e in out if not ctx.others(e[0])), key=lambda e: e[0])
+
+
+# A date said as the aim: "mid-june would be perfect", "next fall is the plan".
+_GOAL_AFTER = re.compile(
+    r"\W*(?:would be|'d be|would work|works|is|'s|sounds|seems|seria|es|estaria)\s+(?:\w+\s+)?"
+    r"(?:perfect|ideal|great|best|good|better|the (?:goal|plan|target|hope|idea|dream)|our (?:goal"
+    r"|plan|target)|my (?:goal|plan|target)|perfecto|ideal|lo ideal|el plan|la meta|bueno|mejor)\b"
+)
 
 
 def _believed(ctx: MessageContext, mention: DateMention, answering: bool) -> bool:
     """Is this date the lead's moving timeline? (See :data:`dates.Check`.)"""
     check = mention.check
-    if check == "duration":
-        return mention.framed or answering
+    if check in ("context", "duration") and _GOAL_AFTER.match(ctx.masked, mention.end) and not \
+            _PAST_CUE.search(ctx.segments.clause_before(mention.start)):
+        return True
+    if check == "duration":  # "talk in a few weeks?" dates a call, not the move
+        return (mention.framed or answering) and not _OTHER_EVENT.search(
+            ctx.segments.clause_before(mention.start))
     if check == "numeric":
         return mention.framed or (answering and mention.start < 3)
     if check == "context":
-        return _accepts(ctx, mention.start)
+        return _accepts(ctx, mention.start, mention.end)
     if check == "next_year":
         return not _PAST_CUE.search(ctx.segments.clause_before(mention.start))
     return True

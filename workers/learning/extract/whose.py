@@ -55,15 +55,28 @@ _SUBJECT = re.compile(
     rf"|(?:the|a|some|el|la|los|las|un|una) (?P<role>{_STRANGER})\b"
     rf"|(?P<pronoun>he|she|they|he's|she's|they're|hes|shes|theyre|ella|ellos|ellas)\b))"
 )
+_FIRST_PERSON = re.compile(r"\b(?:ours|mine)\b|\b(?:got|gets|has|had|have|getting)\s+(?:me|us)\s+"
+                           r"(?:thinking|wondering|considering|looking)\b")
 _BOUNDARY = re.compile(r"[.!?;\n]+|,|\b(?:and|but|so|though|tho|although|anyway|anyways|however"
                        r"|y|pero|aunque|asi que)\b")
+# A contrast, or a "so" drawing the lead's own conclusion ("our neighbor got 415 so hopefully
+# around there"), goes back to the lead.
 _RESETS = frozenset(("but", "though", "tho", "although", "anyway", "anyways", "however", "pero",
-                     "aunque"))
+                     "aunque", "so", "asi que"))
 # "asking for my brother", "writing on behalf of my mom", "escribo por mi mamá".
 _FOR_SOMEONE = re.compile(
     rf"\b(?:for|on behalf of|behalf of|helping|help|helps|ayudando a|ayudar a|por|de parte de"
     rf"|para)\s+(?:out\s+)?(?:my|our|mi|mis|nuestr[oa]s?)\s+(?:[\w-]+\s+)?(?P<who>{_KIN})\b"
     rf"(?!'s)"
+)
+# Selling (or buying, renting) a relative's home for them: "selling my mom's house for her",
+# "quiero vender la casa de mi mamá": that relative is the one the lead writes for.
+_KIN_HOME = re.compile(
+    rf"\b(?:sell\w*|list\w*|rent\w*|vend\w+|rent\w+|alquil\w+)\s+(?:\w+\s+){{0,2}}?(?:my|our)\s+"
+    rf"(?:[\w-]+\s+)?(?P<who>{_KIN})'s\s+(?:[\w@-]+\s+)?(?:house|home|place|condo|townhome"
+    rf"|townhouse|property|land|lot|unit|duplex)\b"
+    rf"|\b(?:vend\w+|rent\w+|alquil\w+)\s+(?:la|el)\s+(?:casa|depa|departamento|propiedad"
+    rf"|terreno|condo|lote)\s+de\s+(?:mi|mis|nuestr[oa]s?)\s+(?P<who_es>{_KIN})\b"
 )
 # "I'm the daughter of Jane Smith, she wants to sell": the lead writes for a parent.
 _CHILD_OF = re.compile(r"\b(?:i'?m|im|i am|soy) (?:the|her|his|their|su|la|el) (?:\w+ )?(?:daughter"
@@ -74,6 +87,19 @@ _FOR_PRONOUN = re.compile(r"\b(?:buy|find|get|rent|help)\s+(?:him|her|them)\b"
                           r"|\b(?:comprar|buscar|conseguir|rentar)les?\b")
 # Someone acting in the lead's search ("he's already showing us places in Evanston").
 _FOR_US = re.compile(r"\b(?:show\w*|send\w*|sent|help\w*|tak\w+|took|find\w*|found)\s+(?:us|me)\b"
+                     # someone making the lead move: "our landlord is kicking us out", "gave us
+                     # notice", "el dueño nos pidió la casa": the lead's own move
+                     r"|\b(?:kick\w*|push\w*|forc\w*|throw\w*|boot\w*|pric\w+)\s+(?:us|me)\s+out\b"
+                     # a home left to the lead: "my dad passed and left us his house"
+                     r"|\bleft\s+(?:us|me)\b|\b(?:nos|me)\s+dej(?:o|aron)\b"
+                     r"|\b(?:gave|give|gives|giving)\s+(?:us|me)\s+(?:\w+\s+){0,2}?notice\b"
+                     r"|\b(?:told|asked|wants|needs)\s+(?:us|me)\s+to\s+(?:leave|move|be out"
+                     r"|get out"
+                     r"|vacate)\b|\bnot renewing (?:our|my)\b|\b(?:wants?|needs?)\s+(?:us"
+                     r"|me)\s+(?:out|gone)\b"
+                     r"|\b(?:nos|me)\s+(?:pidi\w+|pide\w*)\s+(?:la|el)\s+(?:casa|depa|departamento"
+                     r"|apartamento|lugar|cuarto)\b|\b(?:nos|me)\s+(?:dio|dieron|dan"
+                     r"|da)\s+(?:el\s+)?aviso\b"
                      r"|\b(?:nos|me) (?:esta |estan )?(?:mostr|ayud|ensen|llev|busc)\w+")
 _PLAN = re.compile(
     r"\b(?:wants?|wanna|needs?|looking|plans?|planning|hoping|hopes|has to|have to|trying"
@@ -153,7 +179,10 @@ def _clauses(text: str) -> list[Clause]:
         elif m:
             out.append(Clause(start, "other", _who(m), plan))
         else:
-            out.append(Clause(start, "self" if reset else None, plan=plan))
+            # no subject of its own: it continues the last one, unless it is about the lead
+            # ("... it got me thinking about selling ours")
+            mine = bool(_FIRST_PERSON.search(piece) or _FOR_US.search(piece))
+            out.append(Clause(start, "self" if reset or mine else None, plan=plan))
     return out
 
 
@@ -174,6 +203,9 @@ def read_whose(text: str, proxies: frozenset[str], own_plan: bool) -> Whose:
     named = set(proxies)
     for m in _FOR_SOMEONE.finditer(text):
         named.add(_ALIAS.get(m.group("who"), m.group("who")))
+    for m in _KIN_HOME.finditer(text):
+        who = m.group("who") or m.group("who_es")
+        named.add(_ALIAS.get(who, who))
     if _FOR_PRONOUN.search(text):
         named.update(c.who for c in clauses if c.role == "other" and c.who in _KIN_WORDS)
     if _CHILD_OF.search(text):
