@@ -39,7 +39,25 @@ def register(sub: Sub) -> None:
                    help="write a Prometheus file_sd JSON file naming every worker's /metrics")
     p.add_argument("--receiver-port", type=int, default=0, metavar="PORT",
                    help="port of the webhook receiver the stream is POSTed to (0: any free)")
+    p.add_argument("--console-port", type=int, metavar="PORT",
+                   help="port of the admin console (default LEADMEM_CONSOLE_PORT, 9110, or any "
+                   "free one when that is taken; 0: any free)")
+    p.add_argument("--console-login", type=Path, metavar="FILE",
+                   help="with --linger: write the console's URL and the run's logins to FILE "
+                   "(JSON, mode 0600) once the report is done (for `leadmem console-shots`)")
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("console-shots", help="screenshots of every page of a running admin "
+                       "console (headless chromium), e.g. the demo's")
+    p.add_argument("--login", type=Path, metavar="FILE", required=True,
+                   help="the console's URL and logins, as `leadmem demo --linger S "
+                   "--console-login FILE` writes them")
+    p.add_argument("--out", type=Path, default=Path("docs/console"), metavar="DIR",
+                   help="where the PNGs go (default docs/console)")
+    p.add_argument("--tenant", metavar="ID", help="the tenant whose pages the operator's "
+                   "shots show (default: the demo's first agency, loc-austin-hills)")
+    p.add_argument("--lead", metavar="CONTACT", help="the lead of that tenant whose page is "
+                   "shot (default: its first in the demo, ct-sarah)")
+    p.set_defaults(func=cmd_console_shots)
     bench_cmds.register(sub)
 
 
@@ -96,4 +114,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     return asyncio.run(run_demo(args.settings, timeout_s=args.timeout, linger_s=args.linger,
                                 prometheus_targets=args.prometheus_targets,
-                                receiver_port=args.receiver_port))
+                                receiver_port=args.receiver_port,
+                                console_port=args.console_port,
+                                console_login=args.console_login))
+
+
+def cmd_console_shots(args: argparse.Namespace) -> int:
+    from devtools.console_shots import take
+
+    return take(args.login, args.out, tenant=args.tenant, lead=args.lead)

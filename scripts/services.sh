@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install (only when missing) and start the local services the project needs: PostgreSQL and
-# Redis from Debian's packages, on 127.0.0.1:5432 and :6379, and wrk (the receiver bench's
-# load generator). Checks that Java 17+ and Maven are there for the Kafka broker (`leadmem
-# dev`, the tests and the bench start it; see devtools/kafka.py). Quick when everything
-# already runs. Needs root for the installs.
+# Redis from Debian's packages, on 127.0.0.1:5432 and :6379, wrk (the receiver bench's
+# load generator) and chromium (the console's browser tests). Checks that Java 17+ and
+# Maven are there for the Kafka broker (`leadmem dev`, the tests and the bench start it; see
+# devtools/kafka.py). Quick when everything already runs. Needs root for the installs.
 set -euo pipefail
 
 die() { echo "services.sh: $*" >&2; exit 1; }
@@ -34,6 +34,19 @@ if ! command -v wrk >/dev/null; then
     apt_install wrk
   else
     echo "services.sh: wrk is missing (leadmem bench receiver needs it): apt-get install -y wrk" >&2
+  fi
+fi
+
+# --- Chromium (the console's browser tests and screenshots; Debian's package) -------------
+# Playwright drives this browser (executable_path=/usr/bin/chromium): nothing downloads a
+# browser build of its own. DejaVu gives the screenshots a font. In CI (CI=true) the tests
+# fail when it is missing; elsewhere they are skipped with the command that installs it.
+if ! command -v chromium >/dev/null || ! dpkg -s fonts-dejavu-core >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt_install chromium fonts-dejavu-core
+  else
+    echo "services.sh: chromium is missing (the console's browser tests need it):" \
+         "apt-get install -y chromium fonts-dejavu-core" >&2
   fi
 fi
 

@@ -5,7 +5,10 @@ loopback fakes of the Claude and GHL APIs), runs the webhook receiver and every 
 worker in this process, POSTs the stream to the receiver over HTTP as GHL would (the receiver
 puts each delivery on `ghl.events`) and prints what each stage did. Then one lead's whole
 journey through an agency that takes the initiative (`journey`): texted first, silent,
-followed up, answers, books. The exit code is 0 only when both went as expected.
+followed up, answers, books. The admin console runs beside them (`console`): the demo prints
+its URL and two logins made for the run. The exit code is 0 only when both went as expected.
+With `--linger` everything stays up after the report (SIGINT or SIGTERM ends it early, and
+everything stops as after a normal run).
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,7 @@ import aiohttp
 
 from devtools import signing
 from devtools.demo import journey
+from devtools.demo.console import ConsoleLogins, console_running, demo_logins
 from devtools.demo.receiver import (
     Posted,
     expected_status,
@@ -129,8 +134,30 @@ def write_prometheus_targets(path: Path, hosts: list[WorkerHost],
     os.replace(tmp, path)
 
 
+async def _linger(seconds: float) -> None:
+    """Wait `seconds`, or until SIGINT or SIGTERM."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _print_logins(logins: ConsoleLogins) -> None:
+    print(f"  admin console: {logins.url} (log in with either; demo passwords, new each run)")
+    for who, login in (("operator", logins.operator),
+                       (f"admin of {logins.agency.tenant}", logins.agency)):
+        print(f"    {who:26} {login.email:44} password {login.password}")
+
+
 async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: float = 0.0,
-                   prometheus_targets: Path | None = None, receiver_port: int = 0) -> int:
+                   prometheus_targets: Path | None = None, receiver_port: int = 0,
+                   console_port: int | None = None, console_login: Path | None = None) -> int:
     started = time.monotonic()
     print("lead-memory demo")
     print("1. setting up")
@@ -153,7 +180,11 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: fl
         hosts = await stack.enter_async_context(running(settings, *names))
         receiver = await stack.enter_async_context(receiver_running(settings,
                                                                     port=receiver_port))
-        print(f"  workers running: receiver, {', '.join(names)}")
+        console = await stack.enter_async_context(console_running(
+            settings, settings.console_port if console_port is None else console_port))
+        assert console.http is not None
+        console_url = f"http://127.0.0.1:{console.http.port}/console/"
+        print(f"  workers running: receiver, {', '.join(names)}, console")
         url = webhook_url(receiver)
         base = f"http://127.0.0.1:{receiver.port}"
         async with aiohttp.ClientSession() as http:
@@ -164,11 +195,14 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: fl
         await configure(settings, agencies)
         print(f"  configured (timezone, persona, service areas) and made live: "
               f"{', '.join(agencies)}")
+        logins = await demo_logins(settings, console_url, journey.AGENCY)
         print(f"    {'receiver':10} POST {WEBHOOK_PATH}, /health /metrics on "
               f"http://127.0.0.1:{receiver.port}")
         for h in hosts:
             assert h.http is not None
             print(f"    {h.spec.name:10} /health /metrics on http://127.0.0.1:{h.http.port}")
+        print(f"    {'console':10} the admin console's pages, /health /metrics on {console_url}")
+        _print_logins(logins)
         if prometheus_targets is not None:
             write_prometheus_targets(prometheus_targets, hosts, receiver)
             print(f"  Prometheus file_sd targets written to {prometheus_targets}")
@@ -199,10 +233,20 @@ async def run_demo(settings: Settings, *, timeout_s: float = 120.0, linger_s: fl
         ok = all(tail.count(t) == n for t, n in expected.items()) and all(
             p.status == expected_status(p.delivery) for p in posted)
         walked = await journey.run_journey(settings, ghl, url)
+        print(f"5. what the pipeline knows, in the admin console: {console_url}")
+        print(f"  log in as {logins.operator.email} (every agency)\n"
+              f"  or {logins.agency.email} ({logins.agency.tenant}), with the passwords "
+              "printed in 1.")
         if linger_s > 0:
-            print(f"  keeping the receiver and the workers running for {linger_s:g}s "
-                  f"(--linger); webhooks POSTed to {url} go through them", flush=True)
-            await asyncio.sleep(linger_s)
+            if console_login is not None:
+                logins.write(console_login)
+                print(f"  the console's URL and logins written to {console_login}")
+            print(f"  keeping the workers running, with the receiver and the console, for "
+                  f"{linger_s:g}s (--linger; Ctrl-C stops them); webhooks POSTed to {url} "
+                  "go through them", flush=True)
+            await _linger(linger_s)
+        else:
+            print("  (it stops with the demo: `leadmem demo --linger 600` keeps it up)")
     print(f"done in {time.monotonic() - started:.1f}s"
           + ("" if walked is not None else "; the lead's journey did not complete"))
     return 0 if ok and walked is not None else 1

@@ -121,7 +121,9 @@ async def lead(console: Console, request: web.Request, visit: Visit) -> web.Stre
         profile = await conn.fetchrow(_PROFILE, tenant, contact)
         messages = [dict(r) for r in await conn.fetch(_MESSAGES, tenant, contact)]
         activity = [dict(r) for r in await conn.fetch(_ACTIVITY, tenant, contact)]
-        facts = [_decoded(r, "value") for r in await conn.fetch(_FACTS, tenant, contact)]
+        # decoded by the pool's json codec already: a fact's value may be a JSON string
+        # ("relocation"), which `json_value` would try to decode a second time
+        facts = [dict(r) for r in await conn.fetch(_FACTS, tenant, contact)]
         replies = [dict(r) for r in await conn.fetch(_REPLIES, tenant, contact)]
         entries = await ledger.history(conn, tenant, contact)
         crm_writes = [dict(r) for r in await conn.fetch(_CRM_WRITES, tenant, contact)]
