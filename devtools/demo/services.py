@@ -17,6 +17,7 @@ import aiohttp
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
+from devtools.demo import feed
 from devtools.fakes.ghl_api import FakeGHLAPI
 from devtools.fakes.messages_api import FakeMessagesAPI
 from devtools.signing import signed
@@ -97,8 +98,9 @@ async def install(http: aiohttp.ClientSession, base_url: str, webhook_url: str,
 
 async def configure(settings: Settings, areas: dict[str, list[dict[str, Any]]]) -> None:
     """What each agency does after installing: its service areas, persona and timezone (as
-    `leadmem tenant config` sets them), its listings and recent sales, then live (as `tenant
-    config ID --ai on` does, which refuses while one of those is missing)."""
+    `leadmem tenant config` sets them), then live (as `tenant config ID --ai on` does, which
+    refuses while one of those is missing); then its listings and recent sales replicated
+    from its MLS feed (`feed`)."""
     db = await TenantDatabase.connect(settings.database_url, min_size=1, max_size=2)
     try:
         for tenant, tenant_areas in areas.items():
@@ -111,20 +113,14 @@ async def configure(settings: Settings, areas: dict[str, list[dict[str, Any]]]) 
                     **validate.custom_fields(json.dumps(CRM_FIELDS)),
                     **validate.crm_default_user("user-front-desk")})
                 await tenants.go_live(conn, tenant)
-                for lid, address, area, price, beds, baths, kind, features in \
-                        LISTINGS.get(tenant, []):
-                    await conn.execute(
-                        """INSERT INTO listings (tenant_id, listing_id, address, area, price,
-                               bedrooms, bathrooms, property_type, features)
-                           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                           ON CONFLICT DO NOTHING""",
-                        tenant, lid, address, area, price, beds, baths, kind, features)
-                for sid, area, price, beds in COMPS.get(tenant, []):
-                    await conn.execute(
-                        """INSERT INTO comparable_sales (tenant_id, sale_id, area, sold_price,
-                               sold_at, bedrooms) VALUES ($1, $2, $3, $4,
-                               current_date - 20, $5) ON CONFLICT DO NOTHING""",
-                        tenant, sid, area, price, beds)
+        synced = await feed.replicate(db, settings.master_key, LISTINGS, COMPS, list(areas))
+        failed = {t: r.outcome for t, r in synced.items() if r.error or r.counts["invalid"]}
+        if failed:
+            raise RuntimeError(f"the demo's listing feeds did not replicate: {failed}")
+        print("  listings replicated from each agency's MLS (fake RESO Web API, `leadmem "
+              "listings sync`): " + ", ".join(
+                  f"{t} {r.counts['listed']} listed + {r.counts['sold']} closed"
+                  for t, r in synced.items()))
     finally:
         await db.close()
 
