@@ -234,9 +234,57 @@ def cmd_bench_first_touch(args: argparse.Namespace) -> int:
     return 0 if result["ok"] else 1
 
 
+def add_listings(bsub: Sub) -> None:
+    from devtools.bench.listings import ListingsBench
+
+    d = ListingsBench()
+    p = bsub.add_parser("listings", help="a tenant's RESO feed replicated from the fake RESO "
+                        "Web API (listings/s, full and incremental) and the responder's "
+                        "recommendation read over them: P50/P95/P99 per lead profile")
+    p.add_argument("--listings", type=int, default=d.listings,
+                   help=f"records the fake MLS serves ({d.listings:,})")
+    p.add_argument("--page-size", type=int, default=d.page_size,
+                   help=f"the feed's $top, at most 1000 with $expand ({d.page_size})")
+    p.add_argument("--rate", type=float, default=d.rate_per_s,
+                   help=f"the feed's requests/s, at most 100 ({d.rate_per_s:g}; the vendor's "
+                        "2/s is computed, not waited for)")
+    p.add_argument("--areas", type=int, default=d.areas,
+                   help=f"cities the MLS's records are spread over ({d.areas})")
+    p.add_argument("--modify", type=float, default=d.modify_share,
+                   help=f"share of the records modified before the incremental sync "
+                        f"({d.modify_share:g})")
+    p.add_argument("--reads", type=int, default=d.reads,
+                   help=f"timed reads per lead profile kind ({d.reads})")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--database", default=d.database, help=f"bench database ({d.database})")
+    p.add_argument("--redis-db", type=int, default=d.redis_db,
+                   help=f"bench Redis db, flushed ({d.redis_db})")
+    p.add_argument("--json", action="store_true", help="print only the JSON result")
+    p.set_defaults(func=cmd_bench_listings)
+
+
+def cmd_bench_listings(args: argparse.Namespace) -> int:
+    from devtools.bench.listings import MAX_EXPAND_PAGE, ListingsBench, run
+
+    if min(args.listings, args.reads, args.areas) < 1:
+        raise CliError("--listings, --reads and --areas must be positive")
+    if not 1 <= args.page_size <= MAX_EXPAND_PAGE:
+        raise CliError(f"--page-size must be 1 to {MAX_EXPAND_PAGE} (the largest $top with "
+                       "$expand=Media)")
+    if not 0 < args.rate <= 100 or not 0 < args.modify <= 1:
+        raise CliError("--rate must be in (0, 100], --modify in (0, 1]")
+    cfg = ListingsBench(listings=args.listings, page_size=args.page_size,
+                        rate_per_s=args.rate, areas=args.areas, modify_share=args.modify,
+                        reads=args.reads, seed=args.seed, database=args.database,
+                        redis_db=args.redis_db)
+    result = asyncio.run(run(args.settings, cfg, report(args)))
+    print(json.dumps(result, default=str))
+    return 0
+
+
 BENCHES: tuple[Callable[[Sub], None], ...] = (add_context, add_pipeline, add_extract,
                                               add_receiver, add_retention, add_optout,
-                                              add_first_touch)
+                                              add_first_touch, add_listings)
 
 
 def register(sub: Sub) -> None:
