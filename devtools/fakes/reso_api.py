@@ -591,13 +591,14 @@ class FakeResoAPI(FakeServer):
             raise ODataError("Invalid $count.")
         order = parse_orderby(params.get("$orderby", "ListingKey asc"))
         pred = FilterParser(params["$filter"]).parse() if "$filter" in params else None
-        rows = [r for r in self.records.values() if pred is None or pred(r)]
-        total = len(rows)
-        rows.sort(key=functools.cmp_to_key(
-            lambda a, b: _cmp(_sort_values(a, order), _sort_values(b, order), order)))
+        keyed = [(_sort_values(r, order), r) for r in self.records.values()
+                 if pred is None or pred(r)]  # each record's sort values read once
+        total = len(keyed)
         if "$skiptoken" in params:
             after = decode_skiptoken(params["$skiptoken"], order)
-            rows = [r for r in rows if _cmp(_sort_values(r, order), after, order) > 0]
+            keyed = [(v, r) for v, r in keyed if _cmp(v, after, order) > 0]
+        keyed.sort(key=functools.cmp_to_key(lambda a, b: _cmp(a[0], b[0], order)))
+        rows = [r for _, r in keyed]
         page, more = rows[:top], len(rows) > top
         out: dict[str, Any] = {"@odata.context": f"{self.base_url}/$metadata#Property"}
         if params.get("$count") == "true":
