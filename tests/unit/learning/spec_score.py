@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +48,46 @@ def micro_f1(path: Path) -> tuple[float, str]:
         fp += len(pred - gold)
         fn += len(gold - pred)
     return 2 * tp / (2 * tp + fp + fn), f"tp={tp} fp={fp} fn={fn}"
+
+
+def read_cases(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+
+
+@dataclass(frozen=True)
+class Scores:
+    overall: float
+    fields: dict[str, float]  # micro-F1 of each field the cases or the extractor name
+    wrong: list[str]  # each case the extractor got wrong, with what it missed and added
+
+    def report(self) -> str:
+        return ", ".join(f"{f} {v:.3f}" for f, v in self.fields.items())
+
+
+def scores(cases: Iterable[dict[str, Any]], *, known_misses: Iterable[str] = ()) -> Scores:
+    """The extractor's micro-F1 over `cases`, per field, and the cases it got wrong (not
+    listing `known_misses`, whose slots still count)."""
+    left = set(known_misses)
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    wrong: list[str] = []
+    for case in cases:
+        gold, pred = slots(case["expect"]), slots(extract_case(case))
+        if gold != pred and case["id"] not in left:
+            wrong.append(f"{case['id']}: missing {sorted(gold - pred, key=str)}, "
+                         f"extra {sorted(pred - gold, key=str)}")
+        for field, _ in gold & pred:
+            tp[field] += 1
+        for field, _ in pred - gold:
+            fp[field] += 1
+        for field, _ in gold - pred:
+            fn[field] += 1
+    fields = {f: f1(tp[f], fp[f], fn[f]) for f in FIELDS if tp[f] + fp[f] + fn[f]}
+    overall = f1(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    return Scores(overall, fields, wrong)

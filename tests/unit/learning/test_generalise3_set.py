@@ -18,14 +18,12 @@ bedrooms_min 0.942); after this round 1.000.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tests.unit.learning.spec_score import FIELDS, slots
-from workers.learning.extract import extract_case
+from tests.unit.learning.spec_score import read_cases, scores, slots
 from workers.learning.extract.lang import is_spanish
 from workers.learning.extract.text import normalize
 
@@ -38,12 +36,7 @@ FIELD_F1 = 0.97
 
 
 def _cases() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-
-
-def _f1(tp: int, fp: int, fn: int) -> float:
-    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+    return read_cases(CASES)
 
 
 def _spanish(case: dict[str, Any]) -> bool:
@@ -70,26 +63,10 @@ def test_each_weak_field_has_25_cases_in_both_languages() -> None:
 
 
 def test_micro_f1_and_per_field() -> None:
-    tp: Counter[str] = Counter()
-    fp: Counter[str] = Counter()
-    fn: Counter[str] = Counter()
-    wrong: list[str] = []
-    for case in _cases():
-        gold, pred = slots(case["expect"]), slots(extract_case(case))
-        if gold != pred:
-            wrong.append(f"{case['id']}: missing {sorted(gold - pred, key=str)}, "
-                         f"extra {sorted(pred - gold, key=str)}")
-        for field, _ in gold & pred:
-            tp[field] += 1
-        for field, _ in pred - gold:
-            fp[field] += 1
-        for field, _ in gold - pred:
-            fn[field] += 1
-    figures = {f: _f1(tp[f], fp[f], fn[f]) for f in FIELDS if tp[f] + fp[f] + fn[f]}
-    overall = _f1(sum(tp.values()), sum(fp.values()), sum(fn.values()))
-    report = ", ".join(f"{f} {v:.3f}" for f, v in figures.items())
-    print(f"\ndev_generalise3 micro-F1 {overall:.4f} ({report})")
-    assert overall >= MICRO_F1, f"micro-F1 {overall:.4f} ({report})\n" + "\n".join(wrong)
-    low = {f: round(figures[f], 3) for f in FOCUS if figures[f] < FIELD_F1}
-    assert not low, f"fields under {FIELD_F1}: {low} ({report})"
-    assert not wrong, "\n".join(wrong)
+    got = scores(_cases())
+    print(f"\ndev_generalise3 micro-F1 {got.overall:.4f} ({got.report()})")
+    assert got.overall >= MICRO_F1, f"micro-F1 {got.overall:.4f} ({got.report()})\n" + \
+        "\n".join(got.wrong)
+    low = {f: round(got.fields[f], 3) for f in FOCUS if got.fields[f] < FIELD_F1}
+    assert not low, f"fields under {FIELD_F1}: {low} ({got.report()})"
+    assert not got.wrong, "\n".join(got.wrong)

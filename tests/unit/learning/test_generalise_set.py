@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tests.unit.learning.spec_score import slots
+from tests.unit.learning.spec_score import f1, slots
 from workers.learning.extract import extract_case
 from workers.learning.extract.lang import is_spanish
 from workers.learning.extract.text import normalize
@@ -48,10 +48,6 @@ def _class(case: dict[str, Any]) -> str:
     return name
 
 
-def _f1(tp: int, fp: int, fn: int) -> float:
-    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
-
-
 def test_every_class_has_fifteen_cases_in_both_languages() -> None:
     cases = _cases()
     assert len({c["id"] for c in cases}) == len(cases), "duplicate case ids"
@@ -76,10 +72,10 @@ def test_micro_f1_overall_and_per_class() -> None:
         tp[name] += len(gold & pred)
         fp[name] += len(pred - gold)
         fn[name] += len(gold - pred)
-    figures = {name: _f1(tp[name], fp[name], fn[name]) for name in CLASSES}
-    overall = _f1(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    figures = {name: f1(tp[name], fp[name], fn[name]) for name in CLASSES}
+    overall = f1(sum(tp.values()), sum(fp.values()), sum(fn.values()))
     report = ", ".join(f"{name} {figures[name]:.3f}" for name in CLASSES)
     print(f"\ndev_generalise micro-F1 {overall:.4f} ({report})")
     assert overall >= MICRO_F1, f"micro-F1 {overall:.4f} ({report})"
-    low = {name: round(f1, 3) for name, f1 in figures.items() if f1 < FLOORS[name]}
+    low = {name: round(v, 3) for name, v in figures.items() if v < FLOORS[name]}
     assert not low, f"classes under their floor: {low} ({report})"
