@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 from aiokafka.errors import KafkaError
 
@@ -40,8 +39,3 @@ async def probe_lag(kafka: Kafka, groups: dict[str, tuple[str, ...]], timeout_s:
             CONSUMER_LAG.labels(group, topic, partition).set(value)
 
 
-async def every(interval_s: float, job: Callable[[], Awaitable[None]]) -> None:
-    """Run `job` now and then every `interval_s` seconds, until cancelled."""
-    while True:
-        await job()
-        await asyncio.sleep(interval_s)

@@ -49,7 +49,7 @@ from schemas.topics import (
 )
 from workers.metrics import families as m
 from workers.metrics.funnel import FunnelJob
-from workers.metrics.lag import every, probe_lag, worker_groups
+from workers.metrics.lag import probe_lag, worker_groups
 from workers.metrics.observe import (
     decode,
     dnd_changed,
@@ -60,7 +60,7 @@ from workers.metrics.observe import (
 )
 from workers.metrics.retention import RetentionJob
 from workers.metrics.tenants import OTHER, BoundedValues, TenantLabels
-from workers.runtime.background import Loop
+from workers.runtime.background import Loop, periodically
 from workers.runtime.boundary import Handler, read_dead_letter
 from workers.runtime.host import Resources, WorkerSpec
 from workers.runtime.kafka_access import kafka_access
@@ -154,9 +154,11 @@ def build(resources: Resources) -> Handler:
     async def lag() -> None:
         await probe_lag(kafka, groups, timeout_s=max(1.0, min(lag_every, 10.0)))
 
-    resources.run_in_background(Loop("metrics-lag", lambda: every(lag_every, lag)))
+    resources.run_in_background(Loop("metrics-lag", lambda: periodically(
+        "metrics-lag", lag, interval_s=lag_every)))
     resources.run_in_background(
-        Loop("metrics-rerank", lambda: every(rerank_every, handler.rerank)))
+        Loop("metrics-rerank", lambda: periodically(
+            "metrics-rerank", handler.rerank, interval_s=rerank_every)))
     if s.metrics_funnel_interval_s > 0:
         funnel = FunnelJob(s, lambda: handler.tenants.labelled, handler.series)
         resources.stack.push_async_callback(funnel.close)  # after the loop is stopped
