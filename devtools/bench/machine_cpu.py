@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _HZ = os.sysconf("SC_CLK_TCK")
@@ -25,6 +25,9 @@ class CpuSnapshot:
     by_kind: Mapping[str, float]  # CPU seconds so far of live processes, by kind
     busy_s: float  # the machine's non-idle CPU seconds since boot
     total_s: float  # all CPU seconds since boot (busy + idle)
+    # each live process's (kind, CPU seconds so far): what a phase used is counted per
+    # process, so one that ends meanwhile takes no CPU away from its kind
+    by_pid: Mapping[int, tuple[str, float]] = field(default_factory=dict)
 
 
 def process_cpu(pid: int | str) -> tuple[str, float] | None:
@@ -43,6 +46,7 @@ def snapshot(workers: Mapping[int, str], bench_pid: int | None = None) -> CpuSna
     Postgres/Redis/broker processes by name, everything else as `other`."""
     bench_pid = os.getpid() if bench_pid is None else bench_pid
     by_kind: dict[str, float] = {}
+    by_pid: dict[int, tuple[str, float]] = {}
     for pid in (p for p in os.listdir("/proc") if p.isdigit()):
         got = process_cpu(pid)
         if got is None:
@@ -55,10 +59,11 @@ def snapshot(workers: Mapping[int, str], bench_pid: int | None = None) -> CpuSna
         else:
             kind = next((k for prefix, k in KINDS if comm.startswith(prefix)), "other")
         by_kind[kind] = by_kind.get(kind, 0.0) + seconds
+        by_pid[int(pid)] = (kind, seconds)
     cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     ticks = [int(x) for x in cpu]
     idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
-    return CpuSnapshot(by_kind, (sum(ticks) - idle) / _HZ, sum(ticks) / _HZ)
+    return CpuSnapshot(by_kind, (sum(ticks) - idle) / _HZ, sum(ticks) / _HZ, by_pid)
 
 
 def usage(before: CpuSnapshot, after: CpuSnapshot, seconds: float) -> dict[str, object]:
@@ -77,9 +82,10 @@ NOT_PIPELINE = frozenset({"bench", "other"})  # the load generator and the rest 
 
 def pipeline_cpu_s(before: CpuSnapshot, after: CpuSnapshot) -> float:
     """CPU seconds the pipeline's processes (workers, broker, Postgres, Redis) used between
-    two snapshots; processes that ended meanwhile are left out."""
-    return sum(v - before.by_kind[k] for k, v in after.by_kind.items()
-               if k in before.by_kind and k not in NOT_PIPELINE)
+    two snapshots, process by process: one started meanwhile counts whole, one that ended
+    meanwhile is left out (its last moments are lost, not subtracted from its kind)."""
+    return sum(seconds - before.by_pid.get(pid, (kind, 0.0))[1]
+               for pid, (kind, seconds) in after.by_pid.items() if kind not in NOT_PIPELINE)
 
 
 def cpu_ms_per_event(before: CpuSnapshot, after: CpuSnapshot, events: int) -> float | None:

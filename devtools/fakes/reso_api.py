@@ -597,7 +597,11 @@ class FakeResoAPI(FakeServer):
         if "$skiptoken" in params:
             after = decode_skiptoken(params["$skiptoken"], order)
             keyed = [(v, r) for v, r in keyed if _cmp(v, after, order) > 0]
-        keyed.sort(key=functools.cmp_to_key(lambda a, b: _cmp(a[0], b[0], order)))
+        def by_values(a: tuple[list[Any], dict[str, Any]],
+                      b: tuple[list[Any], dict[str, Any]]) -> int:
+            return _cmp(a[0], b[0], order)
+
+        keyed.sort(key=functools.cmp_to_key(by_values))
         rows = [r for _, r in keyed]
         page, more = rows[:top], len(rows) > top
         out: dict[str, Any] = {"@odata.context": f"{self.base_url}/$metadata#Property"}

@@ -6,18 +6,21 @@ import pytest
 
 from devtools.bench.machine_cpu import CpuSnapshot, cpu_ms_per_event, pipeline_cpu_s
 
-BEFORE = CpuSnapshot({"memory#0": 1.0, "broker": 10.0, "postgres": 5.0, "redis": 0.5,
-                      "bench": 3.0, "other": 40.0, "gone": 1.0}, 100.0, 200.0)
-AFTER = CpuSnapshot({"memory#0": 1.5, "broker": 10.7, "postgres": 5.6, "redis": 0.7,
-                     "bench": 9.0, "other": 90.0, "new#1": 4.0}, 120.0, 240.0)
+BEFORE = CpuSnapshot({}, 100.0, 200.0, {
+    1: ("memory#0", 1.0), 2: ("broker", 10.0), 3: ("postgres", 4.0), 4: ("postgres", 1.0),
+    5: ("redis", 0.5), 6: ("bench", 3.0), 7: ("other", 40.0), 8: ("postgres", 30.0)})
+AFTER = CpuSnapshot({}, 120.0, 240.0, {
+    1: ("memory#0", 1.5), 2: ("broker", 10.7), 3: ("postgres", 4.5), 4: ("postgres", 1.1),
+    5: ("redis", 0.7), 6: ("bench", 9.0), 7: ("other", 90.0), 9: ("postgres", 0.3)})
 
 
-def test_only_the_pipelines_processes_count() -> None:
-    # workers 0.5 + broker 0.7 + postgres 0.6 + redis 0.2; not the bench, the rest of the
-    # machine, a process that ended or one that started meanwhile
-    assert pipeline_cpu_s(BEFORE, AFTER) == pytest.approx(2.0)
+def test_only_the_pipelines_processes_count_process_by_process() -> None:
+    # workers 0.5 + broker 0.7 + postgres 0.5 + 0.1 + a backend started meanwhile 0.3 +
+    # redis 0.2; not the bench or the rest of the machine; a backend that ended meanwhile
+    # (pid 8, 30 s) takes nothing away from its kind
+    assert pipeline_cpu_s(BEFORE, AFTER) == pytest.approx(2.3)
 
 
-@pytest.mark.parametrize(("events", "ms"), [(1000, 2.0), (200, 10.0), (0, None)])
+@pytest.mark.parametrize(("events", "ms"), [(1000, 2.3), (230, 10.0), (0, None)])
 def test_per_event(events: int, ms: float | None) -> None:
     assert cpu_ms_per_event(BEFORE, AFTER, events) == ms
