@@ -68,9 +68,12 @@ def snapshot(workers: Mapping[int, str], bench_pid: int | None = None) -> CpuSna
 
 def usage(before: CpuSnapshot, after: CpuSnapshot, seconds: float) -> dict[str, object]:
     """Per kind, the share of one CPU used over the phase (1.0 = one core busy); and the
-    machine's busy share of all its CPUs. Processes that ended meanwhile are left out."""
-    cores = {k: round((v - before.by_kind.get(k, 0.0)) / max(seconds, 1e-6), 2)
-             for k, v in sorted(after.by_kind.items()) if k in before.by_kind}
+    machine's busy share of all its CPUs. Counted process by process: one started meanwhile
+    counts whole, one that ended meanwhile is left out."""
+    used: dict[str, float] = {}  # process by process, as `pipeline_cpu_s` counts
+    for pid, (kind, cpu) in after.by_pid.items():
+        used[kind] = used.get(kind, 0.0) + cpu - before.by_pid.get(pid, (kind, 0.0))[1]
+    cores = {k: round(v / max(seconds, 1e-6), 2) for k, v in sorted(used.items())}
     total = after.total_s - before.total_s
     busy = (after.busy_s - before.busy_s) / total if total > 0 else 0.0
     return {"cores_by_process": {k: v for k, v in cores.items() if v > 0},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devtools.bench.machine_cpu import CpuSnapshot, cpu_ms_per_event, pipeline_cpu_s
+from devtools.bench.machine_cpu import CpuSnapshot, cpu_ms_per_event, pipeline_cpu_s, usage
 
 BEFORE = CpuSnapshot({}, 100.0, 200.0, {
     1: ("memory#0", 1.0), 2: ("broker", 10.0), 3: ("postgres", 4.0), 4: ("postgres", 1.0),
@@ -24,3 +24,9 @@ def test_only_the_pipelines_processes_count_process_by_process() -> None:
 @pytest.mark.parametrize(("events", "ms"), [(1000, 2.3), (230, 10.0), (0, None)])
 def test_per_event(events: int, ms: float | None) -> None:
     assert cpu_ms_per_event(BEFORE, AFTER, events) == ms
+
+
+def test_usage_by_kind_is_counted_process_by_process() -> None:
+    cores = usage(BEFORE, AFTER, 2.0)["cores_by_process"]
+    assert cores == {"bench": 3.0, "broker": 0.35, "memory#0": 0.25, "other": 25.0,
+                     "postgres": 0.45, "redis": 0.1}
