@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -219,21 +220,23 @@ class PostgresMemory(processed.PostgresLedger):
             await timers.on_event(self.conn, ev.tenant_id, ev.contact_id,
                                   LeadEvent("booked", ev.occurred_at, ev.ref_id))
             return
-        settings = await tenants.read(self.conn, ev.tenant_id)  # cancelled: follow up again
-        timeline = await self.conn.fetchval(
-            "SELECT profile->>'timeline' FROM lead_profiles WHERE tenant_id = $1 "
-            "AND contact_id = $2", ev.tenant_id, ev.contact_id)
-        nxt = follow_ups.after_delivery(settings.follow_ups, f"appointment:{ev.ref_id}", None,
-                                        timeline, ev.occurred_at)
-        if nxt is not None:
-            await timers.schedule_follow_up(self.conn, ev.tenant_id, ev.contact_id,
-                                            f"appointment:{ev.ref_id}:{ev.event_id}",
-                                            nxt.step, nxt.steps, nxt.due_at, ev.event_id)
+        # cancelled: the lead is followed up again, from the first step
+        await self._next_follow_up(ev.tenant_id, ev.contact_id,
+                                   f"appointment:{ev.ref_id}:{ev.event_id}", ev.occurred_at,
+                                   ev.event_id, reply=False)
 
     async def follow_up(self, ev: ReplyDelivered) -> bool:
         assert ev.contact_id is not None
         await timers.delivered(self.conn, ev.tenant_id, ev.idempotency_key)
-        settings = await tenants.read(self.conn, ev.tenant_id)
+        return await self._next_follow_up(ev.tenant_id, ev.contact_id, ev.idempotency_key,
+                                          ev.occurred_at, ev.event_id, reply=True)
+
+    async def _next_follow_up(self, tenant: str, contact: str, after: str, at: datetime,
+                              causation: str, *, reply: bool) -> bool:
+        """The lead's next follow-up after `after` at `at` (our text whose reply key it is,
+        when `reply`; else an appointment cancelled), when its tenant has a cadence
+        (`follow_ups.after_delivery`); True when scheduled."""
+        settings = await tenants.read(self.conn, tenant)
         if not settings.follow_ups:
             return False
         row = await self.conn.fetchrow(
@@ -241,14 +244,13 @@ class PostgresMemory(processed.PostgresLedger):
                           AS mode,
                       (SELECT profile->>'timeline' FROM lead_profiles
                         WHERE tenant_id = $1 AND contact_id = $2) AS timeline""",
-            ev.tenant_id, ev.contact_id, ev.idempotency_key)
-        nxt = follow_ups.after_delivery(settings.follow_ups, ev.idempotency_key, row["mode"],
-                                        row["timeline"], ev.occurred_at)
+            tenant, contact, after if reply else None)
+        nxt = follow_ups.after_delivery(settings.follow_ups, after, row["mode"],
+                                        row["timeline"], at)
         if nxt is None:
             return False
-        return await timers.schedule_follow_up(self.conn, ev.tenant_id, ev.contact_id,
-                                               ev.idempotency_key, nxt.step, nxt.steps,
-                                               nxt.due_at, ev.event_id)
+        return await timers.schedule_follow_up(self.conn, tenant, contact, after, nxt.step,
+                                               nxt.steps, nxt.due_at, causation)
 
 
 def build(resources: Resources) -> Handler:
