@@ -15,8 +15,8 @@ transaction.
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -37,10 +37,9 @@ from workers.ghl.calendars import (
 )
 from workers.ghl.client import ReplyRejectedError
 from workers.ghl.sender import Sender
-from workers.learning.extract.lang import is_spanish
 from workers.replies.row import Reply
 from workers.responder import draft, guards
-from workers.responder.compose import Composition
+from workers.responder.first_touch import text_language
 from workers.responder.store import LeadFacts
 from workers.runtime.ports import Transactions
 from workers.timers import store as timers
@@ -101,12 +100,6 @@ class GhlCalendar:
             idempotent=True)
 
 
-def language(text: str) -> slots.Language:
-    folded = unicodedata.normalize("NFKD", text.lower())
-    return "es" if is_spanish("".join(c for c in folded if not unicodedata.combining(c))) \
-        else "en"
-
-
 class Booker:
     def __init__(self, db: Transactions, calendar: Calendar,
                  now: Callable[[], datetime] = utcnow) -> None:
@@ -127,7 +120,7 @@ class Booker:
         async with self.db.transaction(e.tenant_id) as conn:
             done = await offers.booked_for(conn, e.tenant_id, turn.key)
             offer = None if done else await offers.open_offer(conn, e.tenant_id, e.contact_id)
-        lang = language(text)
+        lang = text_language(text)
         if done is not None:  # booked on this very message before a crash: confirm it
             return self._confirmed(turn, verdict, done, lang)
         tz = facts.lead.timezone or facts.tenant.timezone or DEFAULT_TZ
@@ -180,17 +173,14 @@ class Booker:
         if not chosen:
             BOOKINGS.labels("no_slots").inc()
             body = slots.no_slots_text(lang)
-            return draft.drafted(turn, body, "booking_no_slots", verdict.send_after,
-                                 Composition(body, "deterministic"),
-                                 ("handoff", NO_SLOTS_NOTE.format(kind=kind)))
-        async with self.db.transaction(e.tenant_id) as conn:
-            await offers.save(conn, Offer(e.tenant_id, offers.offer_id(turn.key),
-                                          e.contact_id, calendar, kind, tz, tuple(chosen),
-                                          message_id=turn.key), turn.now)
+            return draft.deterministic(turn, body, "booking_no_slots", verdict.send_after,
+                                       ("handoff", NO_SLOTS_NOTE.format(kind=kind)))
+        await self._save_offer(turn, Offer(e.tenant_id, offers.offer_id(turn.key),
+                                           e.contact_id, calendar, kind, tz, tuple(chosen),
+                                           message_id=turn.key))
         BOOKINGS.labels("offered").inc()
-        body = slots.offer_text(chosen, tz, lang)
-        return draft.drafted(turn, body, "booking_offer", verdict.send_after,
-                             Composition(body, "deterministic"))
+        return draft.deterministic(turn, slots.offer_text(chosen, tz, lang), "booking_offer",
+                                   verdict.send_after)
 
     async def _book(self, turn: draft.Turn, verdict: guards.Verdict, facts: LeadFacts,
                     offer: Offer, start: datetime, lang: slots.Language) -> Reply | None:
@@ -205,15 +195,13 @@ class Booker:
                 await offers.move(conn, offer, "taken", turn.now)
             chosen = await self._free(offer.tenant_id, offer.calendar_id, offer.timezone,
                                       turn.now, None, exclude=start)
-            if chosen:
-                async with self.db.transaction(offer.tenant_id) as conn:
-                    await offers.save(conn, Offer(
-                        offer.tenant_id, offers.offer_id(turn.key), offer.contact_id,
-                        offer.calendar_id, offer.kind, offer.timezone, tuple(chosen),
-                        message_id=turn.key), turn.now)
-            body = slots.taken_text(chosen or [], offer.timezone, lang)
-            return draft.drafted(turn, body, "booking_offer", verdict.send_after,
-                                 Composition(body, "deterministic"))
+            if chosen:  # the next ones, offered by this message
+                await self._save_offer(turn, Offer(
+                    offer.tenant_id, offers.offer_id(turn.key), offer.contact_id,
+                    offer.calendar_id, offer.kind, offer.timezone, tuple(chosen),
+                    message_id=turn.key))
+            return draft.deterministic(turn, slots.taken_text(chosen or [], offer.timezone, lang),
+                                       "booking_offer", verdict.send_after)
         except BookingInDoubtError as exc:  # GHL may have booked it: look before anything
             found = await self._find(offer, start)
             if found is None:  # left `booking`: the retry reconciles again
@@ -225,10 +213,9 @@ class Booker:
             BOOKINGS.labels("failed").inc()
             async with self.db.transaction(offer.tenant_id) as conn:
                 await offers.move(conn, offer, "failed", turn.now)
-            body = slots.no_slots_text(lang)
-            return draft.drafted(turn, body, "booking_no_slots", verdict.send_after,
-                                 Composition(body, "deterministic"),
-                                 ("handoff", BOOKING_FAILED.format(error=exc)))
+            return draft.deterministic(turn, slots.no_slots_text(lang), "booking_no_slots",
+                                       verdict.send_after,
+                                       ("handoff", BOOKING_FAILED.format(error=exc)))
         return await self._booked(turn, verdict, offer, start, appt, lang)
 
     async def _find(self, offer: Offer, start: datetime) -> dict[str, Any] | None:
@@ -250,10 +237,9 @@ class Booker:
             await timers.on_event(conn, offer.tenant_id, offer.contact_id,
                                   LeadEvent("booked", turn.now, appointment_id))
         BOOKINGS.labels("booked").inc()
-        booked = Offer(offer.tenant_id, offer.offer_id, offer.contact_id, offer.calendar_id,
-                       offer.kind, offer.timezone, offer.slots, "booked", start,
-                       appointment_id, turn.key, offer.offered_at)
-        return self._confirmed(turn, verdict, booked, lang)
+        return self._confirmed(turn, verdict, replace(
+            offer, state="booked", chosen_start=start, appointment_id=appointment_id,
+            message_id=turn.key), lang)
 
     def _confirmed(self, turn: draft.Turn, verdict: guards.Verdict, offer: Offer,
                    lang: slots.Language) -> Reply:
@@ -262,5 +248,9 @@ class Booker:
         note = (f"Booked by the assistant: {TITLES[offer.kind].lower()} on "
                 f"{slots.describe(offer.chosen_start, offer.timezone, 'en')} "
                 f"(GHL appointment {offer.appointment_id}).")
-        return draft.drafted(turn, body, "booking_confirmed", verdict.send_after,
-                             Composition(body, "deterministic"), ("coaching", note))
+        return draft.deterministic(turn, body, "booking_confirmed", verdict.send_after,
+                                   ("coaching", note))
+
+    async def _save_offer(self, turn: draft.Turn, offer: Offer) -> None:
+        async with self.db.transaction(offer.tenant_id) as conn:
+            await offers.save(conn, offer, turn.now)

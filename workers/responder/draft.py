@@ -125,14 +125,18 @@ def without_claude(turn: Turn, verdict: guards.Verdict, facts: LeadFacts, ctx: L
         return turn.row(body="", mode="none", status="suppressed",
                         suppressed_reason=verdict.reason, published=notes)
     if verdict.action == "opt_out_confirmation":  # sent at once: the one allowed message
-        body = modes.opt_out_text(facts.tenant.name)
-        return drafted(turn, body, verdict.action, None, Composition(body, "deterministic"))
+        return deterministic(turn, modes.opt_out_text(facts.tenant.name), verdict.action, None)
     if verdict.action == "handoff":
-        body = modes.handoff_text(ctx.memory.contact.first_name)
         note = "Lead asked to talk to a person. " + turn.coaching(plan)
-        return drafted(turn, body, "handoff", verdict.send_after,
-                       Composition(body, "deterministic"), ("handoff", note))
+        return deterministic(turn, modes.handoff_text(ctx.memory.contact.first_name),
+                             "handoff", verdict.send_after, ("handoff", note))
     return None
+
+
+def deterministic(turn: Turn, body: str, mode: str, send_after: datetime | None,
+                  assist: tuple[str, str] | None = None) -> Reply:
+    """A reply of our own words (no Claude text: nothing for the reply check to hold)."""
+    return drafted(turn, body, mode, send_after, Composition(body, "deterministic"), assist)
 
 
 def composed(turn: Turn, verdict: guards.Verdict, plan: modes.Plan, comp: Composition,

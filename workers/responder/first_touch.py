@@ -13,6 +13,7 @@ the row and events are built like a reply's (`draft`), keyed by the timer
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from typing import Any, Literal
 from schemas.envelope import derive_event_id
 from schemas.events import AgentAssistRequested, ReplyDrafted
 from workers.consent.reply_check import ReplyCheck
+from workers.learning.extract.lang import is_spanish
 from workers.replies.row import Reply
 from workers.responder import guards
 from workers.responder.compose import Composition
@@ -100,6 +102,14 @@ def language_of(tags: Iterable[str], custom_fields: Mapping[str, Any]) -> Langua
     if any(v.strip().casefold() in _SPANISH for v in values):
         return "es"
     return "en"
+
+
+def text_language(text: str) -> Language:
+    """Spanish when the lead's words are (`learning.extract.lang.is_spanish`, over the text
+    lower-cased and without accents), else English."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    return "es" if is_spanish(plain) else "en"
 
 
 def opener_text(o: Opener, agency: str | None) -> str:

@@ -12,14 +12,12 @@ twice claims one reply.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from schemas.context import LeadContext
-from workers.learning.extract.lang import is_spanish
 from workers.learning.extract.model import Area
-from workers.responder.first_touch import Language
+from workers.responder.first_touch import Language, text_language
 from workers.responder.listings import Listing, ScoredListing, best_match, describe_match
 from workers.responder.modes import Plan
 
@@ -62,13 +60,9 @@ def language(ctx: LeadContext) -> Language:
     """Spanish when the lead's latest message is Spanish, else English."""
     for m in reversed(ctx.memory.recent):
         if m.direction == "inbound" and m.sender == "lead":
-            return "es" if is_spanish(_fold(m.body)) else "en"
+            return text_language(m.body)
     return "en"
 
-
-def _fold(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in folded if not unicodedata.combining(c))
 
 
 def recap(profile: Mapping[str, Any], lang: Language) -> str | None:

@@ -169,12 +169,8 @@ class TimerLoop:
             facts = replace(facts, listings=await store.candidates(
                 conn, timer.tenant_id, ctx.profile.profile))
         plan = follow_up.plan(ctx, facts.listings, step, steps, facts.tenant.areas)
-        comp = await self.composer.compose(ctx, facts.tenant, plan, touch.channel, touch.now,
-                                           follow_up.task(touch.channel))
-        check = None
-        if comp.outcome == "ok":  # Claude's text, not ours: checked before it is claimed
-            check = await self._check(touch, ctx, facts, plan, comp.body)
-        return first_touch.composed(touch, verdict, comp, check, follow_up.MODE)
+        return await self._written(touch, ctx, facts, verdict, plan,
+                                   follow_up.task(touch.channel), follow_up.MODE)
 
     async def _draft(self, touch: first_touch.Touch, facts: LeadFacts) -> Reply:
         timer = touch.timer
@@ -194,12 +190,19 @@ class TimerLoop:
         opener = first_touch.Opener.of(lead.first_name, lead.source, lead.tags,
                                        lead.custom_fields)
         plan = first_touch.plan(opener, facts.tenant.name)
+        return await self._written(touch, ctx, facts, verdict, plan,
+                                   first_touch.task(touch.channel), first_touch.MODE)
+
+    async def _written(self, touch: first_touch.Touch, ctx: LeadContext, facts: LeadFacts,
+                       verdict: guards.Verdict, plan: Plan, task: str, mode: str) -> Reply:
+        """The timer's text as Claude (or the fallback) writes it for `plan`; Claude's text
+        passes the reply check before it is claimed."""
         comp = await self.composer.compose(ctx, facts.tenant, plan, touch.channel, touch.now,
-                                           first_touch.task(touch.channel))
+                                           task)
         check = None
         if comp.outcome == "ok":  # Claude's text, not ours: checked before it is claimed
             check = await self._check(touch, ctx, facts, plan, comp.body)
-        return first_touch.composed(touch, verdict, comp, check)
+        return first_touch.composed(touch, verdict, comp, check, mode)
 
     async def _check(self, touch: first_touch.Touch, ctx: LeadContext, facts: LeadFacts,
                      plan: Plan, body: str) -> ReplyCheck:
