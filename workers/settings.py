@@ -70,6 +70,17 @@ class Settings(BaseSettings):
         "often an idle consumer asks (see docs/performance.md, round 4).",
     )
 
+    commit_interval_ms: int = Field(
+        default=1_000, ge=1,
+        description="How long a handled record's offset may wait to be committed "
+        "(runtime/offsets.py). Every consumer is idempotent per event, so a crash only "
+        "redelivers what was handled since the last commit; committing after every batch "
+        "cost an OffsetCommit round trip per record at low rates.",
+    )
+    commit_max_records: int = Field(
+        default=1_000, ge=1,
+        description="Handled records after which their offsets are committed at once.",
+    )
     producer_linger_ms: int = Field(
         default=0, ge=0,
         description="How long the producer waits to fill a batch before sending it. Handlers "

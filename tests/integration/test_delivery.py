@@ -3,7 +3,9 @@
 - the offset is committed only after a batch was handled: a failure that escapes the
   dead-letter boundary (here: the dead-letter publish itself fails) rewinds the batch, which
   is redelivered and then handled, so nothing is lost;
-- once handled, a batch is committed: a new consumer in the same group does not see it again.
+- once handled, a batch is committed: a new consumer in the same group does not see it again;
+- handled offsets wait for the commit interval (no commit per batch), and are committed when
+  the worker stops and, for the partitions taken away, when another member joins the group.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from tests.support.kafka import RawProducer, keyed, read_until
 from workers.errors import InvalidEventError, RetryableError
 from workers.runtime.boundary import Handler
 from workers.runtime.host import Resources, WorkerHost, WorkerSpec
+from workers.runtime.kafka import consumer_lag
 from workers.runtime.record import Record
 from workers.settings import Settings
 
@@ -96,3 +99,60 @@ async def test_failed_dead_letter_rewinds_then_commits(
     finally:
         await host2.stop()
     assert [v for v in again if tenant.encode() in v] == [f"{tenant} marker".encode()]
+
+
+async def test_offsets_wait_for_the_interval_and_are_committed_at_stop(
+    make_settings: Callable[..., Settings], kafka: str
+) -> None:
+    tenant = new_tenant()
+    settings = make_settings(commit_interval_ms=600_000)
+    group = settings.group_id("probe")
+    seen: list[bytes] = []
+    host = WorkerHost(probe_spec(seen), settings)
+    await host.start()
+    try:
+        marker = f"{tenant} marker".encode()
+        async with RawProducer(kafka) as producer:
+            for i in range(3):
+                await producer.send(topics.GHL_EVENTS, f"{tenant} {i}".encode(), key=tenant)
+            await producer.send(topics.GHL_EVENTS, marker, key=tenant)
+        await wait_for(lambda: marker in seen)
+        await asyncio.sleep(0.5)
+        # handled, but within the interval: nothing committed yet
+        assert sum((await consumer_lag(kafka, group, (topics.GHL_EVENTS,))).values()) > 0
+    finally:
+        await host.stop()
+    assert sum((await consumer_lag(kafka, group, (topics.GHL_EVENTS,))).values()) == 0
+
+
+async def test_a_member_joining_gets_the_handled_offsets_of_the_partitions_it_takes(
+    make_settings: Callable[..., Settings], kafka: str
+) -> None:
+    tenants = [new_tenant() for _ in range(12)]  # keys spread over the partitions
+    settings = make_settings(commit_interval_ms=600_000)
+    first: list[bytes] = []
+    host1 = WorkerHost(probe_spec(first), settings)
+    await host1.start()
+    host2: WorkerHost | None = None
+    try:
+        async with RawProducer(kafka) as producer:
+            for t in tenants:
+                await producer.send(topics.GHL_EVENTS, f"{t} before".encode(), key=t)
+        await wait_for(lambda: all(f"{t} before".encode() in first for t in tenants))
+        # A second member joins: the first commits what it handled of the partitions it
+        # gives away (the interval is far off), so the newcomer starts after them.
+        second: list[bytes] = []
+        host2 = WorkerHost(probe_spec(second), settings)
+        await host2.start()
+        async with RawProducer(kafka) as producer:
+            for t in tenants:
+                await producer.send(topics.GHL_EVENTS, f"{t} after".encode(), key=t)
+        await wait_for(lambda: all(f"{t} after".encode() in first + second for t in tenants))
+        assert second, "the second member took no partition"
+        assert not [v for v in second if v.endswith(b" before")]
+        assert sorted(v for v in first + second if v.endswith(b" after")) == sorted(
+            f"{t} after".encode() for t in tenants)
+    finally:
+        if host2 is not None:
+            await host2.stop()
+        await host1.stop()

@@ -4,9 +4,10 @@ A worker is a `WorkerSpec`: its name, the topics it consumes, and `build(resourc
 returns the per-record handler. `WorkerHost` runs it on a FastStream Kafka subscriber with
 the delivery rules of DESIGN.md:
 
-- batches are consumed with auto-commit off and `NACK_ON_ERROR`: the offset is committed only
-  after every record of the batch was handled (or dead-lettered) and every publish was
-  acknowledged; any other failure rewinds the batch for redelivery;
+- batches are consumed with auto-commit off: a batch's offsets count as handled only after
+  every record of it was handled (or dead-lettered) and every publish was acknowledged, and
+  only handled offsets are committed, on an interval (`runtime.offsets`: not a round trip
+  per batch); any other failure rewinds the batch for redelivery;
 - each record goes through the dead-letter boundary; handlers that can take a tenant's
   records of a batch together (`groups`) get them in one transaction, and fall back to the
   boundary record by record when that fails.
@@ -45,6 +46,7 @@ from workers.runtime.groups import process_batch
 from workers.runtime.http import Check, HealthServer, Routes
 from workers.runtime.kafka import make_broker, wait_for_broker
 from workers.runtime.kafka_access import kafka_access
+from workers.runtime.offsets import OffsetCommitter
 from workers.runtime.publisher import EventPublisher, RawProducer
 from workers.runtime.record import Record
 from workers.settings import Settings
@@ -157,10 +159,14 @@ class WorkerHost:
             RetryPolicy(settings.max_attempts, settings.retry_backoff_s,
                         settings.retry_backoff_max_s),
         )
+        self.committer = OffsetCommitter(
+            spec.name, interval_s=settings.commit_interval_ms / 1000,
+            max_records=settings.commit_max_records)
         self.resources: Resources | None = None
         self._handler: Handler | None = None
         self._http_port = settings.port_for(spec.name) if http_port is None else http_port
         self.http: HealthServer | None = None
+        self._subscriber: Any = None  # FastStream's; its `consumer` is the aiokafka one
         if spec.consumes:
             self._subscribe(group_id or settings.group_id(spec.name))
 
@@ -173,7 +179,8 @@ class WorkerHost:
             max_records=settings.batch_max_records,
             batch_timeout_ms=settings.batch_timeout_ms,
             auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            ack_policy=AckPolicy.MANUAL,  # on_batch rewinds; self.committer commits
+            listener=self.committer.listener(),
             max_poll_interval_ms=900_000,
             fetch_max_wait_ms=settings.fetch_max_wait_ms,
             session_timeout_ms=settings.session_timeout_ms,
@@ -181,10 +188,13 @@ class WorkerHost:
         )
         return_on_arrival(subscriber, settings.batch_timeout_ms, settings.batch_max_records)
         subscriber(self.on_batch)
+        self._subscriber = subscriber
 
     async def on_batch(self, body: Any) -> None:
         """Handle every record of a batch (per tenant group where the handler can, see
-        `groups`), then wait for its publishes; FastStream commits.
+        `groups`), then wait for its publishes; the batch's offsets are then handled, and
+        `committer` commits them. Anything else rewinds the batch (`nack`: each partition
+        back to its first record of the batch) for redelivery.
 
         The message is read from FastStream's context rather than injected as a `KafkaMessage`
         parameter: fast_depends resolves such a context parameter in a worker thread, a
@@ -193,10 +203,16 @@ class WorkerHost:
         msg: KafkaMessage = self.broker.context.get_local("message")
         raw = msg.raw_message
         records = raw if isinstance(raw, tuple) else (raw,)
-        await process_batch(self.spec.name, [Record.from_consumer(r) for r in records],
-                            self._handler, self.boundary,
-                            concurrency=self.settings.group_concurrency)
-        await self.publisher.flush()
+        try:
+            await process_batch(self.spec.name, [Record.from_consumer(r) for r in records],
+                                self._handler, self.boundary,
+                                concurrency=self.settings.group_concurrency)
+            await self.publisher.flush()
+        except Exception:
+            await msg.nack()
+            raise
+        await self.committer.handled(self._subscriber.consumer,
+                                     ((r.topic, r.partition, r.offset) for r in records))
 
     async def open(self) -> None:
         """Open clients and the HTTP server (the broker is started by its owner, once the
@@ -251,10 +267,13 @@ class WorkerHost:
                 loop.start()
 
     async def stop_background(self) -> None:
-        """Stop the background loops, latest first, while the broker still runs."""
+        """Stop the background loops, latest first, and commit the handled offsets, while
+        the broker still runs."""
         if self.resources is not None:
             for loop in reversed(self.resources.background):
                 await loop.stop()
+        if self.spec.consumes:
+            await self.committer.stop()
 
     async def close(self) -> None:
         if self.resources is not None:
