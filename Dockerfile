@@ -25,5 +25,5 @@ RUN pip install --no-deps -e . \
     && useradd --create-home --uid 10001 leadmem
 
 USER leadmem
-EXPOSE 9101 9102 9103 9104 9105 9106
+EXPOSE 9101 9102 9103 9104 9105 9106 9107 9108 9110
 CMD ["leadmem", "--help"]

@@ -18,7 +18,7 @@ COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
 INFRA = {"kafka", "postgres", "redis", "prometheus", "grafana"}
 JOBS = {"migrate": ["leadmem", "migrate"], "topics": ["leadmem", "topics"]}
-APP = set(WORKER_PORTS) | set(JOBS)
+APP = set(WORKER_PORTS) | set(JOBS) | {"console"}
 
 
 def test_every_service_is_present() -> None:
@@ -117,6 +117,7 @@ def test_no_backing_service_is_published_and_the_rest_only_on_the_loopback() -> 
         assert "ports" not in SERVICES[name], name
     assert SERVICES["grafana"]["ports"] == ["127.0.0.1:3000:3000"]
     assert SERVICES["receiver"]["ports"] == ["127.0.0.1:9107:9107"]
+    assert SERVICES["console"]["ports"] == ["127.0.0.1:9110:9110"]
     for name, svc in SERVICES.items():
         for port in svc.get("ports", []):
             assert str(port).startswith("127.0.0.1:"), (name, port)
@@ -137,6 +138,8 @@ def test_prometheus_scrapes_every_worker_by_service_name_and_port() -> None:
     for name, port in WORKER_PORTS.items():
         (sd,) = jobs[name]["dns_sd_configs"]
         assert (sd["names"], sd["port"]) == ([name], port)
+    (sd,) = jobs["console"]["dns_sd_configs"]
+    assert (sd["names"], sd["port"]) == (["console"], Settings().console_port)
     assert config["rule_files"] == ["alerts.yml"]
 
 
@@ -153,3 +156,13 @@ def test_kafka_is_the_version_dev_tests_and_bench_run() -> None:
     assert image == f"apache/kafka:{KAFKA_VERSION}"
     pom = (ROOT / "infra/kafka/pom.xml").read_text()
     assert f"<kafka.version>{KAFKA_VERSION}</kafka.version>" in pom
+
+
+def test_the_console_runs_like_a_worker_on_its_own_port() -> None:
+    svc = SERVICES["console"]
+    port = Settings().console_port
+    assert svc["command"] == ["leadmem", "run", "console"]
+    assert svc["depends_on"] == SERVICES["receiver"]["depends_on"]
+    assert svc["expose"] == [str(port)]
+    assert f"http://127.0.0.1:{port}/health" in " ".join(svc["healthcheck"]["test"])
+    assert str(port) in (ROOT / "Dockerfile").read_text().split("EXPOSE", 1)[1].split("\n")[0]
