@@ -7,12 +7,13 @@ broker address is configured. Settings are built in the composition root, never 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 KafkaSaslMechanism = Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"]
@@ -429,6 +430,12 @@ class Settings(BaseSettings):
         "its logins are refused until the window passes (counted in Redis).")
     console_login_window_s: float = Field(
         default=900.0, gt=0, description="The console's login rate limit window.")
+    console_trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of the reverse proxies in front of the "
+        "console: from these only, X-Forwarded-For names the client the login rate limit "
+        "counts (workers/console/client_address.py). Empty: the peer address is the client. "
+        "In the environment: comma-separated.")
 
     # HTTP (/health, /metrics)
     http_host: str = "127.0.0.1"
@@ -445,6 +452,21 @@ class Settings(BaseSettings):
                 f"session_timeout_ms ({self.session_timeout_ms}): a member that heartbeats "
                 "less often than its session lasts is evicted between heartbeats")
         return self
+
+    @field_validator("console_trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: object) -> object:
+        """Comma-separated in the environment; each entry an address or a CIDR network."""
+        entries = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+        if isinstance(entries, list):
+            entries = [e for e in entries if e]
+            for entry in entries:
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(f"console_trusted_proxies: {entry!r} is not an address "
+                                     "or a CIDR network") from None
+        return entries
 
     @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
     @classmethod

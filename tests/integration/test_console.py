@@ -144,9 +144,10 @@ class Page(HTMLParser):
 class Browser:
     """A person at the console: a cookie jar, and pages read as `Page`."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, headers: dict[str, str] | None = None) -> None:
         self.base = base
-        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                             headers=headers)
 
     async def close(self) -> None:
         await self.session.close()
@@ -361,6 +362,36 @@ async def test_logins_are_rate_limited_per_account(console: Running, browser: Br
     assert browser.cookie("lm_console") is None
     other = await add_user(console.settings, "operator")
     await browser.log_in(other)  # another account from the same address still may
+
+
+async def test_behind_a_trusted_proxy_logins_are_limited_per_forwarded_client(
+        make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings(master_key=MASTER_KEY, console_login_max_failures=50,
+                             console_login_max_failures_ip=2,
+                             console_trusted_proxies=["127.0.0.1"])
+    host = WorkerHost(SPEC, settings, http_port=0)
+    await host.start()
+    # fresh client addresses each run (the counts live in Redis for the window)
+    attacker, agent = (f"2001:db8::{uuid.uuid4().hex[:4]}:{i}" for i in (1, 2))
+    try:
+        assert host.http is not None
+        url = f"http://127.0.0.1:{host.http.port}"
+        ops = await add_user(settings, "operator")
+        other = await add_user(settings, "operator")
+        bad = Browser(url, {"X-Forwarded-For": f"{agent}, {attacker}"})  # left: spoofed
+        good = Browser(url, {"X-Forwarded-For": agent})
+        try:
+            for email in (ops, other):  # two accounts: the address, not an account, is limited
+                await bad.log_in(email, "not the password", status=401)
+            await bad.log_in(ops, status=429)
+            # the same proxy forwards another client: not limited
+            await good.log_in(other)
+            assert good.cookie("lm_console") is not None
+        finally:
+            await bad.close()
+            await good.close()
+    finally:
+        await host.stop()
 
 
 async def test_the_login_form_needs_its_csrf_token(console: Running, browser: Browser) -> None:

@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 
 from workers.console import accounts, sessions
 from workers.console.access import User, tenant_scope
+from workers.console.client_address import Network, networks
 from workers.console.ratelimit import LoginLimits, LoginThrottle
 from workers.db.tenant import TenantDatabase
 from workers.errors import RetryableError
@@ -108,6 +109,10 @@ class Console:
     @property
     def kafka(self) -> KafkaAccess:
         return kafka_access(self.settings)
+
+    @property
+    def trusted_proxies(self) -> tuple[Network, ...]:
+        return networks(self.settings.console_trusted_proxies)
 
     @property
     def throttle(self) -> LoginThrottle:

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from workers.console import accounts, audit, passwords, sessions
 from workers.console.access import home
+from workers.console.client_address import client_address
 from workers.console.web import (
     COOKIE,
     LOGIN_COOKIE,
@@ -63,7 +64,8 @@ async def login(console: Console, request: web.Request) -> web.StreamResponse:
         email = accounts.normal_email(email_text)
     except accounts.AccountError:
         email = email_text.strip().lower()[:254] or "-"
-    address = request.remote or "unknown"
+    address = client_address(request.remote, request.headers.getall("X-Forwarded-For", []),
+                             console.trusted_proxies)
     try:
         response = await _check(console, request, email, password, address)
     except UNAVAILABLE:
