@@ -39,7 +39,7 @@ _RULED_OUT_BEFORE = re.compile(
     r"|nada|listados))?|\bno (?:me |nos )?(?:manden|envien|muestren)(?: mas)?(?:\s+(?:opciones"
     r"|casas|propiedades|cosas|nada|listados))?"
     r"|\bno more (?:homes|houses|listings|places)|\bno en|\bnada en|\bexcepto|\bmenos"
-    r"|\bya no en|\bno (?:queremos|quiero) (?:nada )?en|\bno me interesa)"
+    r"|\bya no en|\bno (?:queremos|quiero) (?:nada )?en|\bno me interesa|\bno)"
     r"\s+(?:(?:in|the|on|at|near|around|looking at|looking in|anything in|considering|en|por"
     r"|cerca de)\s+)*$"
 )
@@ -79,7 +79,8 @@ _HOME_NOW_BEFORE = re.compile(
 # Where the lead is now: a verb or adverb of present residence ("we rent", "staying w my
 # parents", "currently in a 2br", "vivimos", "ahorita") with the area after it in its clause ...
 _NOW_THERE = re.compile(
-    r"(?<!for )(?<!en )\b(?:live|lives|living|stay|staying|rent|rents|renting|lease|leasing|based"
+    r"\b(?<!for )(?<!en )(?:live|lives|living|stay|staying|rent|rents|renting|lease|leasing|based"
+    r"|(?<=we )own|(?<=i )own|(?<=already )own|(?<=still )own"
     r"|vivo|vivimos"
     r"|viven|vive|rento|rentamos|rentando|alquilamos|alquilo|alquilando|viviendo)\b(?! or\b| o\b)"
     # an adverb of now or "estamos" only with a place or a residence verb after it
@@ -95,10 +96,14 @@ _WISH = re.compile(
     r"|interested|interes\w+|consider\w*|like|love|prefer|open to|stay put|queremos|quiero"
     r"|buscamos|busco|buscando|comprar|mudar\w*|necesit\w+|gustaria|preferimos)\b"
 )
-# "we're in Durham", "I'm out in Garner": being somewhere is where the lead is ...
+# "we're in Durham", "I'm out in Garner", "we're in a 2 bed apartment in Kissimmee": being
+# somewhere (or in a home somewhere) is where the lead is ...
 _BE_IN = re.compile(r"(?:^|\W)(?:we'?re|we are|i'?m|im|i am|we've been|i've been|been)\s+"
                     r"(?:currently\s+|still\s+|now\s+|already\s+)?(?:out |up |down |over )?"
-                    r"(?:in|at)\s*$")
+                    r"(?:in|at)\s*"
+                    r"(?:(?:a|an|our|my|the|this|un|una)\s+(?:(?!market\b|for\b)[\w'/-]+\s+){0,3}?(?:apartment|apt"
+                    r"|house|home|condo|townhouse|townhome|duplex|place|rental|unit|studio"
+                    r"|trailer)\s+(?:in|at)\s*)?$")
 # ... as is a place bought already ("just bought in Katy last month").
 _BOUGHT_IN = re.compile(r"\b(?:bought|purchased|closed|compramos|compre|(?<!to )(?<!be )sold"
                         r"|vendimos|vendi"
@@ -132,6 +137,11 @@ _INCIDENTAL_BEFORE = re.compile(
     r"|\b(?:sign|ad|advert\w*|billboard|flyer|post|anuncio|letrero"
     r"|open house)s?\s+(?:\w+\s+)?(?:in|at|en|near)"
     r"\s*$"
+    # with a relative where they live: "vivir con mi suegra en", "staying with my parents in"
+    r"|\b(?:with|con)\s+(?:my|our|mi|mis|nuestr[oa]s?)\s+(?:[\w-]+\s+)?(?:mom|dad|mother|father"
+    r"|parents|sister|brother|daughter|son|in-laws|grandma|grandpa|aunt|uncle|cousin|mama|papa"
+    r"|madre|padre|padres|suegr[oa]s?|herman[oa]s?|hij[oa]s?|abuel[oa]s?|ti[oa]s?|prim[oa]s?)"
+    r"\s+(?:in|en|at|near)\s*$"
     r"|\b(?:realtor|agent|lender|daycare|day care|school|church|gym|doctor|dentist|store|clinic"
     r"|mall"
     r"|airport|restaurant|family|relatives|friends|in-laws|folks|parents)\s+(?:is\s+|are\s+"
@@ -232,10 +242,51 @@ _OTHER_BEFORE = re.compile(
     # "renting in Beaverton for now": where the lead lives now (a clause that starts so)
     r"|(?:^\W*|\b(?:and|but|so|while)\s+)(?:(?:we're|we are|i'm|im|i am|currently|still|now"
     r"|just|for now)\s+)*(?:renting|living|staying|leasing)(?:\s+[\w'-]+){0,2}?\s+(?:in|at|near)"
-    r"|\b(?:trabajo|trabaja|trabajamos|trabajan) (?:[\w'-]+\s+){0,2}?en"
+    r"|\b(?:trabajo|trabaja|trabajamos|trabajan) (?:[\w'-]+\s+){0,3}?en"
     r"|\b(?:nos mudamos|me mudo|nos mudaremos|venimos|vengo|nos venimos) (?:aqui )?de)"
     r"\s*(?:the\s+|el\s+|la\s+)?$"
 )
+
+
+# A wish under a negation, ending at the area: "don't want to stay in", "not looking in",
+# "ya no busco en", "no queremos vivir en" -- the area is ruled out.
+_NEGATED_WISH = re.compile(
+    r"(?:\b(?:not|no|never|no longer|ya no|nunca|dont|doesnt|didnt|wont|cant)|n't)\s+"
+    r"(?:[\w']+\s+){0,2}?"
+    r"(?:want|wanna|like|plan\w*|look\w*|search\w*|buy\w*|live|living|stay\w*|mov(?:e|ing)"
+    r"|busc\w+|quer\w+|quier\w+|viv\w+|compr\w+|qued\w+|mud\w+)\b"
+    r"(?:\s+(?:to|a))?(?:\s+[\w']+)?\s+(?:in|at|near|around|en|por|cerca de)\s+"
+    r"(?:the\s+|el\s+|la\s+)?$"
+)
+# A clause about the lead's job: "my new job starts nov 30 in McKinney", "mi trabajo queda en
+# Doral" -- the area is where the job is.
+_JOB_SUBJECT = re.compile(
+    r"\b(?:my|our|his|her|their|mi|su|nuestr[oa])\s+(?:new\s+|nuevo\s+)?(?:job|work|office"
+    r"|position|gig|company|employer|trabajo|oficina|empresa|chamba)\b"
+    r"(?:(?!\b(?:and|but|so|y|pero|want\w*|look\w*|buy\w*|quier\w+|busc\w+)\b)[^,.;!?]){0,30}?"
+    r"\b(?:in|at|en)\s*$"
+)
+# ... unless the negation only puts it off: "not looking to buy in Cary until next year".
+_PUT_OFF_AFTER = re.compile(r"\s*(?:[\w@']+\s+){0,3}?(?:until|till|til|yet|anytime soon|for now"
+                            r"|right now|this year|hasta|todavia|aun|por ahora)\b")
+_NEGATION_BEFORE = re.compile(r"(?:\b(?:not|no|never|nunca|ya no|dont|doesnt|didnt|wont|cant)"
+                              r"|n't)\s+(?:[\w']+\s+)?$")
+# Near the workplace, as the wish: "want to buy closer to work in Horizon City" wants that area.
+_NEAR_WORK = re.compile(r"\b(?:closer to|close to|near|nearer to|cerca del?|mas cerca del?)\s+"
+                        r"(?:(?:my|our|his|her|the|mi|su)\s+)?(?:[\w']+\s+){0,2}?(?:work|job"
+                        r"|office|trabajo|oficina)\s+(?:in|at|en)\s*$")
+# A home bought or being built already: "waiting on our new build in Wesley Chapel".
+_NEW_BUILD = re.compile(r"\b(?:our|my|nuestra|mi)\s+new\s+(?:build|construction)\s+(?:in|at"
+                        r"|en)\s*$|\b(?:waiting (?:on|for)|closing on|moving into|building)\s+"
+                        r"(?:our|my)\s+new\s+(?:home|house|place|condo|townhome|townhouse)\s+"
+                        r"(?:in|at)\s*$")
+
+
+def _wants_here(rest: str) -> bool:
+    """Does ``rest`` (after an area named as where the lead is) say they want to stay there,
+    unless under a negation ("I live in Garland. don't want to stay in garland")?"""
+    return any(not _NEGATION_BEFORE.search(rest, max(0, m.start() - 24), m.start())
+               for m in _WANT_HERE.finditer(rest))
 
 
 _MOVING_TO = re.compile(r"\b(?:mov(?:e|es|ing)|relocat\w*|transferr?\w*|pcs\w*|(?:me|nos) mud\w*"
@@ -314,6 +365,7 @@ def classify_areas(
     """
     mentions: list[AreaMention] = []
     found = find_areas(text, areas) if found is None else found  # ``found``: already matched
+    second_home_lived = _lived_beside_owned(text, segments, found) if seller else frozenset()
     for i, (start, end, name) in enumerate(found):
         before = segments.clause_before(start)
         sentence_before = text[max(segments.sentence(start)[0], start - 40) : start]
@@ -328,26 +380,50 @@ def classify_areas(
             or (_INCIDENTAL_BEFORE.search(before) and not wished(before))
             or (re.match(r"\s*for (?:work|my job|the job|business)\b", after)
              and not _MOVING_TO.search(before))  # "relocating to Cary for work" moves there
-            or _OTHER_BEFORE.search(_ROOM_OFFICE.sub(lambda o: " " * len(o.group(0)), before))
+            or (_OTHER_BEFORE.search(_ROOM_OFFICE.sub(lambda o: " " * len(o.group(0)), before))
+                and not (_NEAR_WORK.search(before) and wished(before)))
+            or _NEW_BUILD.search(before) is not None
             or (not seller and (_HOME_NOW_BEFORE.search(before) or _owned_home(before)
                                 or _lives_there(before, after)))
             # a seller's home is the one sold: one bought already beside another area is not
             or (seller and len(found) > 1 and _BOUGHT_ALREADY.search(before) is not None)
             or (remark is not None and remark(start))
+            or _JOB_SUBJECT.search(before) is not None
+            # a seller living in one area and selling a home they own in another: where they
+            # live is not the home sold ("I own in Summerlin ... a condo in Henderson to unload")
+            or (seller and i in second_home_lived)
         ):
             # where the lead lives or works now, or someone else's place, unless the lead
             # wants it too before naming another area ("we're staying in Mesa and want to buy
             # a bigger house here")
             rest = text[end : found[i + 1][0] if i + 1 < len(found) else len(text)]
-            sense = "want" if _WANT_HERE.search(rest) else "other"
-        elif _RULED_OUT_BEFORE.search(sentence_before) or _ruled_out_after(text, segments, end,
-                                                                          found, i):
+            sense = "want" if _wants_here(rest) else "other"
+        elif _RULED_OUT_BEFORE.search(sentence_before) or (
+                _NEGATED_WISH.search(before) and not _PUT_OFF_AFTER.match(after)) or \
+                _ruled_out_after(text, segments, end, found, i):
             sense = "ruled_out"
         owned = sense == "other" and (_owned_home(before) or bool(_OWN_THERE.search(before)))
         only = sense == "want" and bool(_ONLY_BEFORE.search(before) or _ONLY_AFTER.match(text, end))
         mentions.append(AreaMention(start=start, end=end, name=name, sense=sense, owned=owned,
                                     only=only))
     return _spread_negation(text, mentions)
+
+
+def _lived_beside_owned(text: str, segments: Segments,
+                        found: list[tuple[int, int, str]]) -> frozenset[int]:
+    """For a seller: the mentions naming where the lead lives, when another area of the message
+    names a home the lead owns ("our condo in", "I have a house in") -- that one is sold."""
+    if len({name for _, _, name in found}) < 2:
+        return frozenset()
+    owned: set[str] = set()
+    lived: list[tuple[int, str]] = []
+    for i, (start, end, name) in enumerate(found):
+        before = segments.clause_before(start)
+        if _owned_home(before) or _OWN_THERE.search(before):
+            owned.add(name)
+        elif _lives_there(before, segments.clause_after(end)):
+            lived.append((i, name))
+    return frozenset(i for i, name in lived if owned and name not in owned)
 
 
 def _ruled_out_after(text: str, segments: Segments, end: int,

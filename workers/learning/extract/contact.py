@@ -60,7 +60,7 @@ _CALL = re.compile("|".join((
     r"\bcall my (?:cell|mobile|phone|number)\b",
     r"\b(?:talk|speak|chat)\w*\s+(?:\w+\s+){0,2}(?:to|with)\s+(?:a |an )?(?:real|actual|live"
     r"|human)\b",
-    r"(?<!is this )(?<!is this a )(?<!are you a )(?<!are you )\b(?:a )?(?:real|actual) person\b",
+    r"\b(?<!is this )(?<!is this a )(?<!are you a )(?<!are you )(?:a )?(?:real|actual) person\b",
     r"\blive person\b|\bhuman\b(?! or)",
     r"\b(?:talk|speak)\s+(?:to|with)\s+(?:someone|somebody|a person|an agent)\b",
     r"\bhop on a call\b|\bquick call\b|\b(?:schedule|set up|have|do) a call\b",

@@ -74,14 +74,22 @@ class MessageContext:
         return bool(wish) and (not sold or wish[-1] > sold[-1])
 
     def describes_sold_home(self, pos: int) -> bool:
-        """For a lead only selling: home details at ``pos`` describe the home sold."""
-        return self.seller_only and not self.next_home(pos)
+        """For a lead only selling: home details at ``pos`` describe the home sold (unless the
+        message answers a question about the next home)."""
+        return self.seller_only and not self.next_home(pos) and not self.answers_next_home
 
     @property
     def may_name_next_home(self) -> bool:
         """Cheap gate: could this message name the home wanted next (not for a lead only
         selling whose message has no wish word)?"""
-        return not self.seller_only or bool(_NEXT_HOME.search(self.masked))
+        return not self.seller_only or self.answers_next_home or bool(
+            _NEXT_HOME.search(self.masked))
+
+    @property
+    def answers_next_home(self) -> bool:
+        """A reply to a question about the home wanted next ("what are you looking for in the
+        new place?" -> "similar, 4 beds")."""
+        return self.direct and self.question.next_home
 
     @property
     def seller_only(self) -> bool:

@@ -115,6 +115,9 @@ _YEAR = re.compile(
     r"|maybe|probably|prob|possibly|hopefully|ideally|likely|like|quizas|tal vez|probablemente)"
     r"[\s-]+(?P<year>20\d\d)\b"
     r"|^\W*(?P<alone>20\d\d)\W*$"  # a year said alone
+    # ... or with a hedge after it: "2027 prob", "2028 i think", "2029 creo"
+    r"|^\W*(?P<hedged>20\d\d)\s+(?:probably|maybe|hopefully|ideally|likely|or so|i think|i guess"
+    r"|i hope|quizas|tal vez|creo|probablemente|ojala)\W*$"
 )
 # Where in the year a part points: mid -> July 1, late -> October 1, end -> December 31.
 _YEAR_PART: dict[str, tuple[int, int]] = {
@@ -286,8 +289,11 @@ def _months(text: str, today: date) -> list[DateMention]:
                 continue
         else:
             day = _month_day(pre, year or today.year, month)
+        # "next august" said in August is a year away, not now
+        upcoming = re.search(r"\b(?:next|proximo|el proximo)\s+$", lead) is not None
         try:
-            target = _next_date(today, month, day, year, allow_now=not day_given and day == 1)
+            target = _next_date(today, month, day, year,
+                                allow_now=not day_given and day == 1 and not upcoming)
         except ValueError:
             continue
         out.append(DateMention(m.start(), m.end(), target, "context"))
@@ -391,7 +397,7 @@ def _end_of_month(day: date) -> date:
 def _years(text: str, today: date) -> list[DateMention]:
     out: list[DateMention] = []
     for m in _YEAR.finditer(text):
-        year = int(m.group("year") or m.group("alone"))
+        year = int(m.group("year") or m.group("alone") or m.group("hedged"))
         part = _YEAR_PART.get(m.group("pre") or "")
         # A year already begun only counts with a part of it ("mid 2026" said in January).
         if year < today.year or (year == today.year and part is None) or re.search(

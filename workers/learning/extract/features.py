@@ -115,7 +115,7 @@ _CURRENT = re.compile(
     r"\b(?:we|i|it|our \w+|my \w+|the house|the home|the place)\s+(?:already\s+)?"
     r"(?:has|have|had|own)(?:\s+got)?\s+(?:a |an |the )?(?:[\w-]+\s+)?$"
     # "selling our 4 bedroom with a pool": a feature of the lead's own home, not a wish.
-    r"|\b(?:our|my)\s+(?!(?:next|new|future|dream|ideal|perfect)\b)(?:[\w-]+\s+){0,3}?"
+    r"|\b(?:our|my)\s+(?!(?:next|new|future|dream|ideal|perfect|own)\b)(?:[\w-]+\s+){0,3}?"
     r"with\s+(?:a |an |the )?(?:[\w-]+\s+)?$"
     r"|\b(?:tiene|tenemos|tengo|ya tiene)\s+(?:un |una |el |la )?(?:[\w-]+\s+)?$"
 )

@@ -24,19 +24,29 @@ _PREAPPROVED = re.compile(
     r"|\bpre[\s-]?aprob\w*|\bcarta de (?:pre[\s-]?)?aprobacion\b"
     r"|\baprobad[oa]s? (?:por|para|hasta|con)\b|\baprobacion (?:del banco|bancaria|de credito"
     r"|del prestamo|de(?:l)? (?:prestamo|credito) hipotecario)\b"
+    # the lender as the subject: "me aprobaron hasta 420 mil", "nos preaprobaron"
+    r"|\b(?:me|nos|le|les) (?:pre[\s-]?)?aprob(?:aron|o)\b"
 )
 _NOT_APPROVED_BEFORE = re.compile(
     r"(?:\bnot|\bhaven'?t|\bhavent|\bhave not|\bno|\bwithout|\byet to|\bneed to get|\bneed"
     r"|\bworking on|\bbefore|\bgetting|\bget|\bhasn'?t|\bisn'?t|\baren'?t|\bwill|\bcan"
     r"|\btodavia no|\baun no|\bsin|\bnecesit\w+|\btengo que|\btenemos que|\bvoy a|\bvamos a"
+    # what is still missing: "nos falta la preaprobacion", "still missing the pre-approval"
+    r"|\bfalta|\bmissing|\black\w*|\bstill need"
     r"|\bsacar|\bobtener)\b(?:\s+[\w'-]+){0,3}\s*$"
 )
 _NOT_APPROVED_AFTER = re.compile(r"^\s*(?:yet\b|soon\b|next\b|todavia\b|aun\b|pronto\b)")
+# A pre-approval that has run out, said after it in its sentence: "but it expired", "ya se vencio".
+_LAPSED_AFTER = re.compile(r"[^.!?]{0,40}?\b(?:expired|expires|lapsed|ran out|run out|no longer"
+                           r" valid|out of date|(?:se )?venci[oa]|caduc\w+)\b")
 _NEEDS = re.compile(
     r"\bpre[\s-]?qual\w*|\bprequal\w*"
     r"|\b(?:talking|talk|spoke|speaking|working|chatting|meeting)\s+(?:to|with)\s+"
     r"(?:a\s+|our\s+|my\s+|the\s+)?"
-    r"(?:lender|bank|loan officer|mortgage broker)"
+    r"(?:lender|bank|loan officer|mortgage broker|credit union)"
+    # whoever it is, a talk about a loan: "talking to my credit union about a loan"
+    r"|\b(?:talk\w*|spoke|speak\w*|meet\w*|chat\w*|call\w*)\s+(?:to|with)\s+[^.!?]{1,30}?\babout"
+    r"\s+(?:a |the |our |my )?(?:loan|mortgage|financing|pre[\s-]?approval)"
     r"|\bneed (?:a |one |to find a |to talk to a |to get a |a good )?(?:lender|loan|mortgage)\b"
     r"|\blender rec|\bfind a lender|\brecommend (?:a lender|someone)"
     r"|\b(?:know|have|recommend|suggest) (?:a |any )?(?:good |great )?(?:lenders?|loan officers?"
@@ -44,6 +54,7 @@ _NEEDS = re.compile(
     r"|\bneed (?:financing|to finance)|\b(?:will|we'll|i'll|gonna) need (?:a loan|financing"
     r"|to finance|a mortgage)"
     r"|\bhaven'?t (?:applied|talked to a (?:bank|lender))|\bhavent (?:applied|talked)"
+    r"|\b(?:todavia|aun) no (?:hemos )?(?:aplica\w*|solicita\w*|pedi\w*)\b"
     r"|\bnot (?:yet )?(?:pre[\s-]?)?approved\b|\bhaven'?t done the full"
     r"|\b(?:haven'?t|havent|have not|hasn'?t|has not|weren'?t|wasn'?t)\s+"
     r"(?:been\s+|gotten\s+|got\s+)?(?:pre[\s-]?)?approved\b"
@@ -73,6 +84,25 @@ _LOAN_KIND = re.compile(
 )
 
 
+# Part cash, the rest borrowed: "half cash and finance the rest", "una parte cash y el resto con
+# credito del banco" -- the loan's stage is the financing, not cash.
+_REST_BORROWED = re.compile(
+    r"\b(?:finance|financing|loan for|mortgage for|borrow(?:ing)? for)\s+the (?:rest|remainder"
+    r"|balance)\b|\bthe (?:rest|remainder|balance)\s+(?:with|through|thru|on|by|in)\s+(?:a |an "
+    r"|the )?(?:[\w-]+\s+)?(?:loan|mortgage|financing)\b"
+    r"|\b(?:el resto|lo demas|lo que falta|la otra parte)\s+(?:con|por|en)\s+(?:un |una |el |la )?"
+    r"(?:prestamo|credito|financiamiento|hipoteca)\b"
+)
+
+
+# Not done yet, in the lead's words: "oh we haven't done that yet", "no lo hemos hecho".
+_NOT_DONE = re.compile(r"\W*(?:(?:oh|um+|well|honestly|haha|lol|hmm)\W+)*(?:we|i)\s+"
+                       r"(?:haven'?t|havent|have not|didn'?t|did not)\s+(?:done|gotten|got"
+                       r"|started|applied|had)\b"
+                       r"|\W*(?:no|todavia no|aun no)\s+(?:lo\s+)?(?:hemos|he)\s+(?:hecho|sacado"
+                       r"|empezado|aplicado)\b")
+
+
 def financing_events(ctx: MessageContext) -> list[tuple[int, Financing]]:
     """``(pos, financing)`` statements in text order; a yes/no reply answers the question."""
     text = ctx.masked
@@ -80,8 +110,9 @@ def financing_events(ctx: MessageContext) -> list[tuple[int, Financing]]:
     answer = polarity(text) if ctx.direct else None
     if ctx.question.preapproval and answer == "yes":
         out.append((-1, "preapproved"))
-    elif (ctx.question.preapproval or ctx.question.lender) and (
+    elif (ctx.question.preapproval or (ctx.question.lender and not ctx.seller_only)) and (
         answer == "no" or re.match(r"\W*(?:working on it|in progress|getting there|soon)\b", text)
+        or _NOT_DONE.match(text)
     ):
         out.append((-1, "needs_financing"))
     if ctx.question.asks("financing") and ctx.direct and re.match(
@@ -93,11 +124,16 @@ def financing_events(ctx: MessageContext) -> list[tuple[int, Financing]]:
     for m in _PREAPPROVED.finditer(text):
         before = ctx.segments.clause_before(m.start())
         after = text[m.end() : m.end() + 12]
-        if _NOT_APPROVED_BEFORE.search(before) or _NOT_APPROVED_AFTER.match(after):
+        if _NOT_APPROVED_BEFORE.search(before) or _NOT_APPROVED_AFTER.match(after) or \
+                _LAPSED_AFTER.match(text, m.end()):
             out.append((m.start(), "needs_financing"))
         else:
             out.append((m.start(), "preapproved"))
     out.extend((m.start(), "needs_financing") for m in _NEEDS.finditer(text))
+    if not _PREAPPROVED.search(text):  # a loan for the rest, no pre-approval said: still needed
+        borrowed = [m.start() for m in _REST_BORROWED.finditer(text)]
+        if borrowed:
+            out = [e for e in out if e[1] != "cash"] + [(borrowed[-1], "needs_financing")]
     if not out:
         out.extend((m.start(), "needs_financing") for m in _LOAN_KIND.finditer(text))
     return sorted((e for e in out if not ctx.others(e[0])), key=lambda e: e[0])

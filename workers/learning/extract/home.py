@@ -44,7 +44,7 @@ _ENOUGH = re.compile(
     # the fewest settled for: "but could do 3", "4 preferred, 3 minimum", "podríamos con 3"
     rf"|\b(?:could|can|would|'d)\s+(?:probably\s+|still\s+)?(?:do|live with|make do with|work with"
     rf"|settle for|go with|go down to)\s+(?P<n3>{_COUNT})\b(?![.,]?\d)"
-    rf"|(?<![\w.])(?P<n4>{_COUNT})\s+(?:min\b|minimum|at (?:the )?(?:very )?least|minimo"
+    rf"|(?<![\w./])(?P<n4>{_COUNT})\s+(?:min\b|minimum|at (?:the )?(?:very )?least|minimo"
     rf"|como minimo"
     rf"|por lo menos|al menos)"
     rf"|\b(?:podriamos|podemos|nos conformamos) con\s+(?P<n5>{_COUNT})\b"
@@ -81,6 +81,9 @@ _CURRENT_HOME_BEFORE = re.compile(  # "make that 4 bedrooms" corrects; it descri
 )
 _CURRENT_HOME_AFTER = re.compile(
     r"^[\w\s/.+-]{0,30}?\b(?:we|i)\s+(?:currently\s+)?(?:rent|own|live|have|had|bought)\b"
+    # the subject of a past-tense verb: "house had issues", "the condo went under contract"
+    r"|^\s+(?:had|was|were|went|got|failed|sold|needed|didn'?t|wasn'?t|has been|tenia|estaba"
+    r"|tuvo|se vendio|fallo)\b"
 )
 _NEED_N = re.compile(
     r"\b(?:need|want|needs|wants|necesito|necesitamos|queremos|quiero)\s+(?:at least\s+"
@@ -98,10 +101,11 @@ _COUNT_NEGATION = re.compile(
 _TYPES_RAW: tuple[tuple[PropertyType, str], ...] = (
     ("single_family", r"\bsingle[\s-]?family\b|\bsfh\b"
                       r"|\bdetached\b(?! (?:garage|adu|studio|office|shop))"
-                      r"|(?<!open )(?<!full )\bhouses?\b(?! (?:hunting|sale|payments?|rules))"
+                      r"|\b(?<!open )(?<!full )(?<!much )(?<!more )(?<!less )(?<!enough )"
+                      r"houses?\b(?! (?:hunting|sale|payments?|rules))"
                       # Spanish "casa" is a house, not a home in general (SPEC); "en casa" (at
                       # home), "casa de mis padres" and a mobile "casa movil" are not.
-                      r"|(?<!\ben )(?<!\bdesde )(?<!\ba )\bcasas?\b"
+                      r"|\b(?<!\ben )(?<!\bdesde )(?<!\ba )cas(?:as?|itas?)\b"
                       r"(?! (?:movil|moviles|rodante|de (?:mis?|mis|su|sus"
                       r"|nuestr\w+|la|el|los) ))|\bunifamiliar\b"),
     ("condo", r"\bcondos?\b|\bcondominiums?\b|\bapartments?\b|\bcondominios?\b"
@@ -152,7 +156,8 @@ _CORRECTION = re.compile(
     rf"|let'?s (?:do|go with)|lets (?:do|go with)|call it|go with|settle on|pongale|digamos)\W+"
     rf"(?P<n>{_COUNT})\b(?![.,]?\d)(?!\s*(?:k\b|m\b|%|\$))"
     r"(?!\s+(?!(?:please|pls|instead|then|now|though|tho|is (?:fine|ok|okay|enough|plenty)"
-    r"|works|would (?:work|do)|will do|esta bien|basta|alcanza)\b)[a-z])"
+    r"|works|would (?:work|do)|will do|esta bien|basta|alcanza|nada mas|no mas|nomas|only|tops"
+    r"|max|solamente)\b)[a-z])"
 )
 # "a 3/2", "at least a 4/3", "3/2 or bigger": beds / baths in shorthand (not a date "7/31").
 _SLASH = re.compile(
@@ -176,9 +181,12 @@ _DESCRIBED_HOME_BEFORE = re.compile(
     r"(?:a\s+|an\s+)?$"
 )
 _PAST_HOME_BEFORE = re.compile(
-    r"\b(?:bought|sold|owned|had|lived in|rented|grew up in|closed on|found|purchased"
-    r"|compramos|compre|encontramos|vendimos)\s+(?:a |an |the |our |my |una |un )?"
-    r"(?:[\w'-]+\s+)?$"
+    r"\b(?:bought|sold|owned|had|lived in|rented|grew up in|closed on|found|purchased|saw|seen"
+    r"|viewed|toured|looked at|compramos|compre|encontramos|vendimos|vi|vimos|visitamos)\s+"
+    r"(?:a |an |the |our |my |una |un )?(?:[\w'-]+\s+)?$"
+    # the object of a sale: "sell our house", "vender su casa" is the home sold
+    r"|\b(?:sell|selling|sold|list|listing|unload\w*|vender|vendiendo|vendemos|vendo|venderla)\s+"
+    r"(?:(?:our|my|his|her|their|the|su|sus|mi|mis|nuestr[oa]s?|la|el)\s+)(?:[\w'-]+\s+)?$"
 )
 
 
@@ -214,7 +222,10 @@ def _is_current_home(ctx: MessageContext, start: int, end: int) -> bool:
     before = ctx.segments.clause_before(start)
     after = ctx.segments.clause_after(end)
     sentence = ctx.segments.sentence_text(start)
-    return ctx.home_now(start) or ctx.others(start) or bool(
+    # a reply to a question about the lead's own home ("¿Dónde está su casa?" -> "en kendall,
+    # es de 4 cuartos") describes that home, until the reply turns to a wish
+    answers_own_home = ctx.direct and ctx.question.own_home and not wished(before)
+    return ctx.home_now(start) or ctx.others(start) or answers_own_home or bool(
         ("?" in sentence and _ASKS_ABOUT_LISTING.search(sentence))  # "the one on oak has 4 beds?"
         or _CURRENT_HOME_BEFORE.search(before)
         or _lives_in(before)
@@ -357,8 +368,9 @@ def property_type_events(ctx: MessageContext) -> list[tuple[int, PropertyType, b
             if _is_current_home(ctx, m.start(), m.end()):
                 continue
             before = ctx.masked[max(0, m.start() - 40) : m.start()]
-            if re.search(r"\bflip\w*\s+$", before):
-                continue
+            if re.search(r"\bflip\w*\s+$", before) or re.search(
+                    r"\b(?:build|building|construir|construyendo)\s+(?:\w+\s+){0,2}$", before):
+                continue  # the home flipped, or the one to be built (on the land bought)
             if name == "land" and _LAND_WITH.search(before) and any(
                     pat.search(ctx.masked, 0, m.start()) for key, pat in _TYPES if key != "land"):
                 continue  # "a house on 2 acres": the land comes with the home named before

@@ -55,12 +55,12 @@ _BUY = re.compile(
     r"|\b(?:any|got|have)\s+(?:land|lots?|acreage|terrenos?|lotes?)\b[^.?!]{0,20}?\b(?:available"
     r"|disponibles?)\b"
     r"|\bclos(?:e|ing) on (?:a|an)\s+(?:[\w-]+\s+)?(?:house|home|condo|townhome|townhouse|place)\b"
-    r"|(?<!ya )\bcompr(?:ar|arla|arlo|amos|ando|aria|ariamos|o)\b|\bprimera casa\b"
-    r"|(?<!poner )(?<!pongo )(?<!ponemos )(?<!ponerla )(?<!ponerlo )(?<!poner la )(?<!poner el )"
+    r"|\b(?<!ya )compr(?:ar|arla|arlo|amos|ando|aria|ariamos|o)\b|\bprimera casa\b"
+    r"|\b(?<!poner )(?<!pongo )(?<!ponemos )(?<!ponerla )(?<!ponerlo )(?<!poner la )(?<!poner el )"
     r"(?<!poner mi )(?<!poner mis )(?<!poner nuestra )(?<!poner nuestro )"
     # "mi casa esta a la venta" is the lead's own home for sale, not a home they ask about
     r"(?<!\bmi )(?<!\bmis )(?<!\bsu )(?<!\bnuestra )(?<!\bnuestro )"
-    r"\b(?:casas?|propiedades|terrenos?|lotes?|condos?|departamentos?)\s+(?:\w+\s+)?(?:en|de|a la)"
+    r"(?:casas?|propiedades|terrenos?|lotes?|condos?|departamentos?)\s+(?:\w+\s+)?(?:en|de|a la)"
     r" venta\b|\badquirir\b|\bcompradores? primerizos?\b|\b(?:somos|soy) primerizos\b"
 )
 # A rental the lead has already is what they own, not a plan: "got a rental property in Leander".
@@ -145,6 +145,10 @@ _SELL = re.compile(
     r"(?:on the market|listed|for sale)\b"
     r"|\b(?:had|have|has) (?:it|her|the house|the home|our (?:house|home|place)) listed\b"
     r"|\bfor sale by owner\b|\bfsbo\b"
+    # buyers' offers on the lead's home: "we have an offer on our house", "ours is under contract"
+    r"|\boffers? (?:on|for) (?:our|my) (?:[\w@-]+ )?(?:house|home|place|condo|townhome|townhouse"
+    r"|property)\b|\b(?:our|my) (?:[\w@-]+ )?(?:house|home|place|condo|townhome|townhouse)"
+    r"(?: (?:in|on) [\w@ -]{1,30}?)? (?:is|'s|went) under contract\b"
     r"|\b(?:mi|nuestra|la) (?:casa|propiedad|depa|terreno)(?: (?:en|de) [\w@ ]{1,30}?)? (?:ya )?"
     r"(?:esta|estan) (?:ya )?"
     r"(?:en venta|a la venta|listad[oa])\b"
@@ -158,6 +162,14 @@ _SELL = re.compile(
     r"|\bcuanto (?:\w+ ){0,3}(?:den|dan|darian|pagarian|pagan|saco|sacaria|sacariamos|sacamos)"
     r" (?:por|de) (?:mi|nuestra|nuestro|la|el) (?:casa|propiedad|depa|departamento|terreno|condo)\b"
     r"|\bhow much (?:could|can|would|will) (?:i|we) get for\b"
+    # the sale of the lead's home under way: "we close on the sale of our house jan 15" (not
+    # money "from the sale of our house", a sale done)
+    r"|\b(?<!from )(?<!with )(?:the )?sale of (?:our|my) (?:current |old |own )?"
+    r"(?:house|home|place|condo|townhome|townhouse|property)\b"
+    r"|\b(?<!de )(?<!con )la venta de (?:nuestra|mi) (?:casa|propiedad|depa)\b"
+    # the Spanish of "get X for our house": "sacar unos 450 mil por la casa"
+    r"|\b(?:sacar|sacarle|obtener|pedir|recibir)\b[^.!?]{0,30}?\bpor (?:la|mi|nuestra|nuestro|el)"
+    r" (?:casa|propiedad|depa|departamento|terreno|condo|townhouse)\b"
     r"|\bhoping to get \S+ for (?:the|our|my|it)\b|\blist for\b"
     r"|\b(?:put(?:ting)?|get(?:ting)?|place|placing)\s+(?:our|my|the"
     r"|it)\b[^.!?]{0,40}?\bon the market\b"
@@ -177,7 +189,7 @@ _HOMES_SUBJECT = re.compile(
 _RENT = re.compile(
     r"\b(?:to|gonna|wanna|will|we'll|i'll|going to|plan to|rather|prefer to|could)"
     r"\s+(?:probably\s+|just\s+|likely\s+|first\s+)?rent\b"
-    r"(?!\s+(?:it\s+|them\s+)?out)(?!\s+for\s+\$?\d)"
+    r"(?!\s+(?:it\s+|them\s+)?out)(?!\s+for\s+\$?\d+(?!\s*(?:months?|mos?|years?|yrs?|weeks?)\b))"
     r"|\brent(?:ing)?\s+(?:a|an|something|somewhere|for now|in|first)\b(?!\s+\$?\d)"
     r"|\brent for (?:a while|a year|a bit|the first|now|\d+ (?:months|years))\b"
     r"|\b(?:do|help with|have|handle|manage|any)\s+(?:[\w-]+\s+){0,3}rentals\b"
@@ -216,6 +228,21 @@ INVEST = re.compile(
     r"|real estate"
     r" |investment |property )?portfolio\b"
 )
+# Buying a home to sell that same home again (a flip in other words): "pick up a cheap house,
+# fix it up and sell it", "comprar casas para arreglarlas y venderlas". The sale's object is the
+# home bought ("it", "them", an enclitic), never the lead's own home ("buy and sell our condo").
+RESALE = re.compile(
+    r"\b(?:buy|buying|purchase|purchasing|pick(?:ing)? up|grab|grabbing|get|getting|comprar"
+    r"|compro|compramos)\b[^.!?]{0,60}?(?:,|\band\b|\bthen\b|\bto\b|\by\b|\bpara\b|\bluego\b)\s*"
+    r"(?:(?:fix|fixing|redo|remodel\w*|renovat\w*|rehab\w*|flip\w*|arregl\w+|remodel\w+)"
+    r"(?:\s+(?:it|them))?(?:\s+up)?\s*(?:,|\band\b|\bthen\b|\by\b|\bluego\b)\s*)?"
+    r"(?:re-?)?(?:sell (?:it|them)\b|sell(?:ing)? (?:it|them) (?:again|for (?:a )?profit)\b"
+    r"|vender(?:la|lo|las|los)\b)"
+    r"|\b(?:fix|fixing|arregl\w+)(?:\s+(?:it|them))?(?:\s+up)?\s*(?:,|\band\b|\bthen\b|\by\b)\s*"
+    r"(?:re-?)?(?:sell(?:ing)?|vender)(?:la|lo|las|los)?(?:\s+(?:it|them))?\b"
+)
+
+
 _SELL_FIRST = re.compile(
     r"\bsell\w*\b[^.!?]{0,60}\b(?:first|before (?:we|i) (?:can )?buy)\b"
     r"|\b(?:downsize|downsizing|upsize|upsizing|move|moving)\s+from\s+(?:our|my)\b[^.!?]{0,60}"
@@ -265,6 +292,8 @@ _NOW = (r"for now|for the time being|in the meantime|temporarily|por ahora|por e
 _NOW_AFTER = re.compile(rf"^\s*(?:\w+\s+){{0,5}}?(?:{_NOW})\b")
 _NOW_AFTER_RENT = re.compile(
     rf"^\s*(?:\w+\s+){{0,5}}?(?:{_NOW}|for a while|short[\s-]term|for (?:a|one|1|the first) year"
+    rf"|for (?:\d+|a few|a couple of|some|six|three) (?:months|weeks|years)|while (?:we|i) "
+    rf"(?:look|search|find|save|build)"
     rf"|first|at first|initially|to start|por un tiempo|por un ano|primero|al principio"
     rf"|para empezar)\b"
 )
@@ -295,7 +324,9 @@ def _status(text: str, start: int, end: int, kind: Intent) -> Status:
     before = _clause_before(text, start)
     after = text[end : end + 60]
     if _NEGATED.search(before) and not _NOT_READY.search(before):
-        return "later" if _PUT_OFF.match(after) else "negated"
+        if _PUT_OFF.match(after) and not reads_as_browsing(text):
+            return "later"
+        return "negated"  # "not selling yet, just curious": no plan at all
     own = _NEXT_CLAUSE.split(after, maxsplit=1)[0]  # "rent for now and buy in a year": own part
     if _NOT_READY.search(before) or _LATER_BEFORE.search(before) or _LATER_AFTER.match(own):
         return "later"
@@ -352,6 +383,11 @@ def _signals(text: str, whose: Whose) -> list[Signal]:
             found.append((m.start(), m.end(), "rent"))
     found.extend((m.start(), m.end(), "invest") for m in INVEST.finditer(text)
                  if not owned_rental(text, m.start()) and not guest_stay(text, m.start()))
+    resales = [(m.start(), m.end()) for m in RESALE.finditer(text)]
+    if resales:  # the sale of a home bought to resell is the investment, not a sale of theirs
+        found = [f for f in found
+                 if not (f[2] == "sell" and any(a <= f[0] < b for a, b in resales))]
+        found.extend((a, b, "invest") for a, b in resales)
     found.extend((m.start(), m.end(), "buy_and_sell") for m in _SELL_FIRST.finditer(text))
     return sorted((Signal(start, kind, _status(text, start, end, kind))
                    for start, end, kind in found if not whose.other(start)),
@@ -414,12 +450,23 @@ def message_intent(text: str, question: Question,
     intents it denies ("I'm not selling"), which are withdrawn and never set. A remark about
     someone else's life ("my coworker had to sell") states none (whose.py)."""
     signals = _signals(text, whose)
-    negated = {sig.kind for sig in signals if sig.status == "negated"}
-    signals = [sig for sig in signals if sig.status != "negated"]
+    denials = [sig for sig in signals if sig.status == "negated"]
+    negated = {sig.kind for sig in denials}
+    # a question about a plan that the lead then denies states none: "how much could I get for
+    # my house? not selling yet, just curious"
+    signals = [sig for sig in signals if sig.status != "negated" and not (
+        _in_question(text, sig.pos)
+        and any(d.kind == sig.kind and d.pos > sig.pos for d in denials))]
     answered = answer_intent(text, question)
     if answered and answered not in negated:
         signals.insert(0, Signal(-1, answered))
     return _current_plan(signals), negated
+
+
+def _in_question(text: str, pos: int) -> bool:
+    """Is ``pos`` in a sentence that ends with a question mark?"""
+    end = min((i for i in (text.find(c, pos) for c in ".!?\n") if i >= 0), default=-1)
+    return end >= 0 and text[end] == "?"
 
 
 def _current_plan(signals: list[Signal]) -> Intent | None:

@@ -8,7 +8,7 @@ no budget is stated. Direction words decide min vs max; a bare figure is a max.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from .context import MessageContext
@@ -28,7 +28,8 @@ _EXCLUDE_BEFORE = re.compile(
     r" for|worth)|(?:zillow|redfin|realtor\.com|the estimate|estimate)"
     r"(?: \w+)? (?:says|said|shows|has it at|thinks)|(?:was|were) (?:listed|priced)(?: at| for)?"
     r"|renta|rentas|mensualidad|pago mensual|pagos|hipoteca|debo|debemos|ahorrad\w+|ahorros"
-    r"|enganche|ingresos|sueldo|cuotas?|pre[\s-]?calificad\w*|precalificad\w*)\b"
+    r"|enganche|ingresos|sueldo|cuotas?|pre[\s-]?calificad\w*|precalificad\w*"
+    r"|avaluo|tasacion|tasaron|valuaron|valuada en|valuado en)\b"
 )
 _EXCLUDE_AFTER = re.compile(r"^\s*(?:down\b|in savings|saved|in equity|equity|on it|left on"
                             r"|for (?:a |the )?(?:down ?payment|closing costs?|reserves)"
@@ -94,7 +95,7 @@ _HOPE_CUE = re.compile(r"\b(?:hop(?:e|es|ed|ing)|ideally|idealmente|like to get|
 _BUY_CUE = re.compile(
     r"\b(?:budget|afford|spend|buy\w*|purchase|up to|under|max|no more than|stretch|go up"
     r"|next|new place|tops|below|less than|the new|presupuesto|comprar|gastar|hasta|maximo)\b"
-    r"|(?<!our )(?<!my )\b(?:condo|townhome)\b"
+    r"|\b(?<!our )(?<!my )(?:condo|townhome)\b"
 )
 # Words that make a figure a purchase price even for a lead who is selling.
 _PURCHASE_CUE = re.compile(r"\b(?:budget|afford|spend|buy\w*|purchase|next|new place|the new"
@@ -127,11 +128,13 @@ _PRICE_CUE = re.compile(
     r"|stretch to|go up to|do up to|preapproved for|approved for|pre approved for|hoping for"
     r"|hoping to get|hoping|get|list at|aim for|like to get|stay around|stay under|said"
     r"|thinking|between|from|make it|bump it to|to|presupuesto(?: es| de)?|alrededor de|unos"
+    # a correction of the figure just given: "sorry i meant 350", "perdon, quise decir 550"
+    r"|i meant|meant|i mean|make that|quise decir|digo"
     r"|aproximadamente|entre|hasta)\s*\$?\s*$"
 )
 
 _STRONG_CUE = re.compile(
-    r"(?:budget(?:'?s)?(?:\s+(?:is|of|around|about|at|maybe|like|~|probably|roughly))*"
+    r"(?:budget(?:'?s)?(?:\s+(?:is|was|of|around|about|at|maybe|like|~|probably|roughly))*"
     # "our budget for the next one is 450", "we can afford about 425"
     r"|budget(?:\s+[\w@'-]+){1,5}?\s+(?:is|of|around|about|at|would be|will be)"
     r"|afford(?:\s+(?:up to|about|around|maybe|like|roughly|to spend|to pay))?"
@@ -159,13 +162,38 @@ def _clause_after(ctx: MessageContext, pos: int) -> str:
     return ctx.masked[pos : ctx.segments.clause(pos)[1]]
 
 
+# A pre-approval stated earlier in the sentence: "got pre-approved thru my VA loan, 410".
+_APPROVED_EARLIER = re.compile(r"\bpre[\s-]?approv\w*|\bapproved\b|\bpre[\s-]?aprob\w*"
+                               r"|\baprob(?:ad[oa]s?|aron|o)\b")
+_NOT_BEFORE = re.compile(r"\b(?:not|no|never|haven'?t|havent|todavia no)\s+(?:\w+\s+)?$")
+# Where a cue's scope ends: "60k saved for the down payment and want to stay under 400".
+_SCOPE_BREAK = re.compile(r".*\b(?:and|but|so|then|y|pero)\b", re.DOTALL)
+
+
+def _own_words(before: str) -> str:
+    """The words before a figure since the last conjunction: the ones that govern it."""
+    m = _SCOPE_BREAK.match(before)
+    return before[m.end() :] if m else before
+
+
+def _approval_before(ctx: MessageContext, pos: int) -> bool:
+    """Is a pre-approval stated earlier in the sentence of ``pos`` (and not negated there)?"""
+    start = ctx.segments.sentence(pos)[0]
+    m = _APPROVED_EARLIER.search(ctx.masked, start, pos)
+    return m is not None and not _NOT_BEFORE.search(ctx.masked, start, m.start())
+
+
 def _is_price_context(ctx: MessageContext, tok: NumberToken, before: str, talk: bool) -> bool:
     """May a bare number (no k / $) be read as thousands of dollars here?"""
-    asked = ctx.question.asks("budget") or ctx.question.asks("sell_price")
+    asked = ctx.question.asks("budget") or ctx.question.asks("sell_price") or (
+        ctx.direct and ctx.question.preapproval)  # "Are you pre-approved?" -> "yes, 525"
     if asked and not tok.explicit_money:
         return True
     if _STRONG_CUE.search(before) or _FLOOR.search(before):
         return True
+    if 50 <= tok.value < 10_000 and not _BUY_CUE.search(before) and _approval_before(
+            ctx, tok.start):
+        return True  # "pre-approved thru my VA loan, 410": the amount of the pre-approval
     if tok.ish or tok.is_range:
         return talk or asked
     if talk and _PRICE_CUE.search(before):
@@ -175,7 +203,7 @@ def _is_price_context(ctx: MessageContext, tok: NumberToken, before: str, talk: 
         _FOR_HOME_AFTER.match(after)
         or (ctx.intent in ("sell", "buy_and_sell") and (
             _SELL_CUE.search(before) or _SETTLE.search(before) or _MIN_BEFORE.search(before)
-            or _FLOOR_AFTER.match(after) or _HOPE_CUE.search(before)))
+            or _FLOOR_AFTER.match(after) or _HOPE_CUE.search(before) or _PRICE_CUE.search(before)))
     ):
         return True
     # "a 3 bed under 400": a direction word before a three-digit figure is a price in thousands.
@@ -219,6 +247,8 @@ def _direction_words(before: str, after: str) -> Direction:
 def _kind(ctx: MessageContext, before: str, clause: str, pos: int) -> Kind | None:
     if _PREAPPROVAL.search(before) or _answers_preapproval(ctx, before):
         return "preapproval"
+    if not _own_words(before).strip() and _approval_before(ctx, pos):
+        return "preapproval"  # a figure standing alone after "got pre-approved ...,"
     if _FLOOR.search(before):
         return "sell"  # a seller's floor is a sale price, never a budget (SPEC)
     seller = ctx.intent in ("sell", "buy_and_sell")
@@ -251,27 +281,86 @@ def _answers_preapproval(ctx: MessageContext, before: str) -> bool:
     ))
 
 
+_MILLIONS = frozenset(("m", "mm", "million"))
+# Someone else's figure (a sale, an estimate, comps) the lead may then take as their own.
+_THEIR_FIGURE = re.compile(r"\b(?:comps?|sold (?:[\w']+ ){0,3}?for|sold at|went for|got|said|says"
+                           r"|told (?:us|me)|thinks|estimated?|zestimate|appraised|zillow|redfin"
+                           r"|(?:was|were) (?:listed|priced)|paid|bought (?:[\w']+ ){0,3}?for"
+                           r"|avaluo|vendio|vendieron|vendimos|sacaron|saco|pagamos|pagaron)\b")
+# The lead taking that figure as theirs: "so something like that", "hoping for about the same",
+# "at least that", "algo asi". ``ref`` is the word standing for the figure.
+_ADOPT = re.compile(
+    r"\b(?:(?:something|somewhere|anything|right|just|roughly|ideally|hopefully)\s+(?:like|around"
+    r"|about|near)|around|about|close to|near|at least|no less than|at most|up to|no more than)\s+"
+    r"(?P<ref>that|there)\b(?!\s+(?:is|was|would|will|'?s|[a-z]+ing)\b)"
+    r"|\b(?:about |around |roughly |at least )?(?P<same>the same)(?:\s+(?:number|price|amount"
+    r"|figure|range|ballpark)\b|(?=\s*(?:$|[.,!?;]|\b(?:or|if|would|for|too)\b)))"
+    r"|\b(?P<es>algo (?:asi|parecido|similar)|lo mismo|mas o menos (?:eso|lo mismo)|por ahi)\b"
+)
+
+
+def _adopted(ctx: MessageContext, borrowed: list[NumberToken]) -> list[MoneyEvent]:
+    """Someone else's figure the lead then takes as their price ("my neighbor got 520 so
+    something like that"): a price of the lead's, said where they take it."""
+    text = ctx.masked
+    asked = ctx.question.asks("budget") or ctx.question.asks("sell_price")
+    out: list[MoneyEvent] = []
+    for m in _ADOPT.finditer(text, borrowed[0].end):
+        if ctx.others(m.start()):
+            continue
+        tok = max((t for t in borrowed if t.end <= m.start()), key=lambda t: t.end, default=None)
+        amounts = money_amounts(tok, thousands=True) if tok is not None else None
+        if tok is None or amounts is None:
+            continue
+        ref = m.start(m.lastgroup or 0)
+        before = last_words(text[ctx.segments.clause(m.start())[0] : ref], 6)
+        if not (asked or ctx.intent in ("sell", "buy_and_sell") or _HOPE_CUE.search(before)
+                or _BUY_CUE.search(before)):
+            continue
+        kind = _kind(ctx, before, ctx.segments.clause_text(m.start()), m.start())
+        if kind is None or kind == "preapproval" or (kind == "budget" and ctx.renting):
+            continue
+        out.append(MoneyEvent(pos=m.start(), kind=kind, low=amounts[0], high=amounts[1],
+                              direction=_direction_words(before, ""),
+                              hoped=bool(_HOPE_CUE.search(before))))
+    return out
+
+
 def money_events(ctx: MessageContext) -> list[MoneyEvent]:
     """Price statements of an inbound message, in text order."""
     events: list[MoneyEvent] = []
+    borrowed: list[NumberToken] = []  # figures of someone else's, which the lead may adopt
     text = ctx.masked
     previous_end = 0
+    scale_suffix = ""  # "1.1m ... 1.2": a bare decimal after a figure in millions is millions
     for tok in number_tokens(text):
         floor, previous_end = previous_end, tok.end
-        if tok.unit is not None or ctx.others(tok.start):
-            continue  # a unit, or a price in someone else's life ("my neighbor sold for 500k")
+        if tok.unit is not None:
+            continue
+        if tok.suffix in _MILLIONS:
+            scale_suffix = tok.suffix
+        elif scale_suffix and not tok.explicit_money and tok.value < 10 and not (
+                tok.is_range or tok.value.is_integer()):  # "1.2", never "need 3"
+            tok = replace(tok, suffix=scale_suffix, low_suffix=scale_suffix)
+        if ctx.others(tok.start):
+            borrowed.append(tok)
+            continue  # a price in someone else's life ("my neighbor sold for 500k")
         clause_start = ctx.segments.clause(tok.start)[0]
         before_full = text[max(clause_start, floor) : tok.start]
         before = last_words(before_full, 6)
         after = _clause_after(ctx, tok.end)
-        thousands = _is_price_context(ctx, tok, before, ctx.money_talk or bool(events))
+        thousands = _is_price_context(ctx, tok, before, ctx.money_talk or bool(events)) or (
+            _near_figure(tok, events))
         amounts = money_amounts(tok, thousands=thousands)
-        if amounts is None:
+        if amounts is None or (not tok.explicit_money and not thousands):
+            if _THEIR_FIGURE.search(before):
+                borrowed.append(tok)  # "we sold our last house for 420 ... around the same"
             continue
-        if not tok.explicit_money and not thousands:
-            continue
-        if _EXCLUDE_BEFORE.search(before) or _EXCLUDE_AFTER.match(after) or _INCOME_BEFORE.search(
-                before):
+        own = _own_words(before)  # "... for the down payment and want to stay under 400"
+        if _EXCLUDE_BEFORE.search(own) or _EXCLUDE_AFTER.match(after) or _INCOME_BEFORE.search(
+                own):
+            if _THEIR_FIGURE.search(before):
+                borrowed.append(tok)
             continue
         kind = _kind(ctx, before, before_full + after, tok.start)
         if kind is None or (kind == "budget" and ctx.renting):
@@ -282,4 +371,14 @@ def money_events(ctx: MessageContext) -> list[MoneyEvent]:
             direction=_direction(tok, before, after),
             hoped=bool(_HOPE_CUE.search(before) or _HOPE_AFTER.match(after)),
         ))
+    if borrowed:
+        events.extend(_adopted(ctx, borrowed))
     return sorted(events, key=lambda e: e.pos)
+
+
+def _near_figure(tok: NumberToken, events: list[MoneyEvent]) -> bool:
+    """A bare figure beside a price of the same size said before it in the message: "275
+    tops, maybe 285 if it's perfect" -- a second price, in thousands like the first."""
+    if tok.explicit_money or tok.is_range or not 50 <= tok.value < 10_000:
+        return False
+    return any(2 / 3 <= tok.value * 1000 / event.low <= 3 / 2 for event in events if event.low)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .context import MessageContext
-from .intent import guest_stay, owned_rental
+from .intent import RESALE, guest_stay, owned_rental
 from .model import Motivation
 from .questions import polarity
 
@@ -47,6 +47,10 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    # military orders
                    r"|\bpcs(?:ing|'?ed| orders| move)?\b|\bmilitary orders\b|\bgot orders\b"
                    r"|\borders to\b|\b(?:getting |being |got )?stationed (?:at|in|here|to)\b"
+                   # joining the service: "se va al ejercito", "joining the navy"
+                   r"|\b(?:join\w*|enlist\w*) (?:the )?(?:army|navy|air force|marines|military"
+                   r"|coast guard)\b|\b(?:se va|se fue|entra|entro|se une|se unio|se enlist\w+)"
+                   r" (?:al|a la) (?:ejercito|marina|fuerza aerea|armada|militar)\b"
                    r"|\bduty station\b"
                    r"|\bpor (?:el |mi |su |nuestro )?trabajo\b|\bnuevo (?:trabajo|empleo)\b"
                    r"|\b(?:me|nos|lo|la) (?:transfieren|transfirieron|trasladan|trasladaron"
@@ -57,6 +61,10 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    r"|\bcons[ie]gu\w+ (?:un )?(?:nuevo )?(?:trabajo|empleo|puesto|chamba)\b"
                    r"|\b(?:me|nos|lo|la|le|les) (?:cambiaron|cambian|van a cambiar|mandaron|mandan"
                    r"|van a mandar) (?:de (?:trabajo|oficina|plaza|sede|base) )?(?:a|para)\b"
+                   # a job changed: "me cambiaron de trabajo", "cambie de trabajo"
+                   r"|\b(?:me|nos|lo|la|le|les) (?:cambiaron|cambian|van a cambiar) de (?:trabajo"
+                   r"|oficina|plaza|sede|base|puesto)\b"
+                   r"|\bcambi(?:e|o|amos|aron) de (?:trabajo|empleo|chamba)\b"
                    r"|\b(?:me|le|nos|les) (?:salio|resulto) (?:un )?(?:nuevo )?(?:trabajo|empleo"
                    r"|puesto|chamba)\b"
                    # new work in other words: a new gig, posting, assignment, an offer with a firm
@@ -79,6 +87,12 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    r" (?:is |are |has |just )?(?:moving|relocating|transferring|sending|moved"
                    r"|relocated|transferred|sent|posting|posted|stationing|me mando|nos mando"
                    r"|me manda|nos manda|me envio|nos envio|me cambio|nos cambio)\b"),
+    # ... or moving its office to a place: "my office is moving to Rocklin" (not "my office is
+    # moving north", a remark about the commute)
+    ("relocation", r"\b(?:office|oficina|empresa|compania)(?:'s)?(?: [\w']+){0,2}"
+                   r" (?:is |are |has |just |will be )?"
+                   r"(?:moving|relocating|moved|relocated|se (?:muda|mudo|cambia|cambio|va))"
+                   r" (?:to|a|para)\b"),
     ("growing_family", r"\bbab(?:y|ies)\b|\bexpecting\b|\bpregnan\w*|\btwins\b"
                        r"|\bgrowing family\b|\bfamily is growing\b|\bfamily'?s growing\b"
                        r"|\bfamily (?:is |'s )?(?:getting bigger|expanding)\b"
@@ -91,11 +105,14 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                        r"|\b(?:el|un|otro|nuestro|mi|al|del|segundo|primer|tercer|nuevo)\s+bebes?\b"
                        r"|\b(?:otro|otra|un|una|bebe|nino|nina|hijo|hija)\s+(?:\w+\s+)?en camino\b"
                        r"|\bembarazad[oa]s?\b|\bgemel[oa]s\b|\bfamilia (?:esta )?creciendo"
+                       # "expecting" in Spanish: "estamos esperando bebe", "esperamos gemelos"
+                       r"|\bespera(?:ndo|mos) (?:un |una |el |nuestro |nuestra |otro |otra )?"
+                       r"(?:bebe|nino|nina|hijo|hija|gemel[oa]s|bebes)\b"
                        r"|\bfamilia (?:crece|esta creciendo)\b|\b(?:otro|un) hijo en camino\b"
                        r"|\b(?:vamos a ser|seremos|voy a ser|van a ser)"
                        r" (?:papas|padres|mama|papa)\b"
                        r"|\bd(?:a|ar|oy|amos|ara) a luz\b|\bgiv(?:e|ing) birth\b"
-                       r"|\b(?:is|she'?s|i'?m|im|we'?re|am|are) due (?:in|on|this|next|any)\b"
+                       r"|\b(?:is|she'?s|i'?m|im|we'?re|am|are|\w+'s) due (?:in|on|this|next|any)\b"
                        r"|\bdue date\b"),
     ("downsizing", r"\bdownsiz\w*|\bempty[\s-]?nest\w*|\bsomething smaller\b"
                    r"|\bsmaller (?:place|home|house)\b"
@@ -113,19 +130,22 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    r"|\balgo mas (?:pequeno|chico|chica|pequena)\b|\bnos sobra (?:espacio|casa)\b"
                    r"|\bnido vacio\b|\bhijos ya se (?:fueron|casaron)\b"
                    r"|\b(?:casa|esta casa) (?:es |ya es )?(?:muy|demasiado) grande\b"
+                   # smaller said of the next home: "algo de un piso mas pequeno"
+                   r"|\b(?<!patio )(?<!jardin )(?<!terreno )(?<!cocina )(?<!bano )mas (?:pequen[oa]"
+                   r"|chic[oa])\b"
                    r"|\b(?:nos|me) queda (?:muy |demasiado )?grande\b|\bdemasiada casa\b"),
     # bigger / larger said of the home, not of a part of it ("a bigger yard") or in a comparison
     ("upsizing", r"\bupsiz\w*|\bmore (?:space|room|square footage)\b"
-                 r"|(?<!the )\b(?:bigger|larger)\b(?!\s+(?:yard|kitchen|garage|lot|closets?|bath\w*"
+                 r"|\b(?<!the )(?:bigger|larger)\b(?!\s+(?:yard|kitchen|garage|lot|closets?|bath\w*"
                  r"|master|primary|bedrooms?|backyard|pool|deck|patio|office|basement|driveway|than"
                  r"|the|living room|dining|laundry|windows|tub|shower|island|pantry)\b)"
                  r"|\boutgr(?:ew|own|owing)\b|\bupgrad(?:e|ing) to\b"
                  r"|\bcramped\b|\bout of (?:space|room)\b"
                  r"|\b(?:our|my|we)\b[^.,!?]*\btoo small\b"
                  # "más grande" of the home, not "un patio más grande"
-                 r"|(?<!patio )(?<!cocina )(?<!jardin )(?<!cochera )(?<!garaje )(?<!terreno )"
+                 r"|\b(?<!patio )(?<!cocina )(?<!jardin )(?<!cochera )(?<!garaje )(?<!terreno )"
                  r"(?<!closet )(?<!bano )(?<!sala )(?<!recamara )(?<!cuarto )"
-                 r"\bmas (?:grande|espacio|amplia)\b|\bse nos hace (?:muy )?(?:chica|chico|pequena"
+                 r"mas (?:grande|espacio|amplia)\b|\bse nos hace (?:muy )?(?:chica|chico|pequena"
                  r"|pequeno)\b|\b(?:nos )?queda (?:muy )?(?:chica|chico|pequena|pequeno)\b"
                  r"|\bno cabemos\b|\bbursting at the seams\b|\bon top of each other\b"
                  r"|\bnot enough (?:room|space|bedrooms)\b|\bya no (?:nos )?(?:alcanza|cabemos)\b"
@@ -173,10 +193,19 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                            r"|mortgage|to (?:stay|keep))\b|\bforeclos\w*"
                            r"|\bcan'?t keep up\b|\bbehind on (?:the |my |our )?(?:mortgage"
                            r"|payments|rent|bills)\b|\bbankrupt\w*|\bmedical bills\b"
+                           # a cost the lead can no longer meet: "can't cover the mortgage"
+                           r"|\b(?:can'?t|cannot|can not|unable to) (?:cover|make|pay|swing|carry)"
+                           r" (?:the |my |our )?(?:[\w-]+ )?(?:mortgage|payments?|rent|bills"
+                           r"|note)\b"
                            r"|\bfinancial(?:ly)? (?:hardship|trouble|struggl\w*)"
                            r"|\bmoney(?:'s| is) (?:tight|short)\b|\btight on money\b"
                            r"|\bcan'?t make ends meet\b"
                            r"|\bperd(?:i|io|imos) (?:mi|el|su|nuestro) (?:trabajo|empleo)\b"
+                           # the lender taking the home: "el banco nos quiere quitar la casa"
+                           r"|\b(?:nos|me|le|les) (?:\w+ ){0,2}?(?:quitar|quita|quitan|embarga\w*)"
+                           r" (?:la|nuestra|mi) casa\b|\bembargo\b"
+                           r"|\bbank\b[^.!?]{0,25}\b(?:take|taking|took|repossess\w*)\b"
+                           r"[^.!?]{0,15}\b(?:house|home)\b"
                            r"|\bno (?:podemos|puedo) pagar\b"
                            r"|\batrasad[oa]s? (?:con|en) (?:la hipoteca"
                            r"|los pagos)\b|\bejecucion hipotecaria\b|\bbancarrota\b"),
@@ -191,7 +220,7 @@ _REASONS: tuple[tuple[Motivation, re.Pattern[str]], ...] = tuple(
 )
 _KIN_OF = (r"(?:my|our|mi|mis|nuestr\w+)\s+(?:[\w-]+\s+)?(?:family|parents|mom|dad|mother|father"
            r"|sister|brother|daughter|son|kids|grandkids|in-laws|familia|padres|mama|papa|madre"
-           r"|padre|hermana|hermano|hija|hijo|hijos|hijas|nietos|suegros)")
+           r"|padre|hermana|hermano|hija|hijo|hijos|hijas|nietos|suegr[oa]s?)\b")
 # Moving back home or to be near family: relocation, unless another reason is stated.
 _NEAR_FAMILY = re.compile(
     r"\b(?:mov(?:e|ing|ed)|relocat\w*|head(?:ing)?|go(?:ing)?|get) back (?:to|home|there|here)\b"
@@ -211,15 +240,30 @@ _NEAR_FAMILY = re.compile(
     r"|grandkids|sister|brother))\b"
     r"|\b(?:estar|vivir) (?:mas )?cerca de (?:mi|mis|nuestr\w+|la) (?:familia|hij[oa]s?|nietos?"
     r"|padres|mamas?|papas?|madre|padre|suegr\w+|herman\w+)\b"
+    # moving near the lead (who writes for a relative): "mudarse cerca de nosotros"
+    r"|\b(?:estar|vivir|mudar\w*|irse|venirse|moverse) (?:mas )?cerca de (?:nosotros|mi\b|mi casa"
+    r"|nuestra casa)"
     r"|\b(?:regres\w+|volv\w+|de regreso) a (?:vivir|mi (?:pais|tierra|estado)|nuestr\w+ (?:pais"
     r"|tierra|estado))\b"
     # going back: "nos regresamos a México", "me regreso para Texas"
     r"|\b(?:nos|me) (?:regres\w+|volvemos|vuelvo|volveremos) (?:a|para)\b|\bde regreso (?:a|para)\b"
+    r"|\b(?:regresar(?:me|nos)?|volver(?:me|nos)?) (?:a|para)\b"
+    # to look after a parent: "to take care of my mom", "a cuidar a mi mamá"
+    r"|\b(?:take care of|look after|care for|help out|cuidar a|atender a|ayudar a)\s+(?:my|our|mi"
+    r"|mis|nuestr\w+)\s+(?:[\w-]+\s+)?(?:mom|dad|mother|father|parents|grandma|grandpa|grandmother"
+    r"|grandfather|in-laws|mama|papa|madre|padre|padres|abuel\w+|suegr\w+)\b"
     # where family lives, as the reason: "porque allá vive mi hija", "since my son lives there"
     rf"|\b(?:because|since|cause|cuz|bc|porque|ya que|pues)\s+(?:(?:alla|alli|ahi|there|aqui"
     rf"|here)\s+)?"
     rf"(?:(?:vive|viven|esta|estan)\s+{_KIN_OF}\b|{_KIN_OF}\s+(?:lives?|vive|viven|(?:is|are|esta"
     rf"|estan)\s+(?:there|here|nearby|close|alla|alli|ahi|aqui|cerca))\b)"
+)
+# A home near a relative, said with the plan: "wants to buy a casita in Homestead near my sister".
+# Said as where to look ("Littleton or Lakewood, close to our daughter", answering "where?") it
+# only places the search; the reason stays the one given.
+_PLAN_NEAR_KIN = re.compile(
+    r"\b(?:buy|buying|move|moving|rent|renting|find|looking|comprar|mudar\w*|rentar|busca\w*)\b"
+    rf"[^.!?]{{0,50}}?\b(?:near|close to|nearer to|(?:mas )?cerca de)\s+{_KIN_OF}"
 )
 _FAMILY = re.compile(
     r"\b(?:family|parents|mom|dad|mother|father|sister|brother|daughter|son|kids|grandkids"
@@ -263,6 +307,9 @@ def motivation_events(ctx: MessageContext) -> list[tuple[int, Motivation]]:
     # Pearland so we'd like to be there")
     near_family = [m.start() for m in _NEAR_FAMILY.finditer(text)
                    if _ours(ctx, m.start()) or _ours(ctx, min(m.end() + 1, len(text)))]
+    if not (ctx.direct and ctx.question.asks("area")):
+        near_family.extend(m.start() for m in _PLAN_NEAR_KIN.finditer(text)
+                           if _ours(ctx, m.start()))
     # "my sister lives in Tempe and we want to buy near her", "X is where my parents are so
     # we'd want to be close": near the family member the message named
     for m in _NEAR_THEM.finditer(text):
@@ -270,6 +317,7 @@ def motivation_events(ctx: MessageContext) -> list[tuple[int, Motivation]]:
             near_family.append(m.start())
     if near_family and not out:
         out.append((near_family[-1], "relocation"))
+    out.extend((m.start(), "investment") for m in RESALE.finditer(text) if _ours(ctx, m.start()))
     if ctx.intent == "invest" and re.search(r"\brentals?\b|\b(?:rentar|alquilar)\b", text):
         out.append((len(text), "investment"))
     if ctx.question.first_home and ctx.direct and polarity(ctx.text) == "yes":

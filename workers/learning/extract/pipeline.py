@@ -9,6 +9,7 @@ selling", "stop sending me 2 bedrooms"): it clears the field only if that is its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -25,7 +26,7 @@ from .lang import is_spanish
 from .model import Area, LeadProfile, Message
 from .money import MoneyEvent, money_events
 from .motivation import apply_motivation, motivation_events
-from .questions import NO_QUESTION, Question, classify_question, polarity
+from .questions import NO_QUESTION, Question, classify_question, pick_alternative, polarity
 from .spoken import spell_out_amounts
 from .state import ProfileBuilder
 from .text import Segments, mask_spans, normalize
@@ -169,8 +170,13 @@ def _answer_echo(ctx: MessageContext, echo: str, areas: Sequence[Area],
     property type it names (SPEC: a yes / no answer confirms or denies what the question names).
     The question is read as the lead's own words, before the answer's own statements."""
     answer = polarity(ctx.text)
+    if answer is None and _answers_when(ctx):
+        answer = "yes"  # "Still thinking of selling your home in Folsom?" -> "maybe in the spring"
     if answer is None:
-        return
+        picked = pick_alternative(ctx.text, echo)  # "... in Riverview or Valrico?" -> "riverview"
+        if picked is None:
+            return
+        answer, echo = "yes", picked
     # the question frames its own words ("Budget still 350?": thousands), never as an answer
     said = _context(ctx.index, echo, areas, ctx.now, ctx.question, False, builder, money_talk,
                     ctx.whose.proxies, ctx.whose.own_plan)
@@ -189,6 +195,30 @@ def _answer_echo(ctx: MessageContext, echo: str, areas: Sequence[Area],
     for _, ptype, wanted in property_type_events(said):
         if wanted and builder.get("property_type") == ptype:
             builder.set("property_type", None, ctx.index)
+
+
+_HEDGE_OPENING = re.compile(r"\W*(?:(?:maybe|probably|prob|hopefully|ideally|likely|def|definitely"
+                            r"|prolly|i think|i hope|quizas|tal vez|probablemente|ojala|creo que)"
+                            r"\W+)*")
+
+
+# Words that may lead into a time: "in the spring", "by end of june", "para finales de mayo".
+_TIME_WORDS = frozenset(("in", "by", "the", "around", "before", "after", "this", "next", "early",
+                         "late", "mid", "end", "of", "like", "about", "sometime", "en", "el", "la",
+                         "para", "a", "de", "por", "finales", "principios", "mediados", "como"))
+
+
+def _answers_when(ctx: MessageContext) -> bool:
+    """A reply to a closed question about a plan that opens with when, not yes or no, affirms
+    the plan: "Still planning to sell?" -> "maybe in the spring", "prob june"."""
+    if not (ctx.question.yes_intents and ctx.dates):
+        return False
+    opening = _HEDGE_OPENING.match(ctx.masked)
+    first = ctx.dates[0].start
+    lead_in = ctx.masked[opening.end() if opening else 0 : first]
+    words = re.findall(r"\w+", lead_in)
+    return len(words) <= 3 and all(w in _TIME_WORDS for w in words) and "?" not in \
+        ctx.masked[:first]
 
 
 def _apply(ctx: MessageContext, body: str, builder: ProfileBuilder, *, echo: bool = False) -> None:

@@ -32,7 +32,8 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                        r"|cuanto (?:espera|quiere|piensa) (?:sacar|obtener"
                        r"|pedir)|en cuanto (?:\w+ ){0,3}?vender\w*|cuanto vale"
                        r"|cuanto (?:\w+ ){0,2}(?:pide|pediria|quiere|quieren|espera|esperan)"
-                       r" (?:por|para)\b"),
+                       r" (?:por|para)\b"
+                       r"|cuanto\b[^?]{0,25}\b(?:sacar|obtener|recibir)\b"),
         ("budget", r"\bbudget\b|price range|price ceiling|purchase price|max(?:imum)? price"
                    r"|price point|\bspend\w*|\bafford\w*|\bprice\b|presupuesto"
                    r"|\b(?:number|figure|amount)\b[^.?!]{0,20}\bin mind\b"
@@ -71,6 +72,9 @@ _YES = re.compile(
     r"|absolutely|of course|certainly|ok|okay|please do|that'?d be great|sounds good|for sure"
     r"|indeed|affirmative|👍|claro|por supuesto|correcto|asi es|exacto|efectivamente"
     r"|we are|i am|we do|i do|we still are|i still am|we sure are|you bet|totally|yessir"
+    # agreeing in other words: "that's the plan", "that's right", "pretty much", "eso es"
+    r"|that'?s (?:the plan|the idea|the goal|right|correct|it|true|accurate)|pretty much"
+    r"|you got it|exactly|bingo|eso es|esa es la idea|ese es el plan"
     # Spanish "si" is yes, but "si es posible" / "si hay" is "if"
     r"|si(?!\s+(?:es|se|puedo|podemos|hay|tiene|no|me|nos|el|la|lo)\b))\b"
 )
@@ -98,6 +102,10 @@ class Question:
     echo: str = ""
     # "Where are you living now?": the reply describes the lead's home now, not the wanted one.
     now_home: bool = False
+    # "Where's your home?", "¿Dónde está su casa?": the reply describes the home the lead has.
+    own_home: bool = False
+    # "What are you looking for in the new place?": the reply describes the home wanted next.
+    next_home: bool = False
 
     def asks(self, topic: str) -> bool:
         """True when ``topic`` is among the asked topics."""
@@ -164,6 +172,8 @@ def classify_question(body: str, *, seller: bool) -> Question:
         echo="" if choice else _echo(text, segments),
         now_home=bool(_NOW_HOME.search(asked) or _RENT_NOW.search(asked))
         and not _WANTED.search(asked),
+        own_home=bool(_OWN_HOME.search(asked)) and not _WANTED.search(asked),
+        next_home=bool(_NEXT_HOME_ASKED.search(asked)),
         topics=tuple(topics),
         yes_intents=tuple(yes_intents),
         intent_choice=choice,
@@ -211,6 +221,13 @@ _NOW_HOME = re.compile(
     r"|living|stay|staying|renting|rent|located|based|currently|now|right now|vive|viven|vives"
     r"|renta|rentan|actualmente|ahorita|ahora)\b"
 )
+# A question about the home the lead has: "where's your home?", "tell me about your house".
+_OWN_HOME = re.compile(r"\b(?:your|ur|su|tu)\s+(?:current\s+|actual\s+)?(?:home|house|place|condo"
+                       r"|townhome|townhouse|property|casa|propiedad|depa|departamento)\b")
+# A question about the home wanted next: "what are you looking for in the new place?".
+_NEXT_HOME_ASKED = re.compile(r"\b(?:new|next)\s+(?:place|home|house|one)\b|\blooking for in\b"
+                              r"|\b(?:nueva|proxima|siguiente) (?:casa|propiedad|vivienda)\b"
+                              r"|\bcasa nueva\b")
 # "Are you currently renting?" -> "yes, in Morrisville": where they are.
 _RENT_NOW = re.compile(r"\b(?:are|do) (?:you|u) (?:currently |still |now )?(?:rent|renting|live"
                        r"|living|lease|leasing|own)\b|\b(?:renta|vive|viven) (?:actualmente|ahora)")
@@ -254,13 +271,53 @@ _OPENER = re.compile(r"^\W*(?:hi|hey|hello|hiya|yo|hola|buenas(?: tardes| noches
                      r"|hi there|hey there)(?:\s+[a-z]+)?\s*[!.,]+\s*")
 
 
+# Words around a one-word pick that add nothing: "riverview prob", "def the second one".
+_PICK_FILLER = re.compile(r"\b(?:probably|definitely|prob|def|maybe|i think|i'?d say|id say"
+                          r"|honestly|for sure|lol|please|pls|thanks|i guess|mostly|mainly|creo"
+                          r"|mejor|seguro|gracias|the|a|an|el|la|un|una)\b")
+# Words that lead into either side of "A or B" ("in cary or in apex", "a house or a townhome").
+_LEAD_IN = frozenset(("in", "at", "near", "around", "a", "an", "the", "to", "for", "en", "un",
+                      "una", "el", "la", "de", "por", "cerca"))
+
+
+def pick_alternative(reply: str, echo: str) -> str | None:
+    """A short reply naming one side of a closed "A or B?" question picks it, and so affirms the
+    question with that side alone: "are i looking to buy in riverview or valrico" -> "riverview"
+    gives "are i looking to buy in riverview". ``None`` when the reply picks no side."""
+    if " or " not in echo and " o " not in echo:
+        return None
+    head = " ".join(_PICK_FILLER.sub(" ", re.sub(r"[^\w\s'-]", " ", reply)).split())
+    if not head or len(head.split()) > 3:
+        return None
+    for sentence in echo.split(" . "):
+        m = re.search(r"\s(?:or|o)\s", sentence)
+        if not m:
+            continue
+        left, right_words = sentence[: m.start()], sentence[m.end() :].split()
+        while len(right_words) > 1 and right_words[0] in _LEAD_IN:
+            right_words = right_words[1:]  # "... or a townhome", "... o en summerlin"
+        right = " ".join(right_words)
+        if left.endswith(" " + head) or left == head:
+            return left  # the other side, and what follows it, is left out
+        if right == head or right.startswith(head + " "):
+            # the other side ends the left part: drop up to as many words as the pick has, but
+            # not the word that leads into both ("in cary or holly springs" keeps "in")
+            kept = left.split()
+            for _ in head.split():
+                if len(kept) < 2 or kept[-1] in _LEAD_IN:
+                    break
+                kept.pop()
+            return " ".join([*kept, right])
+    return None
+
+
 def polarity(text: str) -> Polarity | None:
     """Whether a reply opens with a yes or a no ("eventually, yes ..." counts as yes)."""
     head = re.split(r"[.!?\n]", _OPENER.sub("", text.strip(), count=1), maxsplit=1)[0]
     if _NO.search(head):
         return "no"
     # A negation after "but" qualifies the yes ("yes for 425k but we don't want to go over").
-    opening = re.split(r"\bbut\b", head, maxsplit=1)[0]
+    opening = re.split(r"\b(?:but|pero)\b", head, maxsplit=1)[0]
     if _YES.search(head) and not re.search(r"\b(?:don'?t|dont|do not|not|no)\b", opening):
         return "yes"
     return None

@@ -59,8 +59,16 @@ _SMS_WORDS: dict[str, str] = {
 _SMS = re.compile(r"(?<![\w'])(?:" + ""
                   r"|".join(sorted(map(re.escape, _SMS_WORDS), key=len, reverse=True))
                   + r")(?![\w'])")
-# "we r looking", "sell n buy": single letters standing for words, between words only.
-_LETTER_WORDS = re.compile(r"\b(?P<who>we|you|u|they|kids) r(?= [a-z])|(?<=[a-z] )n(?= [a-z])")
+# "we r looking", "sell n buy", "move in w my sister": single letters standing for words, between
+# words only ("w/" is left as written).
+_LETTER_WORDS = re.compile(r"\b(?P<who>we|you|u|they|kids) r(?= [a-z])|(?<=[a-z] )n(?= [a-z])"
+                           r"|(?<=[a-z] )(?P<with>w)(?= [a-z])")
+
+
+def _letter_word(m: re.Match[str]) -> str:
+    if m.group("who"):
+        return f"{m.group('who')} are"
+    return "with" if m.group("with") else "and"
 
 
 def normalize(body: str) -> str:
@@ -69,7 +77,7 @@ def normalize(body: str) -> str:
     text = fold(body.translate(_QUOTES).lower())
     text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
     text = _SMS.sub(lambda m: _SMS_WORDS[m.group(0)], text)
-    text = _LETTER_WORDS.sub(lambda m: f"{m.group('who')} are" if m.group("who") else "and", text)
+    text = _LETTER_WORDS.sub(_letter_word, text)
     return _PHONE.sub(lambda m: re.sub(r"\d", "#", m.group(0)), text)
 
 

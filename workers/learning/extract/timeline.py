@@ -25,9 +25,13 @@ _ASAP = re.compile(
     r"|\b(?:me|nos|le|les) urge\b"
     # a move wanted fast: "need to sell fast", "find something quick", "a quick close"
     r"|\b(?:sell|move|buy|close|rent|find|list|vender|mudar\w*|comprar|rentar)\w*\b"
-    r"(?:\s+[\w@'-]+){0,3}?\s+(?:fast|quick|quickly|rapido)\b|\bquick (?:close|closing|sale)\b"
+    r"(?:\s+[\w@'-]+){0,5}?\s+(?:fast|quick|quickly|rapido)\b|\bquick (?:close|closing|sale)\b"
 )
 _NOUN_BEFORE = re.compile(r"\b(?:the|a|your|my|our)\s+$")  # "take us off the list now"
+# Haste that is another's act in a condition: "we'd take 325 if they close fast" (the buyer's).
+_THEIR_HASTE = re.compile(r"\b(?:if|when|unless|as long as|once|si)\s+(?:they|the (?:buyers?"
+                          r"|sellers?)|buyers?|sellers?|someone|somebody|he|she|ellos|el comprador"
+                          r"|los compradores)\b")
 # Urgency denied in its clause: "not urgent", "don't need to move right away", "no es urgente".
 _NOT_URGENT = re.compile(r"\b(?:not|no|don'?t|dont|doesn'?t|isn'?t|aren'?t|won'?t|never|nothing"
                          r"|no es|no hay|sin)\b")
@@ -68,7 +72,7 @@ _MOVE_CUE = re.compile(
 _NEAR_CUES = frozenset(("by", "after", "once"))
 _MOVE_AFTER = re.compile(
     r"\b(?:move|moving|moved in|close|closing|list|listing|buy|buying|sell|selling|relocat\w*"
-    r"|settled|by then|be in|mudar\w*|comprar|vender)\b"
+    r"|settled|settle (?:in|down|into)|by then|be in|mudar\w*|comprar|vender)\b"
 )
 # A birth is an event of its own: "expecting a baby in August", "gemelos para julio" date the
 # birth, not the move -- unless the move is tied to it ("move after the baby comes in march",
@@ -177,7 +181,8 @@ def timeline_events(ctx: MessageContext) -> list[tuple[int, Timeline]]:
     out.extend((m.start(), "asap") for m in _ASAP.finditer(text)
                if not _NOUN_BEFORE.search(text, max(0, m.start() - 6), m.start())
                and not _NOT_URGENT.search(ctx.segments.clause_before(m.start()))
-               and not _OTHER_EVENT.search(ctx.segments.clause_before(m.start())))
+               and not _OTHER_EVENT.search(ctx.segments.clause_before(m.start()))
+               and not _THEIR_HASTE.search(ctx.segments.clause_before(m.start())))
     out.extend((m.start(), "asap") for m in _SOON.finditer(text) if _accepts(ctx, m.start()))
     out.extend((m.start(), "browsing") for m in _BROWSING.finditer(text))
     answering = ctx.question.asks("timeline") and ctx.direct

@@ -78,6 +78,11 @@ _KIN_HOME = re.compile(
     rf"|\b(?:vend\w+|rent\w+|alquil\w+)\s+(?:la|el)\s+(?:casa|depa|departamento|propiedad"
     rf"|terreno|condo|lote)\s+de\s+(?:mi|mis|nuestr[oa]s?)\s+(?P<who_es>{_KIN})\b"
 )
+# Selling a relative's home named by a possessive after them: "my son is joining the army and we
+# want to sell his house", "mi hijo se va ... queremos vender su casa".
+_THEIR_HOME = re.compile(r"\b(?:sell\w*|list\w*|vend\w+)\s+(?:his|her|their|su|sus)\s+"
+                         r"(?:[\w@-]+\s+)?(?:house|home|place|condo|townhome|townhouse|property"
+                         r"|casa|depa|propiedad|terreno)\b")
 # "I'm the daughter of Jane Smith, she wants to sell": the lead writes for a parent.
 _CHILD_OF = re.compile(r"\b(?:i'?m|im|i am|soy) (?:the|her|his|their|su|la|el) (?:\w+ )?(?:daughter"
                        r"|son|child|granddaughter|grandson|niece|nephew|hija|hijo|nieta|nieto"
@@ -117,7 +122,13 @@ _PERSON = re.compile(
     rf"\b(?P<owner>my|our|his|her|their|mi|mis|su|sus|nuestr[oa]s?|the|el|la)"
     rf" (?:[\w-]+ )?(?P<who>{_HOUSEHOLD}|{_KIN}|{_STRANGER})\b"
 )
-_KIN_WORDS = frozenset(_ALIAS.get(w, w) for w in _KIN.split("|") if w.isalpha())
+# The kin words as a match spells them ("in-?laws" is "in-laws" or "inlaws"), for the lookups
+# of who a clause names.
+_KIN_WORDS = frozenset(
+    _ALIAS.get(spelled, spelled)
+    for w in _KIN.split("|") if re.fullmatch(r"[a-z-]+(?:-\?[a-z-]+)?", w)
+    for spelled in {w.replace("-?", "-"), w.replace("-?", "")}
+)
 _PRONOUN = re.compile(r"\b(?:he|she|they|he's|she's|they're|hes|shes|theyre|ella|ellos|ellas)\b")
 _PRONOUNS = frozenset(("he", "she", "they", "he's", "she's", "they're", "hes", "shes", "theyre",
                        "ella", "ellos", "ellas"))
@@ -170,7 +181,7 @@ def _clauses(text: str) -> list[Clause]:
             continue
         reset = word in _RESETS or not word or bool(re.match(r"[.!?;\n]", word))
         m = _SUBJECT.match(piece)
-        plan = bool(_PLAN.search(piece))
+        plan = _states_plan(piece)
         household = bool(m and (
             (m.group("owner") in _OWN and re.fullmatch(_HOUSEHOLD, m.group("who") or ""))
             or re.match(r"(?:my|our|mi|mis|nuestr\w*|the) ", m.group("self") or "")))
@@ -186,6 +197,17 @@ def _clauses(text: str) -> list[Clause]:
     return out
 
 
+# A plan word under a negation states no plan: "so not looking for us", "no plans to move".
+_NEGATION_BEFORE = re.compile(r"(?:\b(?:not|no|never|nunca|ya no|dont|doesnt|didnt|wont|cant)"
+                              r"|n't)\s+(?:[\w']+\s+)?$")
+
+
+def _states_plan(piece: str) -> bool:
+    """Does a clause state a plan (a plan word not under a negation)?"""
+    return any(not _NEGATION_BEFORE.search(piece, max(0, m.start() - 24), m.start())
+               for m in _PLAN.finditer(piece))
+
+
 def _person(m: re.Match[str]) -> tuple[Role, str]:
     who = _ALIAS.get(m.group("who"), m.group("who"))
     household = re.fullmatch(_HOUSEHOLD, m.group("who")) and (
@@ -198,7 +220,7 @@ def read_whose(text: str, proxies: frozenset[str], own_plan: bool) -> Whose:
     (``proxies``: the people the lead writes for; ``own_plan``: the lead stated a plan)."""
     if not (proxies or _PERSON.search(text) or _PRONOUN.search(text)):
         # nobody else is named: every clause is the lead's (the common case, kept cheap)
-        return Whose(proxies=proxies, own_plan=own_plan or bool(_PLAN.search(text)))
+        return Whose(proxies=proxies, own_plan=own_plan or _states_plan(text))
     clauses = _clauses(text)
     named = set(proxies)
     for m in _FOR_SOMEONE.finditer(text):
@@ -206,6 +228,14 @@ def read_whose(text: str, proxies: frozenset[str], own_plan: bool) -> Whose:
     for m in _KIN_HOME.finditer(text):
         who = m.group("who") or m.group("who_es")
         named.add(_ALIAS.get(who, who))
+    for m in _THEIR_HOME.finditer(text):  # "mi hijo se va ... queremos vender su casa"
+        said = [c.role for c in clauses if c.start <= m.start() and c.role is not None]
+        if not said or said[-1] != "self":
+            continue  # "my friend's selling her condo": the friend's own sale, a remark
+        kin = [_ALIAS.get(p.group("who"), p.group("who"))
+               for p in _PERSON.finditer(text, 0, m.start()) if re.fullmatch(_KIN, p.group("who"))]
+        if kin:
+            named.add(kin[-1])
     if _FOR_PRONOUN.search(text):
         named.update(c.who for c in clauses if c.role == "other" and c.who in _KIN_WORDS)
     if _CHILD_OF.search(text):

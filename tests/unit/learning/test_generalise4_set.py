@@ -1,0 +1,112 @@
+"""The extractor on dev_generalise4.jsonl: a fourth round of own-wording cases for issue #30.
+
+326 conversations (103 Spanish; SMS style: typos, emojis, lowercase, corrections, answers spread
+over several messages with the agent's questions between) for the eight classes of the issue --
+where they are vs where they want (``place``), confirmations (``confirm``), bare numbers and hopes
+answering a question (``answer``), time (``time``), motivation in other words (``why``),
+financing stages (``fin``), whose search it is (``whose``), opt-outs vs negations about
+something else (``optout``) -- plus ``price`` (sell_price, budget_max) and longer conversations
+(``mix``). Ids are ``gen4-<class>-NN`` (batch 1) and ``gen4-b<N>-<class>-NN`` (batches 2-4).
+Every case was labelled from SPEC.md before the extractor was run on it; where SPEC is silent the
+closest rule or a convention of the earlier sets was followed and the case says so in ``note``
+(ignored by the scorer). Three labels were corrected on review to follow earlier conventions
+(gen4-why-02 and gen4-whose-12: a job or retirement date said with the plan dates the move;
+gen4-b4-mix-27: "need to find something" names no buying), each noted in its case.
+
+Each batch was scored before the rules were changed for it: batch 1 (187 cases) 0.9404 on the
+rules of 470a65c; batch 2 (74) 0.955 on the rules after batch 1 (470a65c: 0.929); batch 3 (35
+longer conversations) 0.938 after batch 2 (470a65c: 0.938); batch 4 (30) 0.929 after batch 3
+(470a65c: 0.911). The whole file on the rules of 470a65c: 0.9350 (place 0.904, confirm 0.918,
+answer 0.987, time 0.925, why 0.964, fin 0.844, whose 0.971, optout 0.945, price 0.911, mix
+0.936; motivation 0.908, sell_price 0.877, budget_max 0.877); after this round 0.9994.
+
+The one miss left (``KNOWN``): gen4-optout-22, "no quiero nada con piscina" (a declined pool) is
+read as an opt-out by the consent module (workers/consent/optout.py), whose reading the profile
+shares with the consent ledger (as test_generalise_set.py's FLOORS note for "No quiero nada en
+Hialeah").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tests.unit.learning.spec_score import f1, read_cases, scores, slots
+from workers.learning.extract import extract_case
+from workers.learning.extract.lang import is_spanish
+from workers.learning.extract.text import normalize
+
+CASES = Path(__file__).resolve().parent / "dev_generalise4.jsonl"
+ISSUE_CLASSES = ("place", "confirm", "answer", "time", "why", "fin", "whose", "optout")
+CLASSES = (*ISSUE_CLASSES, "price", "mix")
+WEAK_FIELDS = ("motivation", "sell_price", "budget_max")  # the blind set's weakest fields
+_ID = re.compile(r"gen4-(?:b(?P<batch>[2-9])-)?(?P<cls>[a-z]+)-\d+")
+KNOWN = {"gen4-optout-22": "the consent module reads 'no quiero nada con piscina' as an opt-out"}
+MICRO_F1 = 0.995
+FLOORS = {name: 0.99 for name in CLASSES} | {"optout": 0.95}
+FIELD_F1 = 0.99
+
+
+def _cases() -> list[dict[str, Any]]:
+    return read_cases(CASES)
+
+
+def _class(case: dict[str, Any]) -> str:
+    m = _ID.fullmatch(case["id"])
+    assert m and m.group("cls") in CLASSES, case["id"]
+    return m.group("cls")
+
+
+def _spanish(case: dict[str, Any]) -> bool:
+    return is_spanish(normalize(" ".join(m["body"] for m in case["messages"]
+                                         if m["direction"] == "inbound")))
+
+
+def test_every_class_and_weak_field_in_both_languages() -> None:
+    cases = _cases()
+    assert len(cases) >= 120
+    assert len({c["id"] for c in cases}) == len(cases), "duplicate case ids"
+    per_class: Counter[str] = Counter()
+    spanish: Counter[str] = Counter()
+    per_field: Counter[str] = Counter()
+    spanish_field: Counter[str] = Counter()
+    for case in cases:
+        name = _class(case)
+        per_class[name] += 1
+        spanish[name] += _spanish(case)
+        for field in {field for field, _ in slots(case["expect"])} & set(WEAK_FIELDS):
+            per_field[field] += 1
+            spanish_field[field] += _spanish(case)
+    for name in ISSUE_CLASSES:
+        assert per_class[name] >= 15, (name, per_class[name])
+        assert 5 <= spanish[name] < per_class[name], (name, spanish[name])
+    for field in WEAK_FIELDS:
+        assert per_field[field] >= 30, (field, per_field[field])
+        assert 10 <= spanish_field[field] < per_field[field], (field, spanish_field[field])
+    assert 3 * sum(_spanish(c) for c in cases) >= 0.9 * len(cases)  # about a third Spanish
+
+
+def test_micro_f1_overall_per_class_and_per_field() -> None:
+    cases = _cases()
+    got = scores(cases, known_misses=KNOWN)
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    for case in cases:
+        name = _class(case)
+        gold, pred = slots(case["expect"]), slots(extract_case(case))
+        tp[name] += len(gold & pred)
+        fp[name] += len(pred - gold)
+        fn[name] += len(gold - pred)
+    figures = {name: f1(tp[name], fp[name], fn[name]) for name in CLASSES}
+    report = ", ".join(f"{name} {figures[name]:.3f}" for name in CLASSES)
+    print(f"\ndev_generalise4 micro-F1 {got.overall:.4f} ({report}; {got.report()})")
+    wrong = "\n".join(got.wrong)
+    assert got.overall >= MICRO_F1, f"micro-F1 {got.overall:.4f} ({report})\n{wrong}"
+    low = {name: round(v, 3) for name, v in figures.items() if v < FLOORS[name]}
+    assert not low, f"classes under their floor: {low} ({report})"
+    weak = {f: round(got.fields[f], 3) for f in WEAK_FIELDS if got.fields[f] < FIELD_F1}
+    assert not weak, f"fields under {FIELD_F1}: {weak} ({got.report()})"
+    assert not got.wrong, wrong
