@@ -718,6 +718,29 @@ def _refrain_check(f: _Folded, m: re.Match[str]) -> Signal | None:
     return "opt_out"
 
 
+# "nada" that a home's feature, place or price scopes: "no quiero nada con piscina", "nada
+# cerca de la autopista", "nada de dos pisos", "nada mas caro", "nada que necesite arreglos"
+# (not "nada de ustedes", "nada con su empresa", "nada que ver", "nada en absoluto", "nada en
+# este momento": those refuse us, or say when, which `_refrain_check` weighs).
+_NOTHING_SCOPED = re.compile(
+    r"^\s*(?:con|en|cerca|lejos|sin|tan|muy|arriba|abajo|por (?:encima|debajo|arriba)|que|de"
+    r"|mas (?:caro|cara|grande|chic|viej|nuev|lejos|cerca|de \d|que|\d))")
+_NOTHING_OURS = re.compile(
+    r"^\s*(?:(?:con|de) (?:ustedes|usted|uds|ti|vos|esto|eso|nadie|nada|su|sus|tu|tus"
+    r"|(?:la|esta|esa) (?:empresa|compania|agencia|gente))\b|que ver\b|en absoluto\b"
+    r"|en (?:este|estos|el|ese) momentos?\b)")
+
+
+def _nothing_check(f: _Folded, m: re.Match[str]) -> Signal | None:
+    """"no quiero nada" refuses us, unless what follows scopes the "nada" to a kind of home
+    (`_NOTHING_SCOPED`): then it is a preference, never an opt-out."""
+    after = _after(f, m)
+    if (m.group(0).endswith("nada") and _NOTHING_SCOPED.search(after)
+            and not _NOTHING_OURS.search(after)):
+        return None
+    return _refrain_check(f, m)
+
+
 def _plain_check(f: _Folded, m: re.Match[str]) -> Signal | None:
     if _negated(f, m) or _third_party(f, m) or _elsewhere(f, m):
         return None
@@ -1080,7 +1103,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(_rx(r"\b(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito)(?: (?:recibir|seguir"
               r" recibiendo|que me (?:manden|envien)))?(?: mas)?(?: (?:sus|estos|tus|los|sus"
               r"|ningun|ningunos?))? (?:mensajes|textos|msjs?|sms|correos|emails|llamadas"
-              r"|notificaciones|nada)\b"), "opt_out", _refrain_check,
+              r"|notificaciones|nada)\b"), "opt_out", _nothing_check,
           needs=(("quiero", "queremos", "deseo", "deseamos", "necesito"),)),
     # preferring not to: "prefiero no recibir más mensajes", "preferimos ya no recibirlos",
     # "paso de recibir más mensajes", "prefiero que ya no me escriban" (not "prefiero no ver

@@ -203,10 +203,23 @@ RESUB_MORE: list[tuple[str, Signal | None]] = [
     ("I never opted in", "unsure"), ("i did not sign up", "unsure"),
 ]
 
+# "no quiero nada" refuses us, unless a home's feature, place or price scopes the "nada".
+SPANISH_NOTHING: list[tuple[str, Signal | None]] = [
+    ("no quiero nada con piscina", None), ("no necesito nada con alberca", None),
+    ("no quiero nada cerca de la autopista", None), ("no queremos nada en el centro", None),
+    ("no quiero nada de dos pisos", None), ("no quiero nada mas caro que eso", None),
+    ("no quiero nada que necesite arreglos", None),
+    ("no quiero nada", "opt_out"), ("ya no quiero nada, gracias", "opt_out"),
+    ("no quiero nada mas", "opt_out"), ("no quiero nada de ustedes", "opt_out"),
+    ("no quiero nada con su empresa", "opt_out"), ("no quiero nada que ver con ustedes", "opt_out"),
+    ("no quiero nada en absoluto", "opt_out"), ("no queremos nada de nada", "opt_out"),
+]
+
 TABLE = {"keyword": KEYWORDS, "natural-en": NATURAL_EN, "natural-es": NATURAL_ES,
          "resubscribe": RESUBSCRIBE, "near-miss": NEAR_MISSES, "timing": TIMING,
          "unsure": UNSURE, "nothing": NOTHING, "threat-tail": THREAT_TAIL,
-         "spanish-more": SPANISH_MORE, "resub-more": RESUB_MORE}
+         "spanish-more": SPANISH_MORE, "resub-more": RESUB_MORE,
+         "spanish-nothing": SPANISH_NOTHING}
 CASES = [pytest.param(text, want, id=f"{group}:{text[:40]}")
          for group, rows in TABLE.items() for text, want in rows]
 
