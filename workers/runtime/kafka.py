@@ -56,7 +56,7 @@ def make_broker(settings: Settings, *, client_id: str = "leadmem") -> KafkaBroke
     logger.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
     access = kafka_access(settings)
     return KafkaBroker(
-        access.bootstrap,
+        access.servers,
         security=broker_security(access),
         client_id=client_id,
         **producer_settings(settings),

@@ -56,6 +56,13 @@ class KafkaAccess:
     def protocol(self) -> str:
         return str(self.security.get("security_protocol", "PLAINTEXT"))
 
+    @property
+    def servers(self) -> list[str]:
+        """Each address of `bootstrap` ("host:port,host:port", a cluster's nodes): what
+        FastStream's `KafkaBroker` must be given, as it takes a string for ONE address
+        (aiokafka's own clients split the string themselves)."""
+        return [server.strip() for server in self.bootstrap.split(",") if server.strip()]
+
     def client_kwargs(self) -> dict[str, Any]:
         """`bootstrap_servers` and the security arguments of an aiokafka client."""
         return {"bootstrap_servers": self.bootstrap, **self.security}

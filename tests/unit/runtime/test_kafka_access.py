@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from workers.errors import ConfigurationError
 from workers.runtime.kafka import make_broker, make_producer
+from workers.runtime.kafka import make_broker
 from workers.runtime.kafka_access import (
     KafkaAccess,
     as_access,
@@ -202,3 +203,20 @@ async def test_nothing_refuses_a_plaintext_client_or_a_broker_that_is_away() -> 
     assert await refusal(KafkaAccess("127.0.0.1:1")) is None
     away = kafka_access(Settings(kafka_bootstrap="127.0.0.1:1", **SCRAM))
     assert await refusal(away) is None
+
+
+@pytest.mark.parametrize(("bootstrap", "servers"), [
+    ("127.0.0.1:19092", ["127.0.0.1:19092"]),
+    ("127.0.0.1:19092,127.0.0.1:19094,127.0.0.1:19096",
+     ["127.0.0.1:19092", "127.0.0.1:19094", "127.0.0.1:19096"]),
+    (" kafka-1:9092 , kafka-2:9092,", ["kafka-1:9092", "kafka-2:9092"]),
+])
+def test_a_clusters_bootstrap_is_every_node(bootstrap: str, servers: list[str]) -> None:
+    assert KafkaAccess(bootstrap).servers == servers
+
+
+def test_the_workers_broker_is_given_every_node_of_a_cluster() -> None:
+    """FastStream's KafkaBroker takes a string as ONE address: a cluster's bootstrap given as
+    "a:1,b:2" failed every worker ("Name or service not known")."""
+    broker = make_broker(Settings(kafka_bootstrap="kafka-1:9092,kafka-2:9092"))
+    assert broker._connection_kwargs["bootstrap_servers"] == ["kafka-1:9092", "kafka-2:9092"]
