@@ -36,6 +36,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
                                 for k, v in value.items()})
         elif isinstance(value, bool):
             value = "true" if value else "false"
+        elif isinstance(value, list):
+            value = ",".join(map(str, value))  # lists are comma-separated in the environment
         env[f"LEADMEM_{name.upper()}"] = str(value)
     return env
 
