@@ -18,7 +18,6 @@ from pydantic import ValidationError
 
 from workers.errors import ConfigurationError
 from workers.runtime.kafka import make_broker, make_producer
-from workers.runtime.kafka import make_broker
 from workers.runtime.kafka_access import (
     KafkaAccess,
     as_access,
