@@ -29,6 +29,10 @@ def register(sub: Sub) -> None:
     p.add_argument("--secure", action="store_true",
                    help="its client listener SASL_SSL (SCRAM-SHA-512, a self-signed CA) as a "
                    "managed Kafka's; the client settings are written to DATA_DIR/client.env")
+    p.add_argument("--brokers", type=int, default=1, choices=(1, 3),
+                   help="3: a local cluster of three nodes (each a broker and a controller; "
+                   "data in var/kafka-cluster, ports LEADMEM_DEV_BROKER_PORT to +5), topics "
+                   "replicated to all three with min.insync.replicas=2")
     p.set_defaults(func=cmd_dev)
 
     p = sub.add_parser("demo", help="run the pipeline on the bundled sample GHL event stream")
@@ -67,6 +71,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
     from workers.runtime.kafka_access import kafka_access
 
     s = args.settings
+    if args.brokers > 1:
+        return dev_cluster(args)
     if args.data_dir is None:
         args.data_dir = Path("var/kafka-secure" if args.secure else "var/kafka")
     if args.stop:
@@ -107,6 +113,85 @@ def cmd_dev(args: argparse.Namespace) -> int:
     finally:
         broker.stop()
     return 0
+
+
+def dev_cluster(args: argparse.Namespace) -> int:
+    """`leadmem dev --brokers 3`: the cluster's nodes started (detached, or until Ctrl-C) or
+    stopped, its topics created with every node a replica, the workers' settings printed."""
+    from devtools.kafka import KafkaCluster, port_open, stop_detached_cluster
+    from workers.runtime.kafka import ensure_topics
+
+    s = args.settings
+    if args.secure:
+        raise SystemExit("leadmem dev: --secure runs one node only; a secure cluster is not "
+                         "supported (use --brokers 1 --secure)")
+    data_dir = args.data_dir or Path("var/kafka-cluster")
+    if args.stop:
+        pids = stop_detached_cluster(data_dir)
+        print(f"stopped the cluster (pids {', '.join(map(str, pids))})" if pids
+              else f"no cluster node running from {data_dir}")
+        return 0
+    cluster = KafkaCluster(data_dir, args.brokers, port=s.dev_broker_port)
+    partitions = args.partitions or s.topic_partitions
+    if any(port_open("127.0.0.1", node.port) for node in cluster.nodes):
+        running = asyncio.run(cluster_nodes(cluster.bootstrap))
+        if running != len(cluster.nodes):
+            raise SystemExit(f"leadmem dev: {cluster.bootstrap} answers as {running} broker(s), "
+                             f"not this cluster of {len(cluster.nodes)} (a single dev broker? "
+                             "`leadmem dev --stop` stops it)")
+        created = asyncio.run(ensure_topics(cluster.bootstrap, partitions, cluster.replication))
+        print(f"cluster at {cluster.bootstrap} already up; created topics: {created or 'none'}")
+        print_cluster_settings(cluster.bootstrap, cluster.replication)
+        return 0
+    cluster.start(detach=args.detach)
+
+    async def ready() -> list[str]:
+        await cluster.wait_ready()
+        return await ensure_topics(cluster.bootstrap, partitions, cluster.replication)
+
+    try:
+        created = asyncio.run(ready())
+    except BaseException:
+        cluster.stop()
+        raise
+    print(f"Apache Kafka {cluster.version}, a cluster of {len(cluster.nodes)} nodes (pids "
+          f"{', '.join(str(n.pid) for n in cluster.nodes)}), data in {data_dir}; topics "
+          f"created ({partitions} partitions, {cluster.replication} replicas, "
+          f"min.insync.replicas {cluster.min_insync}): "
+          f"{', '.join(created) or 'none (all exist)'}")
+    print_cluster_settings(cluster.bootstrap, cluster.replication)
+    if args.detach:
+        print(f"`leadmem dev --brokers {args.brokers} --stop` stops it")
+        return 0
+    print("Ctrl-C stops it (the data stays for the next start)")
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        cluster.stop()
+    return 0
+
+
+async def cluster_nodes(bootstrap: str) -> int:
+    """How many brokers answer at `bootstrap` (0: none does)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.errors import KafkaError
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5_000)
+    try:
+        await admin.start()
+        return len((await admin.describe_cluster())["brokers"])
+    except KafkaError:
+        return 0
+    finally:
+        await admin.close()
+
+
+def print_cluster_settings(bootstrap: str, replication: int) -> None:
+    """What a worker (or any `leadmem` command) needs to use the cluster, and keep using it
+    while a node is down: every node's address, and topics it creates on every node."""
+    print("Its clients' settings (every node, so a client still finds one that answers):")
+    print(f"  export LEADMEM_KAFKA_BOOTSTRAP={bootstrap}")
+    print(f"  export LEADMEM_TOPIC_REPLICATION={replication}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -12,6 +12,12 @@ checks both).
 certificate, `devtools.kafka_tls`), the controller's listener PLAINTEXT on loopback. The
 client settings (LEADMEM_KAFKA_*: the user's password, the CA file) are written to
 `client.env` in its data folder (`KafkaServer.client_settings`).
+
+`KafkaCluster` runs several such nodes as one cluster (`leadmem dev --brokers 3`, the fault
+suite's cluster run): each node a broker and a controller of one KRaft quorum (`Quorum`: one
+cluster id, every node's controller listed in `controller.quorum.bootstrap.servers` and in the
+storage format's `--initial-controllers`), each with its own data folder, ports and log, and
+every topic replicated to all of them (`min.insync.replicas=2` of 3).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -142,6 +149,60 @@ def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
     ])
 
 
+def min_insync(replication: int) -> int:
+    """Replicas that must have a write before acks=all answers: 2 of 3, so one node may be
+    down and every acknowledged write still has a second copy."""
+    return max(1, min(2, replication - 1))
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """What the nodes of one cluster share: its id and its controllers, (node id, controller
+    port, storage directory id) each. Every node is a controller too (a small cluster needs
+    no separate controller processes), so a majority of the nodes must be up for the cluster
+    to elect a controller; a dynamic quorum (KIP-853), formatted with `--initial-controllers`
+    on every node."""
+
+    cluster_id: str
+    controllers: tuple[tuple[int, int, str], ...]
+
+    @classmethod
+    def new(cls, controller_ports: list[int]) -> Quorum:
+        """Nodes 1..N with these controller ports, a new cluster id and directory ids."""
+        return cls(new_cluster_id(), tuple((i, port, new_cluster_id())
+                                           for i, port in enumerate(controller_ports, 1)))
+
+    @property
+    def replication(self) -> int:
+        """Every topic on every node."""
+        return len(self.controllers)
+
+    @property
+    def min_insync(self) -> int:
+        return min_insync(self.replication)
+
+    @property
+    def initial_controllers(self) -> str:
+        return ",".join(f"{node}@127.0.0.1:{port}:{directory}"
+                        for node, port, directory in self.controllers)
+
+    def properties(self, node_id: int) -> dict[str, str]:
+        """What a node of this cluster changes in `server_properties`."""
+        rf, isr = str(self.replication), str(self.min_insync)
+        return {
+            "node.id": str(node_id),
+            "controller.quorum.bootstrap.servers": ",".join(
+                f"127.0.0.1:{port}" for _, port, _ in self.controllers),
+            "default.replication.factor": rf,
+            "min.insync.replicas": isr,
+            "offsets.topic.replication.factor": rf,
+            "transaction.state.log.replication.factor": rf,
+            "transaction.state.log.min.isr": isr,
+            "share.coordinator.state.topic.replication.factor": rf,
+            "share.coordinator.state.topic.min.isr": isr,
+        }
+
+
 def secure_properties(port: int, controller_port: int, tls_dir: Path, password: str,
                       keystore_password: str) -> dict[str, str]:
     """What `secure=True` changes in `server_properties`: the client listener SASL_SSL with
@@ -192,8 +253,12 @@ class KafkaServer:
 
     def __init__(self, data_dir: Path, port: int | None = None, *,
                  controller_port: int | None = None, heap: str = "512m",
-                 secure: bool = False) -> None:
+                 secure: bool = False, node_id: int = 1, quorum: Quorum | None = None) -> None:
+        if secure and quorum is not None:
+            raise KafkaSetupError("a secure node of a cluster is not supported")
         self.data_dir = Path(data_dir)
+        self.node_id = node_id
+        self.quorum = quorum
         self.config = self.data_dir / "server.properties"
         self.log_path = self.data_dir / "kafka.log"
         self.client_env = self.data_dir / "client.env"
@@ -204,8 +269,9 @@ class KafkaServer:
             props = dict(line.split("=", 1) for line in self.config.read_text().splitlines()
                          if "=" in line)
             self.port = int(props["advertised.listeners"].rsplit(":", 1)[1])
-            self.controller_port = int(props["controller.quorum.bootstrap.servers"]
-                                       .rsplit(":", 1)[1])
+            self.controller_port = int(props["listeners"].split("CONTROLLER://", 1)[1]
+                                       .split(",", 1)[0].rsplit(":", 1)[1])
+            self.node_id = int(props["node.id"])
             self.secure = props["advertised.listeners"].startswith("SASL_SSL://")
         else:
             self.port = port or free_port()
@@ -260,6 +326,11 @@ class KafkaServer:
         properties = server_properties(self.data_dir, self.port, self.controller_port)
         tool = ["kafka.tools.StorageTool", "format", "--standalone",
                 f"--cluster-id={new_cluster_id()}", "-c", str(self.config)]
+        if self.quorum is not None:
+            properties = _with(properties, self.quorum.properties(self.node_id))
+            tool = ["kafka.tools.StorageTool", "format",
+                    f"--initial-controllers={self.quorum.initial_controllers}",
+                    f"--cluster-id={self.quorum.cluster_id}", "-c", str(self.config)]
         if not self.secure:
             self.config.write_text(properties)
             result = subprocess.run(self._java(libs, *tool), capture_output=True, text=True,
@@ -348,25 +419,128 @@ class KafkaServer:
 
 def stop_detached(data_dir: Path, timeout_s: float = 30.0) -> int | None:
     """Stop a broker started detached from `data_dir` (its pid file); returns its pid."""
-    pid_file = Path(data_dir) / "kafka.pid"
-    if not pid_file.exists():
-        return None
-    pid = int(pid_file.read_text())
-    pid_file.unlink()
-    try:
-        if b"kafka.Kafka" not in Path(f"/proc/{pid}/cmdline").read_bytes():
-            return None  # a stale file: that pid is some other process now
-        os.kill(pid, signal.SIGTERM)
-    except FileNotFoundError:
-        return None
-    except ProcessLookupError:
-        return None
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    pids = _stop_pids([Path(data_dir)], timeout_s)
+    return pids[0] if pids else None
+
+
+def stop_detached_cluster(data_dir: Path, timeout_s: float = 30.0) -> list[int]:
+    """Stop every node of a cluster started detached from `data_dir` (all signalled at
+    once: a node left alone without a quorum would wait for it); returns their pids."""
+    return _stop_pids(KafkaCluster.node_dirs(Path(data_dir)), timeout_s)
+
+
+def _stop_pids(data_dirs: list[Path], timeout_s: float) -> list[int]:
+    """SIGTERM the Kafka process of each folder's pid file, SIGKILL those still running
+    after `timeout_s`; a stale pid file (its pid now another process, or none) is skipped."""
+    pids: list[int] = []
+    for data_dir in data_dirs:
+        pid_file = data_dir / "kafka.pid"
+        if not pid_file.exists():
+            continue
+        pid = int(pid_file.read_text())
+        pid_file.unlink()
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return pid
+            if b"kafka.Kafka" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                continue  # a stale file: that pid is some other process now
+            os.kill(pid, signal.SIGTERM)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        pids.append(pid)
+    deadline = time.monotonic() + timeout_s
+    running = list(pids)
+    while running and time.monotonic() < deadline:
         time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
-    return pid
+        running = [pid for pid in running if _alive(pid)]
+    for pid in running:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return pids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+class KafkaCluster:
+    """`nodes` Kafka processes on 127.0.0.1 as one cluster, each a broker and a controller
+    (`Quorum`), node i+1's data in `data_dir/node-<i+1>`.
+
+    Ports: `port`, `port + 2`, ... for the clients and the next port of each for its
+    controller (`leadmem dev --brokers 3`: 19092-19097), or free ones. As with one node, the
+    first start formats every node's storage and later starts reuse it (ports and all), so a
+    node killed with `kill(i)` comes back on its own data with `restart(i)`."""
+
+    def __init__(self, data_dir: Path, nodes: int = 3, *, port: int | None = None,
+                 heap: str = "512m") -> None:
+        if nodes < 1:
+            raise KafkaSetupError(f"a cluster needs at least one node, not {nodes}")
+        self.data_dir = Path(data_dir)
+        existing = self.node_dirs(self.data_dir)
+        if existing:
+            if len(existing) != nodes:
+                raise KafkaSetupError(f"{self.data_dir} holds a cluster of {len(existing)} "
+                                      f"nodes, not {nodes}")
+            self.nodes = [KafkaServer(d, heap=heap) for d in existing]
+            return
+        ports = ([(port + 2 * i, port + 2 * i + 1) for i in range(nodes)] if port
+                 else [(free_port(), free_port()) for _ in range(nodes)])
+        quorum = Quorum.new([controller for _, controller in ports])
+        self.nodes = [KafkaServer(self.data_dir / f"node-{i}", client, controller_port=controller,
+                                  heap=heap, node_id=i, quorum=quorum)
+                      for i, (client, controller) in enumerate(ports, 1)]
+
+    @staticmethod
+    def node_dirs(data_dir: Path) -> list[Path]:
+        """The node folders of a cluster's data folder (formatted or not), in node order."""
+        return sorted((d for d in data_dir.glob("node-*") if d.name[5:].isdigit()),
+                      key=lambda d: int(d.name[5:]))
+
+    @property
+    def bootstrap(self) -> str:
+        """Every node's address: a client reaches the cluster through any that answers."""
+        return ",".join(node.bootstrap for node in self.nodes)
+
+    @property
+    def replication(self) -> int:
+        """Every topic on every node."""
+        return len(self.nodes)
+
+    @property
+    def min_insync(self) -> int:
+        return min_insync(self.replication)
+
+    @property
+    def version(self) -> str:
+        return KAFKA_VERSION
+
+    def start(self, *, detach: bool = False) -> None:
+        """Every node (their storage formatted first if new); `wait_ready` until they answer."""
+        for node in self.nodes:
+            node.start(detach=detach)
+
+    async def wait_ready(self, timeout_s: float = 90.0) -> None:
+        """Until every node answers (each waits for the quorum to elect a controller)."""
+        await asyncio.gather(*(node.wait_ready(timeout_s) for node in self.nodes))
+
+    def kill(self, i: int) -> None:
+        """SIGKILL node `i` (0-based: `nodes[i]`), as `KafkaServer.kill`."""
+        self.nodes[i].kill()
+
+    async def restart(self, i: int, timeout_s: float = 120.0) -> None:
+        """Start node `i` again on its data and ports, until it answers."""
+        self.nodes[i].start()
+        await self.nodes[i].wait_ready(timeout_s)
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """A controlled shutdown of every node at once (one by one, the last ones would wait
+        for a quorum that is gone), SIGKILL for those that take longer than `timeout_s`."""
+        for node in self.nodes:
+            if node.process is not None and node.process.poll() is None:
+                node.process.terminate()
+        deadline = time.monotonic() + timeout_s
+        for node in self.nodes:
+            node.stop(max(0.1, deadline - time.monotonic()))

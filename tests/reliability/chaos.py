@@ -19,6 +19,7 @@ from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from devtools.bench.processes import ProcessGroup, WorkerProcess
@@ -46,6 +47,9 @@ class ChaosCounts:
     redis_restarts: int = 0
     claude_bursts: int = 0
     ghl_bursts: int = 0
+    # (wall time, what, target): "kill"/"restart" of a worker's replica (its label),
+    # "broker kill"/"broker back" (the node's address), for figures read against them
+    timeline: list[tuple[float, str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,25 @@ def plan_chaos(rng: random.Random, workers: list[str], *, start: float, end: flo
     return sorted(actions, key=lambda a: a.at)
 
 
+def plan_cluster_faults(rng: random.Random, workers: list[str], *, start: float, end: float,
+                        worker_down_s: float, broker_down_s: float) -> list[Action]:
+    """The cluster run's faults, meant to run one at a time (`Chaos.run(one_lane=True)`) so
+    each one's effect is measured alone: one replica of each worker killed, downstream first
+    (as in `plan_chaos`), and the broker at a random place in that order (never first: the
+    stream is still thin then), each down that long. Before the broker's kill, every group
+    settles (the replica restarted last has rejoined), as the broker's touches them all."""
+    order = list(reversed(workers))
+    order.insert(rng.randrange(1, len(order) + 1), "")
+    actions: list[Action] = []
+    for name, at in zip(order, _slots(rng, len(order), start, end), strict=True):
+        if name:
+            actions.append(Action(at, "kill", name, worker_down_s))
+        else:
+            actions += [Action(at, "settle", duration=30.0),
+                        Action(at, "broker", duration=broker_down_s)]
+    return actions
+
+
 class Chaos:
     def __init__(self, rng: random.Random, group: ProcessGroup, redis: RedisProcess,
                  admin_url: str, claude: FakeMessagesAPI, ghl: FakeGHLAPI,
@@ -138,16 +161,17 @@ class Chaos:
     def worker(self, name: str) -> WorkerProcess:
         return next(w for w in self.group.workers if w.name == name)
 
-    async def run(self, actions: list[Action]) -> None:
-        """One lane per kind (kills, Postgres, Redis, each fake): a lane's actions run in
-        order, each not before its moment, and never overlap; lanes run side by side."""
+    async def run(self, actions: list[Action], *, one_lane: bool = False) -> None:
+        """One lane per kind (kills, Postgres, Redis, each fake), or one for all with
+        `one_lane`: a lane's actions run in order, each not before its moment, and never
+        overlap; lanes run side by side."""
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         # Waiting for a busy moment stops here, so the chaos ends on time whatever happens.
         self._busy_deadline = t0 + max((a.at for a in actions), default=0.0) + 10.0
         lanes: dict[str, list[Action]] = defaultdict(list)
         for action in actions:
-            lanes[action.kind].append(action)
+            lanes["all" if one_lane else action.kind].append(action)
 
         async def lane(todo: list[Action]) -> None:
             for action in todo:
@@ -163,6 +187,8 @@ class Chaos:
             await self.cut_postgres()
         elif action.kind == "broker":
             await self.kill_broker(action.duration)
+        elif action.kind == "settle":
+            await self.until_settled(action.duration)
         elif action.kind == "redis":
             await self.restart_redis(action.duration)
         elif action.kind == "claude":
@@ -200,10 +226,12 @@ class Chaos:
         self._killing.add(name)
         try:
             self.group.kill(worker)
+            self.counts.timeline.append((time.time(), "kill", worker.label))
             self.counts.kills[name] += 1
             down = time.monotonic()
             await asyncio.sleep(downtime)
             self.group.start(name, worker.index)
+            self.counts.timeline.append((time.time(), "restart", worker.label))
             self.counts.longest_down[name] = max(self.counts.longest_down.get(name, 0.0),
                                                  time.monotonic() - down)
         finally:
@@ -232,6 +260,37 @@ class Chaos:
             await asyncio.sleep(0.3)
         return False
 
+    async def until_settled(self, timeout_s: float) -> bool:
+        """Wait (bounded) until every worker's group is Stable with all its processes as
+        members. False if that did not happen in time."""
+        expected = {name: sum(1 for w in self.group.workers if w.name == name)
+                    for name in self.groups}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.group.settings.bootstrap)
+        await admin.start()
+        try:
+            while loop.time() < deadline:
+                try:
+                    # one group a request: aiokafka 0.14 cannot decode Kafka 4's answer
+                    # describing several at once (its connection closes)
+                    described = await asyncio.wait_for(asyncio.gather(*(
+                        admin.describe_consumer_groups([group_id])
+                        for group_id, _ in self.groups.values())), 3.0)
+                except (TimeoutError, KafkaError):
+                    described = []
+                states = {g["group"]: (g["state"], len(g["members"]))
+                          for responses in described for response in responses
+                          for g in response.to_object()["groups"]}
+                if all(states.get(self.groups[name][0]) == ("Stable", n)
+                       for name, n in expected.items()):
+                    self.note("every group settled")
+                    return True
+                await asyncio.sleep(0.3)
+        finally:
+            await admin.close()
+        return False
+
     async def kill_broker(self, downtime: float) -> None:
         """SIGKILL the Kafka process (no controlled shutdown) while records flow, keep it down
         a moment, start it again on the same data and ports. Every client sees its
@@ -240,12 +299,14 @@ class Chaos:
         assert self.broker is not None, "no broker of the suite's own to kill"
         loop = asyncio.get_running_loop()
         began = loop.time()
-        self.note("kafka killed")
+        self.note(f"kafka killed ({self.broker.bootstrap})")
         self.broker.kill()
+        self.counts.timeline.append((time.time(), "broker kill", self.broker.bootstrap))
         self.counts.broker_kills += 1
         await asyncio.sleep(downtime)
         self.broker.start()
         await self.broker.wait_ready(timeout_s=120)
+        self.counts.timeline.append((time.time(), "broker back", self.broker.bootstrap))
         self.counts.broker_down_s += loop.time() - began
         self.note("kafka answering again")
 

@@ -159,9 +159,11 @@ def public_pem(key: Ed25519PrivateKey) -> str:
 
 def plan_stream(rng: random.Random, ts: list[Tenant], key: Ed25519PrivateKey, base: datetime, *,
                 leads_per_tenant: int, window_s: float, zone: str,
-                poison_share: float = 0.03, duplicate_share: float = 0.04) -> Stream:
+                poison_share: float = 0.03, duplicate_share: float = 0.04,
+                start_share: float = 0.55) -> Stream:
     """Plan every record; `base` is when the stream starts (webhook times follow the plan, so
-    each is fresh when sent and a lead's messages keep their order in time)."""
+    each is fresh when sent and a lead's messages keep their order in time). Leads write
+    first within `start_share` of the window (their conversations go on after it)."""
     leads: list[Lead] = []
     records: list[Planned] = []
 
@@ -183,7 +185,7 @@ def plan_stream(rng: random.Random, ts: list[Tenant], key: Ed25519PrivateKey, ba
             kind: LeadKind = rng.choices(("normal", "opt_out", "takeover"), (70, 15, 15))[0]
             lead = Lead(tenant.id, contact, kind)
             leads.append(lead)
-            t = rng.uniform(0.0, window_s * 0.55)
+            t = rng.uniform(0.0, window_s * start_share)
             emit(t, tenant, {**contact_event(tenant.id, contact, first=f"Lead{n}",
                                              phone=number_of(contact, "+447700"), when=when(t)),
                              "timezone": zone})

@@ -27,11 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
-from aiokafka import AIOKafkaProducer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import SecretStr
 
 from devtools.bench.processes import ProcessGroup
 from devtools.fakes.ghl_api import FakeGHLAPI
@@ -41,16 +38,15 @@ from schemas import topics
 from tests.reliability.chaos import Chaos, RedisProcess, plan_chaos
 from tests.reliability.checks import evaluate, read_topic, snapshot, table, wait_drained
 from tests.reliability.conftest import publish_report
-from tests.reliability.stream import (
-    Planned,
-    Tenant,
-    midday_zone,
-    plan_stream,
-    plan_tenants,
-    public_pem,
+from tests.reliability.pipeline import (
+    in_doubt_bound,
+    onboard,
+    produce,
+    suite_settings,
+    wait_healthy,
 )
+from tests.reliability.stream import midday_zone, plan_stream, plan_tenants
 from tests.support.services import ServiceUrls
-from workers.db.tenant import TenantDatabase
 from workers.registry import load_spec
 from workers.settings import Settings
 
@@ -70,58 +66,6 @@ REPLAY_WINDOW_S = 12  # LEADMEM_MAX_EVENT_AGE_S here (GHL retries come within 8 
 OUTAGE_S = 18.0  # ingestion down this long once, mid-stream: longer than the window
 
 
-async def onboard(database_url: str, tenants: list[Tenant]) -> None:
-    """Each tenant as an operator would add it; the persona carries the tenant's secret."""
-    db = await TenantDatabase.connect(database_url)
-    try:
-        for t in tenants:
-            async with db.transaction(t.id) as conn:
-                await conn.execute("INSERT INTO tenants (id, name) VALUES ($1, $2)", t.id, t.name)
-                await conn.execute(
-                    "INSERT INTO tenant_settings (tenant_id, persona) VALUES ($1, $2)",
-                    t.id, f"Friendly agent of {t.name} (house word {t.secret})")
-    finally:
-        await db.close()
-
-
-async def produce(bootstrap: str, records: list[Planned], base: datetime) -> None:
-    """Each record at its planned moment, keyed by its tenant and stamped with the moment it
-    was received, as the webhook receiver does (a broker outage delays the write, not that)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
-                                linger_ms=5, max_request_size=8_000_000)
-    await producer.start()
-    loop = asyncio.get_running_loop()
-    t0 = loop.time()
-    try:
-        sent = []
-        for r in records:
-            await asyncio.sleep(max(0.0, t0 + r.at - loop.time()))
-            sent.append(await producer.send(
-                topics.GHL_EVENTS, r.value, key=r.tenant.encode(),
-                timestamp_ms=int(base.timestamp() * 1000 + r.at * 1000),
-                headers=[(k, v.encode()) for k, v in r.headers.items()]))
-        await asyncio.gather(*sent)
-    finally:
-        await producer.stop()
-
-
-async def wait_healthy(group: ProcessGroup, timeout_s: float = 60.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
-        for worker in group.workers:
-            while True:
-                try:
-                    async with http.get(f"http://127.0.0.1:{worker.port}/health") as resp:
-                        if resp.status == 200:
-                            break
-                except (aiohttp.ClientError, TimeoutError):
-                    pass
-                if not worker.alive or loop.time() > deadline:
-                    raise AssertionError(f"{worker.label} never became healthy: {worker.log}")
-                await asyncio.sleep(0.2)
-
-
 async def test_pipeline_under_faults_loses_and_duplicates_nothing(
     make_settings: Callable[..., Settings], kafka: str, kafka_server: KafkaServer | None,
     migrated: ServiceUrls,
@@ -134,22 +78,10 @@ async def test_pipeline_under_faults_loses_and_duplicates_nothing(
     claude, ghl = fakes
     tenants = plan_tenants(rng, TENANTS)
     signing_key = Ed25519PrivateKey.generate()
-    for t in tenants:
-        ghl.add_token(t.token, t.id)
-    await onboard(migrated.database_url, tenants)
-    settings = make_settings(
-        redis_url=own_redis.url,
-        anthropic_api_key=SecretStr("test-key"), anthropic_base_url=claude.base_url,
-        ghl_base_url=ghl.base_url, ghl_tokens={t.id: SecretStr(t.token) for t in tenants},
-        ghl_ed25519_public_key=public_pem(signing_key),
-        max_event_age_s=REPLAY_WINDOW_S,
-        # Production's retry policy for the workers; upstream timeouts and backoffs short
-        # enough that bursts of errors cost seconds, not minutes.
-        retry_backoff_s=0.2, claude_timeout_s=1.0, claude_backoff_s=0.05,
-        claude_backoff_max_s=0.5, claude_deadline_s=5.0, claude_breaker_reset_s=3.0,
-        outbound_backoff_s=0.05, outbound_backoff_max_s=0.5, outbound_max_wait_s=1.0,
-        outbound_timeout_s=5.0,
-    )
+    await onboard(migrated.database_url, tenants, ghl)
+    settings = suite_settings(make_settings, redis_url=own_redis.url, claude=claude, ghl=ghl,
+                              tenants=tenants, signing_key=signing_key,
+                              max_event_age_s=REPLAY_WINDOW_S)
     group = ProcessGroup(settings, tmp_path / "logs")
     groups = {name: (settings.group_id(name), load_spec(name).topics) for name in WORKERS}
     chaos = Chaos(rng, group, own_redis, migrated.admin_database_url, claude, ghl, groups,
@@ -185,11 +117,7 @@ async def test_pipeline_under_faults_loses_and_duplicates_nothing(
     outcome = evaluate(stream, snap, ghl.delivered, claude, dlq)
     counts = chaos.counts
     in_doubt = outcome.figures.pop("_in_doubt")
-    # A 5xx answer to a send proves nothing either way: in doubt, never resent (ghl.outcome).
-    ghl_5xx = sum(1 for r in ghl.requests
-                  if r.path == "/conversations/messages" and (r.status or 0) >= 500)
-    in_doubt_bound = (counts.kills["outbound"] * settings.group_concurrency + counts.pg_cuts
-                      + ghl_5xx)
+    bound = in_doubt_bound(counts, settings, ghl)
     rows: list[tuple[str, Any]] = [
         ("seed", seed),
         ("tenants / leads", f"{len(tenants)} / {len(stream.leads)}"),
@@ -211,7 +139,7 @@ async def test_pipeline_under_faults_loses_and_duplicates_nothing(
         ("GHL faults injected (bursts)", f"{ghl.faults.injected} ({counts.ghl_bursts})"),
         *outcome.figures.items(),
         ("in-doubt bound (outbound kills x concurrency + cuts + GHL 5xx to sends)",
-         in_doubt_bound),
+         bound),
         ("lag after drain", sum(lag.values())),
     ]
     report = table(rows)
@@ -224,8 +152,8 @@ async def test_pipeline_under_faults_loses_and_duplicates_nothing(
         problems.append("ingestion was never down longer than the replay window")
     if not (claude.faults.injected and ghl.faults.injected):
         problems.append("a fake answered no fault: the run did not test what it claims")
-    if in_doubt > in_doubt_bound:
-        problems.append(f"{in_doubt} replies in doubt, more than the {in_doubt_bound} "
+    if in_doubt > bound:
+        problems.append(f"{in_doubt} replies in doubt, more than the {bound} "
                         "outbound kills (each up to group_concurrency), Postgres cuts and "
                         "GHL's 5xx answers to sends can explain")
     assert not problems, f"seed {seed}; logs in {group.log_dir}\n{report}\n" + "\n".join(
