@@ -43,5 +43,5 @@ def test_no_trusted_proxies_means_the_peer() -> None:
 
 
 def test_a_bad_network_is_named() -> None:
-    with pytest.raises(ValueError, match="10.0.0.0/33"):
+    with pytest.raises(ValueError, match=r"10\.0\.0\.0/33"):
         networks(["10.0.0.0/33"])
