@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -104,14 +105,21 @@ def cmd_dev(args: argparse.Namespace) -> int:
     if broker.secure:
         print(f"SASL_SSL ({broker.client_settings()['kafka_sasl_mechanism']}): its clients' "
               f"LEADMEM_KAFKA_* settings are in {broker.client_env} (set -a; . that file)")
-    if args.detach:
-        print(f"`leadmem dev{' --secure' if broker.secure else ''} --stop` stops it")
+    return hold(broker.stop, detach=args.detach,
+                stop_command=f"leadmem dev{' --secure' if broker.secure else ''} --stop")
+
+
+def hold(stop: Callable[[], None], *, detach: bool, stop_command: str) -> int:
+    """A started dev broker or cluster: left running (`detach`, `stop_command` stops it), or
+    kept until Ctrl-C or SIGTERM, then `stop()`ped (its data stays)."""
+    if detach:
+        print(f"`{stop_command}` stops it")
         return 0
     print("Ctrl-C stops it (the data stays for the next start)")
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
-        broker.stop()
+        stop()
     return 0
 
 
@@ -160,15 +168,8 @@ def dev_cluster(args: argparse.Namespace) -> int:
           f"min.insync.replicas {cluster.min_insync}): "
           f"{', '.join(created) or 'none (all exist)'}")
     print_cluster_settings(cluster.bootstrap, cluster.replication)
-    if args.detach:
-        print(f"`leadmem dev --brokers {args.brokers} --stop` stops it")
-        return 0
-    print("Ctrl-C stops it (the data stays for the next start)")
-    try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
-    finally:
-        cluster.stop()
-    return 0
+    return hold(cluster.stop, detach=args.detach,
+                stop_command=f"leadmem dev --brokers {args.brokers} --stop")
 
 
 async def cluster_nodes(bootstrap: str) -> int:
