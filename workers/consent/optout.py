@@ -554,6 +554,12 @@ _MSG = (r"(?:text messages?|texts?|messages|msgs?|sms|e ?mails?|alerts?|notifica
         r"|updates|spam|junk|crap|robo ?calls?|phone calls|calls|promos?|ads|marketing"
         r"|solicitations?|automated messages|communications?|correspondence|outreach"
         r"|contact(?! (?:info|information|details|number|form|page|person|lenses)))")
+# Words that describe the messages without changing what they are: "the automated texts",
+# "these annoying robot texts", "your daily marketing emails" (at most two; not a kind of
+# listing, which makes it about listings: "stop the condo alerts", "no more open house emails").
+_DESC = (r"(?:(?!(?:listings?|condos?|houses?|homes?|propert(?:y|ies)|townhomes?|townhouses?"
+         r"|apartments?|land|lots?|price|open|new|showings?|rentals?|not|no|from|about|for|in)\b)"
+         r"[a-z]+(?:-[a-z]+)? ){0,2}?")
 _SENT = (rf"(?:{_MSG}|message|stuff|things|this|these|those|that|them|anything|everything"
          r"|info|information|mail|offers|any more|more)")
 _CALLV = r"(?:call(?:s|ing)?|ring(?:ing)?|phon(?:e|ing)|called)"
@@ -563,9 +569,10 @@ _CONTACT = (
     r"|(?:(?:bother|harass|pester|hound|annoy)(?:ing|s)?|bug(?:ging|s)?|spam(?:ming|s)?)"
     r" (?:me|us)|hit(?:ting)? (?:me|us) up"
     r"|blow(?:ing)? up (?:my|our) (?:phone|cell)"
-    rf"|(?:send|sen)(?:ing|s)? (?:(?:me|us) )?(?:any )?(?:more )?{_SENT}\b"
+    r"|(?:send|sen)(?:ing|s)? (?:(?:me|us) )?(?:any )?(?:more )?(?:(?:these|those|your|the|all"
+    rf"|all the|all these|all your) )?(?:{_DESC}{_MSG}\b|{_SENT}\b)"
     r"|(?:send|sen)(?:ing)?(?: (?:me|us))?(?= *(?:please|now|thanks)? *(?:$|[,.!?;:\n]))"
-    rf"|(?:receiv|gett)ing (?:(?:these|your|any|the|all) )?(?:{_MSG}|these|them|this)\b)"
+    rf"|(?:receiv|gett)ing (?:(?:these|your|any|the|all) )?(?:{_DESC}{_MSG}|these|them|this)\b)"
 )
 _ME = r"(?: (?:me|us|this number|my (?:phone|number|cell)|here))?"
 
@@ -935,7 +942,7 @@ _RULES: tuple[_Rule, ...] = (
               r"|discontinue|terminate|suspend|(?:refrain|desist|abstain) from)"
               r"(?: it)?(?: (?:with|of))?(?: (?:all|the|these|those|your|all the|all these|all your"
               r"|all of (?:the|these|your)|my|any|any further|all further|further|any and all"
-              rf"|any more))? {_MSG}\b"), "opt_out", _stop_check,
+              rf"|any more))? {_DESC}{_MSG}\b"), "opt_out", _stop_check,
           needs=(
               ("stop", "quit", "cease", "end", "cancel", "halt", "enough", "done", "no more",
                "no further", "nomore", "discontinu", "termin", "suspend", "refrain", "desist",
@@ -962,7 +969,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(_rx(r"\b(?:dont|do not|no longer|never|didnt|did not) (?:want|wish|need|like|care for)"
               r"(?: to (?:receive|get|keep getting|keep receiving|be getting|see))?(?: any)?"
               r"(?: (?:more|further|of (?:these|your|the)|these|your|those|the|all (?:these|the"
-              rf"|your)))? {_MSG}\b"), "opt_out", _refrain_check,
+              rf"|your)))? {_DESC}{_MSG}\b"), "opt_out", _refrain_check,
           needs=(("dont", "not", "never", "no longer", "didnt"),)),
     _Rule(_rx(r"\b(?:prefer|rather|like|wish|want|choose|ask)(?: to)? (?:not|no longer|never)"
               r"(?: to)? (?:receive|get|be sent|keep getting|be getting)(?: any)?(?: (?:more"

@@ -215,11 +215,22 @@ SPANISH_NOTHING: list[tuple[str, Signal | None]] = [
     ("no quiero nada en absoluto", "opt_out"), ("no queremos nada de nada", "opt_out"),
 ]
 
+# Words describing our messages don't change what they are; a kind of listing does.
+DESCRIBED: list[tuple[str, Signal | None]] = [
+    ("please stop the automated texts", "opt_out"), ("stop sending automated texts", "opt_out"),
+    ("stop sending me these annoying robot texts", "opt_out"),
+    ("i dont want your daily marketing emails", "opt_out"),
+    ("we're pausing the search tho, so please stop the automated texts", "opt_out"),
+    ("can you stop the weekend texts", "opt_out"), ("stop all the stupid texts", "opt_out"),
+    ("stop the condo alerts", None), ("stop the open house emails", None),
+    ("stop the new listing alerts please", None), ("stop the price alerts", None),
+]
+
 TABLE = {"keyword": KEYWORDS, "natural-en": NATURAL_EN, "natural-es": NATURAL_ES,
          "resubscribe": RESUBSCRIBE, "near-miss": NEAR_MISSES, "timing": TIMING,
          "unsure": UNSURE, "nothing": NOTHING, "threat-tail": THREAT_TAIL,
          "spanish-more": SPANISH_MORE, "resub-more": RESUB_MORE,
-         "spanish-nothing": SPANISH_NOTHING}
+         "spanish-nothing": SPANISH_NOTHING, "described": DESCRIBED}
 CASES = [pytest.param(text, want, id=f"{group}:{text[:40]}")
          for group, rows in TABLE.items() for text, want in rows]
 

@@ -20,10 +20,9 @@ longer conversations) 0.938 after batch 2 (470a65c: 0.938); batch 4 (30) 0.929 a
 answer 0.987, time 0.925, why 0.964, fin 0.844, whose 0.971, optout 0.945, price 0.911, mix
 0.936; motivation 0.908, sell_price 0.877, budget_max 0.877); after this round 0.9994.
 
-The one miss left (``KNOWN``): gen4-optout-22, "no quiero nada con piscina" (a declined pool) is
-read as an opt-out by the consent module (workers/consent/optout.py), whose reading the profile
-shares with the consent ledger (as test_generalise_set.py's FLOORS note for "No quiero nada en
-Hialeah").
+The one miss this round left, gen4-optout-22 ("no quiero nada con piscina", a declined pool,
+read as an opt-out by workers/consent/optout.py), is read as a preference since the consent
+module's "nada" rule learned what scopes it (a home's feature, place or price).
 """
 
 from __future__ import annotations
@@ -43,9 +42,9 @@ ISSUE_CLASSES = ("place", "confirm", "answer", "time", "why", "fin", "whose", "o
 CLASSES = (*ISSUE_CLASSES, "price", "mix")
 WEAK_FIELDS = ("motivation", "sell_price", "budget_max")  # the blind set's weakest fields
 _ID = re.compile(r"gen4-(?:b(?P<batch>[2-9])-)?(?P<cls>[a-z]+)-\d+")
-KNOWN = {"gen4-optout-22": "the consent module reads 'no quiero nada con piscina' as an opt-out"}
+KNOWN: dict[str, str] = {}
 MICRO_F1 = 0.995
-FLOORS = {name: 0.99 for name in CLASSES} | {"optout": 0.95}
+FLOORS = {name: 0.99 for name in CLASSES}
 FIELD_F1 = 0.99
 
 

@@ -28,12 +28,11 @@ from workers.learning.extract.text import normalize
 
 CASES = Path(__file__).resolve().parent / "dev_generalise.jsonl"
 CLASSES = ("place", "confirm", "answer", "time", "why", "fin", "whose", "optout")
-# Per-class F1 reached (rounded down). optout: two opt-outs the consent module does not read
-# ("I'm going to pass on future messages", "please stop the automated texts") and two it
-# reads where SPEC sees none ("stop sending those" about an area's listings, "No quiero nada
-# en Hialeah"); the profile keeps the consent module's reading.
+# Per-class F1 reached (rounded down). optout: one the consent module reads where SPEC sees
+# none ("stop sending those" about an area's listings); the profile keeps the consent
+# module's reading (an over-cautious opt-out never texts a lead who wanted texts gone).
 FLOORS = {"place": 0.99, "confirm": 0.99, "answer": 0.99, "time": 0.99, "why": 0.99,
-          "fin": 0.99, "whose": 0.99, "optout": 0.94}
+          "fin": 0.99, "whose": 0.99, "optout": 0.98}
 MICRO_F1 = 0.995
 
 
