@@ -38,7 +38,8 @@ _RULED_OUT_BEFORE = re.compile(
     r"|\bdej\w+ de (?:mandar|enviar|mostrar)\w*(?:\s+(?:opciones|casas|propiedades|cosas"
     r"|nada|listados))?|\bno (?:me |nos )?(?:manden|envien|muestren)(?: mas)?(?:\s+(?:opciones"
     r"|casas|propiedades|cosas|nada|listados))?"
-    r"|\bno more (?:homes|houses|listings|places)|\bno en|\bnada en|\bexcepto|\bmenos"
+    r"|\bno more (?:homes|houses|listings|places)|\bno en|\bnada en|\bnada de|\bnada por"
+    r"|\bexcepto|\bmenos"
     r"|\bya no en|\bno (?:queremos|quiero) (?:nada )?en|\bno me interesa|\bno)"
     r"\s+(?:(?:in|the|on|at|near|around|looking at|looking in|anything in|considering|en|por"
     r"|cerca de)\s+)*$"
@@ -94,7 +95,9 @@ _PLAN_BEFORE = re.compile(r"\b(?:to|wanna|gonna|will|'ll|'d|would|could|can|migh
 _WISH = re.compile(
     r"\b(?:want|wants|wanna|looking|look|buy|buying|search\w*|need|needs|hoping|hope|move|moving"
     r"|interested|interes\w+|consider\w*|like|love|prefer|open to|stay put|queremos|quiero"
-    r"|buscamos|busco|buscando|comprar|mudar\w*|necesit\w+|gustaria|preferimos)\b"
+    r"|buscamos|busco|buscando|comprar|mudar\w*|necesit\w+|gustaria|preferimos"
+    # the home to be built is the wanted one: "terreno para construir nuestra casa en Homestead"
+    r"|build|building|construir|construyendo)\b"
 )
 # "we're in Durham", "I'm out in Garner", "we're in a 2 bed apartment in Kissimmee": being
 # somewhere (or in a home somewhere) is where the lead is ...
@@ -180,7 +183,10 @@ _MY_STREET = re.compile(r"\b(?:my|our|mi|nuestr[oa])\s+(?:street|block|neighbou?
                         r"\s+(?:in|at|en|de)\s*$")
 # "our townhouse in Cary", "nuestra casa en Katy": a home the lead owns there.
 _OWNED_HOME = re.compile(
-    r"\b(?:our|my|mi|nuestr[oa])\s+(?!(?:next|new|first|future|dream|forever|right|perfect|ideal"
+    # a home they have: "have a 4 bed in gilbert", "we own a condo in tempe"
+    r"\b(?:have|own|tenemos|tengo)\s+(?:a|an|una?)\s+(?:[\w-]+\s+){0,2}?(?:house|home|place|condo"
+    r"|townhouse|townhome|bed\w*|br|casa|propiedad|depa)\s+(?:in|at|en)\s*$"
+    r"|\b(?:our|my|mi|nuestr[oa])\s+(?!(?:next|new|first|future|dream|forever|right|perfect|ideal"
     r"|own|primera|primer|nueva|nuevo|proxima|proximo|futura|futuro|propia)\b)(?:[\w-]+\s+)?"
     r"(?:house|home|place|condo|townhouse|townhome|property|casa|propiedad|condominio)\s+"
     r"(?:in|at|en|de)\s*$"

@@ -42,9 +42,17 @@ _AGENT_POSITIVE = re.compile(
     r"|broker)s?\b|\bsigned with\b|\bworking with (?!(?:a |an |our |my )?(?:lender|bank))[a-z]+"
     r"(?:\s+[a-z]+)?\s+(?:from|at|of|already)\b|\b(?:agent|realtor)\s+(?:already|is handling"
     r"|has it)|\brepresented by\b|\b(?:helping|representing|working with|showing) (?:us|me)\b"
-    r"|\b(?:tengo|tenemos|trabajo con|trabajamos con|trabajando con)\s+(?:[\w'-]+\s+){0,2}?"
+    r"|\b(?:tengo|tenemos|trabajo con|trabajamos con|trabajando con|estamos con|estoy con"
+    r"|vamos con|voy con)\s+(?:[\w'-]+\s+){0,2}?"
     r"(?:agente|realtor|corredora?)\b|\b(?:mi|nuestr[oa])\s+(?:agente|realtor|corredora?)\b"
     r"|\b(?:listada|listado) con\b|\blisted with (?!(?:zillow|fsbo|ourselves)\b)\w+"
+    r"|\b(?:our|my) listing (?:is )?with (?!(?:zillow|fsbo|ourselves)\b)\w+"
+    r"|\b(?:we'?re|we are|i'?m|im|i am|already)\s+(?:already\s+)?represented\b"
+    # a relative or friend who is an agent helping them: "mi hermano es agente y nos va a ayudar"
+    r"|\b(?:agent|realtor|broker|agente|corredora?)\b[^.!?]{0,30}?\b(?:(?:is|are|she'?s|he'?s)"
+    r" (?:helping|representing) (?:us|me)|(?:nos|me) (?:va a |van a |esta |estan )?(?:ayud\w+"
+    r"|represent\w+))"
+    r"|\ben venta con (?!(?:nosotros|el dueno|la duena|el banco)\b)[a-z]\w+"
     r"|\ben venta con (?:otr[oa]|un[oa]?|el|la|mi|nuestr[oa]) (?:\w+ )?(?:agente|agencia|realtor"
     r"|inmobiliaria|corredora?)\b"
 )
@@ -88,8 +96,8 @@ def agent_events(ctx: MessageContext) -> list[tuple[int, bool]]:
             continue
         agreement = _AGREEMENT.search(sentence)
         if not (_AGENT_NOUN.search(sentence) or agreement
-                or re.search(r"signed with|working with|represented by|listed with|(?:listad[oa]|en"
-                             r" venta) con", sentence)
+                or re.search(r"signed with|working with|represented|listed with|listing with"
+                             r"|(?:listad[oa]|en venta) con", sentence)
                 or (answers_agent and start == 0)):
             continue
         if _AGENT_NEGATIVE.search(sentence):

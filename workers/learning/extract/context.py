@@ -47,6 +47,9 @@ class MessageContext:
     now: datetime
     areas: tuple[AreaMention, ...]
     recent_count: str | None = None  # bedrooms_min / bathrooms_min set by the lead's last message
+    # the price the lead's last message stated, as ("budget" | "sell", dollars), for a bare
+    # figure that restates it ("budget is 400k" ... "actually we can do 425", "perdón, 550")
+    recent_price: tuple[str, int] | None = None
     spanish: bool = False  # for the few words whose meaning depends on the language (lang.py)
     whose: Whose = EVERYONE  # whose search each clause is about (whose.py)
     # the last day an earlier message of the lead named ("baby due in sept" ... "we want to

@@ -428,7 +428,32 @@ def _numeric(text: str, today: date) -> list[DateMention]:
 
 # Cheap gates: each reader runs only when a word it needs is in the text at all (substring
 # tests are far cheaper than scanning a long alternation at every position).
+_QUARTER = re.compile(
+    r"\b(?:q(?P<q>[1-4])|(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th|last|primer|segundo"
+    r"|tercer|cuarto|ultimo)\s+(?:quarter|trimestre))\b(?:\s+(?:of\s+|del?\s+)?(?P<year>20\d\d))?")
+_QUARTER_NUMBER = {"first": 1, "1st": 1, "primer": 1, "second": 2, "2nd": 2, "segundo": 2,
+                   "third": 3, "3rd": 3, "tercer": 3, "fourth": 4, "4th": 4, "last": 4, "cuarto": 4,
+                   "ultimo": 4}
+
+
+def _quarters(text: str, today: date) -> list[DateMention]:
+    """A quarter of the year counts to its first day ("q4" = Oct 1); the quarter we are in is
+    now, one already past this year is next year's."""
+    out: list[DateMention] = []
+    for m in _QUARTER.finditer(text):
+        quarter = int(m.group("q")) if m.group("q") else _QUARTER_NUMBER[m.group("ord")]
+        month = 3 * quarter - 2
+        year = int(m.group("year")) if m.group("year") else None
+        target = date(year or today.year, month, 1)
+        if year is None and target < today:
+            in_quarter = today.month < month + 3
+            target = today if in_quarter else date(today.year + 1, month, 1)
+        out.append(DateMention(m.start(), m.end(), target, "context"))
+    return out
+
+
 _GATES: tuple[tuple[Callable[[str, date], list[DateMention]], tuple[str, ...]], ...] = (
+    (_quarters, ("q1", "q2", "q3", "q4", "quarter", "trimestre")),
     (_durations, ("day", "week", "wk", "mo", "year", "yr", "dia", "semana", "mes", "ano")),
     (_months, ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
                "ene", "abr", "ago", "set", "dic")),

@@ -70,7 +70,7 @@ _BATH = re.compile(
 )
 _CURRENT_HOME_BEFORE = re.compile(  # "make that 4 bedrooms" corrects; it describes nothing
     r"\b(?<!make )(?<!change )(?:my|our|its|it's|it has|their|his|her|the|this|that|current"
-    r"|existing|mi|mis|nuestra|nuestro|nuestras|nuestros|tiene|el|la|esta|este|esa|ese)\s+"
+    r"|existing|mi|mis|su|sus|tu|nuestra|nuestro|nuestras|nuestros|tiene|el|la|esta|este|esa|ese)\s+"
     # "our next house", "nuestra primera casa" is the wanted one
     r"(?!(?:next|new|first|future|dream|forever|right|perfect|ideal|primera|primer|nueva|nuevo"
     r"|proxima|proximo|futura|futuro|siguiente|ideal)\b)"
@@ -84,7 +84,17 @@ _CURRENT_HOME_AFTER = re.compile(
     # the subject of a past-tense verb: "house had issues", "the condo went under contract"
     r"|^\s+(?:had|was|were|went|got|failed|sold|needed|didn'?t|wasn'?t|has been|tenia|estaba"
     r"|tuvo|se vendio|fallo)\b"
+    # the subject of a present state: "house is way too big for 2 now", "la casa ya nos queda
+    # chica" -- the home they have, as it is
+    r"|^\s+(?:is|'s|es|ya es|esta|ya esta|(?:ya )?(?:nos|me) queda)\s+(?:[\w']+\s+){0,2}?"
+    r"(?:too|so|way|really|muy|demasiado|chic[oa]|pequen[oa]|grande)\b"
 )
+_ANYTHING_BUT = re.compile(r"\b(?:anything|anywhere|whatever) (?:but|except|other than)\s+(?:a |an "
+                           r"|the )?$|\bcualquier (?:cosa|\w+) (?:menos|excepto)\s+(?:un |una )?$")
+# The type word naming something of such homes, not a home wanted: "condo fees are crazy",
+# "townhouse HOAs", "house hunting".
+_TYPE_AS_MODIFIER = re.compile(r"\s+(?:fees|fee|dues|hoas?|associations?|boards?|payments?"
+                               r"|hunting|rules|prices|taxes|insurance|assessments?)\b")
 _NEED_N = re.compile(
     r"\b(?:need|want|needs|wants|necesito|necesitamos|queremos|quiero)\s+(?:at least\s+"
     r"|por lo menos\s+|al menos\s+)?(?P<n>\d)\b(?!\s*(?:\.\d|%|k\b))"
@@ -99,7 +109,7 @@ _COUNT_NEGATION = re.compile(
     r"(?: manden| envien| quiero| queremos)?)\s+(?:any\s+|more\s+|mas\s+)?$"
 )
 _TYPES_RAW: tuple[tuple[PropertyType, str], ...] = (
-    ("single_family", r"\bsingle[\s-]?family\b|\bsfh\b"
+    ("single_family", r"\bsingle[\s-]?family\b|\bsingle[\s-]?fam\b|\bsfh\b"
                       r"|\bdetached\b(?! (?:garage|adu|studio|office|shop))"
                       r"|\b(?<!open )(?<!full )(?<!much )(?<!more )(?<!less )(?<!enough )"
                       r"houses?\b(?! (?:hunting|sale|payments?|rules))"
@@ -133,7 +143,8 @@ _LAND_WITH = re.compile(
 _TYPE_NEGATION = re.compile(
     r"(?:\bnot|\bno|\bnever|\bstop (?:send|show)\w*(?: me| us)?|\bdon'?t want|\bdont want"
     r"|\binstead of|\bdej\w+ de (?:mandar|enviar|mostrar)\w*"
-    r"|\brather than|\bnothing but|\bother than|\bno more|\bya no(?: me| nos)?(?: manden"
+    r"|\brather than|\bnothing but|\banything but|\banything except|\bother than|\bno more"
+    r"|\bya no(?: me| nos)?(?: manden"
     r"| envien| quiero| queremos| busco| buscamos)?|\bno (?:quiero|queremos|busco|buscamos)"
     r"|\bnada de|\ben vez de|\ben lugar de)\s+(?:a |an |any |more |the |mas |un |una )?"
     r"(?P<modifier>[\w-]+\s+)?$"
@@ -147,6 +158,7 @@ _MODIFIER_AFTER = re.compile(
     # "no quiero casa con alberca", "not a condo with an HOA": the negation is the feature's
     r"|\s+(?:con|with|w/)\s+(?:a |an |un |una |el |la )?[a-z]"
 )
+_TYPE_ANY = re.compile("|".join(f"(?:{pattern})" for _, pattern in _TYPES_RAW))
 
 
 # "actually make that 4", "wait no 3 is fine": a bare count correcting the count just given.
@@ -316,7 +328,17 @@ def _slash_counts(ctx: MessageContext) -> list[tuple[int, float, int]]:
         pos = m.start("b") if m.group("b") else m.start("b2")
         if not _is_current_home(ctx, pos, m.end()):
             out.append((int(b), float(ba), pos))
+    if not out and (_TYPE_ANY.search(ctx.masked) or (ctx.direct and (
+            ctx.question.asks("features") or ctx.question.asks("bedrooms")))):
+        # an item of a list about the home wanted: "single fam, 4/2, big yard"
+        for m in _SLASH_ITEM.finditer(ctx.masked):
+            if not _is_current_home(ctx, m.start(), m.end()):
+                out.append((int(m.group("b")), float(m.group("ba")), m.start()))
     return out
+
+
+# "4/2" as one item of a list, between commas (or the message's ends).
+_SLASH_ITEM = re.compile(r"(?:^|(?<=,)|(?<=, ))(?P<b>[1-6])/(?P<ba>[1-4](?:\.5)?)(?=\s*(?:,|$|\.))")
 
 
 def _answer_counts(ctx: MessageContext) -> dict[str, float]:
@@ -365,7 +387,8 @@ def property_type_events(ctx: MessageContext) -> list[tuple[int, PropertyType, b
             if name == "condo" and ctx.renting and not m.group(0).startswith("condo"):
                 # an apartment to rent is no condo; "apartment (to buy)" is (SPEC)
                 continue
-            if _is_current_home(ctx, m.start(), m.end()):
+            if _is_current_home(ctx, m.start(), m.end()) or _TYPE_AS_MODIFIER.match(
+                    ctx.masked, m.end()):
                 continue
             before = ctx.masked[max(0, m.start() - 40) : m.start()]
             if re.search(r"\bflip\w*\s+$", before) or re.search(
@@ -374,6 +397,9 @@ def property_type_events(ctx: MessageContext) -> list[tuple[int, PropertyType, b
             if name == "land" and _LAND_WITH.search(before) and any(
                     pat.search(ctx.masked, 0, m.start()) for key, pat in _TYPES if key != "land"):
                 continue  # "a house on 2 acres": the land comes with the home named before
+            if _ANYTHING_BUT.search(ctx.masked, max(0, m.start() - 30), m.start()):
+                out.append((m.start(), name, False))  # "anything but a condo": ruled out
+                continue
             negation = _TYPE_NEGATION.search(ctx.segments.clause_before(m.start()))
             modifier = negation.group("modifier") if negation else None
             if negation and not (

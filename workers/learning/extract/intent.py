@@ -55,13 +55,16 @@ _BUY = re.compile(
     r"|\b(?:any|got|have)\s+(?:land|lots?|acreage|terrenos?|lotes?)\b[^.?!]{0,20}?\b(?:available"
     r"|disponibles?)\b"
     r"|\bclos(?:e|ing) on (?:a|an)\s+(?:[\w-]+\s+)?(?:house|home|condo|townhome|townhouse|place)\b"
-    r"|\b(?<!ya )compr(?:ar|arla|arlo|amos|ando|aria|ariamos|o)\b|\bprimera casa\b"
+    r"|\b(?<!ya )compr(?:ar|arla|arlo|arme|arnos|arle|arles|amos|ando|aria|ariamos|o)\b"
+    r"|\bprimera casa\b"
     r"|\b(?<!poner )(?<!pongo )(?<!ponemos )(?<!ponerla )(?<!ponerlo )(?<!poner la )(?<!poner el )"
     r"(?<!poner mi )(?<!poner mis )(?<!poner nuestra )(?<!poner nuestro )"
     # "mi casa esta a la venta" is the lead's own home for sale, not a home they ask about
     r"(?<!\bmi )(?<!\bmis )(?<!\bsu )(?<!\bnuestra )(?<!\bnuestro )"
-    r"(?:casas?|propiedades|terrenos?|lotes?|condos?|departamentos?)\s+(?:\w+\s+)?(?:en|de|a la)"
-    r" venta\b|\badquirir\b|\bcompradores? primerizos?\b|\b(?:somos|soy) primerizos\b"
+    # ("la casa está en venta" says a home is for sale: a statement, asking about none)
+    r"(?:casas?|propiedades|terrenos?|lotes?|condos?|departamentos?)\s+"
+    r"(?:(?!(?:esta|estan|ya|sigue|siguen)\b)\w+\s+)?(?:en|de|a la) venta\b|\badquirir\b"
+    r"|\bcompradores? primerizos?\b|\b(?:somos|soy) primerizos\b"
 )
 # A rental the lead has already is what they own, not a plan: "got a rental property in Leander".
 # Selling said other ways: "a townhome we need to unload", "cashing out of our house".
@@ -131,6 +134,11 @@ _SELL = re.compile(
     r"|\blisted (?:our|my|it)\b"
     r"|\b(?:we'?d|we|i|i'?d|to)\s+list (?:it |at |for |in |our |my )"
     r"|\b(?:we'?re|we are|i'?m|im|i am|be|been)\s+listing (?:at|for|it|next|this)\b"
+    r"|\b(?:our|my) (?:current )?listing\b(?!s)"
+    # listing a home of theirs: "we're listing the scottsdale house", "listing our condo"
+    r"|\b(?:we'?re|we are|i'?m|im|i am|we'?ll be|going to be)\s+listing (?:the|our|my)"
+    r" (?:[\w@-]+ )?"
+    r"(?:house|home|place|condo|townhome|townhouse|property)\b"
     # only a seller cuts their own price: "we dropped the price to 390"
     r"|\b(?:drop|dropped|dropping|reduce|reduced|reducing|lower|lowered|lowering|cut|cutting)"
     r" (?:the|our|my) (?:asking |list(?:ing)? )?price\b"
@@ -238,6 +246,10 @@ RESALE = re.compile(
     r"(?:\s+(?:it|them))?(?:\s+up)?\s*(?:,|\band\b|\bthen\b|\by\b|\bluego\b)\s*)?"
     r"(?:re-?)?(?:sell (?:it|them)\b|sell(?:ing)? (?:it|them) (?:again|for (?:a )?profit)\b"
     r"|vender(?:la|lo|las|los)\b)"
+    # bought to resell: "compramos casas para remodelar y vender", "comprar para revender"
+    r"|\b(?:comprar|compro|compramos|buy|buying)\b[^.!?]{0,40}?\bpara (?:(?:arregl\w+|remodel\w+"
+    r"|renov\w+) (?:y|e) )?(?:re)?vender\w*"
+    r"|\b(?:arregl\w+|remodel\w+|renov\w+)\s+(?:y|e)\s+(?:re)?vender\w*"
     r"|\b(?:fix|fixing|arregl\w+)(?:\s+(?:it|them))?(?:\s+up)?\s*(?:,|\band\b|\bthen\b|\by\b)\s*"
     r"(?:re-?)?(?:sell(?:ing)?|vender)(?:la|lo|las|los)?(?:\s+(?:it|them))?\b"
 )

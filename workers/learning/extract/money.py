@@ -31,7 +31,8 @@ _EXCLUDE_BEFORE = re.compile(
     r"|enganche|ingresos|sueldo|cuotas?|pre[\s-]?calificad\w*|precalificad\w*"
     r"|avaluo|tasacion|tasaron|valuaron|valuada en|valuado en)\b"
 )
-_EXCLUDE_AFTER = re.compile(r"^\s*(?:down\b|in savings|saved|in equity|equity|on it|left on"
+_EXCLUDE_AFTER = re.compile(r"^\s*(?:down\b|(?:de|del|para el|para) enganche\b|de ahorros?\b"
+                            r"|in savings|saved|in equity|equity|on it|left on"
                             r"|for (?:a |the )?(?:down ?payment|closing costs?|reserves)"
                             r"|in (?:the bank|cash reserves)|(?:a|per) year\b|annually)")
 # What the lead earns: "we make about 120k", "my husband brings in 90k".
@@ -50,6 +51,7 @@ _FLOOR = re.compile(
     r"\s+(?:take|accept|sell for|sell it for|go|let it go for)\s+(?:a (?:penny|dime|cent|dollar)"
     r"\s+|anything\s+)?(?:less|lower|under|below)(?:\s+than)?"
     r"|not (?:a (?:penny|dime|cent|dollar)|anything) (?:less|lower|under|below)(?:\s+than)?"
+    r"|no (?:bajo|bajamos|bajaria|bajariamos|lo dejo|la dejo) (?:de|en|a)"
     r"|not (?:taking|accepting|selling(?: it)? for|going|letting it go for)\s+(?:anything\s+"
     r"|a (?:penny|dime|cent|dollar)\s+)?(?:less|lower|under|below)(?:\s+than)?"
     r"|bottom line(?: is)?|lowest (?:i'?d|we'?d|i would|we would|i'?ll|we'?ll) (?:go|take|accept)"
@@ -81,7 +83,7 @@ _FLOOR_AFTER = re.compile(
 _SELL_CUE = re.compile(
     r"\b(?:hop(?:e|es|ed|ing)|get|getting|list|listing|listed|sell|selling|asking|aim|aiming"
     r"|price|priced|pricing|goal|target|love|market|ideally|idealmente"
-    r"|worth|want|like|need|go for|goes for|appraise|happy with|settle for|take|accept"
+    r"|worth|wants?|wanted|like|need|go for|goes for|appraise|happy with|settle for|take|accept"
     r"|vender\w*|venta|sacar|obtener|pedir|espero"
     r"|esperamos|vale|quiero|queremos|quisiera|quisieramos|gustaria)\b"
 )
@@ -107,7 +109,7 @@ _MAX_BEFORE = re.compile(
     r"|keep it under|around or under|bump(?: the budget)? to|make it max|make it"
     r"|hasta|maximo|no mas de|menos de|que no pasen? de|no pasar de|como maximo|a lo mucho"
     r"|tope de|tope)"
-    r"\s*(?:(?:of|is|about|around|like|unos|como)\b\s*|~\s*)?\$?\s*$"
+    r"\s*(?:(?:of|is|are|es|son|about|around|like|unos|como)\b\s*|~\s*)?\$?\s*$"
 )
 _MIN_BEFORE = re.compile(
     r"(?:at least|over|above|minimum|min|starting at|more than|nothing below|nothing under"
@@ -138,6 +140,7 @@ _STRONG_CUE = re.compile(
     # "our budget for the next one is 450", "we can afford about 425"
     r"|budget(?:\s+[\w@'-]+){1,5}?\s+(?:is|of|around|about|at|would be|will be)"
     r"|afford(?:\s+(?:up to|about|around|maybe|like|roughly|to spend|to pay))?"
+    r"|stay (?:around|under|below|at or under|within|near)"
     r"|price range(?: is| of)?|pre[\s-]?approved (?:for|up to)"
     r"|approved for|spend(?: up to| about| around)?|list(?: it)? (?:at|for)|hoping to get"
     r"|sell (?:it )?for|presupuesto(?:\s+(?:es|de|como|alrededor de|unos|maximo))*"
@@ -195,7 +198,12 @@ def _is_price_context(ctx: MessageContext, tok: NumberToken, before: str, talk: 
             ctx, tok.start):
         return True  # "pre-approved thru my VA loan, 410": the amount of the pre-approval
     if tok.ish or tok.is_range:
-        return talk or asked
+        # "queremos comprar en cypress, algo de 350 a 380": a range of hundreds said with a
+        # purchase is a price
+        return talk or asked or (50 <= tok.value < 10_000 and tok.is_range and ctx.intent in (
+            "buy", "buy_and_sell", "invest"))
+    if 50 <= tok.value < 10_000 and _PRICE_NOUN_AFTER.match(ctx.masked, tok.end):
+        return True  # "homes around the 350 mark", "the 400 range"
     if talk and _PRICE_CUE.search(before):
         return True
     after = _clause_after(ctx, tok.end)
@@ -210,6 +218,9 @@ def _is_price_context(ctx: MessageContext, tok: NumberToken, before: str, talk: 
     direction = _MAX_BEFORE.search(before) or _MAX_AFTER.match(after) or _NEGATED_OVER.search(
         before)
     return not ctx.renting and 50 <= tok.value < 1000 and bool(direction)
+
+
+_PRICE_NOUN_AFTER = re.compile(r"\s*(?:k\b)?\s*(?:mark|range|price range|price point|ballpark)\b")
 
 
 def _direction(tok: NumberToken, before: str, after: str) -> Direction:
@@ -261,6 +272,9 @@ def _kind(ctx: MessageContext, before: str, clause: str, pos: int) -> Kind | Non
         return "sell" if asked_sale and not _PURCHASE_CUE.search(before) else "budget"
     # a seller only: "nothing below 450" is the sale price, not a budget -- unless the figure
     # caps the next home ("selling ours, then looking for a house up to 400k")
+    if ctx.direct and ctx.question.asks("budget") and _PURCHASE_CUE.search(ctx.question.asked) and (
+            not _SELL_CUE.search(_own_words(before))):
+        return "budget"  # "What's your budget for the new place?" -> "..., around 400"
     next_cap = ctx.next_home(pos) and (_MAX_BEFORE.search(before) is not None
                                        or not _SELL_CUE.search(before))
     if ctx.intent == "sell" and not _PURCHASE_CUE.search(before) and not next_cap:
@@ -349,8 +363,9 @@ def money_events(ctx: MessageContext) -> list[MoneyEvent]:
         before_full = text[max(clause_start, floor) : tok.start]
         before = last_words(before_full, 6)
         after = _clause_after(ctx, tok.end)
+        restates = not events and _restates(ctx, tok, before)
         thousands = _is_price_context(ctx, tok, before, ctx.money_talk or bool(events)) or (
-            _near_figure(tok, events))
+            _near_figure(tok, events)) or restates
         amounts = money_amounts(tok, thousands=thousands)
         if amounts is None or (not tok.explicit_money and not thousands):
             if _THEIR_FIGURE.search(before):
@@ -363,6 +378,10 @@ def money_events(ctx: MessageContext) -> list[MoneyEvent]:
                 borrowed.append(tok)
             continue
         kind = _kind(ctx, before, before_full + after, tok.start)
+        if restates and ctx.recent_price and not (
+                _PURCHASE_CUE.search(before) or _SELL_CUE.search(before)
+                or _BUY_CUE.search(before) or ctx.answers_next_home):
+            kind = "sell" if ctx.recent_price[0] == "sell" else "budget"
         if kind is None or (kind == "budget" and ctx.renting):
             continue
         low, high = amounts
@@ -374,6 +393,22 @@ def money_events(ctx: MessageContext) -> list[MoneyEvent]:
     if borrowed:
         events.extend(_adopted(ctx, borrowed))
     return sorted(events, key=lambda e: e.pos)
+
+
+# Words before a bare figure that leave it a figure of its own: a count, a size, a time.
+_NOT_RESTATED = re.compile(r"\b(?:in|at|by|on|since|until|til|el|en|desde|#|no)\s*$")
+
+
+def _restates(ctx: MessageContext, tok: NumberToken, before: str) -> bool:
+    """A bare figure, first in its message, the size of the price the lead's last message
+    stated restates that price: a correction or a stretch ("budget is 400k" -> "actually we
+    talked it over, we can do 425"; "queremos 525" -> "perdón, 550")."""
+    if ctx.direct and (ctx.question.asks("budget") or ctx.question.asks("sell_price")):
+        return False  # the question says which price a reply gives
+    if ctx.recent_price is None or tok.explicit_money or tok.is_range or tok.suffix or (
+            not 50 <= tok.value < 10_000) or _NOT_RESTATED.search(before):
+        return False
+    return 2 / 3 <= tok.value * 1000 / ctx.recent_price[1] <= 3 / 2
 
 
 def _near_figure(tok: NumberToken, events: list[MoneyEvent]) -> bool:

@@ -15,6 +15,7 @@ from .context import MessageContext
 from .intent import RESALE, guest_stay, owned_rental
 from .model import Motivation
 from .questions import polarity
+from .text import CORRECTION
 
 _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
     ("relocation", r"\brelocat\w*|\btransferr?(?:ing|ed)\b|\bjob transfer\b|\bnew job\b"
@@ -82,6 +83,24 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    r"(?:puesto|trabajo|empleo|cargo)\b|\b(?:puesto|cargo|empleo|trabajo) nuevo\b"
                    # an employer (or the service) moving the lead: "my company is moving its HQ",
                    # "the army is sending us", "mi empresa me mando a trabajar a Houston"
+                   # an offer or a contract with an employer: "got offered a position in
+                   # orlando", "took a 2 yr contract at duke"
+                   r"|\b(?:got |been |was |were |being )?offered (?:(?:me|us|him|her) )?"
+                   r"(?:a|an|the) (?:new )?(?:spot|transfer|job|position"
+                   r"|role|gig|posting|contract|assignment)\b"
+                   r"|\b(?:took|accepted|signed|got|landed|starting|start) (?:a|an|the)"
+                   r" (?:[\w-]+ ){0,3}?"
+                   r"(?:contract|assignment|position|role|job)\s+(?:at|in|with)\b"
+                   # hired: "a mi esposo lo contrataron en un hospital", "got hired at intel"
+                   r"|\bgot hired\b|\b(?:me|nos|lo|la|le|les) (?:contrataron|contrato"
+                   r"|van a contratar|contrataran)\b"
+                   # an employer moving its people, however far the verb: "my company is
+                   # closing the dallas office and moving everyone to austin"
+                   r"|\b(?:company|employer|firm|hq|headquarters|army|navy|military|empresa"
+                   r"|compania)\b[^.!?]{0,60}?\b(?:moving|relocating|transferring|sending|moved"
+                   r"|relocated|transferred|sent)\s+(?:me|us|everyone|everybody|all of us"
+                   r"|the (?:whole )?(?:team|office|staff|department)|our (?:whole )?(?:team|office"
+                   r"|department)|(?:all )?(?:the )?(?:staff|employees))\b"
                    r"|\b(?:company|employer|firm|work|job|hq|headquarters|army|navy"
                    r"|air force|military|marines|empresa|compania|trabajo)(?:'s)?(?: [\w']+){0,2}"
                    r" (?:is |are |has |just )?(?:moving|relocating|transferring|sending|moved"
@@ -102,7 +121,10 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                        r"|\badoption\b|\bfoster(?:ing)? (?:kids|children|a child)\b"
                        r"|\bnewborn\b|\b(?:kid|child|#\d|another|one|little one|number \w+)"
                        r" on the way\b"
-                       r"|\b(?:el|un|otro|nuestro|mi|al|del|segundo|primer|tercer|nuevo)\s+bebes?\b"
+                       r"|\b(?:el|un|otro|nuestro|mi|al|del|segundo|primer|tercer|nuevo|la|una"
+                       r"|otra|nuestra)\s+bebes?\b"
+                       r"|\bnaci(?:o|eron) (?:el|la|los|nuestr\w+|mi|mis) (?:bebe|nin[oa]|hij[oa]"
+                       r"|gemel[oa]s)"
                        r"|\b(?:otro|otra|un|una|bebe|nino|nina|hijo|hija)\s+(?:\w+\s+)?en camino\b"
                        r"|\bembarazad[oa]s?\b|\bgemel[oa]s\b|\bfamilia (?:esta )?creciendo"
                        # "expecting" in Spanish: "estamos esperando bebe", "esperamos gemelos"
@@ -133,7 +155,8 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    # smaller said of the next home: "algo de un piso mas pequeno"
                    r"|\b(?<!patio )(?<!jardin )(?<!terreno )(?<!cocina )(?<!bano )mas (?:pequen[oa]"
                    r"|chic[oa])\b"
-                   r"|\b(?:nos|me) queda (?:muy |demasiado )?grande\b|\bdemasiada casa\b"),
+                   r"|\b(?:nos|me) queda (?:muy |demasiado )?grande\b"
+                   r"|\b(?:demasiada|mucha) casa\b"),
     # bigger / larger said of the home, not of a part of it ("a bigger yard") or in a comparison
     ("upsizing", r"\bupsiz\w*|\bmore (?:space|room|square footage)\b"
                  r"|\b(?<!the )(?:bigger|larger)\b(?!\s+(?:yard|kitchen|garage|lot|closets?|bath\w*"
@@ -155,6 +178,7 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                  r" (?:bedrooms|rooms)\b"
                  r"|\bqued(?:o|a|aron|ado) (?:muy |bien )?(?:chic[oa]|pequen[oa])\b"),
     ("first_time_buyer", r"\bfirst[\s-]?time (?:home ?)?buyers?\b|\bfirst[\s-]?time buying\b"
+                         r"|\bfirst time (?:for (?:us|me)|owning|home ?owners?)\b"
                          r"|\bfirst (?:home|house|place)\b|\bnever (?:owned|bought|purchased)\b"
                          r"|\bfirst (?:own |ever )?(?:condo|townhome|townhouse|apartment|property"
                          r"|purchase)\b|\bprimera compra\b"
@@ -207,6 +231,8 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                            r"|\bbank\b[^.!?]{0,25}\b(?:take|taking|took|repossess\w*)\b"
                            r"[^.!?]{0,15}\b(?:house|home)\b"
                            r"|\bno (?:podemos|puedo) pagar\b"
+                           r"|\b(?:ya )?no (?:podemos|puedo|alcanzamos|alcanzo) con"
+                           r" (?:los pagos|la hipoteca|la renta|las deudas)\b"
                            r"|\batrasad[oa]s? (?:con|en) (?:la hipoteca"
                            r"|los pagos)\b|\bejecucion hipotecaria\b|\bbancarrota\b"),
     ("retirement", r"\bretir(?:e|es|ing|ement)\b|\bretired\b(?!\s+(?:military|army|navy|marine|air"
@@ -258,6 +284,10 @@ _NEAR_FAMILY = re.compile(
     rf"(?:(?:vive|viven|esta|estan)\s+{_KIN_OF}\b|{_KIN_OF}\s+(?:lives?|vive|viven|(?:is|are|esta"
     rf"|estan)\s+(?:there|here|nearby|close|alla|alli|ahi|aqui|cerca))\b)"
 )
+# The relative the lead writes for coming to live with the lead: "my mom wants to sell her condo
+# and move in with us" is her move to family (for the lead's own search it is no reason).
+_WITH_US = re.compile(r"\bmov\w* in with (?:us|me)\b|\b(?:vivir|irse a vivir|venirse a vivir"
+                      r"|mudarse) con nosotros\b")
 # A home near a relative, said with the plan: "wants to buy a casita in Homestead near my sister".
 # Said as where to look ("Littleton or Lakewood, close to our daughter", answering "where?") it
 # only places the search; the reason stays the one given.
@@ -307,6 +337,8 @@ def motivation_events(ctx: MessageContext) -> list[tuple[int, Motivation]]:
     # Pearland so we'd like to be there")
     near_family = [m.start() for m in _NEAR_FAMILY.finditer(text)
                    if _ours(ctx, m.start()) or _ours(ctx, min(m.end() + 1, len(text)))]
+    near_family.extend(m.start() for m in _WITH_US.finditer(text)
+                       if ctx.whose.role(m.start()) == "proxy")
     if not (ctx.direct and ctx.question.asks("area")):
         near_family.extend(m.start() for m in _PLAN_NEAR_KIN.finditer(text)
                            if _ours(ctx, m.start()))
@@ -322,6 +354,10 @@ def motivation_events(ctx: MessageContext) -> list[tuple[int, Motivation]]:
         out.append((len(text), "investment"))
     if ctx.question.first_home and ctx.direct and polarity(ctx.text) == "yes":
         out.append((0, "first_time_buyer"))
+    if not out and ctx.direct and ctx.question.asks("motivation") and len(text.split()) <= 4:
+        # a bare reason answering "what's prompting the move?": "work", "the baby", "divorce"
+        framed = "moving for " + text
+        out.extend((0, name) for name, pattern in _REASONS if pattern.search(framed))
     if any(name not in _SIZE_REASONS for _, name in out):
         out = [(pos, name) for pos, name in out if name not in _SIZE_REASONS]
     return sorted(out, key=lambda e: e[0])
@@ -335,6 +371,18 @@ def _ours(ctx: MessageContext, pos: int) -> bool:
         return False
     subject = _NOT_OURS.search(ctx.masked[max(0, pos - 30) : pos])
     return subject is None or (role == "proxy" and subject.group(1) in ("he", "she", "they"))
+
+
+# A reason taken back: "her job fell through", "scratch that", "ya no se dio".
+_RETRACTED = re.compile(r"\b(?:fell through|didn'?t (?:happen|work out|go through)"
+                        r"|not happening|is off|called off|se cayo|no se dio|ya no va)\b")
+
+
+def retracts_reason(ctx: MessageContext) -> bool:
+    """Does the message take back what was said before it, so that its own reason replaces the
+    earlier one whatever kind it is ("moving for her job" ... "scratch that, the job fell
+    through, we just want a bigger place")?"""
+    return bool(CORRECTION.search(ctx.masked) or _RETRACTED.search(ctx.masked))
 
 
 def apply_motivation(current: Motivation | None, new: Motivation) -> Motivation:

@@ -25,11 +25,11 @@ from .intent import merge_intent, message_intent, withdraw_intent
 from .lang import is_spanish
 from .model import Area, LeadProfile, Message
 from .money import MoneyEvent, money_events
-from .motivation import apply_motivation, motivation_events
+from .motivation import apply_motivation, motivation_events, retracts_reason
 from .questions import NO_QUESTION, Question, classify_question, pick_alternative, polarity
 from .spoken import spell_out_amounts
 from .state import ProfileBuilder
-from .text import Segments, mask_spans, normalize
+from .text import CORRECTION, Segments, mask_spans, normalize
 from .timeline import timeline_events
 from .whose import read_whose
 
@@ -76,6 +76,7 @@ def read_on(reading: Reading, messages: Sequence[Message], areas: Sequence[Area]
         ctx = _context(index, message.body, areas, now, r.question, r.direct, builder,
                        r.money_talk, r.proxies, r.own_plan)
         ctx = replace(ctx, recent_count=_recent_count(builder, r.last_inbound),
+                      recent_price=_recent_price(builder, r.last_inbound),
                       prior_date=r.last_date)
         r.proxies, r.own_plan = ctx.whose.proxies, ctx.whose.own_plan
         r.last_inbound = index
@@ -87,6 +88,12 @@ def read_on(reading: Reading, messages: Sequence[Message], areas: Sequence[Area]
             if builder.get("intent") != ctx.intent:  # "Will she be selling?" -> "yes, ... 400"
                 ctx = replace(ctx, intent=builder.get("intent"))
         _apply(ctx, message.body, builder)
+        if r.direct and r.question.asks("sell_price") and builder.sources.get(
+                "sell_price") == index:
+            # "What would you like to get for your Leander home?" -> "anything over 450": the
+            # price is of the home the question names, so its area is the home sold's
+            for name in _asked_home_areas(r.question.asked, areas):
+                builder.add("locations", name, index)
         owned = tuple(m.name for m in ctx.areas if m.owned)
         if builder.get("intent") in _SELLING and not was_seller:
             # now selling: the home they own, named before, is the home sold (SPEC: locations
@@ -118,6 +125,30 @@ def _recent_count(builder: ProfileBuilder, last_inbound: int) -> str | None:
     for name in ("bedrooms_min", "bathrooms_min"):
         if last_inbound >= 0 and builder.sources.get(name) == last_inbound:
             return name
+    return None
+
+
+_YOUR_HOME = (r"\b(?:your|ur|su|tu|the|la|el)\s+(?:current\s+|actual\s+)?(?:home|house|place|condo"
+              r"|townhome|townhouse|property|casa|propiedad|depa|departamento)")
+_HOME_BEFORE = re.compile(_YOUR_HOME + r"\s+(?:in|en|de|on|at)\s+$")
+_HOME_AFTER = re.compile(r"\s+(?:home|house|place|condo|townhome|townhouse|property)\b")
+
+
+def _asked_home_areas(asked: str, areas: Sequence[Area]) -> list[str]:
+    """The areas a question names as where the lead's own home is ("your home in Clermont",
+    "your Leander home", "su casa en Mesa")."""
+    return [name for start, end, name in find_areas(asked, areas)
+            if _HOME_BEFORE.search(asked, max(0, start - 40), start)
+            or (re.search(r"\b(?:your|ur|the)\s+$", asked[max(0, start - 8) : start])
+                and _HOME_AFTER.match(asked, end))]
+
+
+def _recent_price(builder: ProfileBuilder, last_inbound: int) -> tuple[str, int] | None:
+    """The price the lead's previous message set, for a bare figure restating it."""
+    for name, kind in (("sell_price", "sell"), ("budget_max", "budget")):
+        value = builder.get(name)
+        if last_inbound >= 0 and builder.sources.get(name) == last_inbound and value:
+            return kind, int(value)
     return None
 
 
@@ -183,11 +214,21 @@ def _answer_echo(ctx: MessageContext, echo: str, areas: Sequence[Area],
     if answer == "yes":
         if said.stated_intent and ctx.stated_intent is None:
             builder.set("intent", said.intent, ctx.index)
+        if _but_elsewhere(ctx):
+            # "Still looking to buy in Oviedo?" -> "sí pero ahora más bien en Winter Park": the
+            # plan is confirmed, the area the question names is replaced by the reply's
+            said = replace(said, areas=())
+            for mention in _context(ctx.index, echo, areas, ctx.now, ctx.question, False,
+                                    builder, money_talk).areas:
+                builder.remove("locations", mention.name, ctx.index)
         _apply(said, echo, builder, echo=True)
         return
+    # a no aimed at a figure the question names ("Would you list at 375?" -> "nah, at least
+    # 395") denies the figure, not the plan
+    figure = bool(money_events(said)) and bool(money_events(ctx))
     if said.stated_intent and said.stated_intent == builder.get("intent") and (
         ctx.stated_intent is None
-    ):
+    ) and not figure:
         builder.set("intent", None, ctx.index)  # "Still want to sell?" -> "no, ya no"
     for mention in said.areas:
         if mention.sense == "want":
@@ -195,6 +236,17 @@ def _answer_echo(ctx: MessageContext, echo: str, areas: Sequence[Area],
     for _, ptype, wanted in property_type_events(said):
         if wanted and builder.get("property_type") == ptype:
             builder.set("property_type", None, ctx.index)
+
+
+def _but_elsewhere(ctx: MessageContext) -> bool:
+    """A yes qualified by a "but" that names a wanted area after it."""
+    m = re.search(r"\b(?:but|pero)\b", ctx.text)
+    if m is None or _ADDED.search(ctx.text, m.end()):
+        return False  # "yes but roseville is fine too now": one more area, none replaced
+    return any(a.sense == "want" and a.start > m.end() for a in ctx.areas)
+
+
+_ADDED = re.compile(r"\b(?:too|also|as well|either|tambien|igual|ademas|plus|y)\b")
 
 
 _HEDGE_OPENING = re.compile(r"\W*(?:(?:maybe|probably|prob|hopefully|ideally|likely|def|definitely"
@@ -228,8 +280,11 @@ def _apply(ctx: MessageContext, body: str, builder: ProfileBuilder, *, echo: boo
         for name in list(builder.get("locations")):
             if name not in keep:
                 builder.remove("locations", name, index)
+    corrected = _corrected_up_to(ctx)
     for mention in ctx.areas:
-        if mention.sense == "want":
+        if mention.sense == "want" and mention.start < corrected:
+            builder.remove("locations", mention.name, index)  # "tempe, sorry i meant mesa"
+        elif mention.sense == "want":
             builder.add("locations", mention.name, index)
         elif mention.sense == "ruled_out":
             builder.remove("locations", mention.name, index)
@@ -255,8 +310,11 @@ def _apply(ctx: MessageContext, body: str, builder: ProfileBuilder, *, echo: boo
             builder.add("must_haves", feature, index)
         else:
             builder.remove("must_haves", feature, index)
-    for _, reason in motivation_events(ctx):
-        builder.set("motivation", apply_motivation(builder.get("motivation"), reason), index)
+    reasons = motivation_events(ctx)
+    retracted = bool(reasons) and retracts_reason(ctx)
+    for _, reason in reasons:
+        builder.set("motivation", reason if retracted else apply_motivation(
+            builder.get("motivation"), reason), index)
     if echo:
         return  # the agent's words never speak for the lead's contact wishes
     for _, flag in agent_events(ctx):
@@ -265,6 +323,16 @@ def _apply(ctx: MessageContext, body: str, builder: ProfileBuilder, *, echo: boo
         builder.set("wants_human", flag, index)
     for _, flag in opt_events(ctx, body):
         builder.set("opted_out", flag, index)
+
+
+def _corrected_up_to(ctx: MessageContext) -> int:
+    """Where the last correction of an area in the message ends ("looking in tempe, sorry i
+    meant mesa"): wanted areas before it are taken back. 0 when none is corrected."""
+    wanted = [m.start for m in ctx.areas if m.sense == "want"]
+    for m in reversed(list(CORRECTION.finditer(ctx.masked))):
+        if any(p < m.start() for p in wanted) and any(p >= m.end() for p in wanted):
+            return m.start()
+    return 0
 
 
 def _apply_money(events: list[MoneyEvent], builder: ProfileBuilder, index: int) -> None:

@@ -27,13 +27,15 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                        r"|\b(?:list|sell)(?: (?:it|yours|your \w+|the \w+))? (?:for|at)\b"
                        r"|\blist(?:ing)? price\b|how much (?:are you|would you be) asking"
                        r"|\bsell for\b|\bworth\b|asking price|price (?:are you )?hoping"
-                       r"|hoping for\b|want for it|bottom line|lowest (?:you'?d|you would|you'?ll)"
+                       r"|hoping for\b|want for it|bottom line|lowest (?:(?:price|number|offer"
+                       r"|figure) )?(?:you'?d|you would|you'?ll)"
                        r" (?:take|accept|go)|least you'?d (?:take|accept)"
                        r"|cuanto (?:espera|quiere|piensa) (?:sacar|obtener"
                        r"|pedir)|en cuanto (?:\w+ ){0,3}?vender\w*|cuanto vale"
                        r"|cuanto (?:\w+ ){0,2}(?:pide|pediria|quiere|quieren|espera|esperan)"
                        r" (?:por|para)\b"
-                       r"|cuanto\b[^?]{0,25}\b(?:sacar|obtener|recibir)\b"),
+                       r"|cuanto\b[^?]{0,25}\b(?:sacar|obtener|recibir|pedir|cobrar)\b"
+                       r"|\b(?:listar|vender|publicar)(?:la|lo)? (?:en|por)\b"),
         ("budget", r"\bbudget\b|price range|price ceiling|purchase price|max(?:imum)? price"
                    r"|price point|\bspend\w*|\bafford\w*|\bprice\b|presupuesto"
                    r"|\b(?:number|figure|amount)\b[^.?!]{0,20}\bin mind\b"
@@ -52,15 +54,28 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("timeline", r"timeline|how soon|\bwhen\b|timing|time ?frame|by when|how quickly"
                      r"|\bcuando\b|que tan pronto|\bplazo\b"),
         ("financing", r"pre-?\s?approv|\blender|financ|\bcash\b|mortgage|\bloan\b"
+                      r"|\bhow (?:are|will|would|do) (?:you|u) (?:be )?(?:plan(?:ning)? to )?pay\b"
+                      r"|\bcomo (?:va|van|piensa|piensan) (?:a )?pagar\b"
                       r"|pre-?\s?aprob|prestamista|\bcredito\b|hipoteca|contado|efectivo"
                       r"|prestamo"),
         ("features", r"must[\s-]?haves?|wish ?list|anything (?:else )?(?:you need|that's important"
                      r"|important)|looking for|need in|what kind of|what type of|\bmust\b"
                      r"|que (?:busca|buscan|necesita|necesitan)|que tipo de"),
+        ("motivation", r"\bwhy\b|what'?s (?:prompting|behind|driving|motivating|bringing)"
+                       r"|what (?:has|got|is getting) you (?:thinking|considering|looking)"
+                       r"|reason for|\bpor ?que (?:se|quieren|quiere|piensan|buscan)\b"
+                       r"|que (?:los|lo|la|le|te) (?:motiva|trae|hace)|\bmotivo\b"),
         ("agent", r"\b(?:agent|realtor)s?\b|\bagentes?\b"),
         ("call", r"\bcall\b|\bphone\b|\bchat\b|\bllam\w+|\btelefono\b"),
     )
 )
+_PRICE_OF_OWN_HOME = re.compile(r"\b(?:for|of|para|de)\s+(?:your|ur|su|tu)\s+"
+                                r"(?:current\s+|actual\s+)?"
+                                r"(?:home|house|place|condo|townhome|townhouse|property|casa"
+                                r"|propiedad|depa|departamento)\b")
+# "list" as the seller's verb ("would you list at 375?", "what you'd like to list at"), not a
+# wish list or "on your list".
+_LIST_VERB = r"\b(?:to|you|you'?d|u|we|i) list\b|\blist (?:it|your|yours|the|at|for)\b"
 _INTENT_VERB = (r"buy|buying|rent|renting|sell|selling|invest\w*|residence|comprar|vender"
                 r"|rentar|alquilar|invertir")
 _CHOICE = re.compile(
@@ -78,6 +93,8 @@ _YES = re.compile(
     # Spanish "si" is yes, but "si es posible" / "si hay" is "if"
     r"|si(?!\s+(?:es|se|puedo|podemos|hay|tiene|no|me|nos|el|la|lo)\b))\b"
 )
+# An emoji alone says yes: "👍", "👌 yes".
+_YES_EMOJI = re.compile(r"^\s*(?:👍|👌|✅|🙌|💯|👍🏻|👍🏼|👍🏽|👍🏾|👍🏿)")
 _NO = re.compile(r"^\W*(?:no|nope|nah|not yet|not really|negative|never|nothing|none"
                  r"|todavia no|aun no|nel|para nada|tampoco)\b|\bso no\W*$")
 
@@ -139,6 +156,10 @@ def classify_question(body: str, *, seller: bool) -> Question:
             topics.remove("sell_price")
         else:
             topics.remove("budget")
+    elif "budget" in topics and _PRICE_OF_OWN_HOME.search(asked) and not re.search(
+            r"budget|price range|spend|afford|presupuesto|gastar", asked):
+        # "¿Ya tiene un precio en mente para su casa?": the price of the home the lead has
+        topics[topics.index("budget")] = "sell_price"
     elif "budget" in topics and seller and re.search(r"\bprice\b|\bin mind\b|\bhow much\b",
                                                      asked) and not (
         re.search(r"budget|price range|spend|afford|new place|next", asked)
@@ -155,7 +176,7 @@ def classify_question(body: str, *, seller: bool) -> Question:
     if not choice:
         if re.search(r"\balso sell|\btambien vender", text):
             yes_intents.append("buy_and_sell")
-        elif re.search(r"\b(?:sell|selling|vender|vendiendo)\b", text):
+        elif re.search(r"\b(?:sell|selling|vender|vendiendo)\b|" + _LIST_VERB, text):
             yes_intents.append("sell")
         if re.search(r"\b(?:buy|buying|purchase|comprar|comprando)\b", asked):
             yes_intents.append("buy")
@@ -163,7 +184,8 @@ def classify_question(body: str, *, seller: bool) -> Question:
             yes_intents.append("rent")
     wh_intent = any(
         re.search(r"\b(?:what|which|where|when|how|que|cual|donde|cuando|como)\b", text[a:b])
-        and re.search(r"\b(?:buy|buying|sell|selling|rent|renting|comprar|vender|rentar)\b",
+        and re.search(r"\b(?:buy|buying|sell|selling|rent|renting|comprar|vender|rentar)\b|"
+                      + _LIST_VERB,
                       text[a:b])
         for a, b in segments.sentences()
         if "?" in text[a:b]
@@ -280,6 +302,15 @@ _LEAD_IN = frozenset(("in", "at", "near", "around", "a", "an", "the", "to", "for
                       "una", "el", "la", "de", "por", "cerca"))
 
 
+# A side of "A or B?" picked by its place: "the first one", "the latter", "la segunda".
+_ORDINAL_PICK: dict[str, str] = {
+    **dict.fromkeys(("first one", "first", "1st", "1st one", "former", "primero", "primera",
+                     "primer"), "first"),
+    **dict.fromkeys(("second one", "second", "2nd", "2nd one", "latter", "last one", "segundo",
+                     "segunda", "ultimo", "ultima"), "second"),
+}
+
+
 def pick_alternative(reply: str, echo: str) -> str | None:
     """A short reply naming one side of a closed "A or B?" question picks it, and so affirms the
     question with that side alone: "are i looking to buy in riverview or valrico" -> "riverview"
@@ -297,6 +328,11 @@ def pick_alternative(reply: str, echo: str) -> str | None:
         while len(right_words) > 1 and right_words[0] in _LEAD_IN:
             right_words = right_words[1:]  # "... or a townhome", "... o en summerlin"
         right = " ".join(right_words)
+        side = _ORDINAL_PICK.get(head)  # "Single family or condo?" -> "the first one"
+        if side == "first":
+            return left
+        if side == "second":
+            head = right
         if left.endswith(" " + head) or left == head:
             return left  # the other side, and what follows it, is left out
         if right == head or right.startswith(head + " "):
@@ -318,6 +354,7 @@ def polarity(text: str) -> Polarity | None:
         return "no"
     # A negation after "but" qualifies the yes ("yes for 425k but we don't want to go over").
     opening = re.split(r"\b(?:but|pero)\b", head, maxsplit=1)[0]
-    if _YES.search(head) and not re.search(r"\b(?:don'?t|dont|do not|not|no)\b", opening):
+    if (_YES.search(head) or _YES_EMOJI.match(text)) and not re.search(
+            r"\b(?:don'?t|dont|do not|not|no)\b", opening):
         return "yes"
     return None

@@ -38,7 +38,7 @@ _TEENS: dict[str, int] = {
     "veintinueve": 29,
 }
 _TENS: dict[str, int] = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "fiddy": 50, "sixty": 60,
     "seventy": 70, "eighty": 80, "ninety": 90,
     "treinta": 30, "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "setenta": 70,
     "ochenta": 80, "noventa": 90,
@@ -56,7 +56,8 @@ _MILLION = frozenset(("million", "millions", "millon", "millones", "m", "mm"))
 _ENGLISH_WORDS = frozenset((
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty", "thirty", "forty", "fourty", "fifty", "sixty", "seventy", "eighty",
+    "nineteen", "twenty", "thirty", "forty", "fourty", "fifty", "fiddy", "sixty", "seventy",
+    "eighty",
     "ninety"))
 _SPANISH_WORDS = frozenset((*(w for w in (*_UNITS, *_TEENS, *_TENS) if w not in _ENGLISH_WORDS),
                             *_HUNDREDS_ES, "millon", "millones"))
@@ -143,7 +144,7 @@ def spell_out_amounts(text: str, *, spanish: bool) -> str:
 # Cheap gate: a word or shape every phrasing class above contains.
 _HINT = re.compile(
     r"\b(?:hundred|thousand|grand|million|mil|millon|millones|half|quarter|medio|point|punto"
-    r"|k|\w+ty|\w+enta|cien|ciento|\w+cientos|\w+cientas|cuartos)\b|\d{3}k?'?s\b"
+    r"|k|\w+ty|fiddy|\w+enta|cien|ciento|\w+cientos|\w+cientas|cuartos)\b|\d{3}k?'?s\b"
 )
 _TIME_AFTER = re.compile(r"\s*(?:am|pm|a\.m|p\.m|o'?clock|tonight|today|tomorrow|this (?:morning"
                          r"|afternoon|evening)|de la (?:manana|tarde|noche)|hrs|hours|minutes)\b")

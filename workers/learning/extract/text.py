@@ -20,6 +20,13 @@ _ABBREV = ("mt", "dr", "st", "ft", "mr", "mrs", "ms", "jr", "sr", "vs", "approx"
 _SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n|\s[-:]\s")
 _CLAUSE_SPLIT = re.compile(r",|\(|\)|\s-\s|\b(?:but|though|although|tho|however)\b")
 
+# The lead correcting what they just said: "sorry i meant mesa", "scratch that", "quise decir".
+# Fields that honour a correction read the words after the marker as replacing the ones before.
+CORRECTION = re.compile(
+    r"\b(?:(?:sorry|oops|wait|perdon|perdona|no)\W+)?(?:i meant|i mean|meant to say|quise decir"
+    r"|mejor dicho|scratch that|never ?mind|nvm|on second thought|change of plans"
+    r"|correction|olvida (?:eso|lo que dije))\b")
+
 WORD_NUMBERS: dict[str, int] = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "a couple": 2, "a couple of": 2, "couple": 2, "couple of": 2,

@@ -13,6 +13,7 @@ from datetime import date
 from .context import MessageContext
 from .dates import DateMention
 from .model import Timeline
+from .text import CORRECTION
 
 _ASAP = re.compile(
     r"\basap\b|\bas soon as possible\b|\bimmediately\b|\bright away\b"
@@ -173,6 +174,21 @@ def _accepts(ctx: MessageContext, pos: int, end: int | None = None) -> bool:
     return len(re.findall(r"\w+", clause)) <= 3
 
 
+# A listing or agreement running to a date: the date ends its term, it is no move.
+_TERM_OF = re.compile(r"\b(?:listed|listing|listing agreement|contract with|agreement)\b"
+                      r"[^.!?]{0,30}?\b(?:til|till|until|through|thru|expires?|expiring|ends?"
+                      r"|runs? (?:out|through|until|til)|vence|termina|hasta)"
+                      r"\s+(?:in\s+|on\s+|at\s+)?$")
+
+
+def _corrects_to(ctx: MessageContext, mention: DateMention) -> bool:
+    """A date right after a correction restates the time just given: "thinking spring" ...
+    "oops i mean next spring", "perdón, quise decir junio"."""
+    return any(0 <= mention.start - m.end() <= 6 and not re.search(
+        r"\w+\s+\w+", ctx.masked[m.end() : mention.start])
+        for m in CORRECTION.finditer(ctx.masked, 0, mention.start))
+
+
 def timeline_events(ctx: MessageContext) -> list[tuple[int, Timeline]]:
     """``(pos, bucket)`` timeline statements of an inbound message, in text order."""
     text = ctx.masked
@@ -188,7 +204,9 @@ def timeline_events(ctx: MessageContext) -> list[tuple[int, Timeline]]:
     answering = ctx.question.asks("timeline") and ctx.direct
     mentions = ctx.dates
     for mention in mentions:
-        if _believed(ctx, mention, answering):
+        if _TERM_OF.search(ctx.segments.clause_before(mention.start)):
+            continue  # "listed with redfin til june": the end of a listing's term, not a move
+        if _believed(ctx, mention, answering) or _corrects_to(ctx, mention):
             out.append((mention.start, bucket(_days_until(mention.target, today))))
     then = _BY_THEN.search(text)
     if then:  # "I start on May 4, need a place by then": the move is tied to that date

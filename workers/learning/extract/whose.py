@@ -72,8 +72,8 @@ _FOR_SOMEONE = re.compile(
 # Selling (or buying, renting) a relative's home for them: "selling my mom's house for her",
 # "quiero vender la casa de mi mamá": that relative is the one the lead writes for.
 _KIN_HOME = re.compile(
-    rf"\b(?:sell\w*|list\w*|rent\w*|vend\w+|rent\w+|alquil\w+)\s+(?:\w+\s+){{0,2}}?(?:my|our)\s+"
-    rf"(?:[\w-]+\s+)?(?P<who>{_KIN})'s\s+(?:[\w@-]+\s+)?(?:house|home|place|condo|townhome"
+    rf"\b(?:sell\w*|list\w*|rent\w*|vend\w+|rent\w+|alquil\w+)\s+(?:\w+\s+){{0,2}}?(?:(?:my|our)\s+"
+    rf"(?:[\w-]+\s+)?)?(?P<who>{_KIN})'s\s+(?:[\w@-]+\s+)?(?:house|home|place|condo|townhome"
     rf"|townhouse|property|land|lot|unit|duplex)\b"
     rf"|\b(?:vend\w+|rent\w+|alquil\w+)\s+(?:la|el)\s+(?:casa|depa|departamento|propiedad"
     rf"|terreno|condo|lote)\s+de\s+(?:mi|mis|nuestr[oa]s?)\s+(?P<who_es>{_KIN})\b"
@@ -181,6 +181,8 @@ def _clauses(text: str) -> list[Clause]:
             continue
         reset = word in _RESETS or not word or bool(re.match(r"[.!?;\n]", word))
         m = _SUBJECT.match(piece)
+        if m and m.group("who") == "son" and m.group("owner") in _SPANISH_OWNERS:
+            m = None  # "nuestro tope son 420 mil": Spanish "son" (are), no English son
         plan = _states_plan(piece)
         household = bool(m and (
             (m.group("owner") in _OWN and re.fullmatch(_HOUSEHOLD, m.group("who") or ""))
@@ -195,6 +197,10 @@ def _clauses(text: str) -> list[Clause]:
             mine = bool(_FIRST_PERSON.search(piece) or _FOR_US.search(piece))
             out.append(Clause(start, "self" if reset or mine else None, plan=plan))
     return out
+
+
+_SPANISH_OWNERS = frozenset(("mi", "mis", "su", "sus", "tu", "tus", "nuestro", "nuestra",
+                             "nuestros", "nuestras"))
 
 
 # A plan word under a negation states no plan: "so not looking for us", "no plans to move".
