@@ -60,6 +60,9 @@ def add_pipeline(bsub: Sub) -> None:
                    metavar="F,F,...",
                    help="every pace measured, fractions of the throughput (latency_curve; "
                         f"{','.join(f'{x:g}' for x in d.latency_loads)})")
+    p.add_argument("--pace-of", type=float, default=None, metavar="EVENTS_PER_S",
+                   help="the throughput the latency paces are fractions of (default: the one "
+                        "this run measured); the same value paces two builds alike")
     p.add_argument("--idle-seconds", type=float, default=d.idle_s,
                    help=f"seconds of CPU measured with no traffic ({d.idle_s:g}; 0 skips)")
     p.add_argument("--no-scaling", action="store_true",
@@ -324,6 +327,8 @@ def cmd_bench_pipeline(args: argparse.Namespace) -> int:
         raise CliError("--latency-load and --latency-loads must be in (0, 1]")
     if args.idle_seconds < 0:
         raise CliError("--idle-seconds must not be negative")
+    if args.pace_of is not None and args.pace_of <= 0:
+        raise CliError("--pace-of must be positive")
     if min(args.events, args.tenants, args.leads, args.latency_events, args.warmup_events) < 1:
         raise CliError("--events, --tenants, --leads, --latency-events and --warmup-events "
                        "must be positive")
@@ -332,7 +337,7 @@ def cmd_bench_pipeline(args: argparse.Namespace) -> int:
         latency_events=args.latency_events, warmup_events=args.warmup_events, seed=args.seed,
         database=args.database, redis_db=args.redis_db, log_dir=args.log_dir,
         scaling=not args.no_scaling, latency_load=args.latency_load, latency_loads=loads,
-        idle_s=args.idle_seconds)
+        idle_s=args.idle_seconds, pace_of=args.pace_of)
     result = asyncio.run(run(args.settings, cfg, report(args)))
     print(json.dumps(result, default=str))
     return 0

@@ -69,6 +69,9 @@ class PipelineBench:
     scaling: bool = True
     latency_load: float = 0.25  # the headline latency phase's pace, a fraction of throughput
     latency_loads: tuple[float, ...] = (0.1, 0.25, 0.5)  # every pace measured (the curve)
+    # the throughput the paces are fractions of; None: this run's measured one. Set it to
+    # compare two builds at the same paces (the measured throughput moves +-20 % here).
+    pace_of: float | None = None
     idle_s: float = 5.0  # CPU measured with no traffic after the latency phase (0: skip)
     drain_timeout_s: float = 600.0
 
@@ -158,7 +161,7 @@ class Runner:
             cpu = {k: round(v - cpu0.get(k, 0.0), 2)
                    for k, v in cpu_seconds(st.group.workers).items()}
             replies = len(st.ghl.delivered) - replies0
-            curve = [await self.latency_phase(load, eps)
+            curve = [await self.latency_phase(load, cfg.pace_of or eps)
                      for load in sorted({*cfg.latency_loads, cfg.latency_load})]
             head = next(c for c in curve if c["load"] == cfg.latency_load)
             idle_cpu = await self.idle() if cfg.idle_s > 0 else {}
