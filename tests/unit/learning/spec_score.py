@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from workers.learning.extract import extract_case
+from workers.learning.extract.lang import is_spanish
+from workers.learning.extract.text import normalize
 
 FIELDS = ("intent", "budget_min", "budget_max", "sell_price", "bedrooms_min", "bathrooms_min",
           "property_type", "locations", "timeline", "financing", "must_haves", "motivation",
@@ -91,3 +93,25 @@ def scores(cases: Iterable[dict[str, Any]], *, known_misses: Iterable[str] = ())
     fields = {f: f1(tp[f], fp[f], fn[f]) for f in FIELDS if tp[f] + fp[f] + fn[f]}
     overall = f1(sum(tp.values()), sum(fp.values()), sum(fn.values()))
     return Scores(overall, fields, wrong)
+
+
+def spanish_case(case: dict[str, Any]) -> bool:
+    """Whether the lead writes Spanish in `case` (its inbound messages, as the extractor reads
+    the language)."""
+    inbound = " ".join(m["body"] for m in case["messages"] if m["direction"] == "inbound")
+    return is_spanish(normalize(inbound))
+
+
+def class_f1(cases: Iterable[dict[str, Any]], class_of: Callable[[dict[str, Any]], str]
+             ) -> dict[str, float]:
+    """Micro-F1 of the extractor over each class of `cases` (`class_of(case)` names it)."""
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    for case in cases:
+        name = class_of(case)
+        gold, pred = slots(case["expect"]), slots(extract_case(case))
+        tp[name] += len(gold & pred)
+        fp[name] += len(pred - gold)
+        fn[name] += len(gold - pred)
+    return {name: f1(tp[name], fp[name], fn[name]) for name in tp.keys() | fp.keys() | fn.keys()}

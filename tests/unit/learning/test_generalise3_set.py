@@ -23,9 +23,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tests.unit.learning.spec_score import read_cases, scores, slots
-from workers.learning.extract.lang import is_spanish
-from workers.learning.extract.text import normalize
+from tests.unit.learning.spec_score import read_cases, scores, slots, spanish_case
 
 CASES = Path(__file__).resolve().parent / "dev_generalise3.jsonl"
 GROUPS = ("intent", "time", "place", "price", "why", "beds", "mix")
@@ -39,11 +37,6 @@ def _cases() -> list[dict[str, Any]]:
     return read_cases(CASES)
 
 
-def _spanish(case: dict[str, Any]) -> bool:
-    return is_spanish(normalize(" ".join(m["body"] for m in case["messages"]
-                                         if m["direction"] == "inbound")))
-
-
 def test_each_weak_field_has_25_cases_in_both_languages() -> None:
     cases = _cases()
     assert len({c["id"] for c in cases}) == len(cases), "duplicate case ids"
@@ -55,11 +48,11 @@ def test_each_weak_field_has_25_cases_in_both_languages() -> None:
     for case in cases:
         for field in {field for field, _ in slots(case["expect"])} & set(FOCUS):
             per_field[field] += 1
-            spanish[field] += _spanish(case)
+            spanish[field] += spanish_case(case)
     for field in FOCUS:
         assert per_field[field] >= 25, (field, per_field[field])
         assert 10 <= spanish[field] < per_field[field], (field, spanish[field])
-    assert sum(_spanish(c) for c in cases) >= len(cases) // 4  # Spanish about a quarter or more
+    assert sum(spanish_case(c) for c in cases) >= len(cases) // 4  # Spanish about a quarter or more
 
 
 def test_micro_f1_and_per_field() -> None:

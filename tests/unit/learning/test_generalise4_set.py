@@ -32,10 +32,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tests.unit.learning.spec_score import f1, read_cases, scores, slots
-from workers.learning.extract import extract_case
-from workers.learning.extract.lang import is_spanish
-from workers.learning.extract.text import normalize
+from tests.unit.learning.spec_score import class_f1, read_cases, scores, slots, spanish_case
 
 CASES = Path(__file__).resolve().parent / "dev_generalise4.jsonl"
 ISSUE_CLASSES = ("place", "confirm", "answer", "time", "why", "fin", "whose", "optout")
@@ -58,11 +55,6 @@ def _class(case: dict[str, Any]) -> str:
     return m.group("cls")
 
 
-def _spanish(case: dict[str, Any]) -> bool:
-    return is_spanish(normalize(" ".join(m["body"] for m in case["messages"]
-                                         if m["direction"] == "inbound")))
-
-
 def test_every_class_and_weak_field_in_both_languages() -> None:
     cases = _cases()
     assert len(cases) >= 120
@@ -74,32 +66,23 @@ def test_every_class_and_weak_field_in_both_languages() -> None:
     for case in cases:
         name = _class(case)
         per_class[name] += 1
-        spanish[name] += _spanish(case)
+        spanish[name] += spanish_case(case)
         for field in {field for field, _ in slots(case["expect"])} & set(WEAK_FIELDS):
             per_field[field] += 1
-            spanish_field[field] += _spanish(case)
+            spanish_field[field] += spanish_case(case)
     for name in ISSUE_CLASSES:
         assert per_class[name] >= 15, (name, per_class[name])
         assert 5 <= spanish[name] < per_class[name], (name, spanish[name])
     for field in WEAK_FIELDS:
         assert per_field[field] >= 30, (field, per_field[field])
         assert 10 <= spanish_field[field] < per_field[field], (field, spanish_field[field])
-    assert 3 * sum(_spanish(c) for c in cases) >= 0.9 * len(cases)  # about a third Spanish
+    assert 3 * sum(spanish_case(c) for c in cases) >= 0.9 * len(cases)  # about a third Spanish
 
 
 def test_micro_f1_overall_per_class_and_per_field() -> None:
     cases = _cases()
     got = scores(cases, known_misses=KNOWN)
-    tp: Counter[str] = Counter()
-    fp: Counter[str] = Counter()
-    fn: Counter[str] = Counter()
-    for case in cases:
-        name = _class(case)
-        gold, pred = slots(case["expect"]), slots(extract_case(case))
-        tp[name] += len(gold & pred)
-        fp[name] += len(pred - gold)
-        fn[name] += len(gold - pred)
-    figures = {name: f1(tp[name], fp[name], fn[name]) for name in CLASSES}
+    figures = class_f1(cases, _class)
     report = ", ".join(f"{name} {figures[name]:.3f}" for name in CLASSES)
     print(f"\ndev_generalise4 micro-F1 {got.overall:.4f} ({report}; {got.report()})")
     wrong = "\n".join(got.wrong)

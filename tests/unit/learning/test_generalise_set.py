@@ -21,10 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tests.unit.learning.spec_score import f1, slots
-from workers.learning.extract import extract_case
-from workers.learning.extract.lang import is_spanish
-from workers.learning.extract.text import normalize
+from tests.unit.learning.spec_score import class_f1, scores, spanish_case
 
 CASES = Path(__file__).resolve().parent / "dev_generalise.jsonl"
 CLASSES = ("place", "confirm", "answer", "time", "why", "fin", "whose", "optout")
@@ -53,8 +50,7 @@ def test_every_class_has_fifteen_cases_in_both_languages() -> None:
     per_class = Counter(_class(c) for c in cases)
     spanish = Counter(
         _class(c) for c in cases
-        if is_spanish(normalize(" ".join(m["body"] for m in c["messages"]
-                                         if m["direction"] == "inbound")))
+        if spanish_case(c)
     )
     for name in CLASSES:
         assert per_class[name] >= 15, (name, per_class[name])
@@ -62,17 +58,9 @@ def test_every_class_has_fifteen_cases_in_both_languages() -> None:
 
 
 def test_micro_f1_overall_and_per_class() -> None:
-    tp: Counter[str] = Counter()
-    fp: Counter[str] = Counter()
-    fn: Counter[str] = Counter()
-    for case in _cases():
-        name = _class(case)
-        gold, pred = slots(case["expect"]), slots(extract_case(case))
-        tp[name] += len(gold & pred)
-        fp[name] += len(pred - gold)
-        fn[name] += len(gold - pred)
-    figures = {name: f1(tp[name], fp[name], fn[name]) for name in CLASSES}
-    overall = f1(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    cases = _cases()
+    figures = class_f1(cases, _class)
+    overall = scores(cases).overall
     report = ", ".join(f"{name} {figures[name]:.3f}" for name in CLASSES)
     print(f"\ndev_generalise micro-F1 {overall:.4f} ({report})")
     assert overall >= MICRO_F1, f"micro-F1 {overall:.4f} ({report})"
