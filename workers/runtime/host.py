@@ -53,6 +53,8 @@ from workers.settings import Settings
 
 log = logging.getLogger(__name__)
 
+RESTART_PAUSE_S = 1.0  # between two starts of a worker whose broker went away while starting
+
 def return_on_arrival(subscriber: Any, wait_ms: int, max_records: int) -> None:
     """Poll without FastStream's pause: its batch subscriber (0.7) sleeps `batch_timeout_ms`
     after every empty poll, so a record arriving then waits out the sleep on each hop, and
@@ -329,6 +331,13 @@ async def run_worker(spec: WorkerSpec, settings: Settings) -> None:
                 raise
             log.warning("%s: the broker went away while starting; waiting for it", spec.name)
             await wait_for_broker(kafka_access(settings), max(1.0, deadline - loop.time()))
+            # A broker that answers the probe yet refuses the consumer (a node of a cluster
+            # still starting) would otherwise be retried in a tight loop until the deadline.
+            await _pause()
+
+
+async def _pause() -> None:
+    await asyncio.sleep(RESTART_PAUSE_S)
 
 
 async def _serve(host: WorkerHost) -> None:
