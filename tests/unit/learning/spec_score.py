@@ -115,3 +115,30 @@ def class_f1(cases: Iterable[dict[str, Any]], class_of: Callable[[dict[str, Any]
         fp[name] += len(pred - gold)
         fn[name] += len(gold - pred)
     return {name: f1(tp[name], fp[name], fn[name]) for name in tp.keys() | fp.keys() | fn.keys()}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many cases a set has of each class and of each field, and how many of those are
+    Spanish (what the set tests require of a set's shape)."""
+
+    per_class: Counter[str]
+    spanish_class: Counter[str]
+    per_field: Counter[str]
+    spanish_field: Counter[str]
+
+
+def coverage(cases: Iterable[dict[str, Any]], class_of: Callable[[dict[str, Any]], str],
+             fields: Iterable[str]) -> Coverage:
+    """Cases per class and per one of `fields` (a case counts once per field it labels), and
+    the Spanish ones of each."""
+    wanted = set(fields)
+    out = Coverage(Counter(), Counter(), Counter(), Counter())
+    for case in cases:
+        name, spanish = class_of(case), spanish_case(case)
+        out.per_class[name] += 1
+        out.spanish_class[name] += spanish
+        for field in {field for field, _ in slots(case["expect"])} & wanted:
+            out.per_field[field] += 1
+            out.spanish_field[field] += spanish
+    return out
