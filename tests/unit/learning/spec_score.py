@@ -142,3 +142,22 @@ def coverage(cases: Iterable[dict[str, Any]], class_of: Callable[[dict[str, Any]
             out.per_field[field] += 1
             out.spanish_field[field] += spanish
     return out
+
+
+def assert_scores(label: str, cases: list[dict[str, Any]],
+                  class_of: Callable[[dict[str, Any]], str], classes: Iterable[str], *,
+                  known: Iterable[str], micro_f1: float, floors: dict[str, float],
+                  fields: Iterable[str], field_f1: float) -> None:
+    """A set's micro-F1 at least `micro_f1`, each class at least its floor, each of `fields`
+    at least `field_f1`, and no case wrong but the `known` misses; prints the figures."""
+    got = scores(cases, known_misses=known)
+    figures = class_f1(cases, class_of)
+    report = ", ".join(f"{name} {figures[name]:.3f}" for name in classes)
+    print(f"\n{label} micro-F1 {got.overall:.4f} ({report}; {got.report()})")
+    wrong = "\n".join(got.wrong)
+    assert got.overall >= micro_f1, f"micro-F1 {got.overall:.4f} ({report})\n{wrong}"
+    low = {name: round(v, 3) for name, v in figures.items() if v < floors[name]}
+    assert not low, f"classes under their floor: {low} ({report})"
+    weak = {f: round(got.fields[f], 3) for f in fields if got.fields[f] < field_f1}
+    assert not weak, f"fields under {field_f1}: {weak} ({got.report()})"
+    assert not got.wrong, wrong

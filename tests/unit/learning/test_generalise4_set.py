@@ -32,10 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.unit.learning.spec_score import (
-    class_f1,
+    assert_scores,
     coverage,
     read_cases,
-    scores,
     spanish_case,
 )
 
@@ -77,15 +76,5 @@ def test_every_class_and_weak_field_in_both_languages() -> None:
 
 
 def test_micro_f1_overall_per_class_and_per_field() -> None:
-    cases = _cases()
-    got = scores(cases, known_misses=KNOWN)
-    figures = class_f1(cases, _class)
-    report = ", ".join(f"{name} {figures[name]:.3f}" for name in CLASSES)
-    print(f"\ndev_generalise4 micro-F1 {got.overall:.4f} ({report}; {got.report()})")
-    wrong = "\n".join(got.wrong)
-    assert got.overall >= MICRO_F1, f"micro-F1 {got.overall:.4f} ({report})\n{wrong}"
-    low = {name: round(v, 3) for name, v in figures.items() if v < FLOORS[name]}
-    assert not low, f"classes under their floor: {low} ({report})"
-    weak = {f: round(got.fields[f], 3) for f in WEAK_FIELDS if got.fields[f] < FIELD_F1}
-    assert not weak, f"fields under {FIELD_F1}: {weak} ({got.report()})"
-    assert not got.wrong, wrong
+    assert_scores("dev_generalise4", _cases(), _class, CLASSES, known=KNOWN, micro_f1=MICRO_F1,
+                  floors=FLOORS, fields=WEAK_FIELDS, field_f1=FIELD_F1)
