@@ -32,6 +32,17 @@ def _text(value: object) -> str:
     return escape(str(value), quote=True)
 
 
+def _opening(chart_id: str, title: str, desc: str, width: int, height: int) -> list[str]:
+    """A chart's `<svg>` with its title and description, which name it for screen readers."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'aria-labelledby="{_text(chart_id)}-title {_text(chart_id)}-desc">',
+        f'<title id="{_text(chart_id)}-title">{_text(title)}</title>',
+        f'<desc id="{_text(chart_id)}-desc">{_text(desc)}</desc>',
+    ]
+
+
 def nice_max(value: int) -> int:
     """The axis' top: the smallest of 1, 2, 5 x 10^n at or above `value` (at least 1)."""
     if value <= 1:
@@ -54,11 +65,7 @@ def daily_bars(days: Sequence[Day], series: Sequence[str], *, title: str,
     total = {s: sum(d.counts.get(s, 0) for d in days) for s in series}
     desc = ", ".join(f"{s}: {total[s]}" for s in series) + f" over {len(days)} days"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="{_text(chart_id)}-title {_text(chart_id)}-desc">',
-        f'<title id="{_text(chart_id)}-title">{_text(title)}</title>',
-        f'<desc id="{_text(chart_id)}-desc">{_text(desc)}</desc>',
+        *_opening(chart_id, title, desc, width, height),
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
         f'stroke="{TEXT_COLOUR}" stroke-width="1"/>',
         f'<text x="{left - 4}" y="{top + 10}" text-anchor="end" font-size="11" '
@@ -106,11 +113,7 @@ def funnel_bars(stages: Sequence[tuple[str, int]], *, title: str, chart_id: str,
     peak = max((n for _, n in stages), default=0) or 1
     desc = ", ".join(f"{name}: {n}" for name, n in stages) or "no leads"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="{_text(chart_id)}-title {_text(chart_id)}-desc">',
-        f'<title id="{_text(chart_id)}-title">{_text(title)}</title>',
-        f'<desc id="{_text(chart_id)}-desc">{_text(desc)}</desc>',
+        *_opening(chart_id, title, desc, width, height),
     ]
     for i, (name, n) in enumerate(stages):
         y = 4 + i * row
