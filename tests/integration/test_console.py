@@ -612,23 +612,30 @@ async def test_a_held_draft_released_and_another_cancelled(
 
 # --- the DLQ --------------------------------------------------------------------------------------
 
+async def dead_letter(kafka: str, tenant: str, *, offset: int, trace: str
+                      ) -> tuple[str, bytes]:
+    """A broken GHL delivery of `tenant` that ingestion dead-lettered (from source `offset`),
+    put on the DLQ: its position there ("partition:offset") and its bytes."""
+    value = b'{"type": "InboundMessage", "locationId": "' + tenant.encode() + b'"'
+    headers = dead_letter_headers({"x-trace": trace}, worker="ingestion",
+                                  source_topic=topics.GHL_EVENTS, partition=0,
+                                  offset=offset, exc=InvalidEventError("not JSON"),
+                                  attempts=1, tenant=tenant)
+    async with RawProducer(kafka) as producer:
+        sent = await producer.send(topics.PIPELINE_DLQ, value, key=tenant, headers=headers)
+    return f"{sent.partition}:{sent.offset}", value
+
+
 async def test_a_dead_letter_replayed_after_a_confirmation(
         console: Running, browser: Browser, data: Seeded, kafka: str) -> None:
     ops = await add_user(console.settings, "operator")
     await browser.log_in(ops)
-    value = b'{"type": "InboundMessage", "locationId": "' + data.a.encode() + b'"'
-    headers = dead_letter_headers({"x-trace": "t1"}, worker="ingestion",
-                                  source_topic=topics.GHL_EVENTS, partition=0,
-                                  offset=10**9 + 7, exc=InvalidEventError("not JSON"),
-                                  attempts=1, tenant=data.a)
-    async with RawProducer(kafka) as producer:
-        sent = await producer.send(topics.PIPELINE_DLQ, value, key=data.a, headers=headers)
-    where = f"{sent.partition}:{sent.offset}"
+    where, value = await dead_letter(kafka, data.a, offset=10**9 + 7, trace="t1")
 
     listed = await browser.get(f"/console/dlq?tenant={data.a}")
     listed.accessible()
     assert where in listed.text and "InvalidEventError" in listed.text
-    shown = await browser.get(f"/console/dlq/{sent.partition}/{sent.offset}")
+    shown = await browser.get(f"/console/dlq/{where.replace(':', '/')}")
     shown.accessible()
     assert '"x-trace": "t1"' in shown.text and '"replayed": false' in shown.text
     confirm = await browser.get(f"/console/dlq/replay?position={where}")

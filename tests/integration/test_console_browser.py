@@ -32,13 +32,12 @@ from tests.integration.test_console import (
     Seeded,
     add_user,
     audit_rows,
+    dead_letter,
     seed,
 )
-from tests.support.kafka import RawProducer, read_until
+from tests.support.kafka import read_until
 from workers.console.service import SPEC
 from workers.db.tenant import TenantDatabase
-from workers.errors import InvalidEventError
-from workers.runtime.boundary import dead_letter_headers
 from workers.runtime.host import WorkerHost
 from workers.settings import Settings
 from workers.tenants import store as tenants
@@ -204,14 +203,7 @@ async def test_a_dead_letter_replayed_through_its_confirmation(
         console: Running, page: Page, data: Seeded, kafka: str) -> None:
     ops = await add_user(console.settings, "operator")
     await log_in(page, ops)
-    value = b'{"type": "InboundMessage", "locationId": "' + data.a.encode() + b'"'
-    headers = dead_letter_headers({"x-trace": "browser"}, worker="ingestion",
-                                  source_topic=topics.GHL_EVENTS, partition=0,
-                                  offset=10**9 + 11, exc=InvalidEventError("not JSON"),
-                                  attempts=1, tenant=data.a)
-    async with RawProducer(kafka) as producer:
-        sent = await producer.send(topics.PIPELINE_DLQ, value, key=data.a, headers=headers)
-    where = f"{sent.partition}:{sent.offset}"
+    where, value = await dead_letter(kafka, data.a, offset=10**9 + 11, trace="browser")
 
     await page.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Dead letters").click()
