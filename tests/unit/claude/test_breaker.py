@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
+from tests.support.clock import SetClock
 from workers.claude.breaker import BreakerRegistry, CircuitBreaker
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_opens_after_threshold_and_half_opens_after_reset() -> None:
-    clock = Clock()
+    clock = SetClock(0.0)
     b = CircuitBreaker(failure_threshold=3, reset_after_s=10, clock=clock)
     for _ in range(2):
         assert b.allow()
@@ -32,7 +25,7 @@ def test_opens_after_threshold_and_half_opens_after_reset() -> None:
 
 
 def test_failed_trial_reopens_for_a_full_period() -> None:
-    clock = Clock()
+    clock = SetClock(0.0)
     b = CircuitBreaker(failure_threshold=1, reset_after_s=5, clock=clock)
     b.record_failure()
     clock.now = 5
@@ -44,7 +37,7 @@ def test_failed_trial_reopens_for_a_full_period() -> None:
 
 
 def test_success_resets_the_consecutive_count() -> None:
-    b = CircuitBreaker(failure_threshold=2, clock=Clock())
+    b = CircuitBreaker(failure_threshold=2, clock=SetClock(0.0))
     b.record_failure()
     b.record_success()
     b.record_failure()
@@ -52,7 +45,7 @@ def test_success_resets_the_consecutive_count() -> None:
 
 
 def test_registry_keeps_one_breaker_per_tenant() -> None:
-    reg = BreakerRegistry(failure_threshold=1, clock=Clock())
+    reg = BreakerRegistry(failure_threshold=1, clock=SetClock(0.0))
     reg.for_tenant("a").record_failure()
     assert not reg.for_tenant("a").allow()
     assert reg.for_tenant("b").allow()

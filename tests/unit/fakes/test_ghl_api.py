@@ -12,6 +12,7 @@ import pytest
 
 from devtools.fakes.faults import Fault
 from devtools.fakes.ghl_api import API_VERSION, CRM_API_VERSION, FakeGHLAPI
+from tests.support.clock import SetClock
 
 TOKEN, LOCATION = "tok-a", "loc-A"
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Version": API_VERSION}
@@ -19,23 +20,13 @@ SMS = {"type": "SMS", "contactId": "contact-1", "message": "Hi! Still looking in
 CRM = {"Authorization": f"Bearer {TOKEN}", "Version": CRM_API_VERSION}
 
 
-class FakeClock:
-    """Manually advanced clock so rate-limit windows are tested without sleeping."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> SetClock:
+    return SetClock()
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def server(clock: FakeClock) -> AsyncIterator[FakeGHLAPI]:
+async def server(clock: SetClock) -> AsyncIterator[FakeGHLAPI]:
     fake = FakeGHLAPI(valid_tokens={TOKEN: LOCATION, "tok-b": "loc-B"}, clock=clock)
     async with fake:
         yield fake
@@ -122,7 +113,7 @@ async def test_bad_body_is_422(server: FakeGHLAPI, http: httpx.AsyncClient, body
 
 
 async def test_rate_limit_429_after_burst_per_location(
-    server: FakeGHLAPI, http: httpx.AsyncClient, clock: FakeClock
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: SetClock
 ) -> None:
     for _ in range(100):
         assert (await send(http)).status_code == 201
@@ -190,7 +181,7 @@ async def test_every_answer_to_a_known_location_carries_ghls_count(
     assert unknown.status_code == 401 and "X-RateLimit-Remaining" not in unknown.headers
 
 
-async def test_the_daily_budget_is_enforced(clock: FakeClock) -> None:
+async def test_the_daily_budget_is_enforced(clock: SetClock) -> None:
     async with FakeGHLAPI(valid_tokens={TOKEN: LOCATION}, clock=clock,
                           rate_limit_daily=3) as fake, \
             httpx.AsyncClient(base_url=fake.base_url) as http:

@@ -13,27 +13,20 @@ import pytest
 
 from devtools.fakes.ghl_api import API_VERSION, FakeGHLAPI
 from devtools.fakes.ghl_oauth import OAUTH_API_VERSION
+from tests.support.clock import SetClock
 
 CLIENT, SECRET = "app1-cid", "secret"
 REDIRECT = "https://hooks.example.com/oauth/callback"
 SMS = {"type": "SMS", "contactId": "c1", "message": "Hi"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> SetClock:
+    return SetClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def server(clock: Clock) -> AsyncIterator[FakeGHLAPI]:
+async def server(clock: SetClock) -> AsyncIterator[FakeGHLAPI]:
     async with FakeGHLAPI(oauth_clients={CLIENT: SECRET, "app2-other": "s2"},
                           clock=clock) as fake:
         yield fake
@@ -118,7 +111,7 @@ async def test_a_form_body_is_required(http: httpx.AsyncClient) -> None:
 
 
 async def test_a_code_is_single_use_and_bound_to_its_redirect_uri_and_client(
-    server: FakeGHLAPI, http: httpx.AsyncClient, clock: Clock
+    server: FakeGHLAPI, http: httpx.AsyncClient, clock: SetClock
 ) -> None:
     code = server.oauth.authorize_location("locA", redirect_uri=REDIRECT, client_id=CLIENT)
     for bad in (redeem(code, redirect_uri="https://evil.example/cb"),

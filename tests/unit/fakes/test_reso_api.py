@@ -11,26 +11,19 @@ import pytest
 
 from devtools.fakes.faults import Fault
 from devtools.fakes.reso_api import FakeResoAPI, FilterParser, ODataError, sample_listings
+from tests.support.clock import SetClock
 
 TOKEN = "tok-a"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> SetClock:
+    return SetClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def api(clock: Clock) -> AsyncIterator[FakeResoAPI]:
+async def api(clock: SetClock) -> AsyncIterator[FakeResoAPI]:
     fake = FakeResoAPI(tokens={TOKEN: "agency-a"}, clients={"cid": "csecret"}, clock=clock,
                        max_top=50, max_top_expand=20, per_instant=3)
     fake.load(sample_listings(40, seed=3))
@@ -85,7 +78,7 @@ async def test_what_it_does_not_understand_is_a_400(http: httpx.AsyncClient, que
     assert message in odata_message(resp)
 
 
-async def test_auth(http: httpx.AsyncClient, api: FakeResoAPI, clock: Clock) -> None:
+async def test_auth(http: httpx.AsyncClient, api: FakeResoAPI, clock: SetClock) -> None:
     for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": TOKEN}):
         resp = await get(http, "$top=1", headers)
         assert resp.status_code == 401 and resp.headers["www-authenticate"].startswith("Bearer")
@@ -153,7 +146,7 @@ async def test_expand_with_select(http: httpx.AsyncClient) -> None:
 
 
 async def test_rate_limit_answers_429_with_retry_after(http: httpx.AsyncClient, api: FakeResoAPI,
-                                                       clock: Clock) -> None:
+                                                       clock: SetClock) -> None:
     api.rate_per_s = 2
     assert [(await get(http, "$top=1")).status_code for _ in range(3)] == [200, 200, 429]
     limited = await get(http, "$top=1")

@@ -19,6 +19,7 @@ from prometheus_client import REGISTRY
 from devtools.demo.ghl_events import app_event, inbound_message
 from schemas.ghl import AppInstallWebhook, AppUninstallWebhook, parse_delivery
 from schemas.topics import CONVERSATION_EVENTS, GHL_EVENTS
+from tests.support.clock import SetClock
 from tests.unit.ingestion.fake_receipts import FakeReceipts
 from tests.unit.runtime.fake_store import JournalPublisher
 from workers.errors import InvalidEventError, SignatureMismatchError
@@ -33,14 +34,6 @@ from workers.settings import Settings
 LIVE, NEW, STRANGER, CO = "loc-live", "loc-new", "loc-stranger", "co-1"
 T0 = datetime.now(UTC) - timedelta(minutes=10)
 KEY = Ed25519PrivateKey.generate()  # signs every delivery here, as GHL does
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Agencies:
@@ -59,7 +52,7 @@ class Shell:
     def __init__(self) -> None:
         self.store = FakeReceipts()
         self.store.add(LIVE)
-        self.clock = Clock()
+        self.clock = SetClock()
         self.publisher = JournalPublisher(self.store.journal)
         self.agencies = Agencies(CO, "co-other")
         db: Scoped[Receipts] = self.store

@@ -87,14 +87,6 @@ class Consumer:
         self.commits.append({(tp.topic, tp.partition): o for tp, o in offsets.items()})
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_a_lone_record_is_committed_once_the_interval_ran_out() -> None:
     consumer = Consumer({A0})
     committer = OffsetCommitter("w", interval_s=0.05, max_records=100)
