@@ -19,6 +19,13 @@ from workers.cli.errors import CliError
 Sub = Any  # argparse's private _SubParsersAction
 
 
+def add_bench_stores(p: argparse.ArgumentParser, database: str, redis_db: int) -> None:
+    """`--database` and `--redis-db`: where a bench keeps its data (its own, emptied first)."""
+    p.add_argument("--database", default=database, help=f"bench database ({database})")
+    p.add_argument("--redis-db", type=int, default=redis_db,
+                   help=f"bench Redis db, flushed ({redis_db})")
+
+
 def add_context(bsub: Sub) -> None:
     from devtools.bench.context import ContextBench
 
@@ -31,9 +38,7 @@ def add_context(bsub: Sub) -> None:
     p.add_argument("--zipf-s", type=float, default=d.zipf_s, help="traffic skew exponent")
     p.add_argument("--events-per-lead-day", type=float, default=d.events_per_lead_day,
                    help="stream rate: messages per lead per day on average")
-    p.add_argument("--database", default=d.database, help=f"bench database ({d.database})")
-    p.add_argument("--redis-db", type=int, default=d.redis_db,
-                   help=f"bench Redis db, flushed ({d.redis_db})")
+    add_bench_stores(p, d.database, d.redis_db)
     p.add_argument("--json", action="store_true", help="print only the JSON result")
     p.set_defaults(func=cmd_bench_context)
 
@@ -68,9 +73,7 @@ def add_pipeline(bsub: Sub) -> None:
     p.add_argument("--no-scaling", action="store_true",
                    help="skip the second-replica phase")
     p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--database", default=d.database, help=f"bench database ({d.database})")
-    p.add_argument("--redis-db", type=int, default=d.redis_db,
-                   help=f"bench Redis db, flushed ({d.redis_db})")
+    add_bench_stores(p, d.database, d.redis_db)
     p.add_argument("--log-dir", default=d.log_dir, help=f"worker logs ({d.log_dir})")
     p.add_argument("--json", action="store_true", help="print only the JSON result")
     p.set_defaults(func=cmd_bench_pipeline)
@@ -216,9 +219,7 @@ def add_first_touch(bsub: Sub) -> None:
     p.add_argument("--timer-interval-s", type=float, default=d.timer_interval_s,
                    help=f"the responder's timer scan interval ({d.timer_interval_s:g})")
     p.add_argument("--timeout-s", type=float, default=d.timeout_s)
-    p.add_argument("--database", default=d.database, help=f"bench database ({d.database})")
-    p.add_argument("--redis-db", type=int, default=d.redis_db,
-                   help=f"bench Redis db, flushed ({d.redis_db})")
+    add_bench_stores(p, d.database, d.redis_db)
     p.add_argument("--json", action="store_true", help="print only the JSON result")
     p.set_defaults(func=cmd_bench_first_touch)
 
@@ -259,9 +260,7 @@ def add_listings(bsub: Sub) -> None:
     p.add_argument("--reads", type=int, default=d.reads,
                    help=f"timed reads per lead profile kind ({d.reads})")
     p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--database", default=d.database, help=f"bench database ({d.database})")
-    p.add_argument("--redis-db", type=int, default=d.redis_db,
-                   help=f"bench Redis db, flushed ({d.redis_db})")
+    add_bench_stores(p, d.database, d.redis_db)
     p.add_argument("--json", action="store_true", help="print only the JSON result")
     p.set_defaults(func=cmd_bench_listings)
 
