@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 RESTART_PAUSE_S = 1.0  # between two starts of a worker whose broker went away while starting
 
+
 def return_on_arrival(subscriber: Any, wait_ms: int, max_records: int) -> None:
     """Poll without FastStream's pause: its batch subscriber (0.7) sleeps `batch_timeout_ms`
     after every empty poll, so a record arriving then waits out the sleep on each hop, and
