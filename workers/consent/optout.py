@@ -735,14 +735,18 @@ _NOTHING_SCOPED = re.compile(
 _NOTHING_OURS = re.compile(
     r"^\s*(?:(?:con|de) (?:ustedes|usted|uds|ti|vos|esto|eso|nadie|nada|su|sus|tu|tus"
     r"|(?:la|esta|esa) (?:empresa|compania|agencia|gente))\b|que ver\b|en absoluto\b"
-    r"|en (?:este|estos|el|ese) momentos?\b)")
+    r"|en (?:este|estos|el|ese) momentos?\b)"
+    # us or our messages anywhere after it: "nada que venga de ustedes", "nada que me manden"
+    r"|\b(?:ustedes|usted|uds|vos|su (?:empresa|compania|agencia|parte)|me (?:manden|envien"
+    r"|escriban|contacten|llamen|mandes|envies|escribas)|mensajes|textos|msjs?|sms|correos"
+    r"|llamadas)\b")
 
 
 def _nothing_check(f: _Folded, m: re.Match[str]) -> Signal | None:
     """"no quiero nada" refuses us, unless what follows scopes the "nada" to a kind of home
     (`_NOTHING_SCOPED`): then it is a preference, never an opt-out."""
     after = _after(f, m)
-    if (m.group(0).endswith("nada") and _NOTHING_SCOPED.search(after)
+    if (m.group(0).endswith("nada") and _NOTHING_SCOPED.match(after)
             and not _NOTHING_OURS.search(after)):
         return None
     return _refrain_check(f, m)

@@ -213,6 +213,9 @@ SPANISH_NOTHING: list[tuple[str, Signal | None]] = [
     ("no quiero nada mas", "opt_out"), ("no quiero nada de ustedes", "opt_out"),
     ("no quiero nada con su empresa", "opt_out"), ("no quiero nada que ver con ustedes", "opt_out"),
     ("no quiero nada en absoluto", "opt_out"), ("no queremos nada de nada", "opt_out"),
+    ("no quiero nada que venga de ustedes", "opt_out"), ("no quiero nada que me manden", "opt_out"),
+    ("no quiero nada en mi telefono de ustedes", "opt_out"),
+    ("no quiero nada con piscina, gracias", None),
 ]
 
 # Words describing our messages don't change what they are; a kind of listing does.
