@@ -284,9 +284,45 @@ def cmd_bench_listings(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_hop(bsub: Sub) -> None:
+    from devtools.bench.hop import HopBench
+
+    d = HopBench()
+    p = bsub.add_parser("hop", help="the floor of one hop at a low pace: CPU per record of a "
+                        "relay that only republishes (aiokafka alone, our runtime, our runtime "
+                        "with a tenant transaction), of the broker and of Postgres")
+    p.add_argument("--rate", type=float, default=d.rate, help=f"records/s ({d.rate:g})")
+    p.add_argument("--records", type=int, default=d.records,
+                   help=f"records paced through each mode ({d.records})")
+    p.add_argument("--modes", default=",".join(d.modes),
+                   help=f"modes to run, in order ({','.join(d.modes)})")
+    p.add_argument("--rounds", type=int, default=d.rounds,
+                   help=f"times every mode is run in turn ({d.rounds})")
+    add_bench_stores(p, d.database, d.redis_db)
+    p.add_argument("--json", action="store_true", help="print only the JSON result")
+    p.set_defaults(func=cmd_bench_hop)
+
+
+def cmd_bench_hop(args: argparse.Namespace) -> int:
+    from devtools.bench.hop import HopBench, run
+
+    modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
+    unknown = sorted(set(modes) - set(HopBench().modes))
+    if unknown or not modes:
+        raise CliError(f"--modes: unknown {', '.join(unknown) or '(none given)'}; choose from "
+                       f"{', '.join(HopBench().modes)}")
+    if args.rate <= 0 or min(args.records, args.rounds) < 1:
+        raise CliError("--rate, --records and --rounds must be positive")
+    cfg = HopBench(rate=args.rate, records=args.records, modes=modes, rounds=args.rounds,
+                   database=args.database, redis_db=args.redis_db)
+    result = asyncio.run(run(args.settings, cfg, report(args)))
+    print(json.dumps(result, default=str))
+    return 0
+
+
 BENCHES: tuple[Callable[[Sub], None], ...] = (add_context, add_pipeline, add_extract,
                                               add_receiver, add_retention, add_optout,
-                                              add_first_touch, add_listings)
+                                              add_first_touch, add_listings, add_hop)
 
 
 def register(sub: Sub) -> None:

@@ -66,13 +66,20 @@ def snapshot(workers: Mapping[int, str], bench_pid: int | None = None) -> CpuSna
     return CpuSnapshot(by_kind, (sum(ticks) - idle) / _HZ, sum(ticks) / _HZ, by_pid)
 
 
+def seconds_by_kind(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
+    """CPU seconds each kind used between two snapshots, process by process, as
+    `pipeline_cpu_s` counts them."""
+    used: dict[str, float] = {}
+    for pid, (kind, cpu) in after.by_pid.items():
+        used[kind] = used.get(kind, 0.0) + cpu - before.by_pid.get(pid, (kind, 0.0))[1]
+    return used
+
+
 def usage(before: CpuSnapshot, after: CpuSnapshot, seconds: float) -> dict[str, object]:
     """Per kind, the share of one CPU used over the phase (1.0 = one core busy); and the
     machine's busy share of all its CPUs. Counted process by process: one started meanwhile
     counts whole, one that ended meanwhile is left out."""
-    used: dict[str, float] = {}  # process by process, as `pipeline_cpu_s` counts
-    for pid, (kind, cpu) in after.by_pid.items():
-        used[kind] = used.get(kind, 0.0) + cpu - before.by_pid.get(pid, (kind, 0.0))[1]
+    used = seconds_by_kind(before, after)
     cores = {k: round(v / max(seconds, 1e-6), 2) for k, v in sorted(used.items())}
     total = after.total_s - before.total_s
     busy = (after.busy_s - before.busy_s) / total if total > 0 else 0.0

@@ -100,6 +100,20 @@ def cpu_seconds(workers: list[WorkerProcess]) -> dict[str, float]:
     return out
 
 
+async def bench_broker(stack: AsyncExitStack, base: Settings, kafka_dir: Path
+                       ) -> tuple[KafkaAccess, Settings]:
+    """The broker `LEADMEM_KAFKA_BOOTSTRAP` names (with its security), else a fresh Apache
+    Kafka in `kafka_dir`, stopped with `stack`; and the settings that reach it."""
+    if base.kafka_bootstrap is not None:
+        return kafka_access(base), base
+    shutil.rmtree(kafka_dir, ignore_errors=True)  # each run on an empty broker
+    broker = KafkaServer(kafka_dir, heap="1g")
+    broker.start()
+    stack.callback(broker.stop)
+    await broker.wait_ready()
+    return broker.access, base.model_copy(update=broker.client_settings())
+
+
 @asynccontextmanager
 async def stage(base: Settings, tenants: list[str], *, tag: str, database: str,
                 redis_db: int, partitions: int, log_dir: Path) -> AsyncIterator[Stage]:
@@ -109,17 +123,7 @@ async def stage(base: Settings, tenants: list[str], *, tag: str, database: str,
         if old.endswith(".log"):
             os.remove(os.path.join(log_dir, old))
     async with AsyncExitStack() as stack:
-        if base.kafka_bootstrap is not None:  # with the configured security
-            kafka = kafka_access(base)
-        else:
-            kafka_dir = log_dir / "kafka"
-            shutil.rmtree(kafka_dir, ignore_errors=True)  # each run on an empty broker
-            broker = KafkaServer(kafka_dir, heap="1g")
-            broker.start()
-            stack.callback(broker.stop)
-            await broker.wait_ready()
-            kafka = broker.access
-            base = base.model_copy(update=broker.client_settings())
+        kafka, base = await bench_broker(stack, base, log_dir / "kafka")
         await ensure_topics(kafka, partitions, base.topic_replication)
         env = await stack.enter_async_context(bench_env(base, database, redis_db))
         await onboard(env, tenants)

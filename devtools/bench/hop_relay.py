@@ -1,0 +1,112 @@
+"""The cheapest hop there can be, run as its own process for `leadmem bench hop`.
+
+It consumes one topic and publishes each record unchanged to another, in one of three ways:
+
+- `aiokafka`: the Kafka client alone (`getmany`, `send`, wait for the acks, commit the
+  handled offsets once a second): what any Python consumer on this client pays;
+- `host`: our worker runtime (`WorkerHost`: FastStream's batch subscriber, the dead-letter
+  boundary, tenant groups, the publisher's flush, offsets on an interval) with a handler that
+  only republishes: what every worker of the pipeline pays before its own work;
+- `host-pg`: the same plus one tenant transaction per record as the workers open it
+  (`BEGIN` with the tenant setting, one idempotency-ledger `INSERT`, `COMMIT`).
+
+Configured by the `LEADMEM_*` environment (the workers' settings) and `HOP_IN`, `HOP_OUT`,
+`HOP_GROUP`: `python -m devtools.bench.hop_relay MODE`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from workers.runtime.boundary import Handler
+from workers.runtime.host import Resources, WorkerSpec, run_worker
+from workers.runtime.kafka import producer_settings
+from workers.runtime.kafka_access import kafka_access
+from workers.runtime.record import Record
+from workers.settings import Settings
+
+MODES = ("aiokafka", "host", "host-pg")
+LEDGER = ("INSERT INTO processed_events (tenant_id, consumer, event_id) VALUES ($1, 'hop', $2) "
+          "ON CONFLICT DO NOTHING")
+
+
+def spec(mode: str, source: str, target: str) -> WorkerSpec:
+    """The relay as a worker of our runtime: republish, after a ledger write with `host-pg`."""
+
+    def build(res: Resources) -> Handler:
+        db = res.database if mode == "host-pg" else None
+
+        async def relay(record: Record) -> None:
+            tenant = (record.key or b"").decode()
+            if db is not None:
+                async with db.transaction(tenant) as conn:
+                    await conn.execute(LEDGER, tenant, f"{record.partition}:{record.offset}")
+            await res.publisher.publish_raw(target, record.value, key=record.key,
+                                            headers=record.headers)
+
+        return relay
+
+    return WorkerSpec(name="hop", topics=(source,), build=build,
+                      needs_db=mode == "host-pg", needs_redis=False)
+
+
+async def plain(settings: Settings, source: str, target: str, group: str) -> None:
+    """The relay on aiokafka alone, with the workers' poll, fetch and producer settings."""
+    access = kafka_access(settings)
+    consumer = AIOKafkaConsumer(
+        source, **access.client_kwargs(), group_id=group, enable_auto_commit=False,
+        auto_offset_reset="earliest", fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        session_timeout_ms=settings.session_timeout_ms,
+        heartbeat_interval_ms=settings.heartbeat_interval_ms)
+    producer = AIOKafkaProducer(**access.client_kwargs(), **producer_settings(settings))
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await consumer.start()
+    await producer.start()
+    handled: dict[TopicPartition, int] = {}
+    committed_at = time.monotonic()
+    try:
+        while not stopping.is_set():
+            batches = await consumer.getmany(timeout_ms=settings.batch_timeout_ms,
+                                             max_records=settings.batch_max_records)
+            sends = [await producer.send(target, r.value, key=r.key, headers=r.headers)
+                     for records in batches.values() for r in records]
+            await asyncio.gather(*sends)
+            for tp, records in batches.items():
+                handled[tp] = records[-1].offset + 1
+            if handled and time.monotonic() - committed_at >= settings.commit_interval_ms / 1e3:
+                await consumer.commit(handled)
+                handled, committed_at = {}, time.monotonic()
+    finally:
+        if handled:
+            await consumer.commit(handled)
+        await producer.stop()
+        await consumer.stop()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in MODES:
+        print(f"usage: python -m devtools.bench.hop_relay {{{','.join(MODES)}}}",
+              file=sys.stderr)
+        return 2
+    mode = argv[0]
+    source, target, group = os.environ["HOP_IN"], os.environ["HOP_OUT"], os.environ["HOP_GROUP"]
+    settings = Settings()
+    if mode == "aiokafka":
+        asyncio.run(plain(settings, source, target, group))
+    else:
+        settings = settings.model_copy(update={"consumer_group_prefix": group})
+        asyncio.run(run_worker(spec(mode, source, target), settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
