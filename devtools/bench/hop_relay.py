@@ -4,6 +4,8 @@ It consumes one topic and publishes each record unchanged to another, in one of 
 
 - `aiokafka`: the Kafka client alone (`getmany`, `send`, wait for the acks, commit the
   handled offsets once a second): what any Python consumer on this client pays;
+- `confluent`: the same loop on librdkafka (`confluent-kafka`, a C client with its own
+  threads; FastStream has a broker over it): what the client's share could be;
 - `host`: our worker runtime (`WorkerHost`: FastStream's batch subscriber, the dead-letter
   boundary, tenant groups, the publisher's flush, offsets on an interval) with a handler that
   only republishes: what every worker of the pipeline pays before its own work;
@@ -31,7 +33,7 @@ from workers.runtime.kafka_access import kafka_access
 from workers.runtime.record import Record
 from workers.settings import Settings
 
-MODES = ("aiokafka", "host", "host-pg")
+MODES = ("aiokafka", "confluent", "host", "host-pg")
 LEDGER = ("INSERT INTO processed_events (tenant_id, consumer, event_id) VALUES ($1, 'hop', $2) "
           "ON CONFLICT DO NOTHING")
 
@@ -92,6 +94,47 @@ async def plain(settings: Settings, source: str, target: str, group: str) -> Non
         await consumer.stop()
 
 
+def librdkafka(settings: Settings, source: str, target: str, group: str) -> None:
+    """The relay on librdkafka, with the workers' poll, fetch, producer and commit settings
+    (plaintext: the bench's own broker)."""
+    from confluent_kafka import Consumer, Producer
+
+    bootstrap = settings.kafka_bootstrap or ""
+    consumer = Consumer({
+        "bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
+        "auto.offset.reset": "earliest", "fetch.wait.max.ms": settings.fetch_max_wait_ms,
+        "session.timeout.ms": settings.session_timeout_ms,
+        "heartbeat.interval.ms": settings.heartbeat_interval_ms})
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
+                         "acks": "all", "linger.ms": settings.producer_linger_ms})
+    stopping: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, _: stopping.append(signum))
+    consumer.subscribe([source])
+    pending, committed_at = False, time.monotonic()
+    try:
+        while not stopping:
+            # `consume` waits until it has num_messages or the timeout ran out: a record
+            # arriving alone would wait the timeout out. So wait for the first, then take
+            # what else has arrived (as the workers' `return_on_arrival` does).
+            first = consumer.poll(settings.batch_timeout_ms / 1000)
+            records = [] if first is None else [first, *consumer.consume(
+                num_messages=settings.batch_max_records - 1, timeout=0)]
+            for r in records:
+                if r.error() is None:
+                    producer.produce(target, r.value(), key=r.key(), headers=r.headers())
+            if records:
+                producer.flush()  # every publish acknowledged before its offset counts
+                pending = True
+            if pending and time.monotonic() - committed_at >= settings.commit_interval_ms / 1e3:
+                consumer.commit(asynchronous=False)
+                pending, committed_at = False, time.monotonic()
+    finally:
+        if pending:
+            consumer.commit(asynchronous=False)
+        consumer.close()
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in MODES:
         print(f"usage: python -m devtools.bench.hop_relay {{{','.join(MODES)}}}",
@@ -102,6 +145,8 @@ def main(argv: list[str]) -> int:
     settings = Settings()
     if mode == "aiokafka":
         asyncio.run(plain(settings, source, target, group))
+    elif mode == "confluent":
+        librdkafka(settings, source, target, group)
     else:
         settings = settings.model_copy(update={"consumer_group_prefix": group})
         asyncio.run(run_worker(spec(mode, source, target), settings))
