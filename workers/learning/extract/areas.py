@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from .given_up import GivenUp, given_up_spans, inside
 from .model import Area
 from .text import Segments, fold
 
@@ -191,6 +192,11 @@ _OWNED_HOME = re.compile(
     r"(?:house|home|place|condo|townhouse|townhome|property|casa|propiedad|condominio)\s+"
     r"(?:in|at|en|de)\s*$"
 )
+# The home whose worth the lead asks about is theirs: "cuánto vale la casa en Chandler".
+_VALUED_HOME = re.compile(
+    r"\b(?:cuanto (?:vale|valdria|cuesta|dan por)|worth of|value of|valor de|appraise)\s+"
+    r"(?:la|el|mi|nuestra|nuestro|my|our|the)\s+(?:[\w-]+\s+)?(?:house|home|place|condo"
+    r"|townhouse|townhome|property|casa|propiedad|depa)\s+(?:in|at|en|de)\s*$")
 # A purchase already made there: for a seller, a home bought elsewhere is not the one sold.
 _BOUGHT_ALREADY = re.compile(r"\b(?:bought|purchased|closed on|compramos|compre)\b"
                              r"(?:\s+[\w'-]+){0,3}?\s+(?:in|at|en)\s*$")
@@ -204,7 +210,14 @@ _OCCUPATION = re.compile(r"\b(?:i'?m|im|i am|we'?re|we are|he'?s|she'?s|(?:my|ou
 _LEAD_ROLE = re.compile(r"\b(?:buyer|seller|investor|renter|homeowner|owner|family|fan|local"
                         r"|comprador\w*|vendedor\w*|inversionista)\b")
 _NOW_AFTER = re.compile(r"^\s*(?:right now|rn|currently|at the moment|for now|ahorita|actualmente"
-                        r"|por ahora|por el momento)\b")
+                        r"|por ahora|por el momento)\b"
+                        # a relative clause of the home now: "a house in cary we live in",
+                        # "Katy, where we rent now", "la casa en Doral donde vivimos"
+                        r"|^\s*,?\s*(?:that |which |where |donde |que |en (?:la|el) que )?"
+                        r"(?:(?:we|i)\s+(?:currently |now |still |also )?(?:live|rent|stay"
+                        r"|are renting|'re renting)|(?:ahorita |actualmente )?(?:vivimos|vivo"
+                        r"|rentamos|rento))(?:\s+(?:in|at|en|now|right now|currently|ahorita"
+                        r"|actualmente))*\s*(?:[.,!?;]|$)")
 # Wanting the place one lives in: "we're staying in Mesa and want to buy here".
 _WANT_HERE = re.compile(
     r"\b(?:want|wanna|like|hoping|hope|plan\w*|love|prefer|buy|stay|staying|looking|look"
@@ -228,7 +241,8 @@ _WORD_SENSE_AFTER = re.compile(
 )
 _OTHER_BEFORE = re.compile(
     r"(?:\b(?:work|works|working|worked|job|jobs|office|commut\w*|employer|campus"
-    r"|university|hospital)\b(?:\s+[\w.'-]+){0,2}"
+    # (a conjunction ends the workplace's words: "a 20 min commute so georgetown or hutto")
+    r"|university|hospital)\b(?:\s+(?!(?:so|or|then|asi)\b)[\w.'-]+){0,2}"
     r"|\b(?:teach|teaches|teaching|taught|nurse at|intern\w* at)\b(?:\s+[\w.'-]+){0,4}"
     # school, church: "our kids go to school in Cary" (not "good schools in Cary")
     r"|\b(?:go|goes|going|attend\w*|enrolled|study|studies|studying)\s+(?:to\s+)?(?:school|college"
@@ -321,6 +335,26 @@ def _alias_pattern(alias: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w'])" + escaped + r"(?!\w)(?!'(?!s\b))")
 
 
+# An area named like a season ("Spring", TX) said as the season: "this spring", "by spring",
+# "spring of 2027", "spring break" -- a time, never the area ("in spring" stays the area).
+_SEASONS = frozenset(("spring", "summer", "fall", "autumn", "winter", "primavera", "verano",
+                      "otono", "invierno"))
+_SEASON_BEFORE = re.compile(
+    r"\b(?:this|next|last|by|until|till|til|before|after|early|late|mid|since|during|come"
+    r"|(?:in|by|until|till|during|over|before|after|around) the|(?:end|start|beginning|middle"
+    r"|rest) of|esta|este|proxima|proximo|antes de|despues de)\s+$")
+_SEASON_AFTER = re.compile(r"\s*(?:of\s+|del?\s+)?20\d\d\b|\s+(?:break|semester|term|time"
+                           r"|que viene|entrante)\b|\s*(?:or|and|o|y|/|-)\s*(?:spring|summer|fall"
+                           r"|autumn|winter|primavera|verano|otono|invierno)\b")
+
+
+def _season_sense(text: str, start: int, end: int) -> bool:
+    return text[start:end] in _SEASONS and bool(
+        _SEASON_BEFORE.search(text, max(0, start - 12), start) or _SEASON_AFTER.match(text, end)
+        or re.search(r"\b(?:spring|summer|fall|autumn|winter|primavera|verano|otono|invierno)"
+                     r"\s*(?:or|and|o|y|/|-)\s*$", text[max(0, start - 14) : start]))
+
+
 def find_areas(text: str, areas: Sequence[Area]) -> list[tuple[int, int, str]]:
     """All non-overlapping alias / name matches, longest first, in text order."""
     found: list[tuple[int, int, str]] = []
@@ -329,6 +363,8 @@ def find_areas(text: str, areas: Sequence[Area]) -> list[tuple[int, int, str]]:
             if not alias.strip():
                 continue
             for match in _alias_pattern(alias).finditer(text):
+                if _season_sense(text, match.start(), match.end()):
+                    continue
                 found.append((match.start(), match.end(), area.name))
     found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
     chosen: list[tuple[int, int, str]] = []
@@ -361,6 +397,7 @@ def classify_areas(
     text: str, segments: Segments, areas: Sequence[Area], *, seller: bool = False,
     remark: Callable[[int], bool] | None = None,
     found: list[tuple[int, int, str]] | None = None,
+    given_up: tuple[GivenUp, ...] | None = None,
 ) -> list[AreaMention]:
     """Area mentions of an inbound message with the sense in which each is named.
 
@@ -372,6 +409,8 @@ def classify_areas(
     mentions: list[AreaMention] = []
     found = find_areas(text, areas) if found is None else found  # ``found``: already matched
     second_home_lived = _lived_beside_owned(text, segments, found) if seller else frozenset()
+    if given_up is None:  # "we were gonna buy in Kyle but now ...": not wanted now
+        given_up = given_up_spans(text)
     for i, (start, end, name) in enumerate(found):
         before = segments.clause_before(start)
         sentence_before = text[max(segments.sentence(start)[0], start - 40) : start]
@@ -394,6 +433,7 @@ def classify_areas(
             # a seller's home is the one sold: one bought already beside another area is not
             or (seller and len(found) > 1 and _BOUGHT_ALREADY.search(before) is not None)
             or (remark is not None and remark(start))
+            or _given_up_area(given_up, start, found)
             or _JOB_SUBJECT.search(before) is not None
             # a seller living in one area and selling a home they own in another: where they
             # live is not the home sold ("I own in Summerlin ... a condo in Henderson to unload")
@@ -408,11 +448,20 @@ def classify_areas(
                 _NEGATED_WISH.search(before) and not _PUT_OFF_AFTER.match(after)) or \
                 _ruled_out_after(text, segments, end, found, i):
             sense = "ruled_out"
-        owned = sense == "other" and (_owned_home(before) or bool(_OWN_THERE.search(before)))
+        owned = sense == "other" and (_owned_home(before) or bool(_OWN_THERE.search(before))
+                                      or bool(_VALUED_HOME.search(before)))
         only = sense == "want" and bool(_ONLY_BEFORE.search(before) or _ONLY_AFTER.match(text, end))
         mentions.append(AreaMention(start=start, end=end, name=name, sense=sense, owned=owned,
                                     only=only))
     return _spread_negation(text, mentions)
+
+
+def _given_up_area(given_up: tuple[GivenUp, ...], start: int,
+                   found: list[tuple[int, int, str]]) -> bool:
+    """An area in a plan given up ("we were gonna buy in Kyle but now we're looking in Buda"):
+    not wanted now, once the plan is dropped or another area follows it."""
+    span = inside(given_up, start)
+    return span is not None and (span.dropped or any(a >= span.end for a, _, _ in found))
 
 
 def _lived_beside_owned(text: str, segments: Segments,
@@ -444,10 +493,17 @@ def _ruled_out_after(text: str, segments: Segments, end: int,
     return bool(_RULED_OUT_AFTER.match(rest) or _VERDICT_AFTER.match(rest.lstrip("? ")))
 
 
+# A verb acting on the lead's own home between a wish and it: "quiero rentar mi casa de Cary",
+# "want to keep our place in Apex" -- the wish is for that act, not for the area.
+_OWN_HOME_ACT = re.compile(r"\b(?:rent|rent out|rentar|alquilar|lease|keep|keeping|hold onto"
+                           r"|quedarnos con|sell|selling|vender|list|listing)\s+$")
+
+
 def _owned_home(before: str) -> bool:
     """"our townhouse in": the lead's own home, unless a wish governs it ("buy our home in")."""
     m = _OWNED_HOME.search(before)
-    return m is not None and not _WISH.search(before, 0, m.start())
+    return m is not None and (not _WISH.search(before, 0, m.start())
+                              or _OWN_HOME_ACT.search(before, 0, m.start()) is not None)
 
 
 def wished(before: str) -> bool:
@@ -458,7 +514,8 @@ def wished(before: str) -> bool:
 def _lives_there(before: str, after: str) -> bool:
     """Is an area named as where the lead is now (its clause up to the area: ``before``; the
     rest: ``after``)? "We're in Durham right now", "just bought in Katy" (not a seller)."""
-    if _BOUGHT_IN.search(before) or _OWN_THERE.search(before) or _MY_STREET.search(before):
+    if _BOUGHT_IN.search(before) or _OWN_THERE.search(before) or _MY_STREET.search(before) or \
+            _VALUED_HOME.search(before):
         return True
     job = _OCCUPATION.search(before)
     if job and not _LEAD_ROLE.search(job.group(0)):

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from .areas import AreaMention, wished
 from .dates import DateMention
+from .given_up import GivenUp
 from .model import Intent
 from .questions import Question
 from .text import Segments
@@ -18,7 +19,8 @@ from .whose import EVERYONE, Whose
 _NEXT_HOME = re.compile(
     r"\b(?:need|needs|want|wants|wanna|looking for|look for|looking at|search\w*|next (?:one|place"
     r"|home|house)|new (?:place|home|house)|move (?:to|into)|moving (?:to|into)|buy|buying|purchase"
-    r"|find|upgrade to|downsize to|necesit\w+|queremos|quiero|buscamos|busco|buscar|comprar"
+    r"|find|(?:upgrad|downsiz|upsiz)(?:e|ing) (?:to|into)|necesit\w+|queremos|quiero|buscamos|busco"
+    r"|buscar|comprar"
     r"|mudarnos a)\b"
 )
 # ... after the words about the home they sell ("we need to sell our 4 bed" is that home).
@@ -56,6 +58,7 @@ class MessageContext:
     # move before then"), for a "by then" with no date of its own
     prior_date: date | None = None
     dates: tuple[DateMention, ...] = ()  # the message's date expressions (dates.read_dates)
+    given_up: tuple[GivenUp, ...] = ()  # plans given up (given_up.given_up_spans)
 
     def home_now(self, pos: int) -> bool:
         """Does ``pos`` describe the lead's home now, as a reply to "where do you live now?"

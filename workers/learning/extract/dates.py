@@ -65,6 +65,8 @@ _UNIT = (r"days?|weeks?|wks?|months?|mos?|years?|yrs?|dias?|semanas?|mes(?:es)?|
 _DURATION = re.compile(
     rf"(?P<prep>\b(?:in|within|next|another|about|around|approximately|roughly|probably"
     rf"|maybe|not for|like|least|after|than|give or take|en|dentro de|como en|despues de"
+    # the lead's own estimate: "i'd say 9 months", "thinking 6 months", "diría que 8 meses"
+    rf"|(?:i'?d |i would |let'?s )?say|(?:yo )?diria(?: que)?|digamos|thinking|guessing"
     rf"|proximos|proximas|mas o menos en|aproximadamente)\s+)?(?:the\s+|los\s+|las\s+)?"
     rf"(?:next\s+)?(?:about\s+|around\s+|like\s+|approx\.?\s+|roughly\s+|unos\s+|unas\s+)?"
     # a quantity is a whole word: "regresamos" holds no "a mos" (a month)
@@ -95,6 +97,9 @@ _MONTH = re.compile(
     r"(?:\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?![\s-]*(?:bed|bd|br|bath|ba\b|k\b|m\b|mil"
     r"|%|\+|recamaras|habitaciones|cuartos|banos|dormitorios|car|story|stories)))?"
     r"(?:,?\s+(?:of\s+|del?\s+)?(?P<year>20\d\d))?"
+    # that month of next year: "march of next year", "marzo del año que viene"
+    r"(?(year)|(?P<next_year>,?\s+(?:of\s+)?next year|\s+del? (?:ano que viene|proximo ano"
+    r"|ano proximo|ano entrante))?)"
 )
 _ABBREVIATIONS = frozenset(("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
                             "nov", "dec"))
@@ -282,6 +287,8 @@ def _months(text: str, today: date) -> list[DateMention]:
             continue  # "mar", "dec", "jun" alone are not dates
         month = month_number(word)
         year = int(m.group("year")) if m.group("year") else None
+        if m.group("next_year"):
+            year = today.year + 1
         pre = (m.group("pre") or "").strip()
         if day_given:
             day = int(day_given)

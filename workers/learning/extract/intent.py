@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from .given_up import GivenUp, given_up_spans, inside
 from .model import Intent
 from .questions import Question, polarity
 from .timeline import reads_as_browsing
@@ -64,7 +65,9 @@ _BUY = re.compile(
     # ("la casa está en venta" says a home is for sale: a statement, asking about none)
     r"(?:casas?|propiedades|terrenos?|lotes?|condos?|departamentos?)\s+"
     r"(?:(?!(?:esta|estan|ya|sigue|siguen)\b)\w+\s+)?(?:en|de|a la) venta\b|\badquirir\b"
-    r"|\bcompradores? primerizos?\b|\b(?:somos|soy) primerizos\b"
+    # (a lone "primeriza" is as often a first-time mother: the singular only said of buying)
+    r"|\bcompradores? primerizos?\b|\b(?:somos|soy) primeriz(?:os|as|[oa] (?:comprando"
+    r"|en comprar|compradora?))\b"
 )
 # A rental the lead has already is what they own, not a plan: "got a rental property in Leander".
 # Selling said other ways: "a townhome we need to unload", "cashing out of our house".
@@ -113,11 +116,18 @@ _KEEP_HOME = re.compile(r"\b(?:keep|keeping|hold onto|holding onto|hang onto|que
                         r"|townhome|casa)\b[^.!?]{0,25}$")
 
 
+# Renting out in the present tense is a home the lead has: "a condo in tempe that we rent out",
+# "I rent it out now" (not "we'd rent it out", a plan).
+_RENTING_OUT_NOW = re.compile(r"\b(?:we|i)\s+(?:currently |already |still |now )?$")
+
+
 def owned_rental(text: str, start: int) -> bool:
     """Is the rental named at ``start`` one the lead has ("our rental property", "rent out
-    our current place")?"""
+    our current place", "a condo that we rent out")?"""
     if text.startswith("rent", start) and not text.startswith("rental", start):
         out = text.find("out", start, start + 14)
+        if out >= 0 and _RENTING_OUT_NOW.search(text, max(0, start - 24), start):
+            return True
         return out >= 0 and bool(_OWN_HOME_OUT.match(text, out + 3) or _KEEP_HOME.search(
             text, max(0, start - 60), start))
     return text.startswith("rental", start) and bool(
@@ -148,9 +158,11 @@ _SELL = re.compile(
     r"|\bput(?:ting)? (?:our|my|the|it|her|his|their)\b[^.!?]{0,40}?\b(?:up for sale|on sale)\b"
     # the lead's home already for sale: "our home is on the market", "had it listed", "fsbo"
     r"|\b(?:our|my) (?:[\w@-]+ )?(?:house|home|place|condo|townhome|townhouse|property|land|lot)"
-    r"(?: (?:in|on|at) [\w@ -]{1,30}?)? (?:is|'s|has been|'s been|was|went) (?:already |now "
-    r"|currently |still |been )?"
-    r"(?:on the market|listed|for sale)\b"
+    r"(?: (?:in|on|at) [\w@ -]{1,30}?)? (?:is|'s|has been|'s been|was|went|will be|goes|will go"
+    # ... or about to be: "our house in morrisville is going on the market"
+    r"|is going|'s going|is about to go|is coming|'s coming|comes|hits|will hit|is hitting)"
+    r" (?:already |now |currently |still |been |soon )?"
+    r"(?:on the market|onto the market|listed|for sale|up for sale)\b"
     r"|\b(?:had|have|has) (?:it|her|the house|the home|our (?:house|home|place)) listed\b"
     r"|\bfor sale by owner\b|\bfsbo\b"
     # buyers' offers on the lead's home: "we have an offer on our house", "ours is under contract"
@@ -202,8 +214,10 @@ _RENT = re.compile(
     r"|\brent for (?:a while|a year|a bit|the first|now|\d+ (?:months|years))\b"
     r"|\b(?:do|help with|have|handle|manage|any)\s+(?:[\w-]+\s+){0,3}rentals\b"
     r"|\b(?:what|which)\s+(?:[\w-]+\s+){0,2}rentals?\b(?=[^.!?]*\?)"
-    r"|\b(?:look\w{0,3}|lookng|lokking|need|needs|want|wants|find|finding|searching)\s+(?:for\s+)?"
-    r"(?:a|an)\s+(?:[\w-]+\s+){0,3}?rental\b(?!\s+(?:propert\w*|income|investment|portfolio))"
+    r"|\b(?:look\w{0,3}|lookng|lokking|need|needs|want|wants|find|finding|searching)\s+"
+    # "find him a rental", "need another rental"
+    r"(?:(?:him|her|them|me|us)\s+)?(?:for\s+)?(?:a|an|another)\s+(?:[\w-]+\s+){0,3}?rental\b"
+    r"(?!\s+(?:propert\w*|income|investment|portfolio))"
     r"|\b(?:to|gonna|wanna|will)\s+lease\b(?!\s+(?:it\s+)?out)|\bleasing (?:a|an)\b"
     r"|\b(?:looking for|need|needs|want|wants|find|sign)\s+(?:a|an)\s+(?:new\s+"
     r"|short[\s-]term\s+)?lease\b"
@@ -284,6 +298,11 @@ _PUT_OFF = re.compile(
     r"|a couple(?: of)?|several)\s+)?(?:months?|years?|while)|hasta|todavia|aun|por ahora"
     r"|este ano)\b"
 )
+# ... but an untimed one ("yet", "todavía") is none when the lead then says what they only do
+# now: "not selling yet, just asking".
+_BARE_PUT_OFF = re.compile(r"\b(?:yet|anytime soon|right now|for now|todavia|aun|por ahora)$")
+_JUST_NOW = re.compile(r"^[^.!?;]{0,30}?(?:[,.;]|\s)\s*(?:(?:we|i|we're|i'm|im)\s+)?(?:just|only"
+                       r"|solo|solamente|nada mas|nomas)\b")
 _NOT_READY = re.compile(r"\bnot (?:quite |really )?(?:ready|prepared) to\s+(?:\w+\s+)?$"
                         r"|\btodavia no\s+(?:\w+\s+){0,2}$")
 # A plan for later, which yields to the plan for now.
@@ -313,7 +332,7 @@ _PROGRESSIVE = re.compile(r"(?!going\b|trying\b|planning\b|hoping\b)\w+ing\b")
 _PROPERTY_WORD = re.compile(r"^\W*(?:land|a lot|lot|house|home|condo|townhome|townhouse|duplex)\b")
 
 
-Status = Literal["plain", "now", "later", "negated"]
+Status = Literal["plain", "now", "later", "negated", "given_up"]
 
 
 @dataclass(frozen=True)
@@ -323,6 +342,7 @@ class Signal:
     pos: int
     kind: Intent
     status: Status = "plain"
+    hedged: bool = False  # "we might rent first", "tal vez rentar": a maybe, not a plan
 
 
 def _clause_before(text: str, pos: int, reach: int = 40) -> str:
@@ -331,14 +351,24 @@ def _clause_before(text: str, pos: int, reach: int = 40) -> str:
     return window[cut + 1 :]
 
 
+# A plan already carried out: "we ended up buying", "acabamos rentando" -- no plan now.
+_DONE = re.compile(r"\b(?:ended up|end up|wound up|terminamos|acabamos|termine|acabe)\s+$")
+
+
 def _status(text: str, start: int, end: int, kind: Intent) -> Status:
     text = text.replace("@", "x")  # a masked area name is a word of the clause
     before = _clause_before(text, start)
     after = text[end : end + 60]
+    if _DONE.search(before):
+        return "negated"
     if _NEGATED.search(before) and not _NOT_READY.search(before):
-        if _PUT_OFF.match(after) and not reads_as_browsing(text):
+        put_off = _PUT_OFF.match(after)
+        bare = put_off is not None and _BARE_PUT_OFF.search(put_off.group(0)) is not None
+        if put_off and not reads_as_browsing(text) and not (bare and _JUST_NOW.match(after)):
             return "later"
-        return "negated"  # "not selling yet, just curious": no plan at all
+        # "not selling yet, just curious", "no queremos vender todavía, solo queremos saber
+        # cuánto vale": what they do instead is all there is, no plan at all
+        return "negated"
     own = _NEXT_CLAUSE.split(after, maxsplit=1)[0]  # "rent for now and buy in a year": own part
     if _NOT_READY.search(before) or _LATER_BEFORE.search(before) or _LATER_AFTER.match(own):
         return "later"
@@ -359,11 +389,31 @@ _WEIGHED = re.compile(
 
 
 _PREFERRED = re.compile(r"\b(?:rather|prefer|than|instead)\b")  # "rather buy than rent"
+# Alternatives under one repeated hedge: "maybe buy maybe keep renting", "might sell it, might
+# keep it", "tal vez vender, tal vez rentar" -- no plan chosen yet.
+_HEDGED_PAIR = re.compile(r"\b(?P<hedge>maybe|might|perhaps|possibly|quizas|tal vez|a lo mejor)\b"
+                          r"[^.!?;]{1,40}?\b(?P=hedge)\b[^.!?;,]{0,40}")
+_HEDGES = ("maybe", "might", "perhaps", "possibly", "quizas", "tal vez", "a lo mejor")
+# A plan inside an indirect question: "not sure if we'll buy", "no sé si vamos a comprar o no".
+_UNDECIDED = re.compile(
+    r"\b(?:not sure|unsure|undecided|(?:don'?t|dont|do not) know|haven'?t decided|still deciding"
+    r"|deciding|no se|no sabemos|no estamos segur[oa]s|no estoy segur[oa]|no hemos decidido"
+    r"|(?:todavia|aun) no (?:decidimos|sabemos|se))\s+(?:\w+\s+)?(?:if|whether|si)\b"
+    r"[^.!?;]{0,50}"
+    # ... or torn between plans: "torn between buying in morrisville and renting one more year"
+    r"|\b(?:torn|deciding|debating|choosing|undecided|on the fence)\s+(?:between|about|on)\b"
+    r"[^.!?;]{0,60}|\b(?:indecis[oa]s?|dudando|decidiendo) entre\b[^.!?;]{0,60}")
+_UNDECIDED_GATE = ("sure", "know", "decid", "no se", "no sabemos", "segur", "torn", "debat",
+                   "choosing", "fence", "indecis", "dudando")
 
 
-def _signals(text: str, whose: Whose) -> list[Signal]:
+def _signals(text: str, whose: Whose, given_up: tuple[GivenUp, ...]) -> list[Signal]:
     weighed = [(m.start(), m.end()) for m in _WEIGHED.finditer(text)
                if not _PREFERRED.search(text, max(0, m.start() - 25), m.end())]
+    if any(text.count(hedge) > 1 for hedge in _HEDGES):
+        weighed += [(m.start(), m.end()) for m in _HEDGED_PAIR.finditer(text)]
+    if any(word in text for word in _UNDECIDED_GATE):
+        weighed += [(m.start(), m.end()) for m in _UNDECIDED.finditer(text)]
     if weighed:  # an undecided choice states no plan; the rest of the message still may
         text = mask_out(text, weighed)
     found: list[tuple[int, int, Intent]] = []
@@ -401,9 +451,16 @@ def _signals(text: str, whose: Whose) -> list[Signal]:
                  if not (f[2] == "sell" and any(a <= f[0] < b for a, b in resales))]
         found.extend((a, b, "invest") for a, b in resales)
     found.extend((m.start(), m.end(), "buy_and_sell") for m in _SELL_FIRST.finditer(text))
-    return sorted((Signal(start, kind, _status(text, start, end, kind))
+    return sorted((Signal(start, kind, "given_up" if inside(given_up, start) is not None
+                          else _status(text, start, end, kind),
+                          _HEDGE_BEFORE.search(text, max(0, start - 30), start) is not None)
                    for start, end, kind in found if not whose.other(start)),
                   key=lambda sig: sig.pos)
+
+
+# A plan only possible: "we might rent first", "maybe keep renting", "quizás rentar".
+_HEDGE_BEFORE = re.compile(r"\b(?:might|maybe|possibly|perhaps|could|quizas|tal vez|a lo mejor"
+                           r"|igual y|podriamos|puede que)\s+(?:[\w']+\s+){0,2}$")
 
 
 # "the first one", "the latter", "la segunda opcion": an option of a choice question by its place.
@@ -456,12 +513,15 @@ def answer_intent(text: str, question: Question) -> Intent | None:
     return None
 
 
-def message_intent(text: str, question: Question,
-                   whose: Whose = EVERYONE) -> tuple[Intent | None, set[Intent]]:
+def message_intent(text: str, question: Question, whose: Whose = EVERYONE, *,
+                   given_up: tuple[GivenUp, ...] | None = None,
+                   ) -> tuple[Intent | None, set[Intent]]:
     """The intent one inbound message states as the current plan (or ``None``), and the
     intents it denies ("I'm not selling"), which are withdrawn and never set. A remark about
-    someone else's life ("my coworker had to sell") states none (whose.py)."""
-    signals = _signals(text, whose)
+    someone else's life ("my coworker had to sell") states none (whose.py). ``given_up``: the
+    message's plans given up, when the caller has read them already (given_up.py)."""
+    spans = given_up_spans(text) if given_up is None else given_up
+    signals = _given_up(_signals(text, whose, spans))
     denials = [sig for sig in signals if sig.status == "negated"]
     negated = {sig.kind for sig in denials}
     # a question about a plan that the lead then denies states none: "how much could I get for
@@ -472,7 +532,30 @@ def message_intent(text: str, question: Question,
     answered = answer_intent(text, question)
     if answered and answered not in negated:
         signals.insert(0, Signal(-1, answered))
+    if any(sig.hedged for sig in signals):
+        # a maybe yields to another plan stated plainly ("yes but we might rent first"); a sale
+        # and a purchase still combine ("we might sell our house and buy in Queen Creek")
+        signals = [sig for sig in signals if not sig.hedged or not any(
+            not o.hedged and o.kind != sig.kind and not {o.kind, sig.kind} <= _COMBINE
+            for o in signals)]
     return _current_plan(signals), negated
+
+
+_COMBINE = frozenset(("buy", "sell", "buy_and_sell"))
+
+
+def _given_up(signals: list[Signal]) -> list[Signal]:
+    """A plan given up ("we were going to buy ... but now we just need to sell") is withdrawn
+    when another plan follows it in the message; with none, it is read as said."""
+    out: list[Signal] = []
+    for sig in signals:
+        if sig.status != "given_up":
+            out.append(sig)
+            continue
+        replaced = any(o.pos > sig.pos and o.kind != sig.kind and o.status in ("plain", "now")
+                       for o in signals)
+        out.append(Signal(sig.pos, sig.kind, "negated" if replaced else "plain", sig.hedged))
+    return out
 
 
 def _in_question(text: str, pos: int) -> bool:

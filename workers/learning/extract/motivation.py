@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .context import MessageContext
+from .given_up import inside
 from .intent import RESALE, guest_stay, owned_rental
 from .model import Motivation
 from .questions import polarity
@@ -121,6 +122,8 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                        r"|\badoption\b|\bfoster(?:ing)? (?:kids|children|a child)\b"
                        r"|\bnewborn\b|\b(?:kid|child|#\d|another|one|little one|number \w+)"
                        r" on the way\b"
+                       r"|\b(?:a|another|one more|our|new|second|third|fourth|2nd|3rd|4th)"
+                       r" (?:kid|child|little one) (?:is )?(?:coming|arriving|due)\b"
                        r"|\b(?:el|un|otro|nuestro|mi|al|del|segundo|primer|tercer|nuevo|la|una"
                        r"|otra|nuestra)\s+bebes?\b"
                        r"|\bnaci(?:o|eron) (?:el|la|los|nuestr\w+|mi|mis) (?:bebe|nin[oa]|hij[oa]"
@@ -142,6 +145,9 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    r"|\btoo much (?:house |home )?to (?:keep up|maintain|take care|handle|manage"
                    r"|clean)\b"
                    r"|\bway too much (?:house|for us|space)\b"
+                   # the home is more than the lead can keep: "the house is too much for me"
+                   r"|\b(?:house|home|place|yard) (?:is|'s) (?:just |way |getting )?too much"
+                   r"(?: for (?:me|us|the two of us))?\b"
                    r"|\bkids (?:are )?(?:all )?(?:grown|gone|off to college|out of the house)"
                    r"|\bjust the (?:2|two) of us\b"
                    r"|\bkids (?:have )?(?:all )?moved out\b|\bdon'?t need (?:all )?(?:this|that"
@@ -187,7 +193,8 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                          r"|\bprimer (?:condo|depa|departamento|apartamento|hogar|townhouse)\b"
                          r"|\b(?:compradores?|comprando|comprar|compramos|compro)"
                          r" (?:\w+ )?por primera vez\b"
-                         r"|\b(?:somos|soy) (?:compradores? )?primerizos\b"
+                         r"|\b(?:somos|soy) (?:compradores? )?primeriz(?:os|as|[oa]"
+                         r" (?:comprando|en comprar|compradora?))\b"
                          r"|\bnunca (?:hemos|he) (?:tenido|comprado) (?:casa|una casa)\b"),
     ("investment", r"\brent (?:it |them )?out\b|\bflip(?:s|ping|per)?\b|\bfix and flip\b"
                    r"|\bresell\w*|\brevend\w+|\bairbnb\b|\bvrbo\b|\bshort[\s-]term rental"
@@ -239,7 +246,11 @@ _REASONS_RAW: tuple[tuple[Motivation, str], ...] = (
                    r" force|veteran|vet|teacher|cop|police|nurse|firefighter|officer|from the)\b)"
                    r"|\b(?:just|recently|finally|now|both|already) retired\b|\bjubil\w+"
                    r"|\bretir(?:o|arme|arnos|ad[oa]s?)\b"
-                   r"|\b(?:me|nos|se) (?:\w+ ){0,2}retir(?:o|e|amos|aron|ar|ando)\b"),
+                   r"|\b(?:me|nos|se) (?:\w+ ){0,2}retir(?:o|e|a|an|amos|aron|ar|ara|aran|ando)\b"
+                   # the end of working life in other words: "done working at the end of the
+                   # year", "deja de trabajar en junio"
+                   r"|\bdone working\b(?! (?:from|at home|for (?:the|today)|on|with)\b)"
+                   r"|\bdej(?:o|a|amos|an|ar|are|ara) de trabajar\b"),
 )
 _REASONS: tuple[tuple[Motivation, re.Pattern[str]], ...] = tuple(
     (key, re.compile(pattern)) for key, pattern in _REASONS_RAW
@@ -358,9 +369,18 @@ def motivation_events(ctx: MessageContext) -> list[tuple[int, Motivation]]:
         # a bare reason answering "what's prompting the move?": "work", "the baby", "divorce"
         framed = "moving for " + text
         out.extend((0, name) for name, pattern in _REASONS if pattern.search(framed))
+    if ctx.given_up:  # "we were going to move for my job but that fell through. more room now"
+        out = [(pos, name) for pos, name in out if not _given_up_reason(ctx, pos, out)]
     if any(name not in _SIZE_REASONS for _, name in out):
         out = [(pos, name) for pos, name in out if name not in _SIZE_REASONS]
     return sorted(out, key=lambda e: e[0])
+
+
+def _given_up_reason(ctx: MessageContext, pos: int, reasons: list[tuple[int, Motivation]]) -> bool:
+    """A reason in a plan given up: none now, once the plan is dropped or another reason
+    follows it."""
+    span = inside(ctx.given_up, pos)
+    return span is not None and (span.dropped or any(p >= span.end for p, _ in reasons))
 
 
 def _ours(ctx: MessageContext, pos: int) -> bool:

@@ -20,6 +20,7 @@ from .context import MessageContext
 from .dates import read_dates
 from .features import feature_events
 from .financing import financing_events
+from .given_up import given_up_spans
 from .home import bathroom_events, bedroom_events, property_type_events
 from .intent import merge_intent, message_intent, withdraw_intent
 from .lang import is_spanish
@@ -177,7 +178,9 @@ def _context(
     spanish = is_spanish(text)
     found = find_areas(text, areas)
     masked = spell_out_amounts(mask_spans(text, [(a, b) for a, b, _ in found]), spanish=spanish)
-    stated, denied = message_intent(masked, question if direct else NO_QUESTION, whose)
+    given_up = given_up_spans(masked)  # plans given up: read once, for intent, areas, reasons
+    stated, denied = message_intent(masked, question if direct else NO_QUESTION, whose,
+                                    given_up=given_up)
     current = withdraw_intent(builder.get("intent"), denied)
     intent = merge_intent(current, stated, text)
     seller = intent in ("sell", "buy_and_sell")
@@ -185,12 +188,13 @@ def _context(
         index=index, text=text, masked=masked, segments=segments, question=question,
         direct=direct, intent=intent, stated_intent=stated, money_talk=money_talk, now=now,
         areas=(), spanish=spanish, whose=whose, dates=tuple(read_dates(masked, now.date())),
+        given_up=given_up,
     )
     mentions = tuple(
         replace(m, sense="other") if not seller and m.sense == "want" and ctx.home_now(m.start)
         else m
         for m in classify_areas(text, segments, areas, seller=seller, remark=whose.other,
-                                found=found)
+                                found=found, given_up=given_up)
     )
     return replace(ctx, areas=mentions)
 

@@ -62,6 +62,7 @@ _SMS_WORDS: dict[str, str] = {
     "1st home": "first home", "1st house": "first house", "wnt": "want",
     "wanna": "want to", "gonna": "going to", "tryna": "trying to", "gotta": "got to",
     "prolly": "probably", "prob": "probably", "def": "definitely", "rn": "right now",
+    "idk": "i don't know", "dunno": "don't know",
 }
 _SMS = re.compile(r"(?<![\w'])(?:" + ""
                   r"|".join(sorted(map(re.escape, _SMS_WORDS), key=len, reverse=True))

@@ -44,6 +44,10 @@ _BROWSING = re.compile(
     r"\bjust (?:browsing|looking(?! for (?!now))|curious|starting to look|window shopping"
     r"|daydreaming|dreaming|looking around|poking around|checking things out)\b"
     r"|\bno (?:real |set |concrete |firm )?plans\b|\bnot sure (?:yet|when)\b|\bno timeline\b"
+    r"|\b(?:don'?t|dont|do not) know (?:yet|when)\b"
+    # no date yet, as "no timeline": "todavía no tenemos fecha", "no set date yet"
+    r"|\bno (?:set |firm |exact )?(?:date|timeframe) yet\b|\b(?:don'?t|dont|do not) have a (?:set "
+    r"|firm |exact )?(?:date|timeline|timeframe)\b|\bno (?:tenemos|tengo|hay) (?:fecha|plazo)\b"
     r"|\bsomeday\b|\bnothing (?:set )?in stone\b|\bkeeping an eye on\b"
     r"|\bjust (?:exploring|researching|doing (?:some )?research)\b|\b(?:very "
     r"|still )?early stages?\b"
@@ -68,12 +72,16 @@ _MOVE_CUE = re.compile(
     r"|more like|pushed (?:it )?(?:back |out )?to|push(?:ing)? (?:it )?(?:back |out )?to|closer to"
     r"|changed (?:it )?to|instead|after|once"
     r"|necesitamos|para|antes|hasta|piensan|pensamos|planeamos|esperamos|como en|entrar"
+    # Spanish "cambiarse" is moving house: "nos cambiamos a finales de junio"
+    r"|(?:nos|me) cambi(?:amos|o|aremos|ariamos|amos de casa)|cambiarnos|cambiarme"
     r"|tenemos que|tengo que)\b"
 )
 _NEAR_CUES = frozenset(("by", "after", "once"))
 _MOVE_AFTER = re.compile(
     r"\b(?:move|moving|moved in|close|closing|list|listing|buy|buying|sell|selling|relocat\w*"
-    r"|settled|settle (?:in|down|into)|by then|be in|mudar\w*|comprar|vender)\b"
+    r"|settled|settle (?:in|down|into)|by then|be in|mudar\w*|comprar|vender"
+    # Spanish present and future of the plan: "se retira en marzo y ahí vendemos"
+    r"|vendemos|venderemos|vendere|compraremos|comprare|mudamos|mudaremos)\b"
 )
 # A birth is an event of its own: "expecting a baby in August", "gemelos para julio" date the
 # birth, not the move -- unless the move is tied to it ("move after the baby comes in march",
@@ -110,7 +118,15 @@ _OTHER_EVENT = re.compile(
     r"|llam\w+|hablamos|hablar|escrib\w+|cita|visita)\b"
 )
 _BY_THEN = re.compile(r"\b(?:by|before|around|until|til|till) (?:then|that (?:date|day|time))\b"
-                      r"|\b(?:para|antes de) (?:entonces|esa fecha|ese dia|eso)\b")
+                      r"|\b(?:para|antes de) (?:entonces|esa fecha|ese dia|eso)\b"
+                      # "before" / "antes" closing a sentence after a date: "starts march 1,
+                      # we need to rent something before", "necesitamos rentar algo antes"
+                      r"|\b(?:before|antes)\s*(?:[.!?]|$)")
+
+
+# The lead unsure, at the end of what they say: "might just keep renting, not sure".
+_UNSURE_END = re.compile(r"\b(?:not (?:really |totally |100% )?sure|unsure|no (?:estoy|estamos)"
+                         r" segur[oa]s?)(?:\s+(?:tbh|honestly|lol|yet|todavia|aun))?\W*$")
 
 
 def reads_as_browsing(text: str) -> bool:
@@ -169,9 +185,31 @@ def _accepts(ctx: MessageContext, pos: int, end: int | None = None) -> bool:
     if end is not None:  # a date said alone ("a mediados de mayo"): at most a word beside it
         start_c, end_c = ctx.segments.clause(pos)
         beside = ctx.segments.text[start_c:pos] + " " + ctx.segments.text[end:end_c]
-        if not re.findall(r"\w+", beside):
+        if not re.findall(r"\w+", beside) or _only_times(ctx, start_c, end_c):
             return True
     return len(re.findall(r"\w+", clause)) <= 3
+
+
+# Words that leave a clause of dates a time said alone: "probably next spring or summer".
+_HEDGE_WORDS = frozenset(("probably", "maybe", "ideally", "hopefully", "likely", "possibly",
+                          "perhaps", "like", "or", "and", "either", "i", "think", "guess",
+                          "honestly", "tbh", "prob", "around", "about", "o", "y", "tal", "vez",
+                          "quizas", "probablemente", "creo", "ojala", "como", "mas", "menos"))
+
+
+def _only_times(ctx: MessageContext, start: int, end: int) -> bool:
+    """Is the clause ``start:end`` only dates and hedges ("probably next spring or summer")?"""
+    chars = list(ctx.masked[start:end])
+    for d in ctx.dates:
+        for i in range(max(d.start, start), min(d.end, end)):
+            chars[i - start] = " "
+    return all(w in _HEDGE_WORDS for w in re.findall(r"\w+", "".join(chars)))
+
+
+# A time ruled out, right before it: "Not this year. Probably next spring", "no en marzo" (but
+# "not until 2028" gives the earliest time).
+_NOT_THEN = re.compile(r"\b(?:not|no|never|nunca)\s+(?:in\s+|by\s+|en\s+|para\s+)?$")
+_EARLIEST = re.compile(r"(?:until|till|til|before|after|hasta|antes|despues)\b")
 
 
 # A listing or agreement running to a date: the date ends its term, it is no move.
@@ -201,11 +239,19 @@ def timeline_events(ctx: MessageContext) -> list[tuple[int, Timeline]]:
                and not _THEIR_HASTE.search(ctx.segments.clause_before(m.start())))
     out.extend((m.start(), "asap") for m in _SOON.finditer(text) if _accepts(ctx, m.start()))
     out.extend((m.start(), "browsing") for m in _BROWSING.finditer(text))
+    unsure = _UNSURE_END.search(text) if "sure" in text or "segur" in text else None
+    if unsure and not (ctx.direct and ctx.question.topics and not (
+            ctx.question.asks("timeline") or ctx.question.yes_intents
+            or ctx.question.intent_choice)):
+        out.append((unsure.start(), "browsing"))  # "... might keep renting, not sure"
     answering = ctx.question.asks("timeline") and ctx.direct
     mentions = ctx.dates
     for mention in mentions:
         if _TERM_OF.search(ctx.segments.clause_before(mention.start)):
             continue  # "listed with redfin til june": the end of a listing's term, not a move
+        if _NOT_THEN.search(text, max(0, mention.start - 12), mention.start) and not \
+                _EARLIEST.match(text, mention.start):
+            continue  # "not this year", "no en marzo": a time ruled out
         if _believed(ctx, mention, answering) or _corrects_to(ctx, mention):
             out.append((mention.start, bucket(_days_until(mention.target, today))))
     then = _BY_THEN.search(text)

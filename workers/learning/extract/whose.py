@@ -221,6 +221,25 @@ def _person(m: re.Match[str]) -> tuple[Role, str]:
     return ("self", _HOUSEHOLD_WHO) if household else ("other", who)
 
 
+# The lead setting another's plan apart from their own: "mi suegra sí quiere vender, pero eso es
+# cosa de ella", "my brother wants to sell but that's his business".
+_DISOWN = re.compile(
+    r"\b(?:that'?s|thats|that is|eso es|es)\s+(?:all |just |really |totally |solo )?"
+    r"(?:(?:her|his|their) (?:own )?(?:business|problem|thing|deal)|(?:cosa|asunto|problema"
+    r"|rollo) (?:de (?:ella|el|ellos|ellas)|suy[oa]s?))\b")
+
+
+def _disowned(text: str, clauses: list[Clause], roles: list[tuple[Role, str]],
+              named: set[str]) -> frozenset[str]:
+    """The people whose plan the lead sets apart as not theirs to pursue ("eso es cosa de
+    ella"), unless the lead also says they write for them."""
+    m = _DISOWN.search(text)
+    if m is None:
+        return frozenset()
+    return frozenset(who for c, (r, who) in zip(clauses, roles, strict=True)
+                     if r == "other" and c.start < m.start() and who not in named)
+
+
 def read_whose(text: str, proxies: frozenset[str], own_plan: bool) -> Whose:
     """Who each clause of a normalised message is about, given what earlier messages said
     (``proxies``: the people the lead writes for; ``own_plan``: the lead stated a plan)."""
@@ -264,9 +283,11 @@ def read_whose(text: str, proxies: frozenset[str], own_plan: bool) -> Whose:
         else:
             roles.append((clause.role, clause.who))
     own = own_plan or any(c.plan and r == "self" for c, (r, _) in zip(clauses, roles, strict=True))
+    disowned = _disowned(text, clauses, roles, named)
     if not own:  # the only plan stated is a relative's (or "she wants to sell"): the lead's search
         named.update(who for c, (r, who) in zip(clauses, roles, strict=True)
-                     if c.plan and r == "other" and (who in _KIN_WORDS or who in _PRONOUNS))
+                     if c.plan and r == "other" and (who in _KIN_WORDS or who in _PRONOUNS)
+                     and who not in disowned)
     final: list[Role] = []
     for role, who in roles:
         if role == "other" and (who in named or (who in _PRONOUNS and named)):
