@@ -34,6 +34,7 @@ from tests.support.kafka import RawProducer, read_until
 from tests.support.tenants import add_tenants
 from workers.console import accounts, audit, passwords
 from workers.console.service import SPEC
+from workers.console.views import dlq as dlq_page
 from workers.db.tenant import TenantDatabase
 from workers.errors import InvalidEventError
 from workers.outbound.delivery import ReplyStore
@@ -662,6 +663,25 @@ async def test_a_dead_letter_replayed_after_a_confirmation(
     assert json.loads(row["after"])["sent"] == [where]
     assert "yes" in (await browser.get(f"/console/dlq?tenant={data.a}")).text
     await browser.get("/console/dlq/replay?position=0:99999999999", status=400)
+
+
+async def test_the_dead_letter_page_reads_only_the_newest_records(
+        console: Running, browser: Browser, data: Seeded, kafka: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """However large the DLQ grew, the page reads at most `SCAN` of its newest records and
+    says so; `leadmem dlq list` reads all of it."""
+    await browser.log_in(await add_user(console.settings, "operator"))
+    older, _ = await dead_letter(kafka, data.b, offset=10**9 + 11, trace="old")
+    newer, _ = await dead_letter(kafka, data.b, offset=10**9 + 12, trace="new")
+    monkeypatch.setattr(dlq_page, "SCAN", 1)
+    page = await browser.get("/console/dlq")
+    page.accessible()
+    assert "among the newest 1 of the" in page.text and "Older ones were not read" in page.text
+    assert older not in page.text  # not the newest of its partition: not read
+    monkeypatch.setattr(dlq_page, "SCAN", 10**6)
+    whole = await browser.get(f"/console/dlq?tenant={data.b}")
+    assert older in whole.text and newer in whole.text
+    assert "Older ones were not read" not in whole.text
 
 
 # --- the console's own tables -----------------------------------------------------------------

@@ -37,12 +37,35 @@ def _log_skip(message: str) -> None:
     log.warning("%s", message)
 
 
+def newest_ranges(begins: dict[TopicPartition, int], ends: dict[TopicPartition, int],
+                  newest: int | None) -> dict[TopicPartition, tuple[int, int]]:
+    """Each partition's offsets to read: all of them, or with `newest` only the latest
+    records, shared evenly among the partitions (what one partition leaves unused goes to
+    the others, so a tenant's letters, all in its partition, get the most of it)."""
+    ranges = {tp: (begins[tp], ends[tp]) for tp in ends if begins[tp] < ends[tp]}
+    if newest is None:
+        return ranges
+    left, out = max(0, newest), {}
+    smallest_first = sorted(ranges.items(), key=lambda item: item[1][1] - item[1][0])
+    for i, (tp, (start, end)) in enumerate(smallest_first):
+        share = left // (len(ranges) - i)
+        take = min(end - start, share)
+        if take:
+            out[tp] = (end - take, end)
+        left -= take
+    return out
+
+
 async def iter_dlq(kafka: Kafka, only: set[Position] | None = None,
                    timeout_s: float = 60.0,
-                   on_skip: Callable[[str], None] = _log_skip) -> AsyncIterator[Letter]:
-    """Every dead letter on `pipeline.dlq` up to its current end (or at the positions `only`),
-    one at a time: the DLQ may be large, and no reader holds it in memory. Records whose
-    `dlq-*` headers do not parse are reported to `on_skip` and left out."""
+                   on_skip: Callable[[str], None] = _log_skip,
+                   newest: int | None = None, sizes: dict[str, int] | None = None,
+                   ) -> AsyncIterator[Letter]:
+    """Every dead letter on `pipeline.dlq` up to its current end (or at the positions `only`,
+    or among the `newest` records: `newest_ranges`), one at a time: the DLQ may be large, and
+    no reader holds it in memory. Records whose `dlq-*` headers do not parse are reported to
+    `on_skip` and left out. `sizes`, when given, gets the records on the topic (`on_topic`)
+    and those this reads (`read`)."""
     access = as_access(kafka)
     consumer = AIOKafkaConsumer(**access.client_kwargs(), group_id=None,
                                 enable_auto_commit=False, max_partition_fetch_bytes=1 << 20)
@@ -51,14 +74,16 @@ async def iter_dlq(kafka: Kafka, only: set[Position] | None = None,
         parts = await topic_partitions(access, [PIPELINE_DLQ])
         begins = await consumer.beginning_offsets(parts) if parts else {}
         ends = await consumer.end_offsets(parts)
-        ranges: dict[TopicPartition, tuple[int, int]] = {}
-        for tp in parts:
-            start, end = begins[tp], ends[tp]
-            if only is not None:
-                offsets = [o for p, o in only if p == tp.partition and start <= o < end]
-                start, end = (min(offsets), max(offsets) + 1) if offsets else (0, 0)
-            if start < end:
-                ranges[tp] = (start, end)
+        ranges = newest_ranges(begins, ends, newest)
+        if only is not None:
+            ranges = {}
+            for tp in parts:
+                offsets = [o for p, o in only if p == tp.partition and begins[tp] <= o < ends[tp]]
+                if offsets:
+                    ranges[tp] = (min(offsets), max(offsets) + 1)
+        if sizes is not None:
+            sizes["on_topic"] = sum(ends[tp] - begins[tp] for tp in parts)
+            sizes["read"] = sum(end - start for start, end in ranges.values())
         if not ranges:
             return
         consumer.assign(list(ranges))
@@ -111,22 +136,32 @@ async def replayed(conn: asyncpg.Connection) -> set[Identity]:
 
 @dataclass
 class Listing:
-    """The latest dead letters (of a tenant, or all), oldest first, with the totals."""
+    """The latest dead letters (of a tenant, or all), oldest first, with the totals of the
+    records read: all of the topic, or its newest `read` of `on_topic` (`complete` False)."""
 
     total: int = 0
     replays: int = 0  # of `total`, how many were replayed
     shown: list[Letter] = field(default_factory=list)
+    on_topic: int = 0  # records on the topic
+    read: int = 0  # of them, how many were read (the newest)
+
+    @property
+    def complete(self) -> bool:
+        return self.read >= self.on_topic
 
 
 async def latest(kafka: Kafka, limit: int, done: set[Identity],
                  tenant: str | None = None,
-                 on_skip: Callable[[str], None] = _log_skip) -> Listing:
-    """The `limit` latest dead letters (of `tenant`), in one pass holding only those."""
+                 on_skip: Callable[[str], None] = _log_skip,
+                 newest: int | None = None) -> Listing:
+    """The `limit` latest dead letters (of `tenant`), in one pass holding only those; among
+    the `newest` records of the topic only, when given (a page that must answer at once)."""
     if limit < 1:
         raise ValueError("the limit must be at least 1")
     out = Listing()
     heap: list[tuple[str, int, int, Letter]] = []
-    async for r, x in iter_dlq(kafka, on_skip=on_skip):
+    sizes: dict[str, int] = {}
+    async for r, x in iter_dlq(kafka, on_skip=on_skip, newest=newest, sizes=sizes):
         if tenant and x.tenant_id != tenant:
             continue
         out.total += 1
@@ -137,6 +172,7 @@ async def latest(kafka: Kafka, limit: int, done: set[Identity],
         else:
             heapq.heappushpop(heap, item)
     out.shown = [letter for *_, letter in sorted(heap)]
+    out.on_topic, out.read = sizes.get("on_topic", 0), sizes.get("read", 0)
     return out
 
 

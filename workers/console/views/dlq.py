@@ -20,6 +20,10 @@ from workers.dlq import letters, replay
 from workers.errors import RetryableError
 
 LIMIT = 50
+# The index page reads at most this many of the newest records of the topic, so it answers at
+# once however large the DLQ grew; it says when it read only part, and `leadmem dlq list`
+# reads all of it.
+SCAN = 20_000
 READ_TIMEOUT_S = 20.0
 _POSITION = re.compile(r"^(\d{1,9}):(\d{1,19})$")
 
@@ -63,7 +67,7 @@ async def index(console: Console, request: web.Request, visit: Visit) -> web.Str
     done = await _done(console)
     try:
         listing = await asyncio.wait_for(
-            letters.latest(console.kafka, LIMIT, done, tenant), READ_TIMEOUT_S)
+            letters.latest(console.kafka, LIMIT, done, tenant, newest=SCAN), READ_TIMEOUT_S)
     except KafkaError as exc:
         raise RetryableError(f"Kafka did not answer: {exc!r}") from exc
     rows = [{"position": f"{r.partition}:{r.offset}", "partition": r.partition,
