@@ -5,7 +5,10 @@ It consumes one topic and publishes each record unchanged to another, in one of 
 - `aiokafka`: the Kafka client alone (`getmany`, `send`, wait for the acks, commit the
   handled offsets once a second): what any Python consumer on this client pays;
 - `confluent`: the same loop on librdkafka (`confluent-kafka`, a C client with its own
-  threads; FastStream has a broker over it): what the client's share could be;
+  threads): what the client's share could be;
+- `fs-confluent`: FastStream's broker over librdkafka (`faststream.confluent`), a batch
+  subscriber that republishes (librdkafka commits the consumed offsets once a second): what
+  of librdkafka's share is left under the framework;
 - `host`: our worker runtime (`WorkerHost`: FastStream's batch subscriber, the dead-letter
   boundary, tenant groups, the publisher's flush, offsets on an interval) with a handler that
   only republishes: what every worker of the pipeline pays before its own work;
@@ -19,6 +22,7 @@ Configured by the `LEADMEM_*` environment (the workers' settings) and `HOP_IN`, 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -33,7 +37,7 @@ from workers.runtime.kafka_access import kafka_access
 from workers.runtime.record import Record
 from workers.settings import Settings
 
-MODES = ("aiokafka", "confluent", "host", "host-pg")
+MODES = ("aiokafka", "confluent", "fs-confluent", "host", "host-pg")
 LEDGER = ("INSERT INTO processed_events (tenant_id, consumer, event_id) VALUES ($1, 'hop', $2) "
           "ON CONFLICT DO NOTHING")
 
@@ -135,6 +139,33 @@ def librdkafka(settings: Settings, source: str, target: str, group: str) -> None
         consumer.close()
 
 
+async def faststream_librdkafka(settings: Settings, source: str, target: str, group: str
+                               ) -> None:
+    """The relay as a FastStream application on `faststream.confluent`. One record per
+    poll: librdkafka's `consume` waits for a full batch or its timeout, so a batch of more
+    would hold a lone record (at 20 records/s a poll finds one anyway)."""
+    from faststream import FastStream
+    from faststream.confluent import KafkaBroker as ConfluentBroker
+
+    logger = logging.getLogger("faststream.hop")
+    logger.setLevel(logging.WARNING)  # as the workers' `make_broker` sets it
+    broker = ConfluentBroker(settings.kafka_bootstrap or "", logger=logger,
+                             enable_idempotence=True, acks="all",
+                             linger_ms=settings.producer_linger_ms)
+
+    @broker.subscriber(source, group_id=group, batch=True, max_records=1,
+                       auto_offset_reset="earliest",
+                       auto_commit_interval_ms=settings.commit_interval_ms,
+                       session_timeout_ms=settings.session_timeout_ms,
+                       heartbeat_interval_ms=settings.heartbeat_interval_ms)
+    async def relay(body: object) -> None:
+        raw = broker.context.get_local("message").raw_message  # records carry no headers
+        for r in raw if isinstance(raw, tuple) else (raw,):
+            await broker.publish(r.value(), target, key=r.key())
+
+    await FastStream(broker).run()
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in MODES:
         print(f"usage: python -m devtools.bench.hop_relay {{{','.join(MODES)}}}",
@@ -147,6 +178,8 @@ def main(argv: list[str]) -> int:
         asyncio.run(plain(settings, source, target, group))
     elif mode == "confluent":
         librdkafka(settings, source, target, group)
+    elif mode == "fs-confluent":
+        asyncio.run(faststream_librdkafka(settings, source, target, group))
     else:
         settings = settings.model_copy(update={"consumer_group_prefix": group})
         asyncio.run(run_worker(spec(mode, source, target), settings))

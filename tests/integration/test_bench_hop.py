@@ -47,7 +47,8 @@ async def test_hop_bench_carries_every_record_in_every_mode(migrated: ServiceUrl
     result = json.loads(lines[0])
     assert (result["rate_per_s"], result["records"]) == (100, 30)
     [rows] = result["rounds"]
-    assert [r["mode"] for r in rows] == ["direct", "aiokafka", "confluent", "host", "host-pg"]
+    assert [r["mode"] for r in rows] == ["direct", "aiokafka", "confluent", "fs-confluent", "host",
+                                       "host-pg"]
     for row in rows:
         assert 0 < row["hop_p50_ms"] <= row["hop_p95_ms"] <= row["hop_p99_ms"]
         assert set(row["cpu_ms_per_record"]) <= {"relay", "broker", "postgres"}

@@ -37,4 +37,4 @@ def test_bad_arguments_are_refused(args: list[str]) -> None:
 
 def test_the_relay_names_its_modes(capsys: pytest.CaptureFixture[str]) -> None:
     assert relay_main(["kafka"]) == 2
-    assert "aiokafka,confluent,host,host-pg" in capsys.readouterr().err
+    assert "aiokafka,confluent,fs-confluent,host,host-pg" in capsys.readouterr().err
