@@ -55,6 +55,12 @@ def hop_stats(hops: dict[str, list[float]]) -> dict[str, dict[str, float | None]
     return out
 
 
+def ratio(pipeline: float, machine: float) -> float | None:
+    """The pipeline's rate as a share of the machine's raw one; None when there is no raw
+    rate (a backlog of a few events may hold no message row for Postgres to insert)."""
+    return round(pipeline / machine, 4) if machine > 0 else None
+
+
 @dataclass(frozen=True)
 class PipelineBench:
     events: int = 4000
@@ -180,8 +186,8 @@ class Runner:
             "latency_samples": head["samples"], "latency_cpu": head["cpu"],
             "hops_ms": head["hops_ms"], "latency_curve": curve,
             "idle_cpu": idle_cpu,
-            "broker_ratio": round(eps / raw_broker["broker_events_per_s"], 4),
-            "postgres_ratio": round(rows_per_s / raw_pg["postgres_rows_per_s"], 4),
+            "broker_ratio": ratio(eps, raw_broker["broker_events_per_s"]),
+            "postgres_ratio": ratio(rows_per_s, raw_pg["postgres_rows_per_s"]),
             **raw_broker, **raw_pg, "pipeline_message_rows_per_s": round(rows_per_s, 1),
             "events": cfg.events, "tenants": cfg.tenants, "leads": cfg.tenants * cfg.leads,
             "replies_delivered": replies, "handler_s": busy, "cpu_s": cpu,
