@@ -34,7 +34,7 @@ from devtools.bench.context import percentiles
 from devtools.bench.env import bench_env, with_database
 from devtools.bench.hop_relay import MODES
 from devtools.bench.pipeline_setup import bench_broker, onboard
-from devtools.bench.processes import settings_env
+from devtools.bench.processes import fresh_dir, settings_env
 from workers.runtime.kafka import ensure_topics, producer_settings
 from workers.runtime.kafka_access import KafkaAccess
 from workers.settings import Settings
@@ -195,16 +195,9 @@ async def warm_broker(kafka: KafkaAccess, settings: Settings, tenants: list[str]
         await reader.stop()
 
 
-def fresh_logs(log_dir: Path) -> None:
-    """The log directory with this run's logs only (relays append)."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    for old in log_dir.glob("*.log"):
-        old.unlink()
-
-
 async def run(base: Settings, cfg: HopBench, out: Out) -> dict[str, Any]:
     log_dir = Path(cfg.log_dir)
-    fresh_logs(log_dir)
+    fresh_dir(log_dir)
     tenants = [f"hop{i:03d}" for i in range(cfg.tenants)]
     async with AsyncExitStack() as stack:
         kafka, base = await bench_broker(stack, base, log_dir / "kafka")

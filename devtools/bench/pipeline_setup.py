@@ -10,7 +10,6 @@ a tenant row, settings with service areas, a GHL token.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import time
 from collections.abc import AsyncIterator
@@ -25,7 +24,7 @@ from pydantic import SecretStr
 from devtools import signing
 from devtools.bench.env import BenchEnv, bench_env, with_database
 from devtools.bench.machine_cpu import process_cpu
-from devtools.bench.processes import ProcessGroup, WorkerProcess
+from devtools.bench.processes import ProcessGroup, WorkerProcess, fresh_dir
 from devtools.fakes.ghl_api import FakeGHLAPI
 from devtools.fakes.messages_api import FakeMessagesAPI
 from devtools.kafka import KafkaServer
@@ -118,10 +117,7 @@ async def bench_broker(stack: AsyncExitStack, base: Settings, kafka_dir: Path
 async def stage(base: Settings, tenants: list[str], *, tag: str, database: str,
                 redis_db: int, partitions: int, log_dir: Path) -> AsyncIterator[Stage]:
     """Start broker (unless configured), fakes, bench database and the worker processes."""
-    os.makedirs(log_dir, exist_ok=True)
-    for old in os.listdir(log_dir):  # one run's logs only (ProcessGroup appends)
-        if old.endswith(".log"):
-            os.remove(os.path.join(log_dir, old))
+    fresh_dir(log_dir)  # one run's logs only
     async with AsyncExitStack() as stack:
         kafka, base = await bench_broker(stack, base, log_dir / "kafka")
         await ensure_topics(kafka, partitions, base.topic_replication)

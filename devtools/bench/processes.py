@@ -42,6 +42,13 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def fresh_dir(path: Path) -> None:
+    """`path` exists and holds no earlier run's logs (ProcessGroup appends to them)."""
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.log"):
+        old.unlink()
+
+
 def peak_rss_mb(pid: int) -> float | None:
     """VmHWM: the process's peak resident memory so far (Linux)."""
     try:

@@ -44,7 +44,7 @@ from devtools import signing
 from devtools.bench import machine_cpu
 from devtools.bench.machine_cpu import process_cpu
 from devtools.bench.pipeline_setup import wait_healthy
-from devtools.bench.processes import ProcessGroup, WorkerProcess
+from devtools.bench.processes import ProcessGroup, WorkerProcess, fresh_dir
 from devtools.bench.receiver_load import Bodies, WrkRun, lua_script, run_wrk, wrk_version
 from devtools.kafka import KafkaServer
 from schemas.topics import GHL_EVENTS
@@ -312,13 +312,6 @@ async def broker(settings: Settings, work_dir: Path,
         yield server.client_settings(), server.pid
     finally:
         server.stop()
-
-
-def fresh_dir(path: Path) -> None:
-    """`path` exists and holds no earlier run's logs (ProcessGroup appends to them)."""
-    path.mkdir(parents=True, exist_ok=True)
-    for old in path.glob("*.log"):
-        old.unlink()
 
 
 async def run(settings: Settings, cfg: ReceiverBench, out: Out) -> dict[str, Any]:

@@ -5,7 +5,6 @@ ledger row per record it carried. No timing or CPU figure is asserted: machines 
 
 from __future__ import annotations
 
-import json
 import os
 
 import asyncpg
@@ -13,7 +12,7 @@ import pytest
 
 from devtools import bench_cmds
 from devtools.bench.env import with_database
-from tests.support.cli import run_in_thread
+from tests.support.cli import json_result, run_in_thread
 from tests.support.services import ServiceUrls, drop_database
 
 pytestmark = pytest.mark.integration
@@ -41,10 +40,7 @@ async def test_hop_bench_carries_every_record_in_every_mode(migrated: ServiceUrl
             await ledger.close()
     finally:
         await drop_database(migrated.admin_database_url, database)
-    assert code == 0, out
-    lines = out.strip().splitlines()
-    assert len(lines) == 1  # --json: the result alone
-    result = json.loads(lines[0])
+    result = json_result(code, out)
     assert (result["rate_per_s"], result["records"]) == (100, 30)
     [rows] = result["rounds"]
     assert [r["mode"] for r in rows] == ["direct", "aiokafka", "confluent", "fs-confluent", "host",

@@ -5,14 +5,13 @@ documented fields with consistent counts. No timing is asserted: machines are no
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
 
 from devtools import bench_cmds
 from devtools.bench.listings import KINDS
-from tests.support.cli import run_in_thread
+from tests.support.cli import json_result, run_in_thread
 from tests.support.services import ServiceUrls, drop_database
 
 pytestmark = pytest.mark.integration
@@ -37,10 +36,7 @@ async def test_listings_bench_prints_consistent_json(migrated: ServiceUrls) -> N
             "--reads", "20", "--database", database, "--redis-db", "11")
     finally:
         await drop_database(migrated.admin_database_url, database)
-    assert code == 0, out
-    lines = out.strip().splitlines()
-    assert len(lines) == 1  # --json: the result alone
-    result = json.loads(lines[0])
+    result = json_result(code, out)
     assert (result["listings"], result["page_size"], result["areas"]) == (300, 200, 25)
 
     full = result["full_sync"]

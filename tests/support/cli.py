@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import io
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,3 +36,11 @@ def run(registers: Sequence[Register], argv: Sequence[str]) -> tuple[int, str]:
 async def run_in_thread(registers: Sequence[Register], *argv: str) -> tuple[int, str]:
     """`run` in a thread: each command has its own event loop, as under `leadmem`."""
     return await asyncio.to_thread(run, registers, argv)
+
+
+def json_result(code: int, out: str) -> Any:
+    """What a `--json` command printed, checked: exit status 0 and one line, the result."""
+    assert code == 0, out
+    lines = out.strip().splitlines()
+    assert len(lines) == 1, out  # --json: the result alone
+    return json.loads(lines[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -93,6 +94,20 @@ def scores(cases: Iterable[dict[str, Any]], *, known_misses: Iterable[str] = ())
     fields = {f: f1(tp[f], fp[f], fn[f]) for f in FIELDS if tp[f] + fp[f] + fn[f]}
     overall = f1(sum(tp.values()), sum(fp.values()), sum(fn.values()))
     return Scores(overall, fields, wrong)
+
+
+def class_by_id(pattern: re.Pattern[str], classes: Iterable[str]
+                ) -> Callable[[dict[str, Any]], str]:
+    """A set's class of each case, read from its id (`pattern`'s `cls` group) and checked to
+    be one of `classes`."""
+    names = frozenset(classes)
+
+    def class_of(case: dict[str, Any]) -> str:
+        m = pattern.fullmatch(case["id"])
+        assert m and m.group("cls") in names, case["id"]
+        return m.group("cls")
+
+    return class_of
 
 
 def spanish_case(case: dict[str, Any]) -> bool:

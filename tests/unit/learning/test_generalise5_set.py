@@ -29,6 +29,7 @@ from typing import Any
 
 from tests.unit.learning.spec_score import (
     assert_scores,
+    class_by_id,
     coverage,
     read_cases,
     spanish_case,
@@ -61,10 +62,7 @@ def _cases() -> list[dict[str, Any]]:
     return read_cases(CASES)
 
 
-def _class(case: dict[str, Any]) -> str:
-    m = _ID.fullmatch(case["id"])
-    assert m and m.group("cls") in CLASSES, case["id"]
-    return m.group("cls")
+_class = class_by_id(_ID, CLASSES)
 
 
 def test_every_class_and_weak_field_in_both_languages() -> None:
