@@ -289,8 +289,9 @@ def add_hop(bsub: Sub) -> None:
 
     d = HopBench()
     p = bsub.add_parser("hop", help="the floor of one hop at a low pace: CPU per record of a "
-                        "relay that only republishes (aiokafka alone, our runtime, our runtime "
-                        "with a tenant transaction), of the broker and of Postgres")
+                        "relay that only republishes (aiokafka or librdkafka alone, FastStream "
+                        "over librdkafka, our runtime, our runtime with a tenant transaction), "
+                        "of the broker and of Postgres")
     p.add_argument("--rate", type=float, default=d.rate, help=f"records/s ({d.rate:g})")
     p.add_argument("--records", type=int, default=d.records,
                    help=f"records paced through each mode ({d.records})")

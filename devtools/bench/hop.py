@@ -3,10 +3,11 @@
 The pipeline's CPU per event at a low pace is mostly what each hop pays per record before
 doing any work of its own (docs/performance.md, rounds 8 and 9). This measures that floor:
 records paced at `rate` go through a relay process (`hop_relay`) that republishes each one,
-in turn on aiokafka alone, on our worker runtime, and on our runtime with one tenant
-transaction per record. A `direct` phase, with no relay, reads the records straight from the
-topic they were produced to: what the bench's own producing and reading cost the broker, so
-`broker_per_hop_ms` is what a relay adds to the broker.
+in turn on aiokafka alone, on librdkafka alone, on FastStream over librdkafka, on our worker
+runtime, and on our runtime with one tenant transaction per record. A `direct` phase, with
+no relay, reads the records straight from the topic they were produced to: what the bench's
+own producing and reading cost the broker, so `broker_per_hop_ms` is what a relay adds to
+the broker.
 
 Per mode: CPU milliseconds per record of the relay, the broker and Postgres, and the hop's
 latency (send -> read back by the bench) P50/P95.
