@@ -58,6 +58,14 @@ def read_cases(path: Path) -> list[dict[str, Any]]:
             if line.strip()]
 
 
+def distinct_cases(path: Path, at_least: int) -> list[dict[str, Any]]:
+    """A set's cases, checked to be at least `at_least` with no id twice."""
+    cases = read_cases(path)
+    assert len(cases) >= at_least, (path.name, len(cases))
+    assert len({c["id"] for c in cases}) == len(cases), "duplicate case ids"
+    return cases
+
+
 def f1(tp: int, fp: int, fn: int) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
 
