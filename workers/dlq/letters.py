@@ -56,6 +56,18 @@ def newest_ranges(begins: dict[TopicPartition, int], ends: dict[TopicPartition, 
     return out
 
 
+def position_ranges(begins: dict[TopicPartition, int], ends: dict[TopicPartition, int],
+                    only: set[Position]) -> dict[TopicPartition, tuple[int, int]]:
+    """Each partition's offsets to read for the positions `only` (those still on the topic):
+    from the first of them to the last."""
+    ranges = {}
+    for tp in ends:
+        offsets = [o for p, o in only if p == tp.partition and begins[tp] <= o < ends[tp]]
+        if offsets:
+            ranges[tp] = (min(offsets), max(offsets) + 1)
+    return ranges
+
+
 async def iter_dlq(kafka: Kafka, only: set[Position] | None = None,
                    timeout_s: float = 60.0,
                    on_skip: Callable[[str], None] = _log_skip,
@@ -74,13 +86,8 @@ async def iter_dlq(kafka: Kafka, only: set[Position] | None = None,
         parts = await topic_partitions(access, [PIPELINE_DLQ])
         begins = await consumer.beginning_offsets(parts) if parts else {}
         ends = await consumer.end_offsets(parts)
-        ranges = newest_ranges(begins, ends, newest)
-        if only is not None:
-            ranges = {}
-            for tp in parts:
-                offsets = [o for p, o in only if p == tp.partition and begins[tp] <= o < ends[tp]]
-                if offsets:
-                    ranges[tp] = (min(offsets), max(offsets) + 1)
+        ranges = newest_ranges(begins, ends, newest) if only is None \
+            else position_ranges(begins, ends, only)
         if sizes is not None:
             sizes["on_topic"] = sum(ends[tp] - begins[tp] for tp in parts)
             sizes["read"] = sum(end - start for start, end in ranges.values())

@@ -1,12 +1,12 @@
-"""Which offsets a bounded read of the DLQ takes: the newest records, shared evenly among the
-partitions, what a small partition leaves going to the others."""
+"""Which offsets a read of the DLQ takes: the newest records, shared evenly among the
+partitions, what a small partition leaves going to the others; or given positions."""
 
 from __future__ import annotations
 
 import pytest
 from aiokafka import TopicPartition
 
-from workers.dlq.letters import newest_ranges
+from workers.dlq.letters import newest_ranges, position_ranges
 
 
 def tp(p: int) -> TopicPartition:
@@ -33,3 +33,14 @@ def test_newest_ranges(begins: list[int], ends: list[int], newest: int | None,
     assert {k.partition: v for k, v in got.items()} == expected
     if newest is not None:
         assert sum(end - start for start, end in got.values()) <= newest
+
+
+@pytest.mark.parametrize(("only", "expected"), [
+    ({(0, 3), (0, 7), (2, 8)}, {0: (3, 8), 2: (8, 9)}),
+    ({(0, 10), (1, 2)}, {}),  # past partition 0's end; partition 1 empty
+    ({(2, 6)}, {}),  # before partition 2's beginning (retention took it)
+])
+def test_position_ranges(only: set[tuple[int, int]], expected: dict[int, tuple[int, int]]
+                         ) -> None:
+    got = position_ranges({tp(0): 0, tp(1): 5, tp(2): 7}, {tp(0): 10, tp(1): 5, tp(2): 9}, only)
+    assert {k.partition: v for k, v in got.items()} == expected
