@@ -22,8 +22,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,6 +116,22 @@ async def send_paced(producer: AIOKafkaProducer, topic: str, tenants: list[str],
     return sent
 
 
+@asynccontextmanager
+async def traffic(kafka: KafkaAccess, settings: Settings, write: str, read: str
+                  ) -> AsyncIterator[tuple[AIOKafkaProducer, Reader]]:
+    """A producer to the `write` topic (the workers' producer settings) and a `Reader` of the
+    fresh `read` topic, both started, both stopped after."""
+    reader = Reader(kafka, read, settings.topic_partitions)
+    producer = AIOKafkaProducer(**kafka.client_kwargs(), **producer_settings(settings))
+    await reader.start()
+    await producer.start()
+    try:
+        yield producer, reader
+    finally:
+        await producer.stop()
+        await reader.stop()
+
+
 class Relay:
     """A `hop_relay` process of one mode, and its log."""
 
@@ -142,27 +158,23 @@ async def measure(mode: str, cfg: HopBench, settings: Settings, kafka: KafkaAcce
                   tenants: list[str], log_dir: Path, out: Out) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:6]
     source, target = f"bench.hop.{tag}.in", f"bench.hop.{tag}.out"
-    partitions = settings.topic_partitions
-    await ensure_topics(kafka, partitions, topics=(source, target))
+    await ensure_topics(kafka, settings.topic_partitions, topics=(source, target))
     relay = None if mode == DIRECT else Relay(mode, settings, source, target, f"hop{tag}",
                                               log_dir / f"{mode}.log")
-    reader = Reader(kafka, source if relay is None else target, partitions)
-    producer = AIOKafkaProducer(**kafka.client_kwargs(), **producer_settings(settings))
-    await reader.start()
-    await producer.start()
     try:
-        warm = await send_paced(producer, source, tenants, cfg.warmup, None, cfg.value_bytes)
-        await reader.wait_for(list(warm), 120)  # the relay joined its group and relays
-        await asyncio.sleep(2)  # its first commit and any rebalance settle
-        pids = {} if relay is None else {relay.proc.pid: "relay"}
-        before = machine_cpu.snapshot(pids)
-        sent = await send_paced(producer, source, tenants, cfg.records, cfg.rate,
-                                cfg.value_bytes)
-        await reader.wait_for(list(sent), 120)
-        after = machine_cpu.snapshot(pids)
+        async with traffic(kafka, settings, source, source if relay is None else target
+                           ) as (producer, reader):
+            warm = await send_paced(producer, source, tenants, cfg.warmup, None,
+                                    cfg.value_bytes)
+            await reader.wait_for(list(warm), 120)  # the relay joined its group and relays
+            await asyncio.sleep(2)  # its first commit and any rebalance settle
+            pids = {} if relay is None else {relay.proc.pid: "relay"}
+            before = machine_cpu.snapshot(pids)
+            sent = await send_paced(producer, source, tenants, cfg.records, cfg.rate,
+                                    cfg.value_bytes)
+            await reader.wait_for(list(sent), 120)
+            after = machine_cpu.snapshot(pids)
     finally:
-        await producer.stop()
-        await reader.stop()
         if relay is not None:
             relay.stop()
     used = machine_cpu.seconds_by_kind(before, after)
@@ -183,17 +195,10 @@ async def warm_broker(kafka: KafkaAccess, settings: Settings, tenants: list[str]
     read back."""
     topic = f"bench.hop.warm.{uuid.uuid4().hex[:6]}"
     await ensure_topics(kafka, settings.topic_partitions, topics=(topic,))
-    reader = Reader(kafka, topic, settings.topic_partitions)
-    producer = AIOKafkaProducer(**kafka.client_kwargs(), **producer_settings(settings))
-    await reader.start()
-    await producer.start()
-    try:
+    async with traffic(kafka, settings, topic, topic) as (producer, reader):
         for _ in range(cfg.broker_warmup_rounds):
             sent = await send_paced(producer, topic, tenants, 200, None, cfg.value_bytes)
             await reader.wait_for(list(sent), 120)
-    finally:
-        await producer.stop()
-        await reader.stop()
 
 
 async def run(base: Settings, cfg: HopBench, out: Out) -> dict[str, Any]:
