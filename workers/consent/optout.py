@@ -538,7 +538,10 @@ _CONDITION = re.compile(
     r"|(?:in|inside|outside) (?!general|any case|any way|the first place|fact|writing|english"
     r"|spanish|this|that|the future|future|advance|person)[a-z]"
     r"|(?:near|around|within|without) |with (?:a|an|no|less|more|\d)"
-    r"|that (?:are|arent|dont|have|cost|need)|like (?:this|that|those|these|the last))"
+    r"|that (?:are|arent|dont|have|cost|need)|like (?:this|that|those|these|the last)"
+    # the listings described by a participle: "anything built before 1980", "stuff listed over
+    # 600k", "places located by the highway"
+    r"|(?:built|listed|priced|located|constructed|zoned|situated)\b)"
 )
 _TEXT_OK = re.compile(
     r"\btext(?:ing)? (?:only|is (?:fine|better|ok|okay|best|easier|good))|\bonly text"
@@ -731,6 +734,8 @@ def _refrain_check(f: _Folded, m: re.Match[str]) -> Signal | None:
 # este momento": those refuse us, or say when, which `_refrain_check` weighs).
 _NOTHING_SCOPED = re.compile(
     r"^\s*(?:con|en|cerca|lejos|sin|tan|muy|arriba|abajo|por (?:encima|debajo|arriba)|que|de"
+    # described by a participle: "nada construido antes del 90", "nada ubicado en la carretera"
+    r"|construid[oa]s?|ubicad[oa]s?|listad[oa]s?|situad[oa]s?|edificad[oa]s?"
     r"|mas (?:caro|cara|grande|chic|viej|nuev|lejos|cerca|de \d|que|\d))")
 _NOTHING_OURS = re.compile(
     r"^\s*(?:(?:con|de) (?:ustedes|usted|uds|ti|vos|esto|eso|nadie|nada|su|sus|tu|tus"
@@ -812,6 +817,11 @@ def _forget_check(f: _Folded, m: re.Match[str]) -> Signal | None:
     return _plain_check(f, m)
 
 
+_WITH_MESSAGES = re.compile(rf"\s*(?:with|con) (?:the |your |these |those |all (?:the |these "
+                            rf"|your |of (?:the |these |your )?)?|los |las |tus |sus |tanto "
+                            rf"|tantos |tantas )?(?:\w+ )?{_MSG}\b")
+
+
 def _dismiss_check(f: _Folded, m: re.Match[str]) -> Signal | None:
     """"go away", "knock it off": a whole clause said to us, not "we go away in june"."""
     if _negated(f, m):
@@ -820,7 +830,9 @@ def _dismiss_check(f: _Folded, m: re.Match[str]) -> Signal | None:
     if re.search(r"\b(?:we|i|they|he|she|to|will|ll|gonna|going|might|can|could|would|should"
                  r"|may|must|did|do|does)\s*$", before):
         return None
-    return "opt_out" if _fill_only(after) else None
+    # ...or of what it is about: "cut it out with the texts", "knock it off with the calls".
+    about = _WITH_MESSAGES.match(after)
+    return "opt_out" if _fill_only(after[about.end():] if about else after) else None
 
 
 def _spanish_send_check(f: _Folded, m: re.Match[str]) -> Signal | None:
@@ -828,6 +840,12 @@ def _spanish_send_check(f: _Folded, m: re.Match[str]) -> Signal | None:
     after = _after(f, m)
     if re.match(r"\s*(?:mas\s+)?(?:casas|condos?|departamentos|propiedades|terrenos|lotes"
                 r"|opciones|listados|cosas de|de \d)", after):
+        return None
+    # "no me manden nada construido antes del 90": a "nada" scoped to a kind of home, as in
+    # `_nothing_check` ("no quiero nada con piscina")
+    nothing = re.match(r"\s*(?:mas\s+)?nada\b", after)
+    rest = after[nothing.end() :] if nothing else ""
+    if nothing and _NOTHING_SCOPED.match(rest) and not _NOTHING_OURS.search(rest):
         return None
     return _refrain_check(f, m)
 

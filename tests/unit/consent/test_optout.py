@@ -36,6 +36,12 @@ NATURAL_EN: list[tuple[str, Signal | None]] = [
     ("Do not contact me again.", "opt_out"), ("dont txt me no more", "opt_out"),
     ("Don’t ever text this number again", "opt_out"), ("never contact me again", "opt_out"),
     ("cut it out", "opt_out"), ("seriously knock it off", "opt_out"),
+    # A dismissal naming what it is about.
+    ("told you twice, cut it out with the texts", "opt_out"),
+    ("knock it off with the calls already", "opt_out"),
+    ("give it a rest with all these messages", "opt_out"), ("ya basta con los mensajes", "opt_out"),
+    ("knock it off with the condo listings", None),
+    ("we cut it out with the texts last year", None),
     ("enough with the texts", "opt_out"), ("no more messages please", "opt_out"),
     ("no more texts!!", "opt_out"), ("Please, no more contact.", "opt_out"),
     ("remove me from your mailing list", "opt_out"),
