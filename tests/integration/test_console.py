@@ -244,6 +244,14 @@ async def seed(db: TenantDatabase) -> Seeded:
                                            source, note, occurred_at)
                VALUES ($1, 'op:1', $2, 'email', 'opted_out', 'operator', 'asked by phone',
                        $3)""", a, lead, now - timedelta(hours=1))
+        await conn.execute(
+            """INSERT INTO consent_events (tenant_id, entry_id, contact_id, channel, kind,
+                                           source, note, occurred_at, until, hours)
+               VALUES ($1, 'msg:p:paused', $2, 'all', 'paused', 'lead_message',
+                       'the lead asked us to wait', $3, $4, ''),
+                      ($1, 'msg:p:hours', $2, 'all', 'hours', 'lead_message',
+                       'the lead''s own hours', $3, NULL, '20:00-00:00 sun')""",
+            a, lead, now - timedelta(minutes=50), now + timedelta(days=6))
         for key in held:
             await conn.execute(
                 """INSERT INTO replies (tenant_id, idempotency_key, event_id, contact_id,
@@ -312,7 +320,8 @@ async def test_log_in_see_every_page_and_log_out(console: Running, browser: Brow
         f"/console/t/{a}/leads/{data.lead}": [
             "Hi, looking for a 3 bed in Austin under 450k", "asked for a call", "budget_max",
             "400000", "held by the reply check (foreign_phone): waiting for a person",
-            "asked by phone", "Opted out email"],
+            "asked by phone", "Opted out email", "Paused by the lead", "no automated text "
+            "before then", "no texts 20:00-00:00 sun"],
         f"/console/t/{a}/held": ["Sure, call my colleague at 512 555 0111", "foreign_phone"],
         "/console/dlq": ["dead letter(s) on"],
         "/console/audit": ["login", ops],

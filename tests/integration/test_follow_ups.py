@@ -13,7 +13,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,8 @@ from schemas.events import (
 )
 from tests.conftest import new_tenant
 from tests.support.zones import midday_zone, zone_at
+from workers.consent_ledger import Kind
+from workers.consent_ledger import store as ledger
 from workers.consent_ledger.addresses import hasher_for
 from workers.db.tenant import TenantDatabase
 from workers.leads import profiles
@@ -367,3 +369,64 @@ async def test_a_cancelled_appointment_restarts_the_follow_ups(
     assert t.due_at == j.clock() + timedelta(seconds=CADENCE[0])
     row = await j.next_follow_up()
     assert row["status"] == "drafted" and row["mode"] == "follow_up"
+
+
+async def test_a_lead_that_asks_us_to_wait_is_followed_up_when_the_pause_ends(
+        journey: Callable[..., Any]) -> None:
+    """"don't text me for two weeks": the ledger records the pause from the lead's words;
+    the follow-up due inside it is postponed (nothing drafted), pending again until the
+    pause ends, and fires then."""
+    j: Journey = await journey()
+    await first_touched(j)
+    j.clock.advance(600)
+    await j.lead_writes("busy with the move rn, please don't text me for two weeks")
+    said_at = j.clock()
+    async with j.db.transaction(j.tenant) as conn:
+        consent = await ledger.read(conn, j.tenant, j.contact)
+    ends = said_at + timedelta(days=14)
+    assert consent.paused_until(said_at) == ends
+    await j.delivered("reply-to-pause", "No problem, talk in two weeks!")  # its answer
+    t = await j.open_follow_up()
+    assert t is not None and t.due_at < ends
+    await j.until_due(t)
+    assert await j.fire_due() == []  # postponed: nothing drafted
+    moved = await j.open_follow_up()
+    assert moved is not None and moved.timer_id == t.timer_id
+    assert (moved.state, moved.due_at, moved.attempt) == ("pending", ends, 0)
+    j.clock.at = ends + timedelta(seconds=1)
+    [row] = await j.fire_due()
+    assert row["mode"] == "follow_up" and row["status"] == "drafted"
+    assert row["idempotency_key"] == "timer:" + t.timer_id
+
+
+async def test_the_lead_re_engaging_lifts_its_pause(journey: Callable[..., Any]) -> None:
+    j: Journey = await journey()
+    await first_touched(j)
+    await j.lead_writes("no me escriban hasta marzo porfa")
+    async with j.db.transaction(j.tenant) as conn:
+        assert (await ledger.read(conn, j.tenant, j.contact)).paused_until(j.clock())
+    j.clock.advance(3600)
+    await j.lead_writes("actually is the 3 bed on Elm still available? what's the price?")
+    async with j.db.transaction(j.tenant) as conn:
+        history = await ledger.history(conn, j.tenant, j.contact)
+        consent = await ledger.read(conn, j.tenant, j.contact)
+    assert [e.kind for e in history] == [Kind.PAUSED, Kind.RESUMED]
+    assert consent.paused_until(j.clock()) is None
+    await j.delivered("reply-to-question", "Yes! It's listed at 389k.")
+    row = await j.next_follow_up()
+    assert row["mode"] == "follow_up" and row["status"] == "drafted"
+
+
+async def test_a_follow_up_inside_the_leads_own_hours_is_held_to_their_end(
+        journey: Callable[..., Any]) -> None:
+    """"please no texts before noon": a follow-up due at 10:00 on the lead's clock is
+    drafted and held until 12:00 there."""
+    j: Journey = await journey(cadence=(3600,))
+    morning = zone_at(9, 10)  # an hour on from now is 10:00-11:00 there
+    await j.contact_created(morning)
+    assert len(await j.fire_due()) == 1  # the first touch
+    await j.lead_writes("hi! please no texts before noon, I work nights")
+    await j.delivered("reply-to-hours", "Got it, afternoons only!")
+    row = await j.next_follow_up()
+    assert row["status"] == "drafted" and row["send_after"] is not None
+    assert row["send_after"].astimezone(ZoneInfo(morning)).time() == time(12, 0)

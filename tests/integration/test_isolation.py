@@ -194,6 +194,36 @@ async def test_the_consent_ledger_is_append_only_for_the_workers(
                                                                   ["h1", "h2"])
 
 
+async def test_a_leads_pause_and_hours_cannot_be_cut_short(app_db: TenantDatabase) -> None:
+    """What the lead asked of when (migration 0020) is as append-only as an opt-out: no
+    pause ends early and no hours go, not even while forgetting detaches the row; a pause
+    needs its end, and only a pause has one."""
+    tenant = new_tenant()
+    async with app_db.transaction(tenant) as conn:
+        await conn.execute("INSERT INTO tenants (id) VALUES ($1)", tenant)
+        await conn.execute(
+            "INSERT INTO consent_events (tenant_id, entry_id, contact_id, addresses, channel, "
+            "kind, source, occurred_at, until) VALUES ($1, 'p1', 'c1', '{h1}', 'all', "
+            "'paused', 'lead_message', now(), now() + interval '14 days')", tenant)
+        await conn.execute(
+            "INSERT INTO consent_events (tenant_id, entry_id, contact_id, channel, kind, "
+            "source, occurred_at, hours) VALUES ($1, 'h1', 'c1', 'all', 'hours', "
+            "'lead_message', now(), '20:00-00:00')", tenant)
+    for statement in (
+            "UPDATE consent_events SET until = now() WHERE entry_id = 'p1'",
+            "UPDATE consent_events SET until = now(), contact_id = NULL WHERE entry_id = 'p1'",
+            "UPDATE consent_events SET hours = '' WHERE entry_id = 'h1'",
+            "INSERT INTO consent_events (tenant_id, entry_id, channel, kind, source, "
+            "occurred_at) VALUES (current_setting('app.tenant_id'), 'p2', 'all', 'paused', "
+            "'lead_message', now())",
+            "INSERT INTO consent_events (tenant_id, entry_id, channel, kind, source, "
+            "occurred_at, until) VALUES (current_setting('app.tenant_id'), 'o2', 'all', "
+            "'opted_out', 'lead_message', now(), now())"):
+        with pytest.raises(asyncpg.PostgresError):
+            async with app_db.transaction(tenant) as conn:
+                await conn.execute(statement)
+
+
 async def test_an_id_unsafe_to_inline_takes_the_parameterised_path(
     app_db: TenantDatabase,
 ) -> None:

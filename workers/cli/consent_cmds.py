@@ -1,10 +1,11 @@
 """`leadmem consent show|set TENANT CONTACT`: a lead's recorded consent, for operators.
 
-`show` prints the consent in force (opted out of what, unsure, GHL's DND) and every ledger
-entry behind it with its source and time. `set` appends one entry through the ledger's one
-writer (`workers.consent_ledger.store.append`): an opt-out or a resubscription an operator
-took (by phone, by letter), or clearing an unsure reading after a person checked it. Nothing
-is ever deleted: the history shows who set what.
+`show` prints the consent in force (opted out of what, unsure, GHL's DND, a pause the lead
+asked for and its own hours) and every ledger entry behind it with its source and time.
+`set` appends one entry through the ledger's one writer (`workers.consent_ledger.store.
+append`): an opt-out or a resubscription an operator took (by phone, by letter), or clearing
+an unsure reading after a person checked it. Nothing is ever deleted: the history shows who
+set what.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ def register(sub: Sub) -> None:
     c.set_defaults(func=cmd_set)
 
 
-def describe(consent: Consent) -> list[str]:
-    """The consent in force, line by line (pure)."""
+def describe(consent: Consent, now: datetime) -> list[str]:
+    """The consent in force at `now`, line by line (pure)."""
     opted = ", ".join(sorted(consent.opted_out)) or "no"
     lines = [f"opted out: {opted}"]
     if consent.opt_out is not None:
@@ -56,6 +57,9 @@ def describe(consent: Consent) -> list[str]:
     lines.append("unsure: " + ("yes, since " + f"{consent.unsure.occurred_at:%Y-%m-%d %H:%M %Z}"
                                if consent.unsure else "no"))
     lines.append("GHL DND: " + (", ".join(sorted(consent.dnd)) or "none"))
+    until = consent.paused_until(now)
+    lines.append("paused by the lead: " + (f"until {until:%Y-%m-%d %H:%M %Z}" if until else "no"))
+    lines.append("the lead's own hours: " + (consent.hours or "none"))
     return lines
 
 
@@ -73,7 +77,7 @@ async def _history(args: argparse.Namespace) -> list[Entry]:
 
 def cmd_show(args: argparse.Namespace) -> int:
     entries = asyncio.run(_history(args))
-    for line in describe(fold(entries)):
+    for line in describe(fold(entries), datetime.now(UTC)):
         print(line)
     print(f"{len(entries)} ledger entr{'y' if len(entries) == 1 else 'ies'}")
     for e in entries:
@@ -103,6 +107,6 @@ def cmd_set(args: argparse.Namespace) -> int:
 
     consent = asyncio.run(run())
     print(f"recorded: {row(entry)}")
-    for line in describe(consent):
+    for line in describe(consent, datetime.now(UTC)):
         print(line)
     return 0

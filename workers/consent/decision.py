@@ -14,10 +14,13 @@ for it, not even an opt-out's confirmation, however long ago the text was drafte
 for the tenant or the channel, a human agent's
 takeover, an opt-out, an unsure reading (no automated text: a person decides), DND (global or
 this channel's), a newer message of the lead's (stored, or accepted and still on its way: a
-STOP in flight), a draft gone stale (counted from the lead's message, or from the end of the
-quiet hours it waited for), then quiet hours (hold until they end). The one exception is the
-opt-out confirmation: one text, only in answer to the opt-out message itself and within a few
-minutes of it, that goes out despite the DND GHL sets on a STOP and despite quiet hours.
+STOP in flight), the lead's own pause ("not until after the holidays": nothing until it ends
+but the answer to that very message), a draft gone stale (counted from the lead's message,
+or from the end of the quiet hours it waited for), then quiet hours, the law's, the
+tenant's and the lead's own ("no texts after 8pm"; hold until they end). The one exception
+is the opt-out confirmation: one text, only in answer to the opt-out message itself and
+within a few minutes of it, that goes out despite the DND GHL sets on a STOP and despite
+quiet hours.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from workers.consent.quiet import (
     QUIET_CHANNELS,
+    LeadHours,
     QuietWindow,
     Whereabouts,
     daily_cap,
@@ -45,7 +49,7 @@ DEFAULT_REPLY_CHANNELS = frozenset({"sms", "email", "live_chat", "whatsapp", "fb
 BLOCK_REASONS = ("uninstalled", "ai_disabled", "channel_disabled", "human_takeover",
                  "opted_out", "possible_opt_out", "dnd", "stale", "no_send_window",
                  "superseded", "not_opted_out", "confirmation_late", "not_the_opt_out",
-                 "in_flight", "daily_cap")
+                 "in_flight", "daily_cap", "paused")
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,11 @@ class ConsentState:
     in_flight: bool = False
     texts_24h: int = 0  # automated texts sent to the lead in the last 24 hours
     uninstalled: bool = False  # the tenant removed the app: nothing is sent for it
+
+    @property
+    def lead_hours(self) -> LeadHours | None:
+        """The lead's own hours in force (from its recorded words), if any."""
+        return LeadHours.parse(self.ledger.hours) if self.ledger.hours else None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -114,7 +123,7 @@ class Outgoing:
 class ConsentDecision:
     verdict: Verdict
     reason: str
-    until: datetime | None = None  # hold: when to decide again
+    until: datetime | None = None  # hold: when to decide again; paused: when the pause ends
 
 
 def confirms(out_answers: str | None, ledger: Consent) -> bool:
@@ -123,6 +132,14 @@ def confirms(out_answers: str | None, ledger: Consent) -> bool:
     oo = ledger.opt_out
     return (oo is not None and oo.source is Source.LEAD_MESSAGE and out_answers is not None
             and oo.source_ref == out_answers)
+
+
+def answers_pause(out_answers: str | None, ledger: Consent) -> bool:
+    """Is `out_answers` the lead's message that asked for the pause in force? Its answer
+    ("sure, I'll check in after the holidays") is the one text a pause lets through."""
+    p = ledger.pause
+    return (p is not None and p.source is Source.LEAD_MESSAGE and out_answers is not None
+            and p.source_ref == out_answers)
 
 
 def decide(out: Outgoing, state: ConsentState, now: datetime,
@@ -155,13 +172,16 @@ def decide(out: Outgoing, state: ConsentState, now: datetime,
         return ConsentDecision("block", "superseded")
     if state.in_flight:  # ...and that message (a STOP?) is still on its way to memory
         return ConsentDecision("block", "in_flight")
+    paused = ledger.paused_until(now)
+    if paused is not None and not answers_pause(out.answers, ledger):
+        return ConsentDecision("block", "paused", paused)
     if now - out.due_at > limits.max_age:
         return ConsentDecision("block", "stale")
     if out.channel in QUIET_CHANNELS:
         cap = daily_cap(state.where)
         if cap is not None and state.texts_24h >= cap:
             return ConsentDecision("block", "daily_cap")
-        opens = send_window(now, state.where, state.tenant_quiet)
+        opens = send_window(now, state.where, state.tenant_quiet, state.lead_hours)
         if opens is None:
             return ConsentDecision("block", "no_send_window")
         if opens > now:

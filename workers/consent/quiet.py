@@ -53,6 +53,48 @@ class QuietWindow:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class LeadHours:
+    """When the lead itself asked not to be texted, on its own clock ("no texts after 8pm",
+    "not on Sundays"): a daily window and whole weekdays (Monday 0). Stricter than the law
+    and the tenant, never looser: it only adds quiet time. Its text form (`str`, `parse`) is
+    how the consent ledger stores it: "20:00-00:00", "sun,sat" or "09:00-17:00 sat"."""
+
+    quiet: QuietWindow | None = None
+    days_off: frozenset[int] = frozenset()
+
+    def covers(self, local: datetime) -> bool:
+        """Whether the lead's own hours forbid a text at `local` (a time on its clock)."""
+        if local.weekday() in self.days_off:
+            return True
+        return self.quiet is not None and self.quiet.covers(local.time().replace(tzinfo=None))
+
+    def __str__(self) -> str:
+        days = ",".join(_DAY_NAMES[d] for d in sorted(self.days_off))
+        return " ".join(part for part in (str(self.quiet) if self.quiet else "", days) if part)
+
+    @classmethod
+    def parse(cls, text: str) -> LeadHours:
+        """The hours from their text form; ValueError for anything else."""
+        quiet: QuietWindow | None = None
+        days: set[int] = set()
+        for part in text.split():
+            if "-" in part and ":" in part:
+                start, _, end = part.partition("-")
+                quiet = QuietWindow(time.fromisoformat(start), time.fromisoformat(end))
+            else:
+                for name in part.split(","):
+                    if name not in _DAY_NAMES:
+                        raise ValueError(f"{text!r} is not a lead's hours (e.g. 20:00-00:00 sun)")
+                    days.add(_DAY_NAMES.index(name))
+        if quiet is None and not days:
+            raise ValueError(f"{text!r} names no hours")
+        return cls(quiet, frozenset(days))
+
+
 def _federal_quiet() -> QuietWindow:
     window = FEDERAL_RULE.week[0]  # the same every day
     assert window is not None
@@ -176,7 +218,7 @@ def _zone_info(name: str) -> ZoneInfo:
 
 
 def _allowed_at(moment: datetime, place: Place, rules: Combined,
-                tenant_quiet: QuietWindow | None) -> bool:
+                tenant_quiet: QuietWindow | None, lead: LeadHours | None = None) -> bool:
     local = moment.astimezone(_zone_info(place.zone))
     window = rules.week[local.weekday()]
     clock = local.time().replace(tzinfo=None)
@@ -184,14 +226,17 @@ def _allowed_at(moment: datetime, place: Place, rules: Combined,
         return False
     if tenant_quiet is not None and tenant_quiet.covers(clock):
         return False
+    if lead is not None and lead.covers(local):
+        return False
     day = local.date()
     return not any(holidays.is_holiday(calendar, day) for calendar in rules.calendars)
 
 
-def allowed(moment: datetime, where: Whereabouts,
-            tenant_quiet: QuietWindow | None = None) -> bool:
+def allowed(moment: datetime, where: Whereabouts, tenant_quiet: QuietWindow | None = None,
+            lead: LeadHours | None = None) -> bool:
     """Whether every plausible place of the lead allows an automated text at `moment`."""
-    return all(_allowed_at(moment, p, combined(p.state), tenant_quiet) for p in where.places)
+    return all(_allowed_at(moment, p, combined(p.state), tenant_quiet, lead)
+               for p in where.places)
 
 
 def _local(day: date, clock: time, zone: ZoneInfo) -> datetime:
@@ -202,17 +247,18 @@ def _local(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return aware.astimezone(ZoneInfo("UTC")).astimezone(zone)
 
 
-def send_window(now: datetime, where: Whereabouts,
-                tenant_quiet: QuietWindow | None) -> datetime | None:
+def send_window(now: datetime, where: Whereabouts, tenant_quiet: QuietWindow | None,
+                lead: LeadHours | None = None) -> datetime | None:
     """`now` when every plausible place of the lead allows a text now (the law's hours and
-    day bans there, and the tenant's own quiet window on that place's clock), else the first
-    later moment all of them allow one; None when there is none in the next `SEARCH_DAYS`
-    days. Candidates are the moments a place's window opens or the tenant's window ends, in
-    each zone, day by day: the first allowed moment is always one of them."""
+    day bans there, the tenant's own quiet window and the lead's own hours on that place's
+    clock), else the first later moment all of them allow one; None when there is none in
+    the next `SEARCH_DAYS` days. Candidates are the moments a place's window opens or the
+    tenant's or the lead's window ends, in each zone, day by day: the first allowed moment
+    is always one of them (a lead's day off ends when the law's next day opens)."""
     if now.tzinfo is None:
         raise ValueError("send_window needs an aware datetime")
     places = [(p, combined(p.state)) for p in where.places]
-    if all(_allowed_at(now, p, rules, tenant_quiet) for p, rules in places):
+    if all(_allowed_at(now, p, rules, tenant_quiet, lead) for p, rules in places):
         return now
     candidates: set[datetime] = set()
     for place, rules in places:
@@ -225,8 +271,10 @@ def send_window(now: datetime, where: Whereabouts,
                 candidates.add(_local(day, window[0], zone))
             if tenant_quiet is not None:
                 candidates.add(_local(day, tenant_quiet.end, zone))
+            if lead is not None and lead.quiet is not None:
+                candidates.add(_local(day, lead.quiet.end, zone))
     for moment in sorted(c for c in candidates if c > now):
-        if all(_allowed_at(moment, p, rules, tenant_quiet) for p, rules in places):
+        if all(_allowed_at(moment, p, rules, tenant_quiet, lead) for p, rules in places):
             return moment.astimezone(now.tzinfo)
     return None
 

@@ -11,6 +11,11 @@ the order they were recorded), never a reading of its message history:
                             number, never asked...)                  lead clearly re-engaging
     dnd_on        channel   GHL's DND (`all`: the global flag)       dnd_off from GHL
                   or all
+    paused        contact   the lead asking us to wait ("not until   resumed: the lead
+                            after the holidays"); `until` it ends    re-engaging or saying
+                                                                     so; a newer pause
+    hours         contact   the lead's own hours ("no texts after    a newer `hours` (empty:
+                            8pm", "not on sundays"): `hours`         none, "text me anytime")
 
 Only a fresh inbound message of the lead's, read after quoted text is removed, whose content
 is a resubscribe keyword lifts an opt-out (`workers.consent.optout` decides that); GHL's DND
@@ -37,6 +42,9 @@ class Kind(StrEnum):
     CLEARED = "cleared"
     DND_ON = "dnd_on"
     DND_OFF = "dnd_off"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    HOURS = "hours"
 
 
 class Source(StrEnum):
@@ -62,6 +70,8 @@ class Entry:
     # (`addresses.REACHES`: "p" phone, "e" email); its scope narrows to what they reach.
     own: bool = True
     via: frozenset[str] = frozenset()
+    until: datetime | None = None  # paused: when the pause ends
+    hours: str = ""  # hours: the lead's own hours (`quiet.LeadHours` text; "": none)
 
     @classmethod
     def from_row(cls, row: Mapping[str, object]) -> Entry:
@@ -72,10 +82,15 @@ class Entry:
         ref = row.get("source_ref")
         via = row.get("via") or ()
         assert isinstance(via, list | tuple | frozenset | set)
+        until = row.get("until")
+        if isinstance(until, str):
+            until = datetime.fromisoformat(until)
+        assert until is None or isinstance(until, datetime)
         return cls(str(row["entry_id"]), Kind(str(row["kind"])), str(row["channel"]),
                    Source(str(row["source"])), at, str(ref) if ref is not None else None,
                    str(row.get("note") or ""), own=bool(row.get("own", True)),
-                   via=frozenset(str(v) for v in via))
+                   via=frozenset(str(v) for v in via), until=until,
+                   hours=str(row.get("hours") or ""))
 
     def scopes(self) -> frozenset[str]:
         """The channels (or ALL) this entry covers for the lead it was read for: its own
@@ -95,6 +110,8 @@ class Consent:
     unsure: Entry | None = None  # the unsure entry in force, if any
     dnd: frozenset[str] = frozenset()  # channels with DND on (ALL: GHL's global flag)
     entries: tuple[Entry, ...] = field(default=(), repr=False)
+    pause: Entry | None = None  # the lead's latest pause, unless lifted (it may have ended)
+    hours: str = ""  # the lead's own hours in force (`quiet.LeadHours` text; "": none)
 
     def opted_out_of(self, channel: str) -> bool:
         return ALL in self.opted_out or channel in self.opted_out
@@ -105,6 +122,11 @@ class Consent:
     @property
     def any_opt_out(self) -> bool:
         return bool(self.opted_out)
+
+    def paused_until(self, now: datetime) -> datetime | None:
+        """When the lead's pause ends, while it is in force at `now`; else None."""
+        p = self.pause
+        return p.until if p is not None and p.until is not None and p.until > now else None
 
 
 NONE = Consent()
@@ -121,6 +143,8 @@ def fold(entries: Iterable[Entry]) -> Consent:
     opted: dict[str, Entry] = {}  # scope -> the opt-out that set it
     unsure: Entry | None = None
     dnd: set[str] = set()
+    pause: Entry | None = None
+    hours = ""
     seen: list[Entry] = []
     for e in entries:
         seen.append(e)
@@ -142,9 +166,15 @@ def fold(entries: Iterable[Entry]) -> Consent:
             dnd.update(scopes)
         elif e.kind is Kind.DND_OFF:
             dnd.difference_update(scopes)
+        elif e.kind is Kind.PAUSED and scopes:
+            pause = e  # the lead's latest word on when wins, shorter or longer
+        elif e.kind is Kind.RESUMED and e.own:
+            pause = None
+        elif e.kind is Kind.HOURS and scopes:
+            hours = e.hours
     in_force = list(opted.values())
     return Consent(frozenset(opted), in_force[-1] if in_force else None, unsure,
-                   frozenset(dnd), tuple(seen))
+                   frozenset(dnd), tuple(seen), pause, hours)
 
 
 # --- what happens records what -----------------------------------------------------------
@@ -152,13 +182,35 @@ def fold(entries: Iterable[Entry]) -> Consent:
 Signal = str  # "opt_out" | "resubscribe" | "unsure" (workers.consent.optout.Signal)
 
 
+@dataclass(frozen=True)
+class Timing:
+    """What a message's own words ask of *when* we contact the lead (`consent.timing`,
+    placed in time): a pause until a moment, standing hours, or the lift of both."""
+
+    pause_until: datetime | None = None
+    hours: str | None = None  # the hours' text form
+    resume: bool = False
+    said: str = ""  # the words, for people reading the ledger
+
+    @property
+    def asks(self) -> bool:
+        return self.pause_until is not None or self.hours is not None or self.resume
+
+
+NO_TIMING = Timing()
+
+
 def from_message(*, signal: Signal | None, reengages: bool, current: Consent,
-                 message_ref: str, channel: str, at: datetime) -> list[Entry]:
+                 message_ref: str, channel: str, at: datetime,
+                 timing: Timing = NO_TIMING) -> list[Entry]:
     """The entries one inbound message of the lead's records, given what its own words say
-    (`signal`, read after quoted text is removed) and the consent in force before it."""
-    def entry(kind: Kind, scope: str, note: str) -> Entry:
+    (`signal` and `timing`, read after quoted text is removed) and the consent in force
+    before it. An opt-out or a resubscribe is all a message records; a request about when
+    stands beside an unsure reading; re-engaging lifts an unsure reading and a pause."""
+    def entry(kind: Kind, scope: str, note: str, *, until: datetime | None = None,
+              hours: str = "") -> Entry:
         return Entry(f"msg:{message_ref}:{kind}", kind, scope, Source.LEAD_MESSAGE, at,
-                     message_ref, note)
+                     message_ref, note, until=until, hours=hours)
 
     if signal == "opt_out":
         return [entry(Kind.OPTED_OUT, ALL, f"the lead's words on {channel}")]
@@ -166,12 +218,27 @@ def from_message(*, signal: Signal | None, reengages: bool, current: Consent,
         if current.any_opt_out:
             return [entry(Kind.RESUBSCRIBED, ALL, f"a resubscribe keyword on {channel}")]
         return []
+    out: list[Entry] = []
     if signal == "unsure":
-        return [entry(Kind.UNSURE, ALL, "words that may ask to stop")]
-    if reengages and current.unsure is not None and not current.any_opt_out:
-        return [entry(Kind.CLEARED, ALL, "the lead re-engaged (a question about a property, "
-                                          "a time or a price)")]
-    return []
+        out.append(entry(Kind.UNSURE, ALL, "words that may ask to stop"))
+    said = f": {timing.said!r}" if timing.said else ""
+    if timing.pause_until is not None:
+        out.append(entry(Kind.PAUSED, ALL, f"the lead asked us to wait{said}",
+                         until=timing.pause_until))
+    if timing.hours is not None:
+        out.append(entry(Kind.HOURS, ALL, f"the lead's own hours{said}", hours=timing.hours))
+    if timing.resume:
+        if current.paused_until(at) is not None:
+            out.append(entry(Kind.RESUMED, ALL, f"the lead said we may write again{said}"))
+        if current.hours:
+            out.append(entry(Kind.HOURS, ALL, f"the lead lifted its own hours{said}"))
+    if signal is None and reengages and not timing.asks:
+        why = "the lead re-engaged (a question about a property, a time or a price)"
+        if current.unsure is not None and not current.any_opt_out:
+            out.append(entry(Kind.CLEARED, ALL, why))
+        if current.paused_until(at) is not None:
+            out.append(entry(Kind.RESUMED, ALL, why))
+    return out
 
 
 def dnd_scopes(dnd: bool | None, channels: Mapping[str, str] | None) -> dict[str, bool]:

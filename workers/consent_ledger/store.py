@@ -29,6 +29,7 @@ from workers.consent_ledger.entries import Consent, Entry, fold
 _ENTRIES = """(SELECT coalesce(jsonb_agg(jsonb_build_object(
         'entry_id', e.entry_id, 'kind', e.kind, 'channel', e.channel, 'source', e.source,
         'source_ref', e.source_ref, 'note', e.note, 'occurred_at', e.occurred_at,
+        'until', e.until, 'hours', e.hours,
         'own', e.contact_id IS NOT DISTINCT FROM {contact},
         'via', ARRAY(SELECT DISTINCT left(a, 1) FROM unnest(e.addresses) a
                       WHERE a = ANY(k.keys)))
@@ -58,14 +59,14 @@ async def read(conn: asyncpg.Connection, tenant: str, contact: str) -> Consent:
 
 _APPEND = """
 INSERT INTO consent_events (tenant_id, entry_id, contact_id, addresses, channel, kind, source,
-                            source_ref, note, occurred_at)
+                            source_ref, note, occurred_at, until, hours)
 SELECT $1, e.entry_id, $2,
        coalesce((SELECT address_hashes FROM contacts WHERE tenant_id = $1 AND contact_id = $2),
                 '{}'::text[]),
-       e.channel, e.kind, e.source, e.source_ref, e.note, e.occurred_at
+       e.channel, e.kind, e.source, e.source_ref, e.note, e.occurred_at, e.until, e.hours
   FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-              $9::timestamptz[])
-       AS e(entry_id, channel, kind, source, source_ref, note, occurred_at)
+              $9::timestamptz[], $10::timestamptz[], $11::text[])
+       AS e(entry_id, channel, kind, source, source_ref, note, occurred_at, until, hours)
 ON CONFLICT DO NOTHING"""
 
 
@@ -79,7 +80,8 @@ async def append(conn: asyncpg.Connection, tenant: str, contact: str,
         _APPEND, tenant, contact, [e.entry_id for e in entries], [e.channel for e in entries],
         [str(e.kind) for e in entries], [str(e.source) for e in entries],
         [e.source_ref for e in entries], [e.note for e in entries],
-        [e.occurred_at for e in entries])
+        [e.occurred_at for e in entries], [e.until for e in entries],
+        [e.hours for e in entries])
 
 
 async def forget(conn: asyncpg.Connection, tenant: str, contact: str) -> int:

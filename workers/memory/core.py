@@ -11,9 +11,10 @@ Like `echo`, nothing here touches Postgres, Redis or Kafka, so it is tested as t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from schemas.context import MemoryPart, ProfilePart
 from schemas.envelope import Envelope, derive_event_id
@@ -26,7 +27,7 @@ from schemas.events import (
     MessageIngested,
     ReplyDelivered,
 )
-from workers.consent import optout
+from workers.consent import optout, timing
 from workers.consent.engagement import reengages
 from workers.consent.quoting import lead_words
 from workers.consent_ledger import entries as ledger
@@ -144,15 +145,25 @@ def dnd_entries(event: ContactChanged, held: HeldContact | None) -> list[ledger.
 @dataclass(frozen=True)
 class ConsentReading:
     """What an inbound message of the lead's says of consent, in its own words (quoted text
-    removed): an opt-out signal, and whether it clearly re-engages."""
+    removed): an opt-out signal, whether it clearly re-engages, and what it asks of when we
+    write (a pause, its own hours, or their lift: `consent.timing`)."""
 
     signal: str | None
     reengages: bool
+    asks: tuple[timing.Request, ...] = field(default=())
 
     @property
     def needs_state(self) -> bool:
-        """Its entries depend on the consent in force (a resubscribe, a re-engagement)."""
-        return self.signal == "resubscribe" or self.reengages
+        """Its entries depend on the consent in force (a resubscribe, a re-engagement, a
+        lift of the lead's pause or hours)."""
+        return (self.signal == "resubscribe" or self.reengages
+                or any(isinstance(r, timing.Resume) for r in self.asks))
+
+    @property
+    def needs_zones(self) -> bool:
+        """A pause is placed in time on the lead's clock: its zones are read first."""
+        return self.signal in (None, "unsure") and any(
+            isinstance(r, timing.Wait) for r in self.asks)
 
 
 def consent_reading(body: str, channel: str) -> ConsentReading:
@@ -165,14 +176,35 @@ def consent_reading(body: str, channel: str) -> ConsentReading:
         # words (a STOP written below a quote, or inside what looked like one): no automated
         # text until a person reads it.
         signal = "unsure"
-    return ConsentReading(signal, signal is None and reengages(words))
+    asks = timing.read(words) if signal in (None, "unsure") and words.strip() else ()
+    return ConsentReading(signal, signal is None and reengages(words), asks)
+
+
+def timing_of(reading: ConsentReading, at: datetime,
+              zones: Sequence[ZoneInfo]) -> ledger.Timing:
+    """What the reading asks of when we write, placed in time for a message at `at` from a
+    lead who may be in any of `zones`: the latest pause it asks for, the last hours it
+    names, and whether it lifts both."""
+    if reading.signal not in (None, "unsure") or not reading.asks:
+        return ledger.NO_TIMING
+    waits = [r for r in reading.asks if isinstance(r, timing.Wait)]
+    hours = [r for r in reading.asks if isinstance(r, timing.Hours)]
+    resume = any(isinstance(r, timing.Resume) for r in reading.asks)
+    said = "; ".join(r.said for r in reading.asks)[:200]
+    return ledger.Timing(
+        pause_until=max((w.until(at, zones) for w in waits), default=None),
+        hours=str(hours[-1].hours) if hours else None, resume=resume and not waits,
+        said=said)
 
 
 def consent_entries(reading: ConsentReading, current: ledger.Consent, *, ref: str,
-                    channel: str, at: datetime) -> list[ledger.Entry]:
-    """The ledger entries a reading records, given the consent in force before it."""
+                    channel: str, at: datetime,
+                    zones: Sequence[ZoneInfo] = ()) -> list[ledger.Entry]:
+    """The ledger entries a reading records, given the consent in force before it (and,
+    for a pause, every zone the lead may be in: none known, every US zone)."""
     return ledger.from_message(signal=reading.signal, reengages=reading.reengages,
-                               current=current, message_ref=ref, channel=channel, at=at)
+                               current=current, message_ref=ref, channel=channel, at=at,
+                               timing=timing_of(reading, at, zones))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -23,6 +24,7 @@ from schemas.events import (
     MessageIngested,
     ReplyDelivered,
 )
+from workers.consent.quiet import whereabouts
 from workers.consent_ledger import NONE as NO_ENTRIES
 from workers.consent_ledger import store as ledger
 from workers.consent_ledger.addresses import AddressHasher, e164
@@ -108,8 +110,26 @@ async def record_words(conn: asyncpg.Connection, tenant: str, contact: str, ref:
     Live messages (`record_consent`) and legacy imports alike."""
     reading = core.consent_reading(body, channel)
     current = await ledger.read(conn, tenant, contact) if reading.needs_state else NO_ENTRIES
+    zones = await lead_zones(conn, tenant, contact) if reading.needs_zones else ()
     await ledger.append(conn, tenant, contact, core.consent_entries(
-        reading, current, ref=ref, channel=channel, at=at))
+        reading, current, ref=ref, channel=channel, at=at, zones=zones))
+
+
+async def lead_zones(conn: asyncpg.Connection, tenant: str,
+                     contact: str) -> tuple[ZoneInfo, ...]:
+    """Every zone the lead may be in (`quiet.whereabouts`: its own zone, state, ZIP and
+    phone; the tenant's zone only when none is known), to place a pause it asked for."""
+    row = await conn.fetchrow(
+        """SELECT c.timezone, c.state, c.postal_code, c.phone,
+                  (SELECT s.timezone FROM tenant_settings s WHERE s.tenant_id = $1) AS tenant_tz
+             FROM (SELECT 1) one
+             LEFT JOIN contacts c ON c.tenant_id = $1 AND c.contact_id = $2""",
+        tenant, contact)
+    assert row is not None
+    where = whereabouts(contact_tz=row["timezone"], state=row["state"],
+                        postal_code=row["postal_code"], phone=row["phone"],
+                        tenant_tz=row["tenant_tz"])
+    return tuple(ZoneInfo(z) for z in where.zones)
 
 
 async def record_delivered(conn: asyncpg.Connection, ev: ReplyDelivered) -> bool:

@@ -10,7 +10,8 @@ Every `interval_s`: the due timers of every tenant (`timers_due`, a SECURITY DEF
 returning (tenant, timer) pairs), each then, in its tenant's transactions:
 1. claim it (`FOR UPDATE SKIP LOCKED`, pending -> firing, leased) with the lead's facts;
    a reply already claimed for it (an earlier fire that crashed before `done`) is only
-   published again;
+   published again; a lead that asked us to wait ("text me after the holidays") has the
+   timer postponed, pending again until its pause ends;
 2. draft outside any transaction (Claude bounded by its deadline), check Claude's text;
 3. lock the timer: still firing under this claim (not cancelled by the lead's message
    meanwhile, not taken over)? claim the reply (keyed by the timer) and commit;
@@ -56,7 +57,8 @@ log = logging.getLogger(__name__)
 FIRED = Counter("leadmem_timers_fired_total",
                 "Timers fired, by kind and what came of it (sent: a draft claimed to send; "
                 "held: the reply check held it for the agent; suppressed; republished; "
-                "cancelled: the lead's event came first).", ["kind", "outcome"])
+                "cancelled: the lead's event came first; postponed: the lead asked us to "
+                "wait).", ["kind", "outcome"])
 Output = Annotated[ReplyDrafted | AgentAssistRequested, Field(discriminator="type")]
 OUTPUT: TypeAdapter[Output] = TypeAdapter(Output)
 CHANNEL = "sms"  # a first touch is a text: the sources' consent is to be texted
@@ -122,6 +124,12 @@ class TimerLoop:
             await self._finish(timer)
             return True
         assert facts is not None
+        paused = facts.lead.consent.paused_until(now)
+        if paused is not None:  # the lead asked us to wait: the same step, once it ends
+            async with self.db.transaction(tenant) as conn:
+                moved = await timers.postpone(conn, timer, paused, "paused")
+            FIRED.labels(timer.kind, "postponed" if moved else "cancelled").inc()
+            return moved
         touch = first_touch.Touch(timer, CHANNEL, now)
         if timer.kind == "follow_up":
             row = await self._draft_follow_up(touch, facts, ended)

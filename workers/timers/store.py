@@ -167,6 +167,19 @@ async def finish(conn: asyncpg.Connection, timer: Timer, reason: str | None = No
         timer.tenant_id, timer.timer_id, reason)
 
 
+async def postpone(conn: asyncpg.Connection, timer: Timer, due_at: datetime,
+                   reason: str) -> bool:
+    """The lead asked us to wait (`Consent.paused_until`): the timer this claim holds is due
+    again at `due_at`, pending, with this claim not counted as an attempt. False when the
+    claim no longer holds it (cancelled by the lead's event, or taken over)."""
+    status = await conn.execute(
+        "UPDATE timers SET state = 'pending', due_at = $3, claimed_at = NULL, "
+        "attempt = attempt - 1, reason = $5, updated_at = now() "
+        "WHERE tenant_id = $1 AND timer_id = $2 AND state = 'firing' AND attempt = $4",
+        timer.tenant_id, timer.timer_id, due_at, timer.attempt, reason)
+    return status.endswith(" 1")
+
+
 async def get(conn: asyncpg.Connection, tenant: str, timer_id: str) -> Timer | None:
     row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM timers WHERE tenant_id = $1 "
                               "AND timer_id = $2", tenant, timer_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -163,3 +164,72 @@ def test_the_one_confirmation_answers_the_opt_out_itself_within_five_minutes() -
 
 def test_state_is_plain_data() -> None:
     assert isinstance(STATE, ConsentState) and STATE.zone.key == "America/Chicago"
+
+
+# --- the lead's own word on when -------------------------------------------------------------
+
+def pause(ref: str, until: datetime, at: datetime = NOON - timedelta(hours=1)) -> Entry:
+    return Entry(f"{ref}:paused", Kind.PAUSED, ALL, Source.LEAD_MESSAGE, at, ref, until=until)
+
+
+WEEK = NOON + timedelta(days=7)
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+@pytest.mark.parametrize(("out", "ledger", "now", "expect"), [
+    # "not until next week": nothing goes before it ends...
+    (replace(SMS, answers="m2"), led(pause("m1", WEEK)), NOON, ("block", "paused")),
+    (replace(SMS, answers=None), led(pause("m1", WEEK)), NOON, ("block", "paused")),
+    (Outgoing("email", due_at=NOON, answers="m2"), led(pause("m1", WEEK)), NOON,
+     ("block", "paused")),
+    # ...but the answer to that very message ("sure, I'll check in next week").
+    (SMS, led(pause("m1", WEEK)), NOON, ("send", "ok")),
+    # Once it ends, or once the lead lifted it, texts go as before.
+    (replace(SMS, answers="m2", due_at=WEEK), led(pause("m1", WEEK)), WEEK, ("send", "ok")),
+    (replace(SMS, answers="m2"), led(pause("m1", WEEK), e(Kind.RESUMED, ref="m2")), NOON,
+     ("send", "ok")),
+    # It never lifts anything stricter: an opt-out, DND, an unsure reading.
+    (SMS, led(pause("m1", WEEK), e(Kind.OPTED_OUT, ref="m3")), NOON, ("block", "opted_out")),
+    (SMS, led(pause("m1", WEEK), e(Kind.UNSURE)), NOON, ("block", "possible_opt_out")),
+])
+def test_the_leads_pause(out: Outgoing, ledger: Consent, now: datetime,
+                         expect: tuple[str, str]) -> None:
+    d = decide(out, replace(STATE, ledger=ledger), now)
+    assert (d.verdict, d.reason) == expect
+    if d.reason == "paused":
+        assert d.until == WEEK  # when it ends: a follow-up is postponed to then
+
+
+# A lead in Chicago, Illinois: the federal hours (08:00-21:00) and nothing stricter.
+ILLINOIS = lead_state(ai_enabled=True, reply_channels=frozenset({"sms"}), human_takeover=False,
+                      ledger=NONE, contact_tz="America/Chicago", phone="+13125550100",
+                      state="IL", tenant_tz=None, tenant_quiet=None)
+
+
+@pytest.mark.parametrize(("hours", "now_local", "opens_local"), [
+    # The lead's own hours hold a text to their end, on its clock.
+    ("00:00-13:00", time(12), time(13)),
+    ("20:00-00:00", time(12), None),  # not in them: sent now
+    ("20:00-00:00", time(20, 30), time(8)),  # the law's morning, after the lead's midnight
+    ("09:00-17:00", time(12), time(17)),
+])
+def test_the_leads_own_hours_hold_a_text(hours: str, now_local: time,
+                                         opens_local: time | None) -> None:
+    now = datetime.combine(NOON.date(), now_local, tzinfo=CHICAGO)
+    ledger = led(Entry("h", Kind.HOURS, ALL, Source.LEAD_MESSAGE, NOON - timedelta(days=1),
+                       "m0", hours=hours))
+    d = decide(replace(SMS, due_at=now), replace(ILLINOIS, ledger=ledger), now)
+    if opens_local is None:
+        assert d.verdict == "send"
+    else:
+        assert (d.verdict, d.reason) == ("hold", "quiet_hours")
+        assert d.until is not None and d.until.astimezone(CHICAGO).time() == opens_local
+
+
+def test_a_day_off_holds_to_the_next_day() -> None:
+    """"not on sundays": Sunday noon in Chicago is held to Monday's morning (08:00)."""
+    sunday = datetime(2026, 11, 15, 12, 0, tzinfo=CHICAGO)
+    ledger = led(Entry("h", Kind.HOURS, ALL, Source.LEAD_MESSAGE, NOON, "m0", hours="sun"))
+    d = decide(replace(SMS, due_at=sunday), replace(ILLINOIS, ledger=ledger), sunday)
+    assert d.verdict == "hold" and d.until is not None
+    assert d.until.astimezone(CHICAGO) == datetime(2026, 11, 16, 8, 0, tzinfo=CHICAGO)

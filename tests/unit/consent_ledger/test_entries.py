@@ -9,7 +9,15 @@ import pytest
 
 from workers.consent_ledger import ALL, NONE, Consent, Entry, Kind, Source, fold
 from workers.consent_ledger.addresses import AddressHasher, e164, normal_email
-from workers.consent_ledger.entries import dnd_scopes, from_dnd, from_message, manual, order
+from workers.consent_ledger.entries import (
+    NO_TIMING,
+    Timing,
+    dnd_scopes,
+    from_dnd,
+    from_message,
+    manual,
+    order,
+)
 
 T0 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
@@ -179,3 +187,82 @@ def test_another_contact_s_unsure_is_theirs() -> None:
 def test_keys_say_their_kind() -> None:
     keys = AddressHasher(b"k").of(phones=["+15125550100"], emails=["a@b.co"])
     assert sorted(k[:2] for k in keys) == ["e:", "p:"]
+
+
+# --- the lead's own word on when: pauses and hours ------------------------------------------
+
+def paused(minutes: int, until_minutes: int, ref: str = "p") -> Entry:
+    return Entry(f"{ref}:{minutes}", Kind.PAUSED, ALL, Source.LEAD_MESSAGE, at(minutes), ref,
+                 until=at(until_minutes))
+
+
+def hours(minutes: int, text: str) -> Entry:
+    return Entry(f"h:{minutes}", Kind.HOURS, ALL, Source.LEAD_MESSAGE, at(minutes), "h",
+                 hours=text)
+
+
+@pytest.mark.parametrize(("entries", "now", "until", "hours_in_force"), [
+    ([], 0, None, ""),
+    ([paused(0, 600)], 10, 600, ""),
+    ([paused(0, 600)], 600, None, ""),  # it ended
+    ([paused(0, 600), entry(Kind.RESUMED, 5)], 10, None, ""),
+    # The lead's latest word on when wins, shorter or longer.
+    ([paused(0, 600), paused(5, 60, "q")], 10, 60, ""),
+    ([paused(0, 60), paused(5, 600, "q")], 10, 600, ""),
+    # An opt-out, a resubscribe or DND neither lift nor set it.
+    ([paused(0, 600), entry(Kind.OPTED_OUT, 1), entry(Kind.RESUBSCRIBED, 2)], 10, 600, ""),
+    ([hours(0, "20:00-00:00")], 10, None, "20:00-00:00"),
+    ([hours(0, "20:00-00:00"), hours(3, "sun")], 10, None, "sun"),
+    ([hours(0, "20:00-00:00"), hours(3, "")], 10, None, ""),  # lifted
+    ([hours(0, "sun"), entry(Kind.RESUMED, 3)], 10, None, "sun"),  # resuming a pause only
+])
+def test_fold_pauses_and_hours(entries: list[Entry], now: int, until: int | None,
+                               hours_in_force: str) -> None:
+    c = fold(entries)
+    assert c.paused_until(at(now)) == (at(until) if until is not None else None)
+    assert c.hours == hours_in_force
+
+
+def test_another_contacts_pause_on_the_same_phone_bears_on_the_lead() -> None:
+    """A pause is the person's word on being texted: through a shared phone it holds; only
+    the lead's own message lifts it."""
+    theirs = Entry("x", Kind.PAUSED, ALL, Source.LEAD_MESSAGE, at(0), "x", until=at(600),
+                   own=False, via=frozenset({"p"}))
+    not_ours = Entry("y", Kind.RESUMED, ALL, Source.LEAD_MESSAGE, at(1), "y", own=False,
+                     via=frozenset({"p"}))
+    assert fold([theirs]).paused_until(at(5)) == at(600)
+    assert fold([theirs, not_ours]).paused_until(at(5)) == at(600)
+
+
+PAUSE = Timing(pause_until=at(600), said="not till next week")
+
+
+@pytest.mark.parametrize(("signal", "engaged", "timing", "current", "kinds"), [
+    (None, False, PAUSE, NONE, [Kind.PAUSED]),
+    (None, False, Timing(hours="20:00-00:00"), NONE, [Kind.HOURS]),
+    # Beside an unsure reading; never beside an opt-out or a resubscribe.
+    ("unsure", False, PAUSE, NONE, [Kind.UNSURE, Kind.PAUSED]),
+    ("opt_out", False, PAUSE, NONE, [Kind.OPTED_OUT]),
+    # Re-engaging lifts a pause in force (and an unsure reading), not one that ended.
+    (None, True, NO_TIMING, fold([paused(0, 600)]), [Kind.RESUMED]),
+    (None, True, NO_TIMING, fold([paused(-700, -600)]), []),
+    (None, True, NO_TIMING, fold([entry(Kind.UNSURE, -5), paused(0, 600)]),
+     [Kind.CLEARED, Kind.RESUMED]),
+    # A message that asks for a new pause is that pause, whatever else it says.
+    (None, True, PAUSE, fold([paused(-10, 600)]), [Kind.PAUSED]),
+    # "you can text me anytime": the pause and the hours go.
+    (None, False, Timing(resume=True), fold([paused(0, 600), hours(0, "sun")]),
+     [Kind.RESUMED, Kind.HOURS]),
+    (None, False, Timing(resume=True), NONE, []),
+])
+def test_what_a_message_records_of_when(signal: str | None, engaged: bool, timing: Timing,
+                                        current: Consent, kinds: list[Kind]) -> None:
+    got = from_message(signal=signal, reengages=engaged, current=current, message_ref="m9",
+                       channel="sms", at=at(1), timing=timing)
+    assert [e.kind for e in got] == kinds
+    assert len({e.entry_id for e in got}) == len(got)  # one id per kind: recorded once
+    for e in got:
+        if e.kind is Kind.PAUSED:
+            assert e.until == at(600) and "not till next week" in e.note
+        if e.kind is Kind.HOURS:
+            assert e.hours == (timing.hours or "")

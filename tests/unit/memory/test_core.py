@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,6 +19,7 @@ from schemas.events import (
     ReplyDelivered,
 )
 from tests.support.events import BASE, contact_changed, contact_deleted, message
+from workers.consent_ledger import NONE, Kind
 from workers.memory import core
 from workers.memory.core import ContactDiff, HeldContact, LeftWindow, NewMessage
 from workers.memory.echo import Verdict
@@ -299,3 +301,36 @@ def test_the_conversation_as_of_one_message(ids: list[str | None], message_id: s
                                             kept: int) -> None:
     items = [(i, mid) for i, mid in enumerate(ids)]
     assert core.up_to(items, message_id, lambda item: item[1]) == items[:kept]
+
+
+# --- what a lead's message records of when we may write --------------------------------------
+
+NY = ZoneInfo("America/New_York")
+AT = datetime(2026, 12, 7, 16, 0, tzinfo=UTC)  # Monday 11:00 in New York
+
+
+@pytest.mark.parametrize(("body", "kinds", "needs_state", "needs_zones"), [
+    ("don't text me till next week, traveling", [Kind.PAUSED], False, True),
+    ("no texts after 8pm please", [Kind.HOURS], False, False),
+    ("you can text me anytime now", [], True, False),  # nothing to lift: nothing recorded
+    # An opt-out is all it records, whatever it says of when.
+    ("STOP. don't text me until next year", [Kind.OPTED_OUT], False, False),
+    # Our own words quoted back lift or set nothing.
+    ("> don't text me until next week\nok sounds good", [], False, False),
+    ("3 beds in Round Rock please", [], False, False),
+])
+def test_what_a_message_records_of_when(body: str, kinds: list[Kind], needs_state: bool,
+                                        needs_zones: bool) -> None:
+    reading = core.consent_reading(body, "sms")
+    assert (reading.needs_state, reading.needs_zones) == (needs_state, needs_zones)
+    got = core.consent_entries(reading, NONE, ref="m1", channel="sms", at=AT, zones=[NY])
+    assert [e.kind for e in got] == kinds
+
+
+def test_a_pause_is_placed_on_the_leads_clock() -> None:
+    reading = core.consent_reading("please don't message me until tomorrow", "sms")
+    [pause] = core.consent_entries(reading, NONE, ref="m1", channel="sms", at=AT, zones=[NY])
+    assert pause.until == datetime(2026, 12, 8, 0, 0, tzinfo=NY)
+    # No zone known: the latest of every US zone's, so it never ends early.
+    [anywhere] = core.consent_entries(reading, NONE, ref="m1", channel="sms", at=AT)
+    assert anywhere.until == datetime(2026, 12, 8, 0, 0, tzinfo=ZoneInfo("Pacific/Honolulu"))

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from schemas.envelope import utcnow
 from workers.consent_ledger import fold
 from workers.consent_ledger import store as ledger
 from workers.console import audit, outcomes, search, timeline
@@ -139,12 +140,14 @@ async def lead(console: Console, request: web.Request, visit: Visit) -> web.Stre
                                 r["reviewed_by"])
         r["awaiting_review"] = outcomes.awaiting_review(r["status"], r["suppressed_reason"],
                                                         r["review"])
+    consent = fold(entries)
     return console.render(
         "lead.html", visit=visit, tenant=conf, contact=dict(found),
         profile=_decoded(profile, "profile", "score_reasons", "qualification",
                          "next_questions", "signals") if profile else None,
         items=timeline.merged(messages, activity), facts=timeline.by_field(facts),
-        replies=replies, consent=fold(entries), entries=entries, crm_writes=crm_writes,
+        replies=replies, consent=consent, paused_until=consent.paused_until(utcnow()),
+        entries=entries, crm_writes=crm_writes,
         crm_contact=_decoded(crm_contact, "fields") if crm_contact else None,
         timers=open_timers, follow_up=dict(follow_up) if follow_up else {},
         appointments=appointments, offers=offers, message_limit=MESSAGES)
