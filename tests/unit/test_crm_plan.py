@@ -233,3 +233,13 @@ def test_the_living_note_says_when_the_next_follow_up_is() -> None:
     body = note_body(replace(STATE, follow_up=line), "reply held")
     assert line in body and body.index(line) < body.index("Last change")
     assert "follow-up" not in note_body(STATE, "reply held").lower()
+
+
+def test_the_living_note_says_when_the_lead_asked_us_to_wait() -> None:
+    """An agent in GHL sees the pause and the hours the lead asked for, not only the AI."""
+    asked = replace(STATE, paused_until=datetime(2027, 1, 2, 5, 0, tzinfo=UTC),
+                    own_hours="20:00-00:00 sun")
+    body = note_body(asked, "the lead asked us to wait")
+    assert "no AI texts until 2027-01-02 05:00 UTC" in body
+    assert "no AI texts 20:00-00:00 sun (its clock)" in body
+    assert "wait" not in note_body(STATE, "x") and "own hours" not in note_body(STATE, "x")

@@ -99,6 +99,8 @@ class ContactState:
     next_questions: tuple[str, ...] = ()
     last_said: str = ""  # the lead's latest message
     follow_up: str | None = None  # "Next follow-up: ..." / "Follow-ups: stopped (...)"
+    paused_until: datetime | None = None  # the lead asked us to wait until then
+    own_hours: str = ""  # the lead's own hours (`quiet.LeadHours` text)
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,11 @@ def note_body(state: ContactState, last_change: str) -> str:
         lines.append(f"Summary: {state.summary}")
     if state.next_questions:
         lines.append("Still unknown: " + " | ".join(state.next_questions[:4]))
+    if state.paused_until is not None:
+        lines.append(f"The lead asked us to wait: no AI texts until "
+                     f"{state.paused_until:%Y-%m-%d %H:%M} UTC.")
+    if state.own_hours:
+        lines.append(f"The lead's own hours: no AI texts {state.own_hours} (its clock).")
     if state.follow_up:
         lines.append(state.follow_up)
     lines.append(f"Last change: {last_change}")

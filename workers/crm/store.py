@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import asyncpg
 
+from schemas.envelope import utcnow
 from workers.consent_ledger import ALL
 from workers.crm.plan import (
     ContactState,
@@ -78,7 +79,8 @@ async def load(conn: asyncpg.Connection, tenant: str,
         score_reasons=tuple(json_value(row["score_reasons"]) or ()),
         next_questions=tuple(json_value(row["next_questions"]) or ()),
         last_said=row["last_said"] or "",
-        follow_up=follow_up_line(row))
+        follow_up=follow_up_line(row), paused_until=consent.paused_until(utcnow()),
+        own_hours=consent.hours)
     return settings, state
 
 
