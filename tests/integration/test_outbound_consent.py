@@ -135,11 +135,19 @@ async def stop_in_own_words(conn: Conn, tenant: str) -> None:
         body="ya no me escriban por favor", message_id="m2"))
 
 
+async def asked_to_wait(conn: Conn, tenant: str) -> None:
+    """The lead's word on when, recorded by memory from another message of its own (a
+    pause's answer is the one text it lets through, and this reply is not that)."""
+    await memory.record_words(conn, tenant, "c1", "m0", "pls don't text me until next month",
+                              "sms", utcnow())
+
+
 @pytest.mark.parametrize(("change", "reason"), [
     (recorded_opt_out, "opted_out"),
     (contact_flags, "dnd"),
     (takeover, "human_takeover"),
     (stop_in_own_words, "opted_out"),
+    (asked_to_wait, "paused"),
 ])
 async def test_a_held_reply_is_not_sent_once_consent_is_gone(
     make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase,
