@@ -1,9 +1,9 @@
 -- When a lead asked us to wait (workers/consent/timing.py): recorded in the consent ledger
 -- like every other word of the lead's about being contacted, never re-read from history.
 --
--- paused:  "don't text me until after the holidays", "text me next week": no automated text
---          until `until` (the reply to that very message excepted); lifted by `resumed` (the
---          lead re-engaging, or saying we may write again) or a newer pause.
+-- paused:  "don't text me until after the holidays", "text me next week": no text of our own
+--          initiative until `until` (answers to the lead's messages still go); lifted by
+--          `resumed` (the lead re-engaging, or saying we may write again) or a newer pause.
 -- resumed: the lead lifted its pause.
 -- hours:   the lead's own hours, on its clock ("no texts after 8pm", "not on sundays"), as
 --          `workers.consent.quiet.LeadHours` text in `hours`; a newer row replaces it, an

@@ -135,19 +135,11 @@ async def stop_in_own_words(conn: Conn, tenant: str) -> None:
         body="ya no me escriban por favor", message_id="m2"))
 
 
-async def asked_to_wait(conn: Conn, tenant: str) -> None:
-    """The lead's word on when, recorded by memory from another message of its own (a
-    pause's answer is the one text it lets through, and this reply is not that)."""
-    await memory.record_words(conn, tenant, "c1", "m0", "pls don't text me until next month",
-                              "sms", utcnow())
-
-
 @pytest.mark.parametrize(("change", "reason"), [
     (recorded_opt_out, "opted_out"),
     (contact_flags, "dnd"),
     (takeover, "human_takeover"),
     (stop_in_own_words, "opted_out"),
-    (asked_to_wait, "paused"),
 ])
 async def test_a_held_reply_is_not_sent_once_consent_is_gone(
     make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase,
@@ -252,3 +244,24 @@ async def test_a_message_still_in_flight_holds_back_the_reply(
         got = await until_status(db, tenant, "suppressed", "sent")
     assert (got["status"], got["suppressed_reason"]) == ("suppressed", "in_flight")
     assert ghl.delivered == []
+
+
+async def test_a_held_text_of_our_own_is_not_sent_once_the_lead_asked_us_to_wait(
+    make_settings: Callable[..., Settings], kafka: str, ghl: FakeGHLAPI, db: TenantDatabase,
+) -> None:
+    """A follow-up drafted and held, then the lead's pause recorded (from words the ledger
+    read): the send-time claim blocks it (paused), as it would an opt-out."""
+    tenant, tokens = await lead(db, ghl, midday_zone())
+    due = utcnow() + timedelta(seconds=1.5)
+    follow_up = draft(tenant, "Hi! Still looking?", send_after=due).model_copy(
+        update={"reply_to_message_id": None, "mode": "follow_up"})
+    async with outbound(make_settings(), ghl, tokens):
+        await publish_events(kafka, topics.REPLIES_OUTBOUND, [follow_up])
+        await until_status(db, tenant, "held")
+        async with db.transaction(tenant) as conn:
+            await memory.record_words(conn, tenant, "c1", "m0",
+                                      "pls don't text me until next month", "sms", utcnow())
+        blocked = await until_status(db, tenant, "suppressed", "sent")
+        await asyncio.sleep(0.5)
+    assert ghl.delivered == []
+    assert (blocked["status"], blocked["suppressed_reason"]) == ("suppressed", "paused")

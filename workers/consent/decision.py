@@ -14,8 +14,9 @@ for it, not even an opt-out's confirmation, however long ago the text was drafte
 for the tenant or the channel, a human agent's
 takeover, an opt-out, an unsure reading (no automated text: a person decides), DND (global or
 this channel's), a newer message of the lead's (stored, or accepted and still on its way: a
-STOP in flight), the lead's own pause ("not until after the holidays": nothing until it ends
-but the answer to that very message), a draft gone stale (counted from the lead's message,
+STOP in flight), the lead's own pause ("not until after the holidays": no text of our own
+initiative until it ends; an answer to the lead's own latest message still goes, since the
+lead wrote to us), a draft gone stale (counted from the lead's message,
 or from the end of the quiet hours it waited for), then quiet hours, the law's, the
 tenant's and the lead's own ("no texts after 8pm"; hold until they end). The one exception
 is the opt-out confirmation: one text, only in answer to the opt-out message itself and
@@ -134,14 +135,6 @@ def confirms(out_answers: str | None, ledger: Consent) -> bool:
             and oo.source_ref == out_answers)
 
 
-def answers_pause(out_answers: str | None, ledger: Consent) -> bool:
-    """Is `out_answers` the lead's message that asked for the pause in force? Its answer
-    ("sure, I'll check in after the holidays") is the one text a pause lets through."""
-    p = ledger.pause
-    return (p is not None and p.source is Source.LEAD_MESSAGE and out_answers is not None
-            and p.source_ref == out_answers)
-
-
 def decide(out: Outgoing, state: ConsentState, now: datetime,
            limits: Limits = DEFAULT_LIMITS) -> ConsentDecision:
     if state.uninstalled:
@@ -173,7 +166,7 @@ def decide(out: Outgoing, state: ConsentState, now: datetime,
     if state.in_flight:  # ...and that message (a STOP?) is still on its way to memory
         return ConsentDecision("block", "in_flight")
     paused = ledger.paused_until(now)
-    if paused is not None and not answers_pause(out.answers, ledger):
+    if paused is not None and out.answers is None:  # a first touch, a follow-up
         return ConsentDecision("block", "paused", paused)
     if now - out.due_at > limits.max_age:
         return ConsentDecision("block", "stale")

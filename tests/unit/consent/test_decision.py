@@ -176,18 +176,20 @@ WEEK = NOON + timedelta(days=7)
 CHICAGO = ZoneInfo("America/Chicago")
 
 
+FOLLOW_UP = Outgoing("sms", due_at=NOON)  # answers no message of the lead's
+
+
 @pytest.mark.parametrize(("out", "ledger", "now", "expect"), [
-    # "not until next week": nothing goes before it ends...
-    (replace(SMS, answers="m2"), led(pause("m1", WEEK)), NOON, ("block", "paused")),
-    (replace(SMS, answers=None), led(pause("m1", WEEK)), NOON, ("block", "paused")),
-    (Outgoing("email", due_at=NOON, answers="m2"), led(pause("m1", WEEK)), NOON,
-     ("block", "paused")),
-    # ...but the answer to that very message ("sure, I'll check in next week").
+    # "not until next week": no text of our own initiative before it ends, on any channel...
+    (FOLLOW_UP, led(pause("m1", WEEK)), NOON, ("block", "paused")),
+    (Outgoing("email", due_at=NOON), led(pause("m1", WEEK)), NOON, ("block", "paused")),
+    # ...but an answer to the lead's own latest message: that very one ("sure, talk next
+    # week") or one it wrote since (the lead wrote to us; "superseded" keeps it the latest).
     (SMS, led(pause("m1", WEEK)), NOON, ("send", "ok")),
+    (replace(SMS, answers="m2"), led(pause("m1", WEEK)), NOON, ("send", "ok")),
     # Once it ends, or once the lead lifted it, texts go as before.
-    (replace(SMS, answers="m2", due_at=WEEK), led(pause("m1", WEEK)), WEEK, ("send", "ok")),
-    (replace(SMS, answers="m2"), led(pause("m1", WEEK), e(Kind.RESUMED, ref="m2")), NOON,
-     ("send", "ok")),
+    (replace(FOLLOW_UP, due_at=WEEK), led(pause("m1", WEEK)), WEEK, ("send", "ok")),
+    (FOLLOW_UP, led(pause("m1", WEEK), e(Kind.RESUMED, ref="m2")), NOON, ("send", "ok")),
     # It never lifts anything stricter: an opt-out, DND, an unsure reading.
     (SMS, led(pause("m1", WEEK), e(Kind.OPTED_OUT, ref="m3")), NOON, ("block", "opted_out")),
     (SMS, led(pause("m1", WEEK), e(Kind.UNSURE)), NOON, ("block", "possible_opt_out")),
