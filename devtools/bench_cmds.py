@@ -168,13 +168,16 @@ def add_retention(bsub: Sub) -> None:
 
 
 def add_optout(bsub: Sub) -> None:
-    from devtools.bench.optout import DEFAULT_SET
+    from devtools.bench.optout import DEFAULT_SET, TIMING_SET
 
     p = bsub.add_parser(
         "optout", help="the opt-out detector: precision/recall per label and accuracy per "
-        "phrasing class on a labelled set, and classify's cost per message")
+        "phrasing class on a labelled set, and classify's cost per message; the reader of "
+        "the lead's word on when (pauses, own hours): accuracy per kind, cost")
     p.add_argument("--set", type=Path, default=DEFAULT_SET, dest="phrasings",
                    help=f"labelled JSONL ({DEFAULT_SET.name})")
+    p.add_argument("--timing-set", type=Path, default=TIMING_SET, dest="timing_set",
+                   help=f"labelled JSONL of requests about when ({TIMING_SET.name})")
     p.add_argument("--messages", type=int, default=4000,
                    help="inbound messages of the cost run (4000)")
     p.add_argument("--json", action="store_true", help="print only the JSON result")
@@ -182,17 +185,29 @@ def add_optout(bsub: Sub) -> None:
 
 
 def cmd_bench_optout(args: argparse.Namespace) -> int:
-    from devtools.bench.optout import classify_cost, report, send_window_cost, traffic
+    from devtools.bench.optout import (
+        classify_cost,
+        load,
+        report,
+        send_window_cost,
+        timing_score,
+        traffic,
+    )
+    from workers.consent import timing
 
     if args.messages < 1:
         raise CliError("--messages must be at least 1")
     try:
         accuracy = report(args.phrasings)
+        when = timing_score(load(args.timing_set))
     except FileNotFoundError as exc:
         raise CliError(str(exc)) from exc
-    cost = classify_cost(traffic(args.messages))
+    messages = traffic(args.messages)
+    cost = classify_cost(messages)
+    when_cost = classify_cost(messages, read=timing.read)
     window = send_window_cost()
-    result = {"accuracy": accuracy, "classify": cost, "send_window": window}
+    result = {"accuracy": accuracy, "classify": cost, "send_window": window,
+              "timing": {**when, "cost": when_cost}}
     if not args.json:
         for label, m in accuracy.get("labels", {}).items():
             print(f"{label!s:<12} support {m.get('support')}: precision "
@@ -203,6 +218,11 @@ def cmd_bench_optout(args: argparse.Namespace) -> int:
               f"P99 {cost['p99_us']:.0f} us per message ({int(cost['messages'])} messages)")
         print("send_window per call: " + ", ".join(f"{k.removesuffix('_us')} {v:.0f} us"
                                                    for k, v in window.items()))
+        print(f"timing (the lead's word on when), {when['n']} cases: kind "
+              f"{when['kind_accuracy']:.3f}, exact {when['exact']:.3f}; " + ", ".join(
+                  f"{k} {c['exact']}/{c['n']}" for k, c in when["kinds"].items()))
+        print(f"timing.read: mean {when_cost['mean_us']:.0f} us, P50 "
+              f"{when_cost['p50_us']:.0f} us, P99 {when_cost['p99_us']:.0f} us per message")
     print(json.dumps(result, default=str))
     return 0
 

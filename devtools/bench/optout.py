@@ -1,5 +1,6 @@
 """The opt-out detector (workers.consent.optout): its accuracy on a labelled phrasing set, by
-class, and its cost per message.
+class, and its cost per message; and the reader of the lead's word on *when*
+(workers.consent.timing): its accuracy on a labelled set of requests, and its cost.
 
 ``report(path)`` reads a JSONL set ({"text", "label", "class", "lang"} a line) and returns the
 per-label precision / recall, the per-class accuracy and every miss. ``classify_cost()`` times
@@ -18,13 +19,16 @@ import statistics
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from workers.consent import optout
+from workers.consent import optout, timing
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SET = ROOT / "tests" / "unit" / "consent" / "phrasings.jsonl"
+TIMING_SET = ROOT / "tests" / "unit" / "consent" / "timing_heldout.jsonl"
 LABELS: tuple[str | None, ...] = ("opt_out", "resubscribe", "unsure", None)
 
 
@@ -77,6 +81,56 @@ def report(path: Path | str = DEFAULT_SET) -> dict[str, Any]:
     return score(load(path))
 
 
+# --- the lead's word on when ----------------------------------------------------------------
+
+_KINDS = {timing.Wait: "pause", timing.Hours: "hours", timing.Resume: "resume"}
+
+
+def timing_reading(case: dict[str, Any]) -> dict[str, str]:
+    """What `timing.read` makes of a case ({"text", "now", "zone"}), in the set's terms: its
+    first request's kind, a pause's end on the lead's clock ("YYYY-MM-DD" at midnight, else
+    "YYYY-MM-DDTHH:MM"; a time already here is no pause), hours in their text form."""
+    zone = ZoneInfo(case["zone"])
+    now = datetime.fromisoformat(case["now"].replace("Z", "+00:00"))
+    for request in timing.read(case["text"])[:1]:
+        if isinstance(request, timing.Wait):
+            end = request.ends_after(now, [zone])
+            if end is None:
+                break
+            local = end.astimezone(zone)
+            until = (f"{local:%Y-%m-%d}" if (local.hour, local.minute) == (0, 0)
+                     else f"{local:%Y-%m-%dT%H:%M}")
+            return {"kind": "pause", "until": until}
+        if isinstance(request, timing.Hours):
+            return {"kind": "hours", "hours": str(request.hours)}
+        return {"kind": _KINDS[type(request)]}
+    return {"kind": "none"}
+
+
+def timing_score(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Per kind: the cases, how many were read as that kind, how many exactly (the pause's
+    end, the hours); and every miss."""
+    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # n, kind right, exact
+    misses = []
+    for row in rows:
+        want, got = row["expect"], timing_reading(row)
+        counts = by_kind[want["kind"]]
+        counts[0] += 1
+        counts[1] += got["kind"] == want["kind"]
+        counts[2] += got == want
+        if got != want:
+            misses.append({"id": row["id"], "text": row["text"], "want": want, "got": got})
+    n = sum(c[0] for c in by_kind.values())
+    return {
+        "n": n,
+        "kind_accuracy": sum(c[1] for c in by_kind.values()) / max(1, n),
+        "exact": sum(c[2] for c in by_kind.values()) / max(1, n),
+        "kinds": {k: {"n": c[0], "kind_right": c[1], "exact": c[2]}
+                  for k, c in sorted(by_kind.items())},
+        "misses": misses,
+    }
+
+
 # --- cost ---------------------------------------------------------------------------------------
 
 _SHARED_DEV = ROOT.parent / "shared" / "learning" / "dev.jsonl"
@@ -112,11 +166,14 @@ def traffic(n: int = 4000, *, seed: int = 7, rare_share: float = 0.12) -> list[s
             for _ in range(n)]
 
 
-def classify_cost(messages: list[str] | None = None, *, rounds: int = 5) -> dict[str, float]:
-    """µs per message of `classify` with its cache bypassed (each text read afresh, as a new
-    inbound message is): the best of `rounds` passes over `messages`, plus P50/P99."""
+def classify_cost(messages: list[str] | None = None, *, rounds: int = 5,
+                  read: Callable[[str], object] | None = None) -> dict[str, float]:
+    """µs per message of `classify` (or `read`: `timing.read`) with its cache bypassed (each
+    text read afresh, as a new inbound message is): the best of `rounds` passes over
+    `messages`, plus P50/P99."""
     texts = messages if messages is not None else traffic()
-    raw = getattr(optout.classify, "__wrapped__", optout.classify)
+    raw: Callable[[str], object] = (
+        read if read is not None else getattr(optout.classify, "__wrapped__", optout.classify))
     for text in texts[:200]:  # warm the per-character fold cache and the regex engine
         raw(text)
     best = float("inf")

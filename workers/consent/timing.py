@@ -68,6 +68,12 @@ class Wait:
                 ends.append(at if at > local else at + timedelta(days=1))
         return max(ends).astimezone(UTC)
 
+    def ends_after(self, now: datetime, zones: Sequence[ZoneInfo]) -> datetime | None:
+        """`until`, when it is still to come: "check back in march" said in March asks for
+        no wait at all."""
+        end = self.until(now, zones)
+        return end if end > now else None
+
 
 @dataclass(frozen=True)
 class Hours:
@@ -108,9 +114,17 @@ _NEGATED = re.compile(
 _ASKED = re.compile(
     r"\b(?:text|txt|call|contact|message|msg|e-?mail|ping|reach (?:back )?out|hit (?:me|us) up"
     r"|get back to (?:me|us)|get in touch|follow up|check (?:back|in)|circle back|touch base"
-    r"|try (?:me|us)(?: again)?|talk|lets talk|talk to you|ttyl|hablamos|hablemos|escribeme"
+    r"|try (?:me|us)(?: again)?|talk|lets talk|talk to you|ttyl|hmu|hablamos|hablemos|escribeme"
     r"|escribame|escribenos|escribanme|llamame|llameme|llamenme|contactame|contacteme"
     r"|contactenme|mandame|buscame|hablame|hableme)\b")
+# Whose contact it is: "i'll call you next week", "my wife will text you tomorrow" (the lead
+# or someone else does the contacting), "got your text at 9pm" (a noun, not a request).
+_NOT_ASKED_BEFORE = re.compile(
+    r"\b(?:i|ill|id|im|ive|we|well|wed|were|weve|he|hell|she|shell|they|theyll|my \w+|our \w+"
+    r"|his \w+|her \w+|their \w+|yo|nosotros|mi \w+|nuestr[oa] \w+|el|ella|ellos)"
+    r"(?: (?:will|would|can|could|might|may|should|shall|wont|gonna|going to|want to|wanna"
+    r"|plan to|need to|have to|te|le|les|lo|la))* $"
+    r"|\b(?:your|my|the|a|an|that|this|his|her|their|our|ur|tu|su|el|la|un|una|tus|sus)\s$")
 # "you can text me again", "ya me pueden escribir": the whole sentence, unconditioned ("you
 # can text me again when the market cools" lifts nothing; "...next year" is a pause).
 _RESUME = re.compile(
@@ -449,7 +463,8 @@ def read(text: str) -> tuple[Request, ...]:
             found.extend(_negated(sentence, neg))
             continue
         wait = next((w for asked in _ASKED.finditer(sentence)
-                     if (w := _wait_at(_after_contact(sentence, asked.end()), False))), None)
+                     if not _NOT_ASKED_BEFORE.search(sentence[:asked.start()])
+                     and (w := _wait_at(_after_contact(sentence, asked.end()), False))), None)
         if wait is not None:
             found.append(wait)
         elif _RESUME.search(sentence) and not folded[piece.end():].lstrip().startswith("?"):
@@ -462,6 +477,9 @@ def _negated(sentence: str, neg: re.Match[str]) -> list[Request]:
     standing hours ("no texts after 8pm", "not on sundays"): a time it is told to wait until
     or after, or a span, is a pause even when hours are named too."""
     region = sentence[neg.start():]
+    fronted_words = sentence[:neg.start()].strip()
+    if 0 < len(fronted_words.split()) <= 4:  # "los domingos no me escriban", "after 8 no texts"
+        region = sentence
     rest = _after_contact(sentence, neg.end())
     # Its time after the contact word, or fronted: "hasta marzo no me escriban".
     fronted = _wait_at(sentence[:neg.start()], negated=True)

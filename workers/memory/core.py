@@ -191,8 +191,9 @@ def timing_of(reading: ConsentReading, at: datetime,
     hours = [r for r in reading.asks if isinstance(r, timing.Hours)]
     resume = any(isinstance(r, timing.Resume) for r in reading.asks)
     said = "; ".join(r.said for r in reading.asks)[:200]
+    ends = [end for w in waits if (end := w.ends_after(at, zones)) is not None]
     return ledger.Timing(
-        pause_until=max((w.until(at, zones) for w in waits), default=None),
+        pause_until=max(ends, default=None),
         hours=str(hours[-1].hours) if hours else None, resume=resume and not waits,
         said=said)
 

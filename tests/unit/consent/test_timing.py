@@ -91,6 +91,7 @@ def test_a_pause_and_when_it_ends(text: str, until: str) -> None:
     ("don't text me between 9 and 5", "09:00-17:00"),
     ("no calls before noon", "00:00-12:00"),
     ("also can you not text after 9pm, wife gets annoyed", "21:00-00:00"),
+    ("los domingos no me escriban por favor", "sun"),  # fronted
 ])
 def test_standing_hours(text: str, hours: str) -> None:
     assert reading(text) == [("hours", hours)]
@@ -121,6 +122,10 @@ def test_the_lead_lifts_its_own_pause(text: str) -> None:
     "you can text me again when the market cools",
     "once we sell you can message me again",
     "you can text me again?",
+    # Whose contact it is: the lead's or someone else's, or a text that came.
+    "i'll call you next week when we're back",
+    "my husband will text you tomorrow about the offer",
+    "got your text at 9pm last night, yes we want to see it",
     "Looking to buy in the spring, text me listings under 400k",
 ])
 def test_words_that_ask_nothing_of_when(text: str) -> None:
@@ -137,6 +142,15 @@ def test_every_timing_phrasing_is_read_but_one_with_no_time() -> None:
             if case["class"] == "timing" and not timing.read(case["text"]):
                 unread.append(case["text"])
     assert unread == ["don't text me while I'm driving"]
+
+
+def test_a_time_already_here_asks_no_wait() -> None:
+    """"check back in december", said in December, is no pause at all."""
+    [wait] = timing.read("check back in december")
+    assert isinstance(wait, timing.Wait)
+    assert wait.ends_after(NOW, [NY]) is None
+    [later] = timing.read("check back in january")
+    assert isinstance(later, timing.Wait) and later.ends_after(NOW, [NY]) is not None
 
 
 def test_a_pause_ends_at_the_latest_of_the_leads_zones() -> None:
