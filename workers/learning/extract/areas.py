@@ -220,10 +220,15 @@ _NOW_AFTER = re.compile(r"^\s*(?:right now|rn|currently|at the moment|for now|ah
                         r"|actualmente))*\s*(?:[.,!?;]|$)")
 # Wanting the place one lives in: "we're staying in Mesa and want to buy here".
 _WANT_HERE = re.compile(
-    r"\b(?:want|wanna|like|hoping|hope|plan\w*|love|prefer|buy|stay|staying|looking|look"
-    r"|queremos|quiero|comprar|quedarnos|buscamos|busco|buscando)\b[^.!?]{0,40}?\b(?:here|there"
+    # a wish verb in any form ("buying", "upgrading", "nos quedamos") ...
+    r"\b(?:want|wanna|like|hop(?:e|es|ing)|plan\w*|lov(?:e|es|ing)|prefer\w*|buy\w*|stay\w*"
+    r"|look\w*|upgrad\w*|upsiz\w*|downsiz\w*|quer\w+|quier\w+|compr\w+|qued\w+|busc\w+)\b"
+    r"[^.!?]{0,40}?\b(?:here|there"
     r"|aqui|ahi|alla|alli|in (?:the|this|that) area"
     r"|same (?:area|town|city|neighbou?rhood)|local(?:ly)?|en la (?:misma )?zona)\b"
+    # ... or "there" first, the wish right after it: "y ahi mismo queremos comprar"
+    r"|\b(?:aqui|ahi|alla|alli)(?: mismo)?\s+(?:(?:es donde|tambien|nosotros)\s+)?(?:quer\w+"
+    r"|quier\w+|compr\w+|busc\w+|qued\w+)\b"
     r"|\bstay(?:ing)? put\b"
     r"|\b(?:go|goes|going|move|moving|come|coming|head|heading|get|getting)\s+back\b(?!\s+to\b)"
     r"|\b(?:volver|regresar|regresarnos)\b(?!\s+a\b)"
@@ -295,6 +300,25 @@ _NEGATION_BEFORE = re.compile(r"(?:\b(?:not|no|never|nunca|ya no|dont|doesnt|did
 _NEAR_WORK = re.compile(r"\b(?:closer to|close to|near|nearer to|cerca del?|mas cerca del?)\s+"
                         r"(?:(?:my|our|his|her|the|mi|su)\s+)?(?:[\w']+\s+){0,2}?(?:work|job"
                         r"|office|trabajo|oficina)\s+(?:in|at|en)\s*$")
+# An area naming a workplace by the noun after it ("the durham office", "their frisco campus")
+# or, in Spanish, before it ("la sucursal de brandon", "la base de henderson").
+_WORKPLACE_AFTER = re.compile(r"\s+(?:office|offices|campus|branch|plant|factory|hospital|base|hq"
+                              r"|headquarters|facility|warehouse|clinic|lab)\b")
+_WORKPLACE_OWNER = re.compile(r"\b(?:the|their|its|our|my|his|her|your|company'?s|corporate)\s*$")
+_WORKPLACE_BEFORE = re.compile(r"\b(?:la|el|su|sus|nuestra|nuestro|mi)\s+(?:oficina|oficinas"
+                               r"|sucursal|planta|fabrica|base|sede|corporativo|hospital|clinica"
+                               r"|bodega|tienda|campus)\s+(?:de|en)\s*$")
+_NEAR_BEFORE = re.compile(r"\b(?:near|close to|closer to|nearer to|by|cerca de|mas cerca de)\b")
+
+
+def _workplace(text: str, before: str, end: int) -> bool:
+    """Is the area the name of a workplace ("transferring me to the durham office"), which the
+    lead does not ask to live near?"""
+    named = bool((_WORKPLACE_AFTER.match(text, end) and _WORKPLACE_OWNER.search(before))
+                 or _WORKPLACE_BEFORE.search(before))
+    return named and not _NEAR_BEFORE.search(before)
+
+
 # A home bought or being built already: "waiting on our new build in Wesley Chapel".
 _NEW_BUILD = re.compile(r"\b(?:our|my|nuestra|mi)\s+new\s+(?:build|construction)\s+(?:in|at"
                         r"|en)\s*$|\b(?:waiting (?:on|for)|closing on|moving into|building)\s+"
@@ -413,6 +437,8 @@ def classify_areas(
         given_up = given_up_spans(text)
     for i, (start, end, name) in enumerate(found):
         before = segments.clause_before(start)
+        if "compramos" in before:
+            before = _in_tense(before, text[segments.sentence(start)[0] : start])
         sentence_before = text[max(segments.sentence(start)[0], start - 40) : start]
         after = segments.clause_after(end)
         sense: Sense = "want"
@@ -420,6 +446,8 @@ def classify_areas(
             sense = "other"
         elif _WHERE_WE_ARE.match(text, end):
             sense = "other"  # "cary is where we both work": the area is where they are
+        elif _workplace(text, before, end):
+            sense = "other"  # "their frisco campus": where the job is
         elif (
             _VISIT_AFTER.match(text, end)  # a visit, a sign in Apex, the realtor in Durham
             or (_INCIDENTAL_BEFORE.search(before) and not wished(before))
@@ -454,6 +482,18 @@ def classify_areas(
         mentions.append(AreaMention(start=start, end=end, name=name, sense=sense, owned=owned,
                                     only=only))
     return _spread_negation(text, mentions)
+
+
+# Spanish "compramos" is a present as well as a past; after a clause of time to come ("en cuanto
+# se venda la casa compramos en Roseville", "cuando nos aprueben compramos") it is the plan.
+_TIME_TO_COME = re.compile(r"\b(?:cuando|en cuanto|una vez que|despues de que|apenas)\b[^.!?]*$")
+
+
+def _in_tense(before: str, sentence_before: str) -> str:
+    """``before`` with "compramos" read as the plan when a clause of time to come frames it."""
+    if "compramos" in before and _TIME_TO_COME.search(sentence_before):
+        return re.sub(r"\bcompramos\b", "vamos a comprar", before)
+    return before
 
 
 def _given_up_area(given_up: tuple[GivenUp, ...], start: int,

@@ -59,12 +59,20 @@ class MessageContext:
     prior_date: date | None = None
     dates: tuple[DateMention, ...] = ()  # the message's date expressions (dates.read_dates)
     given_up: tuple[GivenUp, ...] = ()  # plans given up (given_up.given_up_spans)
+    # a fragment right after a seller's message that ended on the next home ("... and move into
+    # something smaller" -> "a 2 bed condo in brentwood"): it describes that home
+    continues_next_home: bool = False
+    asides: tuple[tuple[int, int], ...] = ()  # asides about the writing (asides.aside_spans)
 
     def home_now(self, pos: int) -> bool:
         """Does ``pos`` describe the lead's home now, as a reply to "where do you live now?"
         (until the reply turns to a wish: "Pearland, but we want Katy")?"""
         return self.direct and self.question.now_home and not wished(
             self.segments.clause_before(pos))
+
+    def aside(self, pos: int) -> bool:
+        """Is ``pos`` in an aside about the writing ("sorry typing w one hand, baby on my lap")?"""
+        return any(a <= pos < b for a, b in self.asides)
 
     def others(self, pos: int) -> bool:
         """Is ``pos`` in a remark about someone else's life, which states nothing?"""
@@ -82,13 +90,14 @@ class MessageContext:
     def describes_sold_home(self, pos: int) -> bool:
         """For a lead only selling: home details at ``pos`` describe the home sold (unless the
         message answers a question about the next home)."""
-        return self.seller_only and not self.next_home(pos) and not self.answers_next_home
+        return self.seller_only and not self.next_home(pos) and not self.answers_next_home and \
+            not self.continues_next_home
 
     @property
     def may_name_next_home(self) -> bool:
         """Cheap gate: could this message name the home wanted next (not for a lead only
         selling whose message has no wish word)?"""
-        return not self.seller_only or self.answers_next_home or bool(
+        return not self.seller_only or self.answers_next_home or self.continues_next_home or bool(
             _NEXT_HOME.search(self.masked))
 
     @property

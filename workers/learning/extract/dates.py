@@ -67,18 +67,29 @@ _DURATION = re.compile(
     rf"|maybe|not for|like|least|after|than|give or take|en|dentro de|como en|despues de"
     # the lead's own estimate: "i'd say 9 months", "thinking 6 months", "diría que 8 meses"
     rf"|(?:i'?d |i would |let'?s )?say|(?:yo )?diria(?: que)?|digamos|thinking|guessing"
-    rf"|proximos|proximas|mas o menos en|aproximadamente)\s+)?(?:the\s+|los\s+|las\s+)?"
+    rf"|proximos|proximas|mas o menos en|aproximadamente"
+    # the plan sized by it: "un plan a 2 años", "un horizonte de 18 meses"
+    rf"|plan (?:a|de)|horizonte de|plazo de)\s+)?(?:the\s+|los\s+|las\s+)?"
     rf"(?:next\s+)?(?:about\s+|around\s+|like\s+|approx\.?\s+|roughly\s+|unos\s+|unas\s+)?"
     # a quantity is a whole word: "regresamos" holds no "a mos" (a month)
     rf"\b(?P<n>{_QTY})(?:\s*(?:-|to|or|a|o)\s*(?P<n2>\d+|two|three|four|five|six|seven|eight|nine"
     rf"|ten|twelve|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce))?\s*(?P<unit>{_UNIT})\b"
     r"(?P<half>\s+(?:and a half|y medio|y media))?"
     r"(?:\s+(?:or|o)\s+(?P<n3>\d+|two|three|four|five|six|dos|tres|cuatro|cinco|seis))?"
+    # ... or after it: "a 5 year plan", "a 6 month timeline"
     r"(?P<tail>\s+from now|\s+out\b|\s+away\b|\s+a partir de hoy|\s+desde hoy|\s+notice\b"
+    r"|\s+(?:plan|timeline|time ?frame|horizon|window)\b"
     r"|\s+(?:de )?aviso\b)?"
 )
 _DURATION_STOP = re.compile(r"^\s*(?:ago|into|behind|old|late|in a row|straight|running"
                             r"|now that|atras|de atraso)")
+# How long something has lasted, said after "after" / "despues de": what filled the span follows
+# ("after 32 years teaching", "after 8 years of renting", "after 20 years in this house",
+# "despues de 15 anos rentando", "despues de 30 anos de maestra"). No time ahead.
+_ELAPSED_AFTER = re.compile(r"\s+(?:of\s+)?\w+(?:ing|ando|iendo)\b|\s+(?:of|de)\s+\w+"
+                            r"|\s+(?:in|at|en)\s+(?:this|our|my|esta|este|nuestra|nuestro|mi)\b"
+                            r"|\s+(?:here|there|aqui|ahi|alla)\b")
+_ELAPSED_PREP = frozenset(("after", "despues de"))
 _DURATION_PAST = re.compile(r"\b(?:last|past|for the past|been|over the last|hace|desde hace"
                             r"|llevamos|ultimos|ultimas)\s*$")
 
@@ -118,7 +129,8 @@ _YEAR = re.compile(
     r"|en|para|hasta|antes de|a principios de|a mediados de|a finales de|a fines de"
     # a hedged year stands for the year too: "maybe 2028?", "probably 2029", "quizas 2028"
     r"|maybe|probably|prob|possibly|hopefully|ideally|likely|like|quizas|tal vez|probablemente)"
-    r"[\s-]+(?P<year>20\d\d)\b"
+    # (an article may come between: "para el 2027", "hasta el 2028", "by the year 2029")
+    r"[\s-]+(?:(?:the year|el ano|el)\s+)?(?P<year>20\d\d)\b"
     r"|^\W*(?P<alone>20\d\d)\W*$"  # a year said alone
     # ... or with a hedge after it: "2027 prob", "2028 i think", "2029 creo"
     r"|^\W*(?P<hedged>20\d\d)\s+(?:probably|maybe|hopefully|ideally|likely|or so|i think|i guess"
@@ -240,6 +252,8 @@ def _durations(text: str, today: date) -> list[DateMention]:
     for m in _DURATION.finditer(text):
         if _DURATION_STOP.match(text[m.end() :]):
             continue
+        if (m.group("prep") or "").strip() in _ELAPSED_PREP and _ELAPSED_AFTER.match(text, m.end()):
+            continue  # "after 32 years teaching": a span that has passed
         if _DURATION_PAST.search(text[max(0, m.start() - 14) : m.start()]):
             continue
         unit = m.group("unit")

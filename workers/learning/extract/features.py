@@ -38,9 +38,15 @@ _FEATURES_RAW: tuple[tuple[MustHave, str], ...] = (
     ("updated_kitchen", r"\b(?:updated|renovated|remodeled|remodelled|modern|new|redone)"
                         r"\s+kitchen\b|\bkitchen (?:has to|needs to|must|should) be "
                         r"(?:updated|renovated|remodeled|modern|redone)\b"),
-    ("no_hoa", r"\bno\s+hoas?\b|\bwithout an? hoa\b|\bnon[\s-]hoa\b|\bhoa[\s-]free\b"
-               r"|\b(?:don'?t|dont|do not|won'?t) (?:want|do) (?:an? |any )?hoas?\b"
-               r"|\bnot (?:in )?an? hoa\b"),
+    # an HOA under a close negation ("no hoa", "nothing with an hoa", "que no tenga hoa", "nada
+    # de hoa", "cero hoa") or a verdict against it ("an hoa is a dealbreaker")
+    ("no_hoa", r"\b(?:no|not|nothing|none|zero|cero|nada|ningun\w*|ni|sin|without|non)[\s-]+"
+               r"(?:(?:with|in|con|de|tenga|tengan|tiene|have|has)\s+)?(?:(?:an?|any|una?|el|la"
+               r"|cuotas? de)\s+)?hoas?\b|\bhoa[\s-]free\b"
+               r"|\b(?:don'?t|dont|do not|won'?t) (?:want|do|need|pay) (?:an? |any )?hoas?\b"
+               r"|\bhoas?\s+(?:is|are|would be|es|seria)\s+(?:a\s+|an\s+|un\s+)?"
+               r"(?:(?:total|real|big|absolute)\s+)?(?:deal[\s-]?breaker|no[\s-]go|hard no"
+               r"|hard pass|non[\s-]starter)\b"),
 )
 # The same features in Spanish (accents folded): "alberca", "patio grande", "de una planta".
 _FEATURES_ES: dict[MustHave, str] = {
@@ -165,7 +171,8 @@ def _answered_feature(ctx: MessageContext) -> list[tuple[int, MustHave, bool]]:
     """"Do you need a garage?" -> "yes" requires it; "no" declines it (one feature asked)."""
     asked = ctx.question.asked
     hedged = _HEDGE.search(asked) or re.search(r"\b(?:nice|a plus|wish)\b", asked)
-    if not (ctx.direct and _YES_NO_QUESTION.search(asked)) or hedged:
+    # (a closed question has an echo; once its yes or no was given, a later "no" answers nothing)
+    if not (ctx.direct and ctx.question.echo and _YES_NO_QUESTION.search(asked)) or hedged:
         return []
     named = [name for name, pattern in _FEATURES if pattern.search(asked)]
     answer = polarity(ctx.text)

@@ -136,8 +136,10 @@ _NOT_DONE = re.compile(r"\W*(?:(?:oh|um+|well|honestly|haha|lol|hmm)\W+)*(?:we|i
                        r"|empezado|aplicado)\b")
 
 
-def financing_events(ctx: MessageContext) -> list[tuple[int, Financing]]:
-    """``(pos, financing)`` statements in text order; a yes/no reply answers the question."""
+def financing_events(ctx: MessageContext, current: Financing | None = None
+                     ) -> list[tuple[int, Financing]]:
+    """``(pos, financing)`` statements in text order; a yes/no reply answers the question.
+    ``current``: the stage known before the message, which a loan's kind alone never lowers."""
     text = ctx.masked
     out: list[tuple[int, Financing]] = []
     answer = polarity(text) if ctx.direct else None
@@ -148,7 +150,7 @@ def financing_events(ctx: MessageContext) -> list[tuple[int, Financing]]:
         or _NOT_DONE.match(text)
     ):
         out.append((-1, "needs_financing"))
-    if ctx.question.asks("financing") and ctx.direct and re.match(
+    if ctx.question.asks("financing") and ctx.direct and current != "preapproved" and re.match(
         r"\W*(?:[\w-]+\s+){0,2}?(?:financ\w*|loan|mortgage|va|fha|usda|conventional|conv|jumbo"
         r"|credito|prestamo|hipoteca)\b", text
     ):
@@ -167,6 +169,8 @@ def financing_events(ctx: MessageContext) -> list[tuple[int, Financing]]:
         borrowed = [m.start() for m in _REST_BORROWED.finditer(text)]
         if borrowed:
             out = [e for e in out if e[1] != "cash"] + [(borrowed[-1], "needs_financing")]
-    if not out:
+    if not out and current != "preapproved":
+        # a pre-approval is one for a loan of some kind: "pre-approved" ... "FHA, came thru
+        # last friday" says the kind, not that a loan is still needed
         out.extend((m.start(), "needs_financing") for m in _LOAN_KIND.finditer(text))
     return sorted((e for e in out if not ctx.others(e[0])), key=lambda e: e[0])

@@ -18,7 +18,7 @@ from .given_up import GivenUp, given_up_spans, inside
 from .model import Intent
 from .questions import Question, polarity
 from .timeline import reads_as_browsing
-from .whose import EVERYONE, Whose
+from .whose import DONE_BEFORE, EVERYONE, Whose
 
 _BUY = re.compile(
     r"\b(?:buy|buying|purchase|purchasing|homebuyers?)\b"
@@ -196,6 +196,14 @@ _SELL = re.compile(
     r"|\bvend(?:er|erla|erlo|erlas|emos|iendo|eria|eriamos|o)\b"
     r"|\bponer(?:la|lo)?\s+(?:[\w@]+\s+){0,4}?(?:en|a la) venta\b"
 )
+# The lead's sale said with the home as the subject, in a clause of time ("once our house sells",
+# "when the condo's sold", "en cuanto se venda la casa") or in the subjunctive ("cuando vendamos").
+_SALE_CLAUSE = re.compile(
+    r"\b(?:once|when|after|as soon as|until|till|til|before)\s+(?:(?:our|my|the|this)\s+"
+    r"(?:[\w@-]+\s+){0,2}?(?:house|home|place|condo|townhome|townhouse|property|unit)|@+|ours"
+    r"|it)(?:'s|\s+is|\s+has|\s+gets)?\s+(?:sells|sold)\b"
+    r"|\b(?:cuando|en cuanto|una vez que|hasta que|despues de que|apenas|antes de que)\s+"
+    r"(?:se\s+vend(?:a|an)|vend(?:amos|a|an))\b")
 _NOT_SELL_SUBJECT = re.compile(
     r"\b(?:landlord|owner|owners|seller|sellers|neighbors?|builder|they|he|she|they're"
     r"|dueno|duenos|vendedor|vendedores|ellos|el|ella)\b(?:\s+\w+){0,2}\s*$"
@@ -228,6 +236,10 @@ _RENT = re.compile(
     r"|\b(?:casas?|departamentos?|depas?|apartamentos?|algo)\s+(?:\w+\s+)?(?:en|para|de) (?:renta"
     r"|alquiler)\b"
 )
+# The next home rented again: "renting again", "leasing one more time", "rentando otra vez" (a
+# progressive that says where they live now, "we're renting in Mesa", does not take these).
+_RENT_AGAIN = re.compile(r"\b(?:rent|renting|lease|leasing|rentando|alquilando|rentar|alquilar)\s+"
+                         r"(?:again|one more time|once more|otra vez|de nuevo|una vez mas)\b")
 _RENT_IT_OUT = re.compile(r"\b(?:la|lo|las|los)\s+(?:(?:vamos|voy|van|queremos|quiero|pensamos"
                           r"|podemos|podriamos|vamos a|a)\s+)+$")
 _NOT_RENT = re.compile(r"\b(?:we|i|currently|we're|i'm|im|still)\s+(?:currently\s+)?$")
@@ -359,8 +371,8 @@ def _status(text: str, start: int, end: int, kind: Intent) -> Status:
     text = text.replace("@", "x")  # a masked area name is a word of the clause
     before = _clause_before(text, start)
     after = text[end : end + 60]
-    if _DONE.search(before):
-        return "negated"
+    if _DONE.search(before) or DONE_BEFORE.search(before):
+        return "negated"  # "we ended up buying", "acabamos de vender": done, no plan now
     if _NEGATED.search(before) and not _NOT_READY.search(before):
         put_off = _PUT_OFF.match(after)
         bare = put_off is not None and _BARE_PUT_OFF.search(put_off.group(0)) is not None
@@ -429,6 +441,8 @@ def _signals(text: str, whose: Whose, given_up: tuple[GivenUp, ...]) -> list[Sig
             and _HOMES_SUBJECT.search(text[max(0, m.start() - 40) : m.start()]))
         if (proxy or not subject) and not _INSTEAD.search(text[max(0, m.start() - 25) : m.start()]):
             found.append((m.start(), m.end(), "sell"))
+    if "sel" in text or "sold" in text or "vend" in text:
+        found.extend((m.start(), m.end(), "sell") for m in _SALE_CLAUSE.finditer(text))
     for m in _UNLOAD.finditer(text):
         sentence_start = max(text.rfind(c, 0, m.start()) for c in ".!?\n") + 1
         if _UNLOAD_OBJECT.match(text, m.end()) or (
@@ -443,6 +457,8 @@ def _signals(text: str, whose: Whose, given_up: tuple[GivenUp, ...]) -> list[Sig
         if not (m.group().startswith("rent")
                 and _NOT_RENT.search(text[max(0, m.start() - 20) : m.start()])):
             found.append((m.start(), m.end(), "rent"))
+    if "again" in text or " more" in text or " otra" in text or " nuevo" in text or " mas" in text:
+        found.extend((m.start(), m.end(), "rent") for m in _RENT_AGAIN.finditer(text))
     found.extend((m.start(), m.end(), "invest") for m in INVEST.finditer(text)
                  if not owned_rental(text, m.start()) and not guest_stay(text, m.start()))
     resales = [(m.start(), m.end()) for m in RESALE.finditer(text)]

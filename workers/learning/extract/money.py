@@ -139,6 +139,11 @@ _STRONG_CUE = re.compile(
     r"(?:budget(?:'?s)?(?:\s+(?:is|was|of|around|about|at|maybe|like|~|probably|roughly))*"
     # "our budget for the next one is 450", "we can afford about 425"
     r"|budget(?:\s+[\w@'-]+){1,5}?\s+(?:is|of|around|about|at|would be|will be)"
+    # the budget changed or kept, its predicate before the figure: "bumped our budget to 475",
+    # "upped the budget a bit to 390", "budget's now 510", "presupuesto sigue siendo 300"
+    r"|(?:budget|presupuesto|tope)(?:'?s)?(?:\s+(?:a bit|a little|again|now|still|just|went|goes"
+    r"|is|was|moved|stays?|up|ahora|ya|sigue|siendo|todavia|quedo|queda|esta|es|paso|subio|bajo"
+    r"|quedara))*\s+(?:to|at|is|now|up to|a|en|de|hasta|siendo)"
     r"|afford(?:\s+(?:up to|about|around|maybe|like|roughly|to spend|to pay))?"
     r"|stay (?:around|under|below|at or under|within|near)"
     r"|price range(?: is| of)?|pre[\s-]?approved (?:for|up to)"

@@ -258,12 +258,18 @@ _REASONS: tuple[tuple[Motivation, re.Pattern[str]], ...] = tuple(
 _KIN_OF = (r"(?:my|our|mi|mis|nuestr\w+)\s+(?:[\w-]+\s+)?(?:family|parents|mom|dad|mother|father"
            r"|sister|brother|daughter|son|kids|grandkids|in-laws|familia|padres|mama|papa|madre"
            r"|padre|hermana|hermano|hija|hijo|hijos|hijas|nietos|suegr[oa]s?)\b")
+# Back to an activity, not a place: "going back to school", "regresa a la escuela".
+_ACTIVITY = (r"(?!\s+(?:[\w-]+\s+)?(?:school|college|class(?:es)?|university|uni|work|studying"
+             r"|studies|escuela|universidad|prepa|clases|trabajar|trabajo|estudiar)\b)")
 # Moving back home or to be near family: relocation, unless another reason is stated.
 _NEAR_FAMILY = re.compile(
-    r"\b(?:mov(?:e|ing|ed)|relocat\w*|head(?:ing)?|go(?:ing)?|get) back (?:to|home|there|here)\b"
+    rf"\b(?:mov(?:e|ing|ed)|relocat\w*|head(?:ing)?|go(?:ing)?|get) back (?:to{_ACTIVITY}|home"
+    r"|there|here)\b"
     # where family lives, as what decides the place: "my in-laws live in pearland so we'd like
     # to be in pearland", "mis papás viven en Doral, por eso buscamos ahí"
-    rf"|\b{_KIN_OF}\s+(?:live|lives|is|are|vive|viven|esta|estan)\s+(?:[\w@-]+\s+){{0,4}}?(?:so"
+    # (not what they are doing: "my daughter is starting at duke and we want ...")
+    rf"|\b{_KIN_OF}\s+(?:live|lives|is|are|vive|viven|esta|estan)\s+(?!\w+(?:ing|ando|iendo)\b)"
+    rf"(?:[\w@-]+\s+){{0,4}}?(?:so"
     rf"|that'?s"
     rf" why|and we(?:'d)? (?:want|like|need)|asi que|por eso|y queremos)\b"
     r"|\bback home to\b"
@@ -283,8 +289,9 @@ _NEAR_FAMILY = re.compile(
     r"|\b(?:regres\w+|volv\w+|de regreso) a (?:vivir|mi (?:pais|tierra|estado)|nuestr\w+ (?:pais"
     r"|tierra|estado))\b"
     # going back: "nos regresamos a México", "me regreso para Texas"
-    r"|\b(?:nos|me) (?:regres\w+|volvemos|vuelvo|volveremos) (?:a|para)\b|\bde regreso (?:a|para)\b"
-    r"|\b(?:regresar(?:me|nos)?|volver(?:me|nos)?) (?:a|para)\b"
+    rf"|\b(?:nos|me) (?:regres\w+|volvemos|vuelvo|volveremos) (?:a|para){_ACTIVITY}\b"
+    rf"|\bde regreso (?:a|para){_ACTIVITY}\b"
+    rf"|\b(?:regresar(?:me|nos)?|volver(?:me|nos)?) (?:a|para){_ACTIVITY}\b"
     # to look after a parent: "to take care of my mom", "a cuidar a mi mamá"
     r"|\b(?:take care of|look after|care for|help out|cuidar a|atender a|ayudar a)\s+(?:my|our|mi"
     r"|mis|nuestr\w+)\s+(?:[\w-]+\s+)?(?:mom|dad|mother|father|parents|grandma|grandpa|grandmother"
@@ -385,10 +392,11 @@ def _given_up_reason(ctx: MessageContext, pos: int, reasons: list[tuple[int, Mot
 
 def _ours(ctx: MessageContext, pos: int) -> bool:
     """A reason of the search: the lead's, or that of the person the lead writes for; not the
-    agent's, the lender's or someone else's life ("my sister just had a baby")."""
+    agent's, the lender's or someone else's life ("my sister just had a baby"), nor a word of an
+    aside about the writing."""
     role = ctx.whose.role(pos)
-    if role == "other":
-        return False
+    if role == "other" or ctx.aside(pos):
+        return False  # someone else's life, or an aside about the writing ("baby on my lap")
     subject = _NOT_OURS.search(ctx.masked[max(0, pos - 30) : pos])
     return subject is None or (role == "proxy" and subject.group(1) in ("he", "she", "they"))
 

@@ -5,6 +5,8 @@ Outbound messages only set the question context; inbound messages are normalised
 each field rule reports positioned statements that the builder applies in text order, so
 the latest statement wins field by field. A statement may also withdraw a value ("I'm not
 selling", "stop sending me 2 bedrooms"): it clears the field only if that is its value.
+A reply may run over several messages: after a bare yes / no, or when a message corrects the
+answer just given, the next message still answers what the question leaves open.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from .areas import classify_areas, find_areas
+from .asides import aside_spans
 from .contact import agent_events, human_events, opt_events
 from .context import MessageContext
 from .dates import read_dates
@@ -27,10 +30,19 @@ from .lang import is_spanish
 from .model import Area, LeadProfile, Message
 from .money import MoneyEvent, money_events
 from .motivation import apply_motivation, motivation_events, retracts_reason
-from .questions import NO_QUESTION, Question, classify_question, pick_alternative, polarity
+from .questions import (
+    NO_QUESTION,
+    Question,
+    answer_particle,
+    bare_answer,
+    classify_question,
+    defers,
+    pick_alternative,
+    polarity,
+)
 from .spoken import spell_out_amounts
 from .state import ProfileBuilder
-from .text import CORRECTION, Segments, mask_spans, normalize
+from .text import CORRECTION, Segments, mask_spans, normalize, opens_with_fragment
 from .timeline import timeline_events
 from .whose import read_whose
 
@@ -51,6 +63,9 @@ class Reading:
     own_plan: bool = False  # the lead stated a plan of their own
     last_date: date | None = None  # the last day the lead's messages named (a later "by then")
     owned: tuple[str, ...] = ()  # areas of the lead's own home, named before they said they sell
+    answering: bool = False  # the last inbound message answered the agent's last question
+    fresh: bool = False  # no inbound message since the agent's last question
+    next_home_open: bool = False  # a seller's last message ended on the home wanted next
 
     def copy(self) -> Reading:
         return replace(self, builder=self.builder.copy())
@@ -72,24 +87,32 @@ def read_on(reading: Reading, messages: Sequence[Message], areas: Sequence[Area]
             r.question = classify_question(message.body, seller=seller)
             r.money_talk = r.money_talk or r.question.asks("budget") or \
                 r.question.asks("sell_price")
-            r.direct = True
+            r.direct = r.fresh = True
+            r.next_home_open = False
             continue
-        ctx = _context(index, message.body, areas, now, r.question, r.direct, builder,
+        # a reply may run over several messages: after a bare yes / no ("nah" ... "2 is fine"),
+        # or when a message corrects the answer just given ("ideally 4" ... "400* i mean"); the
+        # later ones answer what the question leaves open, not its yes or no again
+        direct = r.direct or (
+            r.answering and CORRECTION.search(normalize(message.body)) is not None)
+        question = r.question.open_part() if direct and not r.fresh else r.question
+        ctx = _context(index, message.body, areas, now, question, direct, builder,
                        r.money_talk, r.proxies, r.own_plan)
         ctx = replace(ctx, recent_count=_recent_count(builder, r.last_inbound),
                       recent_price=_recent_price(builder, r.last_inbound),
-                      prior_date=r.last_date)
+                      prior_date=r.last_date,
+                      continues_next_home=r.next_home_open and opens_with_fragment(ctx.text))
         r.proxies, r.own_plan = ctx.whose.proxies, ctx.whose.own_plan
         r.last_inbound = index
         was_seller = builder.get("intent") in _SELLING
         if ctx.stated_intent or ctx.intent != builder.get("intent"):
             builder.set("intent", ctx.intent, index)
-        if r.direct and r.question.echo:
-            _answer_echo(ctx, r.question.echo, areas, builder, r.money_talk)
+        if direct and question.echo:
+            _answer_echo(ctx, question.echo, areas, builder, r.money_talk)
             if builder.get("intent") != ctx.intent:  # "Will she be selling?" -> "yes, ... 400"
                 ctx = replace(ctx, intent=builder.get("intent"))
         _apply(ctx, message.body, builder)
-        if r.direct and r.question.asks("sell_price") and builder.sources.get(
+        if direct and r.question.asks("sell_price") and builder.sources.get(
                 "sell_price") == index:
             # "What would you like to get for your Leander home?" -> "anything over 450": the
             # price is of the home the question names, so its area is the home sold's
@@ -109,7 +132,13 @@ def read_on(reading: Reading, messages: Sequence[Message], areas: Sequence[Area]
         r.money_talk = r.money_talk or any(
             builder.get(f) is not None for f in ("budget_min", "budget_max", "sell_price")
         ) or builder.preapproval is not None
-        r.direct = False
+        r.answering = direct
+        r.direct = direct and bare_answer(ctx.text)
+        r.fresh = False
+        # a seller whose message ends on the next home ("... and move into something smaller")
+        # may describe it in the next message alone ("a 2 bed condo in brentwood")
+        last = len(ctx.masked.rstrip(" .!?\n")) - 1
+        r.next_home_open = builder.get("intent") == "sell" and last >= 0 and ctx.next_home(last)
     r.count = max(r.count, len(messages))
     return r
 
@@ -188,12 +217,15 @@ def _context(
         index=index, text=text, masked=masked, segments=segments, question=question,
         direct=direct, intent=intent, stated_intent=stated, money_talk=money_talk, now=now,
         areas=(), spanish=spanish, whose=whose, dates=tuple(read_dates(masked, now.date())),
-        given_up=given_up,
+        given_up=given_up, asides=aside_spans(text, segments),
     )
+    # "Tempe?" -> "no chandler": the no answers the question, it rules out nothing after it
+    particle = answer_particle(text) if direct and question.echo else None
+    said = text if particle is None else mask_spans(text, [particle], " ")
     mentions = tuple(
         replace(m, sense="other") if not seller and m.sense == "want" and ctx.home_now(m.start)
         else m
-        for m in classify_areas(text, segments, areas, seller=seller, remark=whose.other,
+        for m in classify_areas(said, segments, areas, seller=seller, remark=whose.other,
                                 found=found, given_up=given_up)
     )
     return replace(ctx, areas=mentions)
@@ -205,8 +237,10 @@ def _answer_echo(ctx: MessageContext, echo: str, areas: Sequence[Area],
     property type it names (SPEC: a yes / no answer confirms or denies what the question names).
     The question is read as the lead's own words, before the answer's own statements."""
     answer = polarity(ctx.text)
-    if answer is None and _answers_when(ctx):
-        answer = "yes"  # "Still thinking of selling your home in Folsom?" -> "maybe in the spring"
+    if answer is None and (_answers_when(ctx) or (ctx.question.yes_intents and defers(ctx.masked))):
+        # "Still thinking of selling your home in Folsom?" -> "maybe in the spring"; "Any update
+        # on selling?" -> "we decided to hold off": the plan stands, for later
+        answer = "yes"
     if answer is None:
         picked = pick_alternative(ctx.text, echo)  # "... in Riverview or Valrico?" -> "riverview"
         if picked is None:
@@ -294,7 +328,7 @@ def _apply(ctx: MessageContext, body: str, builder: ProfileBuilder, *, echo: boo
             builder.remove("locations", mention.name, index)
     for _, value in timeline_events(ctx):
         builder.set("timeline", value, index)
-    for _, financing in financing_events(ctx):
+    for _, financing in financing_events(ctx, builder.get("financing")):
         builder.set("financing", financing, index)
     _apply_money(money_events(ctx), builder, index)
     for _, beds, wanted in bedroom_events(ctx):

@@ -6,7 +6,7 @@ The agent's words never state preferences; they only frame the lead's next reply
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -22,7 +22,9 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("rent_budget", r"monthly budget|budget (?:per|a|each) month|\bper month\b|\brent budget"
                         r"|\bal mes\b|\bpor mes\b|\bmensual"),
         ("sell_price", r"hop(?:e|ing) to (?:get|list)|(?:get|want) for (?:it|your|yours|the)"
-                       r"|\b(?:sell|list) (?:it|yours|your \w+|the \w+) (?:for|at)\b"
+                       # (the home may be named in two words: "list the garner house for")
+                       r"|\b(?:sell|list) (?:it|yours|your(?: \w+){1,2}|the(?: \w+){1,2})"
+                       r" (?:for|at)\b"
                        r"|\blist (?:it|yours|your \w+)(?: \w+)? (?:for|at)|want to list it"
                        r"|\b(?:list|sell)(?: (?:it|yours|your \w+|the \w+))? (?:for|at)\b"
                        r"|\blist(?:ing)? price\b|how much (?:are you|would you be) asking"
@@ -66,7 +68,9 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                        r"|reason for|\bpor ?que (?:se|quieren|quiere|piensan|buscan)\b"
                        r"|que (?:los|lo|la|le|te) (?:motiva|trae|hace)|\bmotivo\b"),
         ("agent", r"\b(?:agent|realtor)s?\b|\bagentes?\b"),
-        ("call", r"\bcall\b|\bphone\b|\bchat\b|\bllam\w+|\btelefono\b"),
+        # (Mexican Spanish calls by "marcar": "¿te marco mañana?", "¿le puedo marcar?")
+        ("call", r"\bcall\b|\bphone\b|\bchat\b|\bllam\w+|\btelefono\b"
+                 r"|\b(?:te|le|les)\s+(?:puedo\s+|podemos\s+)?marc\w*|\bmarcar(?:te|le|les)\b"),
     )
 )
 _PRICE_OF_OWN_HOME = re.compile(r"\b(?:for|of|para|de)\s+(?:your|ur|su|tu)\s+"
@@ -90,12 +94,15 @@ _YES = re.compile(
     # agreeing in other words: "that's the plan", "that's right", "pretty much", "eso es"
     r"|that'?s (?:the plan|the idea|the goal|right|correct|it|true|accurate)|pretty much"
     r"|you got it|exactly|bingo|eso es|esa es la idea|ese es el plan"
+    # colloquial Spanish yes: "simón", "sip", "sisi", "órale", "obvio"
+    r"|simon|sip|sipi|sisi|orale|obvio"
     # Spanish "si" is yes, but "si es posible" / "si hay" is "if"
     r"|si(?!\s+(?:es|se|puedo|podemos|hay|tiene|no|me|nos|el|la|lo)\b))\b"
 )
 # An emoji alone says yes: "👍", "👌 yes".
 _YES_EMOJI = re.compile(r"^\s*(?:👍|👌|✅|🙌|💯|👍🏻|👍🏼|👍🏽|👍🏾|👍🏿)")
-_NO = re.compile(r"^\W*(?:no|nope|nah|not yet|not really|negative|never|nothing|none"
+_NO = re.compile(r"^\W*(?:no|nope|nah|not yet|not really|not (?:right )?now|not at the moment"
+                 r"|negative|never|nothing|none|ahorita no|por ahora no"
                  r"|todavia no|aun no|nel|para nada|tampoco)\b|\bso no\W*$")
 
 
@@ -128,6 +135,14 @@ class Question:
         """True when ``topic`` is among the asked topics."""
         return topic in self.topics
 
+    def open_part(self) -> Question:
+        """The question once its yes or no was given ("Still 4 bedrooms?" -> "no" -> "3 is
+        enough"): what it asks for is still open, a yes or a no in a later message answers
+        nothing ("Still looking in Apex?" -> "yes" -> "no rush tho")."""
+        return replace(self, echo="", yes_intents=(), preapproval=False, lender=False,
+                       first_home=False,
+                       topics=tuple(t for t in self.topics if t not in ("agent", "call")))
+
 
 NO_QUESTION = Question()
 
@@ -138,8 +153,11 @@ def classify_question(body: str, *, seller: bool) -> Question:
     if "?" not in text:
         return NO_QUESTION
     segments = Segments.of(text)
+    sentences = segments.sentences()
+    # the questions, each with the topic set off before it ("Your budget - still 400?")
     asked = " ".join(
-        text[a:b] for a, b in segments.sentences() if "?" in text[a:b]
+        text[a:b] for i, (a, b) in enumerate(sentences) if "?" in text[a:b] or (
+            i + 1 < len(sentences) and _topic_of_next(text[a:b], text[slice(*sentences[i + 1])]))
     )
     found: list[tuple[int, str]] = []
     for name, pattern in _TOPICS:
@@ -264,6 +282,15 @@ _FIRST_PERSON = {"youre": "i'm", "you're": "i'm", "you are": "i am", "u r": "i a
                  "usted": "yo"}
 
 
+_TOPIC_ARTICLE = re.compile(r"^(?:the|la|el|los|las|lo de)\s+")
+
+
+def _topic_of_next(sentence: str, following: str) -> bool:
+    """Is ``sentence`` a topic set off by a dash or a colon before the question that follows
+    it ("Wake Forest - still the top pick?")?"""
+    return "?" not in sentence and "?" in following and sentence.rstrip().endswith(("-", ":"))
+
+
 def _echo(text: str, segments: Segments) -> str:
     """The closed questions of an outbound message, as the lead would state them: second person
     turned first ("are you still wanting 3 bedrooms in apex" -> "are i still wanting ...")."""
@@ -276,6 +303,10 @@ def _echo(text: str, segments: Segments) -> str:
         previous = text[sentences[i - 1][0] : sentences[i - 1][1]] if i else ""
         if i and _TAG.search(sentence):  # "4 beds in Apex - did I get that right?"
             closed.append(previous.strip())
+        elif i and _topic_of_next(previous, sentence):
+            # "Wake Forest - still the top pick?": a topic set off by a dash or colon before a
+            # question is what the question asks about (its article points back to it)
+            closed.append(_TOPIC_ARTICLE.sub("", previous.strip()))
         elif i and "?" not in previous and re.search(r"\b(?:your|ur|su)\s+(?:\w+\s+)?(?:home"
                                                      r"|house|place|condo|townhome|casa)\b",
                                                      previous):
@@ -347,9 +378,19 @@ def pick_alternative(reply: str, echo: str) -> str | None:
     return None
 
 
+# A word drawn out for emphasis ("siii", "yesss", "nooo", "yeahhh") reads as written once: a
+# vowel doubled or any letter tripled at the end of a word.
+_DRAWN_OUT = re.compile(r"([aeiou])\1+\b|([a-z])\2{2,}\b")
+
+
+def undrawn(text: str) -> str:
+    """``text`` with words drawn out for emphasis written once ("siii" -> "si")."""
+    return _DRAWN_OUT.sub(lambda m: m.group(1) or m.group(2), text)
+
+
 def polarity(text: str) -> Polarity | None:
     """Whether a reply opens with a yes or a no ("eventually, yes ..." counts as yes)."""
-    head = re.split(r"[.!?\n]", _OPENER.sub("", text.strip(), count=1), maxsplit=1)[0]
+    head = undrawn(re.split(r"[.!?\n]", _OPENER.sub("", text.strip(), count=1), maxsplit=1)[0])
     if _NO.search(head):
         return "no"
     # A negation after "but" qualifies the yes ("yes for 425k but we don't want to go over").
@@ -358,3 +399,48 @@ def polarity(text: str) -> Polarity | None:
             r"\b(?:don'?t|dont|do not|not|no)\b", opening):
         return "yes"
     return None
+
+
+# The words of a no that answer and nothing more (not "never", "nothing": those may negate the
+# words after them, "nothing in folsom").
+_NO_PARTICLE = re.compile(r"^\W*(?:n+o+(?:p+e*)?|n+a+h+|n+e+l+|negative|not really)\b")
+
+
+def answer_particle(text: str) -> tuple[int, int] | None:
+    """The span of the no that opens a reply ("no chandler", "nope, elk grove"): it answers the
+    question, so it negates nothing after it."""
+    m = _NO_PARTICLE.match(text)
+    return (m.start(), m.end()) if m and polarity(text) == "no" else None
+
+
+# Words a bare answer may hold besides its yes or no: "nah", "no sorry", "yes please 🙂".
+_PARTICLES = frozenset((
+    "yes", "yeah", "yep", "yup", "ya", "yea", "sure", "ok", "okay", "correct", "no", "nope",
+    "nah", "not", "really", "negative", "never", "nel", "si", "sip", "simon", "claro",
+    "correcto", "lol", "haha", "tbh", "thanks", "gracias", "pls", "please", "porfa", "sorry",
+    "hmm", "well", "oh", "um", "uh"))
+
+
+def bare_answer(text: str) -> bool:
+    """A reply that is only a yes or a no ("nah", "nel", "yes!", "👍"): the rest of the answer,
+    if any, comes in the lead's next message ("Still 4 bedrooms?" -> "no" -> "3 is enough")."""
+    words = re.findall(r"[a-z']+", undrawn(_OPENER.sub("", text.strip(), count=1)))
+    return len(words) <= 6 and all(w in _PARTICLES for w in words) and polarity(text) is not None
+
+
+# Putting a plan off, not giving it up: "we're holding off", "pushing it to next spring", "lo
+# vamos a posponer", "on hold till the kids finish school".
+_DEFER = re.compile(
+    r"\bhold(?:ing)? off\b|\bon hold\b|\bput(?:ting)? (?:it|that|this|things|everything)"
+    r" (?:off|on hold)\b|\bpush(?:ing|ed)? (?:it|that|this|things) (?:back|out|off|to)\b"
+    r"|\bpostpon\w+|\bdelay(?:ing|ed)? (?:it|that|this|things)\b"
+    r"|\bwait(?:ing)? (?:until|till|til|a (?:bit|while|year|few|couple))\b|\bpospon\w+"
+    r"|\b(?:lo|la) (?:dejamos|vamos a dejar|dejaremos) para\b|\bdejarlo para\b"
+    r"|\besper(?:ar|aremos|amos) hasta\b")
+
+
+def defers(text: str) -> bool:
+    """Does a reply put off the plan it is asked about ("we decided to hold off, maybe 2028")?
+    A plan put off is still the plan, for later."""
+    return bool(_DEFER.search(text))
+

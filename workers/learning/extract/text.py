@@ -49,7 +49,7 @@ def fold(text: str) -> str:
 
 
 # Texting spellings, written out so every rule reads one spelling: dropped g's ("sellin",
-# "lookin"), "bout", "nxt", "yr", "1st time", "bby", "we r", "sell n buy".
+# "lookin"), "bout", "nxt", "yr", "1st time", "bby", "we r", "sell n buy"; Spanish "q", "xq".
 _GERUNDS = ("sell", "buy", "look", "think", "hop", "mov", "rent", "plann", "try", "search", "hunt",
             "relocat", "downsiz", "upsiz", "retir", "expect", "com", "go", "leav", "list", "clos",
             "gett", "start", "need", "want", "shopp", "leas", "invest", "flipp", "build", "tour",
@@ -63,6 +63,9 @@ _SMS_WORDS: dict[str, str] = {
     "wanna": "want to", "gonna": "going to", "tryna": "trying to", "gotta": "got to",
     "prolly": "probably", "prob": "probably", "def": "definitely", "rn": "right now",
     "idk": "i don't know", "dunno": "don't know",
+    # Spanish texting: "q" (que), "xq" / "pq" (porque), "tmb" (tambien), "1ra vez" (primera)
+    "q": "que", "xq": "porque", "pq": "porque", "porq": "porque", "tmb": "tambien",
+    "tb": "tambien", "1ra": "primera", "1er": "primer", "1ro": "primero",
 }
 _SMS = re.compile(r"(?<![\w'])(?:" + ""
                   r"|".join(sorted(map(re.escape, _SMS_WORDS), key=len, reverse=True))
@@ -166,3 +169,21 @@ def mask_spans(text: str, spans: list[tuple[int, int]], char: str = "@") -> str:
     for start, end in spans:
         chars[start:end] = char * (end - start)
     return "".join(chars)
+
+
+# Words that make a clause a sentence of its own: a subject, a verb, a possessive of the home
+# had ("our", "mi"). A clause with none of them is a fragment: "a 2 bed condo in brentwood".
+_CLAUSE_WORDS = re.compile(
+    r"\b(?:i|i'm|im|we|we're|you|it|it's|its|they|they're|he|she|our|my|his|her|their|this|that"
+    r"|is|are|was|were|be|been|has|have|had|do|does|did|will|would|can|could|should|need\w*"
+    r"|want\w*|sell\w*|buy\w*|like|love|got|get|go|going|think\w*|plan\w*|look\w*"
+    r"|yo|nosotros|es|son|esta|estan|era|tiene|tienen|tenemos|tengo|quiero|queremos|quiere"
+    r"|necesit\w+|vend\w+|compr\w+|busc\w+|vamos|va|hay|nos|me|mi|mis|nuestr\w+|su|sus)\b")
+
+
+def opens_with_fragment(text: str) -> bool:
+    """Does a normalised message open with a clause that has no subject or verb ("a 2 bed condo
+    in brentwood", "single story, 2 beds")? It continues what the lead said before."""
+    first = re.split(r"[,.;!?\n]", text, maxsplit=1)[0]
+    return bool(first.strip()) and not _CLAUSE_WORDS.search(first)
+

@@ -117,6 +117,12 @@ _OTHER_EVENT = re.compile(
     r"|appointment|meeting|out of town|listing says|ad says|it says|says available|available"
     r"|llam\w+|hablamos|hablar|escrib\w+|cita|visita)\b"
 )
+# A move tied to a date said before it, after that date: "kids finish school june 5th, we'd move
+# sometime after that", "se gradua en junio y despues de eso nos cambiamos", "the baby's due in
+# july, we want to be in a bigger place right after".
+_AFTER_THEN = re.compile(r"\b(?:sometime |some time |right |soon |shortly |not long )?after"
+                         r" (?:that|then)\b|\bright after\s*(?:[.!?]|$)|\b(?:despues|luego) de"
+                         r" (?:eso|esa fecha|ese dia)\b")
 _BY_THEN = re.compile(r"\b(?:by|before|around|until|til|till) (?:then|that (?:date|day|time))\b"
                       r"|\b(?:para|antes de) (?:entonces|esa fecha|ese dia|eso)\b"
                       # "before" / "antes" closing a sentence after a date: "starts march 1,
@@ -190,11 +196,15 @@ def _accepts(ctx: MessageContext, pos: int, end: int | None = None) -> bool:
     return len(re.findall(r"\w+", clause)) <= 3
 
 
-# Words that leave a clause of dates a time said alone: "probably next spring or summer".
+# Words that leave a clause of dates a time said alone: "probably next spring or summer", and
+# the prepositions and articles that lead into a time ("maybe in the summer", "prob by the end
+# of the year", "quizas por ahi de octubre", "mas o menos en diciembre").
 _HEDGE_WORDS = frozenset(("probably", "maybe", "ideally", "hopefully", "likely", "possibly",
                           "perhaps", "like", "or", "and", "either", "i", "think", "guess",
                           "honestly", "tbh", "prob", "around", "about", "o", "y", "tal", "vez",
-                          "quizas", "probablemente", "creo", "ojala", "como", "mas", "menos"))
+                          "quizas", "probablemente", "creo", "ojala", "como", "mas", "menos",
+                          "in", "by", "the", "at", "sometime", "en", "el", "la", "para", "por",
+                          "ahi", "alla", "de", "a"))
 
 
 def _only_times(ctx: MessageContext, start: int, end: int) -> bool:
@@ -262,6 +272,14 @@ def timeline_events(ctx: MessageContext) -> list[tuple[int, Timeline]]:
             dated = [ctx.prior_date]  # "baby due in sept" ... "we want to buy before then"
         if dated:
             out.append((then.start(), bucket(_days_until(dated[-1], today))))
+    after = _AFTER_THEN.search(text) if "after" in text or "de eso" in text or \
+        "esa fecha" in text or "ese dia" in text else None
+    if after:  # the move follows an event dated before it: counted to that event's date
+        dated = [d.target for d in mentions if d.end <= after.start()
+                 and not _PAST_CUE.search(ctx.segments.clause_before(d.start))
+                 and not _OTHER_EVENT.search(ctx.segments.clause_before(d.start))]
+        if dated and dated[-1] >= today:
+            out.append((after.start(), bucket(_days_until(dated[-1], today))))
     return sorted((e for e in out if not ctx.others(e[0])), key=lambda e: e[0])
 
 
@@ -273,10 +291,22 @@ _GOAL_AFTER = re.compile(
 )
 
 
+# A date as the subject of the move's deadline: "end of march is our deadline to be moved",
+# "july 15 is the day we have to be out", "finales de mayo es la fecha limite".
+_DEADLINE_AFTER = re.compile(
+    r"\W*(?:is|'s|es|sera|will be)\s+(?:(?:our|my|the|la|el|nuestra|nuestro|mi)\s+)?(?:\w+\s+)?"
+    r"(?:deadline|cut-?off|move[\s-]?(?:in|out)? (?:date|day)|closing date|fecha (?:limite|tope)"
+    r"|plazo|dia de (?:la )?mudanza)\b"
+    r"|\W*(?:is|'s|es)\s+(?:the day|when|el dia|cuando)\b[^.!?,]{0,30}?\b(?:be out|be in|move\w*"
+    r"|close|closing|mudar\w*|salir\w*|entregar\w*|cambiar\w*)")
+
+
 def _believed(ctx: MessageContext, mention: DateMention, answering: bool) -> bool:
     """Is this date the lead's moving timeline? (See :data:`dates.Check`.)"""
     check = mention.check
-    if check in ("context", "duration") and _GOAL_AFTER.match(ctx.masked, mention.end) and not \
+    if check in ("context", "duration") and (
+            _GOAL_AFTER.match(ctx.masked, mention.end)
+            or _DEADLINE_AFTER.match(ctx.masked, mention.end)) and not \
             _PAST_CUE.search(ctx.segments.clause_before(mention.start)):
         return True
     if check == "duration":  # "talk in a few weeks?" dates a call, not the move

@@ -38,6 +38,11 @@ _KIN = (r"mom|mother|mum|mommy|dad|father|daddy|parents|son|daughter|brother|sis
 _STRANGER = (r"neighbou?rs?|coworkers?|co-workers?|colleagues?|boss|landlord|landlady"
              r"|roommates?|owners?|sellers?|builder|tenants?|vecin[oa]s?|jefe|jefa"
              r"|companer[oa]s?|casero|casera|duen[oa]s?|inquilin[oa]s?")
+# Spanish "él" (he) loses its accent when folded and reads like the article "el"; before a verb
+# or a clitic it is the pronoun: "él quiere vender", "él ya no maneja", "él se jubila".
+_EL_PRONOUN = (r"el(?=\s+(?:(?:ya|no|tambien|si|solo|nomas|todavia|aun|nunca)\s+)?(?:quiere|quieren"
+               r"|necesita|busca|piensa|planea|tiene|va|vive|esta|anda|prefiere|dice|renta|trabaja"
+               r"|vende|compra|maneja|sigue|puede|se|le|lo|la|me|nos|es)\b)")
 _FILLER = (r"(?:(?:and|but|so|anyway|anyways|also|plus|then|tho|though|lol|haha|oh|well|ok|okay"
            r"|hi|hey|hello|btw|now|just|y|pero|pues|entonces|bueno|hola|ademas|igual|aunque"
            r"|ya|todavia|aun|tambien|still|honestly|actually)\b\W*)*")
@@ -53,10 +58,14 @@ _SUBJECT = re.compile(
     rf"(?!'s\s+(?!\w+ing\b|(?:been|got|gonna|going|about|also|just|now|still|not|already"
     rf"|moving|selling|buying|looking)\b))"
     rf"|(?:the|a|some|el|la|los|las|un|una) (?P<role>{_STRANGER})\b"
-    rf"|(?P<pronoun>he|she|they|he's|she's|they're|hes|shes|theyre|ella|ellos|ellas)\b))"
+    rf"|(?P<pronoun>he|she|they|he's|she's|they're|hes|shes|theyre|ella|ellos|ellas"
+    rf"|{_EL_PRONOUN})\b))"
 )
 _FIRST_PERSON = re.compile(r"\b(?:ours|mine)\b|\b(?:got|gets|has|had|have|getting)\s+(?:me|us)\s+"
-                           r"(?:thinking|wondering|considering|looking)\b")
+                           r"(?:thinking|wondering|considering|looking)\b"
+                           # a Spanish verb in the first person plural ("... y despues de eso
+                           # nos cambiamos"): the lead's words, wherever in the clause
+                           r"|\bnos\s+\w+(?:amos|emos|imos)\b")
 _BOUNDARY = re.compile(r"[.!?;\n]+|,|\b(?:and|but|so|though|tho|although|anyway|anyways|however"
                        r"|y|pero|aunque|asi que)\b")
 # A contrast, or a "so" drawing the lead's own conclusion ("our neighbor got 415 so hopefully
@@ -129,9 +138,10 @@ _KIN_WORDS = frozenset(
     for w in _KIN.split("|") if re.fullmatch(r"[a-z-]+(?:-\?[a-z-]+)?", w)
     for spelled in {w.replace("-?", "-"), w.replace("-?", "")}
 )
-_PRONOUN = re.compile(r"\b(?:he|she|they|he's|she's|they're|hes|shes|theyre|ella|ellos|ellas)\b")
+_PRONOUN = re.compile(rf"\b(?:he|she|they|he's|she's|they're|hes|shes|theyre|ella|ellos|ellas"
+                      rf"|{_EL_PRONOUN})\b")
 _PRONOUNS = frozenset(("he", "she", "they", "he's", "she's", "they're", "hes", "shes", "theyre",
-                       "ella", "ellos", "ellas"))
+                       "ella", "ellos", "ellas", "el"))
 
 
 @dataclass(frozen=True)
@@ -206,11 +216,16 @@ _SPANISH_OWNERS = frozenset(("mi", "mis", "su", "sus", "tu", "tus", "nuestro", "
 # A plan word under a negation states no plan: "so not looking for us", "no plans to move".
 _NEGATION_BEFORE = re.compile(r"(?:\b(?:not|no|never|nunca|ya no|dont|doesnt|didnt|wont|cant)"
                               r"|n't)\s+(?:[\w']+\s+)?$")
+# ... nor one of an act already done: "mi tia acaba de rentar", "my dad just finished selling",
+# "ya termino de vender".
+DONE_BEFORE = re.compile(r"\b(?:acab(?:a|an|o|e|amos|aron|ando)|termin(?:o|e|amos|aron)) de\s+$"
+                         r"|\b(?:just |already )?(?:finished|done)\s+$")
 
 
 def _states_plan(piece: str) -> bool:
-    """Does a clause state a plan (a plan word not under a negation)?"""
+    """Does a clause state a plan (a plan word not under a negation, nor an act done)?"""
     return any(not _NEGATION_BEFORE.search(piece, max(0, m.start() - 24), m.start())
+               and not DONE_BEFORE.search(piece, max(0, m.start() - 24), m.start())
                for m in _PLAN.finditer(piece))
 
 
