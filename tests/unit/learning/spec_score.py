@@ -125,6 +125,14 @@ def spanish_case(case: dict[str, Any]) -> bool:
     return is_spanish(normalize(inbound))
 
 
+def assert_inbox_mix(cases: list[dict[str, Any]], *, answering: int = 0) -> None:
+    """A set written like an inbox, not an exam: about a third of it Spanish, and at least
+    `answering` cases that answer the agent's questions (chats, not only one-liners)."""
+    assert 10 * sum(spanish_case(c) for c in cases) >= 3 * len(cases), "a third Spanish"
+    replies = sum(any(m["direction"] == "outbound" for m in c["messages"]) for c in cases)
+    assert replies >= answering, (replies, answering)
+
+
 def class_f1(cases: Iterable[dict[str, Any]], class_of: Callable[[dict[str, Any]], str]
              ) -> dict[str, float]:
     """Micro-F1 of the extractor over each class of `cases` (`class_of(case)` names it)."""

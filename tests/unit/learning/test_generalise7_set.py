@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from tests.unit.learning.spec_score import (
+    assert_inbox_mix,
     assert_scores,
     class_by_id,
     coverage,
     distinct_cases,
     read_cases,
-    spanish_case,
 )
 
 CASES = Path(__file__).resolve().parent / "dev_generalise7.jsonl"
@@ -67,9 +67,7 @@ def test_every_mechanism_in_both_languages() -> None:
     for field in WEAK_FIELDS:
         assert got.per_field[field] >= 15, (field, got.per_field[field])
         assert 5 <= got.spanish_field[field] < got.per_field[field], (field, got.spanish_field)
-    assert 10 * sum(spanish_case(c) for c in cases) >= 3 * len(cases)  # about a third Spanish
-    # answers to the agent's questions and chats of several messages, not only one-liners
-    assert sum(any(m["direction"] == "outbound" for m in c["messages"]) for c in cases) >= 20
+    assert_inbox_mix(cases, answering=20)
 
 
 def test_micro_f1_overall_per_class_and_per_field() -> None:
