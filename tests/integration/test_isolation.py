@@ -178,14 +178,11 @@ async def test_the_consent_ledger_is_append_only_for_the_workers(
             "INSERT INTO consent_events (tenant_id, entry_id, contact_id, addresses, channel, "
             "kind, source, occurred_at) VALUES ($1, 'x1', 'c1', '{h1}', 'all', 'opted_out', "
             "'lead_message', now())", tenant)
-    for statement in ("DELETE FROM consent_events",
-                      "UPDATE consent_events SET kind = 'resubscribed'",
-                      "UPDATE consent_events SET addresses = '{}', contact_id = NULL",
-                      "UPDATE consent_events SET contact_id = 'c2'",
-                      "TRUNCATE consent_events"):
-        with pytest.raises(asyncpg.PostgresError):
-            async with app_db.transaction(tenant) as conn:
-                await conn.execute(statement)
+    await refused(app_db, tenant, "DELETE FROM consent_events",
+                  "UPDATE consent_events SET kind = 'resubscribed'",
+                  "UPDATE consent_events SET addresses = '{}', contact_id = NULL",
+                  "UPDATE consent_events SET contact_id = 'c2'",
+                  "TRUNCATE consent_events")
     async with app_db.transaction(tenant) as conn:
         assert await conn.execute(
             "UPDATE consent_events SET contact_id = NULL, addresses = '{h1,h2}'") == "UPDATE 1"
@@ -209,16 +206,22 @@ async def test_a_leads_pause_and_hours_cannot_be_cut_short(app_db: TenantDatabas
             "INSERT INTO consent_events (tenant_id, entry_id, contact_id, channel, kind, "
             "source, occurred_at, hours) VALUES ($1, 'h1', 'c1', 'all', 'hours', "
             "'lead_message', now(), '20:00-00:00')", tenant)
-    for statement in (
-            "UPDATE consent_events SET until = now() WHERE entry_id = 'p1'",
-            "UPDATE consent_events SET until = now(), contact_id = NULL WHERE entry_id = 'p1'",
-            "UPDATE consent_events SET hours = '' WHERE entry_id = 'h1'",
-            "INSERT INTO consent_events (tenant_id, entry_id, channel, kind, source, "
-            "occurred_at) VALUES (current_setting('app.tenant_id'), 'p2', 'all', 'paused', "
-            "'lead_message', now())",
-            "INSERT INTO consent_events (tenant_id, entry_id, channel, kind, source, "
-            "occurred_at, until) VALUES (current_setting('app.tenant_id'), 'o2', 'all', "
-            "'opted_out', 'lead_message', now(), now())"):
+    await refused(
+        app_db, tenant,
+        "UPDATE consent_events SET until = now() WHERE entry_id = 'p1'",
+        "UPDATE consent_events SET until = now(), contact_id = NULL WHERE entry_id = 'p1'",
+        "UPDATE consent_events SET hours = '' WHERE entry_id = 'h1'",
+        "INSERT INTO consent_events (tenant_id, entry_id, channel, kind, source, occurred_at) "
+        "VALUES (current_setting('app.tenant_id'), 'p2', 'all', 'paused', 'lead_message', "
+        "now())",
+        "INSERT INTO consent_events (tenant_id, entry_id, channel, kind, source, occurred_at, "
+        "until) VALUES (current_setting('app.tenant_id'), 'o2', 'all', 'opted_out', "
+        "'lead_message', now(), now())")
+
+
+async def refused(app_db: TenantDatabase, tenant: str, *statements: str) -> None:
+    """Each statement, run alone as the workers' role in the tenant's transaction, fails."""
+    for statement in statements:
         with pytest.raises(asyncpg.PostgresError):
             async with app_db.transaction(tenant) as conn:
                 await conn.execute(statement)
