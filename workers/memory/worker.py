@@ -243,10 +243,13 @@ class PostgresMemory(processed.PostgresLedger):
             """SELECT (SELECT mode FROM replies WHERE tenant_id = $1 AND idempotency_key = $3)
                           AS mode,
                       (SELECT profile->>'timeline' FROM lead_profiles
-                        WHERE tenant_id = $1 AND contact_id = $2) AS timeline""",
+                        WHERE tenant_id = $1 AND contact_id = $2) AS timeline,
+                      (SELECT max(occurred_at) FROM messages
+                        WHERE tenant_id = $1 AND contact_id = $2 AND direction = 'inbound'
+                          AND sender = 'lead') AS lead_wrote_at""",
             tenant, contact, after if reply else None)
         nxt = follow_ups.after_delivery(settings.follow_ups, after, row["mode"],
-                                        row["timeline"], at)
+                                        row["timeline"], at, row["lead_wrote_at"])
         if nxt is None:
             return False
         return await timers.schedule_follow_up(self.conn, tenant, contact, after, nxt.step,

@@ -210,11 +210,16 @@ class Next:
 
 
 def after_delivery(cadence: Sequence[int], idempotency_key: str, mode: str | None,
-                   timeline: str | None, delivered_at: datetime) -> Next | None:
+                   timeline: str | None, delivered_at: datetime,
+                   lead_wrote_at: datetime | None = None) -> Next | None:
     """The follow-up our text `idempotency_key` (of reply mode `mode`) schedules once it
     reached the lead at `delivered_at`; None: none (follow-ups off, a text after which the
-    lead is not followed up, or the cadence's last step was this one)."""
+    lead is not followed up, the cadence's last step was this one, or the lead has written
+    since it reached them (`lead_wrote_at`, its latest message): a delivery reported after
+    the lead's answer, whose own reply schedules the next follow-up)."""
     if not cadence or mode in NO_FOLLOW_UP_AFTER:
+        return None
+    if lead_wrote_at is not None and lead_wrote_at > delivered_at:
         return None
     step = next_step(idempotency_key)
     due = next_due(cadence, step, timeline, delivered_at)

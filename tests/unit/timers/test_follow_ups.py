@@ -101,6 +101,17 @@ def test_what_a_delivered_text_schedules(key: str, mode: str | None, timeline: s
         assert nxt.steps == 3
 
 
+@pytest.mark.parametrize(("wrote", "scheduled"), [
+    (None, True),
+    (AT - timedelta(minutes=5), True),  # the message our text answered
+    (AT + timedelta(seconds=30), False),  # the lead answered before the delivery was reported
+])
+def test_a_delivery_reported_after_the_leads_answer_schedules_nothing(
+        wrote: datetime | None, scheduled: bool) -> None:
+    nxt = fu.after_delivery((3600,), "reply-1", "buyer_qualification", None, AT, wrote)
+    assert (nxt is not None) is scheduled
+
+
 def test_no_cadence_schedules_nothing() -> None:
     assert fu.after_delivery((), "reply-1", None, None, AT) is None
 
