@@ -11,8 +11,9 @@ keeps to it:
   not pin down ("don't text me until I'm back") pauses for `UNDATED`.
 * **Hours**: a standing limit on the lead's clock. "no texts after 8pm", "dont text me before
   9am", "stop texting me so early", "don't message me during work", "not on sundays", "no me
-  manden mensajes en la noche". Negated (a rule about us) only: "text me after 5" asks for
-  one text later today, so it is a pause until then.
+  manden mensajes en la noche"; or asked for with "only" ("only text me after 6", "text me
+  only on weekends", "solo escríbeme en la tarde"), the hours it leaves out kept quiet.
+  Without "only", "text me after 5" asks for one text later today: a pause until then.
 * **Resume**: the lead lifts its own pause and hours ("you can text me now", "ya me pueden
   escribir").
 
@@ -451,6 +452,58 @@ def _after_contact(sentence: str, end: int) -> str:
     return rest[_FILLER.match(rest).end():]  # type: ignore[union-attr]
 
 
+# "only text me after 6", "text me only on weekends", "solo escríbeme en la tarde": a
+# standing rule asked for in the positive, the hours it leaves out kept quiet.
+_ONLY = re.compile(r"\b(?:only|solo|solamente|nomas|unicamente)\b")  # not "just": "simply"
+_ONLY_WINDOWS: tuple[tuple[re.Pattern[str], QuietWindow], ...] = (
+    (re.compile(r"^\s*(?:in the |during the |por la |en la )?(?:evenings?|nights?|tardes?|noches?)"
+                r"\b"), QuietWindow(time(0), time(17))),
+    (re.compile(r"^\s*(?:in the |during the |por la |en la )?(?:mornings?|mananas?)\b"),
+     QuietWindow(time(12), time(0))),
+    (re.compile(r"^\s*(?:after work|after hours|despues del trabajo)\b"),
+     QuietWindow(time(0), time(17, 30))),
+    (re.compile(r"^\s*(?:before (?:noon|midday)|antes del mediodia)\b"),
+     QuietWindow(time(12), time(0))),
+)
+_ONLY_DAYS = re.compile(r"^\s*(?:on |the |los |el |en |(?:on )?the )?(?P<days>weekends?"
+                        r"|fines? de semana|weekdays|entre semana)\b")
+
+
+def _only_hours(rest: str) -> LeadHours | None:
+    """The standing hours a positive "only ... <when>" leaves (`rest`: the words after the
+    contact word): what it does not allow is quiet."""
+    if (m := _BETWEEN.match(rest.lstrip())) is not None:
+        a = _clock_of(m["a"], m["am"], m["aap"], None, False)
+        b = _clock_of(m["b"], m["bm"], m["bap"], None, True)
+        return LeadHours(QuietWindow(b, a)) if a is not None and b is not None and a != b \
+            else None
+    if (m := _AFTER_CLOCK_AT.match(rest)) is not None and m.group().lstrip().startswith(
+            ("after", "past", "later", "despues")) and (t := _clock(m, True)) is not None:
+        return LeadHours(QuietWindow(time(0), t)) if t != time(0) else None
+    if (m := _BEFORE_CLOCK.match(rest.lstrip())) is not None and (t := _clock(m, False)):
+        return LeadHours(QuietWindow(t, time(0)))
+    for pattern, window in _ONLY_WINDOWS:
+        if pattern.match(rest):
+            return LeadHours(window)
+    if (m := _ONLY_DAYS.match(rest)) is not None:
+        weekend = m["days"].startswith(("weekend", "fin"))
+        return LeadHours(None, frozenset(range(5) if weekend else (5, 6)))
+    return None
+
+
+def _asked_hours(sentence: str, asked: re.Match[str]) -> Hours | None:
+    """"only text me after 6" / "text me only on weekends": "only" by the contact word."""
+    before = sentence[max(0, asked.start() - 12):asked.start()]
+    rest = _after_contact(sentence, asked.end())
+    only_after = _ONLY.match(rest.lstrip())
+    if only_after is not None:
+        rest = rest.lstrip()[only_after.end():]
+    elif not _ONLY.search(before):
+        return None
+    hours = _only_hours(rest)
+    return Hours(hours, sentence[asked.start():asked.end() + _REACH][:120]) if hours else None
+
+
 def read(text: str) -> tuple[Request, ...]:
     """What the lead's own words ask of *when* we contact it: pauses, standing hours, or the
     lift of both; () when they ask nothing of the kind."""
@@ -462,10 +515,14 @@ def read(text: str) -> tuple[Request, ...]:
         if neg is not None:
             found.extend(_negated(sentence, neg))
             continue
-        wait = next((w for asked in _ASKED.finditer(sentence)
-                     if not _NOT_ASKED_BEFORE.search(sentence[:asked.start()])
-                     and (w := _wait_at(_after_contact(sentence, asked.end()), False))), None)
-        if wait is not None:
+        asks = [a for a in _ASKED.finditer(sentence)
+                if not _NOT_ASKED_BEFORE.search(sentence[:a.start()])]
+        standing = next((h for a in asks if (h := _asked_hours(sentence, a))), None)
+        wait = next((w for a in asks
+                     if (w := _wait_at(_after_contact(sentence, a.end()), False))), None)
+        if standing is not None:
+            found.append(standing)
+        elif wait is not None:
             found.append(wait)
         elif _RESUME.search(sentence) and not folded[piece.end():].lstrip().startswith("?"):
             found.append(Resume(sentence[:120]))

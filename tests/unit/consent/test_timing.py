@@ -70,6 +70,7 @@ def reading(text: str) -> list[tuple[str, str]]:
     ("call me after work", "2026-12-07 17:30"),
     ("can you call me at 3?", "2026-12-07 15:00"),
     ("call me at 9am", "2026-12-08 09:00"),
+    ("just text me after work", "2026-12-07 17:30"),  # "just" is "simply", not "only"
 ])
 def test_a_pause_and_when_it_ends(text: str, until: str) -> None:
     assert reading(text) == [("wait", until)]
@@ -92,6 +93,15 @@ def test_a_pause_and_when_it_ends(text: str, until: str) -> None:
     ("no calls before noon", "00:00-12:00"),
     ("also can you not text after 9pm, wife gets annoyed", "21:00-00:00"),
     ("los domingos no me escriban por favor", "sun"),  # fronted
+    # "only", asked for in the positive: a standing rule; what it leaves out is quiet.
+    ("only text me after 6pm", "00:00-18:00"),
+    ("text me only after 6, im at work", "00:00-18:00"),
+    ("solo escríbeme después de las 6", "00:00-18:00"),
+    ("please only call me between 9 and 5", "17:00-09:00"),
+    ("only text me in the evenings", "00:00-17:00"),
+    ("text me only mornings pls", "12:00-00:00"),
+    ("only text me before noon", "12:00-00:00"),
+    ("only text me on weekends", "mon,tue,wed,thu,fri"),
 ])
 def test_standing_hours(text: str, hours: str) -> None:
     assert reading(text) == [("hours", hours)]
@@ -127,6 +137,7 @@ def test_the_lead_lifts_its_own_pause(text: str) -> None:
     "my husband will text you tomorrow about the offer",
     "got your text at 9pm last night, yes we want to see it",
     "Looking to buy in the spring, text me listings under 400k",
+    "only text me about condos", "only text me if something comes up in frisco",
 ])
 def test_words_that_ask_nothing_of_when(text: str) -> None:
     assert timing.read(text) == ()
