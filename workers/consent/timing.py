@@ -456,9 +456,10 @@ def _after_contact(sentence: str, end: int) -> str:
 # standing rule asked for in the positive, the hours it leaves out kept quiet.
 _ONLY = re.compile(r"\b(?:only|solo|solamente|nomas|unicamente)\b")  # not "just": "simply"
 _ONLY_WINDOWS: tuple[tuple[re.Pattern[str], QuietWindow], ...] = (
-    (re.compile(r"^\s*(?:in the |during the |por la |en la )?(?:evenings?|nights?|tardes?|noches?)"
-                r"\b"), QuietWindow(time(0), time(17))),
-    (re.compile(r"^\s*(?:in the |during the |por la |en la )?(?:mornings?|mananas?)\b"),
+    # (an afternoon is kept quiet until 17:00 too: one window cannot end it at 19:00)
+    (re.compile(r"^\s*(?:in the |during the |(?:por|en) las? )?(?:evenings?|nights?|tardes?"
+                r"|noches?)\b"), QuietWindow(time(0), time(17))),
+    (re.compile(r"^\s*(?:in the |during the |(?:por|en) las? )?(?:mornings?|mananas?)\b"),
      QuietWindow(time(12), time(0))),
     (re.compile(r"^\s*(?:after work|after hours|despues del trabajo)\b"),
      QuietWindow(time(0), time(17, 30))),

@@ -99,6 +99,7 @@ def test_a_pause_and_when_it_ends(text: str, until: str) -> None:
     ("solo escríbeme después de las 6", "00:00-18:00"),
     ("please only call me between 9 and 5", "17:00-09:00"),
     ("only text me in the evenings", "00:00-17:00"),
+    ("solo escribeme por las noches", "00:00-17:00"),
     ("text me only mornings pls", "12:00-00:00"),
     ("only text me before noon", "12:00-00:00"),
     ("only text me on weekends", "mon,tue,wed,thu,fri"),
