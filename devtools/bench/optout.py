@@ -83,9 +83,6 @@ def report(path: Path | str = DEFAULT_SET) -> dict[str, Any]:
 
 # --- the lead's word on when ----------------------------------------------------------------
 
-_KINDS = {timing.Wait: "pause", timing.Hours: "hours", timing.Resume: "resume"}
-
-
 def timing_reading(case: dict[str, Any]) -> dict[str, str]:
     """What `timing.read` makes of a case ({"text", "now", "zone"}), in the set's terms: its
     first request's kind, a pause's end on the lead's clock ("YYYY-MM-DD" at midnight, else
@@ -103,7 +100,7 @@ def timing_reading(case: dict[str, Any]) -> dict[str, str]:
             return {"kind": "pause", "until": until}
         if isinstance(request, timing.Hours):
             return {"kind": "hours", "hours": str(request.hours)}
-        return {"kind": _KINDS[type(request)]}
+        return {"kind": "resume"}
     return {"kind": "none"}
 
 

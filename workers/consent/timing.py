@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -164,7 +164,7 @@ _CLOCK = (r"(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ap>am|pm|a\.m\.?|p\.m\.?|a m|
           r"(?:\s*(?:oclock|o clock|hrs))?"
           r"(?P<part>\s*(?:de la|in the|at) (?:manana|tarde|noche|morning|evening|night))?")
 
-_UNTIL = r"(?:until|untill|till|til|til|hasta|before|antes de(?:l)?|through|thru)"
+_UNTIL = r"(?:until|untill|till|til|hasta|before|antes de(?:l)?|through|thru)"
 _AFTER = r"(?:after|past|despues de(?:l)?|pasad[oa]s?)"
 _HOLIDAYS = (r"(?:the holidays|holidays|las fiestas|fiestas|las festividades|navidad|christmas"
              r"|xmas|new years?(?: day)?|the new year|ano nuevo|thanksgiving|dia de accion de"
@@ -351,14 +351,20 @@ _DAYS_OFF = re.compile(
     r"|\b(?P<weekdays>(?:on )?weekdays|entre semana)\b")
 
 
+def _between(m: re.Match[str]) -> tuple[time, time] | None:
+    """The two clock times of a `_BETWEEN` match ("between 9 and 5": 09:00, 17:00), unless
+    one is no time or they are the same."""
+    a = _clock_of(m["a"], m["am"], m["aap"], None, False)
+    b = _clock_of(m["b"], m["bm"], m["bap"], None, True)
+    return (a, b) if a is not None and b is not None and a != b else None
+
+
 def _hours(region: str) -> LeadHours | None:
     """The standing hours a negated request names in `region` (the words after it)."""
     quiet: QuietWindow | None = None
     if (m := _BETWEEN.search(region)) is not None:
-        a = _clock_of(m["a"], m["am"], m["aap"], None, False)
-        b = _clock_of(m["b"], m["bm"], m["bap"], None, True)
-        if a is not None and b is not None and a != b:
-            quiet = QuietWindow(a, b)
+        ends = _between(m)
+        quiet = QuietWindow(*ends) if ends else None
     elif (m := _AFTER_CLOCK.search(region)) is not None and (t := _clock(m, True)) is not None:
         quiet = QuietWindow(t, time(0))
     elif (m := _BEFORE_CLOCK.search(region)) is not None and (t := _clock(m, False)) is not None:
@@ -474,10 +480,8 @@ def _only_hours(rest: str) -> LeadHours | None:
     """The standing hours a positive "only ... <when>" leaves (`rest`: the words after the
     contact word): what it does not allow is quiet."""
     if (m := _BETWEEN.match(rest.lstrip())) is not None:
-        a = _clock_of(m["a"], m["am"], m["aap"], None, False)
-        b = _clock_of(m["b"], m["bm"], m["bap"], None, True)
-        return LeadHours(QuietWindow(b, a)) if a is not None and b is not None and a != b \
-            else None
+        ends = _between(m)
+        return LeadHours(QuietWindow(ends[1], ends[0])) if ends else None
     if (m := _AFTER_CLOCK_AT.match(rest)) is not None and m.group().lstrip().startswith(
             ("after", "past", "later", "despues")) and (t := _clock(m, True)) is not None:
         return LeadHours(QuietWindow(time(0), t)) if t != time(0) else None
@@ -543,9 +547,10 @@ def _negated(sentence: str, neg: re.Match[str]) -> list[Request]:
     fronted = _wait_at(sentence[:neg.start()], negated=True)
     wait = _wait_at(rest, negated=True) or (fronted if fronted and fronted.day else None)
     hours = _hours(region)
+    said = region[:120]
     if wait is not None and (hours is None or wait.span is not None
                              or _UNTIL_AT.match(rest) or _AFTER_AT.match(rest)):
-        return [Wait(region[:120], wait.day, wait.clock, wait.span)]
+        return [replace(wait, said=said)]
     if hours is not None:
-        return [Hours(hours, region[:120])]
-    return [Wait(region[:120], wait.day, wait.clock, wait.span)] if wait is not None else []
+        return [Hours(hours, said)]
+    return [replace(wait, said=said)] if wait is not None else []
