@@ -162,8 +162,7 @@ class ConsentReading:
     @property
     def needs_zones(self) -> bool:
         """A pause is placed in time on the lead's clock: its zones are read first."""
-        return self.signal in (None, "unsure") and any(
-            isinstance(r, timing.Wait) for r in self.asks)
+        return any(isinstance(r, timing.Wait) for r in self.asks)
 
 
 def consent_reading(body: str, channel: str) -> ConsentReading:
@@ -176,6 +175,8 @@ def consent_reading(body: str, channel: str) -> ConsentReading:
         # words (a STOP written below a quote, or inside what looked like one): no automated
         # text until a person reads it.
         signal = "unsure"
+    # asked of when only beside no signal or an unsure one: an opt-out or a resubscribe is
+    # all a message records (`ledger.from_message`), so it is not read at all then
     asks = timing.read(words) if signal in (None, "unsure") and words.strip() else ()
     return ConsentReading(signal, signal is None and reengages(words), asks)
 
@@ -185,7 +186,7 @@ def timing_of(reading: ConsentReading, at: datetime,
     """What the reading asks of when we write, placed in time for a message at `at` from a
     lead who may be in any of `zones`: the latest pause it asks for, the last hours it
     names, and whether it lifts both."""
-    if reading.signal not in (None, "unsure") or not reading.asks:
+    if not reading.asks:
         return ledger.NO_TIMING
     waits = [r for r in reading.asks if isinstance(r, timing.Wait)]
     hours = [r for r in reading.asks if isinstance(r, timing.Hours)]
