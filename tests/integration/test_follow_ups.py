@@ -430,3 +430,19 @@ async def test_a_follow_up_inside_the_leads_own_hours_is_held_to_their_end(
     row = await j.next_follow_up()
     assert row["status"] == "drafted" and row["send_after"] is not None
     assert row["send_after"].astimezone(ZoneInfo(morning)).time() == time(12, 0)
+
+
+async def test_a_delivery_reported_after_the_leads_answer_schedules_no_follow_up(
+        journey: Callable[..., Any]) -> None:
+    """Our text's delivery report can reach memory after the lead has already answered it:
+    the follow-up it would schedule is not needed (the reply to the lead schedules the next
+    one), and nothing would cancel it."""
+    j: Journey = await journey()
+    await j.contact_created(midday_zone())
+    [ft] = await j.fire_due()
+    sent_at = j.clock()
+    j.clock.advance(60)
+    await j.lead_writes("Hi! yes, still looking for a 3 bed")
+    j.clock.at = sent_at + timedelta(seconds=5)  # GHL took it before the lead answered
+    await j.delivered(ft["idempotency_key"], ft["body"])
+    assert await j.open_follow_up() is None
